@@ -1,0 +1,421 @@
+// Package realnginx runs Debian's real nginx against a test tree laid out on
+// disk (see package internal/layout), so that end-to-end tests can check
+// unforbid's predictions against the statuses the server really answers.
+//
+// nginx runs as root in a private mount namespace where the tree's
+// etc/nginx, srv, var/www, home, usr/share/nginx, etc/passwd and etc/group
+// are bind-mounted over the host's, and fresh temporary directories over
+// /run, /var/log/nginx and /var/lib/nginx. A Debian nginx.conf (pid
+// /run/nginx.pid, logs under /var/log/nginx, temp files under
+// /var/lib/nginx) thus works unchanged, does not collide with a system
+// nginx, and nothing on the host changes. The tree's etc/passwd and
+// etc/group decide who the worker user (www-data, or nobody:nogroup without
+// a user directive) is.
+//
+// The network is not isolated: the config must listen on free ports of
+// 127.0.0.1 or [::1].
+package realnginx
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"maps"
+	"net"
+	"net/http"
+	"net/textproto"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// NginxPath is the nginx binary that is run: Debian's.
+const NginxPath = "/usr/sbin/nginx"
+
+// DefaultConf is the config nginx reads when Start is given none.
+const DefaultConf = "/etc/nginx/nginx.conf"
+
+const (
+	startTimeout = 10 * time.Second // for the ports to accept connections
+	stopTimeout  = 10 * time.Second // for nginx to shut down on SIGTERM
+	portTimeout  = 5 * time.Second  // for the ports to close after Stop
+	doTimeout    = 10 * time.Second // for one request and its response
+	pollEvery    = 20 * time.Millisecond
+)
+
+// treeMounts are the paths of a tree bind-mounted, when the tree has them,
+// over the same absolute paths of the host.
+var treeMounts = []string{
+	"etc/nginx", "srv", "var/www", "home", "usr/share/nginx", "etc/passwd", "etc/group",
+}
+
+// tempMounts are the host directories hidden by fresh temporary ones: nginx
+// writes its pid file, logs and temp files there.
+var tempMounts = []string{"/run", "/var/log/nginx", "/var/lib/nginx"}
+
+// Server is a running nginx. Its methods are safe for concurrent use.
+type Server struct {
+	cmd     *exec.Cmd
+	tmp     string // temp dir holding the error log and the dirs of tempMounts
+	logPath string
+	ports   []int
+
+	done    chan struct{} // closed when the nginx process has exited
+	waitErr error         // the exit status; set before done is closed
+
+	stopOnce sync.Once
+	stopErr  error
+	mu       sync.Mutex
+	finalLog string // the error log as it was when Stop removed it
+	stopped  bool
+}
+
+// Available reports whether real nginx can be run here: nil when
+// /usr/sbin/nginx, unshare and mount exist, we are root, and a private mount
+// namespace can be made; otherwise an error saying what is missing. Tests
+// should fail with it, not skip, so that a machine without nginx does not
+// pass the end-to-end suite silently.
+func Available() error {
+	var missing []string
+	if fi, err := os.Stat(NginxPath); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+		missing = append(missing, NginxPath+" (apt-get install nginx)")
+	}
+	for _, bin := range []string{"unshare", "mount", "sh"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			missing = append(missing, bin+" (util-linux)")
+		}
+	}
+	if os.Geteuid() != 0 {
+		missing = append(missing, "root privileges (running as uid "+strconv.Itoa(os.Geteuid())+")")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("realnginx: cannot run real nginx, missing: %s", strings.Join(missing, ", "))
+	}
+	if out, err := exec.Command("unshare", "--mount", "--propagation", "private", "--", "true").CombinedOutput(); err != nil {
+		return fmt.Errorf("realnginx: cannot make a private mount namespace: %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// Start runs nginx on the tree laid out in treeDir, reading conf (a path as
+// nginx sees it, such as /etc/nginx/nginx.conf; DefaultConf when empty).
+//
+// It runs, as root,
+//
+//	unshare --mount --propagation private -- sh -c 'mount --bind ...; exec "$@"' \
+//		sh /usr/sbin/nginx -c CONF -g 'daemon off; error_log LOG info;'
+//
+// first with -t, returning nginx's output in the error when the test fails,
+// then for real. It returns once every port in ports accepts TCP connections
+// on 127.0.0.1 (or [::1]), or with an error holding the error log when nginx
+// exits or 10s pass first. A port already taken before the start is an
+// error. Call Stop when done, even after an error of Do.
+func Start(treeDir, conf string, ports []int) (*Server, error) {
+	if err := Available(); err != nil {
+		return nil, err
+	}
+	if conf == "" {
+		conf = DefaultConf
+	}
+	treeDir, err := filepath.Abs(treeDir)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(treeDir); err != nil {
+		return nil, fmt.Errorf("realnginx: %v", err)
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("realnginx: %s: not a directory", treeDir)
+	}
+	for _, p := range ports {
+		if accepts(p) {
+			return nil, fmt.Errorf("realnginx: port %d already accepts connections before nginx starts (another server?)", p)
+		}
+	}
+	script, err := mountScript(treeDir)
+	if err != nil {
+		return nil, err
+	}
+
+	s := &Server{ports: ports, done: make(chan struct{})}
+	if s.tmp, err = os.MkdirTemp("", "realnginx-"); err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			os.RemoveAll(s.tmp)
+		}
+	}()
+	if err := os.Chmod(s.tmp, 0o755); err != nil {
+		return nil, err
+	}
+	for _, d := range []string{"run/lock", "log", "lib"} {
+		if err := os.MkdirAll(filepath.Join(s.tmp, d), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	for i, d := range []string{"run", "log", "lib"} {
+		script += fmt.Sprintf("mount --bind %s %s\n", shellQuote(filepath.Join(s.tmp, d)), shellQuote(tempMounts[i]))
+	}
+	script += `exec "$@"` + "\n"
+	s.logPath = filepath.Join(s.tmp, "error.log")
+
+	command := func(global string, extra ...string) *exec.Cmd {
+		args := []string{"--mount", "--propagation", "private", "--", "sh", "-c", script, "sh",
+			NginxPath, "-c", conf, "-g", global}
+		cmd := exec.Command("unshare", append(args, extra...)...)
+		cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C"}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+		return cmd
+	}
+
+	if out, err := command("daemon off;", "-t").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("realnginx: nginx -t -c %s failed: %v\n%s", conf, err, strings.TrimSpace(string(out)))
+	}
+
+	logFile, err := os.OpenFile(s.logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	s.cmd = command(fmt.Sprintf("daemon off; error_log %q info;", s.logPath))
+	// nginx's early messages go to stderr; once running it points stderr
+	// at the error log itself.
+	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
+	err = s.cmd.Start()
+	logFile.Close()
+	if err != nil {
+		return nil, fmt.Errorf("realnginx: %v", err)
+	}
+	go func() {
+		s.waitErr = s.cmd.Wait()
+		close(s.done)
+	}()
+	ok = true
+
+	if err := s.waitReady(); err != nil {
+		log := s.ErrorLog()
+		s.Stop()
+		return nil, fmt.Errorf("realnginx: %v\nerror log:\n%s", err, strings.TrimSpace(log))
+	}
+	return s, nil
+}
+
+// waitReady polls until every port accepts connections, nginx exits, or the
+// start timeout passes.
+func (s *Server) waitReady() error {
+	deadline := time.NewTimer(startTimeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	pending := append([]int(nil), s.ports...)
+	for {
+		var left []int
+		for _, p := range pending {
+			if !accepts(p) {
+				left = append(left, p)
+			}
+		}
+		if pending = left; len(pending) == 0 {
+			return nil
+		}
+		select {
+		case <-s.done:
+			return fmt.Errorf("nginx exited before listening (%v)", s.waitErr)
+		case <-deadline.C:
+			return fmt.Errorf("ports %v do not accept connections after %v", pending, startTimeout)
+		case <-tick.C:
+		}
+	}
+}
+
+// accepts reports whether a TCP connection to port succeeds on 127.0.0.1
+// or [::1].
+func accepts(port int) bool {
+	for _, host := range []string{"127.0.0.1", "::1"} {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(host, strconv.Itoa(port)), 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return true
+		}
+	}
+	return false
+}
+
+// mountScript returns the shell lines bind-mounting each of treeMounts that
+// treeDir has over the host's path. The host path must exist and be of the
+// same kind: a mount point is never created on the host.
+func mountScript(treeDir string) (string, error) {
+	var b strings.Builder
+	b.WriteString("set -e\n")
+	for _, rel := range treeMounts {
+		src := filepath.Join(treeDir, rel)
+		sfi, err := os.Stat(src)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("realnginx: %v", err)
+		}
+		dst := "/" + rel
+		dfi, err := os.Stat(dst)
+		if err != nil {
+			return "", fmt.Errorf("realnginx: cannot mount the tree's %s: %v (mount points are not created on the host)", rel, err)
+		}
+		if sfi.IsDir() != dfi.IsDir() {
+			return "", fmt.Errorf("realnginx: cannot mount the tree's %s over %s: one is a directory, the other not", rel, dst)
+		}
+		fmt.Fprintf(&b, "mount --bind %s %s\n", shellQuote(src), shellQuote(dst))
+	}
+	return b.String(), nil
+}
+
+// shellQuote quotes s for sh.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// Do sends one HTTP/1.1 request with Connection: close and returns the
+// status code of the response; redirects are not followed. The request goes
+// to 127.0.0.1:port, or to [::1]:port when clientIP is an IPv6 address
+// ("::1"); any other IPv4 loopback clientIP (127.0.0.2) is used as the
+// source address, so allow/deny rules see it. An empty clientIP means
+// 127.0.0.1 and an empty host means "localhost". path is sent verbatim.
+//
+// headers, at most one map, adds header fields to the request, such as
+// Authorization; a Host or Connection field there replaces the default one.
+func (s *Server) Do(method string, port int, host, path, clientIP string, headers ...map[string]string) (int, error) {
+	if host == "" {
+		host = "localhost"
+	}
+	for _, v := range []string{method, host, path} {
+		if v == "" || strings.ContainsAny(v, " \t\r\n") {
+			return 0, fmt.Errorf("realnginx: bad request field %q", v)
+		}
+	}
+	if len(headers) > 1 {
+		return 0, fmt.Errorf("realnginx: Do takes at most one header map, got %d", len(headers))
+	}
+	fields := map[string]string{"Host": host, "Connection": "close"}
+	switch method {
+	case "POST", "PUT", "PATCH":
+		fields["Content-Length"] = "0"
+	}
+	if len(headers) == 1 {
+		for k, v := range headers[0] {
+			if k == "" || strings.ContainsAny(k, " \t\r\n:") || strings.ContainsAny(v, "\r\n") {
+				return 0, fmt.Errorf("realnginx: bad header field %q: %q", k, v)
+			}
+			fields[textproto.CanonicalMIMEHeaderKey(k)] = v
+		}
+	}
+	dst := "127.0.0.1"
+	var d net.Dialer
+	d.Timeout = doTimeout
+	if clientIP != "" {
+		ip := net.ParseIP(clientIP)
+		if ip == nil {
+			return 0, fmt.Errorf("realnginx: bad client IP %q", clientIP)
+		}
+		if ip.To4() == nil {
+			dst = "::1"
+		}
+		d.LocalAddr = &net.TCPAddr{IP: ip}
+	}
+	conn, err := d.Dial("tcp", net.JoinHostPort(dst, strconv.Itoa(port)))
+	if err != nil {
+		return 0, fmt.Errorf("realnginx: %v", err)
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(doTimeout)); err != nil {
+		return 0, err
+	}
+	var req strings.Builder
+	fmt.Fprintf(&req, "%s %s HTTP/1.1\r\nHost: %s\r\n", method, path, fields["Host"])
+	delete(fields, "Host")
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		fmt.Fprintf(&req, "%s: %s\r\n", k, fields[k])
+	}
+	req.WriteString("\r\n")
+	if _, err := conn.Write([]byte(req.String())); err != nil {
+		return 0, fmt.Errorf("realnginx: %v", err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: method})
+	if err != nil {
+		return 0, fmt.Errorf("realnginx: %s %s: %v", method, path, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// ErrorLog returns what nginx has logged so far at level info and above,
+// startup messages included. After Stop it returns the final log.
+//
+// An error_log set inside http, server or location blocks of the config
+// replaces this one for the requests it covers; the tests' configs should
+// not set one.
+func (s *Server) ErrorLog() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return s.finalLog
+	}
+	b, _ := os.ReadFile(s.logPath)
+	return string(b)
+}
+
+// Stop shuts nginx down: SIGTERM to its process group, SIGKILL after 10s,
+// then SIGKILL to whatever of the group is left. It waits for the process
+// and for the ports to stop accepting connections, and removes the
+// temporary directories. It is idempotent and safe to call from t.Cleanup;
+// later calls return the first call's result.
+func (s *Server) Stop() error {
+	s.stopOnce.Do(func() { s.stopErr = s.stop() })
+	return s.stopErr
+}
+
+func (s *Server) stop() error {
+	pgid := s.cmd.Process.Pid
+	select {
+	case <-s.done:
+	default:
+		syscall.Kill(-pgid, syscall.SIGTERM)
+		t := time.NewTimer(stopTimeout)
+		select {
+		case <-s.done:
+		case <-t.C:
+			syscall.Kill(-pgid, syscall.SIGKILL)
+			<-s.done
+		}
+		t.Stop()
+	}
+	// Workers left behind by a master that died abruptly.
+	syscall.Kill(-pgid, syscall.SIGKILL)
+
+	var errs []error
+	deadline := time.Now().Add(portTimeout)
+	for _, p := range s.ports {
+		for accepts(p) {
+			if time.Now().After(deadline) {
+				errs = append(errs, fmt.Errorf("realnginx: port %d still accepts connections after Stop", p))
+				break
+			}
+			// Poll with a timer: the sockets close as the processes die.
+			<-time.After(pollEvery)
+		}
+	}
+
+	s.mu.Lock()
+	b, _ := os.ReadFile(s.logPath)
+	s.finalLog, s.stopped = string(b), true
+	s.mu.Unlock()
+	if err := os.RemoveAll(s.tmp); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
