@@ -1,0 +1,320 @@
+package fsmeta
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"reflect"
+	"sync"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestNewRootHostPath(t *testing.T) {
+	tests := []struct {
+		root, wantRoot string
+		p, wantHost    string
+	}{
+		{"", "/", "/etc/nginx", "/etc/nginx"},
+		{"/", "/", "/etc/nginx", "/etc/nginx"},
+		{"/", "/", "/", "/"},
+		{"/srv/img", "/srv/img", "/etc/nginx", "/srv/img/etc/nginx"},
+		{"/srv/img/", "/srv/img", "/", "/srv/img"},
+		{"/srv//img/.", "/srv/img", "/a/../../etc", "/srv/img/etc"},
+		{"/srv/img", "/srv/img", "etc/passwd", "/srv/img/etc/passwd"},
+		{"/srv/img", "/srv/img", "", "/srv/img"},
+	}
+	for _, tt := range tests {
+		f := New(tt.root)
+		if got := f.Root(); got != tt.wantRoot {
+			t.Errorf("New(%q).Root() = %q, want %q", tt.root, got, tt.wantRoot)
+		}
+		if got := f.HostPath(tt.p); got != tt.wantHost {
+			t.Errorf("New(%q).HostPath(%q) = %q, want %q", tt.root, tt.p, got, tt.wantHost)
+		}
+	}
+	wd, _ := os.Getwd()
+	if got := New("rel").Root(); got != filepath.Join(wd, "rel") {
+		t.Errorf("New(rel).Root() = %q, want it made absolute", got)
+	}
+}
+
+func TestLstat(t *testing.T) {
+	root := buildTree(t,
+		own(d("srv", os.ModeSetgid|0o750), 0, 33),
+		own(f("srv/a.html", 0o640), 1000, 33),
+		l("srv/link", "a.html"),
+		l("srv/abs", "/srv"),
+		l("srv/escape", "/etc"),
+	)
+	if err := os.WriteFile(filepath.Join(root, "srv/a.html"), []byte("12345"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mkfifo(filepath.Join(root, "srv/fifo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fsys := New(root)
+	tests := []struct {
+		p    string
+		want Info
+		err  syscall.Errno
+	}{
+		{"/", Info{Path: "/", Type: TypeDir, Perm: 0o755}, 0},
+		{"/srv", Info{Path: "/srv", Type: TypeDir, Perm: 0o2750, GID: 33}, 0},
+		{"/srv/a.html", Info{Path: "/srv/a.html", Type: TypeRegular, Perm: 0o640, UID: 1000, GID: 33, Size: 5}, 0},
+		{"/srv/link", Info{Path: "/srv/link", Type: TypeSymlink, Perm: 0o777, Size: 6, Target: "a.html"}, 0},
+		{"/srv/fifo", Info{Path: "/srv/fifo", Type: TypeOther, Perm: 0o600, GID: 33}, 0}, // setgid dir
+		{"/srv/./a.html", Info{Path: "/srv/a.html", Type: TypeRegular, Perm: 0o640, UID: 1000, GID: 33, Size: 5}, 0},
+		// A link in the directories is followed inside the root; Path stays p.
+		{"/srv/abs/a.html", Info{Path: "/srv/abs/a.html", Type: TypeRegular, Perm: 0o640, UID: 1000, GID: 33, Size: 5}, 0},
+		{"/srv/escape/passwd", Info{}, syscall.ENOENT},
+		{"/srv/missing", Info{}, syscall.ENOENT},
+		{"/srv/missing/x", Info{}, syscall.ENOENT},
+		{"/srv/a.html/x", Info{}, syscall.ENOTDIR},
+	}
+	for _, tt := range tests {
+		t.Run(tt.p, func(t *testing.T) {
+			got, err := fsys.Lstat(tt.p)
+			if tt.err != 0 {
+				var pe *fs.PathError
+				if !errors.As(err, &pe) || pe.Op != "lstat" || pe.Path != path.Clean(tt.p) || pe.Err != tt.err {
+					t.Fatalf("Lstat() error = %#v, want lstat %s: %v", err, tt.p, tt.err)
+				}
+				if tt.err == syscall.ENOENT && !errors.Is(err, fs.ErrNotExist) {
+					t.Error("errors.Is(err, fs.ErrNotExist) = false")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Lstat() error = %v", err)
+			}
+			if got.Type == TypeDir {
+				got.Size = 0 // directory sizes depend on the filesystem
+			}
+			if !reflect.DeepEqual(*got, tt.want) {
+				t.Errorf("Lstat() = %+v, want %+v", *got, tt.want)
+			}
+		})
+	}
+	// The real-root FS sees the same temp tree through the host path.
+	host := New("/")
+	info, err := host.Lstat(filepath.Join(root, "srv/a.html"))
+	if err != nil || info.Size != 5 || info.UID != 1000 {
+		t.Errorf("real-root Lstat = %+v, %v", info, err)
+	}
+}
+
+func TestLstatLabel(t *testing.T) {
+	root := buildTree(t, f("a.html", 0o644))
+	label := "system_u:object_r:httpd_sys_content_t:s0"
+	if err := unix.Lsetxattr(filepath.Join(root, "a.html"), "security.selinux", append([]byte(label), 0), 0); err != nil {
+		t.Skipf("cannot set security.selinux here: %v", err)
+	}
+	info, err := New(root).Lstat("/a.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Label != label {
+		t.Errorf("Label = %q, want %q", info.Label, label)
+	}
+}
+
+func TestLstatCache(t *testing.T) {
+	root := buildTree(t, d("dir", 0o755), f("dir/a", 0o644))
+	fsys := New(root)
+	if _, err := fsys.Lstat("/dir"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fsys.Lstat("/dir/a"); err != nil {
+		t.Fatal(err)
+	}
+	fsys.mu.Lock()
+	_, dirCached := fsys.cache["/dir"]
+	_, fileCached := fsys.cache["/dir/a"]
+	fsys.mu.Unlock()
+	if !dirCached || fileCached {
+		t.Errorf("cached dir %v, file %v; want dir only", dirCached, fileCached)
+	}
+	// Regular files are re-read: a chmod shows up.
+	if err := os.Chmod(filepath.Join(root, "dir/a"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := fsys.Lstat("/dir/a"); info.Perm != 0o600 {
+		t.Errorf("file Perm = %#o after chmod, want 0600", info.Perm)
+	}
+	// The cache is dropped when full.
+	fsys.mu.Lock()
+	for i := range maxCache {
+		fsys.cache["/fake/"+string(rune(i))] = &Info{}
+	}
+	fsys.mu.Unlock()
+	if _, err := fsys.Lstat("/"); err != nil {
+		t.Fatal(err)
+	}
+	fsys.mu.Lock()
+	n := len(fsys.cache)
+	fsys.mu.Unlock()
+	if n > maxCache {
+		t.Errorf("cache holds %d entries, bound %d", n, maxCache)
+	}
+}
+
+func TestConcurrentAccess(t *testing.T) {
+	fsys := New(accessTree(t))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 200 {
+				if r := fsys.Access(www, "/srv/link/a.html", Read, true); r.Err != 0 {
+					t.Errorf("Access() = %v", r.Err)
+					return
+				}
+				if r := fsys.Access(www, "/srv/d700/a.html", Read, true); r.Err != syscall.EACCES {
+					t.Errorf("Access() = %v, want EACCES", r.Err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestReadFile(t *testing.T) {
+	root := buildTree(t,
+		d("etc", 0o755), d("etc/nginx", 0o755),
+		f("etc/nginx/nginx.conf", 0o600),
+		l("etc/nginx/abs.conf", "/etc/nginx/nginx.conf"),
+		l("etc/nginx/rel.conf", "nginx.conf"),
+		l("etc/nginx/escape.conf", "../../../../../../etc/hostname"),
+		l("etc/nginx/dangling.conf", "nope.conf"),
+		l("etc/nginx/conf", "/etc/nginx"),
+	)
+	if err := unix.Mkfifo(filepath.Join(root, "etc/nginx/fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fsys := New(root)
+	want := "content of etc/nginx/nginx.conf\n"
+	tests := []struct {
+		p    string
+		want string
+		err  error
+	}{
+		{"/etc/nginx/nginx.conf", want, nil},
+		{"/etc/nginx/abs.conf", want, nil},
+		{"/etc/nginx/rel.conf", want, nil},
+		{"/etc/nginx/conf/nginx.conf", want, nil},
+		{"/etc/nginx/escape.conf", "", syscall.ENOENT},
+		{"/etc/nginx/dangling.conf", "", syscall.ENOENT},
+		{"/etc/nginx/missing.conf", "", syscall.ENOENT},
+		{"/etc/nginx", "", syscall.EISDIR},
+		{"/etc/nginx/fifo", "", errNotRegular},
+		{"/etc/nginx/nginx.conf/x", "", syscall.ENOTDIR},
+	}
+	for _, tt := range tests {
+		t.Run(tt.p, func(t *testing.T) {
+			b, err := fsys.ReadFile(tt.p)
+			if tt.err != nil {
+				var pe *fs.PathError
+				if !errors.As(err, &pe) || pe.Path != tt.p || !errors.Is(err, tt.err) {
+					t.Fatalf("ReadFile() error = %v, want %v on %s", err, tt.err, tt.p)
+				}
+				return
+			}
+			if err != nil || string(b) != tt.want {
+				t.Errorf("ReadFile() = %q, %v; want %q", b, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadDirNames(t *testing.T) {
+	root := buildTree(t,
+		d("d", 0o755), f("d/b", 0o644), f("d/a", 0o644), f("d/.hidden", 0o644), d("d/c", 0o700),
+		l("dl", "/d"), d("empty", 0o755), f("file", 0o644),
+	)
+	fsys := New(root)
+	tests := []struct {
+		p    string
+		want []string
+		err  syscall.Errno
+	}{
+		{"/d", []string{".hidden", "a", "b", "c"}, 0},
+		{"/dl", []string{".hidden", "a", "b", "c"}, 0},
+		{"/empty", []string{}, 0},
+		{"/file", nil, syscall.ENOTDIR},
+		{"/missing", nil, syscall.ENOENT},
+	}
+	for _, tt := range tests {
+		t.Run(tt.p, func(t *testing.T) {
+			got, err := fsys.ReadDirNames(tt.p)
+			if tt.err != 0 {
+				if !errors.Is(err, tt.err) {
+					t.Fatalf("ReadDirNames() error = %v, want %v", err, tt.err)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("ReadDirNames() = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestGlob(t *testing.T) {
+	root := buildTree(t,
+		d("etc", 0o755), d("etc/nginx", 0o755),
+		d("etc/nginx/conf.d", 0o755),
+		f("etc/nginx/conf.d/b.conf", 0o644),
+		f("etc/nginx/conf.d/a.conf", 0o644),
+		f("etc/nginx/conf.d/.a.conf.swp", 0o644),
+		f("etc/nginx/conf.d/notes.txt", 0o644),
+		d("etc/nginx/sites-enabled", 0o755),
+		d("etc/nginx/sites-available", 0o755),
+		f("etc/nginx/sites-available/default", 0o644),
+		l("etc/nginx/sites-enabled/default", "/etc/nginx/sites-available/default"),
+		l("etc/nginx/sites-enabled/broken", "../sites-available/gone"),
+		d("etc/nginx/modules-enabled", 0o755),
+		f("etc/nginx/modules-enabled/50-mod.conf", 0o644),
+		l("etc/nginx/linkdir", "/etc/nginx/conf.d"),
+		f("etc/nginx/x[1].conf", 0o644),
+	)
+	fsys := New(root)
+	tests := []struct {
+		pattern string
+		want    []string
+		err     error
+	}{
+		{"/etc/nginx/conf.d/*.conf", []string{"/etc/nginx/conf.d/a.conf", "/etc/nginx/conf.d/b.conf"}, nil},
+		{"/etc/nginx/conf.d/*", []string{"/etc/nginx/conf.d/a.conf", "/etc/nginx/conf.d/b.conf", "/etc/nginx/conf.d/notes.txt"}, nil},
+		{"/etc/nginx/conf.d/.*", []string{"/etc/nginx/conf.d/.a.conf.swp"}, nil},
+		{"/etc/nginx/conf.d/?.conf", []string{"/etc/nginx/conf.d/a.conf", "/etc/nginx/conf.d/b.conf"}, nil},
+		{"/etc/nginx/conf.d/[a].conf", []string{"/etc/nginx/conf.d/a.conf"}, nil},
+		{"/etc/nginx/sites-enabled/*", []string{"/etc/nginx/sites-enabled/broken", "/etc/nginx/sites-enabled/default"}, nil},
+		{"/etc/nginx/*-enabled/*", []string{"/etc/nginx/modules-enabled/50-mod.conf", "/etc/nginx/sites-enabled/broken", "/etc/nginx/sites-enabled/default"}, nil},
+		{"/etc/nginx/linkdir/*.conf", []string{"/etc/nginx/linkdir/a.conf", "/etc/nginx/linkdir/b.conf"}, nil},
+		{"/etc/*/conf.d/a.conf", []string{"/etc/nginx/conf.d/a.conf"}, nil},
+		{"/etc/nginx/conf.d/a.conf", []string{"/etc/nginx/conf.d/a.conf"}, nil},
+		{"/etc//nginx/./conf.d/a.conf", []string{"/etc/nginx/conf.d/a.conf"}, nil},
+		{"/etc/nginx/conf.d/missing.conf", nil, nil},
+		{"/etc/nginx/nothing/*.conf", nil, nil},
+		{"/etc/nginx/conf.d/*.none", nil, nil},
+		{`/etc/nginx/x\[1\].conf`, []string{"/etc/nginx/x[1].conf"}, nil},
+		{"/etc/nginx/[", nil, path.ErrBadPattern},
+		{"/etc/nginx/conf.d/[a-", nil, path.ErrBadPattern},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pattern, func(t *testing.T) {
+			got, err := fsys.Glob(tt.pattern)
+			if !errors.Is(err, tt.err) {
+				t.Fatalf("Glob() error = %v, want %v", err, tt.err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Glob() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
