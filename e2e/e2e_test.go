@@ -1,0 +1,92 @@
+// Package e2e holds unforbid's simulator to the real nginx: every test tree
+// is laid out for real, Debian's nginx is started on it (in a private
+// mount namespace, on 127.0.0.1), every URL of the tree's .requests section
+// is requested, and the real status must equal both the status written in
+// the tree and the simulator's prediction.
+package e2e
+
+import (
+	"net/url"
+	"strconv"
+	"testing"
+
+	"github.com/unforbid/unforbid/internal/realnginx"
+	"github.com/unforbid/unforbid/internal/treetest"
+)
+
+func TestRealNginx(t *testing.T) {
+	if err := realnginx.Available(); err != nil {
+		t.Fatalf("the end-to-end tests need the real nginx: %v (CI installs it with apt-get install nginx)", err)
+	}
+	total, agree := 0, 0
+	for _, file := range treetest.Files(t, "../testdata/trees") {
+		c := treetest.Setup(t, file)
+		reqs := c.Requests(t)
+		if len(reqs) == 0 {
+			continue
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			ports := map[int]bool{}
+			for _, r := range reqs {
+				u, err := url.Parse(r.URL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p, _ := strconv.Atoi(u.Port())
+				ports[p] = true
+			}
+			var list []int
+			for p := range ports {
+				list = append(list, p)
+			}
+			srv, err := realnginx.Start(c.Dir, treetest.MainConfig, list)
+			if err != nil {
+				t.Fatalf("start nginx: %v", err)
+			}
+			t.Cleanup(func() { srv.Stop() })
+			sim := c.Simulator(t)
+			for _, r := range reqs {
+				u, _ := url.Parse(r.URL)
+				port, _ := strconv.Atoi(u.Port())
+				path := u.EscapedPath()
+				if u.RawQuery != "" {
+					path += "?" + u.RawQuery
+				}
+				var headers map[string]string
+				if r.Auth {
+					headers = map[string]string{"Authorization": treetest.AuthHeader}
+				}
+				real, err := srv.Do(r.Method, port, u.Hostname(), path, r.From, headers)
+				if err != nil {
+					t.Errorf("%s: %v", r, err)
+					continue
+				}
+				req, err := r.Simulated()
+				if err != nil {
+					t.Fatal(err)
+				}
+				d := sim.Simulate(req)
+				total++
+				if d.Status == real {
+					agree++
+				}
+				if real != r.Want {
+					t.Errorf("%s: real nginx answers %d, the tree says %d", r, real, r.Want)
+				}
+				if d.Status != real {
+					t.Errorf("%s: real nginx answers %d, the simulator predicts %d", r, real, d.Status)
+					for _, s := range d.Trace {
+						t.Logf("    %s %s (%s)", s.Step, s.Detail, s.Range)
+					}
+				}
+			}
+			if t.Failed() {
+				t.Logf("nginx error log:\n%s", srv.ErrorLog())
+			}
+		})
+	}
+	t.Logf("agreement: the simulator predicted the real status for %d of %d requests", agree, total)
+	if total == 0 {
+		t.Fatal("no request was made")
+	}
+}

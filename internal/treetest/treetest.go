@@ -1,0 +1,249 @@
+// Package treetest runs unforbid's test trees (testdata/trees/*.txtar): it
+// lays a tree out in a temporary directory, loads its nginx configuration
+// under that root, and reads the expectations written in the tree: the
+// `# want "rule"` annotations on config and .fsmeta lines, and the
+// `.requests` section of URLs with the status nginx gives them.
+package treetest
+
+import (
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/unforbid/unforbid/internal/layout"
+	"github.com/unforbid/unforbid/parser/fsmeta"
+	conf "github.com/unforbid/unforbid/parser/nginx"
+	"github.com/unforbid/unforbid/rules"
+	"github.com/unforbid/unforbid/rules/simulate"
+	nginxsim "github.com/unforbid/unforbid/rules/simulate/nginx"
+)
+
+// MainConfig is the nginx configuration every tree holds.
+const MainConfig = "/etc/nginx/nginx.conf"
+
+// Case is one laid-out tree.
+type Case struct {
+	Name string
+	Tree *layout.Tree
+	Dir  string // the tree root (--root)
+}
+
+// Files lists the test trees under dir (sorted).
+func Files(t testing.TB, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.txtar"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no test trees in %s: %v", dir, err)
+	}
+	sort.Strings(files)
+	return files
+}
+
+// Setup lays the tree in file out in a fresh temporary directory.
+func Setup(t testing.TB, file string) *Case {
+	t.Helper()
+	tree, err := layout.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := tree.Materialize(dir); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return &Case{Name: strings.TrimSuffix(filepath.Base(file), ".txtar"), Tree: tree, Dir: dir}
+}
+
+// Simulator loads the tree's configuration and returns its simulator.
+func (c *Case) Simulator(t testing.TB) *nginxsim.Simulator {
+	t.Helper()
+	cfg, err := conf.Load(MainConfig, conf.Options{Root: c.Dir})
+	if err != nil {
+		t.Fatalf("%s: load: %v", c.Name, err)
+	}
+	m, err := nginxsim.Build(cfg, nginxsim.Options{})
+	if err != nil {
+		t.Fatalf("%s: model: %v", c.Name, err)
+	}
+	sim, err := nginxsim.New(m, fsmeta.New(c.Dir))
+	if err != nil {
+		t.Fatalf("%s: simulator: %v", c.Name, err)
+	}
+	return sim
+}
+
+// Request is one line of a tree's .requests section:
+//
+//	METHOD URL STATUS [from=IP] [auth]
+type Request struct {
+	Line   int
+	Method string
+	URL    string
+	Want   int
+	From   string // client address: 127.0.0.1 or ::1
+	Auth   bool   // send Basic credentials user:pass
+}
+
+// AuthHeader is the Authorization header an `auth` request sends.
+var AuthHeader = "Basic " + base64.StdEncoding.EncodeToString([]byte("user:pass"))
+
+// String identifies the request in messages.
+func (r Request) String() string {
+	s := fmt.Sprintf(".requests:%d: %s %s", r.Line, r.Method, r.URL)
+	if r.From != "127.0.0.1" {
+		s += " from " + r.From
+	}
+	if r.Auth {
+		s += " with credentials"
+	}
+	return s
+}
+
+// Simulated returns the request in the simulator's form.
+func (r Request) Simulated() (simulate.Request, error) {
+	req, err := simulate.ParseRequest(r.Method, r.URL, r.From)
+	if err != nil {
+		return req, err
+	}
+	if r.Auth {
+		req.Headers = map[string]string{"Authorization": AuthHeader}
+	}
+	return req, nil
+}
+
+// Requests parses the tree's .requests section.
+func (c *Case) Requests(t testing.TB) []Request {
+	t.Helper()
+	text, ok := c.Tree.Section(".requests")
+	if !ok {
+		return nil
+	}
+	var out []Request
+	for i, line := range strings.Split(text, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		if len(f) < 3 {
+			t.Fatalf("%s: .requests:%d: want METHOD URL STATUS", c.Name, i+1)
+		}
+		st, err := strconv.Atoi(f[2])
+		if err != nil {
+			t.Fatalf("%s: .requests:%d: bad status %q", c.Name, i+1, f[2])
+		}
+		r := Request{Line: i + 1, Method: f[0], URL: f[1], Want: st, From: "127.0.0.1"}
+		for _, opt := range f[3:] {
+			switch {
+			case strings.HasPrefix(opt, "from="):
+				r.From = opt[len("from="):]
+			case opt == "auth":
+				r.Auth = true
+			default:
+				t.Fatalf("%s: .requests:%d: unknown option %q", c.Name, i+1, opt)
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// Want is one expected finding: a rule at a config line, or at a path
+// named by an .fsmeta line.
+type Want struct {
+	Where string // "file:line" or ".fsmeta:line"
+	File  string // config file as the server sees it
+	Line  int
+	Path  string // for .fsmeta wants: the path as the server sees it
+	Rule  string
+	hit   bool
+}
+
+var wantRe = regexp.MustCompile(`want((?:\s+"[^"]+")+)`)
+var quoted = regexp.MustCompile(`"([^"]+)"`)
+
+func parseWants(comment string) []string {
+	m := wantRe.FindStringSubmatch(comment)
+	if m == nil {
+		return nil
+	}
+	var out []string
+	for _, q := range quoted.FindAllStringSubmatch(m[1], -1) {
+		out = append(out, q[1])
+	}
+	return out
+}
+
+// Wants collects the `# want "rule"` annotations of the tree.
+func (c *Case) Wants(t testing.TB) []*Want {
+	t.Helper()
+	var out []*Want
+	for _, f := range c.Tree.Archive.Files {
+		if strings.HasPrefix(f.Name, ".") || !strings.HasPrefix(f.Name, "etc/") {
+			continue
+		}
+		for i, line := range strings.Split(string(f.Data), "\n") {
+			j := strings.Index(line, "# want")
+			if j < 0 {
+				continue
+			}
+			for _, rule := range parseWants(line[j:]) {
+				out = append(out, &Want{Where: fmt.Sprintf("/%s:%d", f.Name, i+1), File: "/" + f.Name, Line: i + 1, Rule: rule})
+			}
+		}
+	}
+	cmds, err := c.Tree.Commands()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range cmds {
+		for _, rule := range parseWants(cmd.Comment) {
+			out = append(out, &Want{Where: fmt.Sprintf(".fsmeta:%d", cmd.Line), Path: "/" + strings.TrimSuffix(cmd.Path, "/"), Rule: rule})
+		}
+	}
+	return out
+}
+
+// CheckFindings fails t for every finding of warning or error severity no
+// want matches, and every want no finding matches. A config want matches the findings of its rule at
+// its line; an .fsmeta want those of its rule at its path.
+func (c *Case) CheckFindings(t testing.TB, findings []rules.Finding) {
+	t.Helper()
+	wants := c.Wants(t)
+	fsys := fsmeta.New(c.Dir)
+	for _, f := range findings {
+		// A config included through a symlink (sites-enabled/x) is
+		// annotated in the file it points to.
+		file := f.Range.File
+		if res := fsys.Access(fsmeta.Cred{}, file, 0, true); res.OK() {
+			file = res.At
+		}
+		matched := false
+		for _, w := range wants {
+			if w.Rule != f.Rule {
+				continue
+			}
+			if (w.Path != "" && w.Path == f.Path) || (w.Path == "" && w.File == file && w.Line == f.Range.Start.Line) {
+				w.hit, matched = true, true
+			}
+		}
+		// Info findings (e.g. ordinary index-less directories) need no
+		// want, but a want for one must still be met.
+		if !matched && f.Severity > rules.Info {
+			t.Errorf("%s: unexpected finding: %s: %s: %s [%s] path=%q url=%s count=%d", c.Name, f.Range, f.Severity, f.Message, f.Rule, f.Path, f.URL, f.Count)
+		}
+	}
+	for _, w := range wants {
+		if !w.hit {
+			t.Errorf("%s: %s: no %q finding", c.Name, w.Where, w.Rule)
+		}
+	}
+}
+
+// Root returns the tree root with a trailing separator, for checks that
+// no message leaks it.
+func (c *Case) Root() string { return c.Dir + string(os.PathSeparator) }

@@ -1,0 +1,174 @@
+// Package report writes findings and explain decisions in the formats of
+// the command-line contract (shared/CLI.md): text for people, JSON for
+// scripts.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/unforbid/unforbid/rules"
+	"github.com/unforbid/unforbid/rules/simulate"
+)
+
+// Text writes one block per finding, sorted by file and line:
+//
+//	file:line: severity: message [rule]
+//	    path: P   example: GET URL   count: N
+func Text(w io.Writer, fs []rules.Finding) error {
+	for _, f := range fs {
+		if _, err := fmt.Fprintf(w, "%s: %s: %s [%s]\n", f.Range, f.Severity, f.Message, f.Rule); err != nil {
+			return err
+		}
+		var parts []string
+		if f.Path != "" {
+			parts = append(parts, "path: "+f.Path)
+		}
+		if f.URL != "" {
+			parts = append(parts, "example: "+f.Method+" "+f.URL)
+		}
+		if f.Count > 1 {
+			parts = append(parts, fmt.Sprintf("count: %d", f.Count))
+		}
+		if len(parts) > 0 {
+			if _, err := fmt.Fprintf(w, "    %s\n", strings.Join(parts, "   ")); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// jsonFinding is one finding in the JSON of --check.
+type jsonFinding struct {
+	Rule     string        `json:"rule"`
+	Severity string        `json:"severity"`
+	Message  string        `json:"message"`
+	File     string        `json:"file"`
+	Line     int           `json:"line"`
+	Path     string        `json:"path,omitempty"`
+	URL      string        `json:"url,omitempty"`
+	Count    int           `json:"count"`
+	Related  []jsonRelated `json:"related,omitempty"`
+	Fixes    []any         `json:"fixes"`
+}
+
+type jsonRelated struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Message string `json:"message"`
+}
+
+// JSON writes {"findings": [...]}.
+func JSON(w io.Writer, fs []rules.Finding) error {
+	out := struct {
+		Findings []jsonFinding `json:"findings"`
+	}{Findings: []jsonFinding{}}
+	for _, f := range fs {
+		jf := jsonFinding{
+			Rule: f.Rule, Severity: f.Severity.String(), Message: f.Message,
+			File: f.Range.File, Line: f.Range.Start.Line, Path: f.Path, URL: f.URL, Count: f.Count,
+			Fixes: []any{},
+		}
+		for _, r := range f.Related {
+			jf.Related = append(jf.Related, jsonRelated{File: r.Range.File, Line: r.Range.Start.Line, Message: r.Message})
+		}
+		out.Findings = append(out.Findings, jf)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// Explained is one request and the decision for it.
+type Explained struct {
+	Request  simulate.Request
+	Decision *simulate.Decision
+}
+
+type jsonStep struct {
+	Step   string `json:"step"`
+	File   string `json:"file,omitempty"`
+	Line   int    `json:"line,omitempty"`
+	Detail string `json:"detail"`
+}
+
+type jsonExplain struct {
+	URL      string     `json:"url"`
+	Method   string     `json:"method"`
+	ClientIP string     `json:"client_ip"`
+	Status   int        `json:"status"`
+	Rule     string     `json:"rule,omitempty"`
+	Reason   string     `json:"reason,omitempty"`
+	Path     string     `json:"path,omitempty"`
+	Masked   *jsonCause `json:"masked,omitempty"`
+	Backend  string     `json:"backend,omitempty"`
+	Unsure   string     `json:"unsure,omitempty"`
+	Trace    []jsonStep `json:"trace"`
+}
+
+type jsonCause struct {
+	Rule   string `json:"rule"`
+	Reason string `json:"reason"`
+	Path   string `json:"path,omitempty"`
+}
+
+// ExplainJSON writes the top-level array of explain decisions.
+func ExplainJSON(w io.Writer, es []Explained) error {
+	out := []jsonExplain{}
+	for _, e := range es {
+		d := e.Decision
+		je := jsonExplain{URL: e.Request.URL(), Method: e.Request.Method, ClientIP: e.Request.ClientIP, Status: d.Status, Backend: d.Backend, Unsure: d.Unsure, Trace: []jsonStep{}}
+		if d.Cause != nil {
+			je.Rule, je.Reason, je.Path = d.Cause.Rule, d.Cause.Reason, d.Cause.Path
+		}
+		if d.Masked != nil {
+			je.Masked = &jsonCause{Rule: d.Masked.Rule, Reason: d.Masked.Reason, Path: d.Masked.Path}
+		}
+		for _, s := range d.Trace {
+			je.Trace = append(je.Trace, jsonStep{Step: s.Step, File: s.Range.File, Line: s.Range.Start.Line, Detail: s.Detail})
+		}
+		out = append(out, je)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// ExplainText writes each decision and its trace for people.
+func ExplainText(w io.Writer, es []Explained) error {
+	for i, e := range es {
+		d := e.Decision
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%s %s from %s -> %d\n", e.Request.Method, e.Request.URL(), e.Request.ClientIP, d.Status)
+		for _, s := range d.Trace {
+			where := s.Range.String()
+			if s.Range.IsZero() {
+				where = ""
+			}
+			fmt.Fprintf(w, "  %-10s %s", s.Step, s.Detail)
+			if where != "" {
+				fmt.Fprintf(w, "  (%s)", where)
+			}
+			fmt.Fprintln(w)
+		}
+		if d.Cause != nil && d.Cause.Rule != "" {
+			fmt.Fprintf(w, "  cause:     [%s] %s", d.Cause.Rule, d.Cause.Reason)
+			if d.Cause.Path != "" {
+				fmt.Fprintf(w, "; path %s", d.Cause.Path)
+			}
+			fmt.Fprintln(w)
+		}
+		if d.Masked != nil {
+			fmt.Fprintf(w, "  masked:    [%s] %s; path %s\n", d.Masked.Rule, d.Masked.Reason, d.Masked.Path)
+		}
+		if d.Unsure != "" {
+			fmt.Fprintf(w, "  unsure:    %s\n", d.Unsure)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,477 @@
+// Package scan finds the unintended 403s of a configuration: it walks
+// every tree a server serves (docroots and alias targets) with bounded
+// memory, asks the request simulator what each file and directory
+// answers, tells intended refusals from unintended ones, and reports each
+// root cause once, with the number of files it hides and an example URL.
+package scan
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/unforbid/unforbid/parser"
+	"github.com/unforbid/unforbid/parser/fsmeta"
+	"github.com/unforbid/unforbid/rules"
+	"github.com/unforbid/unforbid/rules/simulate"
+	nginxsim "github.com/unforbid/unforbid/rules/simulate/nginx"
+)
+
+// Stats counts the work of a scan.
+type Stats struct {
+	Servers  int // servers scanned
+	Roots    int // docroots and alias targets walked
+	Files    int // files and directories visited
+	Requests int // requests simulated
+	Unsure   int // decisions the simulator could not model (skipped)
+	Skipped  []string
+}
+
+// Options tune a scan.
+type Options struct {
+	// ClientIP is the address scan requests come from; an outside address
+	// by default, since allowlists for local clients are intended.
+	ClientIP string
+	// Progress, when set, is called every ProgressEvery visited entries.
+	Progress      func(Stats)
+	ProgressEvery int
+}
+
+// DefaultClientIP is a documentation address (TEST-NET-3) standing for
+// any visitor from the internet.
+const DefaultClientIP = "203.0.113.7"
+
+// acmeProbe is requested on every server: certificate renewals need it.
+const acmeProbe = "/.well-known/acme-challenge/unforbid-probe"
+
+// Nginx scans every server of sim's model.
+func Nginx(sim *nginxsim.Simulator, opts Options) ([]rules.Finding, Stats) {
+	if opts.ClientIP == "" {
+		opts.ClientIP = DefaultClientIP
+	}
+	if opts.ProgressEvery <= 0 {
+		opts.ProgressEvery = 10000
+	}
+	users, _ := sim.FS.LoadUsers()
+	sc := &scanner{sim: sim, opts: opts, users: users, groups: map[string]*group{}}
+	for _, srv := range sim.Model.Servers {
+		sc.server(srv)
+	}
+	return sc.findings(), sc.stats
+}
+
+type scanner struct {
+	sim    *nginxsim.Simulator
+	opts   Options
+	users  *fsmeta.Users
+	stats  Stats
+	groups map[string]*group
+	order  []string
+
+	srv     *nginxsim.Server
+	host    string
+	port    int
+	localIP string
+	visited map[string]bool
+}
+
+// group collects the requests that share one root cause.
+type group struct {
+	rule     string
+	severity rules.Severity
+	rng      parser.Range
+	path     string
+	url      string
+	method   string
+	count    int
+	message  func(count int) string
+	related  []rules.Related
+}
+
+func (sc *scanner) server(srv *nginxsim.Server) {
+	host, port, local, ok := sc.address(srv)
+	if !ok {
+		sc.stats.Skipped = append(sc.stats.Skipped, fmt.Sprintf("%s: no request reaches this server (every name is taken by another server)", srv.Dir.Range))
+		return
+	}
+	sc.stats.Servers++
+	sc.srv, sc.host, sc.port, sc.localIP = srv, host, port, local
+	sc.visited = map[string]bool{}
+
+	type root struct {
+		dir, url string
+	}
+	var roots []root
+	add := func(c *nginxsim.LocConf, url string, regex bool) {
+		if c.Root == "" || strings.Contains(c.Root, "$") || regex {
+			return
+		}
+		dir := c.Root
+		if !path.IsAbs(dir) {
+			dir = path.Join(sc.sim.Model.Prefix, dir)
+		}
+		if c.Alias {
+			roots = append(roots, root{path.Clean(dir), url})
+			return
+		}
+		roots = append(roots, root{path.Clean(dir + url), url})
+	}
+	add(srv.Conf, "/", false)
+	for _, l := range srv.Locations {
+		if l.Mod == "@" || l.Mod == "=" || !strings.HasPrefix(l.Name, "/") {
+			continue
+		}
+		if l.Parent == nil && l.Conf.RootDir == srv.Conf.RootDir {
+			continue
+		}
+		url := l.Name
+		if !strings.HasSuffix(url, "/") {
+			url += "/"
+		}
+		add(l.Conf, url, l.Mod == "~" || l.Mod == "~*")
+	}
+	for _, r := range roots {
+		info, err := sc.sim.FS.Lstat(r.dir)
+		if err != nil {
+			continue
+		}
+		if info.Type == fsmeta.TypeSymlink {
+			res := sc.sim.FS.Access(fsmeta.Cred{}, r.dir, 0, true)
+			if res.Err != 0 || res.Info.Type != fsmeta.TypeDir {
+				continue
+			}
+		} else if info.Type != fsmeta.TypeDir {
+			continue
+		}
+		sc.stats.Roots++
+		sc.walk(r.dir, r.url)
+	}
+	sc.probeACME()
+}
+
+// address finds a host, port and local address whose requests reach srv.
+func (sc *scanner) address(srv *nginxsim.Server) (string, int, string, bool) {
+	var names []string
+	for _, n := range srv.Names {
+		switch {
+		case n == "" || n == "_" || strings.HasPrefix(n, "~"):
+		case strings.HasPrefix(n, "*."):
+			names = append(names, "www"+n[1:])
+		case strings.HasPrefix(n, "."):
+			names = append(names, n[1:])
+		case strings.HasSuffix(n, ".*"):
+			names = append(names, n[:len(n)-1]+"com")
+		default:
+			names = append(names, n)
+		}
+	}
+	names = append(names, "unforbid.invalid")
+	for _, l := range srv.Listens {
+		if l.Unix {
+			continue
+		}
+		local := l.Addr
+		if local == "" {
+			local = "127.0.0.1"
+			if l.IPv6 {
+				local = "::1"
+			}
+		}
+		for _, h := range names {
+			req := simulate.Request{Method: "GET", Scheme: "http", Host: h, Port: l.Port, Path: "/", ClientIP: sc.clientIP(local), ServerIP: local}
+			if sc.sim.SelectServer(req) == srv {
+				return h, l.Port, local, true
+			}
+		}
+	}
+	return "", 0, "", false
+}
+
+func (sc *scanner) clientIP(local string) string {
+	if strings.Contains(local, ":") && !strings.Contains(sc.opts.ClientIP, ":") {
+		return "2001:db8::7"
+	}
+	return sc.opts.ClientIP
+}
+
+func (sc *scanner) request(urlPath string) (simulate.Request, *simulate.Decision) {
+	req := simulate.Request{
+		Method: "GET", Scheme: "http", Host: sc.host, Port: sc.port, Path: urlPath,
+		ClientIP: sc.clientIP(sc.localIP), ServerIP: sc.localIP,
+		// Credentials are sent so that content behind auth_basic is
+		// checked too (passwords are not simulated).
+		Headers: map[string]string{"Authorization": "Basic dW5mb3JiaWQ6cHJvYmU="},
+	}
+	sc.stats.Requests++
+	return req, sc.sim.Simulate(req)
+}
+
+// walk visits dir, served at url (ending in "/"), and everything below it.
+// Memory is bounded by the depth times the widest directory.
+func (sc *scanner) walk(dir, url string) {
+	if sc.visited[dir] {
+		return
+	}
+	sc.visited[dir] = true
+	sc.tick()
+	names, err := sc.sim.FS.ReadDirNames(dir)
+	if err != nil {
+		return
+	}
+	req, d := sc.request(url)
+	sc.judge(req, d, dir, true, names)
+	for _, name := range names {
+		p := path.Join(dir, name)
+		u := url + name
+		info, err := sc.sim.FS.Lstat(p)
+		if err != nil {
+			continue
+		}
+		switch info.Type {
+		case fsmeta.TypeDir:
+			if rules.IsSecret(u) {
+				continue
+			}
+			if !fsmeta.Permits(info, sc.sim.Cred, fsmeta.Read) && fsmeta.Permits(info, sc.sim.Cred, fsmeta.Exec) {
+				// /dir without its slash opens the directory (needs r)
+				req, d := sc.request(u)
+				sc.judge(req, d, p, false, nil)
+			}
+			sc.walk(p, u+"/")
+		case fsmeta.TypeRegular, fsmeta.TypeSymlink:
+			sc.tick()
+			req, d := sc.request(u)
+			sc.judge(req, d, p, false, nil)
+		}
+	}
+}
+
+func (sc *scanner) tick() {
+	sc.stats.Files++
+	if sc.opts.Progress != nil && sc.stats.Files%sc.opts.ProgressEvery == 0 {
+		sc.opts.Progress(sc.stats)
+	}
+}
+
+// probeACME asks for an ACME http-01 challenge, which must never be denied
+// by a rule meant for hidden files.
+func (sc *scanner) probeACME() {
+	req, d := sc.request(acmeProbe)
+	if d.Unsure != "" || d.Status != 403 || d.Cause == nil {
+		return
+	}
+	sc.judgeDeny(req, d)
+}
+
+var indexLike = regexp.MustCompile(`^(?i)(index|default|home)\.(html?|php[0-9]?|shtml|xhtml|cgi|pl|py|jsp|asp)$`)
+
+// judge turns one decision into a finding when it is an unintended refusal.
+func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath string, isDir bool, names []string) {
+	if d.Unsure != "" {
+		sc.stats.Unsure++
+		return
+	}
+	if d.Path != "" && !strings.HasPrefix(d.Path, fsPath) {
+		return // another location maps this URL elsewhere; its own walk judges it
+	}
+	c, masked := d.Cause, false
+	switch {
+	case d.Status == 403 && c != nil:
+	case d.Status == 500 && c != nil && c.Rule == nginxsim.RuleAuthFileUnreadbl:
+	case d.Masked != nil && d.Status != 200:
+		c, masked = d.Masked, true
+	default:
+		return
+	}
+	worker := sc.sim.Cred.User
+	switch c.Rule {
+	case nginxsim.RuleDenyRule, nginxsim.RuleReturn:
+		if !isDir { // a directory URL is no resource of its own
+			sc.judgeDeny(req, d)
+		}
+	case nginxsim.RuleUnreadableFile, nginxsim.RuleUnreadableDir, nginxsim.RuleSymlinkLoop, nginxsim.RuleSymlinkDenied:
+		if rules.IsSecret(req.Path) || rules.IsSecret(c.Path) {
+			return
+		}
+		what := sc.describe(c.Path)
+		rule, reason := c.Rule, c.Reason
+		sc.add(c.Rule, defaultSeverity, c.Range, c.Path, req, func(n int) string {
+			var msg string
+			switch rule {
+			case nginxsim.RuleUnreadableFile:
+				msg = fmt.Sprintf("%s cannot read %q (%s): %s", worker, c.Path, what, reason)
+			case nginxsim.RuleUnreadableDir:
+				msg = fmt.Sprintf("%s cannot read directory %q (%s): %s", worker, c.Path, what, reason)
+			case nginxsim.RuleSymlinkDenied:
+				msg = fmt.Sprintf("symbolic link %q is refused by disable_symlinks: %s", c.Path, reason)
+			default:
+				msg = fmt.Sprintf("symbolic link loop at %q: %s", c.Path, reason)
+			}
+			if masked {
+				msg += " (try_files skips it, so it answers " + fmt.Sprint(d.Status) + ")"
+			}
+			return msg
+		})
+	case nginxsim.RuleNoSearch:
+		if rules.IsSecret(req.Path) {
+			return
+		}
+		what := sc.describe(c.Path)
+		sc.add(c.Rule, defaultSeverity, c.Range, c.Path, req, func(n int) string {
+			msg := fmt.Sprintf("%s cannot search directory %q (%s): %s below it answer", worker, c.Path, what, plural(n, "request"))
+			if masked {
+				return msg + fmt.Sprintf(" %d instead of the file (try_files skips what it cannot stat)", d.Status)
+			}
+			return msg + " 403"
+		})
+	case nginxsim.RuleIndexMissing:
+		if !isDir || masked {
+			return
+		}
+		var others []string
+		for _, n := range names {
+			if indexLike.MatchString(n) {
+				others = append(others, n)
+			}
+		}
+		reason := c.Reason
+		switch {
+		case len(others) > 0:
+			sc.add(c.Rule, rules.Error, c.Range, fsPath, req, func(int) string {
+				return fmt.Sprintf("%s: the directory has %s but the index directive does not list it", reason, strings.Join(others, ", "))
+			})
+		case req.Path == "/":
+			sc.add(c.Rule, rules.Error, c.Range, fsPath, req, func(int) string {
+				return fmt.Sprintf("%s: the home page of the site has no index file and autoindex is off", reason)
+			})
+		default:
+			// Ordinary index-less directories (assets, uploads) are
+			// grouped per location at info level.
+			key := c.Range
+			sc.add(c.Rule, rules.Info, key, "", req, func(n int) string {
+				return fmt.Sprintf("%s without an index file answer 403 (autoindex is off), e.g. %q", plural(n, "directory"), fsPath)
+			})
+		}
+	case nginxsim.RuleAuthFileMissing, nginxsim.RuleAuthFileUnreadbl:
+		reason := c.Reason
+		sc.add(c.Rule, defaultSeverity, c.Range, c.Path, req, func(n int) string {
+			if c.Rule == nginxsim.RuleAuthFileMissing {
+				return fmt.Sprintf("auth_basic_user_file %q does not exist: every login answers 403 (%s)", c.Path, reason)
+			}
+			return fmt.Sprintf("auth_basic_user_file cannot be read by %s: every login answers 500 (%s)", worker, reason)
+		})
+	}
+}
+
+// judgeDeny reports a deny or return 403 from a location meant for secrets
+// that also refuses a public path.
+func (sc *scanner) judgeDeny(req simulate.Request, d *simulate.Decision) {
+	if rules.IsSecret(req.Path) {
+		return
+	}
+	loc := sc.location(d.LocationRange)
+	if loc == nil || !protectsSecrets(loc) {
+		return
+	}
+	if d.Cause.Rule == nginxsim.RuleReturn && !rules.IsWellKnown(req.Path) {
+		return
+	}
+	what := "deny"
+	if d.Cause.Rule == nginxsim.RuleReturn {
+		what = "return 403"
+	}
+	locName := loc.String()
+	sc.add("nginx/deny-overmatch", defaultSeverity, d.Cause.Range, "", req, func(n int) string {
+		return fmt.Sprintf("location %s is meant for hidden files but its %s also refuses %s (e.g. %s): %s", locName, what, plural(n, "public path"), req.Path, d.Cause.Reason)
+	})
+}
+
+// protectsSecrets reports whether a location's pattern is written to
+// catch secret files: it matches typical secret paths.
+func protectsSecrets(l *nginxsim.Location) bool {
+	if l.Re == nil {
+		return false
+	}
+	for _, p := range []string{"/.git/config", "/.env", "/.htaccess", "/.htpasswd", "/x/.git/HEAD"} {
+		if l.Re.MatchString(p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (sc *scanner) location(rng parser.Range) *nginxsim.Location {
+	if rng.IsZero() {
+		return nil
+	}
+	for _, l := range sc.srv.Locations {
+		if l.Dir.Range == rng {
+			return l
+		}
+	}
+	return nil
+}
+
+func (sc *scanner) add(rule string, sev rules.Severity, rng parser.Range, p string, req simulate.Request, msg func(int) string) {
+	key := rule + "\x00" + rng.String() + "\x00" + p
+	g := sc.groups[key]
+	if g == nil {
+		if r := rules.Lookup(rule); r != nil && sev == defaultSeverity {
+			sev = r.Severity
+		}
+		g = &group{rule: rule, severity: sev, rng: rng, path: p, url: req.URL(), method: req.Method, message: msg}
+		g.related = []rules.Related{{Range: sc.srv.Dir.Range, Message: "server " + strings.Join(sc.srv.Names, " ")}}
+		sc.groups[key] = g
+		sc.order = append(sc.order, key)
+	}
+	g.count++
+}
+
+// describe returns "mode 0600, alice:alice" for p.
+func (sc *scanner) describe(p string) string {
+	info, err := sc.sim.FS.Lstat(p)
+	if err != nil {
+		return "not found"
+	}
+	owner, grp := fmt.Sprint(info.UID), fmt.Sprint(info.GID)
+	if sc.users != nil {
+		if u, ok := sc.users.UserByID(info.UID); ok {
+			owner = u.Name
+		}
+		if g, ok := sc.users.GroupByID(info.GID); ok {
+			grp = g.Name
+		}
+	}
+	s := fmt.Sprintf("mode %04o, %s:%s", info.Perm, owner, grp)
+	if info.ACL != nil {
+		s += ", acl " + info.ACL.String()
+	}
+	return s
+}
+
+func (sc *scanner) findings() []rules.Finding {
+	out := make([]rules.Finding, 0, len(sc.order))
+	for _, k := range sc.order {
+		g := sc.groups[k]
+		out = append(out, rules.Finding{
+			Rule: g.rule, Severity: g.severity, Message: g.message(g.count), Range: g.rng,
+			Path: g.path, URL: g.url, Method: g.method, Count: g.count, Related: g.related,
+		})
+	}
+	rules.Sort(out)
+	return out
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	if strings.HasSuffix(what, "y") {
+		return fmt.Sprintf("%d %sies", n, what[:len(what)-1])
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// defaultSeverity asks add for the rule's own severity.
+const defaultSeverity rules.Severity = -1

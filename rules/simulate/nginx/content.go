@@ -1,0 +1,337 @@
+package nginx
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/unforbid/unforbid/parser/fsmeta"
+	conf "github.com/unforbid/unforbid/parser/nginx"
+	"github.com/unforbid/unforbid/rules/simulate"
+)
+
+// precontent runs try_files. It returns a status when the request ends
+// there (=code), again=true after an internal redirect, or (0, false) to go
+// on to the content phase with r.uri possibly changed.
+func (r *run) precontent() (st int, again bool) {
+	c := r.conf
+	if len(c.TryFiles) == 0 {
+		return 0, false
+	}
+	d := c.TryFilesDir
+	if c.Alias && c.AliasPrefix < 0 {
+		r.unsure("try_files with alias in a regex location is not simulated")
+	}
+	for i, cand := range c.TryFiles {
+		last := i == len(c.TryFiles)-1
+		if last {
+			switch {
+			case strings.HasPrefix(cand, "="):
+				code, err := strconv.Atoi(cand[1:])
+				if err != nil {
+					r.unsure("try_files %s", cand)
+					return 500, false
+				}
+				r.step("try_files", d, "no candidate exists: answer %d", code)
+				if code >= 400 && r.d.Cause == nil {
+					r.d.Cause = &simulate.Cause{Rule: "", Range: Pos(d), Reason: "try_files " + cand}
+				}
+				return code, false
+			case strings.HasPrefix(cand, "@"):
+				named := r.srv.Named[cand]
+				if named == nil {
+					r.step("try_files", d, "named location %s does not exist", cand)
+					return 500, false
+				}
+				r.step("try_files", d, "no candidate exists: internal redirect to %s", cand)
+				return r.named(named)
+			default:
+				uri, err := r.expand(cand)
+				if err != nil {
+					r.unsure("%v", err)
+					return 500, false
+				}
+				r.step("try_files", d, "no candidate exists: internal redirect to %q", uri)
+				r.internalRedirect(uri)
+				return 0, true
+			}
+		}
+		// A candidate written with a trailing slash tests for a
+		// directory; the slash is dropped before expansion (nginx does
+		// this when it reads the configuration).
+		testDir := strings.HasSuffix(cand, "/")
+		name, err := r.expand(strings.TrimSuffix(cand, "/"))
+		if err != nil {
+			r.unsure("%v", err)
+			continue
+		}
+		if i := strings.IndexByte(name, '?'); i >= 0 {
+			name = name[:i]
+		}
+		p, _, err := r.mapURI(name)
+		if err != nil {
+			r.unsure("%v", err)
+			continue
+		}
+		res := r.openFile(p, 0, true)
+		switch res.Err {
+		case 0:
+		case syscall.ENOENT, syscall.ENOTDIR, syscall.ENAMETOOLONG:
+			r.step("try_files", d, "%s: %s does not exist", cand, p)
+			continue
+		default:
+			reason := fmt.Sprintf("stat() %q failed (%s)", p, errnoText(res.Err))
+			r.step("try_files", d, "%s: %s (skipped, logged at crit)", cand, reason)
+			if r.d.Masked == nil {
+				r.d.Masked = r.causeOf(res, p, reason)
+			}
+			continue
+		}
+		isDir := res.Info.Type == fsmeta.TypeDir
+		if isDir != testDir {
+			r.step("try_files", d, "%s: %s is not a %s", cand, p, map[bool]string{true: "directory", false: "file"}[testDir])
+			continue
+		}
+		r.step("try_files", d, "%s: %s exists: uri becomes %q", cand, p, name)
+		r.uri = name
+		return 0, false
+	}
+	return 0, false
+}
+
+// named runs the content of a named location (no new location search).
+func (r *run) named(l *Location) (int, bool) {
+	r.loc, r.conf, r.internal = l, l.Conf, true
+	r.step("location", l.Dir, "named location %s", l.Name)
+	if st, done := r.rewrites(l.Rewrites, false); done {
+		return st, false
+	} else if st == -1 {
+		return 0, true
+	}
+	if st, ok := r.access(); !ok {
+		return st, false
+	}
+	if st, again := r.precontent(); again || st != 0 {
+		return st, again
+	}
+	return r.content()
+}
+
+// content runs the content phase: a location handler alone, else index,
+// autoindex and static in nginx's order.
+func (r *run) content() (int, bool) {
+	c := r.conf
+	if c.Handler != "" {
+		arg := ""
+		if len(c.HandlerDir.Args) > 0 {
+			arg = " " + c.HandlerDir.Args[0]
+		}
+		r.d.Backend = c.Handler + arg
+		r.step("content", c.HandlerDir, "%s%s: the request leaves for the backend (502 when it cannot be reached); nginx reads no file", c.Handler, arg)
+		return 502, false
+	}
+	m := r.req.Method
+	getHeadPost := m == "GET" || m == "HEAD" || m == "POST"
+	if strings.HasSuffix(r.uri, "/") {
+		if getHeadPost {
+			if st, again, done := r.index(); done {
+				return st, again
+			}
+		}
+		dir, _, err := r.mapURI(r.uri)
+		if err != nil {
+			r.unsure("%v", err)
+			return 500, false
+		}
+		r.d.Path = dir
+		if c.Autoindex && (m == "GET" || m == "HEAD") {
+			res := r.s.FS.Access(r.s.Cred, strings.TrimSuffix(dir, "/"), fsmeta.Read, true)
+			switch res.Err {
+			case 0:
+				r.step("content", c.AutoindexDir, "autoindex lists %s", dir)
+				return 200, false
+			case syscall.ENOENT, syscall.ENOTDIR, syscall.ENAMETOOLONG:
+				r.step("content", c.AutoindexDir, "autoindex: %s does not exist", dir)
+				return r.fail(404, "", "", c.AutoindexDir, "not found"), false
+			case syscall.EACCES:
+				reason := fmt.Sprintf("opendir() %q failed (13: Permission denied)", strings.TrimSuffix(dir, "/"))
+				r.step("content", c.AutoindexDir, "%s", reason)
+				cause := r.causeOf(res, strings.TrimSuffix(dir, "/"), reason)
+				r.d.Cause = cause
+				return 403, false
+			default:
+				r.step("content", c.AutoindexDir, "opendir() %q failed (%s)", dir, errnoText(res.Err))
+				return 500, false
+			}
+		}
+		if !getHeadPost {
+			r.step("content", nil, "static: method %s is not allowed", m)
+			return 405, false
+		}
+		reason := fmt.Sprintf("directory index of %q is forbidden", dir)
+		d := c.IndexDir
+		if d == nil {
+			d = r.levelDir()
+		}
+		r.step("content", d, "%s: no index file (%s) and autoindex is off", reason, strings.Join(c.Index, " "))
+		return r.fail(403, RuleIndexMissing, dir, d, reason), false
+	}
+	if !getHeadPost {
+		r.step("content", nil, "static: method %s is not allowed", m)
+		return 405, false
+	}
+	p, _, err := r.mapURI(r.uri)
+	if err != nil {
+		r.unsure("%v", err)
+		return 500, false
+	}
+	r.d.Path = p
+	res := r.openFile(p, fsmeta.Read, false)
+	op := "open()"
+	if c.DisableSymlinks != "off" && c.DisableSymlinks != "" {
+		op = "openat()"
+	}
+	switch res.Err {
+	case 0:
+	case syscall.ENOENT, syscall.ENOTDIR, syscall.ENAMETOOLONG:
+		reason := fmt.Sprintf("%s %q failed (%s)", op, p, errnoText(res.Err))
+		r.step("static", c.RootDir, "%s", reason)
+		return r.fail(404, "", "", c.RootDir, reason), false
+	default:
+		reason := fmt.Sprintf("%s %q failed (%s)", op, p, errnoText(res.Err))
+		r.step("static", c.RootDir, "%s", reason)
+		if res.Err == syscall.EACCES || res.Err == syscall.ELOOP || res.Err == syscall.EMLINK {
+			r.d.Cause = r.causeOf(res, p, reason)
+			return 403, false
+		}
+		return r.fail(500, "", "", c.RootDir, reason), false
+	}
+	switch res.Info.Type {
+	case fsmeta.TypeDir:
+		r.step("static", c.RootDir, "%s is a directory: redirect to %q", p, r.uri+"/")
+		return 301, false
+	case fsmeta.TypeRegular:
+	default:
+		r.step("static", c.RootDir, "%q is not a regular file", p)
+		return r.fail(404, "", "", c.RootDir, "not a regular file"), false
+	}
+	if m == "POST" {
+		r.step("static", nil, "static: POST to a file is not allowed")
+		return 405, false
+	}
+	r.step("static", c.RootDir, "serves %s", p)
+	return 200, false
+}
+
+// index runs the index module for a uri ending in "/". done is false when
+// it declines (no index name exists).
+func (r *run) index() (st int, again, done bool) {
+	c := r.conf
+	dirTested := false
+	for _, name := range c.Index {
+		name, err := r.expand(name)
+		if err != nil {
+			r.unsure("%v", err)
+			return 500, false, true
+		}
+		if strings.HasPrefix(name, "/") {
+			r.step("index", c.IndexDir, "index %s: internal redirect", name)
+			r.internalRedirect(name)
+			return 0, true, true
+		}
+		dir, _, err := r.mapURI(r.uri)
+		if err != nil {
+			r.unsure("%v", err)
+			return 500, false, true
+		}
+		p := dir + name
+		want := fsmeta.Perm(0)
+		if c.DisableSymlinks != "off" && c.DisableSymlinks != "" || c.OpenFileCache {
+			want = fsmeta.Read
+		}
+		res := r.openFile(p, want, want == 0)
+		switch res.Err {
+		case 0:
+			if res.Info.Type == fsmeta.TypeDir {
+				// nginx treats a directory named like the index as an
+				// index (it redirects and static answers 301)
+			}
+			r.step("index", c.IndexDir, "%s exists: internal redirect to %q", p, r.uri+name)
+			r.internalRedirect(r.uri + name)
+			return 0, true, true
+		case syscall.ENOENT, syscall.ENOTDIR, syscall.ENAMETOOLONG:
+			if !dirTested {
+				dirTested = true
+				dr := r.s.FS.Access(r.s.Cred, strings.TrimSuffix(dir, "/"), 0, true)
+				switch {
+				case dr.Err == syscall.ENOENT || dr.Err == syscall.ENOTDIR:
+					reason := fmt.Sprintf("%q is not found (%s)", p, errnoText(dr.Err))
+					r.step("index", c.IndexDir, "%s", reason)
+					return r.fail(404, "", "", c.IndexDir, reason), false, true
+				case dr.Err == 0 && dr.Info.Type != fsmeta.TypeDir:
+					reason := fmt.Sprintf("%q is not found (20: Not a directory)", p)
+					r.step("index", c.IndexDir, "%s", reason)
+					return r.fail(404, "", "", c.IndexDir, reason), false, true
+				}
+			}
+			r.step("index", c.IndexDir, "%s does not exist", p)
+			continue
+		case syscall.EACCES:
+			reason := fmt.Sprintf("%q is forbidden (13: Permission denied)", p)
+			r.step("index", c.IndexDir, "%s", reason)
+			r.d.Path = p
+			r.d.Cause = r.causeOf(res, p, reason)
+			return 403, false, true
+		case syscall.ELOOP, syscall.EMLINK:
+			reason := fmt.Sprintf("%q: symbolic link refused by disable_symlinks (logged at debug level only)", p)
+			r.step("index", c.IndexDir, "%s", reason)
+			r.d.Path = p
+			r.d.Cause = r.causeOf(res, p, reason)
+			return 403, false, true
+		default:
+			r.step("index", c.IndexDir, "%q failed (%s)", p, errnoText(res.Err))
+			return 500, false, true
+		}
+	}
+	return 0, false, false
+}
+
+// levelDir is the location (or server) block that decided the request.
+func (r *run) levelDir() *conf.Directive {
+	if r.loc != nil {
+		return r.loc.Dir
+	}
+	return r.srv.Dir
+}
+
+// causeOf names the cause of a failed file access at p.
+func (r *run) causeOf(res fsmeta.Result, p, reason string) *simulate.Cause {
+	c := &simulate.Cause{Path: res.At, Range: Pos(r.conf.RootDir), Reason: reason}
+	if c.Range.IsZero() {
+		c.Range = Pos(r.levelDir())
+	}
+	switch res.Err {
+	case syscall.ELOOP, syscall.EMLINK:
+		if r.conf.DisableSymlinks != "off" && r.conf.DisableSymlinks != "" {
+			c.Rule = RuleSymlinkDenied
+			c.Range = Pos(r.conf.DisableDir)
+		} else {
+			c.Rule = RuleSymlinkLoop
+		}
+	case syscall.EACCES:
+		switch {
+		case res.Info != nil && path.Clean(res.At) == path.Clean(res.Info.Path) && res.Info.Type == fsmeta.TypeDir:
+			c.Rule = RuleUnreadableDir
+		case res.Info != nil && path.Clean(res.At) == path.Clean(res.Info.Path):
+			c.Rule = RuleUnreadableFile
+		default:
+			c.Rule = RuleNoSearch
+		}
+	}
+	if c.Path == "" {
+		c.Path = p
+	}
+	return c
+}

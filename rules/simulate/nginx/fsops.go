@@ -1,0 +1,112 @@
+package nginx
+
+import (
+	"path"
+	"strings"
+	"syscall"
+
+	"github.com/unforbid/unforbid/parser/fsmeta"
+)
+
+// openFile simulates how nginx opens (or, with testOnly, stats) p for the
+// worker, honouring disable_symlinks: with "off" a plain open() that
+// follows links; with "on" an openat() walk from "/" (or from=) where a
+// symlinked directory in the middle gives ENOTDIR and a symlink as the
+// last component ELOOP; with "if_not_owner" links are followed only when
+// the link and its target have the same owner.
+func (r *run) openFile(p string, want fsmeta.Perm, _ bool) fsmeta.Result {
+	c := r.conf
+	mode := c.DisableSymlinks
+	if mode == "" || mode == "off" {
+		return r.s.FS.Access(r.s.Cred, p, want, true)
+	}
+	start := "/"
+	if c.DisableFrom != "" && c.DisableFrom != "off" {
+		from, err := r.expand(c.DisableFrom)
+		if err != nil {
+			r.unsure("%v", err)
+		} else if from = path.Clean(from); strings.HasPrefix(p, from+"/") {
+			res := r.s.FS.Access(r.s.Cred, from, 0, true)
+			if res.Err != 0 {
+				return res
+			}
+			start = from
+		}
+	}
+	return r.walkNoFollow(start, p, want, mode)
+}
+
+// walkNoFollow checks p component by component below start, which is
+// already known to be reachable.
+func (r *run) walkNoFollow(start, p string, want fsmeta.Perm, mode string) fsmeta.Result {
+	fs := r.s.FS
+	curInfo, err := fs.Lstat(start)
+	if err != nil {
+		return fsmeta.Result{Err: errnoOf(err), At: start}
+	}
+	if curInfo.Type == fsmeta.TypeSymlink {
+		res := fs.Access(r.s.Cred, start, 0, true)
+		if res.Err != 0 {
+			return res
+		}
+		curInfo = res.Info
+	}
+	cur := start
+	rest := strings.TrimPrefix(p, start)
+	parts := strings.Split(strings.Trim(rest, "/"), "/")
+	if len(parts) == 1 && parts[0] == "" {
+		parts = nil
+	}
+	for i, name := range parts {
+		last := i == len(parts)-1
+		if curInfo.Type != fsmeta.TypeDir {
+			return fsmeta.Result{Err: syscall.ENOTDIR, At: cur}
+		}
+		if !fsmeta.Permits(curInfo, r.s.Cred, fsmeta.Exec) {
+			return fsmeta.Result{Err: syscall.EACCES, At: cur}
+		}
+		next := path.Join(cur, name)
+		info, err := fs.Lstat(next)
+		if err != nil {
+			return fsmeta.Result{Err: errnoOf(err), At: next}
+		}
+		if info.Type == fsmeta.TypeSymlink {
+			switch mode {
+			case "on":
+				if !last {
+					return fsmeta.Result{Err: syscall.ENOTDIR, At: next, Info: info}
+				}
+				return fsmeta.Result{Err: syscall.ELOOP, At: next, Info: info}
+			default: // if_not_owner
+				res := fs.Access(r.s.Cred, next, 0, true)
+				if res.Err != 0 {
+					return res
+				}
+				if res.Info.UID != info.UID {
+					return fsmeta.Result{Err: syscall.ELOOP, At: next, Info: info}
+				}
+				info = res.Info
+				next = res.Info.Path
+			}
+		}
+		cur, curInfo = next, info
+	}
+	if !fsmeta.Permits(curInfo, r.s.Cred, want) {
+		return fsmeta.Result{Err: syscall.EACCES, At: cur, Info: curInfo}
+	}
+	return fsmeta.Result{Info: curInfo, At: cur}
+}
+
+func errnoOf(err error) syscall.Errno {
+	for err != nil {
+		if e, ok := err.(syscall.Errno); ok {
+			return e
+		}
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok {
+			break
+		}
+		err = u.Unwrap()
+	}
+	return syscall.EIO
+}

@@ -1,0 +1,572 @@
+package nginx
+
+import (
+	"fmt"
+	"net"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/unforbid/unforbid/parser"
+	conf "github.com/unforbid/unforbid/parser/nginx"
+)
+
+// Model is the part of an nginx configuration that decides what a request
+// gets: the worker identity, the servers and their locations, each with its
+// effective (inherited and merged) settings.
+type Model struct {
+	Config  *conf.Config
+	Prefix  string // nginx --prefix, for relative root/alias
+	ConfDir string // directory of the main file, for relative auth files
+	User    string // worker user
+	Group   string // worker group
+	UserDir *conf.Directive
+	Servers []*Server
+	// Unsupported lists constructs the model does not simulate; decisions
+	// that touch them are marked unsure.
+	Unsupported []string
+}
+
+// Listen is one listen address of a server.
+type Listen struct {
+	Addr          string // "" for a wildcard address
+	IPv6          bool
+	Port          int
+	Unix          bool
+	DefaultServer bool
+	Dir           *conf.Directive
+}
+
+// Server is one server block.
+type Server struct {
+	Dir     *conf.Directive
+	Listens []Listen
+	Names   []string
+	Conf    *LocConf // the server level settings, used when no location matches
+	// Rewrites are the server-level rewrite module directives (return,
+	// rewrite, if, set) in config order.
+	Rewrites  []*conf.Directive
+	Prefix    []*Location // literal locations (=, ^~, plain) in config order
+	Regex     []*Location // regex locations in config order
+	Named     map[string]*Location
+	Locations []*Location // every location, nested ones included, in config order
+	nameRes   map[string]*regexp.Regexp
+}
+
+// Location is one location block.
+type Location struct {
+	Dir      *conf.Directive
+	Mod      string // "", "=", "^~", "~", "~*", "@"
+	Name     string
+	Re       *regexp.Regexp // for ~ and ~*
+	ReErr    string         // why the regex could not be compiled
+	Parent   *Location
+	Conf     *LocConf
+	Prefix   []*Location
+	Regex    []*Location
+	Rewrites []*conf.Directive
+}
+
+// AccessRule is one allow or deny directive.
+type AccessRule struct {
+	Allow bool
+	All   bool
+	Unix  bool
+	Net   *net.IPNet
+	Dir   *conf.Directive
+}
+
+// LimitExcept is a limit_except block: its settings replace the location's
+// for every method it does not list.
+type LimitExcept struct {
+	Methods map[string]bool
+	Conf    *LocConf
+	Dir     *conf.Directive
+}
+
+// LocConf holds the effective settings of one server or location level.
+type LocConf struct {
+	Root        string // root or alias value, unexpanded
+	Alias       bool
+	AliasPrefix int // length of the location name the alias replaces
+	RootDir     *conf.Directive
+
+	Index    []string
+	IndexDir *conf.Directive
+
+	Autoindex    bool
+	AutoindexDir *conf.Directive
+
+	TryFiles    []string
+	TryFilesDir *conf.Directive
+
+	Access    []AccessRule
+	AccessDir *conf.Directive // the first allow/deny of the level that owns the list
+
+	SatisfyAny bool
+
+	AuthBasic        string // realm; "" when off
+	AuthBasicDir     *conf.Directive
+	AuthUserFile     string
+	AuthUserFileDir  *conf.Directive
+	AuthRequest      string
+	AuthRequestDir   *conf.Directive
+	DisableSymlinks  string // off, on, if_not_owner
+	DisableFrom      string
+	DisableDir       *conf.Directive
+	OpenFileCache    bool
+	Internal         bool
+	Handler          string // proxy_pass, fastcgi_pass, ... (not inherited)
+	HandlerDir       *conf.Directive
+	LimitExcept      *LimitExcept
+	ErrorPages       []ErrorPage
+	LogNotFound      bool
+	AbsoluteRedirect bool
+	Level            *conf.Directive // the block these settings belong to
+	// FastCGISplit is fastcgi_split_path_info: its first capture is
+	// $fastcgi_script_name, its second $fastcgi_path_info.
+	FastCGISplit *regexp.Regexp
+}
+
+// ErrorPage is one error_page mapping.
+type ErrorPage struct {
+	Codes     []int
+	Status    int // the =code override, or 0 to keep the status; -1 for "=" alone
+	Target    string
+	Directive *conf.Directive
+}
+
+// handlerDirectives are the content handlers whose location hands the
+// request to something else than the static modules.
+var handlerDirectives = map[string]bool{
+	"proxy_pass": true, "fastcgi_pass": true, "uwsgi_pass": true, "scgi_pass": true,
+	"grpc_pass": true, "memcached_pass": true, "empty_gif": true, "stub_status": true,
+	"perl": true, "js_content": true, "content_by_lua": true, "content_by_lua_block": true,
+	"content_by_lua_file": true, "flv": false, "mp4": false,
+}
+
+// rewriteDirectives belong to the rewrite module and run in the rewrite
+// phases; they are not inherited.
+var rewriteDirectives = map[string]bool{"return": true, "rewrite": true, "if": true, "set": true, "break": true}
+
+// Options tune model building.
+type Options struct {
+	// Prefix is nginx's --prefix (relative root and alias resolve against
+	// it). Debian's build uses /usr/share/nginx.
+	Prefix string
+}
+
+// DefaultPrefix is the prefix of Debian's nginx build.
+const DefaultPrefix = "/usr/share/nginx"
+
+// Build builds the model of cfg.
+func Build(cfg *conf.Config, opts Options) (*Model, error) {
+	m := &Model{Config: cfg, Prefix: opts.Prefix, ConfDir: path.Dir(cfg.Main), User: "nobody", Group: ""}
+	if m.Prefix == "" {
+		m.Prefix = DefaultPrefix
+	}
+	var errs parser.ErrorList
+	for _, d := range cfg.Dirs {
+		switch d.Name {
+		case "user":
+			if len(d.Args) >= 1 {
+				m.User, m.UserDir = d.Args[0], d
+				m.Group = d.Args[0]
+				if len(d.Args) >= 2 {
+					m.Group = d.Args[1]
+				}
+			}
+		case "http":
+			httpConf := &LocConf{Index: []string{"index.html"}, LogNotFound: true, DisableSymlinks: "off", Root: "html", AbsoluteRedirect: true, Level: d}
+			httpConf = mergeLevel(httpConf, d.Block, m, &errs, nil)
+			for _, s := range d.Block {
+				if s.Name == "server" {
+					m.Servers = append(m.Servers, buildServer(s, httpConf, m, &errs))
+				}
+			}
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func buildServer(d *conf.Directive, parent *LocConf, m *Model, errs *parser.ErrorList) *Server {
+	s := &Server{Dir: d, Named: map[string]*Location{}, nameRes: map[string]*regexp.Regexp{}}
+	for _, c := range d.Block {
+		switch c.Name {
+		case "listen":
+			if l, ok := parseListen(c, errs); ok {
+				s.Listens = append(s.Listens, l)
+			}
+		case "server_name":
+			for _, n := range c.Args {
+				if strings.HasPrefix(n, "~") {
+					if re, err := regexp.Compile(n[1:]); err == nil {
+						s.nameRes[n] = re
+					} else {
+						m.Unsupported = append(m.Unsupported, fmt.Sprintf("%s: server_name regex %q: %v", c.Range, n, err))
+					}
+					s.Names = append(s.Names, n)
+					continue
+				}
+				s.Names = append(s.Names, strings.ToLower(n))
+			}
+		}
+		if rewriteDirectives[c.Name] {
+			s.Rewrites = append(s.Rewrites, c)
+		}
+	}
+	if len(s.Listens) == 0 {
+		s.Listens = []Listen{{Port: 80, Dir: d}}
+	}
+	if len(s.Names) == 0 {
+		s.Names = []string{""}
+	}
+	s.Conf = mergeLevel(parent, d.Block, m, errs, nil)
+	s.Prefix, s.Regex = buildLocations(d.Block, s.Conf, nil, s, m, errs)
+	return s
+}
+
+func buildLocations(block []*conf.Directive, parent *LocConf, up *Location, s *Server, m *Model, errs *parser.ErrorList) (prefix, regex []*Location) {
+	for _, c := range block {
+		if c.Name != "location" || !c.IsBlock() {
+			continue
+		}
+		l := &Location{Dir: c, Parent: up}
+		switch len(c.Args) {
+		case 1:
+			l.Name = c.Args[0]
+			if strings.HasPrefix(l.Name, "@") {
+				l.Mod = "@"
+			} else if strings.HasPrefix(l.Name, "=") && len(l.Name) > 1 {
+				l.Mod, l.Name = "=", l.Name[1:]
+			} else if strings.HasPrefix(l.Name, "~*") && len(l.Name) > 2 {
+				l.Mod, l.Name = "~*", l.Name[2:]
+			} else if strings.HasPrefix(l.Name, "^~") && len(l.Name) > 2 {
+				l.Mod, l.Name = "^~", l.Name[2:]
+			} else if strings.HasPrefix(l.Name, "~") && len(l.Name) > 1 {
+				l.Mod, l.Name = "~", l.Name[1:]
+			}
+		case 2:
+			l.Mod, l.Name = c.Args[0], c.Args[1]
+			switch l.Mod {
+			case "=", "~", "~*", "^~":
+			default:
+				errs.Add(rangeErr(c, "invalid location modifier %q", l.Mod))
+				continue
+			}
+		default:
+			errs.Add(rangeErr(c, "invalid number of arguments in \"location\" directive"))
+			continue
+		}
+		if l.Mod == "~" || l.Mod == "~*" {
+			expr := l.Name
+			if l.Mod == "~*" {
+				expr = "(?i)" + expr
+			}
+			re, err := regexp.Compile(expr)
+			if err != nil {
+				l.ReErr = fmt.Sprintf("regex %q cannot be simulated: %v", l.Name, err)
+			} else {
+				l.Re = re
+			}
+		}
+		aliasPrefix := len(l.Name)
+		if l.Mod == "~" || l.Mod == "~*" {
+			aliasPrefix = -1
+		}
+		l.Conf = mergeLevel(parent, c.Block, m, errs, &aliasPrefix)
+		for _, r := range c.Block {
+			if rewriteDirectives[r.Name] {
+				l.Rewrites = append(l.Rewrites, r)
+			}
+		}
+		l.Prefix, l.Regex = buildLocations(c.Block, l.Conf, l, s, m, errs)
+		s.Locations = append(s.Locations, l)
+		switch l.Mod {
+		case "@":
+			s.Named[l.Name] = l
+		case "~", "~*":
+			regex = append(regex, l)
+		default:
+			prefix = append(prefix, l)
+		}
+	}
+	return prefix, regex
+}
+
+// mergeLevel returns the settings of a level whose own directives are
+// block, inheriting from parent what the level does not set. aliasPrefix is
+// the length of the enclosing location's name (-1 for a regex location),
+// nil at http and server level.
+func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser.ErrorList, aliasPrefix *int) *LocConf {
+	c := *parent
+	// Not inherited: try_files has no merge function, the content handler,
+	// internal and limit_except belong to the location itself.
+	c.TryFiles, c.TryFilesDir = nil, nil
+	c.Handler, c.HandlerDir = "", nil
+	c.Internal = false
+	c.LimitExcept = nil
+	if len(block) > 0 {
+		c.Level = nil
+	}
+	var ownAccess []AccessRule
+	var ownAccessDir *conf.Directive
+	var ownPages []ErrorPage
+	for _, d := range block {
+		switch d.Name {
+		case "root", "alias":
+			if len(d.Args) < 1 {
+				continue
+			}
+			c.Root, c.RootDir, c.Alias = d.Args[0], d, d.Name == "alias"
+			if c.Alias && aliasPrefix != nil {
+				c.AliasPrefix = *aliasPrefix
+			}
+		case "index":
+			c.Index, c.IndexDir = append([]string(nil), d.Args...), d
+		case "autoindex":
+			if len(d.Args) == 1 {
+				c.Autoindex, c.AutoindexDir = d.Args[0] == "on", d
+			}
+		case "try_files":
+			if len(d.Args) >= 2 {
+				c.TryFiles, c.TryFilesDir = append([]string(nil), d.Args...), d
+			} else {
+				errs.Add(rangeErr(d, "invalid number of arguments in \"try_files\" directive"))
+			}
+		case "allow", "deny":
+			if len(d.Args) != 1 {
+				errs.Add(rangeErr(d, "invalid number of arguments in %q directive", d.Name))
+				continue
+			}
+			r, err := parseAccess(d)
+			if err != nil {
+				errs.Add(rangeErr(d, "%v", err))
+				continue
+			}
+			if ownAccessDir == nil {
+				ownAccessDir = d
+			}
+			ownAccess = append(ownAccess, r)
+		case "satisfy":
+			if len(d.Args) == 1 {
+				c.SatisfyAny = d.Args[0] == "any"
+			}
+		case "auth_basic":
+			if len(d.Args) == 1 {
+				c.AuthBasic, c.AuthBasicDir = d.Args[0], d
+				if d.Args[0] == "off" {
+					c.AuthBasic = ""
+				}
+			}
+		case "auth_basic_user_file":
+			if len(d.Args) == 1 {
+				c.AuthUserFile, c.AuthUserFileDir = d.Args[0], d
+			}
+		case "auth_request":
+			if len(d.Args) == 1 {
+				c.AuthRequest, c.AuthRequestDir = d.Args[0], d
+				if d.Args[0] == "off" {
+					c.AuthRequest = ""
+				}
+			}
+		case "disable_symlinks":
+			if len(d.Args) >= 1 {
+				c.DisableSymlinks, c.DisableDir, c.DisableFrom = d.Args[0], d, ""
+				for _, a := range d.Args[1:] {
+					if v, ok := strings.CutPrefix(a, "from="); ok {
+						c.DisableFrom = v
+					}
+				}
+			}
+		case "open_file_cache":
+			if len(d.Args) >= 1 {
+				c.OpenFileCache = d.Args[0] != "off"
+			}
+		case "internal":
+			c.Internal = true
+		case "fastcgi_split_path_info":
+			if len(d.Args) == 1 {
+				if re, err := regexp.Compile(d.Args[0]); err == nil {
+					c.FastCGISplit = re
+				}
+			}
+		case "log_not_found":
+			if len(d.Args) == 1 {
+				c.LogNotFound = d.Args[0] == "on"
+			}
+		case "absolute_redirect":
+			if len(d.Args) == 1 {
+				c.AbsoluteRedirect = d.Args[0] == "on"
+			}
+		case "error_page":
+			if p, ok := parseErrorPage(d); ok {
+				ownPages = append(ownPages, p)
+			}
+		case "limit_except":
+			if d.IsBlock() {
+				le := &LimitExcept{Methods: map[string]bool{}, Dir: d}
+				for _, a := range d.Args {
+					le.Methods[strings.ToUpper(a)] = true
+				}
+				if le.Methods["GET"] {
+					le.Methods["HEAD"] = true
+				}
+				sub := c
+				sub.Access, sub.AccessDir = nil, nil
+				le.Conf = mergeLevel(&sub, d.Block, m, errs, aliasPrefix)
+				// A limit_except block without its own access rules keeps
+				// the location's.
+				if le.Conf.AccessDir == nil {
+					le.Conf.Access, le.Conf.AccessDir = ownOr(ownAccess, ownAccessDir, parent)
+				}
+				c.LimitExcept = le
+			}
+		default:
+			if handlerDirectives[d.Name] {
+				c.Handler, c.HandlerDir = d.Name, d
+			}
+		}
+	}
+	c.Access, c.AccessDir = ownOr(ownAccess, ownAccessDir, parent)
+	if len(ownPages) > 0 {
+		c.ErrorPages = ownPages
+	}
+	return &c
+}
+
+func ownOr(own []AccessRule, ownDir *conf.Directive, parent *LocConf) ([]AccessRule, *conf.Directive) {
+	if ownDir != nil {
+		return own, ownDir
+	}
+	return parent.Access, parent.AccessDir
+}
+
+func parseAccess(d *conf.Directive) (AccessRule, error) {
+	r := AccessRule{Allow: d.Name == "allow", Dir: d}
+	a := d.Args[0]
+	switch {
+	case a == "all":
+		r.All = true
+	case a == "unix:":
+		r.Unix = true
+	case strings.Contains(a, "/"):
+		_, n, err := net.ParseCIDR(a)
+		if err != nil {
+			return r, fmt.Errorf("invalid parameter %q", a)
+		}
+		r.Net = n
+	default:
+		ip := net.ParseIP(a)
+		if ip == nil {
+			return r, fmt.Errorf("invalid parameter %q", a)
+		}
+		bits := 32
+		if ip.To4() == nil {
+			bits = 128
+		} else {
+			ip = ip.To4()
+		}
+		r.Net = &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)}
+	}
+	return r, nil
+}
+
+func parseErrorPage(d *conf.Directive) (ErrorPage, bool) {
+	if len(d.Args) < 2 {
+		return ErrorPage{}, false
+	}
+	p := ErrorPage{Directive: d, Target: d.Args[len(d.Args)-1]}
+	for _, a := range d.Args[:len(d.Args)-1] {
+		if strings.HasPrefix(a, "=") {
+			if a == "=" {
+				p.Status = -1
+			} else if n, err := strconv.Atoi(a[1:]); err == nil {
+				p.Status = n
+			}
+			continue
+		}
+		if n, err := strconv.Atoi(a); err == nil {
+			p.Codes = append(p.Codes, n)
+		}
+	}
+	return p, len(p.Codes) > 0
+}
+
+func parseListen(d *conf.Directive, errs *parser.ErrorList) (Listen, bool) {
+	l := Listen{Dir: d}
+	if len(d.Args) == 0 {
+		errs.Add(rangeErr(d, "invalid number of arguments in \"listen\" directive"))
+		return l, false
+	}
+	a := d.Args[0]
+	for _, p := range d.Args[1:] {
+		if p == "default_server" || p == "default" {
+			l.DefaultServer = true
+		}
+	}
+	if strings.HasPrefix(a, "unix:") {
+		l.Unix = true
+		return l, true
+	}
+	host, port := "", a
+	switch {
+	case strings.HasPrefix(a, "["):
+		i := strings.Index(a, "]")
+		if i < 0 {
+			errs.Add(rangeErr(d, "invalid listen address %q", a))
+			return l, false
+		}
+		host, port = a[1:i], strings.TrimPrefix(a[i+1:], ":")
+		l.IPv6 = true
+		if port == "" {
+			port = "80"
+		}
+	case strings.Contains(a, ":"):
+		i := strings.LastIndex(a, ":")
+		host, port = a[:i], a[i+1:]
+	default:
+		if _, err := strconv.Atoi(a); err != nil {
+			host, port = a, "80"
+		}
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n <= 0 || n > 65535 {
+		errs.Add(rangeErr(d, "invalid port in %q of the \"listen\" directive", a))
+		return l, false
+	}
+	l.Port = n
+	switch host {
+	case "", "*", "0.0.0.0", "::":
+		l.Addr = ""
+	case "localhost":
+		l.Addr = "127.0.0.1"
+	default:
+		l.Addr = host
+	}
+	return l, true
+}
+
+func rangeErr(d *conf.Directive, format string, args ...any) *parser.Error {
+	return parser.Errorf(d.Range.File, d.Range.Start.Line, format, args...)
+}
+
+// Pos returns the directive's range, or a zero range for nil.
+func Pos(d *conf.Directive) parser.Range {
+	if d == nil {
+		return parser.Range{}
+	}
+	return d.Range
+}
+
+// String returns the location as written, e.g. "~ /\.".
+func (l *Location) String() string {
+	if l.Mod == "" || l.Mod == "@" {
+		return l.Name
+	}
+	return l.Mod + " " + l.Name
+}

@@ -1,0 +1,224 @@
+package nginx
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/unforbid/unforbid/parser/fsmeta"
+	conf "github.com/unforbid/unforbid/parser/nginx"
+)
+
+// rewrites runs rewrite-module directives (return, rewrite, if, set, break)
+// in order. done reports that the request ends with status st. Otherwise st
+// is -1 when the uri changed and the location must be searched again, 0 to
+// go on.
+func (r *run) rewrites(dirs []*conf.Directive, server bool) (st int, done bool) {
+	changed := false
+	for _, d := range dirs {
+		switch d.Name {
+		case "return":
+			return r.doReturn(d), true
+		case "set":
+			if len(d.Args) == 2 && strings.HasPrefix(d.Args[0], "$") {
+				// An unknown value only matters where the variable is used.
+				v, err := r.expand(d.Args[1])
+				r.vars[d.Args[0][1:]] = setVar{v, err}
+			}
+		case "break":
+			return r.afterRewrite(changed, server), false
+		case "rewrite":
+			st, stop, ch := r.doRewrite(d)
+			if stop == stopDone {
+				return st, true
+			}
+			changed = changed || ch
+			if stop == stopLast || stop == stopBreak {
+				if stop == stopBreak {
+					return 0, false
+				}
+				return r.afterRewrite(changed, server), false
+			}
+		case "if":
+			ok, err := r.evalIf(d.Args)
+			if err != nil {
+				r.unsure("if (%s): %v", strings.Join(d.Args, " "), err)
+				r.step("if", d, "condition not simulated: %v", err)
+				continue
+			}
+			if !ok {
+				r.step("if", d, "condition is false")
+				continue
+			}
+			r.step("if", d, "condition is true")
+			for _, c := range d.Block {
+				switch c.Name {
+				case "return", "rewrite", "set", "break", "add_header", "more_set_headers", "expires", "access_log", "#":
+				default:
+					r.unsure("%q inside if is not simulated", c.Name)
+				}
+			}
+			st, done := r.rewrites(d.Block, server)
+			if done || st == -1 {
+				return st, done
+			}
+		}
+	}
+	return r.afterRewrite(changed, server), false
+}
+
+func (r *run) afterRewrite(changed, server bool) int {
+	if changed && !server {
+		return -1
+	}
+	return 0
+}
+
+func (r *run) doReturn(d *conf.Directive) int {
+	if len(d.Args) == 0 {
+		return 444
+	}
+	code, err := strconv.Atoi(d.Args[0])
+	if err != nil {
+		r.step("return", d, "return %s: redirect", d.Args[0])
+		return 302
+	}
+	r.step("return", d, "return %d", code)
+	if code >= 400 {
+		r.fail(code, RuleReturn, "", d, "return "+d.Args[0])
+	}
+	return code
+}
+
+type rewriteStop int
+
+const (
+	stopNone rewriteStop = iota
+	stopLast
+	stopBreak
+	stopDone
+)
+
+// doRewrite applies one rewrite directive.
+func (r *run) doRewrite(d *conf.Directive) (int, rewriteStop, bool) {
+	if len(d.Args) < 2 {
+		return 0, stopNone, false
+	}
+	re, err := regexp.Compile(d.Args[0])
+	if err != nil {
+		r.unsure("rewrite regex %q cannot be simulated: %v", d.Args[0], err)
+		return 0, stopNone, false
+	}
+	sm := re.FindStringSubmatch(r.uri)
+	if sm == nil {
+		return 0, stopNone, false
+	}
+	saved, savedNames := r.caps, r.capNames
+	r.caps, r.capNames = sm, re.SubexpNames()
+	repl, err := r.expand(d.Args[1])
+	r.caps, r.capNames = saved, savedNames
+	if err != nil {
+		r.unsure("%v", err)
+		return 0, stopNone, false
+	}
+	flag := ""
+	if len(d.Args) > 2 {
+		flag = d.Args[2]
+	}
+	if strings.HasPrefix(repl, "http://") || strings.HasPrefix(repl, "https://") || flag == "redirect" || flag == "permanent" {
+		code := 302
+		if flag == "permanent" {
+			code = 301
+		}
+		r.step("rewrite", d, "rewrite %s redirects to %s (%d)", d.Args[0], repl, code)
+		return code, stopDone, false
+	}
+	r.step("rewrite", d, "rewrite %s: uri becomes %s", d.Args[0], repl)
+	if i := strings.IndexByte(repl, '?'); i >= 0 {
+		r.uri, r.args = repl[:i], repl[i+1:]
+	} else {
+		r.uri = repl
+	}
+	switch flag {
+	case "last":
+		return 0, stopLast, true
+	case "break":
+		return 0, stopBreak, true
+	}
+	return 0, stopNone, true
+}
+
+// evalIf evaluates an if condition (parentheses already stripped).
+func (r *run) evalIf(args []string) (bool, error) {
+	switch len(args) {
+	case 1:
+		v, err := r.expand(args[0])
+		return v != "" && v != "0", err
+	case 2:
+		neg := strings.HasPrefix(args[0], "!")
+		op := strings.TrimPrefix(args[0], "!")
+		p, err := r.expand(args[1])
+		if err != nil {
+			return false, err
+		}
+		p = r.mapPathForTest(p)
+		var ok bool
+		res := r.s.FS.Access(r.s.Cred, p, 0, true)
+		switch op {
+		case "-f":
+			ok = res.Err == 0 && res.Info.Type == fsmeta.TypeRegular
+		case "-d":
+			ok = res.Err == 0 && res.Info.Type == fsmeta.TypeDir
+		case "-e":
+			ok = res.Err == 0
+		case "-x":
+			ok = res.Err == 0 && res.Info.Perm&0o111 != 0
+		default:
+			return false, errUnsupported("operator " + args[0])
+		}
+		return ok != neg, nil
+	case 3:
+		v, err := r.expand(args[0])
+		if err != nil {
+			return false, err
+		}
+		arg, err := r.expand(args[2])
+		if err != nil {
+			return false, err
+		}
+		switch args[1] {
+		case "=":
+			return v == arg, nil
+		case "!=":
+			return v != arg, nil
+		case "~", "~*", "!~", "!~*":
+			expr := args[2]
+			if strings.HasSuffix(args[1], "*") {
+				expr = "(?i)" + expr
+			}
+			re, err := regexp.Compile(expr)
+			if err != nil {
+				return false, err
+			}
+			sm := re.FindStringSubmatch(v)
+			if sm != nil && !strings.HasPrefix(args[1], "!") {
+				r.caps, r.capNames = sm, re.SubexpNames()
+			}
+			return (sm != nil) != strings.HasPrefix(args[1], "!"), nil
+		}
+	}
+	return false, errUnsupported("condition")
+}
+
+func (r *run) mapPathForTest(p string) string { return p }
+
+type errUnsupported string
+
+func (e errUnsupported) Error() string { return string(e) + " is not simulated" }
+
+// setVar is a variable set by "set"; err is kept when its value could not
+// be computed, and reported only where the variable is used.
+type setVar struct {
+	value string
+	err   error
+}

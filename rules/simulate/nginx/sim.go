@@ -1,0 +1,382 @@
+// Package nginx simulates how nginx answers a request: which server and
+// location take it, which phase ends it, and which file, directory or
+// directive is responsible. It follows nginx 1.22's source
+// (ngx_http_core_module.c and the access, auth_basic, index, autoindex,
+// try_files and static modules); the end-to-end tests hold it to the real
+// server.
+package nginx
+
+import (
+	"fmt"
+	"net"
+	"path"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/unforbid/unforbid/parser"
+	"github.com/unforbid/unforbid/parser/fsmeta"
+	conf "github.com/unforbid/unforbid/parser/nginx"
+	"github.com/unforbid/unforbid/rules/simulate"
+)
+
+// Rule IDs the simulator attaches to the causes it finds.
+const (
+	RuleDenyRule         = "nginx/deny-rule"
+	RuleReturn           = "nginx/return-status"
+	RuleIndexMissing     = "nginx/index-missing"
+	RuleSymlinkDenied    = "nginx/symlink-denied"
+	RuleAuthFileMissing  = "nginx/auth-file-missing"
+	RuleUnreadableFile   = "fs/unreadable-file"
+	RuleUnreadableDir    = "fs/unreadable-directory"
+	RuleNoSearch         = "fs/no-search-permission"
+	RuleSymlinkLoop      = "fs/symlink-loop"
+	RuleAuthFileUnreadbl = "nginx/auth-file-unreadable"
+)
+
+// maxRedirects is nginx's NGX_HTTP_MAX_URI_CHANGES.
+const maxRedirects = 10
+
+// Simulator answers requests for one nginx configuration and filesystem.
+type Simulator struct {
+	Model *Model
+	FS    *fsmeta.FS
+	Cred  fsmeta.Cred
+}
+
+// New returns a simulator for m, reading files through fsys, with the
+// credentials of nginx's worker processes: the `user` directive, or
+// nobody:nogroup (nginx's compiled-in default when the master runs as root).
+func New(m *Model, fsys *fsmeta.FS) (*Simulator, error) {
+	users, err := fsys.LoadUsers()
+	if err != nil {
+		return nil, err
+	}
+	user, group := m.User, m.Group
+	if group == "" {
+		group = "nogroup"
+		if _, ok := users.Group("nobody"); ok {
+			group = "nobody"
+		}
+	}
+	cred, err := users.Cred(user, group)
+	if err != nil {
+		if m.UserDir != nil {
+			return nil, parser.Errorf(m.UserDir.Range.File, m.UserDir.Range.Start.Line, "%v", err)
+		}
+		return nil, fmt.Errorf("worker identity %s:%s: %v", user, group, err)
+	}
+	return &Simulator{Model: m, FS: fsys, Cred: cred}, nil
+}
+
+// Worker describes the worker identity, e.g. "www-data:www-data (uid 33)".
+func (s *Simulator) Worker() string {
+	return fmt.Sprintf("%s (uid %d, gid %d)", s.Cred.User, s.Cred.UID, s.Cred.GID)
+}
+
+// run is the state of one simulated request.
+type run struct {
+	s         *Simulator
+	req       simulate.Request
+	d         *simulate.Decision
+	srv       *Server
+	uri, args string
+	loc       *Location
+	conf      *LocConf
+	caps      []string
+	capNames  []string
+	vars      map[string]setVar
+	internal  bool
+	redirects int
+}
+
+// Simulate decides what nginx answers for req.
+func (s *Simulator) Simulate(req simulate.Request) *simulate.Decision {
+	r := &run{s: s, req: req, d: &simulate.Decision{}, uri: req.Path, args: req.Query, vars: map[string]setVar{}}
+	if r.req.Method == "" {
+		r.req.Method = "GET"
+	}
+	r.d.Status = r.serve()
+	if r.d.Status >= 400 {
+		r.errorPage()
+	}
+	return r.d
+}
+
+func (r *run) step(kind string, d *conf.Directive, format string, args ...any) {
+	r.d.Trace = append(r.d.Trace, simulate.Step{Step: kind, Range: Pos(d), Detail: fmt.Sprintf(format, args...)})
+}
+
+func (r *run) unsure(format string, args ...any) {
+	if r.d.Unsure == "" {
+		r.d.Unsure = fmt.Sprintf(format, args...)
+	}
+}
+
+func (r *run) fail(status int, rule string, path string, d *conf.Directive, reason string) int {
+	r.d.Cause = &simulate.Cause{Rule: rule, Path: path, Range: Pos(d), Reason: reason}
+	return status
+}
+
+// serve runs the request through the phases and returns the status.
+func (r *run) serve() int {
+	srv, l := r.s.Model.selectServer(r.req.Host, r.req.Port, r.req.ClientIP, r.req.ServerIP)
+	if srv == nil {
+		r.step("server", nil, "no server listens on port %d for %s", r.req.Port, r.req.ClientIP)
+		r.d.Cause = &simulate.Cause{Rule: "", Reason: "connection refused"}
+		return 0
+	}
+	r.srv = srv
+	r.step("server", srv.Dir, "server_name %s (listen %s)", strings.Join(srv.Names, " "), strings.Join(l.Dir.Args, " "))
+	// server rewrite phase
+	r.conf = srv.Conf
+	if st, done := r.rewrites(srv.Rewrites, true); done {
+		return st
+	}
+	return r.locationPhase()
+}
+
+// locationPhase finds the location for r.uri and runs the remaining
+// phases; internal redirects loop back here.
+func (r *run) locationPhase() int {
+	for {
+		r.redirects++
+		if r.redirects > maxRedirects+1 {
+			r.step("redirect", nil, "rewrite or internal redirection cycle while processing %q", r.uri)
+			return r.fail(500, "", "", nil, fmt.Sprintf("rewrite or internal redirection cycle while processing %q", r.uri))
+		}
+		loc, caps, rc, unsure := findLocation(r.srv.Prefix, r.srv.Regex, r.uri)
+		if unsure != "" {
+			r.unsure("%s", unsure)
+		}
+		r.loc, r.caps, r.capNames = loc, nil, nil
+		if loc == nil {
+			r.conf = r.srv.Conf
+			r.step("location", r.srv.Dir, "no location matches %q: server level settings apply", r.uri)
+		} else {
+			r.conf = loc.Conf
+			if caps != nil {
+				r.caps = caps
+				if re := regexOf(loc); re != nil {
+					r.capNames = re.SubexpNames()
+				}
+			}
+			r.step("location", loc.Dir, "location %s matches %q", loc, r.uri)
+			r.d.Location, r.d.LocationRange = loc.String(), loc.Dir.Range
+		}
+		if rc == findRedirect {
+			r.step("redirect", loc.Dir, "auto redirect to %q", r.uri+"/")
+			return 301
+		}
+		if loc != nil && loc.Conf.Internal && !r.internal {
+			r.step("location", loc.Dir, "location is internal: external requests get 404")
+			return r.fail(404, "", "", loc.Dir, "internal location")
+		}
+		if le := r.conf.LimitExcept; le != nil && !le.Methods[r.req.Method] {
+			r.step("limit_except", le.Dir, "method %s is not listed: the limit_except block applies", r.req.Method)
+			r.conf = le.Conf
+		}
+		if loc != nil {
+			st, done := r.rewrites(loc.Rewrites, false)
+			if done {
+				return st
+			}
+			if st == -1 { // uri changed by rewrite: search again
+				continue
+			}
+		}
+		if st, ok := r.access(); !ok {
+			return st
+		}
+		st, again := r.precontent()
+		if again {
+			continue
+		}
+		if st != 0 {
+			return st
+		}
+		st, again = r.content()
+		if again {
+			continue
+		}
+		return st
+	}
+}
+
+// internalRedirect switches to uri (with optional args) for a new location
+// search.
+func (r *run) internalRedirect(uri string) {
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
+		r.uri, r.args = uri[:i], uri[i+1:]
+	} else {
+		r.uri = uri
+	}
+	r.internal = true
+}
+
+// access runs the access phase: allow/deny, auth_basic, auth_request, with
+// satisfy all or any.
+func (r *run) access() (int, bool) {
+	c := r.conf
+	accessRC, rule := r.checkAccess(c.Access)
+	authRC := 0
+	if c.SatisfyAny || accessRC != 403 {
+		authRC = r.checkAuth(c)
+	}
+	if c.AuthRequest != "" {
+		r.unsure("auth_request %s: the subrequest's answer is not simulated", c.AuthRequest)
+		r.step("access", c.AuthRequestDir, "auth_request %s: assumed to allow", c.AuthRequest)
+	}
+	if !c.SatisfyAny {
+		if accessRC == 403 {
+			r.step("access", rule.Dir, "%s %s matches client %s: access forbidden by rule", rule.Dir.Name, rule.Dir.Args[0], r.req.ClientIP)
+			return r.fail(403, RuleDenyRule, "", rule.Dir, "access forbidden by rule"), false
+		}
+		if accessRC == 200 {
+			r.step("access", rule.Dir, "allow %s matches client %s", rule.Dir.Args[0], r.req.ClientIP)
+		}
+		if authRC != 0 && authRC != 200 {
+			return authRC, false
+		}
+		return 0, true
+	}
+	// satisfy any: one module that admits is enough; 401 beats 403
+	if accessRC == 200 || authRC == 200 {
+		r.step("access", nil, "satisfy any: admitted")
+		r.d.Cause = nil
+		return 0, true
+	}
+	if authRC == 401 {
+		return 401, false
+	}
+	if accessRC == 403 {
+		r.step("access", rule.Dir, "%s %s matches client %s: access forbidden by rule", rule.Dir.Name, rule.Dir.Args[0], r.req.ClientIP)
+		return r.fail(403, RuleDenyRule, "", rule.Dir, "access forbidden by rule"), false
+	}
+	if authRC != 0 {
+		return authRC, false
+	}
+	return 0, true
+}
+
+// checkAccess returns 200 when an allow rule matches, 403 for a deny, 0 when
+// no rule matches (the module declines).
+func (r *run) checkAccess(rules []AccessRule) (int, *AccessRule) {
+	ip := net.ParseIP(r.req.ClientIP)
+	if ip4 := ip.To4(); ip4 != nil {
+		ip = ip4
+	}
+	for i := range rules {
+		a := &rules[i]
+		match := false
+		switch {
+		case a.All:
+			match = true
+		case a.Unix:
+		case a.Net != nil:
+			match = len(a.Net.IP) == len(ip) && a.Net.Contains(ip)
+		}
+		if match {
+			if a.Allow {
+				return 200, a
+			}
+			return 403, a
+		}
+	}
+	return 0, nil
+}
+
+// checkAuth simulates auth_basic: 0 when off, 401 without credentials, 403
+// when the user file is missing, 500 when it cannot be read, 200 when
+// credentials were sent and the file can be read (passwords are not
+// checked).
+func (r *run) checkAuth(c *LocConf) int {
+	if c.AuthBasic == "" {
+		return 0
+	}
+	if _, ok := r.req.Headers["Authorization"]; !ok {
+		r.step("access", c.AuthBasicDir, "auth_basic %q: no user/password was provided for basic authentication", c.AuthBasic)
+		r.d.Cause = &simulate.Cause{Rule: "", Range: Pos(c.AuthBasicDir), Reason: "no user/password was provided for basic authentication"}
+		return 401
+	}
+	if c.AuthUserFile == "" {
+		r.step("access", c.AuthBasicDir, "auth_basic without auth_basic_user_file")
+		return 200
+	}
+	file, err := r.expand(c.AuthUserFile)
+	if err != nil {
+		r.unsure("%v", err)
+		return 200
+	}
+	if !path.IsAbs(file) {
+		file = path.Join(r.s.Model.ConfDir, file)
+	}
+	res := r.s.FS.Access(r.s.Cred, file, fsmeta.Read, true)
+	switch res.Err {
+	case 0:
+		r.step("access", c.AuthUserFileDir, "credentials sent; %s is readable (passwords are not checked)", file)
+		return 200
+	case syscall.ENOENT:
+		reason := fmt.Sprintf("open() %q failed (2: No such file or directory)", file)
+		r.step("access", c.AuthUserFileDir, "%s", reason)
+		return r.fail(403, RuleAuthFileMissing, file, c.AuthUserFileDir, reason)
+	default:
+		reason := fmt.Sprintf("open() %q failed (%s)", file, errnoText(res.Err))
+		r.step("access", c.AuthUserFileDir, "%s", reason)
+		return r.fail(500, RuleAuthFileUnreadbl, res.At, c.AuthUserFileDir, reason)
+	}
+}
+
+// errorPage applies error_page to the final status.
+func (r *run) errorPage() {
+	for _, p := range r.conf.ErrorPages {
+		for _, code := range p.Codes {
+			if code != r.d.Status {
+				continue
+			}
+			switch {
+			case p.Status > 0:
+				r.step("error_page", p.Directive, "error_page %d answers %d with %s", code, p.Status, p.Target)
+				r.d.Status = p.Status
+			case p.Status < 0:
+				r.unsure("error_page %d = %s: the status comes from the error page's own answer", code, p.Target)
+			default:
+				r.step("error_page", p.Directive, "error_page %d shows %s (status kept)", code, p.Target)
+			}
+			return
+		}
+	}
+}
+
+func regexOf(l *Location) interface{ SubexpNames() []string } {
+	for p := l; p != nil; p = p.Parent {
+		if p.Re != nil {
+			return p.Re
+		}
+	}
+	return nil
+}
+
+func errnoText(e syscall.Errno) string {
+	return fmt.Sprintf("%d: %s", int(e), errnoName(e))
+}
+
+func errnoName(e syscall.Errno) string {
+	switch e {
+	case syscall.EACCES:
+		return "Permission denied"
+	case syscall.ENOENT:
+		return "No such file or directory"
+	case syscall.ENOTDIR:
+		return "Not a directory"
+	case syscall.ELOOP:
+		return "Too many levels of symbolic links"
+	}
+	s := e.Error()
+	if s != "" {
+		s = strings.ToUpper(s[:1]) + s[1:]
+	}
+	return s
+}
+
+func statusText(code int) string { return strconv.Itoa(code) }

@@ -1,0 +1,194 @@
+package nginx
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// expand substitutes nginx variables in s. Variables the simulator does not
+// know are an error: the caller marks the decision unsure.
+func (r *run) expand(s string) (string, error) {
+	if !strings.Contains(s, "$") {
+		return s, nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '$' || i+1 == len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		var name string
+		if s[i+1] == '{' {
+			j := strings.IndexByte(s[i+2:], '}')
+			if j < 0 {
+				return "", fmt.Errorf("unterminated variable in %q", s)
+			}
+			name = s[i+2 : i+2+j]
+			i += j + 2
+		} else if s[i+1] >= '0' && s[i+1] <= '9' {
+			name = s[i+1 : i+2]
+			i++
+		} else {
+			j := i + 1
+			for j < len(s) && (s[j] == '_' || s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z' || s[j] >= '0' && s[j] <= '9') {
+				j++
+			}
+			name = s[i+1 : j]
+			i = j - 1
+		}
+		v, err := r.variable(name)
+		if err != nil {
+			return "", err
+		}
+		b.WriteString(v)
+	}
+	return b.String(), nil
+}
+
+// variable returns the value of one nginx variable.
+func (r *run) variable(name string) (string, error) {
+	if n, err := strconv.Atoi(name); err == nil {
+		if n < len(r.caps) {
+			return r.caps[n], nil
+		}
+		return "", nil
+	}
+	for i, cn := range r.capNames {
+		if cn == name && i < len(r.caps) {
+			return r.caps[i], nil
+		}
+	}
+	if v, ok := r.vars[name]; ok {
+		if v.err != nil {
+			return "", v.err
+		}
+		return v.value, nil
+	}
+	switch name {
+	case "uri", "document_uri":
+		return r.uri, nil
+	case "request_uri":
+		if r.req.Query != "" {
+			return r.req.Path + "?" + r.req.Query, nil
+		}
+		return r.req.Path, nil
+	case "args", "query_string":
+		return r.args, nil
+	case "is_args":
+		if r.args != "" {
+			return "?", nil
+		}
+		return "", nil
+	case "host":
+		if r.req.Host != "" {
+			return r.req.Host, nil
+		}
+		if r.srv != nil && len(r.srv.Names) > 0 {
+			return r.srv.Names[0], nil
+		}
+		return "", nil
+	case "http_host":
+		return r.req.Host, nil
+	case "server_name":
+		if r.srv != nil && len(r.srv.Names) > 0 {
+			return r.srv.Names[0], nil
+		}
+		return "", nil
+	case "server_port":
+		return strconv.Itoa(r.req.Port), nil
+	case "scheme":
+		return r.req.Scheme, nil
+	case "request_method":
+		return r.req.Method, nil
+	case "remote_addr", "binary_remote_addr":
+		return r.req.ClientIP, nil
+	case "document_root", "realpath_root":
+		return r.documentRoot()
+	case "request_filename":
+		p, _, err := r.mapURI(r.uri)
+		return p, err
+	case "fastcgi_script_name", "fastcgi_path_info":
+		script, info := r.uri, ""
+		if re := r.conf.FastCGISplit; re != nil {
+			if sm := re.FindStringSubmatch(r.uri); len(sm) >= 3 {
+				script, info = sm[1], sm[2]
+			}
+		}
+		if name == "fastcgi_path_info" {
+			return info, nil
+		}
+		return script, nil
+	}
+	if h, ok := strings.CutPrefix(name, "http_"); ok {
+		return r.header(h), nil
+	}
+	if a, ok := strings.CutPrefix(name, "arg_"); ok {
+		for _, kv := range strings.Split(r.args, "&") {
+			k, v, _ := strings.Cut(kv, "=")
+			if strings.EqualFold(k, a) {
+				return v, nil
+			}
+		}
+		return "", nil
+	}
+	return "", fmt.Errorf("variable $%s is not simulated", name)
+}
+
+func (r *run) header(lowerUnderscore string) string {
+	want := strings.ReplaceAll(lowerUnderscore, "_", "-")
+	for k, v := range r.req.Headers {
+		if strings.EqualFold(k, want) {
+			return v
+		}
+	}
+	return ""
+}
+
+// documentRoot is $document_root: the expanded root or alias value.
+func (r *run) documentRoot() (string, error) {
+	v, err := r.expand(r.conf.Root)
+	if err != nil {
+		return "", err
+	}
+	if !path.IsAbs(v) {
+		v = path.Join(r.s.Model.Prefix, v)
+	}
+	if !r.conf.Alias {
+		v = strings.TrimSuffix(v, "/")
+		if v == "" {
+			v = "/"
+		}
+	}
+	return v, nil
+}
+
+// mapURI is ngx_http_map_uri_to_path: root + uri, or alias + the uri
+// after the location's prefix (the whole path for a regex location).
+// It returns the path and the directive (root/alias) that decided it.
+func (r *run) mapURI(uri string) (string, bool, error) {
+	c := r.conf
+	root, err := r.expand(c.Root)
+	if err != nil {
+		return "", false, err
+	}
+	if !path.IsAbs(root) {
+		root = path.Join(r.s.Model.Prefix, root)
+		if strings.HasSuffix(c.Root, "/") {
+			root += "/"
+		}
+	}
+	if !c.Alias {
+		return strings.TrimSuffix(root, "/") + uri, false, nil
+	}
+	if c.AliasPrefix < 0 {
+		return root, true, nil
+	}
+	rest := ""
+	if c.AliasPrefix <= len(uri) {
+		rest = uri[c.AliasPrefix:]
+	}
+	return root + rest, true, nil
+}

@@ -1,0 +1,176 @@
+// Package simulate defines the server-neutral types of unforbid's request
+// simulators: a request, the decision a real server would take for it, and
+// the trace of steps that led there, each pointing at the directive that
+// caused it.
+//
+// The nginx simulator lives in simulate/nginx; rules ask a Simulator what
+// the server would answer and `unforbid explain` prints its Decision.
+package simulate
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/unforbid/unforbid/parser"
+)
+
+// Request is one HTTP request to simulate.
+type Request struct {
+	Method   string            // GET when empty
+	Scheme   string            // http or https
+	Host     string            // Host header, without port
+	Port     int               // the port the client connects to
+	Path     string            // the normalized URI path, starting with "/"
+	Query    string            // the query string without "?"
+	ClientIP string            // the peer address; 127.0.0.1 when empty
+	ServerIP string            // the local address the client connects to; loopback when empty
+	Headers  map[string]string // canonical header names (e.g. "Authorization")
+}
+
+// ParseRequest builds a request from a URL such as
+// http://example.com:8080/docs/?x=1. A URL without scheme and host (a bare
+// "/path") is sent to localhost:80.
+func ParseRequest(method, rawURL, clientIP string) (Request, error) {
+	if method == "" {
+		method = "GET"
+	}
+	if clientIP == "" {
+		clientIP = "127.0.0.1"
+	}
+	if net.ParseIP(clientIP) == nil {
+		return Request{}, fmt.Errorf("client ip %q is not an IP address", clientIP)
+	}
+	if strings.HasPrefix(rawURL, "/") {
+		rawURL = "http://localhost" + rawURL
+	}
+	if !strings.Contains(rawURL, "://") {
+		rawURL = "http://" + rawURL
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return Request{}, fmt.Errorf("bad url %q: %v", rawURL, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return Request{}, fmt.Errorf("bad url %q: scheme must be http or https", rawURL)
+	}
+	r := Request{Method: strings.ToUpper(method), Scheme: u.Scheme, Host: strings.ToLower(u.Hostname()), ClientIP: clientIP, Query: u.RawQuery}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n <= 0 || n > 65535 {
+			return Request{}, fmt.Errorf("bad url %q: bad port", rawURL)
+		}
+		r.Port = n
+	} else if u.Scheme == "https" {
+		r.Port = 443
+	} else {
+		r.Port = 80
+	}
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	dec, err := url.PathUnescape(path)
+	if err != nil {
+		return Request{}, fmt.Errorf("bad url %q: %v", rawURL, err)
+	}
+	r.Path = NormalizePath(dec)
+	return r, nil
+}
+
+// NormalizePath resolves "." and ".." segments and merges repeated slashes
+// the way nginx does, keeping a trailing slash.
+func NormalizePath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	trailing := strings.HasSuffix(p, "/") || strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..")
+	var out []string
+	for _, seg := range strings.Split(p, "/") {
+		switch seg {
+		case "", ".":
+		case "..":
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+		default:
+			out = append(out, seg)
+		}
+	}
+	s := "/" + strings.Join(out, "/")
+	if trailing && s != "/" {
+		s += "/"
+	}
+	return s
+}
+
+// URL returns the request as a URL string.
+func (r Request) URL() string {
+	host := r.Host
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if !(r.Scheme == "http" && r.Port == 80) && !(r.Scheme == "https" && r.Port == 443) {
+		host += ":" + strconv.Itoa(r.Port)
+	}
+	s := r.Scheme + "://" + host + r.Path
+	if r.Query != "" {
+		s += "?" + r.Query
+	}
+	return s
+}
+
+// Step is one step of a decision trace.
+type Step struct {
+	Step   string       // short kind: "server", "location", "access", "try_files", "static", ...
+	Range  parser.Range // the directive responsible, when there is one
+	Detail string       // what happened, in the server's terms
+}
+
+// Cause names the root cause of a refusal: the rule that describes it, the
+// filesystem path responsible (if any) and the directive that set it up.
+type Cause struct {
+	Rule   string       // e.g. "fs/unreadable-file"
+	Path   string       // the file or directory whose mode, owner or link is the cause
+	Range  parser.Range // the directive responsible
+	Reason string       // the server's own words, e.g. open() "/x" failed (13: Permission denied)
+}
+
+// Decision is what the server answers for a request, and why.
+type Decision struct {
+	Status int    // HTTP status; 0 when no server accepts the connection
+	Cause  *Cause // why the answer is an error; nil for a success
+	// Masked is set when the status hides another cause: a try_files
+	// candidate that could not be read answers 404, but the cause is a
+	// permission problem.
+	Masked *Cause
+	// Path is the filesystem path the request was finally mapped to.
+	Path string
+	// Backend is set when the request leaves for a backend (proxy_pass,
+	// fastcgi_pass, ...); the server itself reads no file then.
+	Backend string
+	// Unsure is non-empty when the simulator could not model something on
+	// the way (an unsupported variable, regex or directive); rules skip
+	// unsure decisions.
+	Unsure string
+	// Location is the location (or other block) that handled the request,
+	// as written, e.g. "~ /\.", and LocationRange where it stands.
+	Location      string
+	LocationRange parser.Range
+	Trace         []Step
+}
+
+// Rule returns the rule of the decision's cause, or "".
+func (d *Decision) Rule() string {
+	if d.Cause == nil {
+		return ""
+	}
+	return d.Cause.Rule
+}
+
+// Simulator decides what a server would answer for a request.
+type Simulator interface {
+	Simulate(Request) *Decision
+}
