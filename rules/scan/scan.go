@@ -286,7 +286,7 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 	}
 	worker := sc.sim.Cred.User
 	switch c.Rule {
-	case nginxsim.RuleDenyRule, nginxsim.RuleReturn:
+	case nginxsim.RuleDenyOvermatch:
 		if !isDir { // a directory URL is no resource of its own
 			sc.judgeDeny(req, d)
 		}
@@ -319,7 +319,7 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 		}
 		what := sc.describe(c.Path)
 		sc.add(c.Rule, defaultSeverity, c.Range, c.Path, req, func(n int) string {
-			msg := fmt.Sprintf("%s cannot search directory %q (%s): %s below it answer", worker, c.Path, what, plural(n, "request"))
+			msg := fmt.Sprintf("%s cannot search directory %q (%s): %s below it answer", worker, c.Path, what, plural(n, "path"))
 			if masked {
 				return msg + fmt.Sprintf(" %d instead of the file (try_files skips what it cannot stat)", d.Status)
 			}
@@ -338,11 +338,11 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 		reason := c.Reason
 		switch {
 		case len(others) > 0:
-			sc.add(c.Rule, rules.Error, c.Range, fsPath, req, func(int) string {
+			sc.add(c.Rule, rules.Error, c.Range, fsPath+"/", req, func(int) string {
 				return fmt.Sprintf("%s: the directory has %s but the index directive does not list it", reason, strings.Join(others, ", "))
 			})
 		case req.Path == "/":
-			sc.add(c.Rule, rules.Error, c.Range, fsPath, req, func(int) string {
+			sc.add(c.Rule, rules.Error, c.Range, fsPath+"/", req, func(int) string {
 				return fmt.Sprintf("%s: the home page of the site has no index file and autoindex is off", reason)
 			})
 		default:
@@ -364,53 +364,20 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 	}
 }
 
-// judgeDeny reports a deny or return 403 from a location meant for secrets
-// that also refuses a public path.
+// judgeDeny reports a deny or return 403 that the simulator judged an
+// overmatch: a location meant for secrets that refuses a public path.
 func (sc *scanner) judgeDeny(req simulate.Request, d *simulate.Decision) {
-	if rules.IsSecret(req.Path) {
-		return
-	}
-	loc := sc.location(d.LocationRange)
-	if loc == nil || !protectsSecrets(loc) {
-		return
-	}
-	if d.Cause.Rule == nginxsim.RuleReturn && !rules.IsWellKnown(req.Path) {
+	if d.Cause.Rule != nginxsim.RuleDenyOvermatch {
 		return
 	}
 	what := "deny"
-	if d.Cause.Rule == nginxsim.RuleReturn {
-		what = "return 403"
+	if d.Cause.Reason != "access forbidden by rule" {
+		what = d.Cause.Reason
 	}
-	locName := loc.String()
-	sc.add("nginx/deny-overmatch", defaultSeverity, d.Cause.Range, "", req, func(n int) string {
+	locName := d.Location
+	sc.add(d.Cause.Rule, defaultSeverity, d.Cause.Range, "", req, func(n int) string {
 		return fmt.Sprintf("location %s is meant for hidden files but its %s also refuses %s (e.g. %s): %s", locName, what, plural(n, "public path"), req.Path, d.Cause.Reason)
 	})
-}
-
-// protectsSecrets reports whether a location's pattern is written to
-// catch secret files: it matches typical secret paths.
-func protectsSecrets(l *nginxsim.Location) bool {
-	if l.Re == nil {
-		return false
-	}
-	for _, p := range []string{"/.git/config", "/.env", "/.htaccess", "/.htpasswd", "/x/.git/HEAD"} {
-		if l.Re.MatchString(p) {
-			return true
-		}
-	}
-	return false
-}
-
-func (sc *scanner) location(rng parser.Range) *nginxsim.Location {
-	if rng.IsZero() {
-		return nil
-	}
-	for _, l := range sc.srv.Locations {
-		if l.Dir.Range == rng {
-			return l
-		}
-	}
-	return nil
 }
 
 func (sc *scanner) add(rule string, sev rules.Severity, rng parser.Range, p string, req simulate.Request, msg func(int) string) {
@@ -429,26 +396,7 @@ func (sc *scanner) add(rule string, sev rules.Severity, rng parser.Range, p stri
 }
 
 // describe returns "mode 0600, alice:alice" for p.
-func (sc *scanner) describe(p string) string {
-	info, err := sc.sim.FS.Lstat(p)
-	if err != nil {
-		return "not found"
-	}
-	owner, grp := fmt.Sprint(info.UID), fmt.Sprint(info.GID)
-	if sc.users != nil {
-		if u, ok := sc.users.UserByID(info.UID); ok {
-			owner = u.Name
-		}
-		if g, ok := sc.users.GroupByID(info.GID); ok {
-			grp = g.Name
-		}
-	}
-	s := fmt.Sprintf("mode %04o, %s:%s", info.Perm, owner, grp)
-	if info.ACL != nil {
-		s += ", acl " + info.ACL.String()
-	}
-	return s
-}
+func (sc *scanner) describe(p string) string { return sc.sim.Describe(p) }
 
 func (sc *scanner) findings() []rules.Finding {
 	out := make([]rules.Finding, 0, len(sc.order))

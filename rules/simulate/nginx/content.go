@@ -333,5 +333,11 @@ func (r *run) causeOf(res fsmeta.Result, p, reason string) *simulate.Cause {
 	if c.Path == "" {
 		c.Path = p
 	}
+	switch c.Rule {
+	case RuleNoSearch:
+		r.step("permission", nil, "%s lacks search (x) permission on %s (%s)", r.s.Cred.User, c.Path, r.s.Describe(c.Path))
+	case RuleUnreadableFile, RuleUnreadableDir:
+		r.step("permission", nil, "%s lacks read (r) permission on %s (%s)", r.s.Cred.User, c.Path, r.s.Describe(c.Path))
+	}
 	return c
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/unforbid/unforbid/parser/fsmeta"
+	"github.com/unforbid/unforbid/rules"
 	conf "github.com/unforbid/unforbid/parser/nginx"
 )
 
@@ -85,7 +86,13 @@ func (r *run) doReturn(d *conf.Directive) int {
 	}
 	r.step("return", d, "return %d", code)
 	if code >= 400 {
-		r.fail(code, RuleReturn, "", d, "return "+d.Args[0])
+		id := RuleReturn
+		// ACME challenges and security.txt are never meant to be refused
+		// by a rule written for hidden files.
+		if code == 403 && rules.IsWellKnown(r.uri) && r.overmatch() {
+			id = RuleDenyOvermatch
+		}
+		r.fail(code, id, "", d, "return "+d.Args[0])
 	}
 	return code
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/unforbid/unforbid/parser"
 	"github.com/unforbid/unforbid/parser/fsmeta"
+	"github.com/unforbid/unforbid/rules"
 	conf "github.com/unforbid/unforbid/parser/nginx"
 	"github.com/unforbid/unforbid/rules/simulate"
 )
@@ -23,6 +24,7 @@ import (
 // Rule IDs the simulator attaches to the causes it finds.
 const (
 	RuleDenyRule         = "nginx/deny-rule"
+	RuleDenyOvermatch    = "nginx/deny-overmatch"
 	RuleReturn           = "nginx/return-status"
 	RuleIndexMissing     = "nginx/index-missing"
 	RuleSymlinkDenied    = "nginx/symlink-denied"
@@ -42,6 +44,7 @@ type Simulator struct {
 	Model *Model
 	FS    *fsmeta.FS
 	Cred  fsmeta.Cred
+	Users *fsmeta.Users
 }
 
 // New returns a simulator for m, reading files through fsys, with the
@@ -66,7 +69,7 @@ func New(m *Model, fsys *fsmeta.FS) (*Simulator, error) {
 		}
 		return nil, fmt.Errorf("worker identity %s:%s: %v", user, group, err)
 	}
-	return &Simulator{Model: m, FS: fsys, Cred: cred}, nil
+	return &Simulator{Model: m, FS: fsys, Cred: cred, Users: users}, nil
 }
 
 // Worker describes the worker identity, e.g. "www-data:www-data (uid 33)".
@@ -229,8 +232,7 @@ func (r *run) access() (int, bool) {
 	}
 	if !c.SatisfyAny {
 		if accessRC == 403 {
-			r.step("access", rule.Dir, "%s %s matches client %s: access forbidden by rule", rule.Dir.Name, rule.Dir.Args[0], r.req.ClientIP)
-			return r.fail(403, RuleDenyRule, "", rule.Dir, "access forbidden by rule"), false
+			return r.denied(rule), false
 		}
 		if accessRC == 200 {
 			r.step("access", rule.Dir, "allow %s matches client %s", rule.Dir.Args[0], r.req.ClientIP)
@@ -250,13 +252,40 @@ func (r *run) access() (int, bool) {
 		return 401, false
 	}
 	if accessRC == 403 {
-		r.step("access", rule.Dir, "%s %s matches client %s: access forbidden by rule", rule.Dir.Name, rule.Dir.Args[0], r.req.ClientIP)
-		return r.fail(403, RuleDenyRule, "", rule.Dir, "access forbidden by rule"), false
+		return r.denied(rule), false
 	}
 	if authRC != 0 {
 		return authRC, false
 	}
 	return 0, true
+}
+
+// denied ends the request with the 403 of a deny rule. A deny in a
+// location written for secret files that refuses a public path is an
+// overmatch; other denies are intended.
+func (r *run) denied(rule *AccessRule) int {
+	r.step("access", rule.Dir, "%s %s matches client %s: access forbidden by rule", rule.Dir.Name, rule.Dir.Args[0], r.req.ClientIP)
+	id := RuleDenyRule
+	if r.overmatch() {
+		id = RuleDenyOvermatch
+		r.step("access", r.loc.Dir, "location %s is meant for hidden files, but %q is public", r.loc, r.uri)
+	}
+	return r.fail(403, id, "", rule.Dir, "access forbidden by rule")
+}
+
+// overmatch reports whether the current location protects secret files
+// (its regex matches .git, .env, .ht*) while the request is for a public
+// path.
+func (r *run) overmatch() bool {
+	if r.loc == nil || r.loc.Re == nil || rules.IsSecret(r.uri) {
+		return false
+	}
+	for _, p := range []string{"/.git/config", "/.env", "/.htaccess", "/.htpasswd", "/x/.git/HEAD"} {
+		if r.loc.Re.MatchString(p) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkAccess returns 200 when an allow rule matches, 403 for a deny, 0 when
@@ -379,4 +408,25 @@ func errnoName(e syscall.Errno) string {
 	return s
 }
 
-func statusText(code int) string { return strconv.Itoa(code) }
+
+// Describe returns "mode 0700, alice:alice" for p, with its ACL if any.
+func (s *Simulator) Describe(p string) string {
+	info, err := s.FS.Lstat(p)
+	if err != nil {
+		return "not found"
+	}
+	owner, grp := strconv.Itoa(int(info.UID)), strconv.Itoa(int(info.GID))
+	if s.Users != nil {
+		if u, ok := s.Users.UserByID(info.UID); ok {
+			owner = u.Name
+		}
+		if g, ok := s.Users.GroupByID(info.GID); ok {
+			grp = g.Name
+		}
+	}
+	d := fmt.Sprintf("mode %04o, %s:%s", info.Perm, owner, grp)
+	if info.ACL != nil {
+		d += ", acl " + info.ACL.String()
+	}
+	return d
+}
