@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/unforbid/unforbid/parser/fsmeta"
-	"github.com/unforbid/unforbid/rules"
 	conf "github.com/unforbid/unforbid/parser/nginx"
+	"github.com/unforbid/unforbid/rules"
 )
 
 // rewrites runs rewrite-module directives (return, rewrite, if, set, break)

@@ -16,8 +16,8 @@ import (
 
 	"github.com/unforbid/unforbid/parser"
 	"github.com/unforbid/unforbid/parser/fsmeta"
-	"github.com/unforbid/unforbid/rules"
 	conf "github.com/unforbid/unforbid/parser/nginx"
+	"github.com/unforbid/unforbid/rules"
 	"github.com/unforbid/unforbid/rules/simulate"
 )
 
@@ -407,7 +407,6 @@ func errnoName(e syscall.Errno) string {
 	}
 	return s
 }
-
 
 // Describe returns "mode 0700, alice:alice" for p, with its ACL if any.
 func (s *Simulator) Describe(p string) string {
