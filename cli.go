@@ -179,6 +179,9 @@ func load(o options, config string, stderr io.Writer) (*loaded, bool) {
 		printErr(stderr, err)
 		return nil, false
 	}
+	if sim.Note != "" {
+		fmt.Fprintln(stderr, "note: "+sim.Note)
+	}
 	return &loaded{fsys: fsys, cfg: cfg, sim: sim}, true
 }
 

@@ -144,7 +144,11 @@ func ExplainText(w io.Writer, es []Explained) error {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "%s %s from %s -> %d\n", e.Request.Method, e.Request.URL(), e.Request.ClientIP, d.Status)
+		status := fmt.Sprint(d.Status)
+		if d.Status == 0 {
+			status = "no answer (connection refused)"
+		}
+		fmt.Fprintf(w, "%s %s from %s -> %s\n", e.Request.Method, e.Request.URL(), e.Request.ClientIP, status)
 		for _, s := range d.Trace {
 			where := s.Range.String()
 			if s.Range.IsZero() {

@@ -45,7 +45,16 @@ type Simulator struct {
 	FS    *fsmeta.FS
 	Cred  fsmeta.Cred
 	Users *fsmeta.Users
+	// Note says what the simulator had to assume, for the user to read.
+	Note string
 }
+
+// fallbackPasswd and fallbackGroup stand in for a missing user database:
+// the accounts of Debian's packages and of the other common nginx builds.
+const (
+	fallbackPasswd = "root:x:0:0:root:/root:/bin/sh\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\nnginx:x:101:101:nginx:/var/cache/nginx:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+	fallbackGroup  = "root:x:0:\nwww-data:x:33:\nnginx:x:101:\nnogroup:x:65534:\n"
+)
 
 // New returns a simulator for m, reading files through fsys, with the
 // credentials of nginx's worker processes: the `user` directive, or
@@ -54,6 +63,13 @@ func New(m *Model, fsys *fsmeta.FS) (*Simulator, error) {
 	users, err := fsys.LoadUsers()
 	if err != nil {
 		return nil, err
+	}
+	note := ""
+	if _, err := fsys.Lstat("/etc/passwd"); err != nil {
+		// A config repository or a bare copy of /etc/nginx has no user
+		// database: assume the ids of Debian's packages.
+		users = fsmeta.ParseUsers([]byte(fallbackPasswd), []byte(fallbackGroup))
+		note = "no /etc/passwd: assuming Debian's users and groups (www-data is uid 33)"
 	}
 	user, group := m.User, m.Group
 	if group == "" {
@@ -69,7 +85,7 @@ func New(m *Model, fsys *fsmeta.FS) (*Simulator, error) {
 		}
 		return nil, fmt.Errorf("worker identity %s:%s: %v", user, group, err)
 	}
-	return &Simulator{Model: m, FS: fsys, Cred: cred, Users: users}, nil
+	return &Simulator{Model: m, FS: fsys, Cred: cred, Users: users, Note: note}, nil
 }
 
 // Worker describes the worker identity, e.g. "www-data:www-data (uid 33)".

@@ -1,0 +1,272 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/unforbid/unforbid/demo"
+	"github.com/unforbid/unforbid/internal/layout"
+	"github.com/unforbid/unforbid/internal/treetest"
+	"github.com/unforbid/unforbid/rules"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// runCLI runs the command line in-process and returns exit code, stdout
+// and stderr.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// demoRoot lays the bundled demo tree out and returns its root.
+func demoRoot(t *testing.T) string {
+	t.Helper()
+	tree, err := layout.Parse("demo.txtar", demo.Tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := tree.Materialize(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	file := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test -run %s -update to create it)", err, t.Name())
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", file, got, want)
+	}
+}
+
+func TestCheckDemoText(t *testing.T) {
+	root := demoRoot(t)
+	code, out, errOut := runCLI(t, "--check", "--root", root, "/etc/nginx/nginx.conf")
+	if code != exitFindings {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", code, errOut)
+	}
+	if strings.Contains(out, root) {
+		t.Errorf("output leaks the --root prefix %s:\n%s", root, out)
+	}
+	golden(t, "demo.txt", out)
+}
+
+func TestCheckDemoJSON(t *testing.T) {
+	root := demoRoot(t)
+	// flags after CONFIG work too
+	code, out, errOut := runCLI(t, "--check", "/etc/nginx/nginx.conf", "--root", root, "--format", "json")
+	if code != exitFindings {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", code, errOut)
+	}
+	var got struct {
+		Findings []struct {
+			Rule, Severity, Message, File, Path, URL string
+			Line, Count                              int
+			Fixes                                    []any
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("bad JSON: %v\n%s", err, out)
+	}
+	rulesSeen := map[string]bool{}
+	for _, f := range got.Findings {
+		rulesSeen[f.Rule] = true
+		if f.File == "" || f.Line == 0 || f.Count < 1 || f.URL == "" || f.Fixes == nil {
+			t.Errorf("incomplete finding: %+v", f)
+		}
+	}
+	for _, want := range []string{"fs/no-search-permission", "fs/unreadable-file", "nginx/index-missing", "nginx/deny-overmatch"} {
+		if !rulesSeen[want] {
+			t.Errorf("no %s finding in %s", want, out)
+		}
+	}
+	golden(t, "demo.json", out)
+}
+
+func TestSeverityFilter(t *testing.T) {
+	root := demoRoot(t)
+	_, all, _ := runCLI(t, "--root", root, "--severity", "info", "--format", "json", "/etc/nginx/nginx.conf")
+	_, errs, _ := runCLI(t, "--root", root, "--severity", "error", "--format", "json", "/etc/nginx/nginx.conf")
+	if !strings.Contains(all, `"severity": "info"`) {
+		t.Errorf("--severity info shows no info finding:\n%s", all)
+	}
+	if strings.Contains(errs, `"severity": "info"`) || strings.Contains(errs, `"severity": "warning"`) {
+		t.Errorf("--severity error shows lower severities:\n%s", errs)
+	}
+}
+
+func TestCheckClean(t *testing.T) {
+	c := treetest.Setup(t, "testdata/trees/access.txtar")
+	code, out, errOut := runCLI(t, "--check", "--root", c.Dir, "/etc/nginx/nginx.conf")
+	if code != exitClean || out != "" {
+		t.Fatalf("exit %d, want 0, stdout %q; stderr:\n%s", code, out, errOut)
+	}
+}
+
+func TestExplainJSON(t *testing.T) {
+	root := demoRoot(t)
+	code, out, errOut := runCLI(t, "explain", "--format", "json", "--root", root, "/etc/nginx/nginx.conf",
+		"http://alice.example.com/blog/post-1.html", "http://shop.example.com/", "http://shop.example.com/.env")
+	if code != exitClean {
+		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
+	}
+	var got []struct {
+		URL, Method, Rule, Reason, Path string
+		ClientIP                        string `json:"client_ip"`
+		Status                          int
+		Trace                           []struct{ Step, File, Detail string }
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("bad JSON: %v\n%s", err, out)
+	}
+	want := []struct {
+		status int
+		rule   string
+		path   string
+	}{
+		{403, "fs/no-search-permission", "/home/alice"},
+		{200, "", ""},
+		{403, "nginx/deny-rule", ""},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d decisions, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.Status != w.status || g.Rule != w.rule || g.Path != w.path || g.ClientIP != "127.0.0.1" || g.Method != "GET" || len(g.Trace) == 0 {
+			t.Errorf("decision %d = %+v, want status %d rule %q path %q", i, g, w.status, w.rule, w.path)
+		}
+	}
+}
+
+func TestExplainText(t *testing.T) {
+	root := demoRoot(t)
+	code, out, _ := runCLI(t, "explain", "--root", root, "/etc/nginx/nginx.conf", "http://shop.example.com/uploads/report.pdf")
+	if code != exitClean {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"-> 403", "[fs/unreadable-file]", "lacks read (r) permission on /srv/shop/uploads/report.pdf (mode 0600", "/etc/nginx/sites-enabled/shop:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explain output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestExplainNoListener: the demo listens on IPv4 only, so an IPv6
+// client gets no answer at all.
+func TestExplainNoListener(t *testing.T) {
+	root := demoRoot(t)
+	code, out, _ := runCLI(t, "explain", "--root", root, "--client-ip", "::1", "/etc/nginx/nginx.conf", "http://shop.example.com/")
+	if code != exitClean || !strings.Contains(out, "no answer (connection refused)") || !strings.Contains(out, "no server listens on port 80 for ::1") {
+		t.Errorf("exit %d, output:\n%s", code, out)
+	}
+}
+
+func TestRulesCommand(t *testing.T) {
+	if err := rules.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCLI(t, "rules")
+	if code != exitClean {
+		t.Fatalf("exit %d", code)
+	}
+	for _, r := range rules.All {
+		if !strings.Contains(out, r.ID+" (") || !strings.Contains(out, r.Doc.Title) {
+			t.Errorf("rules output lacks %s", r.ID)
+		}
+	}
+	code, out, _ = runCLI(t, "rules", "--format", "json")
+	var list []map[string]string
+	if code != exitClean || json.Unmarshal([]byte(out), &list) != nil || len(list) != len(rules.All) {
+		t.Errorf("rules --format json: exit %d, output %q", code, out)
+	}
+}
+
+// TestBadInput: every input problem is a clear error on stderr and exit 2.
+func TestBadInput(t *testing.T) {
+	write := func(t *testing.T, files map[string]string) string {
+		dir := t.TempDir()
+		for name, text := range files {
+			p := filepath.Join(dir, name)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	tests := []struct {
+		name    string
+		files   map[string]string
+		args    []string
+		wantErr string
+	}{
+		{"missing config", nil, []string{"/etc/nginx/nginx.conf"}, "/etc/nginx/nginx.conf"},
+		{"syntax error", map[string]string{"etc/nginx/nginx.conf": "events {}\nhttp {\n}\n}\n"},
+			[]string{"/etc/nginx/nginx.conf"}, `/etc/nginx/nginx.conf:4: unexpected "}"`},
+		{"unterminated block", map[string]string{"etc/nginx/nginx.conf": "http {\n server {\n"},
+			[]string{"/etc/nginx/nginx.conf"}, `/etc/nginx/nginx.conf:`},
+		{"missing include", map[string]string{"etc/nginx/nginx.conf": "events {}\nhttp {\n include /etc/nginx/nope.conf;\n}\n"},
+			[]string{"/etc/nginx/nginx.conf"}, `/etc/nginx/nginx.conf:3: include "/etc/nginx/nope.conf"`},
+		{"include cycle", map[string]string{"etc/nginx/nginx.conf": "http {\n include /etc/nginx/a.conf;\n}\n", "etc/nginx/a.conf": "include /etc/nginx/b.conf;\n", "etc/nginx/b.conf": "include /etc/nginx/a.conf;\n"},
+			[]string{"/etc/nginx/nginx.conf"}, "include cycle"},
+		{"binary garbage", map[string]string{"etc/nginx/nginx.conf": "http {\x00\x01\x02\xff}\n"},
+			[]string{"/etc/nginx/nginx.conf"}, "/etc/nginx/nginx.conf:1: binary data"},
+		{"unknown worker user", map[string]string{"etc/nginx/nginx.conf": "user nosuchuser;\nhttp {}\n", "etc/passwd": "root:x:0:0::/root:/bin/sh\n", "etc/group": "root:x:0:\n"},
+			[]string{"/etc/nginx/nginx.conf"}, `/etc/nginx/nginx.conf:1: unknown user "nosuchuser"`},
+		{"bad listen", map[string]string{"etc/nginx/nginx.conf": "http {\n server {\n  listen 99999;\n }\n}\n"},
+			[]string{"/etc/nginx/nginx.conf"}, `/etc/nginx/nginx.conf:3: invalid port`},
+		{"bad allow", map[string]string{"etc/nginx/nginx.conf": "http {\n server {\n  allow 300.1.1.1;\n }\n}\n"},
+			[]string{"/etc/nginx/nginx.conf"}, `/etc/nginx/nginx.conf:3: invalid parameter "300.1.1.1"`},
+		{"unknown flag", nil, []string{"--bogus"}, "flag provided but not defined"},
+		{"bad format", nil, []string{"--format", "xml"}, `unknown --format "xml"`},
+		{"bad severity", nil, []string{"--severity", "loud"}, `unknown severity "loud"`},
+		{"diff not yet", nil, []string{"--diff"}, "not available yet"},
+		{"relative config with root", nil, []string{"nginx.conf"}, "must be an absolute path"},
+		{"explain without url", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "/etc/nginx/nginx.conf"}, "usage: unforbid explain"},
+		{"explain bad url", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "/etc/nginx/nginx.conf", "ftp://x/"}, "scheme must be http or https"},
+		{"explain bad client ip", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "--client-ip", "nope", "/etc/nginx/nginx.conf", "/x"}, "is not an IP address"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := write(t, tt.files)
+			args := append([]string{"--root", dir}, tt.args...)
+			if tt.args[0] == "explain" {
+				args = append([]string{"explain", "--root", dir}, tt.args[1:]...)
+			}
+			code, out, errOut := runCLI(t, args...)
+			if code != exitError {
+				t.Errorf("exit %d, want 2; stdout %q stderr %q", code, out, errOut)
+			}
+			if !strings.Contains(errOut, tt.wantErr) {
+				t.Errorf("stderr %q lacks %q", errOut, tt.wantErr)
+			}
+			if strings.Contains(errOut, dir) {
+				t.Errorf("stderr leaks the --root prefix: %q", errOut)
+			}
+		})
+	}
+}
