@@ -85,6 +85,8 @@ type group struct {
 	url      string
 	method   string
 	count    int
+	masked   int // of count, requests whose status hides the cause (try_files)
+	status   int // the status the masked requests answer
 	message  func(count int) string
 	related  []rules.Related
 }
@@ -285,6 +287,13 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 		return
 	}
 	worker := sc.sim.Cred.User
+	var g *group
+	defer func() {
+		if g != nil && masked {
+			g.masked++
+			g.status = d.Status
+		}
+	}()
 	switch c.Rule {
 	case nginxsim.RuleDenyOvermatch:
 		if !isDir { // a directory URL is no resource of its own
@@ -296,7 +305,7 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 		}
 		what := sc.describe(c.Path)
 		rule, reason := c.Rule, c.Reason
-		sc.add(c.Rule, defaultSeverity, c.Range, c.Path, req, func(n int) string {
+		g = sc.add(c.Rule, defaultSeverity, c.Range, c.Path, req, func(n int) string {
 			var msg string
 			switch rule {
 			case nginxsim.RuleUnreadableFile:
@@ -308,9 +317,6 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 			default:
 				msg = fmt.Sprintf("symbolic link loop at %q: %s", c.Path, reason)
 			}
-			if masked {
-				msg += " (try_files skips it, so it answers " + fmt.Sprint(d.Status) + ")"
-			}
 			return msg
 		})
 	case nginxsim.RuleNoSearch:
@@ -319,11 +325,7 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 		}
 		what := sc.describe(c.Path)
 		sc.add(c.Rule, defaultSeverity, c.Range, c.Path, req, func(n int) string {
-			msg := fmt.Sprintf("%s cannot search directory %q (%s): %s below it answer", worker, c.Path, what, plural(n, "path"))
-			if masked {
-				return msg + fmt.Sprintf(" %d instead of the file (try_files skips what it cannot stat)", d.Status)
-			}
-			return msg + " 403"
+			return fmt.Sprintf("%s cannot search directory %q (%s): %s below it cannot be served", worker, c.Path, what, plural(n, "path"))
 		})
 	case nginxsim.RuleIndexMissing:
 		if !isDir || masked {
@@ -380,7 +382,7 @@ func (sc *scanner) judgeDeny(req simulate.Request, d *simulate.Decision) {
 	})
 }
 
-func (sc *scanner) add(rule string, sev rules.Severity, rng parser.Range, p string, req simulate.Request, msg func(int) string) {
+func (sc *scanner) add(rule string, sev rules.Severity, rng parser.Range, p string, req simulate.Request, msg func(int) string) *group {
 	key := rule + "\x00" + rng.String() + "\x00" + p
 	g := sc.groups[key]
 	if g == nil {
@@ -393,6 +395,7 @@ func (sc *scanner) add(rule string, sev rules.Severity, rng parser.Range, p stri
 		sc.order = append(sc.order, key)
 	}
 	g.count++
+	return g
 }
 
 // describe returns "mode 0600, alice:alice" for p.
@@ -402,8 +405,15 @@ func (sc *scanner) findings() []rules.Finding {
 	out := make([]rules.Finding, 0, len(sc.order))
 	for _, k := range sc.order {
 		g := sc.groups[k]
+		msg := g.message(g.count)
+		switch {
+		case g.masked == g.count && g.count > 0:
+			msg += fmt.Sprintf(" (answers %d: try_files skips what the worker cannot stat, which hides the 403)", g.status)
+		case g.masked > 0:
+			msg += fmt.Sprintf(" (%d answer 403, %d answer %d because try_files skips what the worker cannot stat)", g.count-g.masked, g.masked, g.status)
+		}
 		out = append(out, rules.Finding{
-			Rule: g.rule, Severity: g.severity, Message: g.message(g.count), Range: g.rng,
+			Rule: g.rule, Severity: g.severity, Message: msg, Range: g.rng,
 			Path: g.path, URL: g.url, Method: g.method, Count: g.count, Related: g.related,
 		})
 	}
