@@ -1,0 +1,371 @@
+package nginx
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	crossplane "github.com/nginxinc/nginx-go-crossplane"
+)
+
+// crossplane reports lines only. To give every directive a byte range, the
+// file is scanned a second time by a port of crossplane's lexer (lex.go,
+// tokenize) and parser (parse.go, parse) that keeps offsets; the resulting
+// statements are then matched one to one with crossplane's. The port follows
+// crossplane, quirks included (a word is split at a quote only when the quote
+// starts it, "${" swallows up to "}" or a space, CRs are dropped, an escaped
+// character stays escaped in the token), so that both see the same
+// statements. Any disagreement makes the caller drop the offsets of the file.
+
+// token is one lexical token with its byte span [start, end).
+type token struct {
+	val        string
+	line       int // crossplane's line for the token
+	start, end int
+	quoted     bool
+	lexErr     bool // crossplane's lexer fails here
+}
+
+// lexer states, as in crossplane.
+const (
+	stSkipSpace = iota
+	stWord
+	stComment
+	stVar
+	stQuote
+)
+
+// lexTokens splits src into tokens the way crossplane's tokenize does. Where
+// crossplane's lexer reports an error, the last token has lexErr set (the
+// parser may stop before it, and then crossplane never sees the error).
+func lexTokens(src []byte) (toks []token) {
+	var (
+		buf            []byte
+		tokenLine      = 1
+		tokenStartLine = 1
+		state          = stSkipSpace
+		newToken       bool
+		dupSpecial     bool
+		readNext       = true
+		esc            bool
+		depth          int
+		quote          rune
+		pos            int
+		tokStart       int
+		wEnd           int // end of the last byte given to the token
+		escStart       int
+		// the current character: rune, whether a backslash precedes it,
+		// and its span (the backslash included).
+		r              rune
+		rEsc           bool
+		laStart, laEnd int
+	)
+	emit := func(line int, quoted bool, end int) {
+		toks = append(toks, token{val: string(buf), line: line, start: tokStart, end: end, quoted: quoted})
+		buf = buf[:0]
+		state = stSkipSpace
+	}
+	write := func() {
+		if rEsc {
+			buf = append(buf, '\\')
+		}
+		buf = utf8.AppendRune(buf, r)
+		wEnd = laEnd
+	}
+	for {
+		if readNext {
+			if pos >= len(src) {
+				break
+			}
+			var size int
+			r, size = utf8.DecodeRune(src[pos:])
+			rEsc = false
+			laStart, laEnd = pos, pos+size
+			pos += size
+			if r == '\n' {
+				tokenLine++
+			}
+		} else {
+			readNext = true
+		}
+		if r == '\r' && !rEsc {
+			continue
+		}
+		if r == '\\' && !rEsc && !esc {
+			esc = true
+			escStart = laStart
+			continue
+		}
+		if esc {
+			esc = false
+			rEsc = true
+			laStart = escStart
+		}
+		space := !rEsc && unicode.IsSpace(r)
+		plain := func(c rune) bool { return !rEsc && r == c }
+
+		switch state {
+		case stSkipSpace:
+			if !space {
+				state = stWord
+				newToken = true
+				readNext = false
+				tokenStartLine = tokenLine
+				tokStart = laStart
+			}
+			continue
+		case stWord:
+			if newToken {
+				newToken = false
+				if plain('#') {
+					write()
+					state = stComment
+					tokenStartLine = tokenLine
+					continue
+				}
+			}
+			if space {
+				emit(tokenStartLine, false, wEnd)
+				continue
+			}
+			if len(buf) > 0 && buf[len(buf)-1] == '$' && plain('{') {
+				write()
+				state = stVar
+				dupSpecial = false
+				continue
+			}
+			if plain('"') || plain('\'') {
+				if len(buf) > 0 {
+					write()
+				} else {
+					quote = r
+					state = stQuote
+					tokenStartLine = tokenLine
+					tokStart = laStart
+				}
+				dupSpecial = false
+				continue
+			}
+			if plain('{') || plain('}') || plain(';') {
+				if len(buf) > 0 {
+					emit(tokenStartLine, false, wEnd)
+				}
+				if dupSpecial && r != '}' {
+					return append(toks, token{lexErr: true})
+				}
+				dupSpecial = true
+				if r == '{' {
+					depth++
+				}
+				if r == '}' {
+					depth--
+					if depth < 0 {
+						return append(toks, token{lexErr: true})
+					}
+				}
+				tokStart = laStart
+				write()
+				emit(tokenStartLine, false, laEnd)
+				continue
+			}
+			dupSpecial = false
+			write()
+		case stComment:
+			if r == '\n' { // crossplane's isEOL also ends it at an escaped newline
+				emit(tokenStartLine, false, wEnd)
+				continue
+			}
+			write()
+		case stVar:
+			write()
+			if buf[len(buf)-1] != '}' && !space {
+				continue
+			}
+			state = stWord
+		case stQuote:
+			if plain(quote) {
+				wEnd = laEnd
+				emit(tokenStartLine, true, laEnd)
+				continue
+			}
+			if rEsc && r == quote {
+				rEsc = false // crossplane unescapes the quote itself
+				write()
+				continue
+			}
+			write()
+		}
+	}
+	if len(buf) > 0 {
+		emit(tokenStartLine, state == stQuote, wEnd)
+	}
+	if depth > 0 {
+		toks = append(toks, token{lexErr: true})
+	}
+	return toks
+}
+
+// span is one statement found by the port of crossplane's parser.
+type span struct {
+	name       string
+	line       int // crossplane's line
+	start, end int
+	comment    bool
+	isBlock    bool
+	block      []*span
+}
+
+// problem is a syntax error that crossplane lets through but nginx rejects,
+// at byte offset off.
+type problem struct {
+	off int
+	msg string
+}
+
+// mapBodies are crossplane's map-like blocks, whose bodies hold parameters
+// rather than directives (analyze_map.go).
+var mapBodies = map[string]bool{
+	"charset_map": true, "geo": true, "map": true, "match": true, "types": true,
+	"split_clients": true, "geoip2": true, "otel_exporter": true,
+}
+
+type spanParser struct {
+	toks     []token
+	i        int
+	closeEnd int  // end offset of the "}" that closed the last block
+	closed   bool // the last parse call ended at a "}"
+	failed   bool // the parser met the lexer's error
+	problems []problem
+}
+
+// parseSpans builds statements from toks as crossplane's parse does, and
+// lists what nginx would reject besides. ok is false where crossplane fails.
+func parseSpans(toks []token) ([]*span, []problem, bool) {
+	p := &spanParser{toks: toks}
+	out, ok := p.parse("", 0)
+	ok = ok && !p.failed
+	if ok && p.closed {
+		// crossplane stops at a "}" closing nothing and ignores the rest.
+		t := toks[p.i-1]
+		p.problems = append(p.problems, problem{t.start, `unexpected "}"`})
+	}
+	return out, p.problems, ok
+}
+
+func (p *spanParser) next() (token, bool) {
+	if p.i >= len(p.toks) {
+		return token{}, false
+	}
+	t := p.toks[p.i]
+	p.i++
+	if t.lexErr {
+		p.failed = true
+		p.i = len(p.toks)
+		return token{}, false
+	}
+	return t, true
+}
+
+func (p *spanParser) parse(ctx string, depth int) ([]*span, bool) {
+	var out []*span
+	p.closed = false
+	if depth > maxDepth {
+		return nil, false
+	}
+	for {
+		t, more := p.next()
+		if !more {
+			return out, true
+		}
+		if t.val == "}" && !t.quoted {
+			p.closeEnd = t.end
+			p.closed = true
+			return out, true
+		}
+		s := &span{name: t.val, line: t.line, start: t.start}
+		if !t.quoted && strings.HasPrefix(t.val, "#") {
+			s.comment = true
+			s.end = t.end
+			out = append(out, s)
+			continue
+		}
+		if !t.quoted && (t.val == "{" || t.val == ";") {
+			p.problems = append(p.problems, problem{t.start, `unexpected "` + t.val + `"`})
+		}
+		var comments []*span
+		for {
+			t, more = p.next()
+			if !more {
+				return nil, false
+			}
+			if !t.quoted && (t.val == "{" || t.val == ";" || t.val == "}") {
+				break
+			}
+			if !t.quoted && strings.HasPrefix(t.val, "#") {
+				comments = append(comments, &span{name: t.val, line: s.line, start: t.start, end: t.end, comment: true})
+			}
+		}
+		if mapBodies[ctx] {
+			if t.val != ";" {
+				return nil, false // crossplane reports and drops it
+			}
+			s.end = t.end
+			out = append(out, s) // crossplane drops comments among parameters
+			continue
+		}
+		s.end = t.end
+		switch t.val {
+		case "{":
+			s.isBlock = true
+			inner, ok := p.parse(s.name, depth+1)
+			if !ok {
+				return nil, false
+			}
+			s.block = inner
+			if p.closed {
+				s.end = p.closeEnd
+				p.closed = false
+			} else {
+				// crossplane accepts a block cut by the end of the file when
+				// a "}" ended a simple directive inside it.
+				s.end = p.toks[len(p.toks)-1].end
+				p.problems = append(p.problems, problem{s.end - 1, `unexpected end of file, expecting "}"`})
+			}
+		case "}":
+			// nginx: "unexpected "}"" (the directive lacks its ";");
+			// crossplane takes the "}" as the terminator.
+			p.problems = append(p.problems, problem{t.start, `unexpected "}"`})
+		}
+		out = append(out, s)
+		out = append(out, comments...)
+	}
+}
+
+// maxDepth bounds block nesting in the port; crossplane recurses without a
+// bound, so a deeper file simply keeps no offsets.
+const maxDepth = 10000
+
+// matchSpans reports whether crossplane's directives and the port's
+// statements agree one to one: same count, lines, names and shape.
+func matchSpans(cp crossplane.Directives, sp []*span) bool {
+	if len(cp) != len(sp) {
+		return false
+	}
+	for i, c := range cp {
+		s := sp[i]
+		if c.Line != s.line || c.IsBlock() != s.isBlock {
+			return false
+		}
+		if s.comment {
+			if c.Directive != "#" || c.Comment == nil || "#"+*c.Comment != s.name {
+				return false
+			}
+		} else if c.Directive != s.name {
+			return false
+		}
+		if s.isBlock && !matchSpans(c.Block, s.block) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,404 @@
+// Package nginx loads an nginx configuration: the main file and every file
+// it includes, read under --root, parsed with crossplane and returned as one
+// tree in which each include is followed by the directives of the files it
+// names, as nginx itself reads them. Every directive carries its file, line
+// and byte range, recovered from the source since crossplane gives lines only.
+package nginx
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	crossplane "github.com/nginxinc/nginx-go-crossplane"
+
+	"github.com/unforbid/unforbid/parser"
+)
+
+// DefaultMaxFileSize is the size limit of one config file when
+// Options.MaxFileSize is zero.
+const DefaultMaxFileSize = 64 << 20
+
+// maxDirectives bounds the tree once includes are spliced: a file included
+// twice from a file included twice, and so on, grows it exponentially.
+const maxDirectives = 2_000_000
+
+// Options configure Load.
+type Options struct {
+	// Root is the --root directory: every absolute path (main file,
+	// includes) is read under it. "" or "/" is the real root.
+	Root string
+	// MaxFileSize caps each file (DefaultMaxFileSize when zero or less);
+	// larger files are an error.
+	MaxFileSize int64
+}
+
+// Config is a loaded nginx configuration.
+type Config struct {
+	// Main is the server path of the main file, cleaned and absolute.
+	Main string
+	// Files holds every file read, in the order read (main first).
+	Files []*File
+	// Dirs are the main file's top-level directives, includes spliced in.
+	Dirs []*Directive
+
+	byPath map[string]*File
+}
+
+// File returns the file read at server path p, or nil.
+func (c *Config) File(p string) *File {
+	if c == nil {
+		return nil
+	}
+	return c.byPath[p]
+}
+
+// File is one config file as read.
+type File struct {
+	// Path is the file as the server sees it (no --root prefix).
+	Path string
+	// Src is the file's content.
+	Src []byte
+}
+
+// Directive is one statement of the configuration, or a comment.
+type Directive struct {
+	// Name is the directive name ("server", "location"), or "#" for a
+	// comment.
+	Name string
+	// Args are the arguments as crossplane gives them: quotes removed,
+	// backslash escapes kept; for "if" the parentheses are stripped.
+	Args []string
+	// Block holds the directives of a block; it is nil for a simple
+	// directive and non-nil, maybe empty, for a block.
+	Block []*Directive
+	// Comment is the text after '#' when Name is "#".
+	Comment string
+	// Range is where the directive stands: Start is the first byte of its
+	// name (or of the '#'), End is just past its ';', its closing '}', or the
+	// end of the comment. Lines are 1-based, End.Line being the line of the
+	// last byte. When a file's offsets cannot be recovered, both Offsets are
+	// -1 and both Lines are crossplane's line of the directive.
+	Range parser.Range
+	// Via is, for a directive at the top level of an included file, the
+	// include directive that brought it in; nil otherwise.
+	Via *Directive
+}
+
+// IsBlock reports whether the directive is a block ({...}).
+func (d *Directive) IsBlock() bool { return d.Block != nil }
+
+// Load reads the nginx configuration whose main file is the server path
+// mainPath. On any problem in the input it returns nil and a sorted
+// parser.ErrorList naming files as the server sees them.
+func Load(mainPath string, opts Options) (*Config, error) {
+	if opts.MaxFileSize <= 0 {
+		opts.MaxFileSize = DefaultMaxFileSize
+	}
+	fsys := newRootFS(opts.Root)
+	main := serverPath(mainPath, fsys.root == "")
+	l := &loader{
+		opts:    opts,
+		fs:      fsys,
+		mainDir: path.Dir(main),
+		files:   map[string]*loaded{},
+		seen:    map[string]bool{},
+		cfg:     &Config{Main: main, byPath: map[string]*File{}},
+	}
+	f := l.load(main)
+	if f.rerr != nil && !f.rerr.tooLarge {
+		l.errorf(main, 0, "%s: %s", f.rerr.op, f.rerr.msg)
+	}
+	l.stack = []string{main}
+	l.cfg.Dirs = l.expand(f.dirs, nil)
+	if l.tooMany && len(l.errs) == 0 {
+		l.errorf(main, 0, "more than %d directives once includes are expanded", maxDirectives)
+	}
+	if len(l.errs) > 0 {
+		l.errs.Sort()
+		return nil, l.errs
+	}
+	return l.cfg, nil
+}
+
+// serverPath makes p absolute and clean. A relative path is taken from the
+// working directory on the real root, and from "/" under --root.
+func serverPath(p string, realRoot bool) string {
+	if !filepath.IsAbs(p) {
+		if realRoot {
+			if abs, err := filepath.Abs(p); err == nil {
+				return abs
+			}
+		}
+		p = "/" + p
+	}
+	return filepath.Clean(p)
+}
+
+// loaded is one file read and parsed, kept to be spliced wherever it is
+// included.
+type loaded struct {
+	path string
+	rerr *readErr     // why it could not be read
+	dirs []*Directive // template tree, Via unset
+}
+
+type loader struct {
+	opts    Options
+	fs      *rootFS
+	mainDir string
+	files   map[string]*loaded
+	cfg     *Config
+	errs    parser.ErrorList
+	seen    map[string]bool
+	stack   []string // files being spliced, outermost first
+	count   int      // directives in the tree so far
+	tooMany bool
+}
+
+func (l *loader) errorf(file string, line int, format string, args ...any) {
+	e := parser.Errorf(file, line, format, args...)
+	key := e.Error()
+	if l.seen[key] {
+		return
+	}
+	l.seen[key] = true
+	l.errs.Add(e)
+}
+
+// load reads and parses the file at server path p once; later calls return
+// the same result.
+func (l *loader) load(p string) *loaded {
+	if f, ok := l.files[p]; ok {
+		return f
+	}
+	f := &loaded{path: p}
+	l.files[p] = f
+	src, rerr := l.fs.readFile(p, l.opts.MaxFileSize)
+	if rerr != nil {
+		f.rerr = rerr
+		if rerr.tooLarge {
+			l.errorf(p, 0, "too large (%d bytes, limit %d)", rerr.size, l.opts.MaxFileSize)
+		}
+		return f
+	}
+	file := &File{Path: p, Src: src}
+	l.cfg.Files = append(l.cfg.Files, file)
+	l.cfg.byPath[p] = file
+	if i := bytes.IndexByte(src, 0); i >= 0 {
+		l.errorf(p, 1+bytes.Count(src[:i], []byte{'\n'}), "binary data (NUL byte)")
+		return f
+	}
+	f.dirs = l.parse(p, src)
+	return f
+}
+
+// parse runs crossplane on one file and recovers the byte ranges.
+func (l *loader) parse(p string, src []byte) []*Directive {
+	cp, errs := crossplaneParse(p, src)
+	for _, e := range errs {
+		l.errorf(e.File, e.Line, "%s", e.Msg)
+	}
+	lines := newLineIndex(src)
+	var spans []*span
+	if sp, problems, ok := parseSpans(lexTokens(src)); ok && matchSpans(cp, sp) {
+		spans = sp
+		if len(problems) > 0 {
+			// Like nginx, stop at the first: the rest follow from it.
+			l.errorf(p, lines.line(problems[0].off), "%s", problems[0].msg)
+		}
+	}
+	return build(p, cp, spans, lines)
+}
+
+// crossplaneParse parses one file alone (includes are followed by the
+// loader), from memory, turning a panic into an error.
+func crossplaneParse(p string, src []byte) (dirs crossplane.Directives, errs []*parser.Error) {
+	defer func() {
+		if r := recover(); r != nil {
+			dirs = nil
+			errs = append(errs, &parser.Error{File: p, Msg: fmt.Sprintf("internal parser error: %v", r)})
+		}
+	}()
+	payload, err := crossplane.Parse(p, &crossplane.ParseOptions{
+		SingleFile:                true,
+		ParseComments:             true,
+		SkipDirectiveArgsCheck:    true,
+		SkipDirectiveContextCheck: true,
+		ErrorOnUnknownDirectives:  false,
+		StopParsingOnError:        false,
+		Open: func(name string) (io.ReadCloser, error) {
+			if name != p {
+				return nil, &os.PathError{Op: "open", Path: name, Err: os.ErrNotExist}
+			}
+			return io.NopCloser(bytes.NewReader(src)), nil
+		},
+		Glob: func(string) ([]string, error) { return nil, nil },
+	})
+	if err != nil {
+		return nil, []*parser.Error{convertError(p, err)}
+	}
+	for _, pe := range payload.Errors {
+		errs = append(errs, convertError(p, pe.Error))
+	}
+	if len(payload.Config) > 0 {
+		dirs = payload.Config[0].Parsed
+	}
+	return dirs, errs
+}
+
+var inFileLine = regexp.MustCompile(` in \S+:\d+$`)
+
+// convertError rewrites crossplane's "what in file:line" as file:line: what.
+func convertError(p string, err error) *parser.Error {
+	e := &parser.Error{File: p}
+	var pe *crossplane.ParseError
+	if errors.As(err, &pe) {
+		if pe.Line != nil {
+			e.Line = *pe.Line
+		}
+		e.Msg = pe.What
+		switch {
+		case pe.What == crossplane.ErrPrematureLexEnd.Error():
+			e.Msg = `unexpected end of file, expecting ";" or "}"`
+		case pe.What == "invalid number of parameters" && pe.BlockCtx != "":
+			e.Msg = fmt.Sprintf("invalid number of parameters in %q block", pe.BlockCtx)
+		}
+	} else {
+		e.Msg = err.Error()
+	}
+	e.Msg = inFileLine.ReplaceAllString(e.Msg, "")
+	if e.Msg == "" {
+		e.Msg = "syntax error"
+	}
+	return e
+}
+
+// build turns crossplane's directives into the template tree of a file,
+// with ranges from the matching spans when there are any.
+func build(p string, cp crossplane.Directives, spans []*span, lines lineIndex) []*Directive {
+	out := make([]*Directive, len(cp))
+	for i, c := range cp {
+		d := &Directive{Name: c.Directive, Args: c.Args}
+		if c.Comment != nil {
+			d.Comment = *c.Comment
+		}
+		var sub []*span
+		if spans != nil {
+			s := spans[i]
+			sub = s.block
+			if sub == nil {
+				sub = []*span{}
+			}
+			d.Range = parser.Range{File: p,
+				Start: parser.Pos{Line: lines.line(s.start), Offset: s.start},
+				End:   parser.Pos{Line: lines.line(max(s.end-1, s.start)), Offset: s.end}}
+		} else {
+			d.Range = parser.Range{File: p,
+				Start: parser.Pos{Line: c.Line, Offset: -1},
+				End:   parser.Pos{Line: c.Line, Offset: -1}}
+		}
+		if c.Block != nil {
+			d.Block = build(p, c.Block, sub, lines)
+		}
+		out[i] = d
+	}
+	return out
+}
+
+// expand copies a template list for one place in the tree, setting Via on
+// its members and splicing in the files that includes name.
+func (l *loader) expand(tmpl []*Directive, via *Directive) []*Directive {
+	out := make([]*Directive, 0, len(tmpl))
+	for _, t := range tmpl {
+		if l.count >= maxDirectives {
+			l.tooMany = true
+			return out
+		}
+		l.count++
+		d := &Directive{Name: t.Name, Args: slices.Clone(t.Args), Comment: t.Comment, Range: t.Range, Via: via}
+		if t.Block != nil {
+			d.Block = l.expand(t.Block, nil)
+		}
+		out = append(out, d)
+		if d.Name == "include" {
+			out = append(out, l.include(d)...)
+		}
+	}
+	return out
+}
+
+// include returns the directives of the files an include directive names,
+// each file's top-level directives pointing back at it.
+func (l *loader) include(inc *Directive) []*Directive {
+	file, line := inc.Range.File, inc.Range.Start.Line
+	if inc.Block != nil {
+		l.errorf(file, line, `directive "include" is not terminated by ";"`)
+		return nil
+	}
+	if len(inc.Args) != 1 {
+		l.errorf(file, line, `invalid number of arguments in "include" directive`)
+		return nil
+	}
+	pattern := inc.Args[0]
+	if pattern == "" {
+		l.errorf(file, line, `invalid number of arguments in "include" directive`)
+		return nil
+	}
+	if !path.IsAbs(pattern) {
+		pattern = path.Join(l.mainDir, pattern)
+	}
+	pattern = path.Clean(pattern)
+	names := []string{pattern}
+	if hasMagic(pattern) {
+		names = l.fs.glob(pattern)
+	}
+	var out []*Directive
+	for _, name := range names {
+		if i := slices.Index(l.stack, name); i >= 0 {
+			cycle := append(slices.Clone(l.stack[i:]), name)
+			l.errorf(file, line, "include cycle: %s", strings.Join(cycle, " -> "))
+			continue
+		}
+		f := l.load(name)
+		if f.rerr != nil {
+			if !f.rerr.tooLarge {
+				l.errorf(file, line, "include %q: %s", name, f.rerr.msg)
+			}
+			continue
+		}
+		if l.count >= maxDirectives || l.tooMany {
+			l.errorf(file, line, "include %q: more than %d directives once includes are expanded", name, maxDirectives)
+			l.tooMany = true
+			return out
+		}
+		l.stack = append(l.stack, name)
+		out = append(out, l.expand(f.dirs, inc)...)
+		l.stack = l.stack[:len(l.stack)-1]
+	}
+	return out
+}
+
+// lineIndex maps byte offsets to 1-based lines.
+type lineIndex []int // offsets of the '\n' bytes
+
+func newLineIndex(src []byte) lineIndex {
+	var nl lineIndex
+	for i, b := range src {
+		if b == '\n' {
+			nl = append(nl, i)
+		}
+	}
+	return nl
+}
+
+// line returns the line holding the byte at off.
+func (x lineIndex) line(off int) int { return sort.SearchInts(x, off) + 1 }
