@@ -3,10 +3,13 @@ module github.com/unforbid/unforbid
 go 1.26.8
 
 require (
+	github.com/nginxinc/nginx-go-crossplane v0.4.89
+	golang.org/x/sys v0.49.0
+	golang.org/x/tools v0.32.0
+)
+
+require (
 	github.com/jstemmer/go-junit-report v1.0.0 // indirect
-	github.com/nginxinc/nginx-go-crossplane v0.4.89 // indirect
 	golang.org/x/mod v0.24.0 // indirect
 	golang.org/x/sync v0.13.0 // indirect
-	golang.org/x/sys v0.49.0 // indirect
-	golang.org/x/tools v0.32.0 // indirect
 )

@@ -19,6 +19,9 @@ import (
 // is dropped and refilled, so memory stays bounded on huge trees.
 const maxCache = 100_000
 
+// maxRecentFiles bounds the cache of recently seen non-directories.
+const maxRecentFiles = 256
+
 // FS reads filesystem metadata for paths as the server sees them, resolved
 // under an optional root dir (--root). An FS is safe for concurrent use.
 //
@@ -29,6 +32,10 @@ type FS struct {
 
 	mu    sync.Mutex
 	cache map[string]*Info // server path -> directory Info
+	// files holds the most recent non-directory entries: one simulated
+	// request stats the same file several times (try_files, then the
+	// static open). Cleared when full, so memory stays bounded.
+	files map[string]*Info
 }
 
 // Info is the metadata of one filesystem object, as lstat(2) and its
@@ -90,6 +97,16 @@ func (f *FS) HostPath(p string) string {
 	return f.root + p
 }
 
+// Reset drops every cached entry. An FS is a snapshot: directories and
+// recently seen files are cached, so call Reset (or use a new FS) after
+// changing modes, owners or links.
+func (f *FS) Reset() {
+	f.mu.Lock()
+	clear(f.cache)
+	f.files = nil
+	f.mu.Unlock()
+}
+
 // Lstat returns the metadata of the server path p without following a
 // final symlink, together with its ACL and SELinux label; Info.Path is p.
 // Symlinks in the directories of p are followed inside the root. Errors are
@@ -127,6 +144,9 @@ func (f *FS) Lstat(p string) (*Info, error) {
 func (f *FS) lstatPhys(p string) (*Info, error) {
 	f.mu.Lock()
 	info, ok := f.cache[p]
+	if !ok {
+		info, ok = f.files[p]
+	}
 	f.mu.Unlock()
 	if ok {
 		return info, nil
@@ -135,14 +155,19 @@ func (f *FS) lstatPhys(p string) (*Info, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.mu.Lock()
 	if info.Type == TypeDir {
-		f.mu.Lock()
 		if len(f.cache) >= maxCache {
 			clear(f.cache)
 		}
 		f.cache[p] = info
-		f.mu.Unlock()
+	} else {
+		if f.files == nil || len(f.files) >= maxRecentFiles {
+			f.files = make(map[string]*Info, maxRecentFiles)
+		}
+		f.files[p] = info
 	}
+	f.mu.Unlock()
 	return info, nil
 }
 
@@ -169,6 +194,7 @@ func (f *FS) lstat(p string) (*Info, error) {
 	default:
 		info.Type = TypeOther
 	}
+	hasXattrs := hasAnyXattr(host)
 	if info.Type == TypeSymlink {
 		t, err := os.Readlink(host)
 		if err != nil {
@@ -179,6 +205,7 @@ func (f *FS) lstat(p string) (*Info, error) {
 			return nil, &fs.PathError{Op: "readlink", Path: p, Err: err}
 		}
 		info.Target = t
+	} else if !hasXattrs {
 	} else if b := getxattr(host, "system.posix_acl_access"); b != nil {
 		// A malformed ACL cannot come from a working kernel; ignore it
 		// rather than guess.
@@ -186,10 +213,25 @@ func (f *FS) lstat(p string) (*Info, error) {
 			info.ACL = acl
 		}
 	}
+	if !hasXattrs {
+		return info, nil
+	}
 	if b := getxattr(host, "security.selinux"); len(b) > 0 {
 		info.Label = strings.TrimRight(string(b), "\x00")
 	}
 	return info, nil
+}
+
+// hasAnyXattr reports whether host may carry extended attributes: one
+// llistxattr call spares the two lookups for the common file without any.
+func hasAnyXattr(host string) bool {
+	for {
+		n, err := unix.Llistxattr(host, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		return err != nil || n > 0
+	}
 }
 
 // getxattr returns the value of the extended attribute name of host (not

@@ -2,6 +2,7 @@ package fsmeta
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -139,13 +140,29 @@ func TestLstatCache(t *testing.T) {
 	if !dirCached || fileCached {
 		t.Errorf("cached dir %v, file %v; want dir only", dirCached, fileCached)
 	}
-	// Regular files are re-read: a chmod shows up.
+	// FS is a snapshot: a chmod shows up after Reset.
 	if err := os.Chmod(filepath.Join(root, "dir/a"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	fsys.Reset()
 	if info, _ := fsys.Lstat("/dir/a"); info.Perm != 0o600 {
-		t.Errorf("file Perm = %#o after chmod, want 0600", info.Perm)
+		t.Errorf("file Perm = %#o after chmod and Reset, want 0600", info.Perm)
 	}
+	// Recent files are kept, but never more than maxRecentFiles.
+	fsys.mu.Lock()
+	fsys.files = map[string]*Info{}
+	for i := range maxRecentFiles {
+		fsys.files[fmt.Sprintf("/fake/%d", i)] = &Info{}
+	}
+	fsys.mu.Unlock()
+	if _, err := fsys.Lstat("/dir/a"); err != nil {
+		t.Fatal(err)
+	}
+	fsys.mu.Lock()
+	if n := len(fsys.files); n > maxRecentFiles || fsys.files["/dir/a"] == nil {
+		t.Errorf("%d recent files cached (limit %d), /dir/a cached: %v", n, maxRecentFiles, fsys.files["/dir/a"] != nil)
+	}
+	fsys.mu.Unlock()
 	// The cache is dropped when full.
 	fsys.mu.Lock()
 	for i := range maxCache {
