@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/unforbid/unforbid/parser"
 	conf "github.com/unforbid/unforbid/parser/nginx"
@@ -26,6 +27,9 @@ type Model struct {
 	// Unsupported lists constructs the model does not simulate; decisions
 	// that touch them are marked unsure.
 	Unsupported []string
+
+	groupsOnce sync.Once
+	groups     map[groupKey]*listenGroup
 }
 
 // Listen is one listen address of a server.
