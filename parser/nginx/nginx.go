@@ -17,6 +17,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	crossplane "github.com/nginxinc/nginx-go-crossplane"
 
@@ -96,10 +97,21 @@ type Directive struct {
 // IsBlock reports whether the directive is a block ({...}).
 func (d *Directive) IsBlock() bool { return d.Block != nil }
 
+// tokenChanCap is the capacity of crossplane's lexer channel we use.
+const tokenChanCap = 64
+
+var lexerSetup sync.Once
+
 // Load reads the nginx configuration whose main file is the server path
 // mainPath. On any problem in the input it returns nil and a sorted
 // parser.ErrorList naming files as the server sees them.
 func Load(mainPath string, opts Options) (*Config, error) {
+	lexerSetup.Do(func() {
+		// crossplane allocates a 2,048-token channel per file: with
+		// thousands of include files that is most of the memory. Set once,
+		// before any parse, so concurrent Loads read a fixed value.
+		crossplane.SetTokenChanCap(tokenChanCap)
+	})
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = DefaultMaxFileSize
 	}
