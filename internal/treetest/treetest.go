@@ -110,6 +110,12 @@ func (r Request) Simulated() (simulate.Request, error) {
 	if err != nil {
 		return req, err
 	}
+	// The real server is reached on loopback whatever the source address
+	// (internal/realnginx binds other 127/8 addresses as the source only).
+	req.ServerIP = "127.0.0.1"
+	if strings.Contains(r.From, ":") {
+		req.ServerIP = "::1"
+	}
 	if r.Auth {
 		req.Headers = map[string]string{"Authorization": AuthHeader}
 	}

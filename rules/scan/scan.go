@@ -203,7 +203,8 @@ func (sc *scanner) request(urlPath string) (simulate.Request, *simulate.Decision
 		ClientIP: sc.clientIP(sc.localIP), ServerIP: sc.localIP,
 		// Credentials are sent so that content behind auth_basic is
 		// checked too (passwords are not simulated).
-		Headers: map[string]string{"Authorization": "Basic dW5mb3JiaWQ6cHJvYmU="},
+		Headers:    map[string]string{"Authorization": "Basic dW5mb3JiaWQ6cHJvYmU="},
+		AssumeAuth: true,
 	}
 	sc.stats.Requests++
 	return req, sc.sim.Simulate(req)

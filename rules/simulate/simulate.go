@@ -28,6 +28,12 @@ type Request struct {
 	ClientIP string            // the peer address; 127.0.0.1 when empty
 	ServerIP string            // the local address the client connects to; loopback when empty
 	Headers  map[string]string // canonical header names (e.g. "Authorization")
+	// AssumeAuth makes auth_basic accept any credentials once its user
+	// file can be read: scans use it to check what lies behind a login.
+	AssumeAuth bool
+	// Invalid is set when the server rejects the request line itself
+	// (400), e.g. a path whose ".." climbs above "/".
+	Invalid string
 }
 
 // ParseRequest builds a request from a URL such as
@@ -76,8 +82,30 @@ func ParseRequest(method, rawURL, clientIP string) (Request, error) {
 	if err != nil {
 		return Request{}, fmt.Errorf("bad url %q: %v", rawURL, err)
 	}
+	if aboveRoot(dec) {
+		r.Invalid = "client sent invalid request (the path climbs above \"/\")"
+	}
 	r.Path = NormalizePath(dec)
 	return r, nil
+}
+
+// aboveRoot reports whether the ".." segments of p climb above "/", which
+// nginx answers with 400.
+func aboveRoot(p string) bool {
+	depth := 0
+	for _, seg := range strings.Split(p, "/") {
+		switch seg {
+		case "", ".":
+		case "..":
+			if depth == 0 {
+				return true
+			}
+			depth--
+		default:
+			depth++
+		}
+	}
+	return false
 }
 
 // NormalizePath resolves "." and ".." segments and merges repeated slashes

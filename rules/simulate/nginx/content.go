@@ -20,6 +20,9 @@ func (r *run) precontent() (st int, again bool) {
 	if len(c.TryFiles) == 0 {
 		return 0, false
 	}
+	if st := r.aliasRewritten(); st != 0 {
+		return st, false
+	}
 	d := c.TryFilesDir
 	if c.Alias && c.AliasPrefix < 0 {
 		r.unsure("try_files with alias in a regex location is not simulated")
@@ -101,6 +104,21 @@ func (r *run) precontent() (st int, again bool) {
 	return 0, false
 }
 
+// aliasRewritten answers 500 when "rewrite ... break" changed the uri of
+// a location that maps it with alias (ngx_http_map_uri_to_path).
+func (r *run) aliasRewritten() int {
+	if !r.conf.Alias || !r.uriRewritten {
+		return 0
+	}
+	name := ""
+	if r.loc != nil {
+		name = r.loc.Name
+	}
+	reason := fmt.Sprintf("\"alias\" cannot be used in location %q where URI was rewritten", name)
+	r.step("content", r.conf.RootDir, "%s", reason)
+	return r.fail(500, "", "", r.conf.RootDir, reason)
+}
+
 // named runs the content of a named location (no new location search).
 func (r *run) named(l *Location) (int, bool) {
 	r.loc, r.conf, r.internal = l, l.Conf, true
@@ -131,6 +149,9 @@ func (r *run) content() (int, bool) {
 		r.d.Backend = c.Handler + arg
 		r.step("content", c.HandlerDir, "%s%s: the request leaves for the backend (502 when it cannot be reached); nginx reads no file", c.Handler, arg)
 		return 502, false
+	}
+	if st := r.aliasRewritten(); st != 0 {
+		return st, false
 	}
 	m := r.req.Method
 	getHeadPost := m == "GET" || m == "HEAD" || m == "POST"
@@ -198,6 +219,10 @@ func (r *run) content() (int, bool) {
 	case syscall.ENOENT, syscall.ENOTDIR, syscall.ENAMETOOLONG:
 		reason := fmt.Sprintf("%s %q failed (%s)", op, p, errnoText(res.Err))
 		r.step("static", c.RootDir, "%s", reason)
+		if cause := r.symlinkCause(res, reason); cause != nil {
+			r.d.Cause = cause
+			return 404, false
+		}
 		return r.fail(404, "", "", c.RootDir, reason), false
 	default:
 		reason := fmt.Sprintf("%s %q failed (%s)", op, p, errnoText(res.Err))
@@ -261,14 +286,27 @@ func (r *run) index() (st int, again, done bool) {
 			r.step("index", c.IndexDir, "%s exists: internal redirect to %q", p, r.uri+name)
 			r.internalRedirect(r.uri + name)
 			return 0, true, true
-		case syscall.ENOENT, syscall.ENOTDIR, syscall.ENAMETOOLONG:
+		case syscall.ENOTDIR, syscall.ENAMETOOLONG:
+			reason := fmt.Sprintf("%q is not found (%s)", p, errnoText(res.Err))
+			r.step("index", c.IndexDir, "%s", reason)
+			if cause := r.symlinkCause(res, reason); cause != nil {
+				r.d.Cause = cause
+				return 404, false, true
+			}
+			return r.fail(404, "", "", c.IndexDir, reason), false, true
+		case syscall.ENOENT:
 			if !dirTested {
+				// ngx_http_index_test_dir: the directory itself, once
 				dirTested = true
-				dr := r.s.FS.Access(r.s.Cred, strings.TrimSuffix(dir, "/"), 0, true)
+				dr := r.openFile(strings.TrimSuffix(dir, "/"), 0, true)
 				switch {
 				case dr.Err == syscall.ENOENT || dr.Err == syscall.ENOTDIR:
 					reason := fmt.Sprintf("%q is not found (%s)", p, errnoText(dr.Err))
 					r.step("index", c.IndexDir, "%s", reason)
+					if cause := r.symlinkCause(dr, reason); cause != nil {
+						r.d.Cause = cause
+						return 404, false, true
+					}
 					return r.fail(404, "", "", c.IndexDir, reason), false, true
 				case dr.Err == 0 && dr.Info.Type != fsmeta.TypeDir:
 					reason := fmt.Sprintf("%q is not found (20: Not a directory)", p)
@@ -296,6 +334,19 @@ func (r *run) index() (st int, again, done bool) {
 		}
 	}
 	return 0, false, false
+}
+
+// symlinkCause names disable_symlinks as the cause of an ENOTDIR: a
+// symlinked directory in the middle of the path, which nginx answers 404.
+func (r *run) symlinkCause(res fsmeta.Result, reason string) *simulate.Cause {
+	if res.Err != syscall.ENOTDIR || res.Info == nil || res.Info.Type != fsmeta.TypeSymlink {
+		return nil
+	}
+	if r.conf.DisableSymlinks == "" || r.conf.DisableSymlinks == "off" {
+		return nil
+	}
+	r.step("symlink", r.conf.DisableDir, "%s is a symbolic link to a directory: disable_symlinks %s refuses it", res.At, r.conf.DisableSymlinks)
+	return &simulate.Cause{Rule: RuleSymlinkDenied, Path: res.At, Range: Pos(r.conf.DisableDir), Reason: reason}
 }
 
 // levelDir is the location (or server) block that decided the request.

@@ -70,6 +70,11 @@ type Location struct {
 	Prefix   []*Location
 	Regex    []*Location
 	Rewrites []*conf.Directive
+	// IfConfs are the settings in force inside each `if` block of the
+	// location when its condition is true: nginx swaps in the block's own
+	// configuration, which inherits from the location (but, like every
+	// nested level, not try_files).
+	IfConfs map[*conf.Directive]*LocConf
 }
 
 // AccessRule is one allow or deny directive.
@@ -78,6 +83,7 @@ type AccessRule struct {
 	All   bool
 	Unix  bool
 	Net   *net.IPNet
+	V6    bool // an IPv6 address or network (IPv4-mapped ones included)
 	Dir   *conf.Directive
 }
 
@@ -125,6 +131,7 @@ type LocConf struct {
 	HandlerDir       *conf.Directive
 	LimitExcept      *LimitExcept
 	ErrorPages       []ErrorPage
+	RecursiveErrors  bool // recursive_error_pages
 	LogNotFound      bool
 	AbsoluteRedirect bool
 	Level            *conf.Directive // the block these settings belong to
@@ -287,6 +294,18 @@ func buildLocations(block []*conf.Directive, parent *LocConf, up *Location, s *S
 			if rewriteDirectives[r.Name] {
 				l.Rewrites = append(l.Rewrites, r)
 			}
+			if r.Name == "if" && r.IsBlock() {
+				if l.IfConfs == nil {
+					l.IfConfs = map[*conf.Directive]*LocConf{}
+				}
+				ic := mergeLevel(l.Conf, r.Block, m, errs, &aliasPrefix)
+				if ic.Handler == "" {
+					// proxy_pass, fastcgi_pass... apply inside if blocks
+					ic.Handler, ic.HandlerDir = l.Conf.Handler, l.Conf.HandlerDir
+				}
+				ic.Internal = l.Conf.Internal
+				l.IfConfs[r] = ic
+			}
 		}
 		l.Prefix, l.Regex = buildLocations(c.Block, l.Conf, l, s, m, errs)
 		s.Locations = append(s.Locations, l)
@@ -399,6 +418,10 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 					c.FastCGISplit = re
 				}
 			}
+		case "recursive_error_pages":
+			if len(d.Args) == 1 {
+				c.RecursiveErrors = d.Args[0] == "on"
+			}
 		case "log_not_found":
 			if len(d.Args) == 1 {
 				c.LogNotFound = d.Args[0] == "on"
@@ -459,18 +482,30 @@ func parseAccess(d *conf.Directive) (AccessRule, error) {
 	case a == "unix:":
 		r.Unix = true
 	case strings.Contains(a, "/"):
-		_, n, err := net.ParseCIDR(a)
-		if err != nil {
+		addr, bitsText, _ := strings.Cut(a, "/")
+		ip := net.ParseIP(addr)
+		bits, err := strconv.Atoi(bitsText)
+		r.V6 = strings.Contains(addr, ":")
+		max := 32
+		if r.V6 {
+			max = 128
+		} else if ip != nil {
+			ip = ip.To4()
+		}
+		if ip == nil || err != nil || bits < 0 || bits > max {
 			return r, fmt.Errorf("invalid parameter %q", a)
 		}
-		r.Net = n
+		// nginx masks host bits (with a warning) rather than refusing them.
+		mask := net.CIDRMask(bits, max)
+		r.Net = &net.IPNet{IP: ip.Mask(mask), Mask: mask}
 	default:
 		ip := net.ParseIP(a)
 		if ip == nil {
 			return r, fmt.Errorf("invalid parameter %q", a)
 		}
+		r.V6 = strings.Contains(a, ":")
 		bits := 32
-		if ip.To4() == nil {
+		if r.V6 {
 			bits = 128
 		} else {
 			ip = ip.To4()

@@ -36,6 +36,9 @@ func (r *run) rewrites(dirs []*conf.Directive, server bool) (st int, done bool) 
 			changed = changed || ch
 			if stop == stopLast || stop == stopBreak {
 				if stop == stopBreak {
+					// the uri changed but the location stays: alias
+					// cannot map it any more
+					r.uriRewritten = !server
 					return 0, false
 				}
 				return r.afterRewrite(changed, server), false
@@ -51,13 +54,17 @@ func (r *run) rewrites(dirs []*conf.Directive, server bool) (st int, done bool) 
 				r.step("if", d, "condition is false")
 				continue
 			}
-			r.step("if", d, "condition is true")
-			for _, c := range d.Block {
-				switch c.Name {
-				case "return", "rewrite", "set", "break", "add_header", "more_set_headers", "expires", "access_log", "#":
-				default:
-					r.unsure("%q inside if is not simulated", c.Name)
+			r.step("if", d, "condition is true: the if block's settings apply")
+			if server {
+				for _, c := range d.Block {
+					switch c.Name {
+					case "return", "rewrite", "set", "break", "#":
+					default:
+						r.unsure("%q inside a server-level if is not simulated", c.Name)
+					}
 				}
+			} else if ic := r.loc.IfConfs[d]; ic != nil {
+				r.conf = ic
 			}
 			st, done := r.rewrites(d.Block, server)
 			if done || st == -1 {

@@ -7,6 +7,8 @@
 package nginx
 
 import (
+	"crypto/sha1"
+	"encoding/base64"
 	"fmt"
 	"net"
 	"path"
@@ -107,6 +109,11 @@ type run struct {
 	vars      map[string]setVar
 	internal  bool
 	redirects int
+	// uriRewritten is set by "rewrite ... break": the location stays but
+	// its alias can no longer map the uri.
+	uriRewritten bool
+	// errorPageSent is set once an error_page redirect happened.
+	errorPageSent bool
 }
 
 // Simulate decides what nginx answers for req.
@@ -116,9 +123,7 @@ func (s *Simulator) Simulate(req simulate.Request) *simulate.Decision {
 		r.req.Method = "GET"
 	}
 	r.d.Status = r.serve()
-	if r.d.Status >= 400 {
-		r.errorPage()
-	}
+	r.errorPage()
 	return r.d
 }
 
@@ -139,6 +144,10 @@ func (r *run) fail(status int, rule string, path string, d *conf.Directive, reas
 
 // serve runs the request through the phases and returns the status.
 func (r *run) serve() int {
+	if r.req.Invalid != "" {
+		r.step("request", nil, "%s", r.req.Invalid)
+		return 400
+	}
 	srv, l := r.s.Model.selectServer(r.req.Host, r.req.Port, r.req.ClientIP, r.req.ServerIP)
 	if srv == nil {
 		r.step("server", nil, "no server listens on port %d for %s", r.req.Port, r.req.ClientIP)
@@ -164,6 +173,7 @@ func (r *run) locationPhase() int {
 			r.step("redirect", nil, "rewrite or internal redirection cycle while processing %q", r.uri)
 			return r.fail(500, "", "", nil, fmt.Sprintf("rewrite or internal redirection cycle while processing %q", r.uri))
 		}
+		r.uriRewritten = false
 		loc, caps, rc, unsure := findLocation(r.srv.Prefix, r.srv.Regex, r.uri)
 		if unsure != "" {
 			r.unsure("%s", unsure)
@@ -307,9 +317,21 @@ func (r *run) overmatch() bool {
 // checkAccess returns 200 when an allow rule matches, 403 for a deny, 0 when
 // no rule matches (the module declines).
 func (r *run) checkAccess(rules []AccessRule) (int, *AccessRule) {
+	// An IPv4 peer (or an IPv4-mapped IPv6 one, when there are IPv4
+	// rules) is checked against the IPv4 rules only, an IPv6 peer against
+	// the IPv6 ones; "all" is in both lists.
 	ip := net.ParseIP(r.req.ClientIP)
-	if ip4 := ip.To4(); ip4 != nil {
-		ip = ip4
+	v4 := ip.To4() != nil
+	if v4 && strings.Contains(r.req.ClientIP, ":") {
+		v4 = false
+		for _, a := range rules {
+			if a.Net != nil && !a.V6 {
+				v4 = true
+			}
+		}
+	}
+	if v4 {
+		ip = ip.To4()
 	}
 	for i := range rules {
 		a := &rules[i]
@@ -318,8 +340,8 @@ func (r *run) checkAccess(rules []AccessRule) (int, *AccessRule) {
 		case a.All:
 			match = true
 		case a.Unix:
-		case a.Net != nil:
-			match = len(a.Net.IP) == len(ip) && a.Net.Contains(ip)
+		case a.Net != nil && a.V6 != v4:
+			match = a.Net.Contains(ip)
 		}
 		if match {
 			if a.Allow {
@@ -359,8 +381,11 @@ func (r *run) checkAuth(c *LocConf) int {
 	res := r.s.FS.Access(r.s.Cred, file, fsmeta.Read, true)
 	switch res.Err {
 	case 0:
-		r.step("access", c.AuthUserFileDir, "credentials sent; %s is readable (passwords are not checked)", file)
-		return 200
+		if r.req.AssumeAuth {
+			r.step("access", c.AuthUserFileDir, "%s is readable; the credentials are assumed valid", file)
+			return 200
+		}
+		return r.checkPassword(c, file)
 	case syscall.ENOENT:
 		reason := fmt.Sprintf("open() %q failed (2: No such file or directory)", file)
 		r.step("access", c.AuthUserFileDir, "%s", reason)
@@ -372,25 +397,168 @@ func (r *run) checkAuth(c *LocConf) int {
 	}
 }
 
-// errorPage applies error_page to the final status.
+// checkPassword checks the Basic credentials against the user file:
+// unknown user or wrong password answer 401. Schemes other than {PLAIN},
+// {SHA} and {SSHA} (crypt, $apr1$, bcrypt) are not verified: the trace
+// says so and the password is assumed right.
+func (r *run) checkPassword(c *LocConf, file string) int {
+	user, pass, ok := basicCredentials(r.req.Headers["Authorization"])
+	if !ok {
+		r.step("access", c.AuthBasicDir, "no user/password was provided for basic authentication")
+		return 401
+	}
+	data, err := r.s.FS.ReadFile(file)
+	if err != nil {
+		r.unsure("reading %s: %v", file, err)
+		return 200
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimRight(line, "\r")
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, hash, found := strings.Cut(line, ":")
+		if !found || name != user {
+			continue
+		}
+		if i := strings.IndexByte(hash, ':'); i >= 0 {
+			hash = hash[:i]
+		}
+		match, known := passwordMatches(hash, pass)
+		switch {
+		case !known:
+			r.step("access", c.AuthUserFileDir, "user %q found in %s (password scheme not verified: assumed right)", user, file)
+			return 200
+		case !match:
+			r.step("access", c.AuthUserFileDir, "user %q: password mismatch", user)
+			return 401
+		}
+		r.step("access", c.AuthUserFileDir, "user %q authenticated by %s", user, file)
+		return 200
+	}
+	r.step("access", c.AuthUserFileDir, "user %q was not found in %q", user, file)
+	return 401
+}
+
+// errorPage applies error_page to the final status, as
+// ngx_http_send_error_page: the error page is an internal redirect (a GET),
+// answered with the original status, or with =code, or (with "=" alone)
+// with the page's own status. When the page itself fails, that failure is
+// sent plainly, unless recursive_error_pages lets error_page apply again.
 func (r *run) errorPage() {
-	for _, p := range r.conf.ErrorPages {
-		for _, code := range p.Codes {
-			if code != r.d.Status {
-				continue
-			}
-			switch {
-			case p.Status > 0:
-				r.step("error_page", p.Directive, "error_page %d answers %d with %s", code, p.Status, p.Target)
-				r.d.Status = p.Status
-			case p.Status < 0:
-				r.unsure("error_page %d = %s: the status comes from the error page's own answer", code, p.Target)
-			default:
-				r.step("error_page", p.Directive, "error_page %d shows %s (status kept)", code, p.Target)
-			}
+	for guard := 0; r.conf != nil && r.d.Status >= 400 && guard < 2*maxRedirects; guard++ {
+		if r.errorPageSent && !r.conf.RecursiveErrors {
 			return
 		}
+		p, code := r.matchErrorPage(r.d.Status)
+		if p == nil {
+			return
+		}
+		r.errorPageSent = true
+		target, err := r.expand(p.Target)
+		if err != nil {
+			r.unsure("%v", err)
+			return
+		}
+		if !strings.HasPrefix(target, "/") && !strings.HasPrefix(target, "@") {
+			st := 302
+			switch p.Status {
+			case 301, 302, 303, 307, 308:
+				st = p.Status
+			}
+			r.step("error_page", p.Directive, "error_page %d redirects to %s (%d)", code, target, st)
+			r.d.Status, r.d.Cause = st, nil
+			return
+		}
+		r.step("error_page", p.Directive, "error_page %d: internal redirect to %s", code, target)
+		if r.req.Method != "HEAD" {
+			r.req.Method = "GET"
+		}
+		saved := r.d.Cause
+		r.d.Cause = nil
+		var st int
+		if strings.HasPrefix(target, "@") {
+			named := r.srv.Named[target]
+			if named == nil {
+				r.step("error_page", p.Directive, "named location %s does not exist", target)
+				r.d.Status, r.d.Cause = 500, saved
+				return
+			}
+			var again bool
+			if st, again = r.named(named); again {
+				st = r.locationPhase()
+			}
+		} else {
+			r.internalRedirect(target)
+			st = r.locationPhase()
+		}
+		if st >= 400 {
+			// the error page itself failed: that status is sent
+			r.step("error_page", p.Directive, "the error page answers %d, which is sent instead", st)
+			r.d.Status = st
+			continue
+		}
+		switch {
+		case p.Status > 0:
+			r.d.Status = p.Status
+		case p.Status < 0:
+			r.d.Status = st
+		default:
+			r.d.Status = code
+		}
+		r.d.Cause = saved
+		if r.d.Status < 400 {
+			r.d.Cause = nil
+		}
+		return
 	}
+}
+
+// matchErrorPage returns the error_page of the current settings for status.
+func (r *run) matchErrorPage(status int) (*ErrorPage, int) {
+	for i := range r.conf.ErrorPages {
+		p := &r.conf.ErrorPages[i]
+		for _, code := range p.Codes {
+			if code == status {
+				return p, code
+			}
+		}
+	}
+	return nil, 0
+}
+
+// basicCredentials decodes an Authorization: Basic header.
+func basicCredentials(h string) (user, pass string, ok bool) {
+	enc, found := strings.CutPrefix(h, "Basic ")
+	if !found {
+		return "", "", false
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(enc))
+	if err != nil {
+		return "", "", false
+	}
+	user, pass, ok = strings.Cut(string(raw), ":")
+	return user, pass, ok
+}
+
+// passwordMatches checks pass against an htpasswd hash in a scheme nginx
+// supports without crypt(3); known is false for the other schemes.
+func passwordMatches(hash, pass string) (match, known bool) {
+	switch {
+	case strings.HasPrefix(hash, "{PLAIN}"):
+		return hash[len("{PLAIN}"):] == pass, true
+	case strings.HasPrefix(hash, "{SHA}"):
+		sum := sha1.Sum([]byte(pass))
+		return hash[len("{SHA}"):] == base64.StdEncoding.EncodeToString(sum[:]), true
+	case strings.HasPrefix(hash, "{SSHA}"):
+		raw, err := base64.StdEncoding.DecodeString(hash[len("{SSHA}"):])
+		if err != nil || len(raw) < sha1.Size {
+			return false, true
+		}
+		sum := sha1.Sum(append([]byte(pass), raw[sha1.Size:]...))
+		return string(sum[:]) == string(raw[:sha1.Size]), true
+	}
+	return false, false
 }
 
 func regexOf(l *Location) interface{ SubexpNames() []string } {
