@@ -275,14 +275,18 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 		sc.stats.Unsure++
 		return
 	}
-	if d.Path != "" && !strings.HasPrefix(d.Path, fsPath) {
+	maskedHere := d.Masked != nil && strings.HasPrefix(fsPath, d.Masked.Path)
+	if d.Path != "" && !strings.HasPrefix(d.Path, fsPath) && !maskedHere {
 		return // another location maps this URL elsewhere; its own walk judges it
 	}
 	c, masked := d.Cause, false
 	switch {
 	case d.Status == 403 && c != nil:
 	case d.Status == 500 && c != nil && c.Rule == nginxsim.RuleAuthFileUnreadbl:
-	case d.Masked != nil && d.Status != 200:
+	case d.Status == 404 && c != nil && c.Rule == nginxsim.RuleSymlinkDenied:
+	case d.Masked != nil:
+		// try_files skipped what the worker cannot stat: the visitor gets
+		// a 404 or the fallback instead of the file
 		c, masked = d.Masked, true
 	default:
 		return

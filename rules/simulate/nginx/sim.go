@@ -493,8 +493,12 @@ func (r *run) errorPage() {
 			st = r.locationPhase()
 		}
 		if st >= 400 {
-			// the error page itself failed: that status is sent
+			// the error page itself failed: that status is sent; when it
+			// is the same status, the first failure stays the cause
 			r.step("error_page", p.Directive, "the error page answers %d, which is sent instead", st)
+			if st == code && saved != nil {
+				r.d.Cause = saved
+			}
 			r.d.Status = st
 			continue
 		}
