@@ -270,3 +270,32 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestDefaultConfig: without CONFIG, /etc/nginx/nginx.conf (under --root)
+// is used.
+func TestDefaultConfig(t *testing.T) {
+	root := demoRoot(t)
+	code, out, errOut := runCLI(t, "--check", "--root", root)
+	if code != exitFindings || !strings.Contains(out, "[fs/no-search-permission]") {
+		t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	code, _, errOut = runCLI(t, "--check", "--root", t.TempDir())
+	if code != exitError || !strings.Contains(errOut, "no CONFIG given and none of /etc/nginx/nginx.conf") {
+		t.Errorf("empty root: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestApacheNotYet: an Apache config is recognised and refused clearly.
+func TestApacheNotYet(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "etc/apache2"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "etc/apache2/apache2.conf"), []byte("ServerRoot \"/etc/apache2\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCLI(t, "--root", dir, "/etc/apache2/apache2.conf")
+	if code != exitError || !strings.Contains(errOut, "/etc/apache2/apache2.conf: Apache httpd configs are not supported yet") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
