@@ -123,16 +123,36 @@ func tagName(tag uint16) string {
 // String formats the ACL in getfacl's short text form, entries in kernel
 // order: "user::rw-,user:33:r--,group::---,mask::r--,other::---". Named
 // entries show numeric ids.
-func (a *ACL) String() string {
+func (a *ACL) String() string { return a.Format(nil) }
+
+// Format is String with the names of users and groups from u (numeric ids
+// where u is nil or does not know them), as getfacl prints them.
+func (a *ACL) Format(u *Users) string {
 	if a == nil {
 		return ""
+	}
+	userName := func(id uint32) string {
+		if u != nil {
+			if x, ok := u.UserByID(id); ok {
+				return x.Name
+			}
+		}
+		return strconv.FormatUint(uint64(id), 10)
+	}
+	groupName := func(id uint32) string {
+		if u != nil {
+			if x, ok := u.GroupByID(id); ok {
+				return x.Name
+			}
+		}
+		return strconv.FormatUint(uint64(id), 10)
 	}
 	var sb strings.Builder
 	sb.WriteString("user::")
 	sb.WriteString(a.UserObj.rwx())
 	for _, e := range a.Users {
 		sb.WriteString(",user:")
-		sb.WriteString(strconv.FormatUint(uint64(e.ID), 10))
+		sb.WriteString(userName(e.ID))
 		sb.WriteByte(':')
 		sb.WriteString(e.Perm.rwx())
 	}
@@ -140,7 +160,7 @@ func (a *ACL) String() string {
 	sb.WriteString(a.GroupObj.rwx())
 	for _, e := range a.Groups {
 		sb.WriteString(",group:")
-		sb.WriteString(strconv.FormatUint(uint64(e.ID), 10))
+		sb.WriteString(groupName(e.ID))
 		sb.WriteByte(':')
 		sb.WriteString(e.Perm.rwx())
 	}

@@ -136,3 +136,15 @@ func FuzzParseACL(f *testing.F) {
 		}
 	})
 }
+
+func TestACLFormatNames(t *testing.T) {
+	u := ParseUsers([]byte("www-data:x:33:33::/var/www:/bin/sh\n"), []byte("webdev:x:1500:www-data\n"))
+	a := &ACL{UserObj: Read | Write, Users: []ACLEntry{{ID: 33, Perm: Read}, {ID: 7, Perm: Read}}, Groups: []ACLEntry{{ID: 1500, Perm: Read | Exec}}, HasMask: true, Mask: Read | Exec}
+	want := "user::rw-,user:www-data:r--,user:7:r--,group::---,group:webdev:r-x,mask::r-x,other::---"
+	if got := a.Format(u); got != want {
+		t.Errorf("Format = %q, want %q", got, want)
+	}
+	if got := a.String(); !strings.Contains(got, "user:33:r--") {
+		t.Errorf("String = %q, want numeric ids", got)
+	}
+}

@@ -613,7 +613,7 @@ func (s *Simulator) Describe(p string) string {
 	}
 	d := fmt.Sprintf("mode %04o, %s:%s", info.Perm, owner, grp)
 	if info.ACL != nil {
-		d += ", acl " + info.ACL.String()
+		d += ", acl " + info.ACL.Format(s.Users)
 	}
 	return d
 }
