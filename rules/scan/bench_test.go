@@ -42,7 +42,7 @@ func benchTree(b *testing.B, dirs, files int) string {
 	return root
 }
 
-func benchSim(b *testing.B, root string) *nginxsim.Simulator {
+func benchSim(b testing.TB, root string) *nginxsim.Simulator {
 	cfg, err := conf.Load("/etc/nginx/nginx.conf", conf.Options{Root: root})
 	if err != nil {
 		b.Fatal(err)

@@ -74,6 +74,9 @@ type scanner struct {
 	port    int
 	localIP string
 	visited map[string]bool
+	// probing is set while judging the ACME probe, which is no file: it
+	// reports a cause nothing else shows, but adds nothing to counts.
+	probing bool
 }
 
 // group collects the requests that share one root cause.
@@ -260,11 +263,13 @@ func (sc *scanner) tick() {
 // probeACME asks for an ACME http-01 challenge, which must never be denied
 // by a rule meant for hidden files.
 func (sc *scanner) probeACME() {
+	// The challenge file exists only while certbot renews, so the probe
+	// answers 404 when all is well; a 403 is an overmatched deny or a
+	// webroot the worker cannot reach.
 	req, d := sc.request(acmeProbe)
-	if d.Unsure != "" || d.Status != 403 || d.Cause == nil {
-		return
-	}
-	sc.judgeDeny(req, d)
+	sc.probing = true
+	sc.judge(req, d, "/", false, nil)
+	sc.probing = false
 }
 
 var indexLike = regexp.MustCompile(`^(?i)(index|default|home)\.(html?|php[0-9]?|shtml|xhtml|cgi|pl|py|jsp|asp)$`)
@@ -399,7 +404,9 @@ func (sc *scanner) add(rule string, sev rules.Severity, rng parser.Range, p stri
 		sc.groups[key] = g
 		sc.order = append(sc.order, key)
 	}
-	g.count++
+	if !sc.probing || g.count == 0 {
+		g.count++
+	}
 	return g
 }
 

@@ -78,7 +78,7 @@ func (r *run) precontent() (st int, again bool) {
 			r.unsure("%v", err)
 			continue
 		}
-		res := r.openFile(p, 0, true)
+		res := r.openFile(p, r.probeWant(), true)
 		switch res.Err {
 		case 0:
 		case syscall.ENOENT, syscall.ENOTDIR, syscall.ENAMETOOLONG:
@@ -104,6 +104,18 @@ func (r *run) precontent() (st int, again bool) {
 	return 0, false
 }
 
+// probeWant is what nginx's existence tests (try_files, index, if -f)
+// need on the file: a stat() needs nothing, but with disable_symlinks or
+// open_file_cache the file is really opened, which needs read permission
+// (ngx_file_info_wrapper, ngx_open_and_stat_file).
+func (r *run) probeWant() fsmeta.Perm {
+	c := r.conf
+	if c.DisableSymlinks != "off" && c.DisableSymlinks != "" || c.OpenFileCache {
+		return fsmeta.Read
+	}
+	return 0
+}
+
 // aliasRewritten answers 500 when "rewrite ... break" changed the uri of
 // a location that maps it with alias (ngx_http_map_uri_to_path).
 func (r *run) aliasRewritten() int {
@@ -123,10 +135,12 @@ func (r *run) aliasRewritten() int {
 func (r *run) named(l *Location) (int, bool) {
 	r.loc, r.conf, r.internal = l, l.Conf, true
 	r.step("location", l.Dir, "named location %s", l.Name)
-	if st, done := r.rewrites(l.Rewrites, false); done {
-		return st, false
-	} else if st == -1 {
-		return 0, true
+	if !r.limitExcept() {
+		if st, done := r.rewrites(l.Rewrites, false); done {
+			return st, false
+		} else if st == -1 {
+			return 0, true
+		}
 	}
 	if st, ok := r.access(); !ok {
 		return st, false
@@ -272,11 +286,7 @@ func (r *run) index() (st int, again, done bool) {
 			return 500, false, true
 		}
 		p := dir + name
-		want := fsmeta.Perm(0)
-		if c.DisableSymlinks != "off" && c.DisableSymlinks != "" || c.OpenFileCache {
-			want = fsmeta.Read
-		}
-		res := r.openFile(p, want, want == 0)
+		res := r.openFile(p, r.probeWant(), true)
 		switch res.Err {
 		case 0:
 			if res.Info.Type == fsmeta.TypeDir {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,6 +29,28 @@ type Model struct {
 
 	groupsOnce sync.Once
 	groups     map[groupKey]*listenGroup
+	regexes    sync.Map // "expr\x00fold" -> *Regex or error, for rewrite and if
+}
+
+// regex compiles (once) a regex of a rewrite or if directive.
+func (m *Model) regex(expr string, fold bool) (*Regex, error) {
+	key := expr
+	if fold {
+		key += "\x00i"
+	}
+	if v, ok := m.regexes.Load(key); ok {
+		if err, isErr := v.(error); isErr {
+			return nil, err
+		}
+		return v.(*Regex), nil
+	}
+	re, err := CompileRegex(expr, fold)
+	if err != nil {
+		m.regexes.Store(key, err)
+		return nil, err
+	}
+	m.regexes.Store(key, re)
+	return re, nil
 }
 
 // Listen is one listen address of a server.
@@ -55,7 +76,7 @@ type Server struct {
 	Regex     []*Location // regex locations in config order
 	Named     map[string]*Location
 	Locations []*Location // every location, nested ones included, in config order
-	nameRes   map[string]*regexp.Regexp
+	nameRes   map[string]*Regex
 }
 
 // Location is one location block.
@@ -63,8 +84,8 @@ type Location struct {
 	Dir      *conf.Directive
 	Mod      string // "", "=", "^~", "~", "~*", "@"
 	Name     string
-	Re       *regexp.Regexp // for ~ and ~*
-	ReErr    string         // why the regex could not be compiled
+	Re       *Regex // for ~ and ~*
+	ReErr    string // why the regex could not be compiled
 	Parent   *Location
 	Conf     *LocConf
 	Prefix   []*Location
@@ -129,6 +150,7 @@ type LocConf struct {
 	Internal         bool
 	Handler          string // proxy_pass, fastcgi_pass, ... (not inherited)
 	HandlerDir       *conf.Directive
+	AutoRedirect     bool // set by the *_pass handlers
 	LimitExcept      *LimitExcept
 	ErrorPages       []ErrorPage
 	RecursiveErrors  bool // recursive_error_pages
@@ -137,7 +159,7 @@ type LocConf struct {
 	Level            *conf.Directive // the block these settings belong to
 	// FastCGISplit is fastcgi_split_path_info: its first capture is
 	// $fastcgi_script_name, its second $fastcgi_path_info.
-	FastCGISplit *regexp.Regexp
+	FastCGISplit *Regex
 }
 
 // ErrorPage is one error_page mapping.
@@ -154,7 +176,14 @@ var handlerDirectives = map[string]bool{
 	"proxy_pass": true, "fastcgi_pass": true, "uwsgi_pass": true, "scgi_pass": true,
 	"grpc_pass": true, "memcached_pass": true, "empty_gif": true, "stub_status": true,
 	"perl": true, "js_content": true, "content_by_lua": true, "content_by_lua_block": true,
-	"content_by_lua_file": true, "flv": false, "mp4": false,
+	"content_by_lua_file": true,
+}
+
+// autoRedirectDirectives set auto_redirect on their location: a request
+// for the location's name without its trailing slash answers 301.
+var autoRedirectDirectives = map[string]bool{
+	"proxy_pass": true, "fastcgi_pass": true, "uwsgi_pass": true, "scgi_pass": true,
+	"grpc_pass": true, "memcached_pass": true,
 }
 
 // rewriteDirectives belong to the rewrite module and run in the rewrite
@@ -205,7 +234,7 @@ func Build(cfg *conf.Config, opts Options) (*Model, error) {
 }
 
 func buildServer(d *conf.Directive, parent *LocConf, m *Model, errs *parser.ErrorList) *Server {
-	s := &Server{Dir: d, Named: map[string]*Location{}, nameRes: map[string]*regexp.Regexp{}}
+	s := &Server{Dir: d, Named: map[string]*Location{}, nameRes: map[string]*Regex{}}
 	for _, c := range d.Block {
 		switch c.Name {
 		case "listen":
@@ -215,7 +244,7 @@ func buildServer(d *conf.Directive, parent *LocConf, m *Model, errs *parser.Erro
 		case "server_name":
 			for _, n := range c.Args {
 				if strings.HasPrefix(n, "~") {
-					if re, err := regexp.Compile(n[1:]); err == nil {
+					if re, err := CompileRegex(n[1:], false); err == nil {
 						s.nameRes[n] = re
 					} else {
 						m.Unsupported = append(m.Unsupported, fmt.Sprintf("%s: server_name regex %q: %v", c.Range, n, err))
@@ -274,11 +303,7 @@ func buildLocations(block []*conf.Directive, parent *LocConf, up *Location, s *S
 			continue
 		}
 		if l.Mod == "~" || l.Mod == "~*" {
-			expr := l.Name
-			if l.Mod == "~*" {
-				expr = "(?i)" + expr
-			}
-			re, err := regexp.Compile(expr)
+			re, err := CompileRegex(l.Name, l.Mod == "~*")
 			if err != nil {
 				l.ReErr = fmt.Sprintf("regex %q cannot be simulated: %v", l.Name, err)
 			} else {
@@ -330,7 +355,7 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 	// Not inherited: try_files has no merge function, the content handler,
 	// internal and limit_except belong to the location itself.
 	c.TryFiles, c.TryFilesDir = nil, nil
-	c.Handler, c.HandlerDir = "", nil
+	c.Handler, c.HandlerDir, c.AutoRedirect = "", nil, false
 	c.Internal = false
 	c.LimitExcept = nil
 	if len(block) > 0 {
@@ -339,6 +364,7 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 	var ownAccess []AccessRule
 	var ownAccessDir *conf.Directive
 	var ownPages []ErrorPage
+	var leDir *conf.Directive
 	for _, d := range block {
 		switch d.Name {
 		case "root", "alias":
@@ -414,7 +440,7 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 			c.Internal = true
 		case "fastcgi_split_path_info":
 			if len(d.Args) == 1 {
-				if re, err := regexp.Compile(d.Args[0]); err == nil {
+				if re, err := CompileRegex(d.Args[0], false); err == nil {
 					c.FastCGISplit = re
 				}
 			}
@@ -436,32 +462,35 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 			}
 		case "limit_except":
 			if d.IsBlock() {
-				le := &LimitExcept{Methods: map[string]bool{}, Dir: d}
-				for _, a := range d.Args {
-					le.Methods[strings.ToUpper(a)] = true
-				}
-				if le.Methods["GET"] {
-					le.Methods["HEAD"] = true
-				}
-				sub := c
-				sub.Access, sub.AccessDir = nil, nil
-				le.Conf = mergeLevel(&sub, d.Block, m, errs, aliasPrefix)
-				// A limit_except block without its own access rules keeps
-				// the location's.
-				if le.Conf.AccessDir == nil {
-					le.Conf.Access, le.Conf.AccessDir = ownOr(ownAccess, ownAccessDir, parent)
-				}
-				c.LimitExcept = le
+				// built below, once the location's own settings are known:
+				// nginx merges the block like a nested location
+				leDir = d
 			}
 		default:
 			if handlerDirectives[d.Name] {
 				c.Handler, c.HandlerDir = d.Name, d
+				c.AutoRedirect = autoRedirectDirectives[d.Name]
 			}
 		}
 	}
 	c.Access, c.AccessDir = ownOr(ownAccess, ownAccessDir, parent)
 	if len(ownPages) > 0 {
 		c.ErrorPages = ownPages
+	}
+	if leDir != nil {
+		le := &LimitExcept{Methods: map[string]bool{}, Dir: leDir}
+		for _, a := range leDir.Args {
+			le.Methods[strings.ToUpper(a)] = true
+		}
+		if le.Methods["GET"] {
+			le.Methods["HEAD"] = true
+		}
+		le.Conf = mergeLevel(&c, leDir.Block, m, errs, aliasPrefix)
+		if le.Conf.Handler == "" {
+			// the *_pass modules hand their handler to limit_except
+			le.Conf.Handler, le.Conf.HandlerDir, le.Conf.AutoRedirect = c.Handler, c.HandlerDir, c.AutoRedirect
+		}
+		c.LimitExcept = le
 	}
 	return &c
 }

@@ -1,7 +1,6 @@
 package nginx
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -36,9 +35,10 @@ func (r *run) rewrites(dirs []*conf.Directive, server bool) (st int, done bool) 
 			changed = changed || ch
 			if stop == stopLast || stop == stopBreak {
 				if stop == stopBreak {
-					// the uri changed but the location stays: alias
-					// cannot map it any more
-					r.uriRewritten = !server
+					// the uri changed without a new location search:
+					// alias cannot map it any more (valid_location = 0,
+					// reset only by an internal redirect)
+					r.uriRewritten = true
 					return 0, false
 				}
 				return r.afterRewrite(changed, server), false
@@ -92,6 +92,10 @@ func (r *run) doReturn(d *conf.Directive) int {
 		return 302
 	}
 	r.step("return", d, "return %d", code)
+	if len(d.Args) > 1 && code >= 400 {
+		// a return with a body sends it at once: error_page does not apply
+		r.noErrorPage = true
+	}
 	if code >= 400 {
 		id := RuleReturn
 		// ACME challenges and security.txt are never meant to be refused
@@ -118,19 +122,20 @@ func (r *run) doRewrite(d *conf.Directive) (int, rewriteStop, bool) {
 	if len(d.Args) < 2 {
 		return 0, stopNone, false
 	}
-	re, err := regexp.Compile(d.Args[0])
+	re, err := r.s.Model.regex(d.Args[0], false)
 	if err != nil {
 		r.unsure("rewrite regex %q cannot be simulated: %v", d.Args[0], err)
 		return 0, stopNone, false
 	}
+	// A rewrite regex replaces the captures when it matches and clears
+	// them when it does not (ngx_http_script_regex_start_code).
 	sm := re.FindStringSubmatch(r.uri)
 	if sm == nil {
+		r.caps, r.capNames = nil, nil
 		return 0, stopNone, false
 	}
-	saved, savedNames := r.caps, r.capNames
 	r.caps, r.capNames = sm, re.SubexpNames()
 	repl, err := r.expand(d.Args[1])
-	r.caps, r.capNames = saved, savedNames
 	if err != nil {
 		r.unsure("%v", err)
 		return 0, stopNone, false
@@ -175,9 +180,8 @@ func (r *run) evalIf(args []string) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		p = r.mapPathForTest(p)
 		var ok bool
-		res := r.s.FS.Access(r.s.Cred, p, 0, true)
+		res := r.openFile(p, r.probeWant(), true)
 		switch op {
 		case "-f":
 			ok = res.Err == 0 && res.Info.Type == fsmeta.TypeRegular
@@ -206,25 +210,21 @@ func (r *run) evalIf(args []string) (bool, error) {
 		case "!=":
 			return v != arg, nil
 		case "~", "~*", "!~", "!~*":
-			expr := args[2]
-			if strings.HasSuffix(args[1], "*") {
-				expr = "(?i)" + expr
-			}
-			re, err := regexp.Compile(expr)
+			re, err := r.s.Model.regex(args[2], strings.HasSuffix(args[1], "*"))
 			if err != nil {
 				return false, err
 			}
 			sm := re.FindStringSubmatch(v)
-			if sm != nil && !strings.HasPrefix(args[1], "!") {
+			if sm != nil {
 				r.caps, r.capNames = sm, re.SubexpNames()
+			} else {
+				r.caps, r.capNames = nil, nil
 			}
 			return (sm != nil) != strings.HasPrefix(args[1], "!"), nil
 		}
 	}
 	return false, errUnsupported("condition")
 }
-
-func (r *run) mapPathForTest(p string) string { return p }
 
 type errUnsupported string
 

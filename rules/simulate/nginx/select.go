@@ -178,9 +178,17 @@ func findLocation(prefix, regex []*Location, uri string) (loc *Location, caps []
 			best = l
 		}
 	}
-	// auto redirect: uri + "/" is the name of a proxy-type location
+	// auto redirect: uri + "/" is the name of a location with a *_pass
+	// handler, and no location is named uri itself (an equal name ends the
+	// tree walk first)
+	equal := false
 	for _, l := range prefix {
-		if l.Conf.Handler != "" && strings.HasSuffix(l.Name, "/") && l.Name == uri+"/" {
+		if l.Name == uri {
+			equal = true
+		}
+	}
+	for _, l := range prefix {
+		if !equal && l.Conf.AutoRedirect && strings.HasSuffix(l.Name, "/") && l.Name == uri+"/" {
 			return l, nil, findRedirect, ""
 		}
 	}

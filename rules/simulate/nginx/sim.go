@@ -114,6 +114,9 @@ type run struct {
 	uriRewritten bool
 	// errorPageSent is set once an error_page redirect happened.
 	errorPageSent bool
+	// noErrorPage is set by a return with a body, which error_page
+	// does not replace.
+	noErrorPage bool
 }
 
 // Simulate decides what nginx answers for req.
@@ -173,7 +176,6 @@ func (r *run) locationPhase() int {
 			r.step("redirect", nil, "rewrite or internal redirection cycle while processing %q", r.uri)
 			return r.fail(500, "", "", nil, fmt.Sprintf("rewrite or internal redirection cycle while processing %q", r.uri))
 		}
-		r.uriRewritten = false
 		loc, caps, rc, unsure := findLocation(r.srv.Prefix, r.srv.Regex, r.uri)
 		if unsure != "" {
 			r.unsure("%s", unsure)
@@ -193,19 +195,16 @@ func (r *run) locationPhase() int {
 			r.step("location", loc.Dir, "location %s matches %q", loc, r.uri)
 			r.d.Location, r.d.LocationRange = loc.String(), loc.Dir.Range
 		}
-		if rc == findRedirect {
-			r.step("redirect", loc.Dir, "auto redirect to %q", r.uri+"/")
-			return 301
-		}
 		if loc != nil && loc.Conf.Internal && !r.internal {
 			r.step("location", loc.Dir, "location is internal: external requests get 404")
 			return r.fail(404, "", "", loc.Dir, "internal location")
 		}
-		if le := r.conf.LimitExcept; le != nil && !le.Methods[r.req.Method] {
-			r.step("limit_except", le.Dir, "method %s is not listed: the limit_except block applies", r.req.Method)
-			r.conf = le.Conf
+		if rc == findRedirect {
+			r.step("redirect", loc.Dir, "auto redirect to %q", r.uri+"/")
+			return 301
 		}
-		if loc != nil {
+		limited := r.limitExcept()
+		if loc != nil && !limited {
 			st, done := r.rewrites(loc.Rewrites, false)
 			if done {
 				return st
@@ -232,9 +231,22 @@ func (r *run) locationPhase() int {
 	}
 }
 
+// limitExcept swaps in the limit_except block's settings for a method it
+// does not list; the location's rewrite directives then do not run.
+func (r *run) limitExcept() bool {
+	le := r.conf.LimitExcept
+	if le == nil || le.Methods[r.req.Method] {
+		return false
+	}
+	r.step("limit_except", le.Dir, "method %s is not listed: the limit_except block applies", r.req.Method)
+	r.conf = le.Conf
+	return true
+}
+
 // internalRedirect switches to uri (with optional args) for a new location
 // search.
 func (r *run) internalRedirect(uri string) {
+	r.uriRewritten = false
 	if i := strings.IndexByte(uri, '?'); i >= 0 {
 		r.uri, r.args = uri[:i], uri[i+1:]
 	} else {
@@ -268,7 +280,11 @@ func (r *run) access() (int, bool) {
 		}
 		return 0, true
 	}
-	// satisfy any: one module that admits is enough; 401 beats 403
+	// satisfy any: a hard error (500) ends the request at once; otherwise
+	// one module that admits is enough, and 401 beats 403
+	if authRC != 0 && authRC != 200 && authRC != 401 && authRC != 403 {
+		return authRC, false
+	}
 	if accessRC == 200 || authRC == 200 {
 		r.step("access", nil, "satisfy any: admitted")
 		r.d.Cause = nil
@@ -447,7 +463,7 @@ func (r *run) checkPassword(c *LocConf, file string) int {
 // sent plainly, unless recursive_error_pages lets error_page apply again.
 func (r *run) errorPage() {
 	for guard := 0; r.conf != nil && r.d.Status >= 400 && guard < 2*maxRedirects; guard++ {
-		if r.errorPageSent && !r.conf.RecursiveErrors {
+		if r.noErrorPage || r.errorPageSent && !r.conf.RecursiveErrors {
 			return
 		}
 		p, code := r.matchErrorPage(r.d.Status)
