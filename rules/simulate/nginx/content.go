@@ -310,18 +310,25 @@ func (r *run) index() (st int, again, done bool) {
 				dirTested = true
 				dr := r.openFile(strings.TrimSuffix(dir, "/"), 0, true)
 				switch {
-				case dr.Err == syscall.ENOENT || dr.Err == syscall.ENOTDIR:
-					reason := fmt.Sprintf("%q is not found (%s)", p, errnoText(dr.Err))
-					r.step("index", c.IndexDir, "%s", reason)
-					if cause := r.symlinkCause(dr, reason); cause != nil {
-						r.d.Cause = cause
-						return 404, false, true
-					}
-					return r.fail(404, "", "", c.IndexDir, reason), false, true
-				case dr.Err == 0 && dr.Info.Type != fsmeta.TypeDir:
-					reason := fmt.Sprintf("%q is not found (20: Not a directory)", p)
+				case dr.Err == syscall.ENOENT:
+					reason := fmt.Sprintf("%q is not found (%s)", dir, errnoText(dr.Err))
 					r.step("index", c.IndexDir, "%s", reason)
 					return r.fail(404, "", "", c.IndexDir, reason), false, true
+				case dr.Err == syscall.ELOOP || dr.Err == syscall.EMLINK:
+					r.step("index", c.IndexDir, "%s: symbolic link refused (logged at debug level only)", dir)
+					r.d.Cause = r.causeOf(dr, dir, "symbolic link refused by disable_symlinks")
+					return 403, false, true
+				case dr.Err == syscall.EACCES:
+					// ignored: the first test already showed the
+					// directory can be searched
+				case dr.Err != 0:
+					reason := fmt.Sprintf("%q failed (%s)", dir, errnoText(dr.Err))
+					r.step("index", c.IndexDir, "%s", reason)
+					return r.fail(500, "", "", c.IndexDir, reason), false, true
+				case dr.Info.Type != fsmeta.TypeDir:
+					reason := fmt.Sprintf("%q is not a directory", dir)
+					r.step("index", c.IndexDir, "%s", reason)
+					return r.fail(500, "", "", c.IndexDir, reason), false, true
 				}
 			}
 			r.step("index", c.IndexDir, "%s does not exist", p)
