@@ -29,6 +29,18 @@ renewals fail with 403 "access forbidden by rule". Denies that protect real secr
 		},
 	},
 	{
+		ID: "nginx/index-redirect-denied", Server: "nginx", Severity: Error,
+		Doc: Doc{
+			Title: "the index redirect lands in a location that denies it",
+			Text: `For a directory request the index module redirects internally to <dir>/<index>, which
+searches the locations again. With "location = / { index index.html; }" next to
+"location / { deny all; }" the home page answers 403: /index.html is refused by the second
+location. Reported when the directory's location sets its own index directive.`,
+			Before: "location = / { index index.html; }\nlocation / { deny all; }",
+			After:  "location = / { index index.html; }\nlocation = /index.html { }\nlocation / { deny all; }",
+		},
+	},
+	{
 		ID: "nginx/symlink-denied", Server: "nginx", Severity: Warning,
 		Doc: Doc{
 			Title: "disable_symlinks refuses a symbolic link",

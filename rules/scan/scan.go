@@ -309,6 +309,13 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 		if !isDir { // a directory URL is no resource of its own
 			sc.judgeDeny(req, d)
 		}
+	case nginxsim.RuleIndexDenied:
+		if isDir {
+			reason, loc := c.Reason, d.Location
+			sc.add(c.Rule, defaultSeverity, c.Range, fsPath+"/", req, func(int) string {
+				return fmt.Sprintf("%s is answered by an internal redirect to its index file, which location %s refuses: %s", req.Path, loc, reason)
+			})
+		}
 	case nginxsim.RuleUnreadableFile, nginxsim.RuleUnreadableDir, nginxsim.RuleSymlinkLoop, nginxsim.RuleSymlinkDenied:
 		if rules.IsSecret(req.Path) || rules.IsSecret(c.Path) {
 			return

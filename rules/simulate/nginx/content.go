@@ -294,6 +294,9 @@ func (r *run) index() (st int, again, done bool) {
 				// index (it redirects and static answers 301)
 			}
 			r.step("index", c.IndexDir, "%s exists: internal redirect to %q", p, r.uri+name)
+			if r.loc != nil && c.IndexDir != nil && inBlock(c.IndexDir, r.loc.Dir) {
+				r.viaIndex = c.IndexDir
+			}
 			r.internalRedirect(r.uri + name)
 			return 0, true, true
 		case syscall.ENOTDIR, syscall.ENAMETOOLONG:
@@ -364,6 +367,16 @@ func (r *run) symlinkCause(res fsmeta.Result, reason string) *simulate.Cause {
 	}
 	r.step("symlink", r.conf.DisableDir, "%s is a symbolic link to a directory: disable_symlinks %s refuses it", res.At, r.conf.DisableSymlinks)
 	return &simulate.Cause{Rule: RuleSymlinkDenied, Path: res.At, Range: Pos(r.conf.DisableDir), Reason: reason}
+}
+
+// inBlock reports whether d stands directly in block's body.
+func inBlock(d, block *conf.Directive) bool {
+	for _, c := range block.Block {
+		if c == d {
+			return true
+		}
+	}
+	return false
 }
 
 // levelDir is the location (or server) block that decided the request.

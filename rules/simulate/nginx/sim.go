@@ -27,6 +27,7 @@ import (
 const (
 	RuleDenyRule         = "nginx/deny-rule"
 	RuleDenyOvermatch    = "nginx/deny-overmatch"
+	RuleIndexDenied      = "nginx/index-redirect-denied"
 	RuleReturn           = "nginx/return-status"
 	RuleIndexMissing     = "nginx/index-missing"
 	RuleSymlinkDenied    = "nginx/symlink-denied"
@@ -117,6 +118,10 @@ type run struct {
 	// noErrorPage is set by a return with a body, which error_page
 	// does not replace.
 	noErrorPage bool
+	// viaIndex is set when the index module redirected a directory
+	// request to its index file from a location with its own index
+	// directive: a deny there refuses a page the config meant to serve.
+	viaIndex *conf.Directive
 }
 
 // Simulate decides what nginx answers for req.
@@ -308,9 +313,13 @@ func (r *run) access() (int, bool) {
 func (r *run) denied(rule *AccessRule) int {
 	r.step("access", rule.Dir, "%s %s matches client %s: access forbidden by rule", rule.Dir.Name, rule.Dir.Args[0], r.req.ClientIP)
 	id := RuleDenyRule
-	if r.overmatch() {
+	switch {
+	case r.overmatch():
 		id = RuleDenyOvermatch
 		r.step("access", r.loc.Dir, "location %s is meant for hidden files, but %q is public", r.loc, r.uri)
+	case r.viaIndex != nil:
+		id = RuleIndexDenied
+		r.step("access", r.viaIndex, "the index redirect to %q left the location that serves the directory; this deny refuses it", r.uri)
 	}
 	return r.fail(403, id, "", rule.Dir, "access forbidden by rule")
 }
