@@ -1,0 +1,39 @@
+package simulate
+
+import "testing"
+
+func TestParseRequest(t *testing.T) {
+	tests := []struct {
+		url, method, ip string
+		want            Request
+		wantURL         string
+		wantErr         bool
+	}{
+		{url: "http://Example.com/docs/", want: Request{Method: "GET", Scheme: "http", Host: "example.com", Port: 80, Path: "/docs/", ClientIP: "127.0.0.1"}, wantURL: "http://example.com/docs/"},
+		{url: "https://example.com:8443/a?x=1", method: "post", ip: "::1", want: Request{Method: "POST", Scheme: "https", Host: "example.com", Port: 8443, Path: "/a", Query: "x=1", ClientIP: "::1"}, wantURL: "https://example.com:8443/a?x=1"},
+		{url: "/a/./b/../c//d", want: Request{Method: "GET", Scheme: "http", Host: "localhost", Port: 80, Path: "/a/c/d", ClientIP: "127.0.0.1"}},
+		{url: "example.com/%41%20b", want: Request{Method: "GET", Scheme: "http", Host: "example.com", Port: 80, Path: "/A b", ClientIP: "127.0.0.1"}},
+		{url: "/../etc/passwd", want: Request{Method: "GET", Scheme: "http", Host: "localhost", Port: 80, Path: "/etc/passwd", ClientIP: "127.0.0.1", Invalid: "client sent invalid request (the path climbs above \"/\")"}},
+		{url: "ftp://x/", wantErr: true},
+		{url: "http://x:99999/", wantErr: true},
+		{url: "http://x/", ip: "not-an-ip", wantErr: true},
+		{url: "http://x/%zz", wantErr: true},
+	}
+	for _, tt := range tests {
+		got, err := ParseRequest(tt.method, tt.url, tt.ip)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("ParseRequest(%q): err %v, wantErr %v", tt.url, err, tt.wantErr)
+			continue
+		}
+		if tt.wantErr {
+			continue
+		}
+		if got.Method != tt.want.Method || got.Scheme != tt.want.Scheme || got.Host != tt.want.Host || got.Port != tt.want.Port ||
+			got.Path != tt.want.Path || got.Query != tt.want.Query || got.ClientIP != tt.want.ClientIP || got.Invalid != tt.want.Invalid {
+			t.Errorf("ParseRequest(%q) = %+v, want %+v", tt.url, got, tt.want)
+		}
+		if tt.wantURL != "" && got.URL() != tt.wantURL {
+			t.Errorf("URL() = %q, want %q", got.URL(), tt.wantURL)
+		}
+	}
+}
