@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"sort"
 	"strings"
 	"time"
 
@@ -273,6 +274,16 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 			fmt.Fprintf(stderr, "; %d requests not judged (constructs the simulator does not model)", stats.Unsure)
 		}
 		fmt.Fprintln(stderr)
+		whys := make([]string, 0, len(stats.UnsureWhy))
+		for why := range stats.UnsureWhy {
+			whys = append(whys, why)
+		}
+		sort.Slice(whys, func(i, j int) bool {
+			return stats.UnsureWhy[whys[i]] > stats.UnsureWhy[whys[j]] || stats.UnsureWhy[whys[i]] == stats.UnsureWhy[whys[j]] && whys[i] < whys[j]
+		})
+		for _, why := range whys {
+			fmt.Fprintf(stderr, "note: not judged (%d requests): %s\n", stats.UnsureWhy[why], why)
+		}
 		for _, s := range stats.Skipped {
 			fmt.Fprintln(stderr, "note: "+s)
 		}

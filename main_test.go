@@ -299,3 +299,28 @@ func TestApacheNotYet(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestUnsureNotes: requests the simulator cannot model are not judged, and
+// the user is told which construct and how often.
+func TestUnsureNotes(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"etc/nginx/nginx.conf": "user www-data;\nhttp {\n server {\n  listen 80;\n  root /srv/www;\n  location / { try_files $geoip_country_code =404; }\n }\n}\n",
+		"srv/www/a.html":       "a",
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errOut := runCLI(t, "--check", "--root", dir, "/etc/nginx/nginx.conf")
+	if code != exitClean || out != "" {
+		t.Errorf("exit %d, stdout %q", code, out)
+	}
+	if !strings.Contains(errOut, "note: not judged (") || !strings.Contains(errOut, "variable $geoip_country_code is not simulated") {
+		t.Errorf("stderr lacks the unsure note:\n%s", errOut)
+	}
+}

@@ -6,7 +6,9 @@
 package scan
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"regexp"
 	"strings"
@@ -25,7 +27,24 @@ type Stats struct {
 	Files    int // files and directories visited
 	Requests int // requests simulated
 	Unsure   int // decisions the simulator could not model (skipped)
-	Skipped  []string
+	// UnsureWhy counts the reasons of unsure decisions (at most
+	// maxReasons distinct ones; the rest count under "other").
+	UnsureWhy map[string]int
+	Skipped   []string // what could not be scanned, and why (at most maxSkipped)
+}
+
+// Bounds on what Stats keeps, so that memory stays flat on huge trees.
+const (
+	maxReasons = 10
+	maxSkipped = 20
+)
+
+func (s *Stats) skip(format string, args ...any) {
+	if len(s.Skipped) < maxSkipped {
+		s.Skipped = append(s.Skipped, fmt.Sprintf(format, args...))
+	} else if len(s.Skipped) == maxSkipped {
+		s.Skipped = append(s.Skipped, "... (more skipped)")
+	}
 }
 
 // Options tune a scan.
@@ -97,7 +116,7 @@ type group struct {
 func (sc *scanner) server(srv *nginxsim.Server) {
 	host, port, local, ok := sc.address(srv)
 	if !ok {
-		sc.stats.Skipped = append(sc.stats.Skipped, fmt.Sprintf("%s: no request reaches this server (every name is taken by another server)", srv.Dir.Range))
+		sc.stats.skip("%s: no request reaches this server (every name is taken by another server)", srv.Dir.Range)
 		return
 	}
 	sc.stats.Servers++
@@ -223,6 +242,7 @@ func (sc *scanner) walk(dir, url string) {
 	sc.tick()
 	names, err := sc.sim.FS.ReadDirNames(dir)
 	if err != nil {
+		sc.stats.skip("%s: cannot list: %v (run unforbid as root to see every docroot)", dir, errText(err))
 		return
 	}
 	req, d := sc.request(url)
@@ -278,6 +298,14 @@ var indexLike = regexp.MustCompile(`^(?i)(index|default|home)\.(html?|php[0-9]?|
 func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath string, isDir bool, names []string) {
 	if d.Unsure != "" {
 		sc.stats.Unsure++
+		if sc.stats.UnsureWhy == nil {
+			sc.stats.UnsureWhy = map[string]int{}
+		}
+		why := d.Unsure
+		if _, ok := sc.stats.UnsureWhy[why]; !ok && len(sc.stats.UnsureWhy) >= maxReasons {
+			why = "other"
+		}
+		sc.stats.UnsureWhy[why]++
 		return
 	}
 	maskedHere := d.Masked != nil && strings.HasPrefix(fsPath, d.Masked.Path)
@@ -438,6 +466,16 @@ func (sc *scanner) findings() []rules.Finding {
 	}
 	rules.Sort(out)
 	return out
+}
+
+// errText is the system's reason without the path (which may carry the
+// --root prefix).
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 func plural(n int, what string) string {
