@@ -155,6 +155,11 @@ func (sc *scanner) server(srv *nginxsim.Server) {
 		}
 		add(l.Conf, url, l.Mod == "~" || l.Mod == "~*")
 	}
+	for _, l := range srv.Locations {
+		for _, rr := range sc.regexRoots(l) {
+			roots = append(roots, root{rr.dir, rr.url})
+		}
+	}
 	for _, r := range roots {
 		info, err := sc.sim.FS.Lstat(r.dir)
 		if err != nil {
@@ -235,10 +240,16 @@ func (sc *scanner) request(urlPath string) (simulate.Request, *simulate.Decision
 // walk visits dir, served at url (ending in "/"), and everything below it.
 // Memory is bounded by the depth times the widest directory.
 func (sc *scanner) walk(dir, url string) {
-	if sc.visited[dir] {
+	// Directories are known by their real path, so that a symbolic link
+	// back up the tree cannot make the walk go round.
+	key := dir
+	if res := sc.sim.FS.Access(fsmeta.Cred{}, dir, 0, true); res.Err == 0 {
+		key = res.At
+	}
+	if sc.visited[key] {
 		return
 	}
-	sc.visited[dir] = true
+	sc.visited[key] = true
 	sc.tick()
 	names, err := sc.sim.FS.ReadDirNames(dir)
 	if err != nil {
@@ -269,6 +280,13 @@ func (sc *scanner) walk(dir, url string) {
 			sc.tick()
 			req, d := sc.request(u)
 			sc.judge(req, d, p, false, nil)
+			if info.Type == fsmeta.TypeSymlink && !rules.IsSecret(u) {
+				// nginx serves through links to directories (Laravel's
+				// public/storage, shared uploads): walk them too
+				if res := sc.sim.FS.Access(fsmeta.Cred{}, p, 0, true); res.Err == 0 && res.Info.Type == fsmeta.TypeDir {
+					sc.walk(p, u+"/")
+				}
+			}
 		}
 	}
 }
@@ -314,13 +332,13 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 	}
 	c, masked := d.Cause, false
 	switch {
+	case d.Masked != nil:
+		// try_files skipped what the worker cannot stat: that first
+		// failure is the root cause, whatever the fallback answered
+		c, masked = d.Masked, true
 	case d.Status == 403 && c != nil:
 	case d.Status == 500 && c != nil && c.Rule == nginxsim.RuleAuthFileUnreadbl:
 	case d.Status == 404 && c != nil && c.Rule == nginxsim.RuleSymlinkDenied:
-	case d.Masked != nil:
-		// try_files skipped what the worker cannot stat: the visitor gets
-		// a 404 or the fallback instead of the file
-		c, masked = d.Masked, true
 	default:
 		return
 	}
@@ -349,16 +367,25 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 			return
 		}
 		what := sc.describe(c.Path)
-		rule, reason := c.Rule, c.Reason
-		g = sc.add(c.Rule, defaultSeverity, c.Range, c.Path, req, func(n int) string {
+		rule, reason, rng := c.Rule, c.Reason, c.Range
+		var page *nginxsim.ErrorPage
+		if rule == nginxsim.RuleUnreadableFile {
+			if page = sc.errorPageFor(req.Path); page != nil {
+				rng = page.Directive.Range
+			}
+		}
+		g = sc.add(c.Rule, defaultSeverity, rng, c.Path, req, func(n int) string {
 			var msg string
 			switch rule {
 			case nginxsim.RuleUnreadableFile:
 				msg = fmt.Sprintf("%s cannot read %q (%s): %s", worker, c.Path, what, reason)
+				if page != nil {
+					msg += fmt.Sprintf("; it is the error page for %s, so those errors answer 403 instead", codes(page.Codes))
+				}
 			case nginxsim.RuleUnreadableDir:
 				msg = fmt.Sprintf("%s cannot read directory %q (%s): %s", worker, c.Path, what, reason)
 			case nginxsim.RuleSymlinkDenied:
-				msg = fmt.Sprintf("symbolic link %q is refused by disable_symlinks: %s", c.Path, reason)
+				msg = fmt.Sprintf("symbolic link %q (%s) is refused by disable_symlinks%s: %s", c.Path, what, sc.linkTarget(c.Path), reason)
 			default:
 				msg = fmt.Sprintf("symbolic link loop at %q: %s", c.Path, reason)
 			}
@@ -369,7 +396,7 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 			return
 		}
 		what := sc.describe(c.Path)
-		sc.add(c.Rule, defaultSeverity, c.Range, c.Path, req, func(n int) string {
+		g = sc.add(c.Rule, defaultSeverity, c.Range, c.Path, req, func(n int) string {
 			return fmt.Sprintf("%s cannot search directory %q (%s): %s below it cannot be served", worker, c.Path, what, plural(n, "path"))
 		})
 	case nginxsim.RuleIndexMissing:
@@ -443,6 +470,40 @@ func (sc *scanner) add(rule string, sev rules.Severity, rng parser.Range, p stri
 		g.count++
 	}
 	return g
+}
+
+// errorPageFor returns the error_page of the current server whose target
+// is urlPath, if any.
+func (sc *scanner) errorPageFor(urlPath string) *nginxsim.ErrorPage {
+	confs := []*nginxsim.LocConf{sc.srv.Conf}
+	for _, l := range sc.srv.Locations {
+		confs = append(confs, l.Conf)
+	}
+	for _, c := range confs {
+		for i := range c.ErrorPages {
+			if c.ErrorPages[i].Target == urlPath {
+				return &c.ErrorPages[i]
+			}
+		}
+	}
+	return nil
+}
+
+// linkTarget describes where the symbolic link p leads and who owns it.
+func (sc *scanner) linkTarget(p string) string {
+	res := sc.sim.FS.Access(fsmeta.Cred{}, p, 0, true)
+	if res.Err != 0 {
+		return " (dangling)"
+	}
+	return fmt.Sprintf(" (target %s: %s)", res.At, sc.describe(res.At))
+}
+
+func codes(cs []int) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = fmt.Sprint(c)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // describe returns "mode 0600, alice:alice" for p.

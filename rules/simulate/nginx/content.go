@@ -85,7 +85,7 @@ func (r *run) precontent() (st int, again bool) {
 			r.step("try_files", d, "%s: %s does not exist", cand, p)
 			continue
 		default:
-			reason := fmt.Sprintf("stat() %q failed (%s)", p, errnoText(res.Err))
+			reason := fmt.Sprintf("%s %q failed (%s)", r.probeOp(), p, errnoText(res.Err))
 			r.step("try_files", d, "%s: %s (skipped, logged at crit)", cand, reason)
 			if r.d.Masked == nil {
 				r.d.Masked = r.causeOf(res, p, reason)
@@ -114,6 +114,17 @@ func (r *run) probeWant() fsmeta.Perm {
 		return fsmeta.Read
 	}
 	return 0
+}
+
+// probeOp names the system call of nginx's existence tests in its logs.
+func (r *run) probeOp() string {
+	if r.conf.DisableSymlinks != "off" && r.conf.DisableSymlinks != "" {
+		return "openat()"
+	}
+	if r.conf.OpenFileCache {
+		return "open()"
+	}
+	return "stat()"
 }
 
 // aliasRewritten answers 500 when "rewrite ... break" changed the uri of
