@@ -93,6 +93,9 @@ type scanner struct {
 	port    int
 	localIP string
 	visited map[string]bool
+	// errorPages maps the files of the server's error pages to their
+	// error_page directive (built on first use, per server).
+	errorPages map[string]*nginxsim.ErrorPage
 	// probing is set while judging the ACME probe, which is no file: it
 	// reports a cause nothing else shows, but adds nothing to counts.
 	probing bool
@@ -122,6 +125,7 @@ func (sc *scanner) server(srv *nginxsim.Server) {
 	sc.stats.Servers++
 	sc.srv, sc.host, sc.port, sc.localIP = srv, host, port, local
 	sc.visited = map[string]bool{}
+	sc.errorPages = nil
 
 	type root struct {
 		dir, url string
@@ -370,7 +374,7 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 		rule, reason, rng := c.Rule, c.Reason, c.Range
 		var page *nginxsim.ErrorPage
 		if rule == nginxsim.RuleUnreadableFile {
-			if page = sc.errorPageFor(req.Path); page != nil {
+			if page = sc.errorPageFor(c.Path); page != nil {
 				rng = page.Directive.Range
 			}
 		}
@@ -472,21 +476,30 @@ func (sc *scanner) add(rule string, sev rules.Severity, rng parser.Range, p stri
 	return g
 }
 
-// errorPageFor returns the error_page of the current server whose target
-// is urlPath, if any.
-func (sc *scanner) errorPageFor(urlPath string) *nginxsim.ErrorPage {
-	confs := []*nginxsim.LocConf{sc.srv.Conf}
-	for _, l := range sc.srv.Locations {
-		confs = append(confs, l.Conf)
-	}
-	for _, c := range confs {
-		for i := range c.ErrorPages {
-			if c.ErrorPages[i].Target == urlPath {
-				return &c.ErrorPages[i]
+// errorPageFor returns the error_page of the current server whose page
+// is the file p, if any. The pages are mapped to files once per server,
+// by simulating a request for each.
+func (sc *scanner) errorPageFor(p string) *nginxsim.ErrorPage {
+	if sc.errorPages == nil {
+		sc.errorPages = map[string]*nginxsim.ErrorPage{}
+		confs := []*nginxsim.LocConf{sc.srv.Conf}
+		for _, l := range sc.srv.Locations {
+			confs = append(confs, l.Conf)
+		}
+		for _, c := range confs {
+			for i := range c.ErrorPages {
+				page := &c.ErrorPages[i]
+				if !strings.HasPrefix(page.Target, "/") || strings.Contains(page.Target, "$") {
+					continue
+				}
+				_, d := sc.request(page.Target)
+				if d.Path != "" && sc.errorPages[d.Path] == nil {
+					sc.errorPages[d.Path] = page
+				}
 			}
 		}
 	}
-	return nil
+	return sc.errorPages[p]
 }
 
 // linkTarget describes where the symbolic link p leads and who owns it.
@@ -516,9 +529,9 @@ func (sc *scanner) findings() []rules.Finding {
 		msg := g.message(g.count)
 		switch {
 		case g.masked == g.count && g.count > 0:
-			msg += fmt.Sprintf(" (answers %d: try_files skips what the worker cannot stat, which hides the 403)", g.status)
+			msg += fmt.Sprintf(" (they answer %d instead: try_files skips what the worker cannot stat)", g.status)
 		case g.masked > 0:
-			msg += fmt.Sprintf(" (%d answer 403, %d answer %d because try_files skips what the worker cannot stat)", g.count-g.masked, g.masked, g.status)
+			msg += fmt.Sprintf(" (%d answer 403; %d answer %d instead, because try_files skips what the worker cannot stat)", g.count-g.masked, g.masked, g.status)
 		}
 		out = append(out, rules.Finding{
 			Rule: g.rule, Severity: g.severity, Message: msg, Range: g.rng,
