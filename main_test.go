@@ -324,3 +324,25 @@ func TestUnsureNotes(t *testing.T) {
 		t.Errorf("stderr lacks the unsure note:\n%s", errOut)
 	}
 }
+
+// TestHugeConfig: a config over the size limit is refused before it is
+// read (the file here is sparse, so the test stays fast).
+func TestHugeConfig(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "etc/nginx/nginx.conf")
+	if err := os.MkdirAll(filepath.Dir(conf), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(100 << 20); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	code, out, errOut := runCLI(t, "--root", dir, "/etc/nginx/nginx.conf")
+	if code != exitError || out != "" || !strings.Contains(errOut, "/etc/nginx/nginx.conf: too large (104857600 bytes") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
