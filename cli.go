@@ -53,7 +53,7 @@ func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.check, "check", false, "report findings; exit 0 clean, 1 findings, 2 error")
 	fs.BoolVar(&o.diff, "diff", false, "print proposed fixes (not available yet)")
 	fs.BoolVar(&o.apply, "apply", false, "apply proposed fixes (not available yet)")
-	fs.StringVar(&o.format, "format", "text", "output format: text or json")
+	fs.StringVar(&o.format, "format", "text", "output format: text, json or sarif (--check only)")
 	fs.StringVar(&o.root, "root", "", "resolve every absolute path under `DIR` (container images, copies of /etc)")
 	fs.StringVar(&o.severity, "severity", "warning", "lowest severity reported and counted: info, warning or error")
 	fs.StringVar(&o.server, "server", "", "force the server kind: nginx or apache")
@@ -113,8 +113,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitError
 	}
-	if o.format != "text" && o.format != "json" {
-		fmt.Fprintf(stderr, "unforbid: unknown --format %q (want text or json; sarif is not available yet)\n", o.format)
+	if o.format != "text" && o.format != "json" && o.format != "sarif" {
+		fmt.Fprintf(stderr, "unforbid: unknown --format %q (want text, json or sarif)\n", o.format)
 		return exitError
 	}
 	minSev, err := rules.ParseSeverity(o.severity)
@@ -258,8 +258,12 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 		fmt.Fprint(stderr, "\r\033[K")
 	}
 	switch o.format {
-	case "json":
-		if err := report.JSON(stdout, shown); err != nil {
+	case "json", "sarif":
+		write := report.JSON
+		if o.format == "sarif" {
+			write = report.SARIF
+		}
+		if err := write(stdout, shown); err != nil {
 			fmt.Fprintf(stderr, "unforbid: %v\n", err)
 			return exitError
 		}

@@ -104,6 +104,47 @@ func TestCheckDemoJSON(t *testing.T) {
 	golden(t, "demo.json", out)
 }
 
+func TestCheckDemoSARIF(t *testing.T) {
+	root := demoRoot(t)
+	code, out, errOut := runCLI(t, "--check", "--root", root, "--format", "sarif", "/etc/nginx/nginx.conf")
+	if code != exitFindings {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", code, errOut)
+	}
+	var log struct {
+		Version string
+		Runs    []struct {
+			Tool struct {
+				Driver struct{ Rules []struct{ ID string } }
+			}
+			Results []struct {
+				RuleID    string
+				RuleIndex int
+				Level     string
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string }
+						Region           struct{ StartLine int }
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &log); err != nil {
+		t.Fatalf("bad SARIF: %v", err)
+	}
+	if log.Version != "2.1.0" || len(log.Runs) != 1 || len(log.Runs[0].Results) == 0 {
+		t.Fatalf("unexpected SARIF: %s", out)
+	}
+	run := log.Runs[0]
+	for _, r := range run.Results {
+		loc := r.Locations[0].PhysicalLocation
+		if run.Tool.Driver.Rules[r.RuleIndex].ID != r.RuleID || r.Level != "error" || !strings.HasPrefix(loc.ArtifactLocation.URI, "etc/nginx/") || loc.Region.StartLine == 0 {
+			t.Errorf("bad result %+v", r)
+		}
+	}
+	golden(t, "demo.sarif", out)
+}
+
 func TestSeverityFilter(t *testing.T) {
 	root := demoRoot(t)
 	_, all, _ := runCLI(t, "--root", root, "--severity", "info", "--format", "json", "/etc/nginx/nginx.conf")
@@ -242,7 +283,7 @@ func TestBadInput(t *testing.T) {
 		{"bad allow", map[string]string{"etc/nginx/nginx.conf": "http {\n server {\n  allow 300.1.1.1;\n }\n}\n"},
 			[]string{"/etc/nginx/nginx.conf"}, `/etc/nginx/nginx.conf:3: invalid parameter "300.1.1.1"`},
 		{"unknown flag", nil, []string{"--bogus"}, "flag provided but not defined"},
-		{"bad format", nil, []string{"--format", "xml"}, `unknown --format "xml"`},
+		{"bad format", nil, []string{"--format", "xml"}, `unknown --format "xml" (want text, json or sarif)`},
 		{"bad severity", nil, []string{"--severity", "loud"}, `unknown severity "loud"`},
 		{"diff not yet", nil, []string{"--diff"}, "not available yet"},
 		{"relative config with root", nil, []string{"nginx.conf"}, "must be an absolute path"},

@@ -24,6 +24,7 @@ func printRulesJSON(stdout, stderr io.Writer) int {
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	if err := enc.Encode(out); err != nil {
 		fmt.Fprintf(stderr, "unforbid: %v\n", err)
 		return exitError

@@ -79,6 +79,7 @@ func JSON(w io.Writer, fs []rules.Finding) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
 }
 
@@ -134,6 +135,7 @@ func ExplainJSON(w io.Writer, es []Explained) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
 }
 

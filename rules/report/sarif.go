@@ -1,0 +1,130 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+	"strings"
+
+	"github.com/unforbid/unforbid/rules"
+)
+
+// SARIF 2.1.0, the subset code-scanning services read.
+type sarifLog struct {
+	Version string     `json:"version"`
+	Schema  string     `json:"$schema"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool    sarifTool     `json:"tool"`
+	Results []sarifResult `json:"results"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	InformationURI string      `json:"informationUri,omitempty"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifRule struct {
+	ID               string       `json:"id"`
+	ShortDescription sarifText    `json:"shortDescription"`
+	FullDescription  sarifText    `json:"fullDescription"`
+	Default          sarifDefault `json:"defaultConfiguration"`
+}
+
+type sarifDefault struct {
+	Level string `json:"level"`
+}
+
+type sarifText struct {
+	Text string `json:"text"`
+}
+
+type sarifResult struct {
+	RuleID     string          `json:"ruleId"`
+	RuleIndex  int             `json:"ruleIndex"`
+	Level      string          `json:"level"`
+	Message    sarifText       `json:"message"`
+	Locations  []sarifLocation `json:"locations"`
+	Properties map[string]any  `json:"properties,omitempty"`
+}
+
+type sarifLocation struct {
+	Physical sarifPhysical `json:"physicalLocation"`
+}
+
+type sarifPhysical struct {
+	Artifact sarifArtifact `json:"artifactLocation"`
+	Region   *sarifRegion  `json:"region,omitempty"`
+}
+
+type sarifArtifact struct {
+	URI       string `json:"uri"`
+	URIBaseID string `json:"uriBaseId"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
+}
+
+func sarifLevel(s rules.Severity) string {
+	switch s {
+	case rules.Error:
+		return "error"
+	case rules.Warning:
+		return "warning"
+	}
+	return "note"
+}
+
+// SARIF writes the findings as a SARIF 2.1.0 log for code-scanning
+// services. File URIs are the paths as the server sees them, relative to
+// the filesystem root (uriBaseId ROOT): a config repository checked with
+// --root at its top maps them onto its own files.
+func SARIF(w io.Writer, fs []rules.Finding) error {
+	driver := sarifDriver{Name: "unforbid", Rules: []sarifRule{}}
+	index := map[string]int{}
+	for _, r := range rules.All {
+		index[r.ID] = len(driver.Rules)
+		driver.Rules = append(driver.Rules, sarifRule{
+			ID:               r.ID,
+			ShortDescription: sarifText{r.Doc.Title},
+			FullDescription:  sarifText{strings.Join(strings.Fields(r.Doc.Text), " ")},
+			Default:          sarifDefault{sarifLevel(r.Severity)},
+		})
+	}
+	results := []sarifResult{}
+	for _, f := range fs {
+		res := sarifResult{
+			RuleID: f.Rule, RuleIndex: index[f.Rule], Level: sarifLevel(f.Severity),
+			Message:    sarifText{f.Message},
+			Properties: map[string]any{"count": f.Count},
+		}
+		if f.Path != "" {
+			res.Properties["path"] = f.Path
+		}
+		if f.URL != "" {
+			res.Properties["url"] = f.URL
+		}
+		loc := sarifLocation{Physical: sarifPhysical{Artifact: sarifArtifact{URI: strings.TrimPrefix(f.Range.File, "/"), URIBaseID: "ROOT"}}}
+		if f.Range.Start.Line > 0 {
+			loc.Physical.Region = &sarifRegion{StartLine: f.Range.Start.Line}
+		}
+		res.Locations = []sarifLocation{loc}
+		results = append(results, res)
+	}
+	log := sarifLog{
+		Version: "2.1.0",
+		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
+		Runs:    []sarifRun{{Tool: sarifTool{Driver: driver}, Results: results}},
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(log)
+}
