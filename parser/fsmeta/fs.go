@@ -2,8 +2,10 @@ package fsmeta
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -184,16 +186,7 @@ func (f *FS) lstat(p string) (*Info, error) {
 		GID:  st.Gid,
 		Size: st.Size,
 	}
-	switch st.Mode & unix.S_IFMT {
-	case unix.S_IFREG:
-		info.Type = TypeRegular
-	case unix.S_IFDIR:
-		info.Type = TypeDir
-	case unix.S_IFLNK:
-		info.Type = TypeSymlink
-	default:
-		info.Type = TypeOther
-	}
+	info.Type = fileType(st.Mode)
 	hasXattrs := hasAnyXattr(host)
 	if info.Type == TypeSymlink {
 		t, err := os.Readlink(host)
@@ -292,33 +285,125 @@ func (f *FS) resolve(op, p string) (*Info, error) {
 // which could block or have no end.
 var errNotRegular = errors.New("not a regular file")
 
+// TooLargeError is the error inside the *fs.PathError ReadFileLimit returns
+// for a file over its limit (find it with errors.As).
+type TooLargeError struct {
+	// Size is the file's size, or the bytes read so far when the file grew
+	// past the limit while it was read.
+	Size int64
+	// Limit is the limit passed to ReadFileLimit.
+	Limit int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("too large (%d bytes, limit %d)", e.Size, e.Limit)
+}
+
 // ReadFile returns the contents of the server path p, following symlinks
-// inside the root. It refuses directories (EISDIR) and special files.
-// Errors are *fs.PathError values naming the server path.
+// inside the root. It is ReadFileLimit without a limit.
 func (f *FS) ReadFile(p string) ([]byte, error) {
+	return f.ReadFileLimit(p, math.MaxInt64)
+}
+
+// ReadFileLimit returns the contents of the server path p, following
+// symlinks inside the root, or an error when it holds more than limit
+// bytes. It refuses directories (EISDIR) and special files, which it never
+// opens, and opens with O_NONBLOCK so that a FIFO swapped in cannot block.
+//
+// Errors are *fs.PathError values naming the server path, never the host
+// path: Op "open" when p cannot be resolved or opened (the Err is then a
+// syscall.Errno such as ENOENT, ENOTDIR or ELOOP), Op "read" for a
+// directory (EISDIR), a special file ("not a regular file"), a file over
+// the limit (*TooLargeError) or a failed read (a syscall.Errno).
+func (f *FS) ReadFileLimit(p string, limit int64) ([]byte, error) {
 	info, err := f.resolve("open", p)
 	if err != nil {
 		return nil, err
 	}
-	switch info.Type {
-	case TypeRegular:
-	case TypeDir:
-		return nil, &fs.PathError{Op: "read", Path: p, Err: syscall.EISDIR}
-	default:
-		return nil, &fs.PathError{Op: "open", Path: p, Err: errNotRegular}
+	if err := checkReadable(info.Type); err != nil {
+		return nil, &fs.PathError{Op: "read", Path: p, Err: err}
 	}
 	// O_NOFOLLOW: the resolved path holds no symlink; if one was swapped
 	// in since, refuse it instead of leaving the root.
 	fd, err := os.OpenFile(f.HostPath(info.Path), os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: p, Err: errnoOf(err)}
+		return nil, &fs.PathError{Op: "open", Path: p, Err: sysErr(err)}
 	}
 	defer fd.Close()
-	b, err := io.ReadAll(fd)
+	// The Info may come from the cache: decide on the object opened.
+	// (fd.Stat, not fd.Fd, which would make a FIFO's reads blocking.)
+	st, err := fd.Stat()
 	if err != nil {
-		return nil, &fs.PathError{Op: "read", Path: p, Err: errnoOf(err)}
+		return nil, &fs.PathError{Op: "open", Path: p, Err: sysErr(err)}
 	}
-	return b, nil
+	switch mode := st.Mode(); {
+	case mode.IsDir():
+		return nil, &fs.PathError{Op: "read", Path: p, Err: syscall.EISDIR}
+	case !mode.IsRegular():
+		return nil, &fs.PathError{Op: "read", Path: p, Err: errNotRegular}
+	}
+	size := st.Size()
+	if size > limit {
+		return nil, &fs.PathError{Op: "read", Path: p, Err: &TooLargeError{Size: size, Limit: limit}}
+	}
+	// One byte more than the size, to see the end (or a file that grew).
+	b := make([]byte, 0, size+1)
+	for {
+		n, err := fd.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if int64(len(b)) > limit {
+			return nil, &fs.PathError{Op: "read", Path: p, Err: &TooLargeError{Size: int64(len(b)), Limit: limit}}
+		}
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, &fs.PathError{Op: "read", Path: p, Err: sysErr(err)}
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
+}
+
+// checkReadable returns why an object of type t is not read as a file.
+func checkReadable(t FileType) error {
+	switch t {
+	case TypeRegular:
+		return nil
+	case TypeDir:
+		return syscall.EISDIR
+	}
+	return errNotRegular
+}
+
+// fileType maps the S_IFMT bits of an st_mode to a FileType.
+func fileType(mode uint32) FileType {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		return TypeRegular
+	case unix.S_IFDIR:
+		return TypeDir
+	case unix.S_IFLNK:
+		return TypeSymlink
+	}
+	return TypeOther
+}
+
+// sysErr returns the reason inside an error from the os package without
+// the host path it names: the syscall.Errno when there is one, else the
+// innermost wrapped error.
+func sysErr(err error) error {
+	if errno, ok := errnoOf(err).(syscall.Errno); ok {
+		return errno
+	}
+	for {
+		inner := errors.Unwrap(err)
+		if inner == nil {
+			return err
+		}
+		err = inner
+	}
 }
 
 // ReadDirNames returns the sorted names in the directory at server path p,
@@ -345,30 +430,55 @@ func (f *FS) ReadDirNames(p string) ([]string, error) {
 }
 
 // Glob returns the server paths matching pattern, a server path with
-// path.Match wildcards in any component, sorted. Like glob(3) as nginx and
-// Apache call it (and unlike filepath.Glob), a wildcard does not match a
-// leading "." in a name unless the pattern component starts with "." too.
-// Directories are read through symlinks inside the root; unreadable ones
-// are skipped. The only error is path.ErrBadPattern.
+// path.Match wildcards in any component, sorted bytewise. Like glob(3) as
+// nginx and Apache call it (and unlike filepath.Glob), a wildcard does not
+// match a leading "." in a name unless the pattern component starts with
+// "." (or an escaped "\.") too. Directories are read through symlinks inside
+// the root; unreadable ones are skipped. A final component without
+// wildcards matches a symlink even when it dangles. The only error is
+// path.ErrBadPattern; see GlobLenient for patterns taken as glob(3) takes
+// them.
 func (f *FS) Glob(pattern string) ([]string, error) {
 	if _, err := path.Match(pattern, ""); err != nil {
 		return nil, err
 	}
+	return f.glob(pattern), nil
+}
+
+// GlobLenient is Glob without errors, for patterns written for glob(3)
+// (nginx's include). glibc takes a "[" that no "]" follows literally, so in
+// a component path.Match rejects such brackets are escaped ("*[" matches
+// "ab["); a component still malformed after that (such as "[]" or "[a-]")
+// matches only a name equal to it.
+func (f *FS) GlobLenient(pattern string) []string {
+	return f.glob(pattern)
+}
+
+// glob is GlobLenient; Glob checks the pattern first.
+func (f *FS) glob(pattern string) []string {
 	pattern = clean(pattern)
 	if !hasMeta(pattern) {
 		if r := f.Access(rootCred, pattern, 0, false); r.Err != 0 {
-			return nil, nil
+			return nil
 		}
-		return []string{pattern}, nil
+		return []string{pattern}
 	}
 	matches := []string{"/"}
 	comps := strings.Split(pattern[1:], "/")
 	for i, comp := range comps {
 		last := i == len(comps)-1
+		match, literal := comp, false
+		if _, err := path.Match(comp, ""); err != nil {
+			// Only from GlobLenient (or for a "[" holding a "/").
+			match = escapeOpenBrackets(comp)
+			if _, err := path.Match(match, ""); err != nil {
+				literal = true
+			}
+		}
 		var next []string
 		for _, dir := range matches {
 			if !hasMeta(comp) {
-				p := path.Join(dir, comp)
+				p := join(dir, comp)
 				if last {
 					if r := f.Access(rootCred, p, 0, false); r.Err != 0 {
 						continue
@@ -385,18 +495,43 @@ func (f *FS) Glob(pattern string) ([]string, error) {
 				if name[0] == '.' && !strings.HasPrefix(comp, ".") && !strings.HasPrefix(comp, `\.`) {
 					continue
 				}
-				if ok, _ := path.Match(comp, name); ok {
-					next = append(next, path.Join(dir, name))
+				var ok bool
+				if literal {
+					ok = name == comp
+				} else {
+					ok, _ = path.Match(match, name)
+				}
+				if ok {
+					next = append(next, join(dir, name))
 				}
 			}
 		}
 		matches = next
 		if len(matches) == 0 {
-			return nil, nil
+			return nil
 		}
 	}
 	slices.Sort(matches)
-	return matches, nil
+	return matches
+}
+
+// escapeOpenBrackets escapes each "[" of the pattern component comp that
+// no "]" follows: glob(3) takes it literally, path.Match rejects it.
+func escapeOpenBrackets(comp string) string {
+	var b strings.Builder
+	for i := 0; i < len(comp); i++ {
+		c := comp[i]
+		switch {
+		case c == '\\' && i+1 < len(comp):
+			b.WriteByte(c)
+			i++
+			c = comp[i]
+		case c == '[' && !strings.Contains(comp[i+1:], "]"):
+			b.WriteByte('\\')
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 func hasMeta(s string) bool { return strings.ContainsAny(s, `*?[\`) }

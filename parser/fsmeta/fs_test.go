@@ -8,9 +8,11 @@ import (
 	"path"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -320,6 +322,9 @@ func TestGlob(t *testing.T) {
 		{"/etc/nginx/nothing/*.conf", nil, nil},
 		{"/etc/nginx/conf.d/*.none", nil, nil},
 		{`/etc/nginx/x\[1\].conf`, []string{"/etc/nginx/x[1].conf"}, nil},
+		// An escaped dot matches a leading dot; escapes work in any component.
+		{`/etc/nginx/conf.d/\.*`, []string{"/etc/nginx/conf.d/.a.conf.swp"}, nil},
+		{`/etc/nginx/conf\.d/*.conf`, []string{"/etc/nginx/conf.d/a.conf", "/etc/nginx/conf.d/b.conf"}, nil},
 		{"/etc/nginx/[", nil, path.ErrBadPattern},
 		{"/etc/nginx/conf.d/[a-", nil, path.ErrBadPattern},
 	}
@@ -333,5 +338,135 @@ func TestGlob(t *testing.T) {
 				t.Errorf("Glob() = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestGlobLenient(t *testing.T) {
+	root := buildTree(t,
+		d("etc", 0o755), d("etc/nginx", 0o755),
+		f("etc/nginx/a.conf", 0o644),
+		f("etc/nginx/[", 0o644),
+		f("etc/nginx/ab[", 0o644),
+		f("etc/nginx/[a-", 0o644),
+		f("etc/nginx/[]", 0o644),
+		f("etc/nginx/.[", 0o644),
+		d("etc/nginx/d[", 0o755),
+		f("etc/nginx/d[/x.conf", 0o644),
+	)
+	fsys := New(root)
+	tests := []struct {
+		pattern string
+		want    []string
+	}{
+		// Well-formed patterns match as Glob matches them.
+		{"/etc/nginx/*.conf", []string{"/etc/nginx/a.conf"}},
+		{"/etc/nginx/nothing/*", nil},
+		// glibc takes a "[" that no "]" follows literally.
+		{"/etc/nginx/[", []string{"/etc/nginx/["}},
+		{"/etc/nginx/*[", []string{"/etc/nginx/[", "/etc/nginx/ab[", "/etc/nginx/d["}},
+		{"/etc/nginx/.*[", []string{"/etc/nginx/.["}},
+		{"/etc/nginx/[a-", []string{"/etc/nginx/[a-"}},
+		{"/etc/nginx/d[/*.conf", []string{"/etc/nginx/d[/x.conf"}},
+		{"/etc/nginx/d[/[", nil},
+		// Still malformed for path.Match: only the literal name.
+		{"/etc/nginx/[]", []string{"/etc/nginx/[]"}},
+		{"/etc/nginx/*[]", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pattern, func(t *testing.T) {
+			if got := fsys.GlobLenient(tt.pattern); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("GlobLenient() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadFileLimit(t *testing.T) {
+	root := buildTree(t,
+		d("etc", 0o755), d("etc/nginx", 0o755),
+		f("etc/nginx/nginx.conf", 0o600), // "content of etc/nginx/nginx.conf\n": 32 bytes
+		l("etc/nginx/link.conf", "nginx.conf"),
+		l("etc/nginx/loop", "loop"),
+		d("etc/nginx/empty", 0o755),
+		f("etc/nginx/empty.conf", 0o644),
+	)
+	if err := os.Truncate(filepath.Join(root, "etc/nginx/empty.conf"), 0); err != nil {
+		t.Fatal(err)
+	}
+	// A FIFO without a writer: opening it must not block, nor reading it.
+	if err := unix.Mkfifo(filepath.Join(root, "etc/nginx/fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fsys := New(root)
+	const content = "content of etc/nginx/nginx.conf\n"
+	tests := []struct {
+		p     string
+		limit int64
+		want  string
+		op    string
+		err   error // compared with errors.Is, or the *TooLargeError wanted
+	}{
+		{"/etc/nginx/nginx.conf", 32, content, "", nil},
+		{"/etc/nginx/link.conf", 1 << 20, content, "", nil},
+		{"/etc/nginx/empty.conf", 0, "", "", nil},
+		{"/etc/nginx/nginx.conf", 31, "", "read", &TooLargeError{Size: 32, Limit: 31}},
+		{"/etc/nginx/link.conf", 0, "", "read", &TooLargeError{Size: 32, Limit: 0}},
+		{"/etc/nginx/missing.conf", 1 << 20, "", "open", syscall.ENOENT},
+		{"/etc/nginx/nginx.conf/x", 1 << 20, "", "open", syscall.ENOTDIR},
+		{"/etc/nginx/loop", 1 << 20, "", "open", syscall.ELOOP},
+		{"/etc/nginx/empty", 1 << 20, "", "read", syscall.EISDIR},
+		{"/etc/nginx/fifo", 1 << 20, "", "read", errNotRegular},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.p, "/", tt.limit), func(t *testing.T) {
+			b, err := fsys.ReadFileLimit(tt.p, tt.limit)
+			if tt.err == nil {
+				if err != nil || string(b) != tt.want {
+					t.Errorf("ReadFileLimit() = %q, %v; want %q", b, err, tt.want)
+				}
+				return
+			}
+			var pe *fs.PathError
+			if !errors.As(err, &pe) || pe.Op != tt.op || pe.Path != tt.p {
+				t.Fatalf("ReadFileLimit() error = %#v, want %s %s", err, tt.op, tt.p)
+			}
+			if want, ok := tt.err.(*TooLargeError); ok {
+				var got *TooLargeError
+				if !errors.As(err, &got) || *got != *want {
+					t.Fatalf("ReadFileLimit() error = %v, want %v", err, want)
+				}
+			} else if !errors.Is(err, tt.err) {
+				t.Fatalf("ReadFileLimit() error = %v, want %v", err, tt.err)
+			}
+			if strings.Contains(err.Error(), root) {
+				t.Errorf("error names the host path: %v", err)
+			}
+		})
+	}
+	// A FIFO swapped in for a file whose Info is cached is refused on the
+	// opened descriptor, without blocking.
+	swap := filepath.Join(root, "etc/nginx/empty.conf")
+	if err := os.Remove(swap); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mkfifo(swap, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := fsys.ReadFileLimit("/etc/nginx/empty.conf", 1<<20)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		var pe *fs.PathError
+		if !errors.As(err, &pe) || pe.Op != "read" || pe.Err != errNotRegular {
+			t.Errorf("ReadFileLimit(swapped FIFO) error = %v, want read: not a regular file", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("ReadFileLimit blocked on a FIFO")
+	}
+	if got := (&TooLargeError{Size: 20, Limit: 10}).Error(); got != "too large (20 bytes, limit 10)" {
+		t.Errorf("TooLargeError.Error() = %q", got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -22,6 +23,7 @@ import (
 	crossplane "github.com/nginxinc/nginx-go-crossplane"
 
 	"github.com/unforbid/unforbid/parser"
+	"github.com/unforbid/unforbid/parser/fsmeta"
 )
 
 // DefaultMaxFileSize is the size limit of one config file when
@@ -40,6 +42,11 @@ type Options struct {
 	// MaxFileSize caps each file (DefaultMaxFileSize when zero or less);
 	// larger files are an error.
 	MaxFileSize int64
+	// FS, when set, reads the files instead of a new fsmeta.FS for Root,
+	// which is then ignored: a caller can share one FS, and its cache of
+	// directories, with the simulator. An FS is a snapshot (see
+	// fsmeta.FS.Reset).
+	FS *fsmeta.FS
 }
 
 // Config is a loaded nginx configuration.
@@ -115,8 +122,11 @@ func Load(mainPath string, opts Options) (*Config, error) {
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = DefaultMaxFileSize
 	}
-	fsys := newRootFS(opts.Root)
-	main := serverPath(mainPath, fsys.root == "")
+	fsys := opts.FS
+	if fsys == nil {
+		fsys = fsmeta.New(opts.Root)
+	}
+	main := serverPath(mainPath, fsys.Root() == "/")
 	l := &loader{
 		opts:    opts,
 		fs:      fsys,
@@ -165,7 +175,7 @@ type loaded struct {
 
 type loader struct {
 	opts    Options
-	fs      *rootFS
+	fs      *fsmeta.FS
 	mainDir string
 	files   map[string]*loaded
 	cfg     *Config
@@ -194,8 +204,9 @@ func (l *loader) load(p string) *loaded {
 	}
 	f := &loaded{path: p}
 	l.files[p] = f
-	src, rerr := l.fs.readFile(p, l.opts.MaxFileSize)
-	if rerr != nil {
+	src, err := l.fs.ReadFileLimit(p, l.opts.MaxFileSize)
+	if err != nil {
+		rerr := newReadErr(err)
 		f.rerr = rerr
 		if rerr.tooLarge {
 			l.errorf(p, 0, "too large (%d bytes, limit %d)", rerr.size, l.opts.MaxFileSize)
@@ -371,7 +382,7 @@ func (l *loader) include(inc *Directive) []*Directive {
 	pattern = path.Clean(pattern)
 	names := []string{pattern}
 	if hasMagic(pattern) {
-		names = l.fs.glob(pattern)
+		names = l.fs.GlobLenient(pattern)
 	}
 	var out []*Directive
 	for _, name := range names {
@@ -397,6 +408,33 @@ func (l *loader) include(inc *Directive) []*Directive {
 		l.stack = l.stack[:len(l.stack)-1]
 	}
 	return out
+}
+
+// hasMagic reports whether an include argument is a pattern; nginx and
+// crossplane both look for these three characters.
+func hasMagic(s string) bool { return strings.ContainsAny(s, "*?[") }
+
+// readErr says why a file could not be read.
+type readErr struct {
+	op       string // "open" or "read"
+	msg      string // errno text, never a host path
+	tooLarge bool   // size exceeds the limit: reported against the file itself
+	size     int64
+}
+
+// newReadErr turns an error of fsmeta.FS.ReadFileLimit into a readErr.
+func newReadErr(err error) *readErr {
+	var tl *fsmeta.TooLargeError
+	if errors.As(err, &tl) {
+		return &readErr{tooLarge: true, size: tl.Size}
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		// fsmeta names the server path in pe.Path, never the host path,
+		// and the reason alone is wanted here.
+		return &readErr{op: pe.Op, msg: pe.Err.Error()}
+	}
+	return &readErr{op: "open", msg: "input/output error"}
 }
 
 // lineIndex maps byte offsets to 1-based lines.

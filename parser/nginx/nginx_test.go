@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/unforbid/unforbid/parser"
+	"github.com/unforbid/unforbid/parser/fsmeta"
 )
 
 // tree is a config tree to lay out under a temporary root: file contents by
@@ -466,8 +467,9 @@ func TestSymlinkStaysInRoot(t *testing.T) {
 	if len(c.Dirs) != 2 || c.Dirs[1].Name != "x" {
 		t.Errorf("tree %v", c.Dirs)
 	}
-	fsys := newRootFS(root)
-	if h, _ := fsys.host("/escape/passwd"); h != filepath.Join(root, "etc/passwd") {
-		t.Errorf("escape resolved to %s", h)
+	fsys := fsmeta.New(root)
+	r := fsys.Access(fsmeta.Cred{User: "root"}, "/escape/passwd", 0, true)
+	if h := fsys.HostPath(r.At); r.Err != 0 || h != filepath.Join(root, "etc/passwd") {
+		t.Errorf("escape resolved to %s (%v)", h, r.Err)
 	}
 }
