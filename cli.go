@@ -165,7 +165,7 @@ func load(o options, config string, stderr io.Writer) (*loaded, bool) {
 		fmt.Fprintf(stderr, "%s: Apache httpd configs are not supported yet (nginx only in this version)\n", main)
 		return nil, false
 	}
-	cfg, err := conf.Load(main, conf.Options{Root: o.root})
+	cfg, err := conf.Load(main, conf.Options{FS: fsys})
 	if err != nil {
 		printErr(stderr, err)
 		return nil, false
