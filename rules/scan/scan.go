@@ -238,7 +238,15 @@ func (sc *scanner) request(urlPath string) (simulate.Request, *simulate.Decision
 		AssumeAuth: true,
 	}
 	sc.stats.Requests++
-	return req, sc.sim.Simulate(req)
+	d := sc.sim.Simulate(req)
+	if d.Rule() == nginxsim.RuleDenyRule {
+		// an intended deny (an allowlist, say): look behind it, since
+		// the clients it admits meet the same files
+		req.AssumeAccess = true
+		sc.stats.Requests++
+		d = sc.sim.Simulate(req)
+	}
+	return req, d
 }
 
 // walk visits dir, served at url (ending in "/"), and everything below it.

@@ -31,6 +31,10 @@ type Request struct {
 	// AssumeAuth makes auth_basic accept any credentials once its user
 	// file can be read: scans use it to check what lies behind a login.
 	AssumeAuth bool
+	// AssumeAccess lets the client past allow/deny rules that refuse it
+	// on purpose (allowlists), so that scans see the files behind them.
+	// Denies the simulator judges unintended still refuse.
+	AssumeAccess bool
 	// Invalid is set when the server rejects the request line itself
 	// (400), e.g. a path whose ".." climbs above "/".
 	Invalid string

@@ -265,6 +265,10 @@ func (r *run) internalRedirect(uri string) {
 func (r *run) access() (int, bool) {
 	c := r.conf
 	accessRC, rule := r.checkAccess(c.Access)
+	if accessRC == 403 && r.req.AssumeAccess && !r.overmatch() && r.viaIndex == nil {
+		r.step("access", rule.Dir, "%s %s would refuse client %s (an intended deny: assumed passed to see what lies behind)", rule.Dir.Name, rule.Dir.Args[0], r.req.ClientIP)
+		accessRC = 200
+	}
 	authRC := 0
 	if c.SatisfyAny || accessRC != 403 {
 		authRC = r.checkAuth(c)
