@@ -161,7 +161,7 @@ func (sc *scanner) server(srv *nginxsim.Server) {
 	}
 	for _, l := range srv.Locations {
 		for _, rr := range sc.regexRoots(l) {
-			roots = append(roots, root{rr.dir, rr.url})
+			roots = append(roots, root(rr))
 		}
 	}
 	for _, r := range roots {
