@@ -44,7 +44,10 @@ type options struct {
 
 type headerFlags []string
 
-func (h *headerFlags) String() string     { return strings.Join(*h, ", ") }
+// String joins the headers (flag.Value).
+func (h *headerFlags) String() string { return strings.Join(*h, ", ") }
+
+// Set adds one header (flag.Value).
 func (h *headerFlags) Set(v string) error { *h = append(*h, v); return nil }
 
 func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {

@@ -295,6 +295,7 @@ type TooLargeError struct {
 	Limit int64
 }
 
+// Error says how large the file is and what the limit was.
 func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("too large (%d bytes, limit %d)", e.Size, e.Limit)
 }

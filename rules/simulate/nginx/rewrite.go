@@ -228,6 +228,7 @@ func (r *run) evalIf(args []string) (bool, error) {
 
 type errUnsupported string
 
+// Error says what is not simulated.
 func (e errUnsupported) Error() string { return string(e) + " is not simulated" }
 
 // setVar is a variable set by "set"; err is kept when its value could not
