@@ -186,6 +186,9 @@ func load(o options, config string, stderr io.Writer) (*loaded, bool) {
 	if sim.Note != "" {
 		fmt.Fprintln(stderr, "note: "+sim.Note)
 	}
+	for _, u := range m.Unsupported {
+		fmt.Fprintln(stderr, "note: not simulated: "+u)
+	}
 	return &loaded{fsys: fsys, cfg: cfg, sim: sim}, true
 }
 

@@ -137,26 +137,23 @@ type LocConf struct {
 
 	SatisfyAny bool
 
-	AuthBasic        string // realm; "" when off
-	AuthBasicDir     *conf.Directive
-	AuthUserFile     string
-	AuthUserFileDir  *conf.Directive
-	AuthRequest      string
-	AuthRequestDir   *conf.Directive
-	DisableSymlinks  string // off, on, if_not_owner
-	DisableFrom      string
-	DisableDir       *conf.Directive
-	OpenFileCache    bool
-	Internal         bool
-	Handler          string // proxy_pass, fastcgi_pass, ... (not inherited)
-	HandlerDir       *conf.Directive
-	AutoRedirect     bool // set by the *_pass handlers
-	LimitExcept      *LimitExcept
-	ErrorPages       []ErrorPage
-	RecursiveErrors  bool // recursive_error_pages
-	LogNotFound      bool
-	AbsoluteRedirect bool
-	Level            *conf.Directive // the block these settings belong to
+	AuthBasic       string // realm; "" when off
+	AuthBasicDir    *conf.Directive
+	AuthUserFile    string
+	AuthUserFileDir *conf.Directive
+	AuthRequest     string
+	AuthRequestDir  *conf.Directive
+	DisableSymlinks string // off, on, if_not_owner
+	DisableFrom     string
+	DisableDir      *conf.Directive
+	OpenFileCache   bool
+	Internal        bool
+	Handler         string // proxy_pass, fastcgi_pass, ... (not inherited)
+	HandlerDir      *conf.Directive
+	AutoRedirect    bool // set by the *_pass handlers
+	LimitExcept     *LimitExcept
+	ErrorPages      []ErrorPage
+	RecursiveErrors bool // recursive_error_pages
 	// FastCGISplit is fastcgi_split_path_info: its first capture is
 	// $fastcgi_script_name, its second $fastcgi_path_info.
 	FastCGISplit *Regex
@@ -218,7 +215,7 @@ func Build(cfg *conf.Config, opts Options) (*Model, error) {
 				}
 			}
 		case "http":
-			httpConf := &LocConf{Index: []string{"index.html"}, LogNotFound: true, DisableSymlinks: "off", Root: "html", AbsoluteRedirect: true, Level: d}
+			httpConf := &LocConf{Index: []string{"index.html"}, DisableSymlinks: "off", Root: "html"}
 			httpConf = mergeLevel(httpConf, d.Block, m, &errs, nil)
 			for _, s := range d.Block {
 				if s.Name == "server" {
@@ -358,9 +355,6 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 	c.Handler, c.HandlerDir, c.AutoRedirect = "", nil, false
 	c.Internal = false
 	c.LimitExcept = nil
-	if len(block) > 0 {
-		c.Level = nil
-	}
 	var ownAccess []AccessRule
 	var ownAccessDir *conf.Directive
 	var ownPages []ErrorPage
@@ -447,14 +441,6 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 		case "recursive_error_pages":
 			if len(d.Args) == 1 {
 				c.RecursiveErrors = d.Args[0] == "on"
-			}
-		case "log_not_found":
-			if len(d.Args) == 1 {
-				c.LogNotFound = d.Args[0] == "on"
-			}
-		case "absolute_redirect":
-			if len(d.Args) == 1 {
-				c.AbsoluteRedirect = d.Args[0] == "on"
 			}
 		case "error_page":
 			if p, ok := parseErrorPage(d); ok {
