@@ -430,6 +430,44 @@ func (f *FS) ReadDirNames(p string) ([]string, error) {
 	return names, nil
 }
 
+// ReadDirBatches calls fn with the names of directory p (no "." or ".."),
+// at most batch names at a time, each batch sorted: memory stays bounded
+// however many entries the directory has. A directory that fits in one
+// batch is seen in sorted order. An error from fn stops the listing and is
+// returned.
+func (f *FS) ReadDirBatches(p string, batch int, fn func(names []string) error) error {
+	info, err := f.resolve("open", p)
+	if err != nil {
+		return err
+	}
+	if info.Type != TypeDir {
+		return &fs.PathError{Op: "open", Path: p, Err: syscall.ENOTDIR}
+	}
+	d, err := os.OpenFile(f.HostPath(info.Path), os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_DIRECTORY, 0)
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: p, Err: errnoOf(err)}
+	}
+	defer d.Close()
+	if batch <= 0 {
+		batch = 1024
+	}
+	for {
+		names, err := d.Readdirnames(batch)
+		if len(names) > 0 {
+			slices.Sort(names)
+			if ferr := fn(names); ferr != nil {
+				return ferr
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return &fs.PathError{Op: "readdirent", Path: p, Err: errnoOf(err)}
+		}
+	}
+}
+
 // Glob returns the server paths matching pattern, a server path with
 // path.Match wildcards in any component, sorted bytewise. Like glob(3) as
 // nginx and Apache call it (and unlike filepath.Glob), a wildcard does not

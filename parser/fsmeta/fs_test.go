@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -468,5 +469,49 @@ func TestReadFileLimit(t *testing.T) {
 	}
 	if got := (&TooLargeError{Size: 20, Limit: 10}).Error(); got != "too large (20 bytes, limit 10)" {
 		t.Errorf("TooLargeError.Error() = %q", got)
+	}
+}
+
+func TestReadDirBatches(t *testing.T) {
+	root := t.TempDir()
+	if err := os.Chmod(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "d")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 25 {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%02d", i)), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fsys := New(root)
+	var all []string
+	maxBatch := 0
+	err := fsys.ReadDirBatches("/d", 10, func(names []string) error {
+		if !slices.IsSorted(names) {
+			t.Errorf("batch not sorted: %v", names)
+		}
+		maxBatch = max(maxBatch, len(names))
+		all = append(all, names...)
+		return nil
+	})
+	if err != nil || len(all) != 25 || maxBatch > 10 {
+		t.Errorf("err %v, %d names, largest batch %d", err, len(all), maxBatch)
+	}
+	// one batch: fully sorted, same as ReadDirNames
+	want, _ := fsys.ReadDirNames("/d")
+	var got []string
+	fsys.ReadDirBatches("/d", 100, func(names []string) error { got = append(got, names...); return nil })
+	if !slices.Equal(got, want) {
+		t.Errorf("one batch %v, want %v", got, want)
+	}
+	stop := errors.New("stop")
+	if err := fsys.ReadDirBatches("/d", 10, func([]string) error { return stop }); err != stop {
+		t.Errorf("error from fn: got %v", err)
+	}
+	if err := fsys.ReadDirBatches("/d/f00", 10, func([]string) error { return nil }); !errors.Is(err, syscall.ENOTDIR) {
+		t.Errorf("file: got %v, want ENOTDIR", err)
 	}
 }

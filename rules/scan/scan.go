@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"strings"
 
 	"github.com/unforbid/unforbid/parser"
@@ -263,41 +262,53 @@ func (sc *scanner) walk(dir, url string) {
 	}
 	sc.visited[key] = true
 	sc.tick()
-	names, err := sc.sim.FS.ReadDirNames(dir)
+	req, d := sc.request(url)
+	sc.judge(req, d, dir, true)
+	// Entries come in bounded batches: a directory of a million uploads
+	// costs a batch of names, not a million.
+	err := sc.sim.FS.ReadDirBatches(dir, dirBatch, func(names []string) error {
+		for _, name := range names {
+			sc.entry(dir, url, name)
+		}
+		return nil
+	})
 	if err != nil {
 		sc.stats.skip("%s: cannot list: %v (run unforbid as root to see every docroot)", dir, errText(err))
+	}
+}
+
+// dirBatch is how many names of one directory the walk holds at a time.
+const dirBatch = 1024
+
+// entry judges one directory entry of dir (served at url) and walks into
+// subdirectories.
+func (sc *scanner) entry(dir, url, name string) {
+	p := path.Join(dir, name)
+	u := url + name
+	info, err := sc.sim.FS.Lstat(p)
+	if err != nil {
 		return
 	}
-	req, d := sc.request(url)
-	sc.judge(req, d, dir, true, names)
-	for _, name := range names {
-		p := path.Join(dir, name)
-		u := url + name
-		info, err := sc.sim.FS.Lstat(p)
-		if err != nil {
-			continue
+	switch info.Type {
+	case fsmeta.TypeDir:
+		if rules.IsSecret(u) {
+			return
 		}
-		switch info.Type {
-		case fsmeta.TypeDir:
-			if rules.IsSecret(u) {
-				continue
-			}
-			if !fsmeta.Permits(info, sc.sim.Cred, fsmeta.Read) && fsmeta.Permits(info, sc.sim.Cred, fsmeta.Exec) {
-				// /dir without its slash opens the directory (needs r)
-				req, d := sc.request(u)
-				sc.judge(req, d, p, false, nil)
-			}
-			sc.walk(p, u+"/")
-		case fsmeta.TypeRegular, fsmeta.TypeSymlink:
-			sc.tick()
+		if !fsmeta.Permits(info, sc.sim.Cred, fsmeta.Read) && fsmeta.Permits(info, sc.sim.Cred, fsmeta.Exec) {
+			// /dir without its slash opens the directory (needs r)
 			req, d := sc.request(u)
-			sc.judge(req, d, p, false, nil)
-			if info.Type == fsmeta.TypeSymlink && !rules.IsSecret(u) {
-				// nginx serves through links to directories (Laravel's
-				// public/storage, shared uploads): walk them too
-				if res := sc.sim.FS.Access(fsmeta.Cred{}, p, 0, true); res.Err == 0 && res.Info.Type == fsmeta.TypeDir {
-					sc.walk(p, u+"/")
-				}
+			sc.judge(req, d, p, false)
+		}
+		sc.walk(p, u+"/")
+	case fsmeta.TypeRegular, fsmeta.TypeSymlink:
+		sc.tick()
+		req, d := sc.request(u)
+		sc.judge(req, d, p, false)
+		if info.Type == fsmeta.TypeSymlink && !rules.IsSecret(u) {
+			// nginx serves through links to directories (Laravel's
+			// public/storage, shared uploads): walk them too
+			if res := sc.sim.FS.Access(fsmeta.Cred{}, p, 0, true); res.Err == 0 && res.Info.Type == fsmeta.TypeDir {
+				sc.walk(p, u+"/")
 			}
 		}
 	}
@@ -318,14 +329,30 @@ func (sc *scanner) probeACME() {
 	// webroot the worker cannot reach.
 	req, d := sc.request(acmeProbe)
 	sc.probing = true
-	sc.judge(req, d, "/", false, nil)
+	sc.judge(req, d, "/", false)
 	sc.probing = false
 }
 
-var indexLike = regexp.MustCompile(`^(?i)(index|default|home)\.(html?|php[0-9]?|shtml|xhtml|cgi|pl|py|jsp|asp)$`)
+// indexLikeNames are the index files of common setups: a directory that
+// holds one the index directive does not list has a misnamed index.
+var indexLikeNames = []string{
+	"index.html", "index.htm", "index.php", "index.shtml", "index.xhtml", "index.cgi", "index.pl",
+	"index.py", "index.jsp", "index.asp", "default.htm", "default.html", "default.asp", "home.html",
+}
+
+// indexLikeFiles returns the index-like files of dir.
+func (sc *scanner) indexLikeFiles(dir string) []string {
+	var out []string
+	for _, n := range indexLikeNames {
+		if info, err := sc.sim.FS.Lstat(path.Join(dir, n)); err == nil && info.Type != fsmeta.TypeDir {
+			out = append(out, n)
+		}
+	}
+	return out
+}
 
 // judge turns one decision into a finding when it is an unintended refusal.
-func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath string, isDir bool, names []string) {
+func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath string, isDir bool) {
 	if d.Unsure != "" {
 		sc.stats.Unsure++
 		if sc.stats.UnsureWhy == nil {
@@ -415,12 +442,7 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 		if !isDir || masked {
 			return
 		}
-		var others []string
-		for _, n := range names {
-			if indexLike.MatchString(n) {
-				others = append(others, n)
-			}
-		}
+		others := sc.indexLikeFiles(fsPath)
 		reason := c.Reason
 		switch {
 		case len(others) > 0:
