@@ -14,6 +14,7 @@ import (
 
 	"github.com/unforbid/unforbid/parser"
 	"github.com/unforbid/unforbid/parser/fsmeta"
+	"github.com/unforbid/unforbid/parser/nginx"
 	"github.com/unforbid/unforbid/rules"
 	"github.com/unforbid/unforbid/rules/simulate"
 	nginxsim "github.com/unforbid/unforbid/rules/simulate/nginx"
@@ -128,6 +129,7 @@ func (sc *scanner) server(srv *nginxsim.Server) {
 
 	type root struct {
 		dir, url string
+		set      *nginx.Directive // the root or alias directive, nil for the default
 	}
 	var roots []root
 	add := func(c *nginxsim.LocConf, url string, regex bool) {
@@ -139,10 +141,10 @@ func (sc *scanner) server(srv *nginxsim.Server) {
 			dir = path.Join(sc.sim.Model.Prefix, dir)
 		}
 		if c.Alias {
-			roots = append(roots, root{path.Clean(dir), url})
+			roots = append(roots, root{path.Clean(dir), url, c.RootDir})
 			return
 		}
-		roots = append(roots, root{path.Clean(dir + url), url})
+		roots = append(roots, root{path.Clean(dir + url), url, c.RootDir})
 	}
 	add(srv.Conf, "/", false)
 	for _, l := range srv.Locations {
@@ -160,12 +162,15 @@ func (sc *scanner) server(srv *nginxsim.Server) {
 	}
 	for _, l := range srv.Locations {
 		for _, rr := range sc.regexRoots(l) {
-			roots = append(roots, root(rr))
+			roots = append(roots, root{rr.dir, rr.url, l.Conf.RootDir})
 		}
 	}
 	for _, r := range roots {
 		info, err := sc.sim.FS.Lstat(r.dir)
 		if err != nil {
+			if r.set != nil && r.url == "/" {
+				sc.stats.skip("%s: %s %s does not exist (requests answer 404)", r.set.Range, r.set.Name, r.dir)
+			}
 			continue
 		}
 		if info.Type == fsmeta.TypeSymlink {
