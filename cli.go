@@ -297,6 +297,9 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 		for _, s := range stats.Skipped {
 			fmt.Fprintln(stderr, "note: "+s)
 		}
+		if stats.SkippedMore > 0 {
+			fmt.Fprintf(stderr, "note: ... and %d more like these\n", stats.SkippedMore)
+		}
 	}
 	if len(shown) > 0 {
 		return exitFindings

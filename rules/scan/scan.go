@@ -29,8 +29,9 @@ type Stats struct {
 	Unsure   int // decisions the simulator could not model (skipped)
 	// UnsureWhy counts the reasons of unsure decisions (at most
 	// maxReasons distinct ones; the rest count under "other").
-	UnsureWhy map[string]int
-	Skipped   []string // what could not be scanned, and why (at most maxSkipped)
+	UnsureWhy   map[string]int
+	Skipped     []string // what could not be scanned, and why (at most maxSkipped)
+	SkippedMore int      // how many more notes were left out
 }
 
 // Bounds on what Stats keeps, so that memory stays flat on huge trees.
@@ -42,9 +43,9 @@ const (
 func (s *Stats) skip(format string, args ...any) {
 	if len(s.Skipped) < maxSkipped {
 		s.Skipped = append(s.Skipped, fmt.Sprintf(format, args...))
-	} else if len(s.Skipped) == maxSkipped {
-		s.Skipped = append(s.Skipped, "... (more skipped)")
+		return
 	}
+	s.SkippedMore++
 }
 
 // Options tune a scan.
