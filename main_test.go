@@ -387,3 +387,18 @@ func TestHugeConfig(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
+
+// TestDemoCommand runs `unforbid demo` as the README tells a newcomer to:
+// it lays the tree out, shows findings and succeeds.
+func TestDemoCommand(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	code, out, errOut := runCLI(t, "demo")
+	if code != exitClean {
+		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
+	}
+	for _, want := range []string{"demo tree laid out in", "[fs/no-search-permission]", "[fs/unreadable-file]", "[nginx/index-missing]", "[nginx/deny-overmatch]", "unforbid explain --root"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+}
