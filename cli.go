@@ -327,7 +327,8 @@ func explain(o options, pos []string, stdout, stderr io.Writer) int {
 	}
 	var es []report.Explained
 	for _, u := range pos[1:] {
-		req, err := simulate.ParseRequest(o.method, u, o.clientIP)
+		// --method post means POST (nginx itself answers 400 to "post")
+		req, err := simulate.ParseRequest(strings.ToUpper(o.method), u, o.clientIP)
 		if err != nil {
 			fmt.Fprintf(stderr, "unforbid: %v\n", err)
 			return exitError

@@ -282,6 +282,8 @@ func TestBadInput(t *testing.T) {
 			[]string{"/etc/nginx/nginx.conf"}, `/etc/nginx/nginx.conf:3: invalid port`},
 		{"bad allow", map[string]string{"etc/nginx/nginx.conf": "http {\n server {\n  allow 300.1.1.1;\n }\n}\n"},
 			[]string{"/etc/nginx/nginx.conf"}, `/etc/nginx/nginx.conf:3: invalid parameter "300.1.1.1"`},
+		{"alias refers to itself", map[string]string{"etc/nginx/nginx.conf": "http {\n server {\n  location /a/ {\n   alias $document_root/sub/;\n  }\n }\n}\n"},
+			[]string{"/etc/nginx/nginx.conf"}, `/etc/nginx/nginx.conf:4: the $document_root variable cannot be used in the "alias" directive`},
 		{"unknown flag", nil, []string{"--bogus"}, "flag provided but not defined"},
 		{"bad format", nil, []string{"--format", "xml"}, `unknown --format "xml" (want text, json or sarif)`},
 		{"bad severity", nil, []string{"--severity", "loud"}, `unknown severity "loud"`},

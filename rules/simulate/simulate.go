@@ -24,6 +24,7 @@ type Request struct {
 	Host     string            // Host header, without port
 	Port     int               // the port the client connects to
 	Path     string            // the normalized URI path, starting with "/"
+	RawPath  string            // the decoded path before normalization (for merge_slashes off)
 	Query    string            // the query string without "?"
 	ClientIP string            // the peer address; 127.0.0.1 when empty
 	ServerIP string            // the local address the client connects to; loopback when empty
@@ -66,7 +67,11 @@ func ParseRequest(method, rawURL, clientIP string) (Request, error) {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return Request{}, fmt.Errorf("bad url %q: scheme must be http or https", rawURL)
 	}
-	r := Request{Method: strings.ToUpper(method), Scheme: u.Scheme, Host: strings.ToLower(u.Hostname()), ClientIP: clientIP, Query: u.RawQuery}
+	r := Request{Method: method, Scheme: u.Scheme, Host: strings.ToLower(u.Hostname()), ClientIP: clientIP, Query: u.RawQuery}
+	if !validMethod(method) {
+		// nginx's request-line parser takes upper-case letters, "_" and "-"
+		r.Invalid = "client sent invalid method"
+	}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n <= 0 || n > 65535 {
@@ -90,7 +95,20 @@ func ParseRequest(method, rawURL, clientIP string) (Request, error) {
 		r.Invalid = "client sent invalid request (the path climbs above \"/\")"
 	}
 	r.Path = NormalizePath(dec)
+	r.RawPath = dec
 	return r, nil
+}
+
+func validMethod(m string) bool {
+	if m == "" {
+		return false
+	}
+	for _, c := range m {
+		if !(c >= 'A' && c <= 'Z' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // aboveRoot reports whether the ".." segments of p climb above "/", which
@@ -114,13 +132,23 @@ func aboveRoot(p string) bool {
 
 // NormalizePath resolves "." and ".." segments and merges repeated slashes
 // the way nginx does, keeping a trailing slash.
-func NormalizePath(p string) string {
+func NormalizePath(p string) string { return normalize(p, true) }
+
+// NormalizePathKeepSlashes is NormalizePath for "merge_slashes off": empty
+// segments stay, and ".." removes the one before it like any other.
+func NormalizePathKeepSlashes(p string) string { return normalize(p, false) }
+
+func normalize(p string, merge bool) string {
 	if p == "" {
 		return "/"
 	}
 	trailing := strings.HasSuffix(p, "/") || strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..")
 	var out []string
-	for _, seg := range strings.Split(p, "/") {
+	for i, seg := range strings.Split(p, "/") {
+		if seg == "" && !merge && i > 0 && i < strings.Count(p, "/") {
+			out = append(out, "")
+			continue
+		}
 		switch seg {
 		case "", ".":
 		case "..":

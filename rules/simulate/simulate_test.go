@@ -10,10 +10,11 @@ func TestParseRequest(t *testing.T) {
 		wantErr         bool
 	}{
 		{url: "http://Example.com/docs/", want: Request{Method: "GET", Scheme: "http", Host: "example.com", Port: 80, Path: "/docs/", ClientIP: "127.0.0.1"}, wantURL: "http://example.com/docs/"},
-		{url: "https://example.com:8443/a?x=1", method: "post", ip: "::1", want: Request{Method: "POST", Scheme: "https", Host: "example.com", Port: 8443, Path: "/a", Query: "x=1", ClientIP: "::1"}, wantURL: "https://example.com:8443/a?x=1"},
+		{url: "https://example.com:8443/a?x=1", method: "POST", ip: "::1", want: Request{Method: "POST", Scheme: "https", Host: "example.com", Port: 8443, Path: "/a", Query: "x=1", ClientIP: "::1"}, wantURL: "https://example.com:8443/a?x=1"},
 		{url: "/a/./b/../c//d", want: Request{Method: "GET", Scheme: "http", Host: "localhost", Port: 80, Path: "/a/c/d", ClientIP: "127.0.0.1"}},
 		{url: "example.com/%41%20b", want: Request{Method: "GET", Scheme: "http", Host: "example.com", Port: 80, Path: "/A b", ClientIP: "127.0.0.1"}},
 		{url: "/../etc/passwd", want: Request{Method: "GET", Scheme: "http", Host: "localhost", Port: 80, Path: "/etc/passwd", ClientIP: "127.0.0.1", Invalid: "client sent invalid request (the path climbs above \"/\")"}},
+		{url: "/a", method: "get", want: Request{Method: "get", Scheme: "http", Host: "localhost", Port: 80, Path: "/a", ClientIP: "127.0.0.1", Invalid: "client sent invalid method"}},
 		{url: "ftp://x/", wantErr: true},
 		{url: "http://x:99999/", wantErr: true},
 		{url: "http://x/", ip: "not-an-ip", wantErr: true},
@@ -34,6 +35,24 @@ func TestParseRequest(t *testing.T) {
 		}
 		if tt.wantURL != "" && got.URL() != tt.wantURL {
 			t.Errorf("URL() = %q, want %q", got.URL(), tt.wantURL)
+		}
+	}
+}
+
+func TestNormalizePath(t *testing.T) {
+	tests := []struct{ in, merged, kept string }{
+		{"/", "/", "/"},
+		{"//secret/s.html", "/secret/s.html", "//secret/s.html"},
+		{"/x//../secret/s.html", "/secret/s.html", "/x/secret/s.html"},
+		{"/a/./b/../c/", "/a/c/", "/a/c/"},
+		{"/a//", "/a/", "/a//"},
+	}
+	for _, tt := range tests {
+		if got := NormalizePath(tt.in); got != tt.merged {
+			t.Errorf("NormalizePath(%q) = %q, want %q", tt.in, got, tt.merged)
+		}
+		if got := NormalizePathKeepSlashes(tt.in); got != tt.kept {
+			t.Errorf("NormalizePathKeepSlashes(%q) = %q, want %q", tt.in, got, tt.kept)
 		}
 	}
 }

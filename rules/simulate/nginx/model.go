@@ -27,6 +27,8 @@ type Model struct {
 	// that touch them are marked unsure.
 	Unsupported []string
 
+	mergeSlashes bool // http-level merge_slashes, inherited by servers
+
 	groupsOnce sync.Once
 	groups     map[groupKey]*listenGroup
 	regexes    sync.Map // "expr\x00fold" -> *Regex or error, for rewrite and if
@@ -60,6 +62,7 @@ type Listen struct {
 	Port          int
 	Unix          bool
 	DefaultServer bool
+	DualStack     bool // [::] with ipv6only=off: takes IPv4 connections too
 	Dir           *conf.Directive
 }
 
@@ -77,6 +80,8 @@ type Server struct {
 	Named     map[string]*Location
 	Locations []*Location // every location, nested ones included, in config order
 	nameRes   map[string]*Regex
+	// MergeSlashes is merge_slashes (on by default).
+	MergeSlashes bool
 }
 
 // Location is one location block.
@@ -215,6 +220,12 @@ func Build(cfg *conf.Config, opts Options) (*Model, error) {
 				}
 			}
 		case "http":
+			m.mergeSlashes = true
+			for _, c := range d.Block {
+				if c.Name == "merge_slashes" && len(c.Args) == 1 {
+					m.mergeSlashes = c.Args[0] != "off"
+				}
+			}
 			httpConf := &LocConf{Index: []string{"index.html"}, DisableSymlinks: "off", Root: "html"}
 			httpConf = mergeLevel(httpConf, d.Block, m, &errs, nil)
 			for _, s := range d.Block {
@@ -231,12 +242,16 @@ func Build(cfg *conf.Config, opts Options) (*Model, error) {
 }
 
 func buildServer(d *conf.Directive, parent *LocConf, m *Model, errs *parser.ErrorList) *Server {
-	s := &Server{Dir: d, Named: map[string]*Location{}, nameRes: map[string]*Regex{}}
+	s := &Server{Dir: d, Named: map[string]*Location{}, nameRes: map[string]*Regex{}, MergeSlashes: m.mergeSlashes}
 	for _, c := range d.Block {
 		switch c.Name {
 		case "listen":
 			if l, ok := parseListen(c, errs); ok {
 				s.Listens = append(s.Listens, l)
+			}
+		case "merge_slashes":
+			if len(c.Args) == 1 {
+				s.MergeSlashes = c.Args[0] != "off"
 			}
 		case "server_name":
 			for _, n := range c.Args {
@@ -363,6 +378,10 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 		switch d.Name {
 		case "root", "alias":
 			if len(d.Args) < 1 {
+				continue
+			}
+			if strings.Contains(d.Args[0], "$document_root") || strings.Contains(d.Args[0], "$realpath_root") {
+				errs.Add(rangeErr(d, "the $document_root variable cannot be used in the %q directive", d.Name))
 				continue
 			}
 			c.Root, c.RootDir, c.Alias = d.Args[0], d, d.Name == "alias"
@@ -559,8 +578,11 @@ func parseListen(d *conf.Directive, errs *parser.ErrorList) (Listen, bool) {
 	}
 	a := d.Args[0]
 	for _, p := range d.Args[1:] {
-		if p == "default_server" || p == "default" {
+		switch p {
+		case "default_server", "default":
 			l.DefaultServer = true
+		case "ipv6only=off":
+			l.DualStack = true
 		}
 	}
 	if strings.HasPrefix(a, "unix:") {

@@ -153,6 +153,8 @@ func (r *run) doRewrite(d *conf.Directive) (int, rewriteStop, bool) {
 		return code, stopDone, false
 	}
 	r.step("rewrite", d, "rewrite %s: uri becomes %s", d.Args[0], repl)
+	// a rewritten request counts as internal: internal locations take it
+	r.internal = true
 	if i := strings.IndexByte(repl, '?'); i >= 0 {
 		r.uri, r.args = repl[:i], repl[i+1:]
 	} else {

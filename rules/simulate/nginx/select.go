@@ -13,7 +13,7 @@ import (
 // port bound to the exact local address win over wildcard ones, then
 // server_name decides (exact, leading wildcard, trailing wildcard, regex in
 // order), else the default server of that address:port.
-func (m *Model) selectServer(host string, port int, clientIP, serverIP string) (*Server, *Listen) {
+func (m *Model) selectServer(host string, port int, clientIP, serverIP string) selection {
 	ip := net.ParseIP(clientIP)
 	v6 := ip != nil && ip.To4() == nil
 	local := "127.0.0.1"
@@ -32,10 +32,25 @@ func (m *Model) selectServer(host string, port int, clientIP, serverIP string) (
 		g = m.groups[groupKey{port, "", v6}]
 	}
 	if g == nil {
-		return nil, nil
+		return selection{}
 	}
-	c := g.pick(strings.TrimSuffix(strings.ToLower(host), "."))
-	return c.s, c.l
+	sel := g.pick(strings.TrimSuffix(strings.ToLower(host), "."))
+	sel.def = g.first
+	if g.def != nil {
+		sel.def = *g.def
+	}
+	return sel
+}
+
+// selection is the outcome of server selection: the server and listen
+// that took the request, the default server of that socket (whose
+// settings apply before the Host header is known, e.g. merge_slashes), and
+// the captures of a regex server_name.
+type selection struct {
+	candidate
+	def      candidate
+	caps     []string
+	capNames []string
 }
 
 // groupKey names the servers sharing one listen socket: port, address
@@ -84,37 +99,12 @@ func (m *Model) buildGroups() {
 			if l.Unix {
 				continue
 			}
-			k := groupKey{l.Port, canonicalIP(l.Addr), l.IPv6}
-			g := m.groups[k]
-			if g == nil {
-				g = &listenGroup{exact: map[string]candidate{}, first: candidate{s, l}}
-				m.groups[k] = g
+			keys := []groupKey{{l.Port, canonicalIP(l.Addr), l.IPv6}}
+			if l.DualStack && l.IPv6 && l.Addr == "" {
+				keys = append(keys, groupKey{l.Port, "", false})
 			}
-			c := candidate{s, l}
-			if l.DefaultServer && g.def == nil {
-				g.def = &c
-			}
-			for _, n := range s.Names {
-				switch {
-				case strings.HasPrefix(n, "~"):
-					if s.nameRes[n] != nil {
-						g.regex = append(g.regex, c)
-						g.regexNm = append(g.regexNm, n)
-					}
-				case strings.HasPrefix(n, "*."):
-					g.leading = append(g.leading, wildName{n[1:], c})
-				case strings.HasPrefix(n, "."):
-					if _, ok := g.exact[n[1:]]; !ok {
-						g.exact[n[1:]] = c
-					}
-					g.leading = append(g.leading, wildName{n, c})
-				case strings.HasSuffix(n, ".*"):
-					g.trailing = append(g.trailing, wildName{n[:len(n)-1], c})
-				default:
-					if _, ok := g.exact[n]; !ok {
-						g.exact[n] = c
-					}
-				}
+			for _, k := range keys {
+				m.addToGroup(k, s, l)
 			}
 		}
 	}
@@ -124,29 +114,65 @@ func (m *Model) buildGroups() {
 	}
 }
 
-func (g *listenGroup) pick(host string) candidate {
+// addToGroup adds the names of s, listening with l, to the group k.
+func (m *Model) addToGroup(k groupKey, s *Server, l *Listen) {
+	g := m.groups[k]
+	if g == nil {
+		g = &listenGroup{exact: map[string]candidate{}, first: candidate{s, l}}
+		m.groups[k] = g
+	}
+	c := candidate{s, l}
+	if l.DefaultServer && g.def == nil {
+		g.def = &c
+	}
+	for _, n := range s.Names {
+		switch {
+		case strings.HasPrefix(n, "~"):
+			if s.nameRes[n] != nil {
+				g.regex = append(g.regex, c)
+				g.regexNm = append(g.regexNm, n)
+			}
+		case strings.HasPrefix(n, "*."):
+			g.leading = append(g.leading, wildName{n[1:], c})
+		case strings.HasPrefix(n, "."):
+			if _, ok := g.exact[n[1:]]; !ok {
+				g.exact[n[1:]] = c
+			}
+			g.leading = append(g.leading, wildName{n, c})
+		case strings.HasSuffix(n, ".*"):
+			g.trailing = append(g.trailing, wildName{n[:len(n)-1], c})
+		default:
+			if _, ok := g.exact[n]; !ok {
+				g.exact[n] = c
+			}
+		}
+	}
+}
+
+func (g *listenGroup) pick(host string) selection {
 	if c, ok := g.exact[host]; ok {
-		return c
+		return selection{candidate: c}
 	}
 	for _, w := range g.leading {
 		if strings.HasSuffix(host, w.affix) {
-			return w.c
+			return selection{candidate: w.c}
 		}
 	}
 	for _, w := range g.trailing {
 		if strings.HasPrefix(host, w.affix) {
-			return w.c
+			return selection{candidate: w.c}
 		}
 	}
 	for i, c := range g.regex {
-		if c.s.nameRes[g.regexNm[i]].MatchString(host) {
-			return c
+		re := c.s.nameRes[g.regexNm[i]]
+		if sm := re.FindStringSubmatch(host); sm != nil {
+			return selection{candidate: c, caps: sm, capNames: re.SubexpNames()}
 		}
 	}
 	if g.def != nil {
-		return *g.def
+		return selection{candidate: *g.def}
 	}
-	return g.first
+	return selection{candidate: g.first}
 }
 
 // findResult is the outcome of one level of the location search, as the
@@ -240,6 +266,5 @@ func findLocation(prefix, regex []*Location, uri string) (loc *Location, caps []
 
 // SelectServer returns the server that takes req.
 func (s *Simulator) SelectServer(req simulate.Request) *Server {
-	srv, _ := s.Model.selectServer(req.Host, req.Port, req.ClientIP, req.ServerIP)
-	return srv
+	return s.Model.selectServer(req.Host, req.Port, req.ClientIP, req.ServerIP).s
 }

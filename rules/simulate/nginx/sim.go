@@ -108,6 +108,7 @@ type run struct {
 	caps      []string
 	capNames  []string
 	vars      map[string]setVar
+	depth     int // nesting of variable expansion
 	internal  bool
 	redirects int
 	// uriRewritten is set by "rewrite ... break": the location stays but
@@ -156,7 +157,13 @@ func (r *run) serve() int {
 		r.step("request", nil, "%s", r.req.Invalid)
 		return 400
 	}
-	srv, l := r.s.Model.selectServer(r.req.Host, r.req.Port, r.req.ClientIP, r.req.ServerIP)
+	if r.req.Method == "TRACE" {
+		// refused while reading the headers, before any phase
+		r.step("request", nil, "client sent TRACE method")
+		return 405
+	}
+	sel := r.s.Model.selectServer(r.req.Host, r.req.Port, r.req.ClientIP, r.req.ServerIP)
+	srv, l := sel.s, sel.l
 	if srv == nil {
 		r.step("server", nil, "no server listens on port %d for %s", r.req.Port, r.req.ClientIP)
 		r.d.Cause = &simulate.Cause{Rule: "", Reason: "connection refused"}
@@ -164,6 +171,20 @@ func (r *run) serve() int {
 	}
 	r.srv = srv
 	r.step("server", srv.Dir, "server_name %s (listen %s)", strings.Join(srv.Names, " "), strings.Join(l.Dir.Args, " "))
+	if sel.def.s != nil && !sel.def.s.MergeSlashes && r.req.RawPath != "" {
+		// the uri is parsed with the socket's default server settings
+		r.uri = simulate.NormalizePathKeepSlashes(r.req.RawPath)
+		r.step("request", sel.def.s.Dir, "merge_slashes off: the uri stays %q", r.uri)
+	}
+	if sel.caps != nil {
+		// captures of a regex server_name: $1.. and named variables
+		r.caps, r.capNames = sel.caps, sel.capNames
+		for i, n := range sel.capNames {
+			if n != "" && i < len(sel.caps) {
+				r.vars[n] = setVar{value: sel.caps[i]}
+			}
+		}
+	}
 	// server rewrite phase
 	r.conf = srv.Conf
 	if st, done := r.rewrites(srv.Rewrites, true); done {

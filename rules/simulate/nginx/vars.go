@@ -13,6 +13,13 @@ func (r *run) expand(s string) (string, error) {
 	if !strings.Contains(s, "$") {
 		return s, nil
 	}
+	// $document_root expands root, which may hold variables again: stop
+	// a configuration that refers to itself
+	r.depth++
+	defer func() { r.depth-- }()
+	if r.depth > maxExpandDepth {
+		return "", fmt.Errorf("variables in %q refer to themselves", s)
+	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -47,6 +54,9 @@ func (r *run) expand(s string) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// maxExpandDepth bounds nested variable expansion.
+const maxExpandDepth = 8
 
 // variable returns the value of one nginx variable.
 func (r *run) variable(name string) (string, error) {
@@ -84,7 +94,8 @@ func (r *run) variable(name string) (string, error) {
 		return "", nil
 	case "host":
 		if r.req.Host != "" {
-			return r.req.Host, nil
+			// ngx_http_validate_host drops a trailing dot
+			return strings.TrimSuffix(r.req.Host, "."), nil
 		}
 		if r.srv != nil && len(r.srv.Names) > 0 {
 			return r.srv.Names[0], nil
