@@ -33,6 +33,9 @@ func FuzzSimulate(f *testing.F) {
 	}
 	f.Add("http { server { location ~ ( { } } }", "/")
 	f.Add("http { server { listen [::1]; root $x; try_files $uri/ =99999; } }", "/x/")
+	// variables that refer back to the path mapping must not recurse forever
+	f.Add("http { server { root /x/$request_filename; location / { alias $document_root/; } } }", "/a")
+	f.Add("http { server { set $a $request_filename; root /$a; } }", "/a")
 	root := f.TempDir()
 	passwd, group := layout.DefaultUsers()
 	if err := os.MkdirAll(filepath.Join(root, "etc/nginx"), 0o755); err != nil {
