@@ -73,8 +73,7 @@ func Nginx(sim *nginxsim.Simulator, opts Options) ([]rules.Finding, Stats) {
 	if opts.ProgressEvery <= 0 {
 		opts.ProgressEvery = 10000
 	}
-	users, _ := sim.FS.LoadUsers()
-	sc := &scanner{sim: sim, opts: opts, users: users, groups: map[string]*group{}}
+	sc := &scanner{sim: sim, opts: opts, groups: map[string]*group{}}
 	for _, srv := range sim.Model.Servers {
 		sc.server(srv)
 	}
@@ -84,7 +83,6 @@ func Nginx(sim *nginxsim.Simulator, opts Options) ([]rules.Finding, Stats) {
 type scanner struct {
 	sim    *nginxsim.Simulator
 	opts   Options
-	users  *fsmeta.Users
 	stats  Stats
 	groups map[string]*group
 	order  []string
