@@ -13,12 +13,12 @@ import (
 
 	"github.com/unforbid/unforbid/parser"
 	"github.com/unforbid/unforbid/parser/fsmeta"
-	conf "github.com/unforbid/unforbid/parser/nginx"
 	"github.com/unforbid/unforbid/rules"
 	"github.com/unforbid/unforbid/rules/report"
 	"github.com/unforbid/unforbid/rules/scan"
 	"github.com/unforbid/unforbid/rules/simulate"
 	nginxsim "github.com/unforbid/unforbid/rules/simulate/nginx"
+	"github.com/unforbid/unforbid/rules/simulate/servers"
 )
 
 // Exit codes of the command-line contract.
@@ -151,8 +151,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // loaded is a configuration ready to simulate.
 type loaded struct {
 	fsys *fsmeta.FS
-	cfg  *conf.Config
-	sim  *nginxsim.Simulator
+	srv  simulate.Server
 }
 
 // load detects, parses and models the configuration; errors are printed
@@ -164,32 +163,15 @@ func load(o options, config string, stderr io.Writer) (*loaded, bool) {
 		fmt.Fprintf(stderr, "unforbid: %v\n", err)
 		return nil, false
 	}
-	if kind != parser.KindNginx {
-		fmt.Fprintf(stderr, "%s: Apache httpd configs are not supported yet (nginx only in this version)\n", main)
-		return nil, false
-	}
-	cfg, err := conf.Load(main, conf.Options{FS: fsys})
+	srv, err := servers.Load(kind, main, fsys, servers.Options{NginxPrefix: o.prefix})
 	if err != nil {
 		printErr(stderr, err)
 		return nil, false
 	}
-	m, err := nginxsim.Build(cfg, nginxsim.Options{Prefix: o.prefix})
-	if err != nil {
-		printErr(stderr, err)
-		return nil, false
+	for _, n := range srv.Notes() {
+		fmt.Fprintln(stderr, "note: "+n.String())
 	}
-	sim, err := nginxsim.New(m, fsys)
-	if err != nil {
-		printErr(stderr, err)
-		return nil, false
-	}
-	if sim.Note != "" {
-		fmt.Fprintln(stderr, "note: "+sim.Note)
-	}
-	for _, u := range m.Unsupported {
-		fmt.Fprintln(stderr, "note: not simulated: "+u)
-	}
-	return &loaded{fsys: fsys, cfg: cfg, sim: sim}, true
+	return &loaded{fsys: fsys, srv: srv}, true
 }
 
 func findConfig(o options, config string, fsys *fsmeta.FS) (parser.Kind, string, error) {
@@ -253,7 +235,7 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 		}
 	}
 	start := time.Now()
-	all, stats := scan.Nginx(l.sim, opts)
+	all, stats := scan.Run(l.srv, opts)
 	var shown []rules.Finding
 	for _, f := range all {
 		if f.Severity >= minSev {
@@ -276,7 +258,7 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 	default:
 		report.Text(stdout, shown)
 		fmt.Fprintf(stderr, "%s; workers run as %s; %d servers, %d files and directories, %d requests simulated in %s",
-			plural(len(shown), "finding"), l.sim.Worker(), stats.Servers, stats.Files, stats.Requests, time.Since(start).Round(time.Millisecond))
+			plural(len(shown), "finding"), l.srv.Worker(), stats.Servers, stats.Files, stats.Requests, time.Since(start).Round(time.Millisecond))
 		if hidden := len(all) - len(shown); hidden > 0 {
 			fmt.Fprintf(stderr, "; %d below --severity %s", hidden, o.severity)
 		}
@@ -334,7 +316,7 @@ func explain(o options, pos []string, stdout, stderr io.Writer) int {
 			return exitError
 		}
 		req.Headers = headers
-		es = append(es, report.Explained{Request: req, Decision: l.sim.Simulate(req)})
+		es = append(es, report.Explained{Request: req, Decision: l.srv.Simulate(req)})
 	}
 	if o.format == "json" {
 		if err := report.ExplainJSON(stdout, es); err != nil {
@@ -343,7 +325,7 @@ func explain(o options, pos []string, stdout, stderr io.Writer) int {
 		}
 		return exitClean
 	}
-	fmt.Fprintf(stdout, "workers run as %s\n\n", l.sim.Worker())
+	fmt.Fprintf(stdout, "workers run as %s\n\n", l.srv.Worker())
 	report.ExplainText(stdout, es)
 	return exitClean
 }

@@ -17,11 +17,13 @@ import (
 	"testing"
 
 	"github.com/unforbid/unforbid/internal/layout"
+	"github.com/unforbid/unforbid/parser"
 	"github.com/unforbid/unforbid/parser/fsmeta"
 	conf "github.com/unforbid/unforbid/parser/nginx"
 	"github.com/unforbid/unforbid/rules"
 	"github.com/unforbid/unforbid/rules/simulate"
 	nginxsim "github.com/unforbid/unforbid/rules/simulate/nginx"
+	"github.com/unforbid/unforbid/rules/simulate/servers"
 )
 
 // MainConfig is the nginx configuration every tree holds.
@@ -75,6 +77,20 @@ func (c *Case) Simulator(t testing.TB) *nginxsim.Simulator {
 		t.Fatalf("%s: simulator: %v", c.Name, err)
 	}
 	return sim
+}
+
+// Server loads the tree's configuration, whatever server it is for, and
+// returns its simulator through the server-neutral contract.
+func (c *Case) Server(t testing.TB) simulate.Server {
+	t.Helper()
+	if _, ok := c.Tree.Section(MainConfig[1:]); !ok {
+		t.Fatalf("%s: the tree has no %s", c.Name, MainConfig)
+	}
+	srv, err := servers.Load(parser.KindNginx, MainConfig, fsmeta.New(c.Dir), servers.Options{})
+	if err != nil {
+		t.Fatalf("%s: load: %v", c.Name, err)
+	}
+	return srv
 }
 
 // Request is one line of a tree's .requests section:

@@ -7,10 +7,11 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/unforbid/unforbid/parser"
 	"github.com/unforbid/unforbid/parser/fsmeta"
-	conf "github.com/unforbid/unforbid/parser/nginx"
 	"github.com/unforbid/unforbid/rules/scan"
-	nginxsim "github.com/unforbid/unforbid/rules/simulate/nginx"
+	"github.com/unforbid/unforbid/rules/simulate"
+	"github.com/unforbid/unforbid/rules/simulate/servers"
 )
 
 // benchTree builds a docroot of dirs×files files (a tenth of the
@@ -42,20 +43,12 @@ func benchTree(b *testing.B, dirs, files int) string {
 	return root
 }
 
-func benchSim(b testing.TB, root string) *nginxsim.Simulator {
-	cfg, err := conf.Load("/etc/nginx/nginx.conf", conf.Options{Root: root})
+func benchSim(b testing.TB, root string) simulate.Server {
+	srv, err := servers.Load(parser.KindNginx, "/etc/nginx/nginx.conf", fsmeta.New(root), servers.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	m, err := nginxsim.Build(cfg, nginxsim.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	sim, err := nginxsim.New(m, fsmeta.New(root))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return sim
+	return srv
 }
 
 // BenchmarkScan walks 100,000 files; ns/op is per scan, files/s and the
@@ -69,7 +62,7 @@ func BenchmarkScan(b *testing.B) {
 			var peak uint64
 			for i := 0; i < b.N; i++ {
 				sim := benchSim(b, root)
-				findings, st := scan.Nginx(sim, scan.Options{ProgressEvery: 10000, Progress: func(scan.Stats) {
+				findings, st := scan.Run(sim, scan.Options{ProgressEvery: 10000, Progress: func(scan.Stats) {
 					var ms runtime.MemStats
 					runtime.ReadMemStats(&ms)
 					if ms.HeapInuse > peak {

@@ -14,10 +14,8 @@ import (
 
 	"github.com/unforbid/unforbid/parser"
 	"github.com/unforbid/unforbid/parser/fsmeta"
-	"github.com/unforbid/unforbid/parser/nginx"
 	"github.com/unforbid/unforbid/rules"
 	"github.com/unforbid/unforbid/rules/simulate"
-	nginxsim "github.com/unforbid/unforbid/rules/simulate/nginx"
 )
 
 // Stats counts the work of a scan.
@@ -65,36 +63,35 @@ const DefaultClientIP = "203.0.113.7"
 // acmeProbe is requested on every server: certificate renewals need it.
 const acmeProbe = "/.well-known/acme-challenge/unforbid-probe"
 
-// Nginx scans every server of sim's model.
-func Nginx(sim *nginxsim.Simulator, opts Options) ([]rules.Finding, Stats) {
+// Run scans every site of srv.
+func Run(srv simulate.Server, opts Options) ([]rules.Finding, Stats) {
 	if opts.ClientIP == "" {
 		opts.ClientIP = DefaultClientIP
 	}
 	if opts.ProgressEvery <= 0 {
 		opts.ProgressEvery = 10000
 	}
-	sc := &scanner{sim: sim, opts: opts, groups: map[string]*group{}}
-	for _, srv := range sim.Model.Servers {
-		sc.server(srv)
+	sc := &scanner{srv: srv, fsys: srv.FileSystem(), cred: srv.WorkerCred(), opts: opts, groups: map[string]*group{}}
+	for _, site := range srv.Sites() {
+		sc.scanSite(site)
 	}
 	return sc.findings(), sc.stats
 }
 
 type scanner struct {
-	sim    *nginxsim.Simulator
+	srv    simulate.Server
+	fsys   *fsmeta.FS
+	cred   fsmeta.Cred
 	opts   Options
 	stats  Stats
 	groups map[string]*group
 	order  []string
 
-	srv     *nginxsim.Server
-	host    string
-	port    int
-	localIP string
+	site    *simulate.Site
 	visited map[string]bool
-	// errorPages maps the files of the server's error pages to their
-	// error_page directive (built on first use, per server).
-	errorPages map[string]*nginxsim.ErrorPage
+	// errorPages maps the files of the site's error pages to their
+	// error_page directive (built on first use, per site).
+	errorPages map[string]*simulate.ErrorPage
 	// probing is set while judging the ACME probe, which is no file: it
 	// reports a cause nothing else shows, but adds nothing to counts.
 	probing bool
@@ -115,65 +112,27 @@ type group struct {
 	related  []rules.Related
 }
 
-func (sc *scanner) server(srv *nginxsim.Server) {
-	host, port, local, ok := sc.address(srv)
-	if !ok {
-		sc.stats.skip("%s: no request reaches this server (every name is taken by another server)", srv.Dir.Range)
+func (sc *scanner) scanSite(site simulate.Site) {
+	for _, n := range site.Notes {
+		sc.stats.skip("%s", n)
+	}
+	if site.Host == "" {
 		return
 	}
 	sc.stats.Servers++
-	sc.srv, sc.host, sc.port, sc.localIP = srv, host, port, local
+	sc.site = &site
 	sc.visited = map[string]bool{}
 	sc.errorPages = nil
-
-	type root struct {
-		dir, url string
-		set      *nginx.Directive // the root or alias directive, nil for the default
-	}
-	var roots []root
-	add := func(c *nginxsim.LocConf, url string, regex bool) {
-		if c.Root == "" || strings.Contains(c.Root, "$") || regex {
-			return
-		}
-		dir := c.Root
-		if !path.IsAbs(dir) {
-			dir = path.Join(sc.sim.Model.Prefix, dir)
-		}
-		if c.Alias {
-			roots = append(roots, root{path.Clean(dir), url, c.RootDir})
-			return
-		}
-		roots = append(roots, root{path.Clean(dir + url), url, c.RootDir})
-	}
-	add(srv.Conf, "/", false)
-	for _, l := range srv.Locations {
-		if l.Mod == "@" || l.Mod == "=" || !strings.HasPrefix(l.Name, "/") {
-			continue
-		}
-		if l.Parent == nil && l.Conf.RootDir == srv.Conf.RootDir {
-			continue
-		}
-		url := l.Name
-		if !strings.HasSuffix(url, "/") {
-			url += "/"
-		}
-		add(l.Conf, url, l.Mod == "~" || l.Mod == "~*")
-	}
-	for _, l := range srv.Locations {
-		for _, rr := range sc.regexRoots(l) {
-			roots = append(roots, root{rr.dir, rr.url, l.Conf.RootDir})
-		}
-	}
-	for _, r := range roots {
-		info, err := sc.sim.FS.Lstat(r.dir)
+	for _, r := range site.Roots {
+		info, err := sc.fsys.Lstat(r.Dir)
 		if err != nil {
-			if r.set != nil && r.url == "/" {
-				sc.stats.skip("%s: %s %s does not exist (requests answer 404)", r.set.Range, r.set.Name, r.dir)
+			if r.Directive != "" && r.URL == "/" {
+				sc.stats.skip("%s: %s %s does not exist (requests answer 404)", r.Range, r.Directive, r.Dir)
 			}
 			continue
 		}
 		if info.Type == fsmeta.TypeSymlink {
-			res := sc.sim.FS.Access(fsmeta.Cred{}, r.dir, 0, true)
+			res := sc.fsys.Access(fsmeta.Cred{}, r.Dir, 0, true)
 			if res.Err != 0 || res.Info.Type != fsmeta.TypeDir {
 				continue
 			}
@@ -181,47 +140,9 @@ func (sc *scanner) server(srv *nginxsim.Server) {
 			continue
 		}
 		sc.stats.Roots++
-		sc.walk(r.dir, r.url)
+		sc.walk(r.Dir, r.URL)
 	}
 	sc.probeACME()
-}
-
-// address finds a host, port and local address whose requests reach srv.
-func (sc *scanner) address(srv *nginxsim.Server) (string, int, string, bool) {
-	var names []string
-	for _, n := range srv.Names {
-		switch {
-		case n == "" || n == "_" || strings.HasPrefix(n, "~"):
-		case strings.HasPrefix(n, "*."):
-			names = append(names, "www"+n[1:])
-		case strings.HasPrefix(n, "."):
-			names = append(names, n[1:])
-		case strings.HasSuffix(n, ".*"):
-			names = append(names, n[:len(n)-1]+"com")
-		default:
-			names = append(names, n)
-		}
-	}
-	names = append(names, "unforbid.invalid")
-	for _, l := range srv.Listens {
-		if l.Unix {
-			continue
-		}
-		local := l.Addr
-		if local == "" {
-			local = "127.0.0.1"
-			if l.IPv6 {
-				local = "::1"
-			}
-		}
-		for _, h := range names {
-			req := simulate.Request{Method: "GET", Scheme: "http", Host: h, Port: l.Port, Path: "/", ClientIP: sc.clientIP(local), ServerIP: local}
-			if sc.sim.SelectServer(req) == srv {
-				return h, l.Port, local, true
-			}
-		}
-	}
-	return "", 0, "", false
 }
 
 func (sc *scanner) clientIP(local string) string {
@@ -233,21 +154,21 @@ func (sc *scanner) clientIP(local string) string {
 
 func (sc *scanner) request(urlPath string) (simulate.Request, *simulate.Decision) {
 	req := simulate.Request{
-		Method: "GET", Scheme: "http", Host: sc.host, Port: sc.port, Path: urlPath,
-		ClientIP: sc.clientIP(sc.localIP), ServerIP: sc.localIP,
+		Method: "GET", Scheme: "http", Host: sc.site.Host, Port: sc.site.Port, Path: urlPath,
+		ClientIP: sc.clientIP(sc.site.ServerIP), ServerIP: sc.site.ServerIP,
 		// Credentials are sent so that content behind auth_basic is
 		// checked too (passwords are not simulated).
 		Headers:    map[string]string{"Authorization": "Basic dW5mb3JiaWQ6cHJvYmU="},
 		AssumeAuth: true,
 	}
 	sc.stats.Requests++
-	d := sc.sim.Simulate(req)
-	if d.Rule() == nginxsim.RuleDenyRule {
+	d := sc.srv.Simulate(req)
+	if d.Cause != nil && d.Cause.Kind == simulate.KindDenyRule {
 		// an intended deny (an allowlist, say): look behind it, since
 		// the clients it admits meet the same files
 		req.AssumeAccess = true
 		sc.stats.Requests++
-		d = sc.sim.Simulate(req)
+		d = sc.srv.Simulate(req)
 	}
 	return req, d
 }
@@ -258,7 +179,7 @@ func (sc *scanner) walk(dir, url string) {
 	// Directories are known by their real path, so that a symbolic link
 	// back up the tree cannot make the walk go round.
 	key := dir
-	if res := sc.sim.FS.Access(fsmeta.Cred{}, dir, 0, true); res.Err == 0 {
+	if res := sc.fsys.Access(fsmeta.Cred{}, dir, 0, true); res.Err == 0 {
 		key = res.At
 	}
 	if sc.visited[key] {
@@ -270,7 +191,7 @@ func (sc *scanner) walk(dir, url string) {
 	sc.judge(req, d, dir, true)
 	// Entries come in bounded batches: a directory of a million uploads
 	// costs a batch of names, not a million.
-	err := sc.sim.FS.ReadDirBatches(dir, dirBatch, func(names []string) error {
+	err := sc.fsys.ReadDirBatches(dir, dirBatch, func(names []string) error {
 		for _, name := range names {
 			sc.entry(dir, url, name)
 		}
@@ -289,7 +210,7 @@ const dirBatch = 1024
 func (sc *scanner) entry(dir, url, name string) {
 	p := path.Join(dir, name)
 	u := url + name
-	info, err := sc.sim.FS.Lstat(p)
+	info, err := sc.fsys.Lstat(p)
 	if err != nil {
 		return
 	}
@@ -298,7 +219,7 @@ func (sc *scanner) entry(dir, url, name string) {
 		if rules.IsSecret(u) {
 			return
 		}
-		if !fsmeta.Permits(info, sc.sim.Cred, fsmeta.Read) && fsmeta.Permits(info, sc.sim.Cred, fsmeta.Exec) {
+		if !fsmeta.Permits(info, sc.cred, fsmeta.Read) && fsmeta.Permits(info, sc.cred, fsmeta.Exec) {
 			// /dir without its slash opens the directory (needs r)
 			req, d := sc.request(u)
 			sc.judge(req, d, p, false)
@@ -311,7 +232,7 @@ func (sc *scanner) entry(dir, url, name string) {
 		if info.Type == fsmeta.TypeSymlink && !rules.IsSecret(u) {
 			// nginx serves through links to directories (Laravel's
 			// public/storage, shared uploads): walk them too
-			if res := sc.sim.FS.Access(fsmeta.Cred{}, p, 0, true); res.Err == 0 && res.Info.Type == fsmeta.TypeDir {
+			if res := sc.fsys.Access(fsmeta.Cred{}, p, 0, true); res.Err == 0 && res.Info.Type == fsmeta.TypeDir {
 				sc.walk(p, u+"/")
 			}
 		}
@@ -348,7 +269,7 @@ var indexLikeNames = []string{
 func (sc *scanner) indexLikeFiles(dir string) []string {
 	var out []string
 	for _, n := range indexLikeNames {
-		if info, err := sc.sim.FS.Lstat(path.Join(dir, n)); err == nil && info.Type != fsmeta.TypeDir {
+		if info, err := sc.fsys.Lstat(path.Join(dir, n)); err == nil && info.Type != fsmeta.TypeDir {
 			out = append(out, n)
 		}
 	}
@@ -380,12 +301,12 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 		// failure is the root cause, whatever the fallback answered
 		c, masked = d.Masked, true
 	case d.Status == 403 && c != nil:
-	case d.Status == 500 && c != nil && c.Rule == nginxsim.RuleAuthFileUnreadbl:
-	case d.Status == 404 && c != nil && c.Rule == nginxsim.RuleSymlinkDenied:
+	case d.Status == 500 && c != nil && c.Kind == simulate.KindAuthFileUnreadable:
+	case d.Status == 404 && c != nil && c.Kind == simulate.KindSymlinkDenied:
 	default:
 		return
 	}
-	worker := sc.sim.Cred.User
+	worker := sc.cred.User
 	var g *group
 	defer func() {
 		if g != nil && masked {
@@ -393,48 +314,48 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 			g.status = d.Status
 		}
 	}()
-	switch c.Rule {
-	case nginxsim.RuleDenyOvermatch:
+	switch c.Kind {
+	case simulate.KindDenyOvermatch:
 		if !isDir { // a directory URL is no resource of its own
 			sc.judgeDeny(req, d)
 		}
-	case nginxsim.RuleIndexDenied:
+	case simulate.KindIndexDenied:
 		if isDir {
 			reason, loc := c.Reason, d.Location
 			sc.add(c.Rule, defaultSeverity, c.Range, fsPath+"/", req, func(int) string {
 				return fmt.Sprintf("%s is answered by an internal redirect to its index file, which location %s refuses: %s", req.Path, loc, reason)
 			})
 		}
-	case nginxsim.RuleUnreadableFile, nginxsim.RuleUnreadableDir, nginxsim.RuleSymlinkLoop, nginxsim.RuleSymlinkDenied:
+	case simulate.KindUnreadableFile, simulate.KindUnreadableDir, simulate.KindSymlinkLoop, simulate.KindSymlinkDenied:
 		if rules.IsSecret(req.Path) || rules.IsSecret(c.Path) {
 			return
 		}
 		what := sc.describe(c.Path)
-		rule, reason, rng := c.Rule, c.Reason, c.Range
-		var page *nginxsim.ErrorPage
-		if rule == nginxsim.RuleUnreadableFile {
+		kind, reason, rng := c.Kind, c.Reason, c.Range
+		var page *simulate.ErrorPage
+		if kind == simulate.KindUnreadableFile {
 			if page = sc.errorPageFor(c.Path); page != nil {
-				rng = page.Directive.Range
+				rng = page.Range
 			}
 		}
 		g = sc.add(c.Rule, defaultSeverity, rng, c.Path, req, func(n int) string {
 			var msg string
-			switch rule {
-			case nginxsim.RuleUnreadableFile:
+			switch kind {
+			case simulate.KindUnreadableFile:
 				msg = fmt.Sprintf("%s cannot read %q (%s): %s", worker, c.Path, what, reason)
 				if page != nil {
 					msg += fmt.Sprintf("; it is the error page for %s, so those errors answer 403 instead", codes(page.Codes))
 				}
-			case nginxsim.RuleUnreadableDir:
+			case simulate.KindUnreadableDir:
 				msg = fmt.Sprintf("%s cannot read directory %q (%s): %s", worker, c.Path, what, reason)
-			case nginxsim.RuleSymlinkDenied:
+			case simulate.KindSymlinkDenied:
 				msg = fmt.Sprintf("symbolic link %q (%s) is refused by disable_symlinks%s: %s", c.Path, what, sc.linkTarget(c.Path), reason)
 			default:
 				msg = fmt.Sprintf("symbolic link loop at %q: %s", c.Path, reason)
 			}
 			return msg
 		})
-	case nginxsim.RuleNoSearch:
+	case simulate.KindNoSearch:
 		if rules.IsSecret(req.Path) {
 			return
 		}
@@ -442,7 +363,7 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 		g = sc.add(c.Rule, defaultSeverity, c.Range, c.Path, req, func(n int) string {
 			return fmt.Sprintf("%s cannot search directory %q (%s): %s below it cannot be served", worker, c.Path, what, plural(n, "path"))
 		})
-	case nginxsim.RuleIndexMissing:
+	case simulate.KindIndexMissing:
 		if !isDir || masked {
 			return
 		}
@@ -465,10 +386,10 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 				return fmt.Sprintf("%s without an index file answer 403 (autoindex is off), e.g. %q", plural(n, "directory"), fsPath)
 			})
 		}
-	case nginxsim.RuleAuthFileMissing, nginxsim.RuleAuthFileUnreadbl:
+	case simulate.KindAuthFileMissing, simulate.KindAuthFileUnreadable:
 		reason := c.Reason
 		sc.add(c.Rule, defaultSeverity, c.Range, c.Path, req, func(n int) string {
-			if c.Rule == nginxsim.RuleAuthFileMissing {
+			if c.Kind == simulate.KindAuthFileMissing {
 				return fmt.Sprintf("auth_basic_user_file %q does not exist: every login answers 403 (%s)", c.Path, reason)
 			}
 			return fmt.Sprintf("auth_basic_user_file cannot be read by %s: every login answers 500 (%s)", worker, reason)
@@ -479,7 +400,7 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 // judgeDeny reports a deny or return 403 that the simulator judged an
 // overmatch: a location meant for secrets that refuses a public path.
 func (sc *scanner) judgeDeny(req simulate.Request, d *simulate.Decision) {
-	if d.Cause.Rule != nginxsim.RuleDenyOvermatch {
+	if d.Cause.Kind != simulate.KindDenyOvermatch {
 		return
 	}
 	what := "deny"
@@ -500,7 +421,7 @@ func (sc *scanner) add(rule string, sev rules.Severity, rng parser.Range, p stri
 			sev = r.Severity
 		}
 		g = &group{rule: rule, severity: sev, rng: rng, path: p, url: req.URL(), method: req.Method, message: msg}
-		g.related = []rules.Related{{Range: sc.srv.Dir.Range, Message: "server " + strings.Join(sc.srv.Names, " ")}}
+		g.related = []rules.Related{{Range: sc.site.Range, Message: sc.site.Name}}
 		sc.groups[key] = g
 		sc.order = append(sc.order, key)
 	}
@@ -510,26 +431,17 @@ func (sc *scanner) add(rule string, sev rules.Severity, rng parser.Range, p stri
 	return g
 }
 
-// errorPageFor returns the error_page of the current server whose page
-// is the file p, if any. The pages are mapped to files once per server,
-// by simulating a request for each.
-func (sc *scanner) errorPageFor(p string) *nginxsim.ErrorPage {
+// errorPageFor returns the error page of the current site whose page is
+// the file p, if any. The pages are mapped to files once per site, by
+// simulating a request for each.
+func (sc *scanner) errorPageFor(p string) *simulate.ErrorPage {
 	if sc.errorPages == nil {
-		sc.errorPages = map[string]*nginxsim.ErrorPage{}
-		confs := []*nginxsim.LocConf{sc.srv.Conf}
-		for _, l := range sc.srv.Locations {
-			confs = append(confs, l.Conf)
-		}
-		for _, c := range confs {
-			for i := range c.ErrorPages {
-				page := &c.ErrorPages[i]
-				if !strings.HasPrefix(page.Target, "/") || strings.Contains(page.Target, "$") {
-					continue
-				}
-				_, d := sc.request(page.Target)
-				if d.Path != "" && sc.errorPages[d.Path] == nil {
-					sc.errorPages[d.Path] = page
-				}
+		sc.errorPages = map[string]*simulate.ErrorPage{}
+		for i := range sc.site.ErrorPages {
+			page := &sc.site.ErrorPages[i]
+			_, d := sc.request(page.URI)
+			if d.Path != "" && sc.errorPages[d.Path] == nil {
+				sc.errorPages[d.Path] = page
 			}
 		}
 	}
@@ -538,7 +450,7 @@ func (sc *scanner) errorPageFor(p string) *nginxsim.ErrorPage {
 
 // linkTarget describes where the symbolic link p leads and who owns it.
 func (sc *scanner) linkTarget(p string) string {
-	res := sc.sim.FS.Access(fsmeta.Cred{}, p, 0, true)
+	res := sc.fsys.Access(fsmeta.Cred{}, p, 0, true)
 	if res.Err != 0 {
 		return " (dangling)"
 	}
@@ -554,7 +466,7 @@ func codes(cs []int) string {
 }
 
 // describe returns "mode 0600, alice:alice" for p.
-func (sc *scanner) describe(p string) string { return sc.sim.Describe(p) }
+func (sc *scanner) describe(p string) string { return sc.srv.Describe(p) }
 
 func (sc *scanner) findings() []rules.Finding {
 	out := make([]rules.Finding, 0, len(sc.order))

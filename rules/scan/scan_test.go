@@ -14,8 +14,7 @@ func TestTrees(t *testing.T) {
 	for _, file := range treetest.Files(t, "../../testdata/trees") {
 		c := treetest.Setup(t, file)
 		t.Run(c.Name, func(t *testing.T) {
-			sim := c.Simulator(t)
-			findings, stats := scan.Nginx(sim, scan.Options{})
+			findings, stats := scan.Run(c.Server(t), scan.Options{})
 			c.CheckFindings(t, findings)
 			for _, f := range findings {
 				if strings.Contains(f.Message+f.Path+f.Range.File, c.Dir) {

@@ -193,6 +193,7 @@ type Step struct {
 // filesystem path responsible (if any) and the directive that set it up.
 type Cause struct {
 	Rule   string       // e.g. "fs/unreadable-file"
+	Kind   Kind         // what the scanner judges, the same for every server
 	Path   string       // the file or directory whose mode, owner or link is the cause
 	Range  parser.Range // the directive responsible
 	Reason string       // the server's own words, e.g. open() "/x" failed (13: Permission denied)

@@ -2,7 +2,6 @@ package nginx
 
 import (
 	"fmt"
-	"path"
 	"strconv"
 	"strings"
 	"syscall"
@@ -404,23 +403,14 @@ func (r *run) causeOf(res fsmeta.Result, p, reason string) *simulate.Cause {
 	if c.Range.IsZero() {
 		c.Range = Pos(r.levelDir())
 	}
-	switch res.Err {
-	case syscall.ELOOP, syscall.EMLINK:
+	if res.Err == syscall.ELOOP || res.Err == syscall.EMLINK {
 		if r.conf.DisableSymlinks != "off" && r.conf.DisableSymlinks != "" {
-			c.Rule = RuleSymlinkDenied
+			c.Rule, c.Kind = RuleSymlinkDenied, simulate.KindSymlinkDenied
 			c.Range = Pos(r.conf.DisableDir)
-		} else {
-			c.Rule = RuleSymlinkLoop
 		}
-	case syscall.EACCES:
-		switch {
-		case res.Info != nil && path.Clean(res.At) == path.Clean(res.Info.Path) && res.Info.Type == fsmeta.TypeDir:
-			c.Rule = RuleUnreadableDir
-		case res.Info != nil && path.Clean(res.At) == path.Clean(res.Info.Path):
-			c.Rule = RuleUnreadableFile
-		default:
-			c.Rule = RuleNoSearch
-		}
+	}
+	if c.Rule == "" {
+		c.Rule, c.Kind, _ = simulate.FSCause(res)
 	}
 	if c.Path == "" {
 		c.Path = p

@@ -32,10 +32,10 @@ const (
 	RuleIndexMissing     = "nginx/index-missing"
 	RuleSymlinkDenied    = "nginx/symlink-denied"
 	RuleAuthFileMissing  = "nginx/auth-file-missing"
-	RuleUnreadableFile   = "fs/unreadable-file"
-	RuleUnreadableDir    = "fs/unreadable-directory"
-	RuleNoSearch         = "fs/no-search-permission"
-	RuleSymlinkLoop      = "fs/symlink-loop"
+	RuleUnreadableFile   = simulate.RuleUnreadableFile
+	RuleUnreadableDir    = simulate.RuleUnreadableDir
+	RuleNoSearch         = simulate.RuleNoSearch
+	RuleSymlinkLoop      = simulate.RuleSymlinkLoop
 	RuleAuthFileUnreadbl = "nginx/auth-file-unreadable"
 )
 
@@ -133,7 +133,29 @@ func (s *Simulator) Simulate(req simulate.Request) *simulate.Decision {
 	}
 	r.d.Status = r.serve()
 	r.errorPage()
+	for _, c := range []*simulate.Cause{r.d.Cause, r.d.Masked} {
+		if c != nil && c.Kind == simulate.KindNone {
+			c.Kind = ruleKinds[c.Rule]
+		}
+	}
 	return r.d
+}
+
+// ruleKinds maps the rule IDs this simulator attaches to causes to the
+// server-neutral kinds the scanner judges.
+var ruleKinds = map[string]simulate.Kind{
+	RuleDenyRule:         simulate.KindDenyRule,
+	RuleDenyOvermatch:    simulate.KindDenyOvermatch,
+	RuleIndexDenied:      simulate.KindIndexDenied,
+	RuleReturn:           simulate.KindReturn,
+	RuleIndexMissing:     simulate.KindIndexMissing,
+	RuleSymlinkDenied:    simulate.KindSymlinkDenied,
+	RuleAuthFileMissing:  simulate.KindAuthFileMissing,
+	RuleAuthFileUnreadbl: simulate.KindAuthFileUnreadable,
+	RuleUnreadableFile:   simulate.KindUnreadableFile,
+	RuleUnreadableDir:    simulate.KindUnreadableDir,
+	RuleNoSearch:         simulate.KindNoSearch,
+	RuleSymlinkLoop:      simulate.KindSymlinkLoop,
 }
 
 func (r *run) step(kind string, d *conf.Directive, format string, args ...any) {

@@ -1,4 +1,4 @@
-package scan
+package nginx
 
 import (
 	"path"
@@ -6,8 +6,6 @@ import (
 	"regexp/syntax"
 	"strconv"
 	"strings"
-
-	nginxsim "github.com/unforbid/unforbid/rules/simulate/nginx"
 )
 
 // regexRoot is a tree served by a regex location whose alias is built from
@@ -25,7 +23,7 @@ var captureRef = regexp.MustCompile(`\$(\d)|\$\{(\d)\}`)
 
 // regexRoots finds the trees behind a regex location's alias template.
 // It gives up (returns nil) on anything it cannot invert exactly.
-func (sc *scanner) regexRoots(l *nginxsim.Location) []regexRoot {
+func (s *Simulator) regexRoots(l *Location) []regexRoot {
 	c := l.Conf
 	if !c.Alias || c.AliasPrefix >= 0 || l.Re == nil || !strings.Contains(c.Root, "$") {
 		return nil
@@ -63,7 +61,7 @@ func (sc *scanner) regexRoots(l *nginxsim.Location) []regexRoot {
 	if err != nil {
 		return nil
 	}
-	dirs, err := sc.sim.FS.Glob(path.Clean(glob))
+	dirs, err := s.FS.Glob(path.Clean(glob))
 	if err != nil {
 		return nil
 	}

@@ -1,0 +1,141 @@
+package simulate
+
+import (
+	"path"
+	"syscall"
+
+	"github.com/unforbid/unforbid/parser"
+	"github.com/unforbid/unforbid/parser/fsmeta"
+)
+
+// Server is the contract every simulated server (nginx, Apache httpd)
+// implements. The scanner, the CLI and the test harness speak only to it:
+// a new server is a new implementation, never a copy of the scanner.
+type Server interface {
+	Simulator
+	// Kind names the server: "nginx" or "apache".
+	Kind() string
+	// Sites returns every site (an nginx server block, an Apache virtual
+	// host) with an address that reaches it, the trees it serves and its
+	// error pages, in config order.
+	Sites() []Site
+	// FileSystem is the filesystem view the server reads through.
+	FileSystem() *fsmeta.FS
+	// WorkerCred is the identity of the processes that open files.
+	WorkerCred() fsmeta.Cred
+	// Worker describes that identity for messages, e.g.
+	// "www-data (uid 33, gid 33)".
+	Worker() string
+	// Describe returns "mode 0700, alice:alice" (and the ACL, if any) of
+	// the server path p.
+	Describe(p string) string
+	// Notes says what the server's model could not simulate or had to
+	// assume, for every output format.
+	Notes() []Note
+}
+
+// Site is one site of a server: what it answers to and what it serves.
+type Site struct {
+	// Name describes the site in messages, e.g. "server example.com".
+	Name  string
+	Range parser.Range // the server block or virtual host
+	// Host, Port and ServerIP make a request that reaches this site.
+	// Host is "" when no request can reach it (every name is taken by
+	// another site); Notes then says why.
+	Host     string
+	Port     int
+	ServerIP string
+	// Roots are the directory trees the site serves, each at its URL.
+	Roots []Root
+	// ErrorPages are the site's error pages given by a local URI.
+	ErrorPages []ErrorPage
+	// Notes says what of the site cannot be walked, and why.
+	Notes []Note
+}
+
+// Root is a directory tree a site serves.
+type Root struct {
+	Dir string // the directory, as the server sees it
+	URL string // the URL path it is served at, ending in "/"
+	// Range is the directive that set it (root, alias, DocumentRoot);
+	// zero for a compiled-in default.
+	Range parser.Range
+	// Directive names that directive ("root", "alias"); "" for a default.
+	Directive string
+}
+
+// ErrorPage is an error page the server answers with a local URI.
+type ErrorPage struct {
+	Codes []int
+	URI   string
+	Range parser.Range
+}
+
+// Note is something a check could not look at or judge, and why. A check
+// that could not look somewhere must say so: silence means it looked.
+type Note struct {
+	Message string
+	Range   parser.Range // where it stands in the config, when known
+}
+
+// String returns "file:line: message", or the message alone.
+func (n Note) String() string {
+	if n.Range.IsZero() {
+		return n.Message
+	}
+	return n.Range.String() + ": " + n.Message
+}
+
+// Kind is the server-neutral kind of a cause: what the scanner judges.
+// Each server attaches its own rule ID to a cause and one of these kinds.
+type Kind int
+
+// Kinds of causes.
+const (
+	KindNone Kind = iota
+	// Filesystem causes, the same for every server.
+	KindUnreadableFile // the worker cannot read a served file
+	KindUnreadableDir  // the worker cannot read a directory it must list or open
+	KindNoSearch       // a directory on the path lacks the search bit
+	KindSymlinkLoop    // a symbolic link loop (ELOOP)
+	// Server causes.
+	KindSymlinkDenied      // the server's symlink policy refuses a link
+	KindIndexMissing       // a directory without index file, listing off
+	KindDenyRule           // an access rule refuses the client (usually intended)
+	KindDenyOvermatch      // a deny meant for secrets refuses a public path
+	KindIndexDenied        // the index redirect lands where access is denied
+	KindReturn             // an explicit return/redirect of an error status
+	KindAuthFileMissing    // the password file does not exist
+	KindAuthFileUnreadable // the password file cannot be read
+)
+
+// Rule IDs of the filesystem causes, shared by every server.
+const (
+	RuleUnreadableFile = "fs/unreadable-file"
+	RuleUnreadableDir  = "fs/unreadable-directory"
+	RuleNoSearch       = "fs/no-search-permission"
+	RuleSymlinkLoop    = "fs/symlink-loop"
+)
+
+// FSCause classifies a failed access (an fsmeta.Result with an errno) into
+// a filesystem cause: EACCES on the object itself is an unreadable file or
+// directory, on a directory above it a missing search bit; ELOOP and
+// EMLINK are a symbolic link loop. ok is false for other errors (ENOENT,
+// ENOTDIR), which are not permission problems. Servers with a symlink
+// policy of their own check ELOOP first.
+func FSCause(res fsmeta.Result) (rule string, kind Kind, ok bool) {
+	switch res.Err {
+	case syscall.ELOOP, syscall.EMLINK:
+		return RuleSymlinkLoop, KindSymlinkLoop, true
+	case syscall.EACCES:
+		switch {
+		case res.Info != nil && path.Clean(res.At) == path.Clean(res.Info.Path) && res.Info.Type == fsmeta.TypeDir:
+			return RuleUnreadableDir, KindUnreadableDir, true
+		case res.Info != nil && path.Clean(res.At) == path.Clean(res.Info.Path):
+			return RuleUnreadableFile, KindUnreadableFile, true
+		default:
+			return RuleNoSearch, KindNoSearch, true
+		}
+	}
+	return "", KindNone, false
+}

@@ -1,0 +1,166 @@
+package nginx
+
+import (
+	"path"
+	"strings"
+
+	"github.com/unforbid/unforbid/parser/fsmeta"
+	conf "github.com/unforbid/unforbid/parser/nginx"
+	"github.com/unforbid/unforbid/rules/simulate"
+)
+
+// Kind names the server: "nginx".
+func (s *Simulator) Kind() string { return "nginx" }
+
+// FileSystem is the filesystem view nginx reads through.
+func (s *Simulator) FileSystem() *fsmeta.FS { return s.FS }
+
+// WorkerCred is the identity of nginx's worker processes.
+func (s *Simulator) WorkerCred() fsmeta.Cred { return s.Cred }
+
+// Notes says what the model could not simulate and what the simulator
+// assumed (a missing user database).
+func (s *Simulator) Notes() []simulate.Note {
+	var out []simulate.Note
+	if s.Note != "" {
+		out = append(out, simulate.Note{Message: s.Note})
+	}
+	for _, u := range s.Model.Unsupported {
+		out = append(out, simulate.Note{Message: "not simulated: " + u})
+	}
+	return out
+}
+
+// Sites returns every server block with an address that reaches it, the
+// trees it serves (its root, the roots and aliases of its locations, and
+// the trees behind regex aliases built from captures) and its error pages.
+func (s *Simulator) Sites() []simulate.Site {
+	out := make([]simulate.Site, 0, len(s.Model.Servers))
+	for _, srv := range s.Model.Servers {
+		out = append(out, s.site(srv))
+	}
+	return out
+}
+
+func (s *Simulator) site(srv *Server) simulate.Site {
+	site := simulate.Site{Name: "server " + strings.Join(srv.Names, " "), Range: srv.Dir.Range}
+	host, port, local, ok := s.address(srv)
+	if !ok {
+		site.Notes = append(site.Notes, simulate.Note{Range: srv.Dir.Range, Message: "no request reaches this server (every name is taken by another server)"})
+		return site
+	}
+	site.Host, site.Port, site.ServerIP = host, port, local
+
+	add := func(c *LocConf, url string) {
+		if c.Root == "" || strings.Contains(c.Root, "$") {
+			return
+		}
+		dir := c.Root
+		if !path.IsAbs(dir) {
+			dir = path.Join(s.Model.Prefix, dir)
+		}
+		r := simulate.Root{URL: url, Range: Pos(c.RootDir)}
+		if c.RootDir != nil {
+			r.Directive = c.RootDir.Name
+		}
+		if c.Alias {
+			r.Dir = path.Clean(dir)
+		} else {
+			r.Dir = path.Clean(dir + url)
+		}
+		site.Roots = append(site.Roots, r)
+	}
+	add(srv.Conf, "/")
+	for _, l := range srv.Locations {
+		if l.Mod == "@" || l.Mod == "=" || l.Mod == "~" || l.Mod == "~*" || !strings.HasPrefix(l.Name, "/") {
+			continue
+		}
+		if l.Parent == nil && l.Conf.RootDir == srv.Conf.RootDir {
+			continue
+		}
+		url := l.Name
+		if !strings.HasSuffix(url, "/") {
+			url += "/"
+		}
+		add(l.Conf, url)
+	}
+	for _, l := range srv.Locations {
+		for _, rr := range s.regexRoots(l) {
+			r := simulate.Root{Dir: rr.dir, URL: rr.url, Range: Pos(l.Conf.RootDir)}
+			if l.Conf.RootDir != nil {
+				r.Directive = l.Conf.RootDir.Name
+			}
+			site.Roots = append(site.Roots, r)
+		}
+	}
+	confs := []*LocConf{srv.Conf}
+	for _, l := range srv.Locations {
+		confs = append(confs, l.Conf)
+	}
+	for _, c := range confs {
+		for _, page := range c.ErrorPages {
+			if !strings.HasPrefix(page.Target, "/") || strings.Contains(page.Target, "$") {
+				continue
+			}
+			site.ErrorPages = append(site.ErrorPages, simulate.ErrorPage{Codes: page.Codes, URI: page.Target, Range: Pos(page.Directive)})
+		}
+	}
+	return site
+}
+
+// address finds a host, port and local address whose requests reach srv.
+func (s *Simulator) address(srv *Server) (string, int, string, bool) {
+	var names []string
+	for _, n := range srv.Names {
+		switch {
+		case n == "" || n == "_" || strings.HasPrefix(n, "~"):
+		case strings.HasPrefix(n, "*."):
+			names = append(names, "www"+n[1:])
+		case strings.HasPrefix(n, "."):
+			names = append(names, n[1:])
+		case strings.HasSuffix(n, ".*"):
+			names = append(names, n[:len(n)-1]+"com")
+		default:
+			names = append(names, n)
+		}
+	}
+	names = append(names, "unforbid.invalid")
+	for _, l := range srv.Listens {
+		if l.Unix {
+			continue
+		}
+		local := l.Addr
+		if local == "" {
+			local = "127.0.0.1"
+			if l.IPv6 {
+				local = "::1"
+			}
+		}
+		for _, h := range names {
+			req := simulate.Request{Method: "GET", Scheme: "http", Host: h, Port: l.Port, Path: "/", ServerIP: local}
+			if s.SelectServer(req) == srv {
+				return h, l.Port, local, true
+			}
+		}
+	}
+	return "", 0, "", false
+}
+
+// Load reads the nginx configuration whose main file is main (a path as
+// nginx sees it) through fsys, builds its model and returns its simulator.
+// Errors in the configuration come as parser.ErrorList values, each
+// "file:line: message".
+func Load(main string, fsys *fsmeta.FS, opts Options) (*Simulator, error) {
+	cfg, err := conf.Load(main, conf.Options{FS: fsys})
+	if err != nil {
+		return nil, err
+	}
+	m, err := Build(cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	return New(m, fsys)
+}
+
+// Simulator implements the server-neutral contract.
+var _ simulate.Server = (*Simulator)(nil)
