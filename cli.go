@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path"
-	"sort"
 	"strings"
 	"time"
 
@@ -168,9 +167,6 @@ func load(o options, config string, stderr io.Writer) (*loaded, bool) {
 		printErr(stderr, err)
 		return nil, false
 	}
-	for _, n := range srv.Notes() {
-		fmt.Fprintln(stderr, "note: "+n.String())
-	}
 	return &loaded{fsys: fsys, srv: srv}, true
 }
 
@@ -245,20 +241,33 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 	if opts.Progress != nil {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
+	// what could not be looked at or judged: the model's notes, then the
+	// scan's (a note alone is no finding and leaves the exit code 0)
+	notes := append(l.srv.Notes(), stats.Notes()...)
 	switch o.format {
 	case "json", "sarif":
 		write := report.JSON
 		if o.format == "sarif" {
 			write = report.SARIF
 		}
-		if err := write(stdout, shown); err != nil {
+		if err := write(stdout, shown, notes...); err != nil {
 			fmt.Fprintf(stderr, "unforbid: %v\n", err)
 			return exitError
 		}
 	default:
 		report.Text(stdout, shown)
-		fmt.Fprintf(stderr, "%s; workers run as %s; %d servers, %d files and directories, %d requests simulated in %s",
-			plural(len(shown), "finding"), l.srv.Worker(), stats.Servers, stats.Files, stats.Requests, time.Since(start).Round(time.Millisecond))
+		fmt.Fprint(stderr, plural(len(shown), "finding"))
+		if stats.NotWalked > 0 {
+			fmt.Fprintf(stderr, "; %s not walked", plural(stats.NotWalked, "server"))
+		}
+		if stats.PartlyWalked > 0 {
+			fmt.Fprintf(stderr, "; %s walked in part", plural(stats.PartlyWalked, "server"))
+		}
+		if stats.NotWalked+stats.PartlyWalked > 0 {
+			fmt.Fprint(stderr, " (see the notes: no finding there means nothing)")
+		}
+		fmt.Fprintf(stderr, "; workers run as %s; %d servers, %d files and directories, %d requests simulated in %s",
+			l.srv.Worker(), stats.Servers, stats.Files, stats.Requests, time.Since(start).Round(time.Millisecond))
 		if hidden := len(all) - len(shown); hidden > 0 {
 			fmt.Fprintf(stderr, "; %d below --severity %s", hidden, o.severity)
 		}
@@ -266,22 +275,7 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 			fmt.Fprintf(stderr, "; %d requests not judged (constructs the simulator does not model)", stats.Unsure)
 		}
 		fmt.Fprintln(stderr)
-		whys := make([]string, 0, len(stats.UnsureWhy))
-		for why := range stats.UnsureWhy {
-			whys = append(whys, why)
-		}
-		sort.Slice(whys, func(i, j int) bool {
-			return stats.UnsureWhy[whys[i]] > stats.UnsureWhy[whys[j]] || stats.UnsureWhy[whys[i]] == stats.UnsureWhy[whys[j]] && whys[i] < whys[j]
-		})
-		for _, why := range whys {
-			fmt.Fprintf(stderr, "note: not judged (%d requests): %s\n", stats.UnsureWhy[why], why)
-		}
-		for _, s := range stats.Skipped {
-			fmt.Fprintln(stderr, "note: "+s)
-		}
-		if stats.SkippedMore > 0 {
-			fmt.Fprintf(stderr, "note: ... and %d more like these\n", stats.SkippedMore)
-		}
+		report.Notes(stderr, notes)
 	}
 	if len(shown) > 0 {
 		return exitFindings
@@ -298,6 +292,7 @@ func explain(o options, pos []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitError
 	}
+	report.Notes(stderr, l.srv.Notes())
 	headers := map[string]string{}
 	for _, h := range o.headers {
 		k, v, ok := strings.Cut(h, ":")

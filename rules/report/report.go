@@ -1,6 +1,8 @@
 // Package report writes findings and explain decisions in the formats of
 // the command-line contract (shared/CLI.md): text for people, JSON for
-// scripts.
+// scripts, SARIF for code-scanning services. Every format carries the
+// notes of what could not be looked at, so that a blind spot never looks
+// clean.
 package report
 
 import (
@@ -61,11 +63,38 @@ type jsonRelated struct {
 	Message string `json:"message"`
 }
 
-// JSON writes {"findings": [...]}.
-func JSON(w io.Writer, fs []rules.Finding) error {
+// jsonNote is one note in the JSON of --check: what could not be looked at
+// or judged, and why.
+type jsonNote struct {
+	Message string `json:"message"`
+	File    string `json:"file,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	// NotWalked marks a tree that was not walked: no finding there
+	// means nothing.
+	NotWalked bool `json:"not_walked,omitempty"`
+}
+
+// Notes writes one "note: file:line: message" line per note, for stderr
+// in text mode.
+func Notes(w io.Writer, notes []simulate.Note) error {
+	for _, n := range notes {
+		if _, err := fmt.Fprintln(w, "note: "+n.String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// JSON writes {"findings": [...], "notes": [...]}. notes say what the
+// check could not look at or judge: silence means it looked.
+func JSON(w io.Writer, fs []rules.Finding, notes ...simulate.Note) error {
 	out := struct {
 		Findings []jsonFinding `json:"findings"`
-	}{Findings: []jsonFinding{}}
+		Notes    []jsonNote    `json:"notes"`
+	}{Findings: []jsonFinding{}, Notes: []jsonNote{}}
+	for _, n := range notes {
+		out.Notes = append(out.Notes, jsonNote{Message: n.Message, File: n.Range.File, Line: n.Range.Start.Line, NotWalked: n.NotWalked})
+	}
 	for _, f := range fs {
 		jf := jsonFinding{
 			Rule: f.Rule, Severity: f.Severity.String(), Message: f.Message,

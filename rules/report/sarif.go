@@ -5,7 +5,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/unforbid/unforbid/parser"
 	"github.com/unforbid/unforbid/rules"
+	"github.com/unforbid/unforbid/rules/simulate"
 )
 
 // SARIF 2.1.0, the subset code-scanning services read.
@@ -16,8 +18,23 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations"`
+	Results     []sarifResult     `json:"results"`
+}
+
+// sarifInvocation is §3.20 of SARIF 2.1.0: the run completed
+// (executionSuccessful), with notifications (§3.58) of what it could not
+// look at.
+type sarifInvocation struct {
+	ExecutionSuccessful        bool                `json:"executionSuccessful"`
+	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
 }
 
 type sarifTool struct {
@@ -82,11 +99,21 @@ func sarifLevel(s rules.Severity) string {
 	return "note"
 }
 
+// location is the SARIF location of a config range.
+func location(r parser.Range) sarifLocation {
+	loc := sarifLocation{Physical: sarifPhysical{Artifact: sarifArtifact{URI: strings.TrimPrefix(r.File, "/"), URIBaseID: "ROOT"}}}
+	if r.Start.Line > 0 {
+		loc.Physical.Region = &sarifRegion{StartLine: r.Start.Line}
+	}
+	return loc
+}
+
 // SARIF writes the findings as a SARIF 2.1.0 log for code-scanning
 // services. File URIs are the paths as the server sees them, relative to
 // the filesystem root (uriBaseId ROOT): a config repository checked with
-// --root at its top maps them onto its own files.
-func SARIF(w io.Writer, fs []rules.Finding) error {
+// --root at its top maps them onto its own files. The notes become the
+// notifications of the run's invocation.
+func SARIF(w io.Writer, fs []rules.Finding, notes ...simulate.Note) error {
 	driver := sarifDriver{Name: "unforbid", Rules: []sarifRule{}}
 	index := map[string]int{}
 	for _, r := range rules.All {
@@ -111,17 +138,28 @@ func SARIF(w io.Writer, fs []rules.Finding) error {
 		if f.URL != "" {
 			res.Properties["url"] = f.URL
 		}
-		loc := sarifLocation{Physical: sarifPhysical{Artifact: sarifArtifact{URI: strings.TrimPrefix(f.Range.File, "/"), URIBaseID: "ROOT"}}}
-		if f.Range.Start.Line > 0 {
-			loc.Physical.Region = &sarifRegion{StartLine: f.Range.Start.Line}
-		}
-		res.Locations = []sarifLocation{loc}
+		res.Locations = []sarifLocation{location(f.Range)}
 		results = append(results, res)
+	}
+	inv := sarifInvocation{ExecutionSuccessful: true}
+	for _, n := range notes {
+		// A tree not walked makes the results incomplete, which SARIF
+		// says with an "error" notification (Appendix I); the run itself
+		// succeeded.
+		level := "note"
+		if n.NotWalked {
+			level = "error"
+		}
+		sn := sarifNotification{Level: level, Message: sarifText{n.Message}}
+		if n.Range.File != "" {
+			sn.Locations = []sarifLocation{location(n.Range)}
+		}
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sn)
 	}
 	log := sarifLog{
 		Version: "2.1.0",
 		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
-		Runs:    []sarifRun{{Tool: sarifTool{Driver: driver}, Results: results}},
+		Runs:    []sarifRun{{Tool: sarifTool{Driver: driver}, Invocations: []sarifInvocation{inv}, Results: results}},
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

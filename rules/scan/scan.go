@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"sort"
 	"strings"
 
 	"github.com/unforbid/unforbid/parser"
@@ -27,9 +28,16 @@ type Stats struct {
 	Unsure   int // decisions the simulator could not model (skipped)
 	// UnsureWhy counts the reasons of unsure decisions (at most
 	// maxReasons distinct ones; the rest count under "other").
-	UnsureWhy   map[string]int
-	Skipped     []string // what could not be scanned, and why (at most maxSkipped)
-	SkippedMore int      // how many more notes were left out
+	UnsureWhy map[string]int
+	// Skipped says what could not be scanned, and why (at most
+	// maxSkipped notes); SkippedMore counts the notes left out.
+	Skipped     []simulate.Note
+	SkippedMore int
+	// NotWalked counts the servers none of whose trees could be walked
+	// because of a note (a root holding a variable nothing fixes);
+	// PartlyWalked those of which some tree was walked and some not.
+	NotWalked    int
+	PartlyWalked int
 }
 
 // Bounds on what Stats keeps, so that memory stays flat on huge trees.
@@ -38,12 +46,34 @@ const (
 	maxSkipped = 20
 )
 
-func (s *Stats) skip(format string, args ...any) {
+func (s *Stats) skip(n simulate.Note) {
 	if len(s.Skipped) < maxSkipped {
-		s.Skipped = append(s.Skipped, fmt.Sprintf(format, args...))
+		s.Skipped = append(s.Skipped, n)
 		return
 	}
 	s.SkippedMore++
+}
+
+// Notes returns everything the scan could not look at or judge, as notes
+// for every output format: the requests not judged (per reason, the most
+// frequent first), then what was skipped.
+func (s *Stats) Notes() []simulate.Note {
+	whys := make([]string, 0, len(s.UnsureWhy))
+	for why := range s.UnsureWhy {
+		whys = append(whys, why)
+	}
+	sort.Slice(whys, func(i, j int) bool {
+		return s.UnsureWhy[whys[i]] > s.UnsureWhy[whys[j]] || s.UnsureWhy[whys[i]] == s.UnsureWhy[whys[j]] && whys[i] < whys[j]
+	})
+	out := make([]simulate.Note, 0, len(whys)+len(s.Skipped)+1)
+	for _, why := range whys {
+		out = append(out, simulate.Note{Message: fmt.Sprintf("not judged (%s): %s", plural(s.UnsureWhy[why], "request"), why)})
+	}
+	out = append(out, s.Skipped...)
+	if s.SkippedMore > 0 {
+		out = append(out, simulate.Note{Message: fmt.Sprintf("... and %d more like these", s.SkippedMore)})
+	}
+	return out
 }
 
 // Options tune a scan.
@@ -89,6 +119,9 @@ type scanner struct {
 
 	site    *simulate.Site
 	visited map[string]bool
+	// blind is set when something of the current site could not be
+	// walked.
+	blind bool
 	// errorPages maps the files of the site's error pages to their
 	// error_page directive (built on first use, per site).
 	errorPages map[string]*simulate.ErrorPage
@@ -113,12 +146,24 @@ type group struct {
 }
 
 func (sc *scanner) scanSite(site simulate.Site) {
+	sc.blind = false
 	for _, n := range site.Notes {
-		sc.stats.skip("%s", n)
+		sc.stats.skip(n)
+		sc.blind = sc.blind || n.NotWalked
 	}
 	if site.Host == "" {
 		return
 	}
+	walked := sc.stats.Roots
+	defer func() {
+		switch {
+		case !sc.blind:
+		case sc.stats.Roots == walked:
+			sc.stats.NotWalked++
+		default:
+			sc.stats.PartlyWalked++
+		}
+	}()
 	sc.stats.Servers++
 	sc.site = &site
 	sc.visited = map[string]bool{}
@@ -127,7 +172,7 @@ func (sc *scanner) scanSite(site simulate.Site) {
 		info, err := sc.fsys.Lstat(r.Dir)
 		if err != nil {
 			if r.Directive != "" && r.URL == "/" {
-				sc.stats.skip("%s: %s %s does not exist (requests answer 404)", r.Range, r.Directive, r.Dir)
+				sc.stats.skip(simulate.Note{Range: r.Range, Message: fmt.Sprintf("%s %s does not exist (requests answer 404)", r.Directive, r.Dir)})
 			}
 			continue
 		}
@@ -198,7 +243,8 @@ func (sc *scanner) walk(dir, url string) {
 		return nil
 	})
 	if err != nil {
-		sc.stats.skip("%s: cannot list: %v (run unforbid as root to see every docroot)", dir, errText(err))
+		sc.blind = true
+		sc.stats.skip(simulate.Note{NotWalked: true, Message: fmt.Sprintf("%s: cannot list: %v (run unforbid as root to see every docroot)", dir, errText(err))})
 	}
 }
 

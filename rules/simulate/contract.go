@@ -76,6 +76,10 @@ type ErrorPage struct {
 type Note struct {
 	Message string
 	Range   parser.Range // where it stands in the config, when known
+	// NotWalked is set when a tree the site serves could not be walked
+	// (a root or alias whose value is not known before a request comes):
+	// nothing below it was checked, so no finding there means nothing.
+	NotWalked bool
 }
 
 // String returns "file:line: message", or the message alone.

@@ -1,6 +1,7 @@
 package nginx
 
 import (
+	"fmt"
 	"path"
 	"strings"
 
@@ -51,11 +52,31 @@ func (s *Simulator) site(srv *Server) simulate.Site {
 	}
 	site.Host, site.Port, site.ServerIP = host, port, local
 
+	var fv *fixedVars
+	noted := map[*conf.Directive]bool{}
 	add := func(c *LocConf, url string) {
-		if c.Root == "" || strings.Contains(c.Root, "$") {
+		if c.Root == "" {
 			return
 		}
 		dir := c.Root
+		if strings.Contains(dir, "$") {
+			if fv == nil {
+				fv = s.newFixedVars(srv)
+			}
+			v, err := fv.resolve(dir)
+			if err != nil {
+				if !noted[c.RootDir] && !(c == srv.Conf && ownRootSlash(srv)) {
+					noted[c.RootDir] = true
+					site.Notes = append(site.Notes, simulate.Note{Range: Pos(c.RootDir), NotWalked: true,
+						Message: fmt.Sprintf("%s %s: %s is not walked: %v", rootDirective(c), c.Root, servedAt(url), err)})
+				}
+				return
+			}
+			if v == "" {
+				return
+			}
+			dir = v
+		}
 		if !path.IsAbs(dir) {
 			dir = path.Join(s.Model.Prefix, dir)
 		}
@@ -106,6 +127,33 @@ func (s *Simulator) site(srv *Server) simulate.Site {
 		}
 	}
 	return site
+}
+
+// rootDirective names the directive that set c's root: "root" or "alias".
+func rootDirective(c *LocConf) string {
+	if c.Alias {
+		return "alias"
+	}
+	return "root"
+}
+
+// ownRootSlash reports whether a top-level `location /` sets a root or
+// alias of its own: the server's root then serves no walked tree.
+func ownRootSlash(srv *Server) bool {
+	for _, l := range srv.Locations {
+		if l.Parent == nil && l.Name == "/" && (l.Mod == "" || l.Mod == "^~") && l.Conf.RootDir != srv.Conf.RootDir {
+			return true
+		}
+	}
+	return false
+}
+
+// servedAt describes where a tree is served, for notes.
+func servedAt(url string) string {
+	if url == "/" {
+		return "the server's tree"
+	}
+	return "the tree at " + url
 }
 
 // address finds a host, port and local address whose requests reach srv.

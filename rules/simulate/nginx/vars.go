@@ -5,6 +5,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	conf "github.com/unforbid/unforbid/parser/nginx"
 )
 
 // expand substitutes nginx variables in s. Variables the simulator does not
@@ -145,6 +147,9 @@ func (r *run) variable(name string) (string, error) {
 		}
 		return "", nil
 	}
+	if md := r.s.Model.mapOf(name); md != nil {
+		return md.eval(r.expand)
+	}
 	return "", fmt.Errorf("variable $%s is not simulated", name)
 }
 
@@ -202,4 +207,80 @@ func (r *run) mapURI(uri string) (string, bool, error) {
 		rest = uri[c.AliasPrefix:]
 	}
 	return root + rest, true, nil
+}
+
+// mapDef is a map block of the http level: map SOURCE $VAR { ... }.
+type mapDef struct {
+	dir   *conf.Directive
+	src   string            // the source value, unexpanded
+	dflt  string            // the default value ("" unless set)
+	exact map[string]string // lower-cased key -> value
+	// unsupported says what the simulator does not model in the block
+	// (regex keys, hostnames, include); "" when it models all of it.
+	unsupported string
+}
+
+// mapOf returns the map block that defines $name, or nil. nginx variable
+// names are case-insensitive.
+func (m *Model) mapOf(name string) *mapDef {
+	if m.Config == nil {
+		return nil
+	}
+	for _, h := range m.Config.Dirs {
+		if h.Name != "http" {
+			continue
+		}
+		for _, d := range h.Block {
+			if d.Name != "map" || len(d.Args) != 2 || !d.IsBlock() || !strings.EqualFold(strings.TrimPrefix(d.Args[1], "$"), name) {
+				continue
+			}
+			return parseMap(d)
+		}
+	}
+	return nil
+}
+
+func parseMap(d *conf.Directive) *mapDef {
+	md := &mapDef{dir: d, src: d.Args[0], exact: map[string]string{}}
+	for _, e := range d.Block {
+		switch {
+		case e.Name == "#":
+		case e.Name == "default" && len(e.Args) == 1:
+			md.dflt = e.Args[0]
+		case e.Name == "volatile" && len(e.Args) == 0:
+		case e.Name == "hostnames" || e.Name == "include":
+			md.unsupported = fmt.Sprintf("map %q (%s)", e.Name, e.Range)
+		case len(e.Args) != 1:
+			md.unsupported = fmt.Sprintf("map entry %q (%s)", e.Name, e.Range)
+		case strings.HasPrefix(e.Name, "~"):
+			md.unsupported = fmt.Sprintf("map regex %q (%s)", e.Name, e.Range)
+		case strings.HasPrefix(e.Name, "\\") || e.Name == "":
+			md.unsupported = fmt.Sprintf("map entry %q (%s)", e.Name, e.Range)
+		default:
+			// keys are compared without case (ngx_hash_add_key lowers
+			// them, ngx_http_map_find the value)
+			md.exact[strings.ToLower(e.Name)] = e.Args[0]
+		}
+	}
+	return md
+}
+
+// eval computes the map's value through expand: an exact key matching the
+// source value without case, else the default. A map with only a default
+// does not look at its source at all.
+func (md *mapDef) eval(expand func(string) (string, error)) (string, error) {
+	if md.unsupported != "" {
+		return "", fmt.Errorf("%s is not simulated", md.unsupported)
+	}
+	if len(md.exact) == 0 {
+		return expand(md.dflt)
+	}
+	src, err := expand(md.src)
+	if err != nil {
+		return "", err
+	}
+	if v, ok := md.exact[strings.ToLower(src)]; ok && src != "" {
+		return expand(v)
+	}
+	return expand(md.dflt)
 }
