@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -402,5 +403,85 @@ func TestDemoCommand(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestCheckNotes: a server whose root holds a variable that varies per
+// request cannot be walked; every format says so with a note at the root
+// directive, the text summary counts the servers not walked, and the exit
+// code stays 0 (a note alone is no finding).
+func TestCheckNotes(t *testing.T) {
+	c := treetest.Setup(t, "testdata/trees/rootvar-host.txtar")
+	timing := regexp.MustCompile(`in [0-9.]+(µs|ms|s)\b`)
+	for _, format := range []string{"text", "json", "sarif"} {
+		t.Run(format, func(t *testing.T) {
+			code, out, errOut := runCLI(t, "--check", "--root", c.Dir, "--format", format, "/etc/nginx/nginx.conf")
+			if code != exitClean {
+				t.Fatalf("exit %d, want 0; stderr:\n%s", code, errOut)
+			}
+			if strings.Contains(out+errOut, c.Dir) {
+				t.Errorf("output leaks the --root prefix %s", c.Dir)
+			}
+			switch format {
+			case "text":
+				if out != "" {
+					t.Errorf("stdout %q, want nothing", out)
+				}
+				if !strings.HasPrefix(errOut, "0 findings; 2 servers not walked") {
+					t.Errorf("the summary does not say the servers were not walked:\n%s", errOut)
+				}
+				golden(t, "rootvar-host.stderr", timing.ReplaceAllString(errOut, "in TIME"))
+			case "json":
+				var got struct {
+					Findings []any
+					Notes    []struct {
+						Message, File string
+						Line          int
+						NotWalked     bool `json:"not_walked"`
+					}
+				}
+				if err := json.Unmarshal([]byte(out), &got); err != nil {
+					t.Fatalf("bad JSON: %v\n%s", err, out)
+				}
+				if len(got.Findings) != 0 || len(got.Notes) != 2 || got.Notes[0].Line != 4 || !got.Notes[0].NotWalked || got.Notes[0].File != "/etc/nginx/sites-enabled/sites" {
+					t.Errorf("unexpected JSON: %s", out)
+				}
+				golden(t, "rootvar-host.json", out)
+			case "sarif":
+				var log struct {
+					Runs []struct {
+						Invocations []struct {
+							ExecutionSuccessful        bool
+							ToolExecutionNotifications []struct {
+								Level   string
+								Message struct{ Text string }
+							}
+						}
+						Results []any
+					}
+				}
+				if err := json.Unmarshal([]byte(out), &log); err != nil {
+					t.Fatalf("bad SARIF: %v", err)
+				}
+				inv := log.Runs[0].Invocations
+				if len(inv) != 1 || !inv[0].ExecutionSuccessful || len(inv[0].ToolExecutionNotifications) != 2 || inv[0].ToolExecutionNotifications[0].Level != "error" || len(log.Runs[0].Results) != 0 {
+					t.Errorf("unexpected SARIF: %s", out)
+				}
+				golden(t, "rootvar-host.sarif", out)
+			}
+		})
+	}
+}
+
+// TestCheckMagento: Magento's own nginx.conf.sample, whose root is
+// `$MAGE_ROOT/pub`, is walked: the unreadable upload is found.
+func TestCheckMagento(t *testing.T) {
+	c := treetest.Setup(t, "testdata/trees/magento.txtar")
+	code, out, errOut := runCLI(t, "--check", "--root", c.Dir, "/etc/nginx/nginx.conf")
+	if code != exitFindings || !strings.Contains(out, `/var/www/magento2/nginx.conf.sample:21: error: www-data cannot read "/var/www/magento2/pub/media/catalog/product/s/h/shoe.jpg"`) {
+		t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if strings.Contains(errOut, "not walked") {
+		t.Errorf("stderr:\n%s", errOut)
 	}
 }

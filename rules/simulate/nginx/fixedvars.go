@@ -55,7 +55,7 @@ func (s *Simulator) newFixedVars(srv *Server) *fixedVars {
 	visit = func(ds []*conf.Directive, inServer bool) {
 		for _, d := range ds {
 			if i, ok := varDefiners[d.Name]; ok && i < len(d.Args) && strings.HasPrefix(d.Args[i], "$") && !(inServer && top[d]) {
-				fv.notFixed(d.Args[i][1:], fmt.Sprintf("%s also sets it (%s)", d.Name, d.Range))
+				fv.notFixed(d.Args[i][1:], fmt.Sprintf("%s at %s gives it another value", d.Name, d.Range))
 			}
 			if i, ok := httpDefiners[d.Name]; ok && len(d.Args) >= 1 {
 				if i < 0 || i >= len(d.Args) {
@@ -78,7 +78,7 @@ func (s *Simulator) newFixedVars(srv *Server) *fixedVars {
 			}
 			for _, re := range regexes {
 				for _, m := range captureName.FindAllStringSubmatch(re, -1) {
-					fv.notFixed(m[1]+m[2], fmt.Sprintf("a regex capture sets it (%s)", d.Range))
+					fv.notFixed(m[1]+m[2], fmt.Sprintf("a named capture of the regex at %s sets it", d.Range))
 				}
 			}
 			if d.IsBlock() && d.Name != "server" && d.Name != "map" {
@@ -108,7 +108,7 @@ func (s *Simulator) newFixedVars(srv *Server) *fixedVars {
 				continue
 			}
 			if g := global[strings.ToLower(name)]; g != nil {
-				fv.notFixed(name, fmt.Sprintf("%s defines it too (%s)", g.Name, g.Range))
+				fv.notFixed(name, fmt.Sprintf("the %s at %s defines it too", g.Name, g.Range))
 				continue
 			}
 			if stop != nil {
