@@ -151,7 +151,7 @@ func TestModifyACL(t *testing.T) {
 // contents, and Access gives the same answer for every path, credential
 // and right.
 func TestMemoryMatchesDisk(t *testing.T) {
-	need.Root(t, "the layout cross-check (memory view against the tree on disk)")
+	need.Root(t, "layout's cross-check tests (memory view against the tree on disk)")
 	needSetfacl(t)
 	files, err := filepath.Glob("../../testdata/trees/*.txtar")
 	if err != nil || len(files) == 0 {
