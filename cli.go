@@ -153,10 +153,14 @@ type loaded struct {
 	srv  simulate.Server
 }
 
+// newFS opens the filesystem view under --root. main_test.go swaps it to
+// run the command line on in-memory test trees, as any user.
+var newFS = fsmeta.New
+
 // load detects, parses and models the configuration; errors are printed
 // as file:line: message.
 func load(o options, config string, stderr io.Writer) (*loaded, bool) {
-	fsys := fsmeta.New(o.root)
+	fsys := newFS(o.root)
 	kind, main, err := findConfig(o, config, fsys)
 	if err != nil {
 		fmt.Fprintf(stderr, "unforbid: %v\n", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/unforbid/unforbid/demo"
 	"github.com/unforbid/unforbid/internal/layout"
 	"github.com/unforbid/unforbid/internal/treetest"
+	"github.com/unforbid/unforbid/parser/fsmeta"
 	"github.com/unforbid/unforbid/rules"
 )
 
@@ -27,18 +28,33 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
-// demoRoot lays the bundled demo tree out and returns its root.
+// demoRoot builds the bundled demo tree and returns its --root (see
+// useMemory).
 func demoRoot(t *testing.T) string {
 	t.Helper()
 	tree, err := layout.Parse("demo.txtar", demo.Tree)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	if err := tree.Materialize(dir); err != nil {
-		t.Fatal(err)
+	return useMemory(t, treetest.SetupTree(t, tree))
+}
+
+// useMemory makes the command line read c's in-memory view for --root
+// c.Dir, until the test ends, and returns c.Dir: the tree's owners, modes
+// and ACLs are those of its .fsmeta section whoever runs the tests, so the
+// golden files hold for every user. (layout's cross-check test holds that
+// view to the tree laid out on disk.)
+func useMemory(t *testing.T, c *treetest.Case) string {
+	t.Helper()
+	prev := newFS
+	newFS = func(root string) *fsmeta.FS {
+		if root == c.Dir {
+			return c.FS
+		}
+		return prev(root)
 	}
-	return dir
+	t.Cleanup(func() { newFS = prev })
+	return c.Dir
 }
 
 func golden(t *testing.T, name, got string) {
@@ -159,8 +175,8 @@ func TestSeverityFilter(t *testing.T) {
 }
 
 func TestCheckClean(t *testing.T) {
-	c := treetest.Setup(t, "testdata/trees/access.txtar")
-	code, out, errOut := runCLI(t, "--check", "--root", c.Dir, "/etc/nginx/nginx.conf")
+	root := useMemory(t, treetest.Setup(t, "testdata/trees/access.txtar"))
+	code, out, errOut := runCLI(t, "--check", "--root", root, "/etc/nginx/nginx.conf")
 	if code != exitClean || out != "" {
 		t.Fatalf("exit %d, want 0, stdout %q; stderr:\n%s", code, out, errOut)
 	}

@@ -1,4 +1,7 @@
-// Package layout lays a test tree out for real on disk.
+// Package layout lays a test tree out for real on disk (Materialize, which
+// needs root for owners), or builds the same tree as an in-memory
+// fsmeta.FS (Memory, which needs nothing). Both run the same code over the
+// files and .fsmeta commands; a root-only test holds them equal.
 //
 // A tree is a txtar archive (golang.org/x/tools/txtar). Each file of the
 // archive is a file of the tree, named by its path relative to the tree root

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"os/user"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -52,8 +50,13 @@ func (t *Tree) Materialize(dir string) error {
 		return err
 	}
 	defer root.Close()
-	m := &materializer{root: root, dir: dir, asRoot: os.Geteuid() == 0}
+	return t.build(&diskTarget{root: root, dir: dir, asRoot: os.Geteuid() == 0}, cmds)
+}
 
+// build writes the files of the tree, then the default user database
+// when the tree has none, then runs the commands, on tg.
+func (t *Tree) build(tg target, cmds []Command) error {
+	m := &materializer{t: tg}
 	defPasswd, defGroup := DefaultUsers()
 	passwd, ok := t.file("etc/passwd")
 	if !ok {
@@ -99,11 +102,30 @@ func (t *Tree) Materialize(dir string) error {
 	return nil
 }
 
+// target is where a tree is laid out: a directory on disk, or memory.
+// Paths are cleaned, relative to the tree root ("." for the root), and
+// hold no symlink but perhaps the last element (materializer.resolve).
+type target interface {
+	// lstat reports whether p is a directory or a symlink; the error
+	// satisfies errors.Is(err, fs.ErrNotExist) when p does not exist.
+	lstat(p string) (dir, link bool, err error)
+	readlink(p string) (string, error)
+	// mkdir makes the directory p 0755, owned like every new entry.
+	mkdir(p string) error
+	// writeFile writes the file p 0644, replacing its content and mode.
+	writeFile(p string, data []byte) error
+	symlink(target, p string) error
+	chmod(p string, mode uint32) error
+	// lchown sets owner and group of p itself; -1 keeps one.
+	lchown(p string, uid, gid int) error
+	// setfacl runs setfacl -m spec on p; names in spec are ids already
+	// where the tree knows them.
+	setfacl(p, spec string) error
+}
+
 // materializer holds the state of one Materialize call.
 type materializer struct {
-	root   *os.Root
-	dir    string
-	asRoot bool // chown what is created to root:root
+	t      target
 	users  idDB // the tree's etc/passwd
 	groups idDB // the tree's etc/group
 }
@@ -122,7 +144,7 @@ func (m *materializer) apply(c Command) error {
 		if err != nil {
 			return err
 		}
-		return m.root.Chmod(p, fileMode(mode))
+		return m.t.chmod(p, mode)
 	case "chown":
 		uid, gid, err := m.owner(c.Arg)
 		if err != nil {
@@ -132,7 +154,7 @@ func (m *materializer) apply(c Command) error {
 		if err != nil {
 			return err
 		}
-		return m.root.Lchown(p, uid, gid)
+		return m.t.lchown(p, uid, gid)
 	case "symlink":
 		p, err := m.resolve(c.Path, false)
 		if err != nil {
@@ -141,27 +163,13 @@ func (m *materializer) apply(c Command) error {
 		if err := m.mkdirAll(path.Dir(p)); err != nil {
 			return err
 		}
-		if err := m.root.Symlink(c.Arg, p); err != nil {
-			return err
-		}
-		return m.own(p)
+		return m.t.symlink(c.Arg, p)
 	case "setfacl":
-		bin, err := exec.LookPath("setfacl")
-		if err != nil {
-			return fmt.Errorf("setfacl not found (install the acl package): %v", err)
-		}
 		p, err := m.resolve(c.Path, true)
 		if err != nil {
 			return err
 		}
-		if _, err := m.root.Lstat(p); err != nil {
-			return err
-		}
-		out, err := exec.Command(bin, "-m", m.aclSpec(c.Arg), filepath.Join(m.dir, filepath.FromSlash(p))).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("%v: %s", err, strings.TrimSpace(string(out)))
-		}
-		return nil
+		return m.t.setfacl(p, m.aclSpec(c.Arg))
 	}
 	return fmt.Errorf("unknown command %q", c.Op)
 }
@@ -175,15 +183,7 @@ func (m *materializer) writeFile(rel string, data []byte) error {
 	if err := m.mkdirAll(path.Dir(p)); err != nil {
 		return err
 	}
-	if err := m.root.WriteFile(p, data, 0o644); err != nil {
-		return err
-	}
-	// WriteFile's mode passes through the umask and keeps the mode of a
-	// file already there: set it.
-	if err := m.root.Chmod(p, 0o644); err != nil {
-		return err
-	}
-	return m.own(p)
+	return m.t.writeFile(p, data)
 }
 
 // mkdirAll makes rel and its missing parents, each 0755.
@@ -198,9 +198,9 @@ func (m *materializer) mkdirAll(rel string) error {
 	cur := ""
 	for _, c := range strings.Split(p, "/") {
 		cur = path.Join(cur, c)
-		fi, err := m.root.Lstat(cur)
+		dir, _, err := m.t.lstat(cur)
 		if err == nil {
-			if !fi.IsDir() {
+			if !dir {
 				return fmt.Errorf("%s: not a directory", cur)
 			}
 			continue
@@ -208,26 +208,11 @@ func (m *materializer) mkdirAll(rel string) error {
 		if !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		if err := m.root.Mkdir(cur, 0o755); err != nil {
-			return err
-		}
-		if err := m.root.Chmod(cur, 0o755); err != nil {
-			return err
-		}
-		if err := m.own(cur); err != nil {
+		if err := m.t.mkdir(cur); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// own makes a new entry root:root when running as root, whatever the
-// parent's set-group-id bit says.
-func (m *materializer) own(p string) error {
-	if !m.asRoot {
-		return nil
-	}
-	return m.root.Lchown(p, 0, 0)
 }
 
 // resolve turns a cleaned relative path into one naming the same entry
@@ -256,7 +241,7 @@ func (m *materializer) resolve(rel string, followLast bool) (string, error) {
 			done = append(done, c)
 			break
 		}
-		fi, err := m.root.Lstat(cur)
+		_, link, err := m.t.lstat(cur)
 		if errors.Is(err, fs.ErrNotExist) {
 			done = append(done, c)
 			continue // the rest does not exist either: keep it lexical
@@ -264,14 +249,14 @@ func (m *materializer) resolve(rel string, followLast bool) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if fi.Mode()&fs.ModeSymlink == 0 {
+		if !link {
 			done = append(done, c)
 			continue
 		}
 		if links++; links > maxSymlinks {
 			return "", fmt.Errorf("%s: too many levels of symbolic links", rel)
 		}
-		target, err := m.root.Readlink(cur)
+		target, err := m.t.readlink(cur)
 		if err != nil {
 			return "", err
 		}

@@ -26,6 +26,9 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "laytree:", err)
+		if os.Geteuid() != 0 {
+			fmt.Fprintln(os.Stderr, "laytree: (the owners a tree's .fsmeta section sets need root)")
+		}
 		os.Exit(1)
 	}
 }

@@ -79,8 +79,9 @@ type Server struct {
 // Available reports whether real nginx can be run here: nil when
 // /usr/sbin/nginx, unshare and mount exist, we are root, and a private mount
 // namespace can be made; otherwise an error saying what is missing. Tests
-// should fail with it, not skip, so that a machine without nginx does not
-// pass the end-to-end suite silently.
+// skip with it (internal/treetest/need), and fail instead when
+// UNFORBID_E2E=1, as in CI, so that a machine without nginx cannot pass the
+// end-to-end suite silently.
 func Available() error {
 	var missing []string
 	if fi, err := os.Stat(NginxPath); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {

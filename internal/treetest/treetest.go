@@ -1,8 +1,10 @@
 // Package treetest runs unforbid's test trees (testdata/trees/*.txtar): it
-// lays a tree out in a temporary directory, loads its nginx configuration
-// under that root, and reads the expectations written in the tree: the
-// `# want "rule"` annotations on config and .fsmeta lines, and the
-// `.requests` section of URLs with the status nginx gives them.
+// builds a tree's filesystem view (in memory with Setup, so that the
+// simulator and scanner tests run as any user; laid out on disk with
+// SetupDisk, for the real server of the end-to-end tests), loads its nginx
+// configuration from that view, and reads the expectations written in the
+// tree: the `# want "rule"` annotations on config and .fsmeta lines, and
+// the `.requests` section of URLs with the status nginx gives them.
 package treetest
 
 import (
@@ -29,11 +31,18 @@ import (
 // MainConfig is the nginx configuration every tree holds.
 const MainConfig = "/etc/nginx/nginx.conf"
 
-// Case is one laid-out tree.
+// Case is one test tree and its filesystem view.
 type Case struct {
 	Name string
 	Tree *layout.Tree
-	Dir  string // the tree root (--root)
+	// Dir is the tree root as a host directory (--root). With SetupDisk it
+	// holds the tree laid out for real. With Setup it holds only copies of
+	// the tree's files, without modes, owners, ACLs or links, for code that
+	// reads the host directly (the command line's config detection); FS
+	// is then the tree's in-memory view, whose Root is Dir.
+	Dir string
+	// FS is the view of the tree the simulator and the scanner read.
+	FS *fsmeta.FS
 }
 
 // Files lists the test trees under dir (sorted).
@@ -47,8 +56,45 @@ func Files(t testing.TB, dir string) []string {
 	return files
 }
 
-// Setup lays the tree in file out in a fresh temporary directory.
+// Setup builds the in-memory view of the tree in file (layout's
+// Tree.Memory): modes, owners, ACLs and links as written in its .fsmeta
+// section, with no root needed. Dir receives plain copies of the files.
 func Setup(t testing.TB, file string) *Case {
+	t.Helper()
+	tree, err := layout.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return SetupTree(t, tree)
+}
+
+// SetupTree is Setup for a parsed tree, named after its Name.
+func SetupTree(t testing.TB, tree *layout.Tree) *Case {
+	t.Helper()
+	dir := t.TempDir()
+	fsys, err := tree.Memory(dir)
+	if err != nil {
+		t.Fatalf("%s: %v", tree.Name, err)
+	}
+	for _, f := range tree.Archive.Files {
+		if strings.HasPrefix(f.Name, ".") || strings.HasSuffix(f.Name, "/") {
+			continue
+		}
+		p := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &Case{Name: caseName(tree.Name), Tree: tree, Dir: dir, FS: fsys}
+}
+
+// SetupDisk lays the tree in file out for real in a fresh temporary
+// directory (layout's Tree.Materialize: owners need root), read through
+// the real-disk FS.
+func SetupDisk(t testing.TB, file string) *Case {
 	t.Helper()
 	tree, err := layout.ReadFile(file)
 	if err != nil {
@@ -58,13 +104,17 @@ func Setup(t testing.TB, file string) *Case {
 	if err := tree.Materialize(dir); err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
-	return &Case{Name: strings.TrimSuffix(filepath.Base(file), ".txtar"), Tree: tree, Dir: dir}
+	return &Case{Name: caseName(file), Tree: tree, Dir: dir, FS: fsmeta.New(dir)}
+}
+
+func caseName(file string) string {
+	return strings.TrimSuffix(filepath.Base(file), ".txtar")
 }
 
 // Simulator loads the tree's configuration and returns its simulator.
 func (c *Case) Simulator(t testing.TB) *nginxsim.Simulator {
 	t.Helper()
-	cfg, err := conf.Load(MainConfig, conf.Options{Root: c.Dir})
+	cfg, err := conf.Load(MainConfig, conf.Options{FS: c.FS})
 	if err != nil {
 		t.Fatalf("%s: load: %v", c.Name, err)
 	}
@@ -72,7 +122,7 @@ func (c *Case) Simulator(t testing.TB) *nginxsim.Simulator {
 	if err != nil {
 		t.Fatalf("%s: model: %v", c.Name, err)
 	}
-	sim, err := nginxsim.New(m, fsmeta.New(c.Dir))
+	sim, err := nginxsim.New(m, c.FS)
 	if err != nil {
 		t.Fatalf("%s: simulator: %v", c.Name, err)
 	}
@@ -236,7 +286,7 @@ func (c *Case) Wants(t testing.TB) []*Want {
 func (c *Case) CheckFindings(t testing.TB, findings []rules.Finding) {
 	t.Helper()
 	wants := c.Wants(t)
-	fsys := fsmeta.New(c.Dir)
+	fsys := c.FS
 	for _, f := range findings {
 		// A config included through a symlink (sites-enabled/x) is
 		// annotated in the file it points to.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/unforbid/unforbid/internal/treetest/need"
 )
 
 // node is one object of a test tree: a directory (dir), a symlink (link
@@ -29,9 +31,7 @@ func own(n node, uid, gid int) node     { n.uid, n.gid = uid, gid; return n }
 // modes and owners. It needs root for chown.
 func buildTree(t testing.TB, nodes ...node) string {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("building test trees needs root for chown")
-	}
+	need.Root(t, "fsmeta's real-disk and kernel cross-check tests")
 	root := t.TempDir()
 	if err := os.Chmod(root, 0o755); err != nil {
 		t.Fatal(err)
@@ -62,51 +62,108 @@ func buildTree(t testing.TB, nodes ...node) string {
 	return root
 }
 
+// memoryTree is buildTree as an in-memory view: the same objects, modes,
+// owners and contents, without disk or root.
+func memoryTree(t testing.TB, nodes ...node) *FS {
+	t.Helper()
+	var entries []Entry
+	for _, n := range nodes {
+		e := Entry{Path: "/" + n.path, UID: uint32(n.uid), GID: uint32(n.gid), Perm: unixPerm(n.mode)}
+		switch {
+		case n.link != "":
+			e.Type, e.Target = TypeSymlink, n.link
+		case n.dir:
+			e.Type = TypeDir
+		default:
+			e.Type, e.Data = TypeRegular, []byte("content of "+n.path+"\n")
+		}
+		entries = append(entries, e)
+	}
+	fsys, err := NewMemory("", entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fsys
+}
+
+// unixPerm turns an os.FileMode into st_mode's 07777 bits.
+func unixPerm(m os.FileMode) uint32 {
+	p := uint32(m.Perm())
+	if m&os.ModeSetuid != 0 {
+		p |= 0o4000
+	}
+	if m&os.ModeSetgid != 0 {
+		p |= 0o2000
+	}
+	if m&os.ModeSticky != 0 {
+		p |= 0o1000
+	}
+	return p
+}
+
+// views returns the tree of nodes as an in-memory FS and, when running as
+// root, laid out on disk: the shared path walk must answer the same on
+// both backends.
+func views(t testing.TB, nodes ...node) map[string]*FS {
+	t.Helper()
+	v := map[string]*FS{"memory": memoryTree(t, nodes...)}
+	if os.Geteuid() == 0 {
+		v["disk"] = New(buildTree(t, nodes...))
+	}
+	return v
+}
+
 var www = Cred{User: "www-data", UID: 33, GID: 33, Groups: []uint32{33}}
 
-// accessTree is the shared tree of TestAccess: the lab matrix of CAUSES.md
+// accessTree lays accessNodes out on disk.
+func accessTree(t testing.TB) string { return buildTree(t, accessNodes...) }
+
+// accessNodes is the shared tree of TestAccess: the lab matrix of CAUSES.md
 // 1.10 plus link cases.
-func accessTree(t testing.TB) string {
-	return buildTree(t,
-		d("srv", 0o755),
-		f("srv/f644.html", 0o644),
-		f("srv/f600.html", 0o600),
-		own(f("srv/f640g.html", 0o640), 0, 33),
-		own(f("srv/f640x.html", 0o640), 0, 100),
-		own(f("srv/own600.html", 0o600), 33, 33),
-		own(f("srv/own066.html", 0o066), 33, 33),
-		f("srv/x744", 0o744),
-		d("srv/d700", 0o700),
-		f("srv/d700/a.html", 0o644),
-		d("srv/d711", 0o711),
-		f("srv/d711/a.html", 0o644),
-		d("srv/d644", 0o644),
-		f("srv/d644/index.html", 0o644),
-		own(d("srv/d750g", 0o750), 0, 33),
-		f("srv/d750g/a.html", 0o644),
-		l("srv/link", "d711"),
-		l("srv/d700link", "d700"),
-		l("srv/abs", "/srv/f644.html"),
-		l("srv/absdir", "/srv/d711"),
-		l("srv/dangling", "missing.html"),
-		l("srv/danglingdir", "nodir/x.html"),
-		l("srv/loop1", "loop2"),
-		l("srv/loop2", "loop1"),
-		l("srv/self", "self"),
-		l("srv/up", "../../../../../srv"),
-		l("srv/escape", "/etc/passwd"),
-		l("srv/filelink", "f644.html"),
-		l("srv/slashlink", "f644.html/"),
-		l("srv/dotlink", "d700/."),
-		l("srv/chain1", "link"),
-		l("srv/chain2", "chain1"),
-		d("srv/deep", 0o755),
-		l("srv/deep/parent", ".."),
-	)
+var accessNodes = []node{
+	d("srv", 0o755),
+	f("srv/f644.html", 0o644),
+	f("srv/f600.html", 0o600),
+	own(f("srv/f640g.html", 0o640), 0, 33),
+	own(f("srv/f640x.html", 0o640), 0, 100),
+	own(f("srv/own600.html", 0o600), 33, 33),
+	own(f("srv/own066.html", 0o066), 33, 33),
+	f("srv/x744", 0o744),
+	d("srv/d700", 0o700),
+	f("srv/d700/a.html", 0o644),
+	d("srv/d711", 0o711),
+	f("srv/d711/a.html", 0o644),
+	d("srv/d644", 0o644),
+	f("srv/d644/index.html", 0o644),
+	own(d("srv/d750g", 0o750), 0, 33),
+	f("srv/d750g/a.html", 0o644),
+	l("srv/link", "d711"),
+	l("srv/d700link", "d700"),
+	l("srv/abs", "/srv/f644.html"),
+	l("srv/absdir", "/srv/d711"),
+	l("srv/dangling", "missing.html"),
+	l("srv/danglingdir", "nodir/x.html"),
+	l("srv/loop1", "loop2"),
+	l("srv/loop2", "loop1"),
+	l("srv/self", "self"),
+	l("srv/up", "../../../../../srv"),
+	l("srv/escape", "/etc/passwd"),
+	l("srv/filelink", "f644.html"),
+	l("srv/slashlink", "f644.html/"),
+	l("srv/dotlink", "d700/."),
+	l("srv/chain1", "link"),
+	l("srv/chain2", "chain1"),
+	d("srv/deep", 0o755),
+	l("srv/deep/parent", ".."),
 }
 
 func TestAccess(t *testing.T) {
-	fsys := New(accessTree(t))
+	for name, fsys := range views(t, accessNodes...) {
+		t.Run(name, func(t *testing.T) { testAccess(t, fsys) })
+	}
+}
+
+func testAccess(t *testing.T, fsys *FS) {
 	root := Cred{User: "root"}
 	tests := []struct {
 		name   string
@@ -203,6 +260,10 @@ func TestAccess(t *testing.T) {
 }
 
 func TestAccessRootNotSearchable(t *testing.T) {
+	mem := memoryTree(t, d("", 0o700), f("a.html", 0o644))
+	if r := mem.Access(www, "/a.html", Read, true); r.Err != syscall.EACCES || r.At != "/" {
+		t.Errorf("memory: Access() = %v At %q, want EACCES At /", r.Err, r.At)
+	}
 	root := buildTree(t, f("a.html", 0o644))
 	if err := os.Chmod(root, 0o700); err != nil {
 		t.Fatal(err)
@@ -218,7 +279,7 @@ func TestAccessRootNotSearchable(t *testing.T) {
 
 func TestAccessSymlinkLimit(t *testing.T) {
 	// l0 -> l1 -> ... -> lN -> f.html: N+1 links followed.
-	build := func(links int) *FS {
+	build := func(links int) map[string]*FS {
 		nodes := []node{f("f.html", 0o644)}
 		for i := range links {
 			target := fmt.Sprintf("l%d", i+1)
@@ -227,7 +288,7 @@ func TestAccessSymlinkLimit(t *testing.T) {
 			}
 			nodes = append(nodes, l(fmt.Sprintf("l%d", i), target))
 		}
-		return New(buildTree(t, nodes...))
+		return views(t, nodes...)
 	}
 	tests := []struct {
 		links int
@@ -235,12 +296,14 @@ func TestAccessSymlinkLimit(t *testing.T) {
 	}{{1, 0}, {39, 0}, {40, 0}, {41, syscall.ELOOP}, {45, syscall.ELOOP}}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.links), func(t *testing.T) {
-			r := build(tt.links).Access(www, "/l0", Read, true)
-			if r.Err != tt.err {
-				t.Errorf("Access through %d links = %v, want %v", tt.links, r.Err, tt.err)
-			}
-			if tt.err == syscall.ELOOP && r.At != "/l40" {
-				t.Errorf("ELOOP At %q, want /l40", r.At)
+			for name, fsys := range build(tt.links) {
+				r := fsys.Access(www, "/l0", Read, true)
+				if r.Err != tt.err {
+					t.Errorf("%s: Access through %d links = %v, want %v", name, tt.links, r.Err, tt.err)
+				}
+				if tt.err == syscall.ELOOP && r.At != "/l40" {
+					t.Errorf("%s: ELOOP At %q, want /l40", name, r.At)
+				}
 			}
 		})
 	}

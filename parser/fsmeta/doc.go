@@ -12,4 +12,11 @@
 // the final object checked with Permits, which implements the kernel's mode
 // bit and POSIX ACL rules (fs/namei.c generic_permission, fs/posix_acl.c
 // posix_acl_permission). SELinux labels are read but not evaluated here.
+//
+// An FS has one of two backends under the same type: New reads the real
+// disk (lstat(2), the ACL and label extended attributes, readdir, open),
+// NewMemory serves a list of Entry values held in memory, so that tests
+// describe owners, modes, ACLs and links without root. Only those
+// primitive reads differ; the path walk, Access, symlink resolution inside
+// the root, Glob, ReadFile and LoadUsers are one code for both.
 package fsmeta

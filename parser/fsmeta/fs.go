@@ -3,10 +3,8 @@ package fsmeta
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -31,6 +29,10 @@ const maxRecentFiles = 256
 // unforbid); regular files are never cached.
 type FS struct {
 	root string // cleaned absolute host directory; "/" for the real root
+	b    backend
+	// hostWalk: the host's own path walk resolves intermediate links as
+	// the server would (the real disk at the real root).
+	hostWalk bool
 
 	mu    sync.Mutex
 	cache map[string]*Info // server path -> directory Info
@@ -68,11 +70,13 @@ func New(root string) *FS {
 	if abs, err := filepath.Abs(root); err == nil {
 		root = abs
 	}
-	return &FS{root: filepath.Clean(root), cache: make(map[string]*Info)}
+	root = filepath.Clean(root)
+	return &FS{root: root, b: disk{root: root}, hostWalk: root == "/", cache: make(map[string]*Info)}
 }
 
 // Root returns the host directory server paths are resolved under, "/" for
-// the real root.
+// the real root; for an in-memory view, the root it was given (see
+// NewMemory).
 func (f *FS) Root() string { return f.root }
 
 // clean makes p an absolute, lexically cleaned server path; ".." at the top
@@ -87,9 +91,13 @@ func clean(p string) string {
 // HostPath returns the path on this machine of the server path p: p joined
 // to the root. p should be absolute and cleaned; ".." elements cannot climb
 // above the root. Symlinks are not resolved, so the result is only safe to
-// open when p holds none (see Access).
+// open when p holds none (see Access). For an in-memory view without a
+// root it is "".
 func (f *FS) HostPath(p string) string {
 	p = clean(p)
+	if f.root == "" {
+		return ""
+	}
 	if f.root == "/" {
 		return p
 	}
@@ -116,7 +124,7 @@ func (f *FS) Reset() {
 // errors.Is(err, fs.ErrNotExist) works.
 func (f *FS) Lstat(p string) (*Info, error) {
 	p = clean(p)
-	if f.root == "/" || p == "/" {
+	if f.hostWalk || p == "/" {
 		// The host's own walk resolves intermediate links exactly as the
 		// server would.
 		return f.lstatPhys(p)
@@ -153,7 +161,7 @@ func (f *FS) lstatPhys(p string) (*Info, error) {
 	if ok {
 		return info, nil
 	}
-	info, err := f.lstat(p)
+	info, err := f.b.lstat(p)
 	if err != nil {
 		return nil, err
 	}
@@ -171,93 +179,6 @@ func (f *FS) lstatPhys(p string) (*Info, error) {
 	}
 	f.mu.Unlock()
 	return info, nil
-}
-
-func (f *FS) lstat(p string) (*Info, error) {
-	host := f.HostPath(p)
-	var st unix.Stat_t
-	if err := ignoringEINTR(func() error { return unix.Lstat(host, &st) }); err != nil {
-		return nil, &fs.PathError{Op: "lstat", Path: p, Err: errnoOf(err)}
-	}
-	info := &Info{
-		Path: p,
-		Perm: st.Mode & 0o7777,
-		UID:  st.Uid,
-		GID:  st.Gid,
-		Size: st.Size,
-	}
-	info.Type = fileType(st.Mode)
-	hasXattrs := hasAnyXattr(host)
-	if info.Type == TypeSymlink {
-		t, err := os.Readlink(host)
-		if err != nil {
-			var pe *fs.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			return nil, &fs.PathError{Op: "readlink", Path: p, Err: err}
-		}
-		info.Target = t
-	} else if !hasXattrs {
-	} else if b := getxattr(host, "system.posix_acl_access"); b != nil {
-		// A malformed ACL cannot come from a working kernel; ignore it
-		// rather than guess.
-		if acl, err := ParseACL(b); err == nil {
-			info.ACL = acl
-		}
-	}
-	if !hasXattrs {
-		return info, nil
-	}
-	if b := getxattr(host, "security.selinux"); len(b) > 0 {
-		info.Label = strings.TrimRight(string(b), "\x00")
-	}
-	return info, nil
-}
-
-// hasAnyXattr reports whether host may carry extended attributes: one
-// llistxattr call spares the two lookups for the common file without any.
-func hasAnyXattr(host string) bool {
-	for {
-		n, err := unix.Llistxattr(host, nil)
-		if err == unix.EINTR {
-			continue
-		}
-		return err != nil || n > 0
-	}
-}
-
-// getxattr returns the value of the extended attribute name of host (not
-// following symlinks), or nil when it is absent, unsupported or unreadable.
-func getxattr(host, name string) []byte {
-	var small [256]byte
-	buf := small[:]
-	for range 4 {
-		n, err := unix.Lgetxattr(host, name, buf)
-		switch {
-		case err == nil:
-			return slices.Clone(buf[:n])
-		case err == unix.ERANGE:
-			size, err := unix.Lgetxattr(host, name, nil)
-			if err != nil || size <= 0 || size > maxACLSize {
-				return nil
-			}
-			buf = make([]byte, size)
-		case err == unix.EINTR:
-		default:
-			return nil
-		}
-	}
-	return nil
-}
-
-func ignoringEINTR(fn func() error) error {
-	for {
-		err := fn()
-		if err != unix.EINTR {
-			return err
-		}
-	}
 }
 
 // errnoOf returns the syscall.Errno inside err, or err itself.
@@ -324,47 +245,7 @@ func (f *FS) ReadFileLimit(p string, limit int64) ([]byte, error) {
 	if err := checkReadable(info.Type); err != nil {
 		return nil, &fs.PathError{Op: "read", Path: p, Err: err}
 	}
-	// O_NOFOLLOW: the resolved path holds no symlink; if one was swapped
-	// in since, refuse it instead of leaving the root.
-	fd, err := os.OpenFile(f.HostPath(info.Path), os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: p, Err: sysErr(err)}
-	}
-	defer fd.Close()
-	// The Info may come from the cache: decide on the object opened.
-	// (fd.Stat, not fd.Fd, which would make a FIFO's reads blocking.)
-	st, err := fd.Stat()
-	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: p, Err: sysErr(err)}
-	}
-	switch mode := st.Mode(); {
-	case mode.IsDir():
-		return nil, &fs.PathError{Op: "read", Path: p, Err: syscall.EISDIR}
-	case !mode.IsRegular():
-		return nil, &fs.PathError{Op: "read", Path: p, Err: errNotRegular}
-	}
-	size := st.Size()
-	if size > limit {
-		return nil, &fs.PathError{Op: "read", Path: p, Err: &TooLargeError{Size: size, Limit: limit}}
-	}
-	// One byte more than the size, to see the end (or a file that grew).
-	b := make([]byte, 0, size+1)
-	for {
-		n, err := fd.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if int64(len(b)) > limit {
-			return nil, &fs.PathError{Op: "read", Path: p, Err: &TooLargeError{Size: int64(len(b)), Limit: limit}}
-		}
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return nil, &fs.PathError{Op: "read", Path: p, Err: sysErr(err)}
-		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-	}
+	return f.b.readFile(info.Path, p, limit)
 }
 
 // checkReadable returns why an object of type t is not read as a file.
@@ -410,21 +291,17 @@ func sysErr(err error) error {
 // ReadDirNames returns the sorted names in the directory at server path p,
 // following symlinks inside the root, without "." and "..".
 func (f *FS) ReadDirNames(p string) ([]string, error) {
-	info, err := f.resolve("open", p)
+	info, err := f.resolveDir(p)
 	if err != nil {
 		return nil, err
 	}
-	if info.Type != TypeDir {
-		return nil, &fs.PathError{Op: "open", Path: p, Err: syscall.ENOTDIR}
-	}
-	d, err := os.OpenFile(f.HostPath(info.Path), os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_DIRECTORY, 0)
+	names := []string{}
+	err = f.b.readDir(info.Path, p, -1, func(batch []string) error {
+		names = append(names, batch...)
+		return nil
+	})
 	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: p, Err: errnoOf(err)}
-	}
-	defer d.Close()
-	names, err := d.Readdirnames(-1)
-	if err != nil {
-		return nil, &fs.PathError{Op: "readdirent", Path: p, Err: errnoOf(err)}
+		return nil, err
 	}
 	slices.Sort(names)
 	return names, nil
@@ -436,36 +313,29 @@ func (f *FS) ReadDirNames(p string) ([]string, error) {
 // batch is seen in sorted order. An error from fn stops the listing and is
 // returned.
 func (f *FS) ReadDirBatches(p string, batch int, fn func(names []string) error) error {
-	info, err := f.resolve("open", p)
+	info, err := f.resolveDir(p)
 	if err != nil {
 		return err
 	}
-	if info.Type != TypeDir {
-		return &fs.PathError{Op: "open", Path: p, Err: syscall.ENOTDIR}
-	}
-	d, err := os.OpenFile(f.HostPath(info.Path), os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_DIRECTORY, 0)
-	if err != nil {
-		return &fs.PathError{Op: "open", Path: p, Err: errnoOf(err)}
-	}
-	defer d.Close()
 	if batch <= 0 {
 		batch = 1024
 	}
-	for {
-		names, err := d.Readdirnames(batch)
-		if len(names) > 0 {
-			slices.Sort(names)
-			if ferr := fn(names); ferr != nil {
-				return ferr
-			}
-		}
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return &fs.PathError{Op: "readdirent", Path: p, Err: errnoOf(err)}
-		}
+	return f.b.readDir(info.Path, p, batch, func(names []string) error {
+		slices.Sort(names)
+		return fn(names)
+	})
+}
+
+// resolveDir follows p inside the root to a directory.
+func (f *FS) resolveDir(p string) (*Info, error) {
+	info, err := f.resolve("open", p)
+	if err != nil {
+		return nil, err
 	}
+	if info.Type != TypeDir {
+		return nil, &fs.PathError{Op: "open", Path: p, Err: syscall.ENOTDIR}
+	}
+	return info, nil
 }
 
 // Glob returns the server paths matching pattern, a server path with

@@ -1,0 +1,204 @@
+package fsmeta
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// backend holds the primitive operations of a filesystem view; FS builds
+// the path walk, the permission check, symlink resolution inside the root,
+// globbing and caching on top of them, the same for every backend. Paths
+// handed to a backend are cleaned server paths with no symlink in their
+// directories ("physical" paths).
+type backend interface {
+	// lstat describes phys without following it, with its ACL and label.
+	// Errors are *fs.PathError values naming phys with a syscall.Errno.
+	lstat(phys string) (*Info, error)
+	// readDir calls fn with the names of the directory phys, at most batch
+	// at a time (all at once when batch <= 0), unsorted. Errors name the
+	// server path name.
+	readDir(phys, name string, batch int, fn func([]string) error) error
+	// readFile returns the contents of phys, which Access found to be a
+	// regular file, or a *TooLargeError beyond limit. Errors name the
+	// server path name.
+	readFile(phys, name string, limit int64) ([]byte, error)
+}
+
+// disk is the backend of the real filesystem, with server paths under the
+// host directory root.
+type disk struct {
+	root string
+}
+
+// hostPath joins the server path p to the root.
+func (d disk) hostPath(p string) string {
+	switch {
+	case d.root == "/":
+		return p
+	case p == "/":
+		return d.root
+	}
+	return d.root + p
+}
+
+func (d disk) lstat(p string) (*Info, error) {
+	host := d.hostPath(p)
+	var st unix.Stat_t
+	if err := ignoringEINTR(func() error { return unix.Lstat(host, &st) }); err != nil {
+		return nil, &fs.PathError{Op: "lstat", Path: p, Err: errnoOf(err)}
+	}
+	info := &Info{
+		Path: p,
+		Perm: st.Mode & 0o7777,
+		UID:  st.Uid,
+		GID:  st.Gid,
+		Size: st.Size,
+	}
+	info.Type = fileType(st.Mode)
+	hasXattrs := hasAnyXattr(host)
+	if info.Type == TypeSymlink {
+		t, err := os.Readlink(host)
+		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return nil, &fs.PathError{Op: "readlink", Path: p, Err: err}
+		}
+		info.Target = t
+	} else if !hasXattrs {
+	} else if b := getxattr(host, "system.posix_acl_access"); b != nil {
+		// A malformed ACL cannot come from a working kernel; ignore it
+		// rather than guess.
+		if acl, err := ParseACL(b); err == nil {
+			info.ACL = acl
+		}
+	}
+	if !hasXattrs {
+		return info, nil
+	}
+	if b := getxattr(host, "security.selinux"); len(b) > 0 {
+		info.Label = strings.TrimRight(string(b), "\x00")
+	}
+	return info, nil
+}
+
+// hasAnyXattr reports whether host may carry extended attributes: one
+// llistxattr call spares the two lookups for the common file without any.
+func hasAnyXattr(host string) bool {
+	for {
+		n, err := unix.Llistxattr(host, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		return err != nil || n > 0
+	}
+}
+
+// getxattr returns the value of the extended attribute name of host (not
+// following symlinks), or nil when it is absent, unsupported or unreadable.
+func getxattr(host, name string) []byte {
+	var small [256]byte
+	buf := small[:]
+	for range 4 {
+		n, err := unix.Lgetxattr(host, name, buf)
+		switch {
+		case err == nil:
+			return slices.Clone(buf[:n])
+		case err == unix.ERANGE:
+			size, err := unix.Lgetxattr(host, name, nil)
+			if err != nil || size <= 0 || size > maxACLSize {
+				return nil
+			}
+			buf = make([]byte, size)
+		case err == unix.EINTR:
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+func ignoringEINTR(fn func() error) error {
+	for {
+		err := fn()
+		if err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+// readFile opens phys on the host and reads at most limit bytes.
+func (d disk) readFile(phys, p string, limit int64) ([]byte, error) {
+	// O_NOFOLLOW: the resolved path holds no symlink; if one was swapped
+	// in since, refuse it instead of leaving the root.
+	fd, err := os.OpenFile(d.hostPath(phys), os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: p, Err: sysErr(err)}
+	}
+	defer fd.Close()
+	// The Info may come from the cache: decide on the object opened.
+	// (fd.Stat, not fd.Fd, which would make a FIFO's reads blocking.)
+	st, err := fd.Stat()
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: p, Err: sysErr(err)}
+	}
+	switch mode := st.Mode(); {
+	case mode.IsDir():
+		return nil, &fs.PathError{Op: "read", Path: p, Err: syscall.EISDIR}
+	case !mode.IsRegular():
+		return nil, &fs.PathError{Op: "read", Path: p, Err: errNotRegular}
+	}
+	size := st.Size()
+	if size > limit {
+		return nil, &fs.PathError{Op: "read", Path: p, Err: &TooLargeError{Size: size, Limit: limit}}
+	}
+	// One byte more than the size, to see the end (or a file that grew).
+	b := make([]byte, 0, size+1)
+	for {
+		n, err := fd.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if int64(len(b)) > limit {
+			return nil, &fs.PathError{Op: "read", Path: p, Err: &TooLargeError{Size: int64(len(b)), Limit: limit}}
+		}
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, &fs.PathError{Op: "read", Path: p, Err: sysErr(err)}
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
+}
+
+// readDir reads the names of the host directory phys.
+func (d disk) readDir(phys, p string, batch int, fn func([]string) error) error {
+	dir, err := os.OpenFile(d.hostPath(phys), os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_DIRECTORY, 0)
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: p, Err: errnoOf(err)}
+	}
+	defer dir.Close()
+	for {
+		names, err := dir.Readdirnames(batch)
+		if len(names) > 0 {
+			if ferr := fn(names); ferr != nil {
+				return ferr
+			}
+		}
+		if (batch <= 0 && err == nil) || err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return &fs.PathError{Op: "readdirent", Path: p, Err: errnoOf(err)}
+		}
+	}
+}
