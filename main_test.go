@@ -431,7 +431,7 @@ func TestCheckNotes(t *testing.T) {
 	timing := regexp.MustCompile(`in [0-9.]+(µs|ms|s)\b`)
 	for _, format := range []string{"text", "json", "sarif"} {
 		t.Run(format, func(t *testing.T) {
-			code, out, errOut := runCLI(t, "--check", "--root", c.Dir, "--format", format, "/etc/nginx/nginx.conf")
+			code, out, errOut := runCLI(t, "--check", "--root", useMemory(t, c), "--format", format, "/etc/nginx/nginx.conf")
 			if code != exitClean {
 				t.Fatalf("exit %d, want 0; stderr:\n%s", code, errOut)
 			}
@@ -493,7 +493,7 @@ func TestCheckNotes(t *testing.T) {
 // `$MAGE_ROOT/pub`, is walked: the unreadable upload is found.
 func TestCheckMagento(t *testing.T) {
 	c := treetest.Setup(t, "testdata/trees/magento.txtar")
-	code, out, errOut := runCLI(t, "--check", "--root", c.Dir, "/etc/nginx/nginx.conf")
+	code, out, errOut := runCLI(t, "--check", "--root", useMemory(t, c), "/etc/nginx/nginx.conf")
 	if code != exitFindings || !strings.Contains(out, `/var/www/magento2/nginx.conf.sample:21: error: www-data cannot read "/var/www/magento2/pub/media/catalog/product/s/h/shoe.jpg"`) {
 		t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}

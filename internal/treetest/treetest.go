@@ -136,7 +136,7 @@ func (c *Case) Server(t testing.TB) simulate.Server {
 	if _, ok := c.Tree.Section(MainConfig[1:]); !ok {
 		t.Fatalf("%s: the tree has no %s", c.Name, MainConfig)
 	}
-	srv, err := servers.Load(parser.KindNginx, MainConfig, fsmeta.New(c.Dir), servers.Options{})
+	srv, err := servers.Load(parser.KindNginx, MainConfig, c.FS, servers.Options{})
 	if err != nil {
 		t.Fatalf("%s: load: %v", c.Name, err)
 	}
