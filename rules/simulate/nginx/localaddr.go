@@ -31,13 +31,15 @@ const (
 //     for [::]).
 //
 // Only addresses of the client's family count: an IPv4 client cannot
-// reach ::1. When no listen accepts one, the address is loopback and the
-// step says the connection is refused.
+// reach ::1 (with no client address, any family does). When no listen
+// accepts one, the address is loopback and the step says the connection
+// is refused.
 func (s *Simulator) LocalAddr(req simulate.Request) (string, simulate.Step) {
 	addr, st := s.Model.localAddr(req.Host, req.Port, req.ClientIP, req.ServerIP)
 	client := req.ClientIP
-	if client == "" {
-		client = "127.0.0.1"
+	if net.ParseIP(client) == nil {
+		// no client address given: a local client of the same family
+		client = loopback(familyOf(addr))
 	}
 	st.Detail = fmt.Sprintf("client %s connects to %s: %s", client, net.JoinHostPort(addr, fmt.Sprint(req.Port)), st.Detail)
 	return addr, st
@@ -248,4 +250,25 @@ func (s *Server) nameMatches(host string) bool {
 		}
 	}
 	return false
+}
+
+// connAddr returns addr as nginx prints the addresses of the connection
+// ($remote_addr, $server_addr): an IPv4 address that came through an IPv6
+// socket ([::]:80 ipv6only=off) is IPv4-mapped, e.g. "::ffff:127.0.0.2".
+func (r *run) connAddr(addr string) string {
+	ip := net.ParseIP(addr)
+	if ip == nil || ip.To4() == nil || strings.Contains(addr, ":") {
+		return addr
+	}
+	sel := r.s.Model.selectServer(r.req.Host, r.req.Port, r.req.ClientIP, r.req.ServerIP)
+	if sel.l != nil && sel.l.IPv6 {
+		return "::ffff:" + ip.String()
+	}
+	return addr
+}
+
+// localAddr is the local address of the request's connection.
+func (r *run) localAddr() string {
+	a, _ := r.s.Model.localAddr(r.req.Host, r.req.Port, r.req.ClientIP, r.req.ServerIP)
+	return a
 }
