@@ -379,7 +379,7 @@ func explainOne(sim *nginxsim.Simulator, req simulate.Request, serverIP string) 
 	case c == nil:
 		req.ClientIP = "127.0.0.1"
 	case (c.To4() == nil) != v6:
-		return report.Explained{}, fmt.Errorf("client %s cannot connect to %s (another address family): give --client-ip and --server-ip of one family", req.ClientIP, addr)
+		return report.Explained{}, fmt.Errorf("client %s cannot connect to %s: another address family (--client-ip and the server address must both be IPv4 or IPv6)", req.ClientIP, addr)
 	}
 	req.ServerIP = addr
 	d := sim.Simulate(req)
