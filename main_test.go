@@ -242,7 +242,7 @@ func TestExplainAddresses(t *testing.T) {
 		{"second client, $remote_addr", []string{"--client-ip", "127.0.0.2", "http://localhost:8111/remote/"}, []string{"from 127.0.0.2 -> 200"}},
 		{"first client", []string{"http://localhost:8111/second/"}, []string{"from 127.0.0.1 -> 200", "allow 127.0.0.1 matches client 127.0.0.1"}},
 		{"a name stands for its server's listen", []string{"--client-ip", "127.0.0.2", "http://four.test:8111/server/"}, []string{
-			"from 127.0.0.2 -> 200", "connects to 127.0.0.1:8111: four.test stands for an address that the first server matching it (server_name four.test) listens on"}},
+			"from 127.0.0.2 -> 200", "connects to 127.0.0.1:8111: the first server matching four.test listens on it; listen 127.0.0.1:8111 takes it"}},
 		{"--server-ip", []string{"--client-ip", "127.0.0.2", "--server-ip", "127.0.0.1", "http://four.test:8111/second/"}, []string{
 			"from 127.0.0.2 -> 403", "connects to 127.0.0.1:8111: the local address is given; listen 127.0.0.1:8111 takes it"}},
 		{"--server-ip nobody listens on", []string{"--client-ip", "127.0.0.2", "--server-ip", "127.0.0.2", "http://localhost:8111/"}, []string{

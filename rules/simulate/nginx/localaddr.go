@@ -154,20 +154,20 @@ func (m *Model) namedAddr(host string, port int, fam family) (string, simulate.S
 		}
 		for i := range s.Listens {
 			if a, ok := m.listenAddr(&s.Listens[i], port, fam); ok {
-				why := fmt.Sprintf("%s stands for an address that the first server matching it (server_name %s) listens on", host, strings.Join(s.Names, " "))
-				return a, m.accepting(a, port, why+m.wildcardNote(&s.Listens[i], a))
+				why := fmt.Sprintf("the first server matching %s listens", host)
+				return a, m.accepting(a, port, why+m.onAddr(&s.Listens[i], a))
 			}
 		}
 	}
 	for _, s := range m.Servers {
 		for i := range s.Listens {
 			if a, ok := m.listenAddr(&s.Listens[i], port, fam); ok {
-				why := fmt.Sprintf("no server named %s listens on port %d", host, port)
+				why := fmt.Sprintf("no server matching %s listens on port %d", host, port)
 				if fam != 0 {
 					why += " for " + fam.String()
 				}
-				why += fmt.Sprintf("; %s stands for the address of the first listen of the port", host)
-				return a, m.accepting(a, port, why+m.wildcardNote(&s.Listens[i], a))
+				why += ", the first listen of the port does"
+				return a, m.accepting(a, port, why+m.onAddr(&s.Listens[i], a))
 			}
 		}
 	}
@@ -179,15 +179,15 @@ func (m *Model) namedAddr(host string, port int, fam family) (string, simulate.S
 	return a, simulate.Step{Step: "connect", Detail: fmt.Sprintf("no listen on port %d takes %s connections: connection refused", port, f)}
 }
 
-// wildcardNote explains the address chosen for a wildcard listen.
-func (m *Model) wildcardNote(l *Listen, addr string) string {
-	if l.Addr != "" {
-		return ""
+// onAddr says where l listens: on addr itself, or on any address.
+func (m *Model) onAddr(l *Listen, addr string) string {
+	switch {
+	case l.Addr != "":
+		return " on it"
+	case addr == otherLocal4 || addr == otherLocal6:
+		return fmt.Sprintf(" on any address but %s, which another listen names: %s assumed", loopback(familyOf(addr)), addr)
 	}
-	if addr == otherLocal4 || addr == otherLocal6 {
-		return fmt.Sprintf(" (a wildcard listen: any address of the host, here %s, since another listen names loopback)", addr)
-	}
-	return fmt.Sprintf(" (a wildcard listen: any address of the host, here %s)", addr)
+	return fmt.Sprintf(" on any address: %s assumed", addr)
 }
 
 // listenAddr returns a local address of the client's family that l
