@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path"
 	"strings"
@@ -37,6 +38,7 @@ type options struct {
 	prefix             string
 	method             string
 	clientIP           string
+	serverIP           string
 	headers            headerFlags
 	progress           bool
 }
@@ -61,7 +63,8 @@ func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.server, "server", "", "force the server kind: nginx or apache")
 	fs.StringVar(&o.prefix, "prefix", nginxsim.DefaultPrefix, "nginx --prefix, for relative root and alias")
 	fs.StringVar(&o.method, "method", "GET", "explain: request method")
-	fs.StringVar(&o.clientIP, "client-ip", "127.0.0.1", "explain: client address (for allow/deny)")
+	fs.StringVar(&o.clientIP, "client-ip", "", "explain: client `ADDR` for allow/deny and $remote_addr (default 127.0.0.1, or ::1 when the server address is IPv6)")
+	fs.StringVar(&o.serverIP, "server-ip", "", "explain: the local `ADDR` the client connects to (default: from the URL's host and the listens, never the client's)")
 	fs.Var(&o.headers, "header", "explain: request header 'Name: value' (repeatable)")
 	fs.BoolVar(&o.progress, "progress", false, "show scan progress on stderr (default: when stderr is a terminal)")
 	fs.Usage = func() {
@@ -315,7 +318,15 @@ func explain(o options, pos []string, stdout, stderr io.Writer) int {
 			return exitError
 		}
 		req.Headers = headers
-		es = append(es, report.Explained{Request: req, Decision: l.srv.Simulate(req)})
+		if o.clientIP == "" {
+			req.ClientIP = "" // any family: the client follows the server address
+		}
+		e, err := explainOne(l.srv, req, o.serverIP)
+		if err != nil {
+			fmt.Fprintf(stderr, "unforbid: %v\n", err)
+			return exitError
+		}
+		es = append(es, e)
 	}
 	if o.format == "json" {
 		if err := report.ExplainJSON(stdout, es); err != nil {
@@ -327,6 +338,34 @@ func explain(o options, pos []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "workers run as %s\n\n", l.srv.Worker())
 	report.ExplainText(stdout, es)
 	return exitClean
+}
+
+// explainOne simulates req with its trace starting at the connection:
+// the local address is --server-ip when given, else the one the simulator
+// derives from the URL and the listens (never the client's). Without
+// --client-ip the client is loopback of that address's family.
+func explainOne(sim simulate.Server, req simulate.Request, serverIP string) (report.Explained, error) {
+	if serverIP != "" {
+		ip := net.ParseIP(serverIP)
+		if ip == nil {
+			return report.Explained{}, fmt.Errorf("--server-ip %q is not an IP address", serverIP)
+		}
+		req.ServerIP = ip.String()
+	}
+	addr, step := sim.LocalAddr(req)
+	v6 := net.ParseIP(addr).To4() == nil
+	switch c := net.ParseIP(req.ClientIP); {
+	case c == nil && v6:
+		req.ClientIP = "::1"
+	case c == nil:
+		req.ClientIP = "127.0.0.1"
+	case (c.To4() == nil) != v6:
+		return report.Explained{}, fmt.Errorf("client %s cannot connect to %s: another address family (--client-ip and the server address must both be IPv4 or IPv6)", req.ClientIP, addr)
+	}
+	req.ServerIP = addr
+	d := sim.Simulate(req)
+	d.Trace = append([]simulate.Step{step}, d.Trace...)
+	return report.Explained{Request: req, Decision: d}, nil
 }
 
 func canonicalHeader(k string) string {

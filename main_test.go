@@ -241,6 +241,55 @@ func TestExplainNoListener(t *testing.T) {
 	}
 }
 
+// TestExplainAddresses: the client's address is not the server's. A
+// second client (127.0.0.2) reaches `listen 127.0.0.1:PORT` through
+// localhost, and allow/deny judge it; --server-ip forces the local address.
+func TestExplainAddresses(t *testing.T) {
+	c := treetest.Setup(t, "testdata/trees/addresses.txtar")
+	tests := []struct {
+		name  string
+		args  []string
+		wants []string
+	}{
+		{"second client through localhost", []string{"--client-ip", "127.0.0.2", "http://localhost:8111/second/"}, []string{
+			"GET http://localhost:8111/second/ from 127.0.0.2 -> 403",
+			"connect    client 127.0.0.2 connects to 127.0.0.1:8111: localhost is 127.0.0.1 and ::1, of which an IPv4 client reaches 127.0.0.1; listen 127.0.0.1:8111 takes it  (/etc/nginx/nginx.conf:25)",
+			"deny all matches client 127.0.0.2: access forbidden by rule",
+		}},
+		{"second client, $remote_addr", []string{"--client-ip", "127.0.0.2", "http://localhost:8111/remote/"}, []string{"from 127.0.0.2 -> 200"}},
+		{"first client", []string{"http://localhost:8111/second/"}, []string{"from 127.0.0.1 -> 200", "allow 127.0.0.1 matches client 127.0.0.1"}},
+		{"a name stands for its server's listen", []string{"--client-ip", "127.0.0.2", "http://four.test:8111/server/"}, []string{
+			"from 127.0.0.2 -> 200", "connects to 127.0.0.1:8111: the first server matching four.test listens on it; listen 127.0.0.1:8111 takes it"}},
+		{"--server-ip", []string{"--client-ip", "127.0.0.2", "--server-ip", "127.0.0.1", "http://four.test:8111/second/"}, []string{
+			"from 127.0.0.2 -> 403", "connects to 127.0.0.1:8111: the local address is given; listen 127.0.0.1:8111 takes it"}},
+		{"--server-ip nobody listens on", []string{"--client-ip", "127.0.0.2", "--server-ip", "127.0.0.2", "http://localhost:8111/"}, []string{
+			"-> no answer (connection refused)", "connects to 127.0.0.2:8111: the local address is given; no listen takes it: connection refused"}},
+		{"IPv6 literal, default client", []string{"http://[::1]:8110/second/"}, []string{"from ::1 -> 200", "connects to [::1]:8110: the URL names the address; listen [::]:8110 ipv6only=off takes it"}},
+		{"dual-stack, second IPv4 client", []string{"--client-ip", "127.0.0.2", "http://dual.test:8110/remote/"}, []string{"from 127.0.0.2 -> 403", "connects to 127.0.0.1:8110"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"explain", "--root", c.Dir, treetest.MainConfig}, tt.args...)
+			code, out, errOut := runCLI(t, args...)
+			if code != exitClean {
+				t.Fatalf("exit %d; stderr:\n%s", code, errOut)
+			}
+			for _, w := range tt.wants {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			if strings.Contains(out, "connection refused") && !strings.Contains(tt.name, "nobody listens") {
+				t.Errorf("connection refused:\n%s", out)
+			}
+		})
+	}
+	code, out, _ := runCLI(t, "explain", "--format", "json", "--root", c.Dir, "--client-ip", "127.0.0.2", treetest.MainConfig, "http://localhost:8111/")
+	if code != exitClean || !strings.Contains(out, `"client_ip": "127.0.0.2"`) || !strings.Contains(out, `"status": 200`) || !strings.Contains(out, `"step": "connect"`) {
+		t.Errorf("explain --format json: exit %d\n%s", code, out)
+	}
+}
+
 func TestRulesCommand(t *testing.T) {
 	if err := rules.Validate(); err != nil {
 		t.Fatal(err)
@@ -309,6 +358,9 @@ func TestBadInput(t *testing.T) {
 		{"explain without url", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "/etc/nginx/nginx.conf"}, "usage: unforbid explain"},
 		{"explain bad url", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "/etc/nginx/nginx.conf", "ftp://x/"}, "scheme must be http or https"},
 		{"explain bad client ip", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "--client-ip", "nope", "/etc/nginx/nginx.conf", "/x"}, "is not an IP address"},
+		{"explain bad server ip", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "--server-ip", "nope", "/etc/nginx/nginx.conf", "/x"}, `--server-ip "nope" is not an IP address`},
+		{"explain families differ", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "--client-ip", "::1", "--server-ip", "127.0.0.1", "/etc/nginx/nginx.conf", "/x"}, "client ::1 cannot connect to 127.0.0.1: another address family"},
+		{"explain families differ in the url", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "--client-ip", "127.0.0.2", "/etc/nginx/nginx.conf", "http://[::1]/"}, "client 127.0.0.2 cannot connect to ::1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

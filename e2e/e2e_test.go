@@ -28,7 +28,7 @@ func TestRealNginx(t *testing.T) {
 	if len(missing) > 0 {
 		need.Skip(t, "real-nginx end-to-end tests need "+strings.Join(missing, ", "))
 	}
-	total, agree := 0, 0
+	total, agree, second := 0, 0, 0
 	for _, file := range treetest.Files(t, "../testdata/trees") {
 		c := treetest.SetupDisk(t, file)
 		reqs := c.Requests(t)
@@ -77,6 +77,18 @@ func TestRealNginx(t *testing.T) {
 				}
 				d := sim.Simulate(req)
 				total++
+				if r.SecondClient() {
+					second++
+				}
+				if u.Hostname() == "localhost" {
+					// the address explain derives for localhost is the one
+					// the real server was reached at
+					derived := req
+					derived.ServerIP = ""
+					if addr, step := sim.LocalAddr(derived); addr != req.ServerIP {
+						t.Errorf("%s: the request reached %s, explain would assume %s: %s", r, req.ServerIP, addr, step.Detail)
+					}
+				}
 				if d.Status == real {
 					agree++
 				}
@@ -95,7 +107,7 @@ func TestRealNginx(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("agreement: the simulator predicted the real status for %d of %d requests", agree, total)
+	t.Logf("agreement: the simulator predicted the real status for %d of %d requests, %d of them from a second client address", agree, total, second)
 	if total == 0 {
 		t.Fatal("no request was made")
 	}

@@ -151,7 +151,7 @@ type Request struct {
 	Method string
 	URL    string
 	Want   int
-	From   string // client address: 127.0.0.1 or ::1
+	From   string // client address: 127.0.0.1 (default), 127.0.0.2 or ::1
 	Auth   bool   // send Basic credentials user:pass
 }
 
@@ -170,18 +170,29 @@ func (r Request) String() string {
 	return s
 }
 
-// Simulated returns the request in the simulator's form.
+// ServerAddr is the local address the request reaches on the real
+// server: internal/realnginx connects to 127.0.0.1, or to ::1 from an IPv6
+// client, whatever the URL's host (the trees use made-up names); another
+// 127/8 client address (127.0.0.2) is the source address only.
+func (r Request) ServerAddr() string {
+	if strings.Contains(r.From, ":") {
+		return "::1"
+	}
+	return "127.0.0.1"
+}
+
+// SecondClient reports whether the request comes from another client
+// address than the default 127.0.0.1.
+func (r Request) SecondClient() bool { return r.From != "127.0.0.1" }
+
+// Simulated returns the request in the simulator's form, sent to
+// ServerAddr: never the client's address.
 func (r Request) Simulated() (simulate.Request, error) {
 	req, err := simulate.ParseRequest(r.Method, r.URL, r.From)
 	if err != nil {
 		return req, err
 	}
-	// The real server is reached on loopback whatever the source address
-	// (internal/realnginx binds other 127/8 addresses as the source only).
-	req.ServerIP = "127.0.0.1"
-	if strings.Contains(r.From, ":") {
-		req.ServerIP = "::1"
-	}
+	req.ServerIP = r.ServerAddr()
 	if r.Auth {
 		req.Headers = map[string]string{"Authorization": AuthHeader}
 	}

@@ -15,6 +15,11 @@ type Server interface {
 	Simulator
 	// Kind names the server: "nginx" or "apache".
 	Kind() string
+	// LocalAddr returns the local address a client connects to for req
+	// when req.ServerIP is empty (from the URL's host and the addresses
+	// the server listens on; never the client's), and a trace step saying
+	// why. A set req.ServerIP is returned as it is.
+	LocalAddr(req Request) (string, Step)
 	// Sites returns every site (an nginx server block, an Apache virtual
 	// host) with an address that reaches it, the trees it serves and its
 	// error pages, in config order.

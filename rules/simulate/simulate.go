@@ -19,15 +19,18 @@ import (
 
 // Request is one HTTP request to simulate.
 type Request struct {
-	Method   string            // GET when empty
-	Scheme   string            // http or https
-	Host     string            // Host header, without port
-	Port     int               // the port the client connects to
-	Path     string            // the normalized URI path, starting with "/"
-	RawPath  string            // the decoded path before normalization (for merge_slashes off)
-	Query    string            // the query string without "?"
-	ClientIP string            // the peer address; 127.0.0.1 when empty
-	ServerIP string            // the local address the client connects to; loopback when empty
+	Method   string // GET when empty
+	Scheme   string // http or https
+	Host     string // Host header, without port
+	Port     int    // the port the client connects to
+	Path     string // the normalized URI path, starting with "/"
+	RawPath  string // the decoded path before normalization (for merge_slashes off)
+	Query    string // the query string without "?"
+	ClientIP string // the peer address; 127.0.0.1 when empty
+	// ServerIP is the local address the client connects to. When empty,
+	// the simulator derives it from Host and the addresses the server
+	// listens on; it is never the client's address.
+	ServerIP string
 	Headers  map[string]string // canonical header names (e.g. "Authorization")
 	// AssumeAuth makes auth_basic accept any credentials once its user
 	// file can be read: scans use it to check what lies behind a login.
@@ -43,7 +46,9 @@ type Request struct {
 
 // ParseRequest builds a request from a URL such as
 // http://example.com:8080/docs/?x=1. A URL without scheme and host (a bare
-// "/path") is sent to localhost:80.
+// "/path") is sent to localhost:80. An IP literal host is the local address
+// (ServerIP); for a name ServerIP stays empty: which address a name stands
+// for depends on the server's listens, which the simulators know.
 func ParseRequest(method, rawURL, clientIP string) (Request, error) {
 	if method == "" {
 		method = "GET"
@@ -68,6 +73,9 @@ func ParseRequest(method, rawURL, clientIP string) (Request, error) {
 		return Request{}, fmt.Errorf("bad url %q: scheme must be http or https", rawURL)
 	}
 	r := Request{Method: method, Scheme: u.Scheme, Host: strings.ToLower(u.Hostname()), ClientIP: clientIP, Query: u.RawQuery}
+	if ip := net.ParseIP(r.Host); ip != nil {
+		r.ServerIP = ip.String()
+	}
 	if !validMethod(method) {
 		// nginx's request-line parser takes upper-case letters, "_" and "-"
 		r.Invalid = "client sent invalid method"

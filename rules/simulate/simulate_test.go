@@ -15,6 +15,9 @@ func TestParseRequest(t *testing.T) {
 		{url: "example.com/%41%20b", want: Request{Method: "GET", Scheme: "http", Host: "example.com", Port: 80, Path: "/A b", ClientIP: "127.0.0.1"}},
 		{url: "/../etc/passwd", want: Request{Method: "GET", Scheme: "http", Host: "localhost", Port: 80, Path: "/etc/passwd", ClientIP: "127.0.0.1", Invalid: "client sent invalid request (the path climbs above \"/\")"}},
 		{url: "/a", method: "get", want: Request{Method: "get", Scheme: "http", Host: "localhost", Port: 80, Path: "/a", ClientIP: "127.0.0.1", Invalid: "client sent invalid method"}},
+		{url: "http://127.0.0.2:8080/", ip: "127.0.0.3", want: Request{Method: "GET", Scheme: "http", Host: "127.0.0.2", Port: 8080, Path: "/", ClientIP: "127.0.0.3", ServerIP: "127.0.0.2"}},
+		{url: "http://[::1]/x", ip: "::1", want: Request{Method: "GET", Scheme: "http", Host: "::1", Port: 80, Path: "/x", ClientIP: "::1", ServerIP: "::1"}, wantURL: "http://[::1]/x"},
+		{url: "http://localhost/", ip: "127.0.0.2", want: Request{Method: "GET", Scheme: "http", Host: "localhost", Port: 80, Path: "/", ClientIP: "127.0.0.2"}},
 		{url: "ftp://x/", wantErr: true},
 		{url: "http://x:99999/", wantErr: true},
 		{url: "http://x/", ip: "not-an-ip", wantErr: true},
@@ -30,7 +33,7 @@ func TestParseRequest(t *testing.T) {
 			continue
 		}
 		if got.Method != tt.want.Method || got.Scheme != tt.want.Scheme || got.Host != tt.want.Host || got.Port != tt.want.Port ||
-			got.Path != tt.want.Path || got.Query != tt.want.Query || got.ClientIP != tt.want.ClientIP || got.Invalid != tt.want.Invalid {
+			got.Path != tt.want.Path || got.Query != tt.want.Query || got.ClientIP != tt.want.ClientIP || got.ServerIP != tt.want.ServerIP || got.Invalid != tt.want.Invalid {
 			t.Errorf("ParseRequest(%q) = %+v, want %+v", tt.url, got, tt.want)
 		}
 		if tt.wantURL != "" && got.URL() != tt.wantURL {

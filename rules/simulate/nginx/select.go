@@ -8,24 +8,19 @@ import (
 	"github.com/unforbid/unforbid/rules/simulate"
 )
 
-// selectServer picks the server that handles a connection to port from
-// clientIP with the given Host, following nginx: the listen sockets of that
-// port bound to the exact local address win over wildcard ones, then
-// server_name decides (exact, leading wildcard, trailing wildcard, regex in
-// order), else the default server of that address:port.
+// selectServer picks the server that handles a connection to port with the
+// given Host, following nginx: the listen sockets of that port bound to the
+// exact local address win over wildcard ones, then server_name decides
+// (exact, leading wildcard, trailing wildcard, regex in order), else the
+// default server of that address:port. The local address is serverIP, or
+// when empty the one localAddr derives from the host (never the client's
+// address, which only access rules and $remote_addr see).
 func (m *Model) selectServer(host string, port int, clientIP, serverIP string) selection {
-	ip := net.ParseIP(clientIP)
-	v6 := ip != nil && ip.To4() == nil
-	local := "127.0.0.1"
-	if v6 {
-		local = "::1"
+	local := canonicalIP(serverIP)
+	if net.ParseIP(local) == nil {
+		local, _ = m.localAddr(host, port, clientIP, "")
 	}
-	if ip != nil && ip.IsLoopback() {
-		local = ip.String()
-	}
-	if sip := net.ParseIP(serverIP); sip != nil {
-		local, v6 = sip.String(), sip.To4() == nil
-	}
+	v6 := familyOf(local) == 6
 	m.groupsOnce.Do(m.buildGroups)
 	g := m.groups[groupKey{port, canonicalIP(local), v6}]
 	if g == nil {

@@ -117,7 +117,10 @@ func (r *run) variable(name string) (string, error) {
 	case "request_method":
 		return r.req.Method, nil
 	case "remote_addr", "binary_remote_addr":
-		return r.req.ClientIP, nil
+		// the client's address; the server's is $server_addr
+		return r.connAddr(r.req.ClientIP), nil
+	case "server_addr":
+		return r.connAddr(r.localAddr()), nil
 	case "document_root", "realpath_root":
 		return r.documentRoot()
 	case "request_filename":
