@@ -173,6 +173,9 @@ func load(o options, config string, stderr io.Writer) (*loaded, bool) {
 		printErr(stderr, err)
 		return nil, false
 	}
+	for _, u := range cfg.Unknown {
+		fmt.Fprintln(stderr, "note: "+u.String())
+	}
 	m, err := nginxsim.Build(cfg, nginxsim.Options{Prefix: o.prefix})
 	if err != nil {
 		printErr(stderr, err)
