@@ -27,11 +27,34 @@ import (
 // and the third-party modules Debian packages that crossplane describes.
 // A directive none of them knows is loaded unchecked (Config.Unknown).
 var sources = []crossplane.MatchFunc{
-	crossplane.MatchOss124,
+	matchOss,
 	crossplane.MatchHeadersMoreLatest,
 	crossplane.MatchGeoip2Latest,
 	crossplane.MatchNjsLatest,
 	crossplane.MatchLuaLatest,
+}
+
+// fixes replace crossplane's entries where nginx 1.22 -t disagrees, as
+// found by probing every directive in every http context (probe_test.go):
+// uwsgi_cache_background_update is a flag, not any one argument.
+var fixes = map[string][]uint{
+	"uwsgi_cache_background_update": {httpMainSrvLoc | confFlag},
+}
+
+// Bits of crossplane's directive masks (its ngxHTTPMainConf,
+// ngxHTTPSrvConf, ngxHTTPLocConf and ngxConfFlag), which it does not
+// export.
+const (
+	httpMainSrvLoc = 0x002000000 | 0x004000000 | 0x008000000
+	confFlag       = 0x00000400
+)
+
+// matchOss is crossplane's table of nginx 1.24 with fixes applied.
+func matchOss(name string) ([]uint, bool) {
+	if m, ok := fixes[name]; ok {
+		return m, true
+	}
+	return crossplane.MatchOss124(name)
 }
 
 // blockCtx is where a directive stands, as crossplane names it: the names

@@ -303,6 +303,8 @@ func TestLoadErrors(t *testing.T) {
 			0, `/etc/nginx/sites/a.conf:2: "http" directive is not allowed here`},
 		{"flag with another value", tree{main: "events {}\nhttp { autoindex maybe; }\n"},
 			0, main + `:2: invalid value "maybe" in "autoindex" directive, it must be "on" or "off"`},
+		{"crossplane's table fixed", tree{main: "events {}\nhttp { uwsgi_cache_background_update x; }\n"},
+			0, main + `:2: invalid value "x" in "uwsgi_cache_background_update" directive, it must be "on" or "off"`},
 		{"location in location in if", tree{main: "events {}\nhttp { server { location / { if ($a) { location /x { } } } } }\n"},
 			0, main + `:2: "location" directive is not allowed here`},
 		{"file checked in each context", tree{main: "events {}\nhttp {\n  include x.conf;\n  server { include x.conf; }\n}\n", "/etc/nginx/x.conf": "\nproxy_buffering off;\nlog_format f x;\n"},
