@@ -189,7 +189,7 @@ func findConfig(o options, config string, fsys *fsmeta.FS) (parser.Kind, string,
 			}
 			config = path.Join(wd, config)
 		}
-		kind, main, err := parser.Detect(path.Clean(config), fsys.HostPath)
+		kind, main, err := parser.Detect(path.Clean(config), fsys)
 		if err != nil {
 			return "", "", err
 		}
@@ -198,15 +198,7 @@ func findConfig(o options, config string, fsys *fsmeta.FS) (parser.Kind, string,
 		}
 		return kind, main, nil
 	}
-	for _, c := range parser.DefaultConfigs {
-		if _, err := os.Stat(fsys.HostPath(c)); err == nil {
-			kind, main, err := parser.Detect(c, fsys.HostPath)
-			if err == nil && (o.server == "" || parser.Kind(o.server) == kind) {
-				return kind, main, nil
-			}
-		}
-	}
-	return "", "", fmt.Errorf("no CONFIG given and none of %s exists", strings.Join(parser.DefaultConfigs, ", "))
+	return parser.DetectDefault(fsys, parser.Kind(o.server))
 }
 
 func printErr(w io.Writer, err error) {

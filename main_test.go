@@ -553,3 +553,102 @@ func TestCheckMagento(t *testing.T) {
 		t.Errorf("stderr:\n%s", errOut)
 	}
 }
+
+// writeRoot lays files (server path relative to the root: content; a
+// content starting with "-> " makes a symlink) out under a new root.
+func writeRoot(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		if target, ok := strings.CutPrefix(text, "-> "); ok {
+			err = os.Symlink(target, p)
+		} else {
+			err = os.WriteFile(p, []byte(text), 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestMeaningErrors: configs nginx -t refuses for what they mean, not
+// their syntax, are errors (exit 2) with nginx's own words, each checked
+// with nginx 1.22 -t.
+func TestMeaningErrors(t *testing.T) {
+	const main = "/etc/nginx/nginx.conf"
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"rewrite with one argument", map[string]string{"etc/nginx/nginx.conf": "events {}\nhttp {\n    server {\n        listen 80;\n        rewrite ^/old;\n    }\n}\n"},
+			main + `:5: invalid number of arguments in "rewrite" directive`},
+		{"ssl_ciphers with two arguments", map[string]string{"etc/nginx/nginx.conf": "events {}\nhttp {\n    server {\n        listen 80;\n        ssl_ciphers HIGH !aNULL;\n    }\n}\n"},
+			main + `:5: invalid number of arguments in "ssl_ciphers" directive`},
+		{"proxy_pass at server level", map[string]string{"etc/nginx/nginx.conf": "events {}\nhttp {\n    server {\n        listen 80;\n        proxy_pass http://127.0.0.1:9;\n    }\n}\n"},
+			main + `:5: "proxy_pass" directive is not allowed here`},
+		{"http in a file included in http", map[string]string{
+			"etc/nginx/nginx.conf":   "events {}\nhttp {\n    include sites/*.conf;\n}\n",
+			"etc/nginx/sites/a.conf": "# site a\nhttp {\n    server { listen 80; }\n}\n"},
+			`/etc/nginx/sites/a.conf:2: "http" directive is not allowed here`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeRoot(t, tc.files)
+			for _, args := range [][]string{
+				{"--check", "--root", dir, main},
+				{"explain", "--root", dir, main, "http://localhost/"},
+			} {
+				code, out, errOut := runCLI(t, args...)
+				if code != exitError || out != "" || errOut != tc.want+"\n" {
+					t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 2, stderr %q", args[0], code, out, errOut, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// TestUnknownDirectiveNote: a directive of a module unforbid does not know
+// loads, with a note.
+func TestUnknownDirectiveNote(t *testing.T) {
+	dir := writeRoot(t, map[string]string{
+		"etc/nginx/nginx.conf": "events {}\nhttp {\n server {\n  listen 80;\n  root /srv/www;\n  brotli on;\n }\n}\n",
+		"srv/www/index.html":   "a",
+	})
+	code, _, errOut := runCLI(t, "--check", "--root", dir, "/etc/nginx/nginx.conf")
+	want := `note: /etc/nginx/nginx.conf:6: unknown directive "brotli" (a third-party module?): loaded, not checked` + "\n"
+	if code != exitClean || !strings.Contains(errOut, "\n"+want) {
+		t.Errorf("exit %d, stderr %q; want exit 0 and the note line %q", code, errOut, want)
+	}
+}
+
+// TestRootIsAJail: under --root, an absolute symlink (/etc/nginx ->
+// /opt/...) resolves inside the root, for the default config search and
+// for a CONFIG given, never on the host. The host's directory is empty,
+// the root's copy holds the config.
+func TestRootIsAJail(t *testing.T) {
+	host := t.TempDir()
+	rel := strings.TrimPrefix(host, "/")
+	for _, link := range []string{"-> " + host, "-> " + strings.Repeat("../", 10) + rel} {
+		dir := writeRoot(t, map[string]string{
+			rel + "/nginx.conf":  "events {}\nhttp {\n server {\n  listen 80;\n  root /srv/www;\n }\n}\n",
+			"srv/www/index.html": "a",
+			"etc/nginx":          link,
+		})
+		for _, args := range [][]string{
+			{"--check", "--root", dir},
+			{"--check", "--root", dir, "/etc/nginx"},
+			{"--check", "--root", dir, "/etc/nginx/nginx.conf"},
+		} {
+			code, out, errOut := runCLI(t, args...)
+			if code != exitClean || out != "" {
+				t.Errorf("link %s, %q: exit %d, stdout %q, stderr %q", link, args[3:], code, out, errOut)
+			}
+		}
+	}
+}

@@ -3,11 +3,12 @@ package parser
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path"
 	"regexp"
+	"strings"
+
+	"github.com/unforbid/unforbid/parser/fsmeta"
 )
 
 // Kind is the kind of web server a config belongs to.
@@ -31,8 +32,11 @@ var DefaultConfigs = []string{
 // as CONFIG.
 var dirConfigs = []string{"nginx.conf", "apache2.conf", "httpd.conf", "conf/httpd.conf"}
 
-// detectLimit is how much of a file is read to guess its kind.
+// detectLimit is how much of a file is looked at to guess its kind.
 const detectLimit = 1 << 20
+
+// readLimit is the largest file Detect reads (the config loader's limit).
+const readLimit = 64 << 20
 
 var (
 	nginxHints = []*regexp.Regexp{
@@ -50,27 +54,32 @@ var (
 	commentLine = regexp.MustCompile(`(?m)^[ \t]*#.*$`)
 )
 
+// rootCred looks files up without permission checks: unforbid reads the
+// config as root does.
+var rootCred = fsmeta.Cred{User: "root"}
+
 // Detect returns the kind and the main file for cfgPath, a main file or a
 // directory holding nginx.conf, apache2.conf, httpd.conf or conf/httpd.conf
-// (tried in that order). cfgPath and the returned main file are server paths;
-// hostPath maps a server path to the host (--root), nil meaning the
-// identity. The kind comes from the file name (nginx.conf, apache2.conf,
-// httpd.conf), else from the content; when neither tells, Detect fails and
-// the user must say with --server.
-func Detect(cfgPath string, hostPath func(string) string) (Kind, string, error) {
-	if hostPath == nil {
-		hostPath = func(p string) string { return p }
+// (tried in that order). cfgPath and the returned main file are server
+// paths, looked up through fsys, whose symlinks resolve inside its root
+// (--root) however they are written; nil means the real root. The kind
+// comes from the file name (nginx.conf, apache2.conf, httpd.conf), else
+// from the content; when neither tells, Detect fails and the user must say
+// with --server.
+func Detect(cfgPath string, fsys *fsmeta.FS) (Kind, string, error) {
+	if fsys == nil {
+		fsys = fsmeta.New("/")
 	}
-	fi, err := os.Stat(hostPath(cfgPath))
-	if err != nil {
-		return "", "", &Error{File: cfgPath, Msg: "open: " + errnoText(err)}
+	r := fsys.Access(rootCred, cfgPath, 0, true)
+	if r.Err != 0 {
+		return "", "", &Error{File: cfgPath, Msg: "open: " + r.Err.Error()}
 	}
 	main := cfgPath
-	if fi.IsDir() {
+	if r.Info.IsDir() {
 		main = ""
 		for _, name := range dirConfigs {
 			p := path.Join(cfgPath, name)
-			if st, err := os.Stat(hostPath(p)); err == nil && st.Mode().IsRegular() {
+			if r := fsys.Access(rootCred, p, 0, true); r.Err == 0 && r.Info.Type == fsmeta.TypeRegular {
 				main = p
 				break
 			}
@@ -85,14 +94,16 @@ func Detect(cfgPath string, hostPath func(string) string) (Kind, string, error) 
 	case "apache2.conf", "httpd.conf":
 		return KindApache, main, nil
 	}
-	f, err := os.Open(hostPath(main))
+	src, err := fsys.ReadFileLimit(main, readLimit)
 	if err != nil {
-		return "", "", &Error{File: main, Msg: "open: " + errnoText(err)}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return "", "", &Error{File: main, Msg: pe.Op + ": " + pe.Err.Error()}
+		}
+		return "", "", &Error{File: main, Msg: err.Error()}
 	}
-	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, detectLimit))
-	if err != nil {
-		return "", "", &Error{File: main, Msg: "read: " + errnoText(err)}
+	if len(src) > detectLimit {
+		src = src[:detectLimit]
 	}
 	src = commentLine.ReplaceAll(src, nil)
 	n, a := matchAny(nginxHints, src), matchAny(apacheHints, src)
@@ -105,6 +116,25 @@ func Detect(cfgPath string, hostPath func(string) string) (Kind, string, error) 
 	return "", "", fmt.Errorf("cannot tell whether %s is an nginx or an Apache config; use --server", main)
 }
 
+// DetectDefault returns the kind and main file of the first of
+// DefaultConfigs that exists in fsys (nil: the real root) and, when want is
+// not empty, is of that kind.
+func DetectDefault(fsys *fsmeta.FS, want Kind) (Kind, string, error) {
+	if fsys == nil {
+		fsys = fsmeta.New("/")
+	}
+	for _, c := range DefaultConfigs {
+		if r := fsys.Access(rootCred, c, 0, true); r.Err != 0 {
+			continue
+		}
+		kind, main, err := Detect(c, fsys)
+		if err == nil && (want == "" || want == kind) {
+			return kind, main, nil
+		}
+	}
+	return "", "", fmt.Errorf("no CONFIG given and none of %s exists", strings.Join(DefaultConfigs, ", "))
+}
+
 func matchAny(res []*regexp.Regexp, src []byte) bool {
 	for _, re := range res {
 		if re.Match(src) {
@@ -112,13 +142,4 @@ func matchAny(res []*regexp.Regexp, src []byte) bool {
 		}
 	}
 	return false
-}
-
-// errnoText returns the system's reason for err without the (host) path.
-func errnoText(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }

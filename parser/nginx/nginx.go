@@ -9,9 +9,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -57,6 +55,9 @@ type Config struct {
 	Files []*File
 	// Dirs are the main file's top-level directives, includes spliced in.
 	Dirs []*Directive
+	// Unknown lists the directives the checks do not know (third-party
+	// modules'), in order of first use: loaded as written, not checked.
+	Unknown []Unknown
 
 	byPath map[string]*File
 }
@@ -135,12 +136,12 @@ func Load(mainPath string, opts Options) (*Config, error) {
 		seen:    map[string]bool{},
 		cfg:     &Config{Main: main, byPath: map[string]*File{}},
 	}
-	f := l.load(main)
+	f := l.load(main, nil)
 	if f.rerr != nil && !f.rerr.tooLarge {
 		l.errorf(main, 0, "%s: %s", f.rerr.op, f.rerr.msg)
 	}
 	l.stack = []string{main}
-	l.cfg.Dirs = l.expand(f.dirs, nil)
+	l.cfg.Dirs = l.expand(f.dirs, nil, nil)
 	if l.tooMany && len(l.errs) == 0 {
 		l.errorf(main, 0, "more than %d directives once includes are expanded", maxDirectives)
 	}
@@ -148,6 +149,7 @@ func Load(mainPath string, opts Options) (*Config, error) {
 		l.errs.Sort()
 		return nil, l.errs
 	}
+	l.cfg.Unknown = unknowns(l.cfg.Dirs)
 	return l.cfg, nil
 }
 
@@ -171,6 +173,11 @@ type loaded struct {
 	path string
 	rerr *readErr     // why it could not be read
 	dirs []*Directive // template tree, Via unset
+	src  []byte       // content, kept to check it in another context
+	// checked holds the keys of the contexts the file was checked in.
+	checked map[string]bool
+	// syntaxLine is the line of the first syntax error, 0 when none.
+	syntaxLine int
 }
 
 type loader struct {
@@ -196,13 +203,19 @@ func (l *loader) errorf(file string, line int, format string, args ...any) {
 	l.errs.Add(e)
 }
 
-// load reads and parses the file at server path p once; later calls return
-// the same result.
-func (l *loader) load(p string) *loaded {
+// load reads and parses the file at server path p once, included in
+// context ctx; later calls return the same result, after checking the
+// directives in their context when it is a new one.
+func (l *loader) load(p string, ctx blockCtx) *loaded {
 	if f, ok := l.files[p]; ok {
+		if f.src != nil && !f.checked[ctx.key()] {
+			f.checked[ctx.key()] = true
+			_, _, checks := parseChecked(p, f.src, ctx)
+			l.report(before(checks, f.syntaxLine))
+		}
 		return f
 	}
-	f := &loaded{path: p}
+	f := &loaded{path: p, checked: map[string]bool{ctx.key(): true}}
 	l.files[p] = f
 	src, err := l.fs.ReadFileLimit(p, l.opts.MaxFileSize)
 	if err != nil {
@@ -220,62 +233,65 @@ func (l *loader) load(p string) *loaded {
 		l.errorf(p, 1+bytes.Count(src[:i], []byte{'\n'}), "binary data (NUL byte)")
 		return f
 	}
-	f.dirs = l.parse(p, src)
+	f.src = src
+	f.dirs = l.parse(f, src, ctx)
 	return f
 }
 
-// parse runs crossplane on one file and recovers the byte ranges.
-func (l *loader) parse(p string, src []byte) []*Directive {
-	cp, errs := crossplaneParse(p, src)
+func (l *loader) report(errs []*parser.Error) {
 	for _, e := range errs {
 		l.errorf(e.File, e.Line, "%s", e.Msg)
 	}
+}
+
+// parse runs crossplane on one file, checking its directives in context
+// ctx, and recovers the byte ranges.
+func (l *loader) parse(f *loaded, src []byte, ctx blockCtx) []*Directive {
+	p := f.path
+	cp, syntax, checks := parseChecked(p, src, ctx)
+	l.report(syntax)
+	f.syntaxLine = firstLine(syntax)
 	lines := newLineIndex(src)
 	var spans []*span
 	if sp, problems, ok := parseSpans(lexTokens(src)); ok && matchSpans(cp, sp) {
 		spans = sp
 		if len(problems) > 0 {
 			// Like nginx, stop at the first: the rest follow from it.
-			l.errorf(p, lines.line(problems[0].off), "%s", problems[0].msg)
+			line := lines.line(problems[0].off)
+			l.errorf(p, line, "%s", problems[0].msg)
+			if f.syntaxLine == 0 || line < f.syntaxLine {
+				f.syntaxLine = line
+			}
 		}
 	}
+	l.report(before(checks, f.syntaxLine))
 	return build(p, cp, spans, lines)
 }
 
-// crossplaneParse parses one file alone (includes are followed by the
-// loader), from memory, turning a panic into an error.
-func crossplaneParse(p string, src []byte) (dirs crossplane.Directives, errs []*parser.Error) {
-	defer func() {
-		if r := recover(); r != nil {
-			dirs = nil
-			errs = append(errs, &parser.Error{File: p, Msg: fmt.Sprintf("internal parser error: %v", r)})
+// firstLine returns the first line of errs, 0 when none has a line.
+func firstLine(errs []*parser.Error) int {
+	first := 0
+	for _, e := range errs {
+		if e.Line > 0 && (first == 0 || e.Line < first) {
+			first = e.Line
 		}
-	}()
-	payload, err := crossplane.Parse(p, &crossplane.ParseOptions{
-		SingleFile:                true,
-		ParseComments:             true,
-		SkipDirectiveArgsCheck:    true,
-		SkipDirectiveContextCheck: true,
-		ErrorOnUnknownDirectives:  false,
-		StopParsingOnError:        false,
-		Open: func(name string) (io.ReadCloser, error) {
-			if name != p {
-				return nil, &os.PathError{Op: "open", Path: name, Err: os.ErrNotExist}
-			}
-			return io.NopCloser(bytes.NewReader(src)), nil
-		},
-		Glob: func(string) ([]string, error) { return nil, nil },
-	})
-	if err != nil {
-		return nil, []*parser.Error{convertError(p, err)}
 	}
-	for _, pe := range payload.Errors {
-		errs = append(errs, convertError(p, pe.Error))
+	return first
+}
+
+// before returns the errors of errs before line stop (all when stop is 0):
+// from a syntax error on, crossplane's checks see a misread file.
+func before(errs []*parser.Error, stop int) []*parser.Error {
+	if stop == 0 {
+		return errs
 	}
-	if len(payload.Config) > 0 {
-		dirs = payload.Config[0].Parsed
+	var out []*parser.Error
+	for _, e := range errs {
+		if e.Line < stop {
+			out = append(out, e)
+		}
 	}
-	return dirs, errs
+	return out
 }
 
 var inFileLine = regexp.MustCompile(` in \S+:\d+$`)
@@ -338,8 +354,9 @@ func build(p string, cp crossplane.Directives, spans []*span, lines lineIndex) [
 }
 
 // expand copies a template list for one place in the tree, setting Via on
-// its members and splicing in the files that includes name.
-func (l *loader) expand(tmpl []*Directive, via *Directive) []*Directive {
+// its members and splicing in the files that includes name; ctx is the
+// context of the list.
+func (l *loader) expand(tmpl []*Directive, via *Directive, ctx blockCtx) []*Directive {
 	out := make([]*Directive, 0, len(tmpl))
 	for _, t := range tmpl {
 		if l.count >= maxDirectives {
@@ -349,19 +366,20 @@ func (l *loader) expand(tmpl []*Directive, via *Directive) []*Directive {
 		l.count++
 		d := &Directive{Name: t.Name, Args: slices.Clone(t.Args), Comment: t.Comment, Range: t.Range, Via: via}
 		if t.Block != nil {
-			d.Block = l.expand(t.Block, nil)
+			d.Block = l.expand(t.Block, nil, ctx.enter(t.Name))
 		}
 		out = append(out, d)
 		if d.Name == "include" {
-			out = append(out, l.include(d)...)
+			out = append(out, l.include(d, ctx)...)
 		}
 	}
 	return out
 }
 
 // include returns the directives of the files an include directive names,
-// each file's top-level directives pointing back at it.
-func (l *loader) include(inc *Directive) []*Directive {
+// each file's top-level directives pointing back at it; ctx is the
+// context of the include.
+func (l *loader) include(inc *Directive, ctx blockCtx) []*Directive {
 	file, line := inc.Range.File, inc.Range.Start.Line
 	if inc.Block != nil {
 		l.errorf(file, line, `directive "include" is not terminated by ";"`)
@@ -391,7 +409,7 @@ func (l *loader) include(inc *Directive) []*Directive {
 			l.errorf(file, line, "include cycle: %s", strings.Join(cycle, " -> "))
 			continue
 		}
-		f := l.load(name)
+		f := l.load(name, ctx)
 		if f.rerr != nil {
 			if !f.rerr.tooLarge {
 				l.errorf(file, line, "include %q: %s", name, f.rerr.msg)
@@ -404,7 +422,7 @@ func (l *loader) include(inc *Directive) []*Directive {
 			return out
 		}
 		l.stack = append(l.stack, name)
-		out = append(out, l.expand(f.dirs, inc)...)
+		out = append(out, l.expand(f.dirs, inc, ctx)...)
 		l.stack = l.stack[:len(l.stack)-1]
 	}
 	return out

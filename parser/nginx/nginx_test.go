@@ -287,8 +287,30 @@ func TestLoadErrors(t *testing.T) {
 			10, main + ": too large (20 bytes, limit 10)"},
 		{"too large include", tree{main: "include x.conf;\n", "/etc/nginx/x.conf": "worker_processes 1;\n"},
 			16, "/etc/nginx/x.conf: too large (20 bytes, limit 16)"},
-		{"crossplane panic", tree{main: "http { server { if () { } } }\n"},
+		{"crossplane panic", tree{main: "http { server { foo { if () { } } } }\n"},
 			0, main + ": internal parser error: runtime error: slice bounds out of range [1:0]"},
+		{"crossplane panic after a refused directive", tree{main: "http { server { if () { } } }\n"},
+			0, main + ": internal parser error: runtime error: slice bounds out of range [1:0]\n" +
+				main + `:1: directive "if"'s is not enclosed in parentheses`},
+		// Meaning errors: what nginx -t refuses, in nginx's words.
+		{"rewrite with one argument", tree{main: "events {}\nhttp {\n  server {\n    rewrite ^/old;\n  }\n}\n"},
+			0, main + `:4: invalid number of arguments in "rewrite" directive`},
+		{"ssl_ciphers with two arguments", tree{main: "events {}\nhttp {\n  server {\n    ssl_ciphers HIGH !aNULL;\n  }\n}\n"},
+			0, main + `:4: invalid number of arguments in "ssl_ciphers" directive`},
+		{"proxy_pass at server level", tree{main: "events {}\nhttp {\n  server {\n    proxy_pass http://127.0.0.1:9;\n  }\n}\n"},
+			0, main + `:4: "proxy_pass" directive is not allowed here`},
+		{"http in a file included in http", tree{main: "events {}\nhttp {\n  include sites/*.conf;\n}\n", "/etc/nginx/sites/a.conf": "# a\nhttp {\n  server { listen 80; }\n  bogus_after;\n}\n"},
+			0, `/etc/nginx/sites/a.conf:2: "http" directive is not allowed here`},
+		{"flag with another value", tree{main: "events {}\nhttp { autoindex maybe; }\n"},
+			0, main + `:2: invalid value "maybe" in "autoindex" directive, it must be "on" or "off"`},
+		{"crossplane's table fixed", tree{main: "events {}\nhttp { uwsgi_cache_background_update x; }\n"},
+			0, main + `:2: invalid value "x" in "uwsgi_cache_background_update" directive, it must be "on" or "off"`},
+		{"location in location in if", tree{main: "events {}\nhttp { server { location / { if ($a) { location /x { } } } } }\n"},
+			0, main + `:2: "location" directive is not allowed here`},
+		{"file checked in each context", tree{main: "events {}\nhttp {\n  include x.conf;\n  server { include x.conf; }\n}\n", "/etc/nginx/x.conf": "\nproxy_buffering off;\nlog_format f x;\n"},
+			0, `/etc/nginx/x.conf:3: "log_format" directive is not allowed here`},
+		{"syntax error first", tree{main: "events {}\nhttp {\n  server { listen 80 }\n  proxy_pass x;\n}\n"},
+			0, main + `:3: unexpected "}"`},
 		{"errors in two files", tree{main: "include a.conf;\ninclude b.conf;\n", "/etc/nginx/a.conf": "}", "/etc/nginx/b.conf": "x {"},
 			0, "/etc/nginx/a.conf:1: unexpected \"}\"\n/etc/nginx/b.conf:1: unexpected end of file, expecting \"}\""},
 	} {
@@ -329,17 +351,18 @@ func TestLoadOK(t *testing.T) {
 				t.Errorf("files %d, tree %v", len(c.Files), c.Dirs)
 			}
 		}},
-		{"comments and quotes", tree{main: "# top\nlog_format main '$remote_addr \"$request\"' # fmt\n  ;\nset $a \"x;y{z}\"; add_header X-A ${a}b;\n"}, func(t *testing.T, c *Config) {
+		{"comments and quotes", tree{main: "http { include x.conf; }\n", "/etc/nginx/x.conf": "# top\nlog_format main '$remote_addr \"$request\"' # fmt\n  ;\nadd_header X-B \"x;y{z}\"; add_header X-A ${a}b;\n"}, func(t *testing.T, c *Config) {
 			var got []string
-			for _, d := range c.Dirs {
+			dirs := c.Dirs[0].Block[1:]
+			for _, d := range dirs {
 				got = append(got, text(t, c, d))
 			}
-			want := "# top|log_format main '$remote_addr \"$request\"' # fmt\n  ;|# fmt|set $a \"x;y{z}\";|add_header X-A ${a}b;"
+			want := "# top|log_format main '$remote_addr \"$request\"' # fmt\n  ;|# fmt|add_header X-B \"x;y{z}\";|add_header X-A ${a}b;"
 			if strings.Join(got, "|") != want {
 				t.Errorf("got  %q\nwant %q", strings.Join(got, "|"), want)
 			}
-			if c.Dirs[2].Range.Start.Line != 2 {
-				t.Errorf("comment in args at line %d", c.Dirs[2].Range.Start.Line)
+			if dirs[2].Range.Start.Line != 2 {
+				t.Errorf("comment in args at line %d", dirs[2].Range.Start.Line)
 			}
 		}},
 		{"map with include", tree{main: "http { map $a $b { default 0; include m.conf; } }\n", "/etc/nginx/m.conf": "~^/x 1;\n"}, func(t *testing.T, c *Config) {
@@ -348,12 +371,13 @@ func TestLoadOK(t *testing.T) {
 				t.Errorf("map block %v", m.Block)
 			}
 		}},
-		{"utf-8 and escapes", tree{main: "server_name é\u00a0ü;\nreturn 200 \"a\\\"b\";\nadd_header X \\{;\n"}, func(t *testing.T, c *Config) {
-			if text(t, c, c.Dirs[1]) != `return 200 "a\"b";` || c.Dirs[1].Args[1] != `a"b` {
-				t.Errorf("return %q %q", text(t, c, c.Dirs[1]), c.Dirs[1].Args)
+		{"utf-8 and escapes", tree{main: "http { server {\nserver_name é\u00a0ü;\nreturn 200 \"a\\\"b\";\nadd_header X \\{;\n} }\n"}, func(t *testing.T, c *Config) {
+			dirs := c.Dirs[0].Block[0].Block
+			if text(t, c, dirs[1]) != `return 200 "a\"b";` || dirs[1].Args[1] != `a"b` {
+				t.Errorf("return %q %q", text(t, c, dirs[1]), dirs[1].Args)
 			}
-			if len(c.Dirs[0].Args) != 2 {
-				t.Errorf("nbsp does not split: %q", c.Dirs[0].Args)
+			if len(dirs[0].Args) != 2 {
+				t.Errorf("nbsp does not split: %q", dirs[0].Args)
 			}
 		}},
 	} {
@@ -366,6 +390,31 @@ func TestLoadOK(t *testing.T) {
 			checkTree(t, c, c.Dirs, nil)
 			tc.check(t, c)
 		})
+	}
+}
+
+func TestUnknownDirectives(t *testing.T) {
+	const main = "/etc/nginx/nginx.conf"
+	root := tree{
+		main: "load_module modules/x.so;\nevents {}\nhttp {\n  vhost_traffic_status_zone;\n  map $a $b { default 0; foo_key 1; }\n" +
+			"  server {\n    include s.conf;\n    more_set_headers \"X: y\";\n    location / { vhost_traffic_status_display; brotli on; }\n  }\n}\n",
+		"/etc/nginx/s.conf": "brotli on;\n",
+	}.write(t)
+	c, err := Load(main, Options{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, u := range c.Unknown {
+		got = append(got, u.String())
+	}
+	want := []string{
+		main + `:4: unknown directive "vhost_traffic_status_zone" (a third-party module?): loaded, not checked`,
+		`/etc/nginx/s.conf:1: unknown directive "brotli" (a third-party module?): loaded, not checked (2 uses)`,
+		main + `:9: unknown directive "vhost_traffic_status_display" (a third-party module?): loaded, not checked`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("unknown:\n got %s\nwant %s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

@@ -26,6 +26,13 @@ func (s *Simulator) Notes() []simulate.Note {
 	if s.Note != "" {
 		out = append(out, simulate.Note{Message: s.Note})
 	}
+	for _, u := range s.Model.Config.Unknown {
+		msg := fmt.Sprintf("unknown directive %q (a third-party module?): loaded, not checked", u.Name)
+		if len(u.At) > 1 {
+			msg += fmt.Sprintf(" (%d uses)", len(u.At))
+		}
+		out = append(out, simulate.Note{Message: msg, Range: u.At[0]})
+	}
 	for _, u := range s.Model.Unsupported {
 		out = append(out, simulate.Note{Message: "not simulated: " + u})
 	}

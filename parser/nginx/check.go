@@ -1,0 +1,279 @@
+package nginx
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	crossplane "github.com/nginxinc/nginx-go-crossplane"
+
+	"github.com/unforbid/unforbid/parser"
+)
+
+// Directive checks. nginx -t refuses a directive where it is not allowed
+// ("proxy_pass" at server level) or with the wrong number of arguments
+// ("rewrite" with one); crossplane's analysis knows where each directive
+// may stand and what it takes, and words its errors as nginx does. It
+// checks a directive against the context of its block, so each file is
+// parsed in the context nginx reads it in: the main file at the top, an
+// included file inside a small wrapper that opens the blocks around its
+// include (see wrappers).
+
+// sources are the directive tables the checks use: nginx 1.24 (the
+// nearest crossplane has to Debian's 1.22, whose directives it all knows)
+// and the third-party modules Debian packages that crossplane describes.
+// A directive none of them knows is loaded unchecked (Config.Unknown).
+var sources = []crossplane.MatchFunc{
+	matchOss,
+	crossplane.MatchHeadersMoreLatest,
+	crossplane.MatchGeoip2Latest,
+	crossplane.MatchNjsLatest,
+	crossplane.MatchLuaLatest,
+}
+
+// fixes replace crossplane's entries where nginx 1.22 -t disagrees, as
+// found by probing every directive in every http context (probe_test.go):
+// uwsgi_cache_background_update is a flag, not any one argument.
+var fixes = map[string][]uint{
+	"uwsgi_cache_background_update": {httpMainSrvLoc | confFlag},
+}
+
+// Bits of crossplane's directive masks (its ngxHTTPMainConf,
+// ngxHTTPSrvConf, ngxHTTPLocConf and ngxConfFlag), which it does not
+// export.
+const (
+	httpMainSrvLoc = 0x002000000 | 0x004000000 | 0x008000000
+	confFlag       = 0x00000400
+)
+
+// matchOss is crossplane's table of nginx 1.24 with fixes applied.
+func matchOss(name string) ([]uint, bool) {
+	if m, ok := fixes[name]; ok {
+		return m, true
+	}
+	return crossplane.MatchOss124(name)
+}
+
+// blockCtx is where a directive stands, as crossplane names it: the names
+// of the enclosing blocks, with every location inside http collapsed to
+// {"http", "location"} (nginx's NGX_HTTP_LOC_CONF covers nested ones).
+type blockCtx []string
+
+// enter returns the context of the block of directive name standing in c
+// (crossplane's enterBlockCtx).
+func (c blockCtx) enter(name string) blockCtx {
+	if len(c) > 0 && c[0] == "http" && name == "location" {
+		return blockCtx{"http", "location"}
+	}
+	return append(c[:len(c):len(c)], name)
+}
+
+func (c blockCtx) key() string { return strings.Join(c, ">") }
+
+// wrappers holds, for each context the checks know, the text that opens
+// its blocks around an include. A context missing here (inside map,
+// types, or a third-party block) is not checked, as crossplane does not
+// check it either.
+var wrappers = map[string]string{
+	"":                           "",
+	"events":                     "events {\n",
+	"mail":                       "mail {\n",
+	"mail>server":                "mail {\nserver {\n",
+	"stream":                     "stream {\n",
+	"stream>server":              "stream {\nserver {\n",
+	"stream>upstream":            "stream {\nupstream u {\n",
+	"http":                       "http {\n",
+	"http>server":                "http {\nserver {\n",
+	"http>upstream":              "http {\nupstream u {\n",
+	"http>server>if":             "http {\nserver {\nif ($a) {\n",
+	"http>location":              "http {\nserver {\nlocation / {\n",
+	"http>location>if":           "http {\nserver {\nlocation / {\nif ($a) {\n",
+	"http>location>limit_except": "http {\nserver {\nlocation / {\nlimit_except GET {\n",
+}
+
+// The wrapper's own name and the name it includes the checked file by:
+// crossplane opens them through parseWith's Open, never on disk.
+const (
+	wrapperFile  = "/unforbid-check/wrapper.conf"
+	includedFile = "/unforbid-check/included.conf"
+)
+
+// errNotFollowed is what crossplane gets when it opens an include of the
+// checked file: the loader follows includes itself, in their own context.
+var errNotFollowed = errors.New("unforbid: include not followed")
+
+// known reports whether a directive table knows name.
+func known(name string) bool {
+	for _, match := range sources {
+		if _, ok := match(name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// parseChecked parses the file p (content src) alone, in context ctx, with
+// crossplane's directive checks when it knows ctx. It returns the tree
+// when the checks pass (else the tree of an unchecked parse, so the loader
+// goes on with the right directives), the syntax errors and the errors of
+// the checks.
+func parseChecked(p string, src []byte, ctx blockCtx) (dirs crossplane.Directives, syntax, checks []*parser.Error) {
+	wrap, ok := wrappers[ctx.key()]
+	if !ok {
+		dirs, syntax = crossplaneParse(p, src, "", false)
+		return dirs, syntax, nil
+	}
+	dirs, errs := crossplaneParse(p, src, wrap, true)
+	if len(errs) == 0 {
+		return dirs, nil, nil
+	}
+	plain, syntax := crossplaneParse(p, src, "", false)
+	seen := map[string]bool{}
+	for _, e := range syntax {
+		seen[e.Error()] = true
+	}
+	for _, e := range errs {
+		if seen[e.Error()] {
+			continue
+		}
+		checks = append(checks, e)
+		// crossplane leaves the block of a directive it refuses in the
+		// token stream, to be read as directives of the enclosing one:
+		// what it says after that is noise. (nginx stops at the first.)
+		if blockAt(plain, e.Line) {
+			break
+		}
+	}
+	return plain, syntax, checks
+}
+
+// blockAt reports whether a block directive of the tree starts at line.
+func blockAt(dirs crossplane.Directives, line int) bool {
+	for _, d := range dirs {
+		if d.Line == line && d.Block != nil {
+			return true
+		}
+		if blockAt(d.Block, line) {
+			return true
+		}
+	}
+	return false
+}
+
+// crossplaneParse parses the file p alone (the loader follows includes),
+// from memory, turning a panic into an error. With check, crossplane
+// checks each directive's context and arguments; the file is then read as
+// included from a wrapper that opens its context, unless wrap is empty
+// (the top level).
+func crossplaneParse(p string, src []byte, wrap string, check bool) (dirs crossplane.Directives, errs []*parser.Error) {
+	defer func() {
+		if r := recover(); r != nil {
+			dirs = nil
+			errs = append(errs, &parser.Error{File: p, Msg: fmt.Sprintf("internal parser error: %v", r)})
+		}
+	}()
+	name, wrapped := p, check && wrap != ""
+	if wrapped {
+		name = includedFile
+	}
+	opts := &crossplane.ParseOptions{
+		SingleFile:                !wrapped,
+		ParseComments:             true,
+		SkipDirectiveArgsCheck:    !check,
+		SkipDirectiveContextCheck: !check,
+		ErrorOnUnknownDirectives:  false,
+		StopParsingOnError:        false,
+		DirectiveSources:          sources,
+		Open: func(n string) (io.ReadCloser, error) {
+			switch {
+			case wrapped && n == wrapperFile:
+				return io.NopCloser(strings.NewReader(wrap + "include " + includedFile + ";\n")), nil
+			case n == name:
+				return io.NopCloser(bytes.NewReader(src)), nil
+			}
+			return nil, &os.PathError{Op: "open", Path: n, Err: errNotFollowed}
+		},
+		Glob: func(string) ([]string, error) { return nil, nil },
+	}
+	main := name
+	if wrapped {
+		main = wrapperFile
+	}
+	payload, err := crossplane.Parse(main, opts)
+	if err != nil {
+		return nil, []*parser.Error{convertError(p, err)}
+	}
+	for _, pe := range payload.Errors {
+		if pe.File != name || errors.Is(pe.Error, errNotFollowed) ||
+			strings.Contains(pe.Error.Error(), errNotFollowed.Error()) {
+			continue
+		}
+		errs = append(errs, convertError(p, pe.Error))
+	}
+	for _, c := range payload.Config {
+		if c.File == name {
+			dirs = c.Parsed
+		}
+	}
+	return dirs, errs
+}
+
+// Unknown is a directive no directive table of the checks knows, most
+// likely of a third-party module: nginx accepts it when that module is
+// loaded. It is loaded as written and not checked.
+type Unknown struct {
+	// Name is the directive's name.
+	Name string
+	// At lists where it stands, in the order of the tree (a file included
+	// twice counts once).
+	At []parser.Range
+}
+
+// String says where the directive first stands and how often it is used,
+// as a note for the user.
+func (u Unknown) String() string {
+	s := fmt.Sprintf("%s: unknown directive %q (a third-party module?): loaded, not checked", u.At[0], u.Name)
+	if len(u.At) > 1 {
+		s += fmt.Sprintf(" (%d uses)", len(u.At))
+	}
+	return s
+}
+
+// unknowns lists the directives of the tree the checks do not know, one
+// entry per name in order of first use. Directives in contexts the checks
+// do not know (map bodies, third-party blocks) are not directives to
+// judge and are skipped.
+func unknowns(dirs []*Directive) []Unknown {
+	var out []Unknown
+	index := map[string]int{}
+	seen := map[parser.Range]bool{}
+	var walk func(list []*Directive, ctx blockCtx)
+	walk = func(list []*Directive, ctx blockCtx) {
+		if _, ok := wrappers[ctx.key()]; !ok {
+			return
+		}
+		for _, d := range list {
+			if d.Name == "#" {
+				continue
+			}
+			if !known(d.Name) && !seen[d.Range] {
+				seen[d.Range] = true
+				i, ok := index[d.Name]
+				if !ok {
+					i = len(out)
+					index[d.Name] = i
+					out = append(out, Unknown{Name: d.Name})
+				}
+				out[i].At = append(out[i].At, d.Range)
+			}
+			if d.Block != nil {
+				walk(d.Block, ctx.enter(d.Name))
+			}
+		}
+	}
+	walk(dirs, nil)
+	return out
+}
