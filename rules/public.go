@@ -117,3 +117,67 @@ func PublicKind(p string) string {
 	}
 	return ""
 }
+
+// kindWords are the words of a comment that name a kind of public content.
+var kindWords = map[string]string{
+	"image": PublicImage, "picture": PublicImage, "photo": PublicImage, "png": PublicImage,
+	"jpg": PublicImage, "jpeg": PublicImage, "gif": PublicImage, "webp": PublicImage,
+	"svg": PublicImage, "hotlink": PublicImage, "hotlinking": PublicImage, "icon": PublicImage,
+	"video": PublicMedia, "audio": PublicMedia, "media": PublicMedia, "mp3": PublicMedia, "mp4": PublicMedia,
+	"pdf": PublicDocument, "document": PublicDocument, "doc": PublicDocument, "docx": PublicDocument,
+	"xls": PublicDocument, "xlsx": PublicDocument, "office": PublicDocument,
+	"font": PublicFont, "woff": PublicFont, "woff2": PublicFont, "ttf": PublicFont,
+	"feed": PublicFeed, "rss": PublicFeed, "atom": PublicFeed,
+	"download": PublicDownload, "release": PublicDownload, "zip": PublicDownload,
+	"archive": PublicDownload, "tarball": PublicDownload, "installer": PublicDownload,
+	"robots": PublicWellKnown, "sitemap": PublicWellKnown, "favicon": PublicWellKnown,
+	"well-known": PublicWellKnown, "acme": PublicWellKnown, "manifest": PublicWellKnown,
+	"humans": PublicWellKnown,
+}
+
+// NamesKind reports whether a comment names the kind of public content
+// kind (as PublicKind returns it): "# no hotlinking of images" names
+// images, "# no PHP in uploads" names none.
+func NamesKind(comment, kind string) bool {
+	for _, w := range commentWords(comment) {
+		k := kindWords[w]
+		if k == "" {
+			k = kindWords[strings.TrimSuffix(w, "s")]
+		}
+		if k == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// otherKindWords name kinds of files that are no public content: a
+// comment that names one says what a deny was meant for.
+var otherKindWords = map[string]bool{
+	"php": true, "script": true, "cgi": true, "perl": true, "python": true, "shell": true,
+	"executable": true, "htaccess": true, "htpasswd": true, "dotfile": true, "hidden": true,
+	"git": true, "svn": true, "env": true, "backup": true, "log": true, "dump": true, "sql": true,
+	"key": true, "secret": true, "source": true, "vcs": true, "swap": true,
+}
+
+// CommentKinds tells what a comment next to a deny says it was meant for,
+// against the kind of public content it refuses: named is true when the
+// comment names that kind ("# no hotlinking of images"), other when it
+// names only other kinds of files ("# no PHP in uploads").
+func CommentKinds(comment, kind string) (named, other bool) {
+	if NamesKind(comment, kind) {
+		return true, false
+	}
+	for _, w := range commentWords(comment) {
+		if otherKindWords[w] || otherKindWords[strings.TrimSuffix(w, "s")] || kindWords[w] != "" || kindWords[strings.TrimSuffix(w, "s")] != "" {
+			return false, true
+		}
+	}
+	return false, false
+}
+
+func commentWords(comment string) []string {
+	return strings.FieldsFunc(strings.ToLower(comment), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-')
+	})
+}

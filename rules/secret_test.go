@@ -90,6 +90,47 @@ func TestPublicKind(t *testing.T) {
 	}
 }
 
+func TestNamesKind(t *testing.T) {
+	tests := []struct {
+		comment, kind string
+		want          bool
+	}{
+		{"no hotlinking of images", PublicImage, true},
+		{"no PHP in uploads", PublicImage, false},
+		{"deny access to .htaccess files", PublicWellKnown, false},
+		{"block PDFs", PublicDocument, true},
+		{"keep robots.txt private", PublicWellKnown, true},
+		{"", PublicImage, false},
+		{"secrets", PublicFont, false},
+		{"security: no dotfiles", PublicWellKnown, false},
+	}
+	for _, tt := range tests {
+		if got := NamesKind(tt.comment, tt.kind); got != tt.want {
+			t.Errorf("NamesKind(%q, %q) = %v, want %v", tt.comment, tt.kind, got, tt.want)
+		}
+	}
+}
+
+func TestCommentKinds(t *testing.T) {
+	tests := []struct {
+		comment, kind string
+		named, other  bool
+	}{
+		{"no PHP in uploads", PublicImage, false, true},
+		{"no hotlinking of images", PublicImage, true, false},
+		{"deny access to .htaccess files", PublicWellKnown, false, true},
+		{"the data directory and the config must never be served", PublicImage, false, false},
+		{"block fonts", PublicImage, false, true},
+		{"", PublicImage, false, false},
+	}
+	for _, tt := range tests {
+		named, other := CommentKinds(tt.comment, tt.kind)
+		if named != tt.named || other != tt.other {
+			t.Errorf("CommentKinds(%q, %q) = %v, %v, want %v, %v", tt.comment, tt.kind, named, other, tt.named, tt.other)
+		}
+	}
+}
+
 func TestValidate(t *testing.T) {
 	if err := Validate(); err != nil {
 		t.Fatal(err)
