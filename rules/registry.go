@@ -172,8 +172,11 @@ works.`,
 		Doc: Doc{
 			Title: "allow/deny refuses the client (explain only)",
 			Text: `The first allow or deny rule that matches the client address decides; a level with its own
-rules replaces the outer list. Denies are usually intended, so only those that overmatch
-(nginx/deny-overmatch) are reported; explain shows every one.`,
+rules replaces the outer list. Denies are usually intended, so only those that refuse public
+content to everyone (nginx/deny-overmatch), rules that can never match
+(nginx/access-rule-shadowed) and sites that refuse every request (nginx/site-refuses-all) are
+reported; explain shows every one. The scan looks behind intended denies, so that permission
+problems the admitted clients meet are found too.`,
 			Before: "location /admin/ { allow 10.0.0.0/8; deny all; }",
 			After:  "(intended)",
 		},
