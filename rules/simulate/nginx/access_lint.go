@@ -3,6 +3,7 @@ package nginx
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/unforbid/unforbid/parser"
@@ -389,11 +390,14 @@ func (s *Simulator) Comment(rng parser.Range) string {
 // trees from a comment: it says what the test expects, not what the
 // directive was meant for.
 func withoutWant(c string) string {
-	if i := strings.Index(c, `want "`); i >= 0 && (i == 0 || c[i-1] == ' ' || c[i-1] == '#') {
-		c = strings.TrimRight(strings.TrimSpace(c[:i]), "#")
+	if loc := wantAnnotation.FindStringIndex(c); loc != nil {
+		c = strings.TrimRight(strings.TrimSpace(c[:loc[0]]), "#")
 	}
 	return strings.TrimSpace(c)
 }
+
+// wantAnnotation is a test tree's `want "rule" ...` at the end of a comment.
+var wantAnnotation = regexp.MustCompile(`(?:^|[\s#])want(?:\s+"[^"]+")+\s*$`)
 
 // trailingComment returns the text after the first '#' of line outside
 // quotes, when something stands before it.
