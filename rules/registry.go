@@ -19,13 +19,63 @@ other index-less directories are reported at info level, counted per location.`,
 	{
 		ID: "nginx/deny-overmatch", Server: "nginx", Severity: Error,
 		Doc: Doc{
-			Title: "a deny meant for hidden files also blocks public paths",
-			Text: `A location written to protect secrets, such as "location ~ /\. { deny all; }", also matches
-/.well-known/ (ACME http-01 challenges, security.txt, openid-configuration): certificate
-renewals fail with 403 "access forbidden by rule". Denies that protect real secrets (.git, .env,
-.ht*, backups, keys, dumps) and explicit allowlists are intended and not reported.`,
-			Before: "location ~ /\\. {\n    deny all;\n}",
-			After:  "location ^~ /.well-known/acme-challenge/ {\n    allow all;\n}\nlocation ~ /\\.(?!well-known) {\n    deny all;\n}",
+			Title: "a deny that admits no one refuses public content",
+			Text: `A deny (or an unconditional "return 403" in a location) is judged by the files it refuses.
+Refusing secrets is intended: dotfiles (but /.well-known/), .git, .env, .ht*, keys, backups,
+dumps, logs, archives that are no release, and build files at the top of the site (Makefile,
+composer.json, build.sh). Refusing public content is not: images, audio and video, documents
+(pdf, office), fonts, feeds, release downloads (versioned archives, or under downloads/,
+releases/, dist/), and the well-known files crawlers and browsers ask for (robots.txt,
+sitemap.xml, favicon.ico, humans.txt, ads.txt, security.txt, web manifests, /.well-known/*,
+so ACME renewals). Such a deny is reported once, with the count, kinds and examples of the
+public files it refuses, in prefix or regex locations, at server level and in included
+snippets. Intended and never reported: an allowlist that admits someone ("allow 10.0.0.0/8;
+deny all;"), rules of a limit_except block, a return 403 inside an if (hotlink protection),
+and a deny whose comment (on its line or the line above, or on its location's) names the
+kind of content it refuses ("# no hotlinking of images"). A comment that names something
+else ("# no PHP in uploads") is quoted in the message: it disagrees with what is refused.`,
+			Before: "location ~* \\.(txt|log)$ {   # logs\n    deny all;\n}",
+			After:  "location ~* \\.log$ {\n    deny all;\n}",
+		},
+	},
+	{
+		ID: "nginx/access-rule-shadowed", Server: "nginx", Severity: Warning,
+		Doc: Doc{
+			Title: "an allow or deny that an earlier rule always shadows",
+			Text: `nginx takes the first allow or deny that matches the client address, in the order written
+in the block: after "deny all;" an "allow 10.0.0.1;" never applies, so 10.0.0.1 is refused
+too. Reported at the shadowed rule, with the earlier rule as related location, when an earlier
+rule of the same block matches every client the later one names: "all", "unix:" for "unix:",
+or a network of the same address family (IPv4 and IPv6 are separate lists) that contains the
+later one. A rule shadowed by one with the same effect changes nothing and is only info.`,
+			Before: "deny all;\nallow 10.0.0.1;",
+			After:  "allow 10.0.0.1;\ndeny all;",
+		},
+	},
+	{
+		ID: "nginx/site-refuses-all", Server: "nginx", Severity: Warning,
+		Doc: Doc{
+			Title: "a site answers 403 to every request",
+			Text: `Every location of the server (and the server level, when some URI matches no location)
+refuses every client address by its allow/deny rules: a leftover "deny all;" at server level,
+or "location / { deny all; }" with nothing else served. Reported at the deny that refuses
+"/". Quiet when anyone is admitted (an allowlist, satisfy any with a login), when a return or
+rewrite answers first, when an error_page takes the 403, and for a catch-all server without
+a name next to named servers on its port (it refuses unknown hosts on purpose).`,
+			Before: "server {\n    server_name example.com;\n    deny all;\n}",
+			After:  "server {\n    server_name example.com;\n}",
+		},
+	},
+	{
+		ID: "nginx/alias-slash", Server: "nginx", Severity: Error,
+		Doc: Doc{
+			Title: "an alias lacks the trailing slash of its location",
+			Text: `alias replaces the location's name in the URI: with "location /static/ { alias
+/srv/assets; }" the URI /static/logo.png maps to /srv/assetslogo.png (404) and /static/ to the
+index /srv/assetsindex.html (403, directory index of "/srv/assets" is forbidden). Reported at
+the alias when the location name ends in "/" and the alias does not.`,
+			Before: "location /static/ {\n    alias /srv/assets;\n}",
+			After:  "location /static/ {\n    alias /srv/assets/;\n}",
 		},
 	},
 	{
@@ -122,8 +172,11 @@ works.`,
 		Doc: Doc{
 			Title: "allow/deny refuses the client (explain only)",
 			Text: `The first allow or deny rule that matches the client address decides; a level with its own
-rules replaces the outer list. Denies are usually intended, so only those that overmatch
-(nginx/deny-overmatch) are reported; explain shows every one.`,
+rules replaces the outer list. Denies are usually intended, so only those that refuse public
+content to everyone (nginx/deny-overmatch), rules that can never match
+(nginx/access-rule-shadowed) and sites that refuse every request (nginx/site-refuses-all) are
+reported; explain shows every one. The scan looks behind intended denies, so that permission
+problems the admitted clients meet are found too.`,
 			Before: "location /admin/ { allow 10.0.0.0/8; deny all; }",
 			After:  "(intended)",
 		},

@@ -102,6 +102,7 @@ func Run(srv simulate.Server, opts Options) ([]rules.Finding, Stats) {
 		opts.ProgressEvery = 10000
 	}
 	sc := &scanner{srv: srv, fsys: srv.FileSystem(), cred: srv.WorkerCred(), opts: opts, groups: map[string]*group{}}
+	sc.lint()
 	for _, site := range srv.Sites() {
 		sc.scanSite(site)
 	}
@@ -116,6 +117,10 @@ type scanner struct {
 	stats  Stats
 	groups map[string]*group
 	order  []string
+	// denies collects the public files each overmatching deny refuses;
+	// refusing holds the sites that refuse every request (deny.go).
+	denies   map[string]*denyGroup
+	refusing map[string]bool
 
 	site    *simulate.Site
 	visited map[string]bool
@@ -337,7 +342,8 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 		return
 	}
 	maskedHere := d.Masked != nil && strings.HasPrefix(fsPath, d.Masked.Path)
-	if d.Path != "" && !strings.HasPrefix(d.Path, fsPath) && !maskedHere {
+	aliasSlash := d.Cause != nil && d.Cause.Kind == simulate.KindAliasSlash
+	if d.Path != "" && !strings.HasPrefix(d.Path, fsPath) && !maskedHere && !aliasSlash {
 		return // another location maps this URL elsewhere; its own walk judges it
 	}
 	c, masked := d.Cause, false
@@ -348,7 +354,7 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 		c, masked = d.Masked, true
 	case d.Status == 403 && c != nil:
 	case d.Status == 500 && c != nil && c.Kind == simulate.KindAuthFileUnreadable:
-	case d.Status == 404 && c != nil && c.Kind == simulate.KindSymlinkDenied:
+	case d.Status == 404 && c != nil && (c.Kind == simulate.KindSymlinkDenied || aliasSlash):
 	default:
 		return
 	}
@@ -365,6 +371,8 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 		if !isDir { // a directory URL is no resource of its own
 			sc.judgeDeny(req, d)
 		}
+	case simulate.KindAliasSlash:
+		sc.judgeAliasSlash(req, d)
 	case simulate.KindIndexDenied:
 		if isDir {
 			reason, loc := c.Reason, d.Location
@@ -441,22 +449,6 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 			return fmt.Sprintf("auth_basic_user_file cannot be read by %s: every login answers 500 (%s)", worker, reason)
 		})
 	}
-}
-
-// judgeDeny reports a deny or return 403 that the simulator judged an
-// overmatch: a location meant for secrets that refuses a public path.
-func (sc *scanner) judgeDeny(req simulate.Request, d *simulate.Decision) {
-	if d.Cause.Kind != simulate.KindDenyOvermatch {
-		return
-	}
-	what := "deny"
-	if d.Cause.Reason != "access forbidden by rule" {
-		what = d.Cause.Reason
-	}
-	locName := d.Location
-	sc.add(d.Cause.Rule, defaultSeverity, d.Cause.Range, "", req, func(n int) string {
-		return fmt.Sprintf("location %s is meant for hidden files but its %s also refuses %s (e.g. %s): %s", locName, what, plural(n, "public path"), req.Path, d.Cause.Reason)
-	})
 }
 
 func (sc *scanner) add(rule string, sev rules.Severity, rng parser.Range, p string, req simulate.Request, msg func(int) string) *group {

@@ -37,6 +37,40 @@ type Server interface {
 	// Notes says what the server's model could not simulate or had to
 	// assume, for every output format.
 	Notes() []Note
+	// Lint returns the causes the configuration shows by itself, with no
+	// request: access rules that can never match, sites that refuse every
+	// request.
+	Lint() []ConfigFinding
+	// Comment returns the admin's comment on the line of the directive at
+	// r, or on the line just above it; "" when there is none. It tells
+	// what a directive was meant for.
+	Comment(r parser.Range) string
+}
+
+// ConfigFinding is a cause found in the configuration alone.
+type ConfigFinding struct {
+	Rule string
+	Kind Kind
+	// Range is the directive responsible (the shadowed rule, the deny
+	// that refuses every request).
+	Range parser.Range
+	// Site is the site it concerns (zero for a setting above every
+	// site), SiteName its name, and URL an example request that shows it.
+	Site     parser.Range
+	SiteName string
+	URL      string
+	Message  string
+	// Harmless is set when the finding changes no answer (a rule shadowed
+	// by an earlier one with the same effect): information only.
+	Harmless bool
+	Related  []Related
+}
+
+// Related is a secondary location of a finding, e.g. the earlier rule
+// that shadows this one.
+type Related struct {
+	Range   parser.Range
+	Message string
 }
 
 // Site is one site of a server: what it answers to and what it serves.
@@ -111,11 +145,14 @@ const (
 	KindSymlinkDenied      // the server's symlink policy refuses a link
 	KindIndexMissing       // a directory without index file, listing off
 	KindDenyRule           // an access rule refuses the client (usually intended)
-	KindDenyOvermatch      // a deny meant for secrets refuses a public path
+	KindDenyOvermatch      // a deny that admits no one refuses public content
 	KindIndexDenied        // the index redirect lands where access is denied
 	KindReturn             // an explicit return/redirect of an error status
 	KindAuthFileMissing    // the password file does not exist
 	KindAuthFileUnreadable // the password file cannot be read
+	KindAliasSlash         // an alias without the trailing slash of its location
+	KindRuleShadowed       // an access rule an earlier one always shadows
+	KindSiteRefusesAll     // a site answers 403 to every request
 )
 
 // Rule IDs of the filesystem causes, shared by every server.

@@ -98,9 +98,9 @@ func (r *run) doReturn(d *conf.Directive) int {
 	}
 	if code >= 400 {
 		id := RuleReturn
-		// ACME challenges and security.txt are never meant to be refused
-		// by a rule written for hidden files.
-		if code == 403 && rules.IsWellKnown(r.uri) && r.overmatch() {
+		// An unconditional return 403 in a location that also takes
+		// public content (images, robots.txt) overmatches.
+		if code == 403 && r.unconditional(d) && rules.PublicKind(r.uri) != "" {
 			id = RuleDenyOvermatch
 		}
 		r.fail(code, id, "", d, "return "+d.Args[0])

@@ -132,6 +132,7 @@ func (s *Simulator) Simulate(req simulate.Request) *simulate.Decision {
 		r.req.Method = "GET"
 	}
 	r.d.Status = r.serve()
+	r.aliasSlash()
 	r.errorPage()
 	for _, c := range []*simulate.Cause{r.d.Cause, r.d.Masked} {
 		if c != nil && c.Kind == simulate.KindNone {
@@ -156,6 +157,7 @@ var ruleKinds = map[string]simulate.Kind{
 	RuleUnreadableDir:    simulate.KindUnreadableDir,
 	RuleNoSearch:         simulate.KindNoSearch,
 	RuleSymlinkLoop:      simulate.KindSymlinkLoop,
+	RuleAliasSlash:       simulate.KindAliasSlash,
 }
 
 func (r *run) step(kind string, d *conf.Directive, format string, args ...any) {
@@ -354,16 +356,16 @@ func (r *run) access() (int, bool) {
 	return 0, true
 }
 
-// denied ends the request with the 403 of a deny rule. A deny in a
-// location written for secret files that refuses a public path is an
-// overmatch; other denies are intended.
+// denied ends the request with the 403 of a deny rule. A deny that
+// refuses everyone and public content (an image, a font, robots.txt, see
+// rules.PublicKind) is an overmatch; other denies are intended.
 func (r *run) denied(rule *AccessRule) int {
 	r.step("access", rule.Dir, "%s %s matches client %s: access forbidden by rule", rule.Dir.Name, rule.Dir.Args[0], r.req.ClientIP)
 	id := RuleDenyRule
 	switch {
 	case r.overmatch():
 		id = RuleDenyOvermatch
-		r.step("access", r.loc.Dir, "location %s is meant for hidden files, but %q is public", r.loc, r.uri)
+		r.step("access", rule.Dir, "the access rules admit no client, and %q is public content (%s)", r.uri, rules.PublicKind(r.uri))
 	case r.viaIndex != nil:
 		id = RuleIndexDenied
 		r.step("access", r.viaIndex, "the index redirect to %q left the location that serves the directory; this deny refuses it", r.uri)
@@ -371,19 +373,29 @@ func (r *run) denied(rule *AccessRule) int {
 	return r.fail(403, id, "", rule.Dir, "access forbidden by rule")
 }
 
-// overmatch reports whether the current location protects secret files
-// (its regex matches .git, .env, .ht*) while the request is for a public
-// path.
+// overmatch reports whether the access rules in force refuse public
+// content to every client, unintended. Intended: an allowlist that admits
+// someone, rules of a limit_except block (which refuse some methods
+// only), a deny whose comment names the kind of content refused, and a
+// deny whose location names the directory the file is in ("location
+// /private/", "~ /(data|config)/") unless its comment names another kind
+// of file ("# no PHP in uploads").
 func (r *run) overmatch() bool {
-	if r.loc == nil || r.loc.Re == nil || rules.IsSecret(r.uri) {
+	kind := rules.PublicKind(r.uri)
+	if kind == "" {
 		return false
 	}
-	for _, p := range []string{"/.git/config", "/.env", "/.htaccess", "/.htpasswd", "/x/.git/HEAD"} {
-		if r.loc.Re.MatchString(p) {
-			return true
-		}
+	if r.loc != nil && r.loc.Conf.LimitExcept != nil && r.conf == r.loc.Conf.LimitExcept.Conf {
+		return false
 	}
-	return false
+	if admitsSomeone(r.conf.Access) {
+		return false
+	}
+	named, other := rules.CommentKinds(r.comment(r.conf.AccessDir), kind)
+	if named {
+		return false
+	}
+	return other || !r.namesDirectory()
 }
 
 // checkAccess returns 200 when an allow rule matches, 403 for a deny, 0 when

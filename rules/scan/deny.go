@@ -1,0 +1,141 @@
+package scan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/unforbid/unforbid/rules"
+	"github.com/unforbid/unforbid/rules/simulate"
+)
+
+// maxExamples is how many example URLs a deny finding names.
+const maxExamples = 3
+
+// denyGroup collects the public files one deny refuses.
+type denyGroup struct {
+	examples []string
+	kinds    map[string]bool
+}
+
+// judgeDeny reports a deny or return 403 that refuses public content to
+// every client (the simulator's overmatch): once per directive, with the
+// count, the kinds and examples of the public files it refuses. A comment
+// next to the deny that names another kind of file ("no PHP in uploads")
+// is quoted, since it disagrees with what is refused.
+func (sc *scanner) judgeDeny(req simulate.Request, d *simulate.Decision) {
+	c := d.Cause
+	if c.Kind != simulate.KindDenyOvermatch || sc.refusing[sc.site.Range.String()] {
+		return
+	}
+	kind := rules.PublicKind(req.Path)
+	if kind == "" || sc.probing && sc.blanket(c) {
+		return
+	}
+	comment := sc.srv.Comment(c.Range)
+	if comment == "" && !d.LocationRange.IsZero() {
+		comment = sc.srv.Comment(d.LocationRange)
+	}
+	if _, other := rules.CommentKinds(comment, kind); !other {
+		comment = "" // quoted only when it names something else
+	}
+	key := c.Rule + "\x00" + c.Range.String()
+	dg := sc.denies[key]
+	if dg == nil {
+		dg = &denyGroup{kinds: map[string]bool{}}
+		if sc.denies == nil {
+			sc.denies = map[string]*denyGroup{}
+		}
+		sc.denies[key] = dg
+	}
+	dg.kinds[kind] = true
+	if len(dg.examples) < maxExamples && !sc.probing {
+		dg.examples = append(dg.examples, req.Path)
+	}
+	where := "server " + sc.site.Host
+	if d.Location != "" {
+		where = "location " + d.Location
+	}
+	what := ""
+	if c.Reason != "access forbidden by rule" {
+		what = " with " + c.Reason
+	}
+	probe := req.Path
+	sc.add(c.Rule, defaultSeverity, c.Range, "", req, func(n int) string {
+		ex := dg.examples
+		if len(ex) == 0 {
+			ex = []string{probe}
+		}
+		kinds := make([]string, 0, len(dg.kinds))
+		for k := range dg.kinds {
+			kinds = append(kinds, k)
+		}
+		sort.Strings(kinds)
+		msg := fmt.Sprintf("%s refuses %s to every client%s (%s), e.g. %s: %s",
+			where, plural(n, "public file"), what, strings.Join(kinds, ", "), strings.Join(ex, ", "), c.Reason)
+		if comment != "" {
+			msg += fmt.Sprintf("; its comment says %q", comment)
+		}
+		return msg
+	})
+}
+
+// blanketProbe is a public file no site has: asked for when the ACME probe
+// is refused, to tell a deny written for a pattern from a blanket one.
+const blanketProbe = "/unforbid-probe.png"
+
+// blanket reports whether the deny c refuses every path, not only some by
+// their pattern: the same directive refuses blanketProbe. The ACME probe
+// is a file that exists only during renewals, so it is judged only
+// against denies written for a pattern (a hidden-files regex) that
+// overmatches; a blanket deny is judged on the files that exist.
+func (sc *scanner) blanket(c *simulate.Cause) bool {
+	_, d := sc.request(blanketProbe)
+	return d.Status == 403 && d.Cause != nil && d.Cause.Range == c.Range
+}
+
+// lint adds the findings the server's configuration shows by itself
+// (shadowed access rules, sites that refuse every request), and notes the
+// sites that refuse every request: their denies are not reported again
+// one by one.
+func (sc *scanner) lint() {
+	for _, f := range sc.srv.Lint() {
+		sev := defaultSeverity
+		if r := rules.Lookup(f.Rule); r != nil {
+			sev = r.Severity
+		}
+		if f.Harmless {
+			sev = rules.Info
+		}
+		if f.Kind == simulate.KindSiteRefusesAll {
+			if sc.refusing == nil {
+				sc.refusing = map[string]bool{}
+			}
+			sc.refusing[f.Site.String()] = true
+		}
+		key := f.Rule + "\x00" + f.Range.String() + "\x00"
+		if sc.groups[key] != nil {
+			continue
+		}
+		msg := f.Message
+		g := &group{rule: f.Rule, severity: sev, rng: f.Range, url: f.URL, method: "GET", count: 1, message: func(int) string { return msg }}
+		for _, r := range f.Related {
+			g.related = append(g.related, rules.Related{Range: r.Range, Message: r.Message})
+		}
+		if !f.Site.IsZero() && f.Kind != simulate.KindSiteRefusesAll {
+			g.related = append(g.related, rules.Related{Range: f.Site, Message: f.SiteName})
+		}
+		sc.groups[key] = g
+		sc.order = append(sc.order, key)
+	}
+}
+
+// judgeAliasSlash reports an alias that lacks the trailing slash of its
+// location: every URL below the location maps to a name glued to the
+// alias (/static/x to /srv/assetsx), once per alias directive.
+func (sc *scanner) judgeAliasSlash(req simulate.Request, d *simulate.Decision) {
+	c := d.Cause
+	sc.add(c.Rule, defaultSeverity, c.Range, "", req, func(n int) string {
+		return fmt.Sprintf("%s; %s below the location answer 403 or 404", c.Reason, plural(n, "URL"))
+	})
+}
