@@ -21,7 +21,7 @@ const (
 
 // covers reports whether every client rule b matches is matched by a:
 // "all" covers everything, "unix:" covers "unix:", and a network covers
-// the networks of its own address family it contains.
+// the networks of its own address clientFamily it contains.
 func covers(a, b *AccessRule) bool {
 	switch {
 	case a.All:
@@ -59,19 +59,19 @@ func admitsSomeone(list []AccessRule) bool {
 	return false
 }
 
-// family is an address family of clients: what part of the access list
+// clientFamily is an address family of clients: what part of the access list
 // nginx checks them against.
-type family int
+type clientFamily int
 
 const (
-	famV4 family = iota
+	famV4 clientFamily = iota
 	famV6
 	famUnix
 )
 
 // appliesTo reports whether rule a is in the list nginx checks clients of
 // family f against.
-func (a *AccessRule) appliesTo(f family) bool {
+func (a *AccessRule) appliesTo(f clientFamily) bool {
 	switch {
 	case a.All:
 		return true
@@ -83,8 +83,8 @@ func (a *AccessRule) appliesTo(f family) bool {
 	return false
 }
 
-// whole reports whether a matches every client of family f.
-func (a *AccessRule) whole(f family) bool {
+// whole reports whether a matches every client of clientFamily f.
+func (a *AccessRule) whole(f clientFamily) bool {
 	if a.All || f == famUnix && a.Unix {
 		return true
 	}
@@ -96,9 +96,9 @@ func (a *AccessRule) whole(f family) bool {
 }
 
 // refusesEveryone reports whether list refuses every client of the
-// families fams: for each, a deny that matches the whole family comes
+// families fams: for each, a deny that matches the whole clientFamily comes
 // before any allow that could match.
-func refusesEveryone(list []AccessRule, fams []family) bool {
+func refusesEveryone(list []AccessRule, fams []clientFamily) bool {
 	for _, f := range fams {
 		refused := false
 		for i := range list {
@@ -274,7 +274,7 @@ func (s *Simulator) refusesAll(srv *Server) (simulate.ConfigFinding, bool) {
 	}
 	var cause *simulate.Cause
 	for _, f := range fams {
-		client := map[family]string{famV4: "203.0.113.7", famV6: "2001:db8::7"}[f]
+		client := map[clientFamily]string{famV4: "203.0.113.7", famV6: "2001:db8::7"}[f]
 		if client == "" {
 			continue
 		}
@@ -323,10 +323,10 @@ func (s *Simulator) catchAll(srv *Server) bool {
 }
 
 // families lists the address families of the clients srv can take.
-func families(srv *Server) []family {
-	seen := map[family]bool{}
-	var out []family
-	add := func(f family) {
+func families(srv *Server) []clientFamily {
+	seen := map[clientFamily]bool{}
+	var out []clientFamily
+	add := func(f clientFamily) {
 		if !seen[f] {
 			seen[f] = true
 			out = append(out, f)

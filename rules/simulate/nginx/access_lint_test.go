@@ -44,10 +44,10 @@ func TestCovers(t *testing.T) {
 }
 
 func TestRefusesEveryone(t *testing.T) {
-	v4, both := []family{famV4}, []family{famV4, famV6}
+	v4, both := []clientFamily{famV4}, []clientFamily{famV4, famV6}
 	tests := []struct {
 		rules []string // "allow x" or "deny x"
-		fams  []family
+		fams  []clientFamily
 		want  bool
 	}{
 		{[]string{"deny all"}, both, true},
