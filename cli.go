@@ -41,6 +41,8 @@ type options struct {
 	serverIP           string
 	headers            headerFlags
 	progress           bool
+	logFile            string // explain --log: the error log to explain
+	last               int    // explain --last: only the last N request errors
 }
 
 type headerFlags []string
@@ -66,12 +68,16 @@ func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.clientIP, "client-ip", "", "explain: client `ADDR` for allow/deny and $remote_addr (default 127.0.0.1, or ::1 when the server address is IPv6)")
 	fs.StringVar(&o.serverIP, "server-ip", "", "explain: the local `ADDR` the client connects to (default: from the URL's host and the listens, never the client's)")
 	fs.Var(&o.headers, "header", "explain: request header 'Name: value' (repeatable)")
+	fs.StringVar(&o.logFile, "log", "", "explain: rebuild and explain the requests of nginx error log `FILE` (.gz too)")
+	fs.IntVar(&o.last, "last", 0, "explain --log: only the last `N` request errors of the log (0: all)")
 	fs.BoolVar(&o.progress, "progress", false, "show scan progress on stderr (default: when stderr is a terminal)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage:
   unforbid [flags] [CONFIG]                 report unintended 403s (as --check)
   unforbid --check [flags] [CONFIG]         exit 0 clean, 1 findings, 2 error
   unforbid explain [flags] CONFIG URL...    simulate requests and show the decision trace
+  unforbid explain --log FILE [--last N] [flags] CONFIG
+                                            explain the request errors of an nginx error log
   unforbid rules [--format json]            list the rules
   unforbid demo                             run on a bundled demo tree with typical 403 causes
 
@@ -283,6 +289,9 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 }
 
 func explain(o options, pos []string, stdout, stderr io.Writer) int {
+	if o.logFile != "" {
+		return explainLog(o, pos, stdout, stderr)
+	}
 	if len(pos) < 2 {
 		fmt.Fprintln(stderr, "usage: unforbid explain [flags] CONFIG URL [URL...]")
 		return exitError

@@ -1,0 +1,656 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/unforbid/unforbid/parser"
+	"github.com/unforbid/unforbid/parser/nginxlog"
+	"github.com/unforbid/unforbid/rules"
+	"github.com/unforbid/unforbid/rules/report"
+	"github.com/unforbid/unforbid/rules/simulate"
+	nginxsim "github.com/unforbid/unforbid/rules/simulate/nginx"
+)
+
+// maxLogLine bounds the bytes of one log line kept in memory; nginx itself
+// writes at most 2048.
+const maxLogLine = 64 << 10
+
+// maxCachedDecisions bounds the decisions remembered per distinct request.
+const maxCachedDecisions = 4096
+
+// logLine is one relevant line of the error log: a request error, read or
+// not.
+type logLine struct {
+	n     int // 1-based line number in the log
+	entry nginxlog.Entry
+	err   string // why the line could not be read; "" when it was
+}
+
+// logGroup collects the log lines that share one cause.
+type logGroup struct {
+	key      string
+	rule     string
+	severity string
+	message  string
+	rng      parser.Range
+	path     string
+	count    int
+	first    logLine
+	example  report.Explained
+	// disagree counts the lines whose status the simulator does not
+	// predict; disagreement describes the first of them.
+	disagree     int
+	disagreement string
+}
+
+// logExplainer reads an error log and explains its request errors.
+type logExplainer struct {
+	sim    *nginxsim.Simulator
+	groups map[string]*logGroup
+	order  []*logGroup
+	cache  map[string]*simulate.Decision
+
+	lines        int // lines read
+	relevant     int // request error lines considered
+	unparsed     int // request error lines that could not be read
+	firstUnparse string
+	noRefusal    int // lines the simulator agrees are no refusal (404s)
+	noRefusalEx  string
+}
+
+// explainLog is `unforbid explain --log FILE [--last N] CONFIG`: it rebuilds
+// the requests of the error log's request errors, simulates them and prints
+// each distinct cause once.
+func explainLog(o options, pos []string, stdout, stderr io.Writer) int {
+	if len(pos) > 1 {
+		fmt.Fprintln(stderr, "usage: unforbid explain --log ERROR_LOG [--last N] [flags] [CONFIG] (no URL with --log)")
+		return exitError
+	}
+	if o.last < 0 {
+		fmt.Fprintf(stderr, "unforbid: --last %d: want a count of lines, 0 for all\n", o.last)
+		return exitError
+	}
+	r, closeLog, err := openLog(o.logFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "unforbid: %v\n", err)
+		return exitError
+	}
+	defer closeLog()
+	config := ""
+	if len(pos) == 1 {
+		config = pos[0]
+	}
+	l, ok := load(o, config, stderr)
+	if !ok {
+		return exitError
+	}
+	sim, isNginx := l.srv.(*nginxsim.Simulator)
+	if !isNginx {
+		fmt.Fprintf(stderr, "unforbid: explain --log reads nginx error logs; this config is for %s\n", l.srv.Kind())
+		return exitError
+	}
+	x := &logExplainer{sim: sim, groups: map[string]*logGroup{}, cache: map[string]*simulate.Decision{}}
+	if err := x.read(r, o.last); err != nil {
+		fmt.Fprintf(stderr, "unforbid: %s: %v\n", o.logFile, err)
+		return exitError
+	}
+	sort.SliceStable(x.order, func(i, j int) bool {
+		a, b := x.order[i], x.order[j]
+		if a.count != b.count {
+			return a.count > b.count
+		}
+		return a.first.n < b.first.n
+	})
+	if o.format == "json" {
+		if err := x.writeJSON(stdout); err != nil {
+			fmt.Fprintf(stderr, "unforbid: %v\n", err)
+			return exitError
+		}
+	} else {
+		fmt.Fprintf(stdout, "workers run as %s\n", l.srv.Worker())
+		x.writeText(stdout)
+	}
+	x.summary(stderr, o.logFile)
+	return exitClean
+}
+
+// openLog opens the error log; a name ending in .gz is decompressed.
+func openLog(name string) (io.Reader, func(), error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !strings.HasSuffix(name, ".gz") {
+		return f, func() { f.Close() }, nil
+	}
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: %v", name, err)
+	}
+	return z, func() { z.Close(); f.Close() }, nil
+}
+
+// read goes through the log line by line. With last > 0 only the last
+// `last` request error lines count: they are kept in a ring, so memory
+// stays bounded whatever the size of the log.
+func (x *logExplainer) read(r io.Reader, last int) error {
+	var ring []logLine
+	next := 0
+	br := bufio.NewReaderSize(r, 64<<10)
+	for n := 1; ; n++ {
+		line, err := readLine(br)
+		if err == io.EOF && line == "" {
+			break
+		}
+		if err != nil && err != io.EOF {
+			return err
+		}
+		x.lines++
+		if ll, ok := x.relevantLine(n, line); ok {
+			if last == 0 {
+				x.handle(ll)
+			} else if len(ring) < last {
+				ring = append(ring, ll)
+			} else {
+				ring[next] = ll
+				next = (next + 1) % last
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+	}
+	for i := range ring {
+		x.handle(ring[(next+i)%len(ring)])
+	}
+	return nil
+}
+
+// readLine returns the next line without its newline, keeping at most
+// maxLogLine bytes of it.
+func readLine(br *bufio.Reader) (string, error) {
+	var buf []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(buf) < maxLogLine {
+			buf = append(buf, chunk[:min(len(chunk), maxLogLine-len(buf))]...)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		return strings.TrimRight(string(buf), "\r\n"), err
+	}
+}
+
+// refusalKinds are the messages nginx writes when it refuses a request or
+// cannot read what the request maps to.
+var refusalKinds = map[nginxlog.Kind]bool{
+	nginxlog.KindOpen: true, nginxlog.KindOpenat: true, nginxlog.KindOpendir: true, nginxlog.KindStat: true,
+	nginxlog.KindForbidden: true, nginxlog.KindNotFound: true, nginxlog.KindDirIndex: true, nginxlog.KindAccessRule: true,
+}
+
+// relevantLine reads one line and says whether it is a request error:
+// a refusal message with its request, or a line that looks like one but
+// cannot be read.
+func (x *logExplainer) relevantLine(n int, line string) (logLine, bool) {
+	e, err := nginxlog.ParseLine(line)
+	switch {
+	case err != nil && nginxlog.NotEntry(err):
+		// Not a log line at all (a continuation of a multi-line
+		// message, say): it counts only if it carries a request.
+		if strings.Contains(line, ", client: ") && strings.Contains(line, ", request: ") {
+			return logLine{n: n, err: err.Error()}, true
+		}
+		return logLine{}, false
+	case !refusalKinds[e.Kind] || e.Client == "" && !e.HasRequest:
+		// other messages, and refusals outside a request (startup)
+		return logLine{}, false
+	case err != nil:
+		return logLine{n: n, entry: e, err: err.Error()}, true
+	case !e.HasRequest:
+		return logLine{n: n, entry: e, err: "the line has no request: field (cut short?)"}, true
+	case e.Kind == nginxlog.KindOpen && strings.HasSuffix(e.Path, ".gz") && !strings.HasSuffix(strings.SplitN(e.URI, "?", 2)[0], ".gz"):
+		// gzip_static could not open the .gz twin: it declines and
+		// the plain file may still be served (no refusal)
+		return logLine{}, false
+	}
+	return logLine{n: n, entry: e}, true
+}
+
+// handle simulates the request of one line and adds it to its cause.
+func (x *logExplainer) handle(ll logLine) {
+	x.relevant++
+	if ll.err != "" {
+		x.unparsable(ll.n, ll.err)
+		return
+	}
+	e := ll.entry
+	req, err := logRequest(x.sim, e)
+	if err != nil {
+		x.unparsable(ll.n, err.Error())
+		return
+	}
+	d := x.simulate(req)
+	if d.Status == 401 {
+		// nginx reached the file (or the user file) only because the
+		// client sent credentials: simulate the request with them
+		req.Headers = withHeader(req.Headers, "Authorization", "Basic dW5mb3JiaWQ6bG9n")
+		req.AssumeAuth = true
+		d = x.simulate(req)
+	}
+	cause := d.Cause
+	if d.Masked != nil {
+		cause = d.Masked
+	}
+	want := logStatuses(e)
+	agree := want == nil || containsInt(want, d.Status)
+	var key string
+	switch {
+	case cause != nil && cause.Rule != "":
+		key = cause.Rule + "\x00" + cause.Path + "\x00" + cause.Range.String()
+	case agree:
+		x.noRefusal++
+		if x.noRefusalEx == "" {
+			x.noRefusalEx = fmt.Sprintf("line %d: %s %s answers %d", ll.n, req.Method, req.URL(), d.Status)
+		}
+		return
+	default:
+		key = "\x00" + e.Kind.String() + "\x00" + e.Path + "\x00" + strconv.Itoa(d.Status) + "\x00" + d.LocationRange.String()
+	}
+	g := x.groups[key]
+	if g == nil {
+		g = &logGroup{key: key, first: ll, example: report.Explained{Request: req, Decision: d}}
+		if cause != nil && cause.Rule != "" {
+			g.rule, g.rng, g.path = cause.Rule, cause.Range, cause.Path
+			g.message = x.message(cause, d)
+			if r := rules.Lookup(cause.Rule); r != nil {
+				g.severity = r.Severity.String()
+			}
+			if rules.IsSecret(req.Path) || rules.IsSecret(cause.Path) {
+				// as --check judges it: refusing a secret is meant
+				g.severity = rules.Info.String()
+				g.message += "; likely intended: the path looks like a secret"
+			}
+		} else {
+			g.rng, g.path = d.LocationRange, e.Path
+			if srv := x.sim.SelectServer(req); g.rng.IsZero() && srv != nil {
+				g.rng = srv.Dir.Range
+			}
+			g.message = fmt.Sprintf("nginx logged %q but the simulator finds no refusal", e.Message)
+		}
+		x.groups[key] = g
+		x.order = append(x.order, g)
+	}
+	g.count++
+	if !agree {
+		g.disagree++
+		if g.disagreement == "" {
+			g.disagreement = fmt.Sprintf("line %d: the log says %s, the simulator answers %d: the config or the files changed since, or the simulator is wrong",
+				ll.n, statusText(want), d.Status)
+		}
+	}
+}
+
+func (x *logExplainer) unparsable(n int, why string) {
+	x.unparsed++
+	if x.firstUnparse == "" {
+		x.firstUnparse = fmt.Sprintf("line %d: %s", n, why)
+	}
+}
+
+// simulate asks the simulator, remembering the decisions of repeated
+// requests.
+func (x *logExplainer) simulate(req simulate.Request) *simulate.Decision {
+	key := strings.Join([]string{req.Method, req.URL(), req.ClientIP, req.ServerIP, req.Headers["Referer"], req.Headers["Authorization"]}, "\x00")
+	if d, ok := x.cache[key]; ok {
+		return d
+	}
+	if len(x.cache) >= maxCachedDecisions {
+		clear(x.cache)
+	}
+	d := x.sim.Simulate(req)
+	x.cache[key] = d
+	return d
+}
+
+func withHeader(h map[string]string, k, v string) map[string]string {
+	out := map[string]string{k: v}
+	for hk, hv := range h {
+		if hk != k {
+			out[hk] = hv
+		}
+	}
+	return out
+}
+
+// logRequest rebuilds the request of a log line: method and target from
+// the request line, the host from the Host header (or the server's name),
+// the client's address, and the port from the Host header or else from
+// the listen directives of the server nginx named (80 when none).
+func logRequest(sim *nginxsim.Simulator, e nginxlog.Entry) (simulate.Request, error) {
+	client := e.Client
+	ip := net.ParseIP(client)
+	if ip == nil {
+		return simulate.Request{}, fmt.Errorf("client %q is no IP address", client)
+	}
+	v6 := ip.To4() == nil
+	target, host, port := e.URI, "", 0
+	if lower := strings.ToLower(target); strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
+		// an absolute target names the host itself, and nginx uses it
+		u, err := url.Parse(target)
+		if err != nil {
+			return simulate.Request{}, fmt.Errorf("bad request target %q: %v", target, err)
+		}
+		host = u.Hostname()
+		if p := u.Port(); p != "" {
+			port, _ = strconv.Atoi(p)
+		}
+		target = u.EscapedPath()
+		if u.RawQuery != "" {
+			target += "?" + u.RawQuery
+		}
+		if target == "" {
+			target = "/"
+		}
+	}
+	if !strings.HasPrefix(target, "/") {
+		return simulate.Request{}, fmt.Errorf("request target %q is no path", target)
+	}
+	if host == "" && e.Host != "" && e.Cut != "host" {
+		h, p, err := net.SplitHostPort(e.Host)
+		if err != nil {
+			h = strings.TrimSuffix(strings.TrimPrefix(e.Host, "["), "]")
+		} else if n, err := strconv.Atoi(p); err == nil && n > 0 && n <= 65535 {
+			port = n
+		}
+		host = h
+	}
+	srv := serverNamed(sim, e.Server)
+	if port == 0 {
+		port = 80
+		if l := listenOf(srv, 0, v6); l != nil {
+			port = l.Port
+		}
+	}
+	serverIP := ""
+	if l := listenOf(srv, port, v6); l != nil {
+		serverIP = l.Addr
+	} else if l := anyListen(sim, port, v6); l != nil {
+		serverIP = l.Addr
+	}
+	if serverIP == "" || serverIP == "0.0.0.0" || serverIP == "::" {
+		serverIP = "127.0.0.1"
+		if v6 {
+			serverIP = "::1"
+		}
+	}
+	if host == "" {
+		host = e.Server
+		if host == "" || strings.ContainsAny(host, "~*: ") {
+			host = serverIP
+		}
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	scheme := "http"
+	if port == 443 {
+		scheme = "https"
+	}
+	req, err := simulate.ParseRequest(strings.ToUpper(e.Method), scheme+"://"+host+":"+strconv.Itoa(port)+target, client)
+	if err != nil {
+		return req, err
+	}
+	req.ServerIP = serverIP
+	if e.Referrer != "" && e.Cut != "referrer" {
+		req.Headers = map[string]string{"Referer": e.Referrer}
+	}
+	return req, nil
+}
+
+// serverNamed returns the server whose first server_name nginx logged as
+// server: (the first server that has the name anywhere, failing that).
+func serverNamed(sim *nginxsim.Simulator, name string) *nginxsim.Server {
+	for _, first := range []bool{true, false} {
+		for _, s := range sim.Model.Servers {
+			for i, n := range s.Names {
+				if n == name && (i == 0 || !first) {
+					return s
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// listenOf returns srv's first TCP listen on port (any port when 0),
+// preferring the client's address family.
+func listenOf(srv *nginxsim.Server, port int, v6 bool) *nginxsim.Listen {
+	if srv == nil {
+		return nil
+	}
+	var other *nginxsim.Listen
+	for i := range srv.Listens {
+		l := &srv.Listens[i]
+		if l.Unix || port != 0 && l.Port != port {
+			continue
+		}
+		if l.IPv6 == v6 || l.DualStack {
+			return l
+		}
+		if other == nil {
+			other = l
+		}
+	}
+	return other
+}
+
+// anyListen returns a listen on port of any server, of the client's
+// family when there is one.
+func anyListen(sim *nginxsim.Simulator, port int, v6 bool) *nginxsim.Listen {
+	var other *nginxsim.Listen
+	for _, s := range sim.Model.Servers {
+		if l := listenOf(s, port, v6); l != nil {
+			if l.IPv6 == v6 || l.DualStack {
+				return l
+			}
+			if other == nil {
+				other = l
+			}
+		}
+	}
+	return other
+}
+
+// logStatuses returns the statuses a log message allows (nginx logs these
+// messages on the way to them), or nil when any status fits (try_files
+// goes on after a failed stat).
+func logStatuses(e nginxlog.Entry) []int {
+	const (
+		enoent, eacces, enotdir, enametoolong, emlink, eloop = 2, 13, 20, 36, 31, 40
+	)
+	switch e.Kind {
+	case nginxlog.KindAccessRule, nginxlog.KindDirIndex, nginxlog.KindForbidden:
+		return []int{403}
+	case nginxlog.KindNotFound:
+		return []int{404}
+	case nginxlog.KindStat:
+		return nil
+	case nginxlog.KindOpendir:
+		switch e.Errno {
+		case eacces:
+			return []int{403}
+		case enoent, enotdir, enametoolong:
+			return []int{404}
+		}
+		return []int{500}
+	}
+	switch e.Errno {
+	case eacces:
+		if e.Level == "crit" {
+			return []int{500} // an auth_basic user file the worker cannot read
+		}
+		return []int{403}
+	case eloop, emlink:
+		return []int{403}
+	case enoent:
+		return []int{404, 403} // 403: a missing auth_basic user file
+	case enotdir, enametoolong:
+		return []int{404}
+	}
+	return []int{500}
+}
+
+func statusText(st []int) string {
+	parts := make([]string, len(st))
+	for i, s := range st {
+		parts[i] = strconv.Itoa(s)
+	}
+	return strings.Join(parts, " or ")
+}
+
+func containsInt(list []int, v int) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// message words a cause as a finding, in the words of `unforbid --check`.
+func (x *logExplainer) message(c *simulate.Cause, d *simulate.Decision) string {
+	worker := x.sim.Cred.User
+	switch c.Kind {
+	case simulate.KindUnreadableFile:
+		return fmt.Sprintf("%s cannot read %q (%s): %s", worker, c.Path, x.sim.Describe(c.Path), c.Reason)
+	case simulate.KindUnreadableDir:
+		return fmt.Sprintf("%s cannot read directory %q (%s): %s", worker, c.Path, x.sim.Describe(c.Path), c.Reason)
+	case simulate.KindNoSearch:
+		return fmt.Sprintf("%s cannot search directory %q (%s): %s", worker, c.Path, x.sim.Describe(c.Path), c.Reason)
+	case simulate.KindSymlinkDenied:
+		return fmt.Sprintf("symbolic link %q (%s) is refused by disable_symlinks: %s", c.Path, x.sim.Describe(c.Path), c.Reason)
+	case simulate.KindSymlinkLoop:
+		return fmt.Sprintf("symbolic link loop at %q: %s", c.Path, c.Reason)
+	case simulate.KindAuthFileMissing:
+		return fmt.Sprintf("auth_basic_user_file %q does not exist: every login answers 403 (%s)", c.Path, c.Reason)
+	case simulate.KindAuthFileUnreadable:
+		return fmt.Sprintf("auth_basic_user_file cannot be read by %s: every login answers 500 (%s)", worker, c.Reason)
+	case simulate.KindDenyRule, simulate.KindDenyOvermatch:
+		if d.Location != "" {
+			return fmt.Sprintf("location %s refuses the client: %s", d.Location, c.Reason)
+		}
+	}
+	return c.Reason
+}
+
+// writeText prints one block per cause.
+func (x *logExplainer) writeText(w io.Writer) {
+	for _, g := range x.order {
+		fmt.Fprintln(w)
+		where := g.rng.String()
+		if g.rule != "" {
+			fmt.Fprintf(w, "%s: %s: %s [%s]\n", where, g.severity, g.message, g.rule)
+		} else {
+			fmt.Fprintf(w, "%s: %s\n", where, g.message)
+		}
+		fmt.Fprintf(w, "    cause: %s", orDash(g.rule))
+		if g.path != "" {
+			fmt.Fprintf(w, "   path: %s", g.path)
+		}
+		fmt.Fprintf(w, "   log lines: %d\n", g.count)
+		fmt.Fprintf(w, "    first at line %d: [%s] %s\n", g.first.n, g.first.entry.Level, g.first.entry.Message)
+		if g.disagree > 0 {
+			fmt.Fprintf(w, "    disagrees (%d of %d lines): %s\n", g.disagree, g.count, g.disagreement)
+		}
+		var b bytes.Buffer
+		report.ExplainText(&b, []report.Explained{g.example})
+		for i, line := range strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n") {
+			if i == 0 {
+				line = "example: " + line
+			}
+			fmt.Fprintf(w, "    %s\n", line)
+		}
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// jsonLogCause is one cause in the JSON of explain --log.
+type jsonLogCause struct {
+	Rule         string          `json:"rule,omitempty"`
+	Severity     string          `json:"severity,omitempty"`
+	Message      string          `json:"message"`
+	File         string          `json:"file,omitempty"`
+	Line         int             `json:"line,omitempty"`
+	Path         string          `json:"path,omitempty"`
+	Count        int             `json:"count"`
+	Log          jsonLogLine     `json:"log"`
+	Disagree     int             `json:"disagree,omitempty"`
+	Disagreement string          `json:"disagreement,omitempty"`
+	Example      json.RawMessage `json:"example"`
+}
+
+type jsonLogLine struct {
+	Line    int    `json:"line"`
+	Time    string `json:"time"`
+	Level   string `json:"level"`
+	Message string `json:"message"`
+	Request string `json:"request"`
+}
+
+// writeJSON prints the array of causes; each example has the shape of an
+// element of `unforbid explain --format json`.
+func (x *logExplainer) writeJSON(w io.Writer) error {
+	out := []jsonLogCause{}
+	for _, g := range x.order {
+		var b bytes.Buffer
+		if err := report.ExplainJSON(&b, []report.Explained{g.example}); err != nil {
+			return err
+		}
+		var one []json.RawMessage
+		if err := json.Unmarshal(b.Bytes(), &one); err != nil || len(one) != 1 {
+			return errors.New("internal error: explain JSON is not a one-element array")
+		}
+		e := g.first.entry
+		out = append(out, jsonLogCause{
+			Rule: g.rule, Severity: g.severity, Message: g.message, File: g.rng.File, Line: g.rng.Start.Line,
+			Path: g.path, Count: g.count, Disagree: g.disagree, Disagreement: g.disagreement,
+			Log:     jsonLogLine{Line: g.first.n, Time: e.Time.Format("2006-01-02T15:04:05"), Level: e.Level, Message: e.Message, Request: e.Request},
+			Example: one[0],
+		})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
+}
+
+// summary says on stderr what was read, and what could not be.
+func (x *logExplainer) summary(w io.Writer, name string) {
+	fmt.Fprintf(w, "%s: %s read, %s considered, %s\n", name, plural(x.lines, "line"), plural(x.relevant, "request error"), plural(len(x.order), "cause"))
+	if x.noRefusal > 0 {
+		fmt.Fprintf(w, "note: %s the simulator agrees are no refusal (e.g. %s)\n", plural(x.noRefusal, "line"), x.noRefusalEx)
+	}
+	if x.unparsed > 0 {
+		fmt.Fprintf(w, "note: %s look like request errors but could not be read (first: %s)\n", plural(x.unparsed, "line"), x.firstUnparse)
+	}
+}
