@@ -96,7 +96,7 @@ func TestErrorLogLines(t *testing.T) {
 // returns the error log it wrote.
 func errorLogOf(t *testing.T, name string) string {
 	t.Helper()
-	c := treetest.Setup(t, filepath.Join("../testdata/trees", name+".txtar"))
+	c := treetest.SetupDisk(t, filepath.Join("../testdata/trees", name+".txtar"))
 	reqs := c.Requests(t)
 	ports := map[int]bool{}
 	for _, r := range reqs {
