@@ -198,7 +198,7 @@ func (g *gen) server() {
 	if g.p(0.2) {
 		*s = append(*s, pick(g, "rewrite ^/old/(.*)$ /a/$1;", "rewrite ^/index\\.html$ /x.html;", "rewrite ^/a/x\\.html$ /b/x.html last;"))
 	}
-	if g.p(0.2) {
+	if g.p(0.35) {
 		*s = append(*s, g.errorPage())
 	}
 	if g.p(0.1) {
@@ -281,16 +281,16 @@ func (g *gen) loc(head string, depth int) *Loc {
 		*b = append(*b, pick(g, "rewrite ^(.*)/old/(.*)$ $1/$2 last;", "rewrite ^ /x.html break;", "rewrite ^/(.*)$ /b/$1 last;",
 			"rewrite ^ /a/ redirect;", "rewrite \\.txt$ /x.html;", "rewrite ^/a/(.*)$ /alt/$1 last;"))
 	}
-	if g.p(0.15) {
+	if g.p(0.25) {
 		*b = append(*b, g.errorPage())
 	}
-	if g.p(0.08) {
+	if g.p(0.12) {
 		*b = append(*b, "internal;")
 	}
 	if g.p(0.12) {
 		*b = append(*b, g.symlinks())
 	}
-	if depth == 0 && g.p(0.2) && strings.HasPrefix(head, "/") || depth == 0 && strings.HasPrefix(head, "^~") && g.p(0.2) {
+	if depth == 0 && (strings.HasPrefix(head, "/") || strings.HasPrefix(head, "^~")) && g.p(0.3) {
 		var nested string
 		if strings.HasSuffix(name, "/") && g.p(0.6) {
 			nested = pick(g, name+"sub/", "= "+name+"x.html", "^~ "+name+"sub/")
@@ -309,6 +309,18 @@ func (g *gen) requests(n int) {
 			pool = append(pool, p)
 		}
 	}
+	// the names of the case's locations, so that every one is reached
+	var names func(ls []*Loc)
+	names = func(ls []*Loc) {
+		for _, l := range ls {
+			n := l.Head[strings.LastIndex(l.Head, " ")+1:]
+			if strings.HasPrefix(n, "/") {
+				pool = append(pool, n, n+"x.html", n+"missing.html", n+"sub/")
+			}
+			names(l.Nested)
+		}
+	}
+	names(g.c.Locs)
 	for range n {
 		method := "GET"
 		if g.p(0.1) {
