@@ -504,10 +504,12 @@ func (r *run) checkPassword(c *LocConf, file string) int {
 }
 
 // errorPage applies error_page to the final status, as
-// ngx_http_send_error_page: the error page is an internal redirect (a GET),
+// ngx_http_send_error_page: the error page is an internal redirect
 // answered with the original status, or with =code, or (with "=" alone)
 // with the page's own status. When the page itself fails, that failure is
 // sent plainly, unless recursive_error_pages lets error_page apply again.
+// A page that is a uri turns the request into a GET; a named location
+// keeps its method.
 //
 // A page whose processing ends in a special response (an error, or a
 // redirect: a return 301, rewrite ... redirect, a directory's 301) sends
@@ -538,7 +540,9 @@ func (r *run) errorPage() {
 			return
 		}
 		r.step("error_page", p.Directive, "error_page %d: internal redirect to %s", code, target)
-		if r.req.Method != "HEAD" {
+		if r.req.Method != "HEAD" && !strings.HasPrefix(target, "@") {
+			// only a uri makes the request a GET: a named location
+			// keeps the method (ngx_http_send_error_page)
 			r.req.Method = "GET"
 		}
 		saved := r.d.Cause
