@@ -55,6 +55,11 @@ func (r *run) precontent() (st int, again bool) {
 					r.unsure("%v", err)
 					return 500, false
 				}
+				if pre, ok := r.aliasStrip(cand, uri); ok {
+					// the prefix is cut from the fallback as from any
+					// candidate built from variables
+					uri = uri[len(pre):]
+				}
 				r.step("try_files", d, "no candidate exists: internal redirect to %q", uri)
 				r.internalRedirect(uri)
 				return 0, true
@@ -72,7 +77,19 @@ func (r *run) precontent() (st int, again bool) {
 		if i := strings.IndexByte(name, '?'); i >= 0 {
 			name = name[:i]
 		}
-		p, _, err := r.mapURI(name)
+		uri := name
+		if c.Alias && c.AliasPrefix >= 0 && len(r.uri) >= c.AliasPrefix {
+			// ngx_http_try_files_handler writes the candidate after the
+			// alias: cut from it the location's prefix when it was built
+			// from variables and starts with it, else as it is written
+			pre := r.uri[:c.AliasPrefix]
+			if _, ok := r.aliasStrip(cand, name); ok {
+				uri = name
+			} else {
+				uri = pre + name
+			}
+		}
+		p, _, err := r.mapURI(uri)
 		if err != nil {
 			r.unsure("%v", err)
 			continue
@@ -96,11 +113,24 @@ func (r *run) precontent() (st int, again bool) {
 			r.step("try_files", d, "%s: %s is not a %s", cand, p, map[bool]string{true: "directory", false: "file"}[testDir])
 			continue
 		}
-		r.step("try_files", d, "%s: %s exists: uri becomes %q", cand, p, name)
-		r.uri = name
+		r.step("try_files", d, "%s: %s exists: uri becomes %q", cand, p, uri)
+		r.uri = uri
 		return 0, false
 	}
 	return 0, false
+}
+
+// aliasStrip reports whether try_files cuts the location's prefix from a
+// candidate under alias: only from one built from variables (static names
+// are copied as written) whose value starts with the uri's first
+// AliasPrefix bytes. It returns that prefix.
+func (r *run) aliasStrip(cand, value string) (string, bool) {
+	c := r.conf
+	if !c.Alias || c.AliasPrefix <= 0 || len(r.uri) < c.AliasPrefix || !strings.Contains(cand, "$") {
+		return "", false
+	}
+	pre := r.uri[:c.AliasPrefix]
+	return pre, strings.HasPrefix(value, pre)
 }
 
 // probeWant is what nginx's existence tests (try_files, index, if -f)
@@ -192,22 +222,34 @@ func (r *run) content() (int, bool) {
 		}
 		r.d.Path = dir
 		if c.Autoindex && (m == "GET" || m == "HEAD") {
-			res := r.s.FS.Access(r.s.Cred, strings.TrimSuffix(dir, "/"), fsmeta.Read, true)
-			switch res.Err {
-			case 0:
-				r.step("content", c.AutoindexDir, "autoindex lists %s", dir)
-				return 200, false
-			case syscall.ENOENT, syscall.ENOTDIR, syscall.ENAMETOOLONG:
-				r.step("content", c.AutoindexDir, "autoindex: %s does not exist", dir)
-				return r.fail(404, "", "", c.AutoindexDir, "not found"), false
-			case syscall.EACCES:
-				reason := fmt.Sprintf("opendir() %q failed (13: Permission denied)", strings.TrimSuffix(dir, "/"))
+			// ngx_http_autoindex_handler drops the last byte of the
+			// mapped path, taking it for the slash: under an alias
+			// without its slash, that is the name's last letter
+			open := dir
+			if len(open) > 1 {
+				open = open[:len(open)-1]
+			}
+			res := r.s.FS.Access(r.s.Cred, open, fsmeta.Read, true)
+			switch {
+			case res.Err == 0 && res.Info.Type != fsmeta.TypeDir:
+				reason := fmt.Sprintf("opendir() %q failed (20: Not a directory)", open)
 				r.step("content", c.AutoindexDir, "%s", reason)
-				cause := r.causeOf(res, strings.TrimSuffix(dir, "/"), reason)
+				return r.fail(404, "", "", c.AutoindexDir, reason), false
+			case res.Err == 0:
+				r.step("content", c.AutoindexDir, "autoindex lists %s", open)
+				return 200, false
+			case res.Err == syscall.ENOENT || res.Err == syscall.ENOTDIR || res.Err == syscall.ENAMETOOLONG:
+				reason := fmt.Sprintf("opendir() %q failed (%s)", open, errnoText(res.Err))
+				r.step("content", c.AutoindexDir, "%s", reason)
+				return r.fail(404, "", "", c.AutoindexDir, reason), false
+			case res.Err == syscall.EACCES:
+				reason := fmt.Sprintf("opendir() %q failed (13: Permission denied)", open)
+				r.step("content", c.AutoindexDir, "%s", reason)
+				cause := r.causeOf(res, open, reason)
 				r.d.Cause = cause
 				return 403, false
 			default:
-				r.step("content", c.AutoindexDir, "opendir() %q failed (%s)", dir, errnoText(res.Err))
+				r.step("content", c.AutoindexDir, "opendir() %q failed (%s)", open, errnoText(res.Err))
 				return 500, false
 			}
 		}

@@ -364,11 +364,11 @@ func buildLocations(block []*conf.Directive, parent *LocConf, up *Location, s *S
 // nil at http and server level.
 func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser.ErrorList, aliasPrefix *int) *LocConf {
 	c := *parent
-	// Not inherited: try_files has no merge function, the content handler,
-	// internal and limit_except belong to the location itself.
+	// Not inherited: try_files has no merge function, the content handler
+	// and limit_except belong to the location itself. internal is merged
+	// (ngx_conf_merge_value): nested locations are internal too.
 	c.TryFiles, c.TryFilesDir = nil, nil
 	c.Handler, c.HandlerDir, c.AutoRedirect = "", nil, false
-	c.Internal = false
 	c.LimitExcept = nil
 	var ownAccess []AccessRule
 	var ownAccessDir *conf.Directive

@@ -119,6 +119,9 @@ type run struct {
 	// noErrorPage is set by a return with a body, which error_page
 	// does not replace.
 	noErrorPage bool
+	// serverRewrite is set by an internal redirect: nginx starts the
+	// redirected request again at the server rewrite phase.
+	serverRewrite bool
 	// viaIndex is set when the index module redirected a directory
 	// request to its index file from a location with its own index
 	// directive: a deny there refuses a page the config meant to serve.
@@ -226,6 +229,15 @@ func (r *run) locationPhase() int {
 			r.step("redirect", nil, "rewrite or internal redirection cycle while processing %q", r.uri)
 			return r.fail(500, "", "", nil, fmt.Sprintf("rewrite or internal redirection cycle while processing %q", r.uri))
 		}
+		if r.serverRewrite {
+			// ngx_http_internal_redirect: the server's rewrite directives
+			// run again for the new uri
+			r.serverRewrite = false
+			r.loc, r.conf = nil, r.srv.Conf
+			if st, done := r.rewrites(r.srv.Rewrites, true); done {
+				return st
+			}
+		}
 		loc, caps, rc, unsure := findLocation(r.srv.Prefix, r.srv.Regex, r.uri)
 		if unsure != "" {
 			r.unsure("%s", unsure)
@@ -303,6 +315,7 @@ func (r *run) internalRedirect(uri string) {
 		r.uri = uri
 	}
 	r.internal = true
+	r.serverRewrite = true
 }
 
 // access runs the access phase: allow/deny, auth_basic, auth_request, with
@@ -525,12 +538,18 @@ func (r *run) checkPassword(c *LocConf, file string) int {
 }
 
 // errorPage applies error_page to the final status, as
-// ngx_http_send_error_page: the error page is an internal redirect (a GET),
+// ngx_http_send_error_page: the error page is an internal redirect
 // answered with the original status, or with =code, or (with "=" alone)
 // with the page's own status. When the page itself fails, that failure is
 // sent plainly, unless recursive_error_pages lets error_page apply again.
+// A page that is a uri turns the request into a GET; a named location
+// keeps its method.
+//
+// A page whose processing ends in a special response (an error, or a
+// redirect: a return 301, rewrite ... redirect, a directory's 301) sends
+// that status, since ngx_http_special_response_handler sets it again.
 func (r *run) errorPage() {
-	for guard := 0; r.conf != nil && r.d.Status >= 400 && guard < 2*maxRedirects; guard++ {
+	for guard := 0; r.conf != nil && special(r.d.Status) && guard < 2*maxRedirects; guard++ {
 		if r.noErrorPage || r.errorPageSent && !r.conf.RecursiveErrors {
 			return
 		}
@@ -555,7 +574,9 @@ func (r *run) errorPage() {
 			return
 		}
 		r.step("error_page", p.Directive, "error_page %d: internal redirect to %s", code, target)
-		if r.req.Method != "HEAD" {
+		if r.req.Method != "HEAD" && !strings.HasPrefix(target, "@") {
+			// only a uri makes the request a GET: a named location
+			// keeps the method (ngx_http_send_error_page)
 			r.req.Method = "GET"
 		}
 		saved := r.d.Cause
@@ -576,9 +597,10 @@ func (r *run) errorPage() {
 			r.internalRedirect(target)
 			st = r.locationPhase()
 		}
-		if st >= 400 {
-			// the error page itself failed: that status is sent; when it
-			// is the same status, the first failure stays the cause
+		if special(st) {
+			// the error page itself failed or redirects: that status is
+			// sent; when it is the same status, the first failure stays
+			// the cause
 			r.step("error_page", p.Directive, "the error page answers %d, which is sent instead", st)
 			if st == code && saved != nil {
 				r.d.Cause = saved
@@ -600,6 +622,18 @@ func (r *run) errorPage() {
 		}
 		return
 	}
+}
+
+// special reports whether a handler's status goes through
+// ngx_http_special_response_handler, where error_page applies and which
+// sets the status sent: errors and the redirects (a return or rewrite
+// redirect, the static module's 301 for a directory).
+func special(st int) bool {
+	switch st {
+	case 301, 302, 303, 307, 308:
+		return true
+	}
+	return st >= 400
 }
 
 // matchErrorPage returns the error_page of the current settings for status.

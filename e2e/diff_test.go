@@ -1,0 +1,165 @@
+package e2e
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/unforbid/unforbid/internal/difftest"
+	"github.com/unforbid/unforbid/internal/layout"
+	"github.com/unforbid/unforbid/internal/realnginx"
+	"github.com/unforbid/unforbid/internal/treetest"
+	"github.com/unforbid/unforbid/parser/fsmeta"
+	conf "github.com/unforbid/unforbid/parser/nginx"
+	"github.com/unforbid/unforbid/rules/simulate"
+	nginxsim "github.com/unforbid/unforbid/rules/simulate/nginx"
+)
+
+var (
+	diffSeed   = flag.Uint64("difftest.seed", 1, "seed of the differential test's random cases")
+	diffN      = flag.Int("difftest.n", 300, "number of requests the differential test sends")
+	diffReport = flag.Int("difftest.report", 3, "disagreements the differential test shrinks and prints")
+)
+
+// maxShrinks bounds the runs of real nginx spent shrinking one reproducer.
+const maxShrinks = 150
+
+// TestDifferential draws random configurations and trees
+// (internal/difftest), sends the same requests to the real nginx and to
+// the simulator, and fails on every status they disagree on that the
+// simulator did not mark unsure, with a minimal tree reproducing it. Long
+// runs by hand: go test ./e2e -run TestDifferential -difftest.n=5000
+// -difftest.seed=7.
+func TestDifferential(t *testing.T) {
+	if err := realnginx.Available(); err != nil {
+		t.Fatalf("the end-to-end tests need the real nginx: %v (CI installs it with apt-get install nginx)", err)
+	}
+	start := time.Now()
+	total, agree, unsure, second, cases, reported := 0, 0, 0, 0, 0, 0
+	statuses := map[int]int{}
+	for i := 0; total < *diffN; i++ {
+		c := difftest.Generate(*diffSeed, i)
+		out, err := runCase(c, c.Requests)
+		if err != nil {
+			t.Fatalf("case %d of seed %d: %v\n%s", i, *diffSeed, err, c.Txtar(c.Requests, nil))
+		}
+		cases++
+		for j, o := range out {
+			total++
+			statuses[o.real]++
+			if c.Requests[j].From != difftest.Clients[0] {
+				second++
+			}
+			switch {
+			case o.sim.Status == o.real:
+				agree++
+			case o.sim.Unsure != "":
+				unsure++
+			default:
+				if reported++; reported > *diffReport {
+					t.Errorf("case %d, %s: real nginx answers %d, the simulator predicts %d (not shrunk)", i, c.Requests[j], o.real, o.sim.Status)
+					continue
+				}
+				small, real, sim := shrink(c, c.Requests[j], o)
+				t.Errorf("case %d of seed %d: %s: real nginx answers %d, the simulator predicts %d\n"+
+					"reproducer (save as testdata/trees/diff-NAME.txtar):\n%s\ntrace:\n%s",
+					i, *diffSeed, c.Requests[j], real, sim.Status, small.Txtar([]difftest.Request{c.Requests[j]}, []int{real}), traceText(sim))
+			}
+		}
+	}
+	t.Logf("differential: seed %d, %d cases, %d requests (%d from %s): %d agree, %d disagree where the simulator is unsure, %d disagree (%.1fs)",
+		*diffSeed, cases, total, second, difftest.Clients[1], agree, unsure, total-agree-unsure, time.Since(start).Seconds())
+	t.Logf("real statuses: %v", statuses)
+}
+
+// outcome is what real nginx and the simulator answer one request.
+type outcome struct {
+	real int
+	sim  *simulate.Decision
+}
+
+// runCase lays c out, starts real nginx on it and asks both reqs.
+func runCase(c *difftest.Case, reqs []difftest.Request) ([]outcome, error) {
+	tree, err := layout.Parse(fmt.Sprintf("case-%d", c.Index), c.Txtar(nil, nil))
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "difftest-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	if err := tree.Materialize(dir); err != nil {
+		return nil, err
+	}
+	sim, err := simulator(dir)
+	if err != nil {
+		return nil, fmt.Errorf("simulator: %v", err)
+	}
+	srv, err := realnginx.Start(dir, treetest.MainConfig, []int{difftest.Port})
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Stop()
+	var out []outcome
+	for _, r := range reqs {
+		real, err := srv.Do(r.Method, difftest.Port, difftest.Host, r.Path, r.From)
+		if err != nil {
+			return nil, err
+		}
+		tr := treetest.Request{Method: r.Method, URL: r.URL(), From: r.From}
+		req, err := tr.Simulated()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, outcome{real: real, sim: sim.Simulate(req)})
+	}
+	return out, nil
+}
+
+// simulator loads the tree laid out in dir.
+func simulator(dir string) (*nginxsim.Simulator, error) {
+	cfg, err := conf.Load(treetest.MainConfig, conf.Options{Root: dir})
+	if err != nil {
+		return nil, err
+	}
+	m, err := nginxsim.Build(cfg, nginxsim.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return nginxsim.New(m, fsmeta.New(dir))
+}
+
+// shrink drops locations, directives, files and .fsmeta lines from c
+// while real nginx and the simulator still disagree (the simulator sure)
+// on req, and returns the smallest case found with both answers.
+func shrink(c *difftest.Case, req difftest.Request, o outcome) (*difftest.Case, int, *simulate.Decision) {
+	runs := 0
+	for {
+		smaller := false
+		for _, d := range c.Shrinks() {
+			if runs++; runs > maxShrinks {
+				return c, o.real, o.sim
+			}
+			out, err := runCase(d, []difftest.Request{req})
+			if err != nil || out[0].real == out[0].sim.Status || out[0].sim.Unsure != "" {
+				continue
+			}
+			c, o, smaller = d, out[0], true
+			break
+		}
+		if !smaller {
+			return c, o.real, o.sim
+		}
+	}
+}
+
+func traceText(d *simulate.Decision) string {
+	s := ""
+	for _, st := range d.Trace {
+		s += fmt.Sprintf("    %s %s (%s)\n", st.Step, st.Detail, st.Range)
+	}
+	return s
+}
