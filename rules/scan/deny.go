@@ -136,6 +136,10 @@ func (sc *scanner) lint() {
 func (sc *scanner) judgeAliasSlash(req simulate.Request, d *simulate.Decision) {
 	c := d.Cause
 	sc.add(c.Rule, defaultSeverity, c.Range, "", req, func(n int) string {
-		return fmt.Sprintf("%s; %s below the location answer 403 or 404", c.Reason, plural(n, "URL"))
+		verb := "answer"
+		if n == 1 {
+			verb = "answers"
+		}
+		return fmt.Sprintf("%s; %s below the location %s 403 or 404", c.Reason, plural(n, "URL"), verb)
 	})
 }
