@@ -67,7 +67,9 @@ func count(in *rules.DirContents, name string, d *simulate.Decision) {
 // false for other directories, which the caller reports at info level.
 func (sc *scanner) pageIndexMissing(c *simulate.Cause, req simulate.Request, dir string) bool {
 	in, link := sc.intent.dir, sc.intent.link
-	if link == nil && (in == nil || !in.PageDir()) {
+	if link == nil && (in == nil || !in.PageDir() || req.AssumeAccess) {
+		// behind an intended deny (an allowlist, deny all) visitors
+		// meet the deny, not the missing index: be conservative
 		return false
 	}
 	reason := c.Reason
