@@ -1,6 +1,10 @@
 package scan_test
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/unforbid/unforbid/internal/treetest"
@@ -89,5 +93,40 @@ func TestIntentSeverities(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPagesAcrossBatches lists a directory larger than one batch of the
+// walk: a page anywhere in it makes it a page directory, while the walk
+// holds one batch of names at a time.
+func TestPagesAcrossBatches(t *testing.T) {
+	for _, page := range []bool{false, true} {
+		var b strings.Builder
+		b.WriteString("-- etc/nginx/nginx.conf --\nuser www-data;\nevents {}\nhttp {\n    server {\n        listen 127.0.0.1:8143;\n        server_name big.test;\n        root /srv/www;\n        location /big/ {\n        }\n    }\n}\n-- srv/www/index.html --\nhome\n")
+		for i := 0; i < 2500; i++ {
+			fmt.Fprintf(&b, "-- srv/www/big/img%04d.png --\npng\n", i)
+		}
+		if page {
+			b.WriteString("-- srv/www/big/guide.html --\nguide\n")
+		}
+		file := filepath.Join(t.TempDir(), "big.txtar")
+		if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c := treetest.Setup(t, file)
+		findings, _ := scan.Run(c.Server(t), scan.Options{})
+		var got rules.Severity = -1
+		for _, f := range findings {
+			if f.Rule == "nginx/index-missing" && f.Range.Start.Line == 8 {
+				got = f.Severity
+			}
+		}
+		want := rules.Info
+		if page {
+			want = rules.Error
+		}
+		if got != want {
+			t.Errorf("page %v: index-missing severity %v, want %v", page, got, want)
+		}
 	}
 }
