@@ -103,7 +103,7 @@ func TestPagesAcrossBatches(t *testing.T) {
 	for _, page := range []bool{false, true} {
 		var b strings.Builder
 		b.WriteString("-- etc/nginx/nginx.conf --\nuser www-data;\nevents {}\nhttp {\n    server {\n        listen 127.0.0.1:8143;\n        server_name big.test;\n        root /srv/www;\n        location /big/ {\n        }\n    }\n}\n-- srv/www/index.html --\nhome\n")
-		for i := 0; i < 2500; i++ {
+		for i := 0; i < 2100; i++ {
 			fmt.Fprintf(&b, "-- srv/www/big/img%04d.png --\npng\n", i)
 		}
 		if page {
