@@ -9,9 +9,14 @@ var All = []*Rule{
 			Text: `A request for a directory (a URI ending in "/") is answered by the index module with the first
 name of the "index" directive that exists. When none exists and autoindex is off, nginx answers
 403 and logs: directory index of "<dir>/" is forbidden. Debian's "try_files $uri $uri/ =404;"
-leads every index-less directory there. Reported as an error for a site's home page and for a
-directory that holds an index under another name (index.php, index.htm) than "index" lists;
-other index-less directories are reported at info level, counted per location.`,
+leads every index-less directory there. What the directory holds tells whether it was meant to
+open (pages versus assets): reported as an error for a site's home page, for a directory that
+holds an index under another name (index.php, index.htm) than "index" lists, for a directory
+that holds pages (.html .htm .xhtml .xht .shtml .shtm, but not error pages such as 404.html or
+vendored LICENSE.html) and for a directory a page of the site links to. A directory of assets
+(css, js, source maps, images, fonts, audio, video), of documents (PDFs, office files, text,
+Markdown: uploads are linked one by one) or of scripts run by a backend (.php) is not meant to be
+listed: reported at info level, counted per location.`,
 			Before: "root /srv/shop;           # /srv/shop has only index.php\nindex index.html;",
 			After:  "root /srv/shop;\nindex index.php index.html;",
 		},
@@ -130,7 +135,12 @@ directory of nginx.conf, not the including file.`,
 			Text: `The static module opens the file as the worker user; without read permission (mode 600
 uploads, files owned by another user) nginx answers 403: open() "<file>" failed (13: Permission
 denied). Behind try_files the same file answers 404 or falls through to the fallback. Secrets
-(.env, keys, backups) that are unreadable on purpose are not reported.`,
+(.env, keys, backups) that are unreadable on purpose are not reported, unless a page of the
+site links to them. A refusal written down in an ACL is intended and reported at info level: an
+entry naming the worker user or one of its groups without read (user:www-data:---), or a mode
+that denies the worker while the ACL grants read to other named users or groups (a file shared
+with alice only). An entry that grants www-data read but is cut by the mask (a chmod after
+setfacl) is an accident and stays an error.`,
 			Before: "-rw------- alice alice /srv/www/report.pdf",
 			After:  "-rw-r----- alice www-data /srv/www/report.pdf",
 		},
@@ -142,7 +152,8 @@ denied). Behind try_files the same file answers 404 or falls through to the fall
 			Text: `Every directory from / down to a served file needs the search (x) permission for the worker
 user; a home directory of mode 700 or 750 hides every file below it. nginx answers 403
 (open() ... failed (13: Permission denied)), or 404 when try_files skips the unreachable
-candidates. One finding covers all the files the directory hides.`,
+candidates. One finding covers all the files the directory hides. An ACL entry that names the
+worker user or one of its groups without x (user:www-data:---) is a decision: info.`,
 			Before: "drwx------ alice alice /home/alice   # root /home/alice/public_html",
 			After:  "drwx--x--- alice www-data /home/alice",
 		},
@@ -153,7 +164,9 @@ candidates. One finding covers all the files the directory hides.`,
 			Title: "directory served without read permission",
 			Text: `A directory URI without its trailing slash is opened to answer the 301 redirect, and autoindex
 lists a directory: both need read permission on it. Mode 711 answers 403 for /dir while /dir/
-works.`,
+works. A warning for a directory that holds pages (see nginx/index-missing); a directory of
+assets or documents whose files all serve is one deliberately not listed, reported at info
+level, and so is one whose ACL names the worker without read.`,
 			Before: "drwx--x--x root root /srv/www/docs",
 			After:  "drwxr-xr-x root root /srv/www/docs",
 		},
@@ -170,13 +183,17 @@ works.`,
 	{
 		ID: "nginx/deny-rule", Server: "nginx", Severity: Info,
 		Doc: Doc{
-			Title: "allow/deny refuses the client (explain only)",
+			Title: "allow/deny refuses the client (reported when linked)",
 			Text: `The first allow or deny rule that matches the client address decides; a level with its own
 rules replaces the outer list. Denies are usually intended, so only those that refuse public
 content to everyone (nginx/deny-overmatch), rules that can never match
 (nginx/access-rule-shadowed) and sites that refuse every request (nginx/site-refuses-all) are
 reported; explain shows every one. The scan looks behind intended denies, so that permission
-problems the admitted clients meet are found too.`,
+problems the admitted clients meet are found too. A deny that refuses a URL the site's own
+pages link to (a linked install.sh caught by "location ~* \.(sh|sql|bak)$ { deny all; }") is
+unintended beyond doubt: reported as an error with the linking page as related location,
+unless the deny admits some client (an allowlist for loopback or private addresses, whose
+link is meant for the clients it admits).`,
 			Before: "location /admin/ { allow 10.0.0.0/8; deny all; }",
 			After:  "(intended)",
 		},
@@ -184,8 +201,10 @@ problems the admitted clients meet are found too.`,
 	{
 		ID: "nginx/return-status", Server: "nginx", Severity: Info,
 		Doc: Doc{
-			Title:  "an explicit return answers an error (explain only)",
-			Text:   `"return 403;" is written on purpose and not reported; explain shows it.`,
+			Title: "an explicit return answers an error (reported when linked)",
+			Text: `"return 403;" is written on purpose and not reported; explain shows it. A return 403 for a URL
+the site's own pages link to is reported as an error, with the linking page as related
+location.`,
 			Before: "location ~ \\.sql$ { return 403; }",
 			After:  "(intended)",
 		},

@@ -133,6 +133,7 @@ type scanner struct {
 	// probing is set while judging the ACME probe, which is no file: it
 	// reports a cause nothing else shows, but adds nothing to counts.
 	probing bool
+	intent  intentState // pages versus assets, the site's own links
 }
 
 // group collects the requests that share one root cause.
@@ -173,6 +174,7 @@ func (sc *scanner) scanSite(site simulate.Site) {
 	sc.site = &site
 	sc.visited = map[string]bool{}
 	sc.errorPages = nil
+	sc.intent = intentState{}
 	for _, r := range site.Roots {
 		info, err := sc.fsys.Lstat(r.Dir)
 		if err != nil {
@@ -193,6 +195,7 @@ func (sc *scanner) scanSite(site simulate.Site) {
 		sc.walk(r.Dir, r.URL)
 	}
 	sc.probeACME()
+	sc.checkLinks()
 }
 
 func (sc *scanner) clientIP(local string) string {
@@ -223,9 +226,10 @@ func (sc *scanner) request(urlPath string) (simulate.Request, *simulate.Decision
 	return req, d
 }
 
-// walk visits dir, served at url (ending in "/"), and everything below it.
-// Memory is bounded by the depth times the widest directory.
-func (sc *scanner) walk(dir, url string) {
+// walk visits dir, served at url (ending in "/"), and everything below it,
+// and returns what dir holds (nil when it was visited before). Memory is
+// bounded by the depth times the batch size.
+func (sc *scanner) walk(dir, url string) *rules.DirContents {
 	// Directories are known by their real path, so that a symbolic link
 	// back up the tree cannot make the walk go round.
 	key := dir
@@ -233,32 +237,41 @@ func (sc *scanner) walk(dir, url string) {
 		key = res.At
 	}
 	if sc.visited[key] {
-		return
+		return nil
 	}
 	sc.visited[key] = true
 	sc.tick()
 	req, d := sc.request(url)
-	sc.judge(req, d, dir, true)
+	later := dependsOnContents(d) // pages or assets: judged once listed
+	if !later {
+		sc.judge(req, d, dir, true)
+	}
 	// Entries come in bounded batches: a directory of a million uploads
-	// costs a batch of names, not a million.
+	// costs a batch of names, not a million; what they are is counted.
+	in := &rules.DirContents{}
 	err := sc.fsys.ReadDirBatches(dir, dirBatch, func(names []string) error {
 		for _, name := range names {
-			sc.entry(dir, url, name)
+			sc.entry(dir, url, name, in)
 		}
 		return nil
 	})
 	if err != nil {
 		sc.blind = true
 		sc.stats.skip(simulate.Note{NotWalked: true, Message: fmt.Sprintf("%s: cannot list: %v (run unforbid as root to see every docroot)", dir, errText(err))})
+		in = nil
 	}
+	if later {
+		sc.judgeDir(req, d, dir, true, in)
+	}
+	return in
 }
 
 // dirBatch is how many names of one directory the walk holds at a time.
 const dirBatch = 1024
 
-// entry judges one directory entry of dir (served at url) and walks into
-// subdirectories.
-func (sc *scanner) entry(dir, url, name string) {
+// entry judges one directory entry of dir (served at url), counts it in
+// dir's contents and walks into subdirectories.
+func (sc *scanner) entry(dir, url, name string, in *rules.DirContents) {
 	p := path.Join(dir, name)
 	u := url + name
 	info, err := sc.fsys.Lstat(p)
@@ -271,15 +284,20 @@ func (sc *scanner) entry(dir, url, name string) {
 			return
 		}
 		if !fsmeta.Permits(info, sc.cred, fsmeta.Read) && fsmeta.Permits(info, sc.cred, fsmeta.Exec) {
-			// /dir without its slash opens the directory (needs r)
+			// /dir without its slash opens the directory (needs r);
+			// judged once its contents are known
 			req, d := sc.request(u)
-			sc.judge(req, d, p, false)
+			sub := sc.walk(p, u+"/")
+			sc.judgeDir(req, d, p, false, sub)
+			return
 		}
 		sc.walk(p, u+"/")
 	case fsmeta.TypeRegular, fsmeta.TypeSymlink:
 		sc.tick()
 		req, d := sc.request(u)
 		sc.judge(req, d, p, false)
+		count(in, name, d)
+		sc.readPage(req, d, p)
 		if info.Type == fsmeta.TypeSymlink && !rules.IsSecret(u) {
 			// nginx serves through links to directories (Laravel's
 			// public/storage, shared uploads): walk them too
@@ -381,18 +399,22 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 			})
 		}
 	case simulate.KindUnreadableFile, simulate.KindUnreadableDir, simulate.KindSymlinkLoop, simulate.KindSymlinkDenied:
-		if rules.IsSecret(req.Path) || rules.IsSecret(c.Path) {
+		if sc.isSecretHere(req.Path, c.Path) {
 			return
 		}
 		what := sc.describe(c.Path)
 		kind, reason, rng := c.Kind, c.Reason, c.Range
+		sev, note := defaultSeverity, ""
+		if kind == simulate.KindUnreadableFile || kind == simulate.KindUnreadableDir {
+			sev, note = sc.fsSeverity(c)
+		}
 		var page *simulate.ErrorPage
 		if kind == simulate.KindUnreadableFile {
 			if page = sc.errorPageFor(c.Path); page != nil {
 				rng = page.Range
 			}
 		}
-		g = sc.add(c.Rule, defaultSeverity, rng, c.Path, req, func(n int) string {
+		g = sc.add(c.Rule, sev, rng, c.Path, req, func(n int) string {
 			var msg string
 			switch kind {
 			case simulate.KindUnreadableFile:
@@ -407,15 +429,16 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 			default:
 				msg = fmt.Sprintf("symbolic link loop at %q: %s", c.Path, reason)
 			}
-			return msg
+			return withNote(msg, note)
 		})
 	case simulate.KindNoSearch:
-		if rules.IsSecret(req.Path) {
+		if sc.isSecretHere(req.Path, "") {
 			return
 		}
 		what := sc.describe(c.Path)
-		g = sc.add(c.Rule, defaultSeverity, c.Range, c.Path, req, func(n int) string {
-			return fmt.Sprintf("%s cannot search directory %q (%s): %s below it cannot be served", worker, c.Path, what, plural(n, "path"))
+		sev, note := sc.fsSeverity(c)
+		g = sc.add(c.Rule, sev, c.Range, c.Path, req, func(n int) string {
+			return withNote(fmt.Sprintf("%s cannot search directory %q (%s): %s below it cannot be served", worker, c.Path, what, plural(n, "path")), note)
 		})
 	case simulate.KindIndexMissing:
 		if !isDir || masked {
@@ -432,6 +455,7 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 			sc.add(c.Rule, rules.Error, c.Range, fsPath+"/", req, func(int) string {
 				return fmt.Sprintf("%s: the home page of the site has no index file and autoindex is off", reason)
 			})
+		case sc.pageIndexMissing(c, req, fsPath):
 		default:
 			// Ordinary index-less directories (assets, uploads) are
 			// grouped per location at info level.
@@ -466,6 +490,7 @@ func (sc *scanner) add(rule string, sev rules.Severity, rng parser.Range, p stri
 	if !sc.probing || g.count == 0 {
 		g.count++
 	}
+	sc.linked(g)
 	return g
 }
 
