@@ -43,6 +43,9 @@ type options struct {
 	progress           bool
 	logFile            string // explain --log: the error log to explain
 	last               int    // explain --last: only the last N request errors
+	// view, when set, is the filesystem view to read instead of the
+	// disk under --root (the demo's in-memory tree).
+	view *fsmeta.FS
 }
 
 type headerFlags []string
@@ -169,7 +172,10 @@ var newFS = fsmeta.New
 // load detects, parses and models the configuration; errors are printed
 // as file:line: message.
 func load(o options, config string, stderr io.Writer) (*loaded, bool) {
-	fsys := newFS(o.root)
+	fsys := o.view
+	if fsys == nil {
+		fsys = newFS(o.root)
+	}
 	kind, main, err := findConfig(o, config, fsys)
 	if err != nil {
 		fmt.Fprintf(stderr, "unforbid: %v\n", err)

@@ -3,37 +3,42 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/unforbid/unforbid/demo"
 	"github.com/unforbid/unforbid/internal/layout"
 	"github.com/unforbid/unforbid/rules"
 )
 
-// demo lays the bundled demo tree out in a temporary directory and checks
-// it, so that a newcomer sees findings on any machine, nginx or not.
+// demoURL is the request the demo explains after its check.
+const demoURL = "http://alice.example.com/blog/post-1.html"
+
+// demoCmd checks the bundled demo tree and explains one of its findings,
+// so that a newcomer sees unforbid at work on any machine, as any user,
+// with nginx or without. The tree (demo/demo.txtar: files, modes, owners
+// and ACLs) is read as an in-memory view: owners that only root could set
+// on disk are the same for everyone.
 func demoCmd(o options, minSev rules.Severity, stdout, stderr io.Writer) int {
 	tree, err := layout.Parse("demo.txtar", demo.Tree)
 	if err != nil {
 		fmt.Fprintf(stderr, "unforbid: demo: %v\n", err)
 		return exitError
 	}
-	dir, err := os.MkdirTemp("", "unforbid-demo-")
+	view, err := tree.Memory("/demo")
 	if err != nil {
 		fmt.Fprintf(stderr, "unforbid: demo: %v\n", err)
 		return exitError
 	}
-	if err := tree.Materialize(dir); err != nil {
-		fmt.Fprintf(stderr, "unforbid: demo: %v\n", err)
-		return exitError
-	}
-	fmt.Fprintf(stdout, "demo tree laid out in %s; checking it as:\n  unforbid --check --root %s /etc/nginx/nginx.conf\n\n", dir, dir)
-	o.root = dir
+	o.root, o.view = "/demo", view
+	fmt.Fprintf(stdout, "a small shared host (demo/demo.txtar), checked as:\n  unforbid --check /etc/nginx/nginx.conf\n\n")
 	code := check(o, "/etc/nginx/nginx.conf", minSev, stdout, stderr)
-	fmt.Fprintf(stdout, "\nexplain one of them:\n  unforbid explain --root %s /etc/nginx/nginx.conf http://alice.example.com/blog/post-1.html\n(remove the tree with: rm -rf %s)\n", dir, dir)
-	if code == exitFindings {
-		// findings are what the demo is for
-		return exitClean
+	if code == exitError {
+		return code
 	}
-	return code
+	fmt.Fprintf(stdout, "\nwhy the first one? asked as:\n  unforbid explain /etc/nginx/nginx.conf %s\n\n", demoURL)
+	if c := explain(o, []string{"/etc/nginx/nginx.conf", demoURL}, stdout, stderr); c != exitClean {
+		return c
+	}
+	fmt.Fprintf(stdout, "\nto lay the tree out on disk and try more (owners need root):\n  go run ./internal/laytree demo/demo.txtar DIR && unforbid --check --root DIR\n")
+	// findings are what the demo is for
+	return exitClean
 }
