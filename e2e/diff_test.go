@@ -33,9 +33,7 @@ const maxShrinks = 150
 // runs by hand: go test ./e2e -run TestDifferential -difftest.n=5000
 // -difftest.seed=7.
 func TestDifferential(t *testing.T) {
-	if err := realnginx.Available(); err != nil {
-		t.Fatalf("the end-to-end tests need the real nginx: %v (CI installs it with apt-get install nginx)", err)
-	}
+	needRealNginx(t)
 	start := time.Now()
 	total, agree, unsure, second, cases, reported := 0, 0, 0, 0, 0, 0
 	statuses := map[int]int{}

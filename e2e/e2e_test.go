@@ -17,7 +17,11 @@ import (
 	"github.com/unforbid/unforbid/internal/treetest/need"
 )
 
-func TestRealNginx(t *testing.T) {
+// needRealNginx skips the test with one line naming what is missing to run
+// the real nginx on laid-out trees (root, /usr/sbin/nginx, setfacl), or
+// fails it when UNFORBID_E2E=1 makes these tests mandatory (as in CI).
+func needRealNginx(t *testing.T) {
+	t.Helper()
 	var missing []string
 	if err := realnginx.Available(); err != nil {
 		missing = append(missing, strings.TrimPrefix(err.Error(), "realnginx: cannot run real nginx, missing: "))
@@ -28,6 +32,10 @@ func TestRealNginx(t *testing.T) {
 	if len(missing) > 0 {
 		need.Skip(t, "real-nginx end-to-end tests need "+strings.Join(missing, ", "))
 	}
+}
+
+func TestRealNginx(t *testing.T) {
+	needRealNginx(t)
 	total, agree, second := 0, 0, 0
 	for _, file := range treetest.Files(t, "../testdata/trees") {
 		c := treetest.SetupDisk(t, file)

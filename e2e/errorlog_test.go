@@ -43,9 +43,7 @@ const (
 // parse. With -update it rewrites the log and its segment list
 // (nginx-1.22.trees: which lines each tree wrote).
 func TestErrorLogLines(t *testing.T) {
-	if err := realnginx.Available(); err != nil {
-		t.Fatalf("the end-to-end tests need the real nginx: %v (CI installs it with apt-get install nginx)", err)
-	}
+	needRealNginx(t)
 	var logs []string
 	for _, name := range errorLogTrees {
 		logs = append(logs, errorLogOf(t, name))
