@@ -646,11 +646,11 @@ func (x *logExplainer) writeJSON(w io.Writer) error {
 
 // summary says on stderr what was read, and what could not be.
 func (x *logExplainer) summary(w io.Writer, name string) {
-	fmt.Fprintf(w, "%s: %s read, %s considered, %s\n", name, plural(x.lines, "line"), plural(x.relevant, "request error"), plural(len(x.order), "cause"))
+	fmt.Fprintf(w, "%s: %s read, %s considered, %s\n", name, rules.Plural(x.lines, "line"), rules.Plural(x.relevant, "request error"), rules.Plural(len(x.order), "cause"))
 	if x.noRefusal > 0 {
-		fmt.Fprintf(w, "note: %s the simulator agrees are no refusal (e.g. %s)\n", plural(x.noRefusal, "line"), x.noRefusalEx)
+		fmt.Fprintf(w, "note: %s the simulator agrees are no refusal (e.g. %s)\n", rules.Plural(x.noRefusal, "line"), x.noRefusalEx)
 	}
 	if x.unparsed > 0 {
-		fmt.Fprintf(w, "note: %s look like request errors but could not be read (first: %s)\n", plural(x.unparsed, "line"), x.firstUnparse)
+		fmt.Fprintf(w, "note: %s look like request errors but could not be read (first: %s)\n", rules.Plural(x.unparsed, "line"), x.firstUnparse)
 	}
 }

@@ -561,15 +561,9 @@ func errText(err error) string {
 	return err.Error()
 }
 
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	if strings.HasSuffix(what, "y") {
-		return fmt.Sprintf("%d %sies", n, what[:len(what)-1])
-	}
-	return fmt.Sprintf("%d %ss", n, what)
-}
-
 // defaultSeverity asks add for the rule's own severity.
 const defaultSeverity rules.Severity = -1
+
+// plural is rules.Plural, under the short name the messages of this
+// package use.
+var plural = rules.Plural
