@@ -70,7 +70,7 @@ func (s *Simulator) site(srv *Server) simulate.Site {
 			if fv == nil {
 				fv = s.newFixedVars(srv)
 			}
-			v, err := fv.resolve(dir)
+			v, err := fv.expand(dir)
 			if err != nil {
 				if !noted[c.RootDir] && !(c == srv.Conf && ownRootSlash(srv)) {
 					noted[c.RootDir] = true
