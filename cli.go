@@ -267,12 +267,12 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 		}
 	default:
 		report.Text(stdout, shown)
-		fmt.Fprint(stderr, plural(len(shown), "finding"))
+		fmt.Fprint(stderr, rules.Plural(len(shown), "finding"))
 		if stats.NotWalked > 0 {
-			fmt.Fprintf(stderr, "; %s not walked", plural(stats.NotWalked, "server"))
+			fmt.Fprintf(stderr, "; %s not walked", rules.Plural(stats.NotWalked, "server"))
 		}
 		if stats.PartlyWalked > 0 {
-			fmt.Fprintf(stderr, "; %s walked in part", plural(stats.PartlyWalked, "server"))
+			fmt.Fprintf(stderr, "; %s walked in part", rules.Plural(stats.PartlyWalked, "server"))
 		}
 		if stats.NotWalked+stats.PartlyWalked > 0 {
 			fmt.Fprint(stderr, " (see the notes: no finding there means nothing)")
@@ -407,13 +407,6 @@ func printRules(o options, stdout, stderr io.Writer) int {
 		}
 	}
 	return exitClean
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func isTerminal(f *os.File) bool {

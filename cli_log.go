@@ -19,6 +19,7 @@ import (
 	"github.com/unforbid/unforbid/parser/nginxlog"
 	"github.com/unforbid/unforbid/rules"
 	"github.com/unforbid/unforbid/rules/report"
+	"github.com/unforbid/unforbid/rules/scan"
 	"github.com/unforbid/unforbid/rules/simulate"
 	nginxsim "github.com/unforbid/unforbid/rules/simulate/nginx"
 )
@@ -533,28 +534,10 @@ func containsInt(list []int, v int) bool {
 
 // message words a cause as a finding, in the words of `unforbid --check`.
 func (x *logExplainer) message(c *simulate.Cause, d *simulate.Decision) string {
-	worker := x.sim.Cred.User
-	switch c.Kind {
-	case simulate.KindUnreadableFile:
-		return fmt.Sprintf("%s cannot read %q (%s): %s", worker, c.Path, x.sim.Describe(c.Path), c.Reason)
-	case simulate.KindUnreadableDir:
-		return fmt.Sprintf("%s cannot read directory %q (%s): %s", worker, c.Path, x.sim.Describe(c.Path), c.Reason)
-	case simulate.KindNoSearch:
-		return fmt.Sprintf("%s cannot search directory %q (%s): %s", worker, c.Path, x.sim.Describe(c.Path), c.Reason)
-	case simulate.KindSymlinkDenied:
-		return fmt.Sprintf("symbolic link %q (%s) is refused by disable_symlinks: %s", c.Path, x.sim.Describe(c.Path), c.Reason)
-	case simulate.KindSymlinkLoop:
-		return fmt.Sprintf("symbolic link loop at %q: %s", c.Path, c.Reason)
-	case simulate.KindAuthFileMissing:
-		return fmt.Sprintf("auth_basic_user_file %q does not exist: every login answers 403 (%s)", c.Path, c.Reason)
-	case simulate.KindAuthFileUnreadable:
-		return fmt.Sprintf("auth_basic_user_file cannot be read by %s: every login answers 500 (%s)", worker, c.Reason)
-	case simulate.KindDenyRule, simulate.KindDenyOvermatch:
-		if d.Location != "" {
-			return fmt.Sprintf("location %s refuses the client: %s", d.Location, c.Reason)
-		}
+	if (c.Kind == simulate.KindDenyRule || c.Kind == simulate.KindDenyOvermatch) && d.Location != "" {
+		return fmt.Sprintf("location %s refuses the client: %s", d.Location, c.Reason)
 	}
-	return c.Reason
+	return scan.CauseMessage(x.sim, c, c.Reason)
 }
 
 // writeText prints one block per cause.
@@ -646,11 +629,11 @@ func (x *logExplainer) writeJSON(w io.Writer) error {
 
 // summary says on stderr what was read, and what could not be.
 func (x *logExplainer) summary(w io.Writer, name string) {
-	fmt.Fprintf(w, "%s: %s read, %s considered, %s\n", name, plural(x.lines, "line"), plural(x.relevant, "request error"), plural(len(x.order), "cause"))
+	fmt.Fprintf(w, "%s: %s read, %s considered, %s\n", name, rules.Plural(x.lines, "line"), rules.Plural(x.relevant, "request error"), rules.Plural(len(x.order), "cause"))
 	if x.noRefusal > 0 {
-		fmt.Fprintf(w, "note: %s the simulator agrees are no refusal (e.g. %s)\n", plural(x.noRefusal, "line"), x.noRefusalEx)
+		fmt.Fprintf(w, "note: %s the simulator agrees are no refusal (e.g. %s)\n", rules.Plural(x.noRefusal, "line"), x.noRefusalEx)
 	}
 	if x.unparsed > 0 {
-		fmt.Fprintf(w, "note: %s look like request errors but could not be read (first: %s)\n", plural(x.unparsed, "line"), x.firstUnparse)
+		fmt.Fprintf(w, "note: %s look like request errors but could not be read (first: %s)\n", rules.Plural(x.unparsed, "line"), x.firstUnparse)
 	}
 }

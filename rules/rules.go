@@ -139,3 +139,16 @@ func Validate() error {
 	}
 	return nil
 }
+
+// Plural returns "1 file", "2 files", "3 directories": the count n and the
+// noun what, in the plural unless n is 1. Messages of every package count
+// with it.
+func Plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	if strings.HasSuffix(what, "y") {
+		return fmt.Sprintf("%d %sies", n, what[:len(what)-1])
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}

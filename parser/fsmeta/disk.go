@@ -62,7 +62,6 @@ func (d disk) lstat(p string) (*Info, error) {
 		Size: st.Size,
 	}
 	info.Type = fileType(st.Mode)
-	hasXattrs := hasAnyXattr(host)
 	if info.Type == TypeSymlink {
 		t, err := os.Readlink(host)
 		if err != nil {
@@ -73,16 +72,18 @@ func (d disk) lstat(p string) (*Info, error) {
 			return nil, &fs.PathError{Op: "readlink", Path: p, Err: err}
 		}
 		info.Target = t
-	} else if !hasXattrs {
-	} else if b := getxattr(host, "system.posix_acl_access"); b != nil {
+	}
+	if !hasAnyXattr(host) {
+		return info, nil
+	}
+	if info.Type != TypeSymlink {
 		// A malformed ACL cannot come from a working kernel; ignore it
 		// rather than guess.
-		if acl, err := ParseACL(b); err == nil {
-			info.ACL = acl
+		if b := getxattr(host, "system.posix_acl_access"); b != nil {
+			if acl, err := ParseACL(b); err == nil {
+				info.ACL = acl
+			}
 		}
-	}
-	if !hasXattrs {
-		return info, nil
 	}
 	if b := getxattr(host, "security.selinux"); len(b) > 0 {
 		info.Label = strings.TrimRight(string(b), "\x00")

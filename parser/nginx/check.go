@@ -232,14 +232,19 @@ type Unknown struct {
 	At []parser.Range
 }
 
-// String says where the directive first stands and how often it is used,
-// as a note for the user.
-func (u Unknown) String() string {
-	s := fmt.Sprintf("%s: unknown directive %q (a third-party module?): loaded, not checked", u.At[0], u.Name)
+// Message says what is unknown and how often it is used, as a note for
+// the user (without its position, At[0]).
+func (u Unknown) Message() string {
+	s := fmt.Sprintf("unknown directive %q (a third-party module?): loaded, not checked", u.Name)
 	if len(u.At) > 1 {
 		s += fmt.Sprintf(" (%d uses)", len(u.At))
 	}
 	return s
+}
+
+// String is the note "file:line: message" at the first use.
+func (u Unknown) String() string {
+	return fmt.Sprintf("%s: %s", u.At[0], u.Message())
 }
 
 // unknowns lists the directives of the tree the checks do not know, one

@@ -348,42 +348,60 @@ func (sc *scanner) indexLikeFiles(dir string) []string {
 // judge turns one decision into a finding when it is an unintended refusal.
 func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath string, isDir bool) {
 	if d.Unsure != "" {
-		sc.stats.Unsure++
-		if sc.stats.UnsureWhy == nil {
-			sc.stats.UnsureWhy = map[string]int{}
-		}
-		why := d.Unsure
-		if _, ok := sc.stats.UnsureWhy[why]; !ok && len(sc.stats.UnsureWhy) >= maxReasons {
-			why = "other"
-		}
-		sc.stats.UnsureWhy[why]++
+		sc.unsure(d.Unsure)
 		return
 	}
+	c, masked := sc.rootCause(d, fsPath)
+	if c == nil {
+		return
+	}
+	g := sc.judgeCause(req, d, c, fsPath, isDir, masked)
+	if g != nil && masked {
+		g.masked++
+		g.status = d.Status
+	}
+}
+
+// unsure counts a decision the simulator could not model, by its reason.
+func (sc *scanner) unsure(why string) {
+	sc.stats.Unsure++
+	if sc.stats.UnsureWhy == nil {
+		sc.stats.UnsureWhy = map[string]int{}
+	}
+	if _, ok := sc.stats.UnsureWhy[why]; !ok && len(sc.stats.UnsureWhy) >= maxReasons {
+		why = "other"
+	}
+	sc.stats.UnsureWhy[why]++
+}
+
+// rootCause returns the cause of d to judge at fsPath, nil when d refuses
+// nothing there; masked is set when try_files hid the cause behind the
+// status of its fallback.
+func (sc *scanner) rootCause(d *simulate.Decision, fsPath string) (c *simulate.Cause, masked bool) {
 	maskedHere := d.Masked != nil && strings.HasPrefix(fsPath, d.Masked.Path)
 	aliasSlash := d.Cause != nil && d.Cause.Kind == simulate.KindAliasSlash
 	if d.Path != "" && !strings.HasPrefix(d.Path, fsPath) && !maskedHere && !aliasSlash {
-		return // another location maps this URL elsewhere; its own walk judges it
+		return nil, false // another location maps this URL elsewhere; its own walk judges it
 	}
-	c, masked := d.Cause, false
+	c = d.Cause
 	switch {
 	case d.Masked != nil:
 		// try_files skipped what the worker cannot stat: that first
 		// failure is the root cause, whatever the fallback answered
-		c, masked = d.Masked, true
+		return d.Masked, true
 	case d.Status == 403 && c != nil:
 	case d.Status == 500 && c != nil && c.Kind == simulate.KindAuthFileUnreadable:
 	case d.Status == 404 && c != nil && (c.Kind == simulate.KindSymlinkDenied || aliasSlash):
 	default:
-		return
+		return nil, false
 	}
-	worker := sc.cred.User
-	var g *group
-	defer func() {
-		if g != nil && masked {
-			g.masked++
-			g.status = d.Status
-		}
-	}()
+	return c, false
+}
+
+// judgeCause reports the cause c of the decision d on fsPath, per its
+// kind. It returns the group of a filesystem cause, which counts the
+// requests try_files masks.
+func (sc *scanner) judgeCause(req simulate.Request, d *simulate.Decision, c *simulate.Cause, fsPath string, isDir, masked bool) *group {
 	switch c.Kind {
 	case simulate.KindDenyOvermatch:
 		if !isDir { // a directory URL is no resource of its own
@@ -398,79 +416,76 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 				return fmt.Sprintf("%s is answered by an internal redirect to its index file, which location %s refuses: %s", req.Path, loc, reason)
 			})
 		}
-	case simulate.KindUnreadableFile, simulate.KindUnreadableDir, simulate.KindSymlinkLoop, simulate.KindSymlinkDenied:
-		if sc.isSecretHere(req.Path, c.Path) {
-			return
-		}
-		what := sc.describe(c.Path)
-		kind, reason, rng := c.Kind, c.Reason, c.Range
-		sev, note := defaultSeverity, ""
-		if kind == simulate.KindUnreadableFile || kind == simulate.KindUnreadableDir {
-			sev, note = sc.fsSeverity(c)
-		}
-		var page *simulate.ErrorPage
-		if kind == simulate.KindUnreadableFile {
-			if page = sc.errorPageFor(c.Path); page != nil {
-				rng = page.Range
-			}
-		}
-		g = sc.add(c.Rule, sev, rng, c.Path, req, func(n int) string {
-			var msg string
-			switch kind {
-			case simulate.KindUnreadableFile:
-				msg = fmt.Sprintf("%s cannot read %q (%s): %s", worker, c.Path, what, reason)
-				if page != nil {
-					msg += fmt.Sprintf("; it is the error page for %s, so those errors answer 403 instead", codes(page.Codes))
-				}
-			case simulate.KindUnreadableDir:
-				msg = fmt.Sprintf("%s cannot read directory %q (%s): %s", worker, c.Path, what, reason)
-			case simulate.KindSymlinkDenied:
-				msg = fmt.Sprintf("symbolic link %q (%s) is refused by disable_symlinks%s: %s", c.Path, what, sc.linkTarget(c.Path), reason)
-			default:
-				msg = fmt.Sprintf("symbolic link loop at %q: %s", c.Path, reason)
-			}
-			return withNote(msg, note)
-		})
-	case simulate.KindNoSearch:
-		if sc.isSecretHere(req.Path, "") {
-			return
-		}
-		what := sc.describe(c.Path)
-		sev, note := sc.fsSeverity(c)
-		g = sc.add(c.Rule, sev, c.Range, c.Path, req, func(n int) string {
-			return withNote(fmt.Sprintf("%s cannot search directory %q (%s): %s below it cannot be served", worker, c.Path, what, plural(n, "path")), note)
-		})
+	case simulate.KindUnreadableFile, simulate.KindUnreadableDir, simulate.KindSymlinkLoop, simulate.KindSymlinkDenied, simulate.KindNoSearch:
+		return sc.judgeFS(req, c)
 	case simulate.KindIndexMissing:
-		if !isDir || masked {
-			return
-		}
-		others := sc.indexLikeFiles(fsPath)
-		reason := c.Reason
-		switch {
-		case len(others) > 0:
-			sc.add(c.Rule, rules.Error, c.Range, fsPath+"/", req, func(int) string {
-				return fmt.Sprintf("%s: the directory has %s but the index directive does not list it", reason, strings.Join(others, ", "))
-			})
-		case req.Path == "/":
-			sc.add(c.Rule, rules.Error, c.Range, fsPath+"/", req, func(int) string {
-				return fmt.Sprintf("%s: the home page of the site has no index file and autoindex is off", reason)
-			})
-		case sc.pageIndexMissing(c, req, fsPath):
-		default:
-			// Ordinary index-less directories (assets, uploads) are
-			// grouped per location at info level.
-			key := c.Range
-			sc.add(c.Rule, rules.Info, key, "", req, func(n int) string {
-				return fmt.Sprintf("%s without an index file answer 403 (autoindex is off), e.g. %q", plural(n, "directory"), fsPath)
-			})
+		if isDir && !masked {
+			sc.judgeIndexMissing(req, c, fsPath)
 		}
 	case simulate.KindAuthFileMissing, simulate.KindAuthFileUnreadable:
-		reason := c.Reason
-		sc.add(c.Rule, defaultSeverity, c.Range, c.Path, req, func(n int) string {
-			if c.Kind == simulate.KindAuthFileMissing {
-				return fmt.Sprintf("auth_basic_user_file %q does not exist: every login answers 403 (%s)", c.Path, reason)
-			}
-			return fmt.Sprintf("auth_basic_user_file cannot be read by %s: every login answers 500 (%s)", worker, reason)
+		sc.add(c.Rule, defaultSeverity, c.Range, c.Path, req, func(int) string {
+			return CauseMessage(sc.srv, c, c.Reason)
+		})
+	}
+	return nil
+}
+
+// judgeFS reports a filesystem cause (or a refused symbolic link) unless
+// it protects a secret; a file that is an error page points at its
+// error_page directive.
+func (sc *scanner) judgeFS(req simulate.Request, c *simulate.Cause) *group {
+	secretPath := c.Path
+	if c.Kind == simulate.KindNoSearch {
+		secretPath = ""
+	}
+	if sc.isSecretHere(req.Path, secretPath) {
+		return nil
+	}
+	sev, note := defaultSeverity, ""
+	if c.Kind == simulate.KindUnreadableFile || c.Kind == simulate.KindUnreadableDir || c.Kind == simulate.KindNoSearch {
+		sev, note = sc.fsSeverity(c)
+	}
+	rng := c.Range
+	var page *simulate.ErrorPage
+	if c.Kind == simulate.KindUnreadableFile {
+		if page = sc.errorPageFor(c.Path); page != nil {
+			rng = page.Range
+		}
+	}
+	return sc.add(c.Rule, sev, rng, c.Path, req, func(n int) string {
+		detail := c.Reason
+		if c.Kind == simulate.KindNoSearch {
+			detail = plural(n, "path") + " below it cannot be served"
+		}
+		msg := CauseMessage(sc.srv, c, detail)
+		if page != nil {
+			msg += fmt.Sprintf("; it is the error page for %s, so those errors answer 403 instead", codes(page.Codes))
+		}
+		return withNote(msg, note)
+	})
+}
+
+// judgeIndexMissing reports a directory without index file: at error
+// level when it holds an index under another name, is the home page or
+// holds pages; else grouped per location at info level.
+func (sc *scanner) judgeIndexMissing(req simulate.Request, c *simulate.Cause, fsPath string) {
+	others := sc.indexLikeFiles(fsPath)
+	reason := c.Reason
+	switch {
+	case len(others) > 0:
+		sc.add(c.Rule, rules.Error, c.Range, fsPath+"/", req, func(int) string {
+			return fmt.Sprintf("%s: the directory has %s but the index directive does not list it", reason, strings.Join(others, ", "))
+		})
+	case req.Path == "/":
+		sc.add(c.Rule, rules.Error, c.Range, fsPath+"/", req, func(int) string {
+			return fmt.Sprintf("%s: the home page of the site has no index file and autoindex is off", reason)
+		})
+	case sc.pageIndexMissing(c, req, fsPath):
+	default:
+		// Ordinary index-less directories (assets, uploads) are
+		// grouped per location at info level.
+		sc.add(c.Rule, rules.Info, c.Range, "", req, func(n int) string {
+			return fmt.Sprintf("%s without an index file answer 403 (autoindex is off), e.g. %q", plural(n, "directory"), fsPath)
 		})
 	}
 }
@@ -511,15 +526,6 @@ func (sc *scanner) errorPageFor(p string) *simulate.ErrorPage {
 	return sc.errorPages[p]
 }
 
-// linkTarget describes where the symbolic link p leads and who owns it.
-func (sc *scanner) linkTarget(p string) string {
-	res := sc.fsys.Access(fsmeta.Cred{}, p, 0, true)
-	if res.Err != 0 {
-		return " (dangling)"
-	}
-	return fmt.Sprintf(" (target %s: %s)", res.At, sc.describe(res.At))
-}
-
 func codes(cs []int) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
@@ -527,9 +533,6 @@ func codes(cs []int) string {
 	}
 	return strings.Join(parts, ", ")
 }
-
-// describe returns "mode 0600, alice:alice" for p.
-func (sc *scanner) describe(p string) string { return sc.srv.Describe(p) }
 
 func (sc *scanner) findings() []rules.Finding {
 	out := make([]rules.Finding, 0, len(sc.order))
@@ -561,15 +564,9 @@ func errText(err error) string {
 	return err.Error()
 }
 
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	if strings.HasSuffix(what, "y") {
-		return fmt.Sprintf("%d %sies", n, what[:len(what)-1])
-	}
-	return fmt.Sprintf("%d %ss", n, what)
-}
-
 // defaultSeverity asks add for the rule's own severity.
 const defaultSeverity rules.Severity = -1
+
+// plural is rules.Plural, under the short name the messages of this
+// package use.
+var plural = rules.Plural

@@ -147,61 +147,19 @@ func (fv *fixedVars) notFixed(name, why string) {
 	}
 }
 
-// resolve expands a root or alias value, or says which of its variables
-// is not fixed for the server, and why.
-func (fv *fixedVars) resolve(value string) (string, error) {
-	return fv.expand(value)
-}
-
 // expand follows the runtime expansion (run.expand, run.variable) for the
-// variables that are fixed per server, and fails on any other.
+// variables that are fixed per server, and fails on any other. It
+// resolves root and alias values for the scanner.
 func (fv *fixedVars) expand(s string) (string, error) {
-	if !strings.Contains(s, "$") {
-		return s, nil
-	}
-	fv.depth++
-	defer func() { fv.depth-- }()
-	if fv.depth > maxExpandDepth {
-		return "", fmt.Errorf("variables in %q refer to themselves", s)
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '$' || i+1 == len(s) {
-			b.WriteByte(c)
-			continue
-		}
-		var name string
-		switch {
-		case s[i+1] == '{':
-			j := strings.IndexByte(s[i+2:], '}')
-			if j < 0 {
-				return "", fmt.Errorf("unterminated variable in %q", s)
-			}
-			name = s[i+2 : i+2+j]
-			i += j + 2
-		case s[i+1] >= '0' && s[i+1] <= '9':
-			return "", fmt.Errorf("$%c is a regex capture, which varies per request", s[i+1])
-		default:
-			j := i + 1
-			for j < len(s) && (s[j] == '_' || s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z' || s[j] >= '0' && s[j] <= '9') {
-				j++
-			}
-			name = s[i+1 : j]
-			i = j - 1
-		}
-		v, err := fv.variable(name)
-		if err != nil {
-			return "", err
-		}
-		b.WriteString(v)
-	}
-	return b.String(), nil
+	return expandVars(s, &fv.depth, fv.variable)
 }
 
 // variable is the fixed value of $name, in the runtime's order of lookup:
 // captures of a regex server_name, set variables, builtins, maps.
 func (fv *fixedVars) variable(name string) (string, error) {
+	if len(name) == 1 && name[0] >= '0' && name[0] <= '9' {
+		return "", fmt.Errorf("$%s is a regex capture, which varies per request", name)
+	}
 	if why := fv.why[strings.ToLower(name)]; why != "" {
 		return "", fmt.Errorf("$%s can differ per request: %s", name, why)
 	}

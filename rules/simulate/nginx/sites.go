@@ -27,11 +27,7 @@ func (s *Simulator) Notes() []simulate.Note {
 		out = append(out, simulate.Note{Message: s.Note})
 	}
 	for _, u := range s.Model.Config.Unknown {
-		msg := fmt.Sprintf("unknown directive %q (a third-party module?): loaded, not checked", u.Name)
-		if len(u.At) > 1 {
-			msg += fmt.Sprintf(" (%d uses)", len(u.At))
-		}
-		out = append(out, simulate.Note{Message: msg, Range: u.At[0]})
+		out = append(out, simulate.Note{Message: u.Message(), Range: u.At[0]})
 	}
 	for _, u := range s.Model.Unsupported {
 		out = append(out, simulate.Note{Message: "not simulated: " + u})
@@ -70,7 +66,7 @@ func (s *Simulator) site(srv *Server) simulate.Site {
 			if fv == nil {
 				fv = s.newFixedVars(srv)
 			}
-			v, err := fv.resolve(dir)
+			v, err := fv.expand(dir)
 			if err != nil {
 				if !noted[c.RootDir] && !(c == srv.Conf && ownRootSlash(srv)) {
 					noted[c.RootDir] = true

@@ -12,14 +12,21 @@ import (
 // expand substitutes nginx variables in s. Variables the simulator does not
 // know are an error: the caller marks the decision unsure.
 func (r *run) expand(s string) (string, error) {
+	return expandVars(s, &r.depth, r.variable)
+}
+
+// expandVars substitutes the variables of s ($name, ${name}, and the
+// captures $0 to $9) with what variable returns for their names. depth
+// counts the expansions under way: $document_root expands root, which may
+// hold variables again, so a configuration that refers to itself stops
+// at maxExpandDepth.
+func expandVars(s string, depth *int, variable func(name string) (string, error)) (string, error) {
 	if !strings.Contains(s, "$") {
 		return s, nil
 	}
-	// $document_root expands root, which may hold variables again: stop
-	// a configuration that refers to itself
-	r.depth++
-	defer func() { r.depth-- }()
-	if r.depth > maxExpandDepth {
+	*depth++
+	defer func() { *depth-- }()
+	if *depth > maxExpandDepth {
 		return "", fmt.Errorf("variables in %q refer to themselves", s)
 	}
 	var b strings.Builder
@@ -48,7 +55,7 @@ func (r *run) expand(s string) (string, error) {
 			name = s[i+1 : j]
 			i = j - 1
 		}
-		v, err := r.variable(name)
+		v, err := variable(name)
 		if err != nil {
 			return "", err
 		}
