@@ -128,7 +128,7 @@ func (sc *scanner) checkLink(u string, ref *linkRef) {
 		reason, loc := c.Reason, d.Location
 		sc.intent.ownMessage = true
 		sc.add(c.Rule, rules.Error, c.Range, "", req, func(n int) string {
-			return fmt.Sprintf("%s in location %s refuses %s that the site's own pages link to (e.g. %s, linked from %s): %s", what, loc, plural(n, "linked URL"), req.Path, ref.pageURL, reason)
+			return fmt.Sprintf("%s in location %s refuses %s that the site's own pages link to (e.g. %s, linked from %s): %s", what, loc, plural(n, "URL"), req.Path, ref.pageURL, reason)
 		})
 		sc.intent.ownMessage = false
 	default:

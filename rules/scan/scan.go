@@ -146,9 +146,13 @@ type group struct {
 	method   string
 	count    int
 	masked   int // of count, requests whose status hides the cause (try_files)
-	status   int // the status the masked requests answer
-	message  func(count int) string
-	related  []rules.Related
+	// dirURL is set while the example is a directory other than the
+	// site's home: a file below it, met later, makes a better example
+	// (the directory may answer 403 for want of an index anyway).
+	dirURL  bool
+	status  int // the status the masked requests answer
+	message func(count int) string
+	related []rules.Related
 }
 
 func (sc *scanner) scanSite(site simulate.Site) {
@@ -492,15 +496,26 @@ func (sc *scanner) judgeIndexMissing(req simulate.Request, c *simulate.Cause, fs
 
 func (sc *scanner) add(rule string, sev rules.Severity, rng parser.Range, p string, req simulate.Request, msg func(int) string) *group {
 	key := rule + "\x00" + rng.String() + "\x00" + p
+	if strings.HasPrefix(rule, "fs/") && p != "" {
+		// one file or directory is one cause, however many servers
+		// share it: the first server's directive, the others related
+		key = rule + "\x00" + p
+	}
 	g := sc.groups[key]
+	if g != nil {
+		sc.relateSite(g, rng)
+	}
 	if g == nil {
 		if r := rules.Lookup(rule); r != nil && sev == defaultSeverity {
 			sev = r.Severity
 		}
 		g = &group{rule: rule, severity: sev, rng: rng, path: p, url: req.URL(), method: req.Method, message: msg}
 		g.related = []rules.Related{{Range: sc.site.Range, Message: sc.site.Name}}
+		g.dirURL = isDirURL(req.Path)
 		sc.groups[key] = g
 		sc.order = append(sc.order, key)
+	} else if g.dirURL && !isDirURL(req.Path) && !sc.probing {
+		g.url, g.method, g.dirURL = req.URL(), req.Method, false
 	}
 	if !sc.probing || g.count == 0 {
 		g.count++
@@ -508,6 +523,26 @@ func (sc *scanner) add(rule string, sev rules.Severity, rng parser.Range, p stri
 	sc.linked(g)
 	return g
 }
+
+// relateSite adds the current site, and rng when it is not the finding's
+// own directive, to the related locations of g, once.
+func (sc *scanner) relateSite(g *group, rng parser.Range) {
+	add := func(r rules.Related) {
+		for _, o := range g.related {
+			if o.Range == r.Range {
+				return
+			}
+		}
+		g.related = append(g.related, r)
+	}
+	add(rules.Related{Range: sc.site.Range, Message: sc.site.Name})
+	if rng != g.rng {
+		add(rules.Related{Range: rng, Message: "the same cause under " + sc.site.Name})
+	}
+}
+
+// isDirURL reports whether p names a directory below the site's home.
+func isDirURL(p string) bool { return p != "/" && strings.HasSuffix(p, "/") }
 
 // errorPageFor returns the error page of the current site whose page is
 // the file p, if any. The pages are mapped to files once per site, by
