@@ -180,8 +180,8 @@ func (r *run) fail(status int, rule string, path string, d *conf.Directive, reas
 
 // serve runs the request through the phases and returns the status.
 func (r *run) serve() int {
-	if r.req.Invalid != "" {
-		r.step("request", nil, "%s", r.req.Invalid)
+	if why := requestLineError(r.req); why != "" {
+		r.step("request", nil, "%s", why)
 		return 400
 	}
 	if r.req.Method == "TRACE" {
