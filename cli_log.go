@@ -19,8 +19,8 @@ import (
 	"github.com/unforbid/unforbid/parser/nginxlog"
 	"github.com/unforbid/unforbid/rules"
 	"github.com/unforbid/unforbid/rules/report"
+	"github.com/unforbid/unforbid/rules/scan"
 	"github.com/unforbid/unforbid/rules/simulate"
-	nginxsim "github.com/unforbid/unforbid/rules/simulate/nginx"
 )
 
 // maxLogLine bounds the bytes of one log line kept in memory; nginx itself
@@ -57,7 +57,8 @@ type logGroup struct {
 
 // logExplainer reads an error log and explains its request errors.
 type logExplainer struct {
-	sim    *nginxsim.Simulator
+	srv    simulate.Server
+	sites  []simulate.Site
 	groups map[string]*logGroup
 	order  []*logGroup
 	cache  map[string]*simulate.Decision
@@ -96,12 +97,11 @@ func explainLog(o options, pos []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitError
 	}
-	sim, isNginx := l.srv.(*nginxsim.Simulator)
-	if !isNginx {
+	if l.srv.Kind() != "nginx" {
 		fmt.Fprintf(stderr, "unforbid: explain --log reads nginx error logs; this config is for %s\n", l.srv.Kind())
 		return exitError
 	}
-	x := &logExplainer{sim: sim, groups: map[string]*logGroup{}, cache: map[string]*simulate.Decision{}}
+	x := &logExplainer{srv: l.srv, sites: l.srv.Sites(), groups: map[string]*logGroup{}, cache: map[string]*simulate.Decision{}}
 	if err := x.read(r, o.last); err != nil {
 		fmt.Fprintf(stderr, "unforbid: %s: %v\n", o.logFile, err)
 		return exitError
@@ -238,7 +238,7 @@ func (x *logExplainer) handle(ll logLine) {
 		return
 	}
 	e := ll.entry
-	req, err := logRequest(x.sim, e)
+	req, err := logRequest(x.sites, e)
 	if err != nil {
 		x.unparsable(ll.n, err.Error())
 		return
@@ -275,7 +275,7 @@ func (x *logExplainer) handle(ll logLine) {
 		g = &logGroup{key: key, first: ll, example: report.Explained{Request: req, Decision: d}}
 		if cause != nil && cause.Rule != "" {
 			g.rule, g.rng, g.path = cause.Rule, cause.Range, cause.Path
-			g.message = x.message(cause, d)
+			g.message = scan.CauseMessage(x.srv, d, cause, 0)
 			if r := rules.Lookup(cause.Rule); r != nil {
 				g.severity = r.Severity.String()
 			}
@@ -286,8 +286,8 @@ func (x *logExplainer) handle(ll logLine) {
 			}
 		} else {
 			g.rng, g.path = d.LocationRange, e.Path
-			if srv := x.sim.SelectServer(req); g.rng.IsZero() && srv != nil {
-				g.rng = srv.Dir.Range
+			if g.rng.IsZero() {
+				g.rng = d.Site
 			}
 			g.message = fmt.Sprintf("nginx logged %q but the simulator finds no refusal", e.Message)
 		}
@@ -321,7 +321,7 @@ func (x *logExplainer) simulate(req simulate.Request) *simulate.Decision {
 	if len(x.cache) >= maxCachedDecisions {
 		clear(x.cache)
 	}
-	d := x.sim.Simulate(req)
+	d := x.srv.Simulate(req)
 	x.cache[key] = d
 	return d
 }
@@ -339,8 +339,8 @@ func withHeader(h map[string]string, k, v string) map[string]string {
 // logRequest rebuilds the request of a log line: method and target from
 // the request line, the host from the Host header (or the server's name),
 // the client's address, and the port from the Host header or else from
-// the listen directives of the server nginx named (80 when none).
-func logRequest(sim *nginxsim.Simulator, e nginxlog.Entry) (simulate.Request, error) {
+// the listens of the site nginx named (80 when none).
+func logRequest(sites []simulate.Site, e nginxlog.Entry) (simulate.Request, error) {
 	client := e.Client
 	ip := net.ParseIP(client)
 	if ip == nil {
@@ -378,7 +378,7 @@ func logRequest(sim *nginxsim.Simulator, e nginxlog.Entry) (simulate.Request, er
 		}
 		host = h
 	}
-	srv := serverNamed(sim, e.Server)
+	srv := siteNamed(sites, e.Server)
 	if port == 0 {
 		port = 80
 		if l := listenOf(srv, 0, v6); l != nil {
@@ -388,7 +388,7 @@ func logRequest(sim *nginxsim.Simulator, e nginxlog.Entry) (simulate.Request, er
 	serverIP := ""
 	if l := listenOf(srv, port, v6); l != nil {
 		serverIP = l.Addr
-	} else if l := anyListen(sim, port, v6); l != nil {
+	} else if l := anyListen(sites, port, v6); l != nil {
 		serverIP = l.Addr
 	}
 	if serverIP == "" || serverIP == "0.0.0.0" || serverIP == "::" {
@@ -421,14 +421,14 @@ func logRequest(sim *nginxsim.Simulator, e nginxlog.Entry) (simulate.Request, er
 	return req, nil
 }
 
-// serverNamed returns the server whose first server_name nginx logged as
-// server: (the first server that has the name anywhere, failing that).
-func serverNamed(sim *nginxsim.Simulator, name string) *nginxsim.Server {
+// siteNamed returns the site whose first name nginx logged as server:
+// (the first site that has the name anywhere, failing that).
+func siteNamed(sites []simulate.Site, name string) *simulate.Site {
 	for _, first := range []bool{true, false} {
-		for _, s := range sim.Model.Servers {
-			for i, n := range s.Names {
-				if n == name && (i == 0 || !first) {
-					return s
+		for i := range sites {
+			for j, n := range sites[i].Names {
+				if n == name && (j == 0 || !first) {
+					return &sites[i]
 				}
 			}
 		}
@@ -436,16 +436,16 @@ func serverNamed(sim *nginxsim.Simulator, name string) *nginxsim.Server {
 	return nil
 }
 
-// listenOf returns srv's first TCP listen on port (any port when 0),
+// listenOf returns site's first listen on port (any port when 0),
 // preferring the client's address family.
-func listenOf(srv *nginxsim.Server, port int, v6 bool) *nginxsim.Listen {
-	if srv == nil {
+func listenOf(site *simulate.Site, port int, v6 bool) *simulate.Listen {
+	if site == nil {
 		return nil
 	}
-	var other *nginxsim.Listen
-	for i := range srv.Listens {
-		l := &srv.Listens[i]
-		if l.Unix || port != 0 && l.Port != port {
+	var other *simulate.Listen
+	for i := range site.Listens {
+		l := &site.Listens[i]
+		if port != 0 && l.Port != port {
 			continue
 		}
 		if l.IPv6 == v6 || l.DualStack {
@@ -458,12 +458,12 @@ func listenOf(srv *nginxsim.Server, port int, v6 bool) *nginxsim.Listen {
 	return other
 }
 
-// anyListen returns a listen on port of any server, of the client's
+// anyListen returns a listen on port of any site, of the client's
 // family when there is one.
-func anyListen(sim *nginxsim.Simulator, port int, v6 bool) *nginxsim.Listen {
-	var other *nginxsim.Listen
-	for _, s := range sim.Model.Servers {
-		if l := listenOf(s, port, v6); l != nil {
+func anyListen(sites []simulate.Site, port int, v6 bool) *simulate.Listen {
+	var other *simulate.Listen
+	for i := range sites {
+		if l := listenOf(&sites[i], port, v6); l != nil {
 			if l.IPv6 == v6 || l.DualStack {
 				return l
 			}
@@ -529,32 +529,6 @@ func containsInt(list []int, v int) bool {
 		}
 	}
 	return false
-}
-
-// message words a cause as a finding, in the words of `unforbid --check`.
-func (x *logExplainer) message(c *simulate.Cause, d *simulate.Decision) string {
-	worker := x.sim.Cred.User
-	switch c.Kind {
-	case simulate.KindUnreadableFile:
-		return fmt.Sprintf("%s cannot read %q (%s): %s", worker, c.Path, x.sim.Describe(c.Path), c.Reason)
-	case simulate.KindUnreadableDir:
-		return fmt.Sprintf("%s cannot read directory %q (%s): %s", worker, c.Path, x.sim.Describe(c.Path), c.Reason)
-	case simulate.KindNoSearch:
-		return fmt.Sprintf("%s cannot search directory %q (%s): %s", worker, c.Path, x.sim.Describe(c.Path), c.Reason)
-	case simulate.KindSymlinkDenied:
-		return fmt.Sprintf("symbolic link %q (%s) is refused by disable_symlinks: %s", c.Path, x.sim.Describe(c.Path), c.Reason)
-	case simulate.KindSymlinkLoop:
-		return fmt.Sprintf("symbolic link loop at %q: %s", c.Path, c.Reason)
-	case simulate.KindAuthFileMissing:
-		return fmt.Sprintf("auth_basic_user_file %q does not exist: every login answers 403 (%s)", c.Path, c.Reason)
-	case simulate.KindAuthFileUnreadable:
-		return fmt.Sprintf("auth_basic_user_file cannot be read by %s: every login answers 500 (%s)", worker, c.Reason)
-	case simulate.KindDenyRule, simulate.KindDenyOvermatch:
-		if d.Location != "" {
-			return fmt.Sprintf("location %s refuses the client: %s", d.Location, c.Reason)
-		}
-	}
-	return c.Reason
 }
 
 // writeText prints one block per cause.

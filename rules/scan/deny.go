@@ -53,8 +53,8 @@ func (sc *scanner) judgeDeny(req simulate.Request, d *simulate.Decision) {
 		dg.examples = append(dg.examples, req.Path)
 	}
 	where := "server " + sc.site.Host
-	if d.Location != "" {
-		where = "location " + d.Location
+	if w := d.Where(); w != "" {
+		where = w
 	}
 	what := ""
 	if c.Reason != "access forbidden by rule" {

@@ -145,8 +145,9 @@ type group struct {
 	url      string
 	method   string
 	count    int
-	masked   int // of count, requests whose status hides the cause (try_files)
-	status   int // the status the masked requests answer
+	masked   int    // of count, requests whose status hides the cause (try_files)
+	status   int    // the status the masked requests answer
+	maskedBy string // the directive that masked them (try_files)
 	message  func(count int) string
 	related  []rules.Related
 }
@@ -367,8 +368,9 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 	c, masked := d.Cause, false
 	switch {
 	case d.Masked != nil:
-		// try_files skipped what the worker cannot stat: that first
-		// failure is the root cause, whatever the fallback answered
+		// a fallback (nginx's try_files) skipped what the worker cannot
+		// stat: that first failure is the root cause, whatever the
+		// fallback answered
 		c, masked = d.Masked, true
 	case d.Status == 403 && c != nil:
 	case d.Status == 500 && c != nil && c.Kind == simulate.KindAuthFileUnreadable:
@@ -376,12 +378,11 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 	default:
 		return
 	}
-	worker := sc.cred.User
 	var g *group
 	defer func() {
 		if g != nil && masked {
 			g.masked++
-			g.status = d.Status
+			g.status, g.maskedBy = d.Status, orWords(d.MaskedBy, "the server")
 		}
 	}()
 	switch c.Kind {
@@ -393,41 +394,30 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 		sc.judgeAliasSlash(req, d)
 	case simulate.KindIndexDenied:
 		if isDir {
-			reason, loc := c.Reason, d.Location
+			reason, where := c.Reason, d.Where()
 			sc.add(c.Rule, defaultSeverity, c.Range, fsPath+"/", req, func(int) string {
-				return fmt.Sprintf("%s is answered by an internal redirect to its index file, which location %s refuses: %s", req.Path, loc, reason)
+				return fmt.Sprintf("%s is answered by an internal redirect to its index file, which %s refuses: %s", req.Path, where, reason)
 			})
 		}
 	case simulate.KindUnreadableFile, simulate.KindUnreadableDir, simulate.KindSymlinkLoop, simulate.KindSymlinkDenied:
 		if sc.isSecretHere(req.Path, c.Path) {
 			return
 		}
-		what := sc.describe(c.Path)
-		kind, reason, rng := c.Kind, c.Reason, c.Range
+		rng := c.Range
 		sev, note := defaultSeverity, ""
-		if kind == simulate.KindUnreadableFile || kind == simulate.KindUnreadableDir {
+		if c.Kind == simulate.KindUnreadableFile || c.Kind == simulate.KindUnreadableDir {
 			sev, note = sc.fsSeverity(c)
 		}
 		var page *simulate.ErrorPage
-		if kind == simulate.KindUnreadableFile {
+		if c.Kind == simulate.KindUnreadableFile {
 			if page = sc.errorPageFor(c.Path); page != nil {
 				rng = page.Range
 			}
 		}
 		g = sc.add(c.Rule, sev, rng, c.Path, req, func(n int) string {
-			var msg string
-			switch kind {
-			case simulate.KindUnreadableFile:
-				msg = fmt.Sprintf("%s cannot read %q (%s): %s", worker, c.Path, what, reason)
-				if page != nil {
-					msg += fmt.Sprintf("; it is the error page for %s, so those errors answer 403 instead", codes(page.Codes))
-				}
-			case simulate.KindUnreadableDir:
-				msg = fmt.Sprintf("%s cannot read directory %q (%s): %s", worker, c.Path, what, reason)
-			case simulate.KindSymlinkDenied:
-				msg = fmt.Sprintf("symbolic link %q (%s) is refused by disable_symlinks%s: %s", c.Path, what, sc.linkTarget(c.Path), reason)
-			default:
-				msg = fmt.Sprintf("symbolic link loop at %q: %s", c.Path, reason)
+			msg := CauseMessage(sc.srv, d, c, 0)
+			if page != nil {
+				msg += fmt.Sprintf("; it is the error page for %s, so those errors answer 403 instead", codes(page.Codes))
 			}
 			return withNote(msg, note)
 		})
@@ -435,10 +425,9 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 		if sc.isSecretHere(req.Path, "") {
 			return
 		}
-		what := sc.describe(c.Path)
 		sev, note := sc.fsSeverity(c)
 		g = sc.add(c.Rule, sev, c.Range, c.Path, req, func(n int) string {
-			return withNote(fmt.Sprintf("%s cannot search directory %q (%s): %s below it cannot be served", worker, c.Path, what, plural(n, "path")), note)
+			return withNote(CauseMessage(sc.srv, d, c, n), note)
 		})
 	case simulate.KindIndexMissing:
 		if !isDir || masked {
@@ -446,14 +435,15 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 		}
 		others := sc.indexLikeFiles(fsPath)
 		reason := c.Reason
+		list, off := indexWords(c)
 		switch {
 		case len(others) > 0:
 			sc.add(c.Rule, rules.Error, c.Range, fsPath+"/", req, func(int) string {
-				return fmt.Sprintf("%s: the directory has %s but the index directive does not list it", reason, strings.Join(others, ", "))
+				return fmt.Sprintf("%s: the directory has %s but %s does not list it", reason, strings.Join(others, ", "), list)
 			})
 		case req.Path == "/":
 			sc.add(c.Rule, rules.Error, c.Range, fsPath+"/", req, func(int) string {
-				return fmt.Sprintf("%s: the home page of the site has no index file and autoindex is off", reason)
+				return fmt.Sprintf("%s: the home page of the site has no index file and %s", reason, off)
 			})
 		case sc.pageIndexMissing(c, req, fsPath):
 		default:
@@ -461,16 +451,12 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 			// grouped per location at info level.
 			key := c.Range
 			sc.add(c.Rule, rules.Info, key, "", req, func(n int) string {
-				return fmt.Sprintf("%s without an index file answer 403 (autoindex is off), e.g. %q", plural(n, "directory"), fsPath)
+				return fmt.Sprintf("%s without an index file answer 403 (%s), e.g. %q", plural(n, "directory"), off, fsPath)
 			})
 		}
 	case simulate.KindAuthFileMissing, simulate.KindAuthFileUnreadable:
-		reason := c.Reason
 		sc.add(c.Rule, defaultSeverity, c.Range, c.Path, req, func(n int) string {
-			if c.Kind == simulate.KindAuthFileMissing {
-				return fmt.Sprintf("auth_basic_user_file %q does not exist: every login answers 403 (%s)", c.Path, reason)
-			}
-			return fmt.Sprintf("auth_basic_user_file cannot be read by %s: every login answers 500 (%s)", worker, reason)
+			return CauseMessage(sc.srv, d, c, n)
 		})
 	}
 }
@@ -511,15 +497,6 @@ func (sc *scanner) errorPageFor(p string) *simulate.ErrorPage {
 	return sc.errorPages[p]
 }
 
-// linkTarget describes where the symbolic link p leads and who owns it.
-func (sc *scanner) linkTarget(p string) string {
-	res := sc.fsys.Access(fsmeta.Cred{}, p, 0, true)
-	if res.Err != 0 {
-		return " (dangling)"
-	}
-	return fmt.Sprintf(" (target %s: %s)", res.At, sc.describe(res.At))
-}
-
 func codes(cs []int) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
@@ -528,9 +505,6 @@ func codes(cs []int) string {
 	return strings.Join(parts, ", ")
 }
 
-// describe returns "mode 0600, alice:alice" for p.
-func (sc *scanner) describe(p string) string { return sc.srv.Describe(p) }
-
 func (sc *scanner) findings() []rules.Finding {
 	out := make([]rules.Finding, 0, len(sc.order))
 	for _, k := range sc.order {
@@ -538,9 +512,9 @@ func (sc *scanner) findings() []rules.Finding {
 		msg := g.message(g.count)
 		switch {
 		case g.masked == g.count && g.count > 0:
-			msg += fmt.Sprintf(" (they answer %d instead: try_files skips what the worker cannot stat)", g.status)
+			msg += fmt.Sprintf(" (they answer %d instead: %s skips what the worker cannot stat)", g.status, g.maskedBy)
 		case g.masked > 0:
-			msg += fmt.Sprintf(" (%d answer 403; %d answer %d instead, because try_files skips what the worker cannot stat)", g.count-g.masked, g.masked, g.status)
+			msg += fmt.Sprintf(" (%d answer 403; %d answer %d instead, because %s skips what the worker cannot stat)", g.count-g.masked, g.masked, g.status, g.maskedBy)
 		}
 		out = append(out, rules.Finding{
 			Rule: g.rule, Severity: g.severity, Message: msg, Range: g.rng,

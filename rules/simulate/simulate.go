@@ -215,6 +215,18 @@ type Cause struct {
 	Path   string       // the file or directory whose mode, owner or link is the cause
 	Range  parser.Range // the directive responsible
 	Reason string       // the server's own words, e.g. open() "/x" failed (13: Permission denied)
+	// Directive names, in the server's own terms, the directive whose
+	// setting the cause is, for messages: the symlink policy
+	// (KindSymlinkDenied: nginx's "disable_symlinks", Apache's "Options
+	// FollowSymLinks"), the password file (KindAuthFile*: nginx's
+	// "auth_basic_user_file", Apache's "AuthUserFile"), the index list
+	// (KindIndexMissing: "index", "DirectoryIndex"). "" for causes no
+	// directive sets (the filesystem's).
+	Directive string
+	// Listing names, for KindIndexMissing, the setting that would list a
+	// directory without index file: nginx's "autoindex", Apache's
+	// "Options Indexes".
+	Listing string
 }
 
 // Decision is what the server answers for a request, and why.
@@ -225,6 +237,9 @@ type Decision struct {
 	// candidate that could not be read answers 404, but the cause is a
 	// permission problem.
 	Masked *Cause
+	// MaskedBy names the directive whose fallback hid Masked, e.g.
+	// nginx's "try_files".
+	MaskedBy string
 	// Path is the filesystem path the request was finally mapped to.
 	Path string
 	// Backend is set when the request leaves for a backend (proxy_pass,
@@ -238,7 +253,26 @@ type Decision struct {
 	// as written, e.g. "~ /\.", and LocationRange where it stands.
 	Location      string
 	LocationRange parser.Range
-	Trace         []Step
+	// Block names the kind of block Location is, for messages: nginx's
+	// "location", Apache's "Directory" or "Location".
+	Block string
+	// Site is the site (server block, virtual host) that took the
+	// request; zero when none did (no site accepts the connection, or
+	// the server refused the request line before choosing one).
+	Site  parser.Range
+	Trace []Step
+}
+
+// Where names the block that handled the request, e.g. "location ~ /\.",
+// or "" when no block did.
+func (d *Decision) Where() string {
+	if d.Location == "" {
+		return ""
+	}
+	if d.Block == "" {
+		return d.Location
+	}
+	return d.Block + " " + d.Location
 }
 
 // Rule returns the rule of the decision's cause, or "".

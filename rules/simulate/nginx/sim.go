@@ -137,11 +137,7 @@ func (s *Simulator) Simulate(req simulate.Request) *simulate.Decision {
 	r.d.Status = r.serve()
 	r.aliasSlash()
 	r.errorPage()
-	for _, c := range []*simulate.Cause{r.d.Cause, r.d.Masked} {
-		if c != nil && c.Kind == simulate.KindNone {
-			c.Kind = ruleKinds[c.Rule]
-		}
-	}
+	r.words()
 	return r.d
 }
 
