@@ -275,7 +275,7 @@ func (x *logExplainer) handle(ll logLine) {
 		g = &logGroup{key: key, first: ll, example: report.Explained{Request: req, Decision: d}}
 		if cause != nil && cause.Rule != "" {
 			g.rule, g.rng, g.path = cause.Rule, cause.Range, cause.Path
-			g.message = scan.CauseMessage(x.srv, d, cause, 0)
+			g.message = x.message(cause, d)
 			if r := rules.Lookup(cause.Rule); r != nil {
 				g.severity = r.Severity.String()
 			}
@@ -529,6 +529,14 @@ func containsInt(list []int, v int) bool {
 		}
 	}
 	return false
+}
+
+// message words a cause as a finding, in the words of `unforbid --check`.
+func (x *logExplainer) message(c *simulate.Cause, d *simulate.Decision) string {
+	if w := d.Where(); (c.Kind == simulate.KindDenyRule || c.Kind == simulate.KindDenyOvermatch) && w != "" {
+		return fmt.Sprintf("%s refuses the client: %s", w, c.Reason)
+	}
+	return scan.CauseMessage(x.srv, c, c.Reason)
 }
 
 // writeText prints one block per cause.

@@ -7,40 +7,34 @@ import (
 	"github.com/unforbid/unforbid/rules/simulate"
 )
 
-// CauseMessage words the cause c of decision d as findings do, for every
-// server: the worker and the modes of the path from srv, the directives in
-// the server's own terms from the cause and the decision (Cause.Directive,
-// Cause.Listing, Decision.Where). n is how many requests the cause
-// refuses, when known (0 otherwise): a directory without search
-// permission then says how many paths below it cannot be served, else
-// the server's reason. Both `unforbid --check` and `explain --log` use it,
-// so that a finding and a log line explained read the same.
-func CauseMessage(srv simulate.Server, d *simulate.Decision, c *simulate.Cause, n int) string {
+// CauseMessage words a filesystem or password-file cause found on srv as
+// the scanner's findings do, for every server: who cannot do what to
+// which path (with its mode and owner), then detail, usually the cause's
+// reason. The directives are named in the server's own terms, from
+// Cause.Directive (nginx's disable_symlinks, Apache's Options
+// FollowSymLinks), in neutral words when the server names none. Other
+// kinds of causes have no wording of their own here: their detail is
+// returned. `explain --log` words its causes with it, so that a log line
+// and --check name a cause alike.
+func CauseMessage(srv simulate.Server, c *simulate.Cause, detail string) string {
 	worker := srv.WorkerCred().User
 	switch c.Kind {
 	case simulate.KindUnreadableFile:
-		return fmt.Sprintf("%s cannot read %q (%s): %s", worker, c.Path, srv.Describe(c.Path), c.Reason)
+		return fmt.Sprintf("%s cannot read %q (%s): %s", worker, c.Path, srv.Describe(c.Path), detail)
 	case simulate.KindUnreadableDir:
-		return fmt.Sprintf("%s cannot read directory %q (%s): %s", worker, c.Path, srv.Describe(c.Path), c.Reason)
+		return fmt.Sprintf("%s cannot read directory %q (%s): %s", worker, c.Path, srv.Describe(c.Path), detail)
 	case simulate.KindNoSearch:
-		if n > 0 {
-			return fmt.Sprintf("%s cannot search directory %q (%s): %s below it cannot be served", worker, c.Path, srv.Describe(c.Path), plural(n, "path"))
-		}
-		return fmt.Sprintf("%s cannot search directory %q (%s): %s", worker, c.Path, srv.Describe(c.Path), c.Reason)
+		return fmt.Sprintf("%s cannot search directory %q (%s): %s", worker, c.Path, srv.Describe(c.Path), detail)
 	case simulate.KindSymlinkDenied:
-		return fmt.Sprintf("symbolic link %q (%s) is refused by %s%s: %s", c.Path, srv.Describe(c.Path), orWords(c.Directive, "the server's symlink policy"), linkTarget(srv, c.Path), c.Reason)
+		return fmt.Sprintf("symbolic link %q (%s) is refused by %s%s: %s", c.Path, srv.Describe(c.Path), orWords(c.Directive, "the server's symlink policy"), linkTarget(srv, c.Path), detail)
 	case simulate.KindSymlinkLoop:
-		return fmt.Sprintf("symbolic link loop at %q: %s", c.Path, c.Reason)
+		return fmt.Sprintf("symbolic link loop at %q: %s", c.Path, detail)
 	case simulate.KindAuthFileMissing:
-		return fmt.Sprintf("%s %q does not exist: every login answers 403 (%s)", orWords(c.Directive, "the password file"), c.Path, c.Reason)
+		return fmt.Sprintf("%s %q does not exist: every login answers 403 (%s)", orWords(c.Directive, "the password file"), c.Path, detail)
 	case simulate.KindAuthFileUnreadable:
-		return fmt.Sprintf("%s cannot be read by %s: every login answers 500 (%s)", orWords(c.Directive, "the password file"), worker, c.Reason)
-	case simulate.KindDenyRule, simulate.KindDenyOvermatch:
-		if w := d.Where(); w != "" {
-			return fmt.Sprintf("%s refuses the client: %s", w, c.Reason)
-		}
+		return fmt.Sprintf("%s cannot be read by %s: every login answers 500 (%s)", orWords(c.Directive, "the password file"), worker, detail)
 	}
-	return c.Reason
+	return detail
 }
 
 // linkTarget describes where the symbolic link p leads and who owns it.

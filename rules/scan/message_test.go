@@ -37,37 +37,36 @@ func TestCauseMessage(t *testing.T) {
 	}
 	srv := wordsServer{fs: fs}
 	tests := []struct {
-		name string
-		d    simulate.Decision
-		c    simulate.Cause
-		n    int
-		want string
+		name   string
+		c      simulate.Cause
+		detail string // the cause's reason when empty
+		want   string
 	}{
-		{"nginx symlink", simulate.Decision{}, simulate.Cause{Kind: simulate.KindSymlinkDenied, Path: "/srv/l.html", Directive: "disable_symlinks", Reason: "r"},
-			0, `symbolic link "/srv/l.html" (mode 0600, root:root) is refused by disable_symlinks (target /srv/t.html: mode 0600, root:root): r`},
-		{"apache symlink", simulate.Decision{}, simulate.Cause{Kind: simulate.KindSymlinkDenied, Path: "/srv/gone", Directive: "Options FollowSymLinks", Reason: "r"},
-			0, `symbolic link "/srv/gone" (mode 0600, root:root) is refused by Options FollowSymLinks (dangling): r`},
-		{"no directive named", simulate.Decision{}, simulate.Cause{Kind: simulate.KindSymlinkDenied, Path: "/srv/gone", Reason: "r"},
-			0, `symbolic link "/srv/gone" (mode 0600, root:root) is refused by the server's symlink policy (dangling): r`},
-		{"nginx auth file", simulate.Decision{}, simulate.Cause{Kind: simulate.KindAuthFileMissing, Path: "/etc/pw", Directive: "auth_basic_user_file", Reason: "r"},
-			0, `auth_basic_user_file "/etc/pw" does not exist: every login answers 403 (r)`},
-		{"apache auth file", simulate.Decision{}, simulate.Cause{Kind: simulate.KindAuthFileUnreadable, Path: "/etc/pw", Directive: "AuthUserFile", Reason: "r"},
-			0, `AuthUserFile cannot be read by www-data: every login answers 500 (r)`},
-		{"unreadable file", simulate.Decision{}, simulate.Cause{Kind: simulate.KindUnreadableFile, Path: "/srv/t.html", Reason: "r"},
-			0, `www-data cannot read "/srv/t.html" (mode 0600, root:root): r`},
-		{"no search, count known", simulate.Decision{}, simulate.Cause{Kind: simulate.KindNoSearch, Path: "/srv", Reason: "r"},
-			3, `www-data cannot search directory "/srv" (mode 0600, root:root): 3 paths below it cannot be served`},
-		{"no search, from a log", simulate.Decision{}, simulate.Cause{Kind: simulate.KindNoSearch, Path: "/srv", Reason: "r"},
-			0, `www-data cannot search directory "/srv" (mode 0600, root:root): r`},
-		{"nginx deny", simulate.Decision{Location: "/admin/", Block: "location"}, simulate.Cause{Kind: simulate.KindDenyRule, Reason: "access forbidden by rule"},
-			0, `location /admin/ refuses the client: access forbidden by rule`},
-		{"apache deny", simulate.Decision{Location: "/srv/admin", Block: "Directory"}, simulate.Cause{Kind: simulate.KindDenyRule, Reason: "AH01630: client denied by server configuration"},
-			0, `Directory /srv/admin refuses the client: AH01630: client denied by server configuration`},
-		{"deny outside any block", simulate.Decision{}, simulate.Cause{Kind: simulate.KindDenyRule, Reason: "access forbidden by rule"},
-			0, `access forbidden by rule`},
+		{"nginx symlink", simulate.Cause{Kind: simulate.KindSymlinkDenied, Path: "/srv/l.html", Directive: "disable_symlinks", Reason: "r"}, "",
+			`symbolic link "/srv/l.html" (mode 0600, root:root) is refused by disable_symlinks (target /srv/t.html: mode 0600, root:root): r`},
+		{"apache symlink", simulate.Cause{Kind: simulate.KindSymlinkDenied, Path: "/srv/gone", Directive: "Options FollowSymLinks", Reason: "r"}, "",
+			`symbolic link "/srv/gone" (mode 0600, root:root) is refused by Options FollowSymLinks (dangling): r`},
+		{"no directive named", simulate.Cause{Kind: simulate.KindSymlinkDenied, Path: "/srv/gone", Reason: "r"}, "",
+			`symbolic link "/srv/gone" (mode 0600, root:root) is refused by the server's symlink policy (dangling): r`},
+		{"nginx auth file", simulate.Cause{Kind: simulate.KindAuthFileMissing, Path: "/etc/pw", Directive: "auth_basic_user_file", Reason: "r"}, "",
+			`auth_basic_user_file "/etc/pw" does not exist: every login answers 403 (r)`},
+		{"apache auth file", simulate.Cause{Kind: simulate.KindAuthFileUnreadable, Path: "/etc/pw", Directive: "AuthUserFile", Reason: "r"}, "",
+			`AuthUserFile cannot be read by www-data: every login answers 500 (r)`},
+		{"unreadable file", simulate.Cause{Kind: simulate.KindUnreadableFile, Path: "/srv/t.html", Reason: "r"}, "",
+			`www-data cannot read "/srv/t.html" (mode 0600, root:root): r`},
+		{"no search, count known", simulate.Cause{Kind: simulate.KindNoSearch, Path: "/srv", Reason: "r"}, "3 paths below it cannot be served",
+			`www-data cannot search directory "/srv" (mode 0600, root:root): 3 paths below it cannot be served`},
+		{"no search, from a log", simulate.Cause{Kind: simulate.KindNoSearch, Path: "/srv", Reason: "r"}, "",
+			`www-data cannot search directory "/srv" (mode 0600, root:root): r`},
+		{"other kinds: the detail", simulate.Cause{Kind: simulate.KindDenyRule, Reason: "access forbidden by rule"}, "",
+			`access forbidden by rule`},
 	}
 	for _, tt := range tests {
-		if got := CauseMessage(srv, &tt.d, &tt.c, tt.n); got != tt.want {
+		detail := tt.detail
+		if detail == "" {
+			detail = tt.c.Reason
+		}
+		if got := CauseMessage(srv, &tt.c, detail); got != tt.want {
 			t.Errorf("%s:\n got %s\nwant %s", tt.name, got, tt.want)
 		}
 	}

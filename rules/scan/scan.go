@@ -415,7 +415,7 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 			}
 		}
 		g = sc.add(c.Rule, sev, rng, c.Path, req, func(n int) string {
-			msg := CauseMessage(sc.srv, d, c, 0)
+			msg := CauseMessage(sc.srv, c, c.Reason)
 			if page != nil {
 				msg += fmt.Sprintf("; it is the error page for %s, so those errors answer 403 instead", codes(page.Codes))
 			}
@@ -427,7 +427,7 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 		}
 		sev, note := sc.fsSeverity(c)
 		g = sc.add(c.Rule, sev, c.Range, c.Path, req, func(n int) string {
-			return withNote(CauseMessage(sc.srv, d, c, n), note)
+			return withNote(CauseMessage(sc.srv, c, plural(n, "path")+" below it cannot be served"), note)
 		})
 	case simulate.KindIndexMissing:
 		if !isDir || masked {
@@ -456,7 +456,7 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 		}
 	case simulate.KindAuthFileMissing, simulate.KindAuthFileUnreadable:
 		sc.add(c.Rule, defaultSeverity, c.Range, c.Path, req, func(n int) string {
-			return CauseMessage(sc.srv, d, c, n)
+			return CauseMessage(sc.srv, c, c.Reason)
 		})
 	}
 }

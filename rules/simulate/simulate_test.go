@@ -92,3 +92,20 @@ func TestClimbsAboveRoot(t *testing.T) {
 		}
 	}
 }
+
+func TestDecisionWhere(t *testing.T) {
+	tests := []struct {
+		d    Decision
+		want string
+	}{
+		{Decision{Location: "~ /\\.", Block: "location"}, "location ~ /\\."},
+		{Decision{Location: "/srv/admin", Block: "Directory"}, "Directory /srv/admin"},
+		{Decision{Location: "/x/"}, "/x/"},
+		{Decision{Block: "location"}, ""},
+	}
+	for _, tt := range tests {
+		if got := tt.d.Where(); got != tt.want {
+			t.Errorf("%+v.Where() = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
