@@ -21,7 +21,6 @@ import (
 	"github.com/unforbid/unforbid/rules/report"
 	"github.com/unforbid/unforbid/rules/scan"
 	"github.com/unforbid/unforbid/rules/simulate"
-	nginxsim "github.com/unforbid/unforbid/rules/simulate/nginx"
 )
 
 // maxLogLine bounds the bytes of one log line kept in memory; nginx itself
@@ -58,7 +57,8 @@ type logGroup struct {
 
 // logExplainer reads an error log and explains its request errors.
 type logExplainer struct {
-	sim    *nginxsim.Simulator
+	srv    simulate.Server
+	sites  []simulate.Site
 	groups map[string]*logGroup
 	order  []*logGroup
 	cache  map[string]*simulate.Decision
@@ -97,12 +97,11 @@ func explainLog(o options, pos []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitError
 	}
-	sim, isNginx := l.srv.(*nginxsim.Simulator)
-	if !isNginx {
+	if l.srv.Kind() != "nginx" {
 		fmt.Fprintf(stderr, "unforbid: explain --log reads nginx error logs; this config is for %s\n", l.srv.Kind())
 		return exitError
 	}
-	x := &logExplainer{sim: sim, groups: map[string]*logGroup{}, cache: map[string]*simulate.Decision{}}
+	x := &logExplainer{srv: l.srv, sites: l.srv.Sites(), groups: map[string]*logGroup{}, cache: map[string]*simulate.Decision{}}
 	if err := x.read(r, o.last); err != nil {
 		fmt.Fprintf(stderr, "unforbid: %s: %v\n", o.logFile, err)
 		return exitError
@@ -239,7 +238,7 @@ func (x *logExplainer) handle(ll logLine) {
 		return
 	}
 	e := ll.entry
-	req, err := logRequest(x.sim, e)
+	req, err := logRequest(x.sites, e)
 	if err != nil {
 		x.unparsable(ll.n, err.Error())
 		return
@@ -287,8 +286,8 @@ func (x *logExplainer) handle(ll logLine) {
 			}
 		} else {
 			g.rng, g.path = d.LocationRange, e.Path
-			if srv := x.sim.SelectServer(req); g.rng.IsZero() && srv != nil {
-				g.rng = srv.Dir.Range
+			if g.rng.IsZero() {
+				g.rng = d.Site
 			}
 			g.message = fmt.Sprintf("nginx logged %q but the simulator finds no refusal", e.Message)
 		}
@@ -322,7 +321,7 @@ func (x *logExplainer) simulate(req simulate.Request) *simulate.Decision {
 	if len(x.cache) >= maxCachedDecisions {
 		clear(x.cache)
 	}
-	d := x.sim.Simulate(req)
+	d := x.srv.Simulate(req)
 	x.cache[key] = d
 	return d
 }
@@ -340,8 +339,8 @@ func withHeader(h map[string]string, k, v string) map[string]string {
 // logRequest rebuilds the request of a log line: method and target from
 // the request line, the host from the Host header (or the server's name),
 // the client's address, and the port from the Host header or else from
-// the listen directives of the server nginx named (80 when none).
-func logRequest(sim *nginxsim.Simulator, e nginxlog.Entry) (simulate.Request, error) {
+// the listens of the site nginx named (80 when none).
+func logRequest(sites []simulate.Site, e nginxlog.Entry) (simulate.Request, error) {
 	client := e.Client
 	ip := net.ParseIP(client)
 	if ip == nil {
@@ -379,7 +378,7 @@ func logRequest(sim *nginxsim.Simulator, e nginxlog.Entry) (simulate.Request, er
 		}
 		host = h
 	}
-	srv := serverNamed(sim, e.Server)
+	srv := siteNamed(sites, e.Server)
 	if port == 0 {
 		port = 80
 		if l := listenOf(srv, 0, v6); l != nil {
@@ -389,7 +388,7 @@ func logRequest(sim *nginxsim.Simulator, e nginxlog.Entry) (simulate.Request, er
 	serverIP := ""
 	if l := listenOf(srv, port, v6); l != nil {
 		serverIP = l.Addr
-	} else if l := anyListen(sim, port, v6); l != nil {
+	} else if l := anyListen(sites, port, v6); l != nil {
 		serverIP = l.Addr
 	}
 	if serverIP == "" || serverIP == "0.0.0.0" || serverIP == "::" {
@@ -422,14 +421,14 @@ func logRequest(sim *nginxsim.Simulator, e nginxlog.Entry) (simulate.Request, er
 	return req, nil
 }
 
-// serverNamed returns the server whose first server_name nginx logged as
-// server: (the first server that has the name anywhere, failing that).
-func serverNamed(sim *nginxsim.Simulator, name string) *nginxsim.Server {
+// siteNamed returns the site whose first name nginx logged as server:
+// (the first site that has the name anywhere, failing that).
+func siteNamed(sites []simulate.Site, name string) *simulate.Site {
 	for _, first := range []bool{true, false} {
-		for _, s := range sim.Model.Servers {
-			for i, n := range s.Names {
-				if n == name && (i == 0 || !first) {
-					return s
+		for i := range sites {
+			for j, n := range sites[i].Names {
+				if n == name && (j == 0 || !first) {
+					return &sites[i]
 				}
 			}
 		}
@@ -437,16 +436,16 @@ func serverNamed(sim *nginxsim.Simulator, name string) *nginxsim.Server {
 	return nil
 }
 
-// listenOf returns srv's first TCP listen on port (any port when 0),
+// listenOf returns site's first listen on port (any port when 0),
 // preferring the client's address family.
-func listenOf(srv *nginxsim.Server, port int, v6 bool) *nginxsim.Listen {
-	if srv == nil {
+func listenOf(site *simulate.Site, port int, v6 bool) *simulate.Listen {
+	if site == nil {
 		return nil
 	}
-	var other *nginxsim.Listen
-	for i := range srv.Listens {
-		l := &srv.Listens[i]
-		if l.Unix || port != 0 && l.Port != port {
+	var other *simulate.Listen
+	for i := range site.Listens {
+		l := &site.Listens[i]
+		if port != 0 && l.Port != port {
 			continue
 		}
 		if l.IPv6 == v6 || l.DualStack {
@@ -459,12 +458,12 @@ func listenOf(srv *nginxsim.Server, port int, v6 bool) *nginxsim.Listen {
 	return other
 }
 
-// anyListen returns a listen on port of any server, of the client's
+// anyListen returns a listen on port of any site, of the client's
 // family when there is one.
-func anyListen(sim *nginxsim.Simulator, port int, v6 bool) *nginxsim.Listen {
-	var other *nginxsim.Listen
-	for _, s := range sim.Model.Servers {
-		if l := listenOf(s, port, v6); l != nil {
+func anyListen(sites []simulate.Site, port int, v6 bool) *simulate.Listen {
+	var other *simulate.Listen
+	for i := range sites {
+		if l := listenOf(&sites[i], port, v6); l != nil {
 			if l.IPv6 == v6 || l.DualStack {
 				return l
 			}
@@ -534,10 +533,10 @@ func containsInt(list []int, v int) bool {
 
 // message words a cause as a finding, in the words of `unforbid --check`.
 func (x *logExplainer) message(c *simulate.Cause, d *simulate.Decision) string {
-	if (c.Kind == simulate.KindDenyRule || c.Kind == simulate.KindDenyOvermatch) && d.Location != "" {
-		return fmt.Sprintf("location %s refuses the client: %s", d.Location, c.Reason)
+	if w := d.Where(); (c.Kind == simulate.KindDenyRule || c.Kind == simulate.KindDenyOvermatch) && w != "" {
+		return fmt.Sprintf("%s refuses the client: %s", w, c.Reason)
 	}
-	return scan.CauseMessage(x.sim, c, c.Reason)
+	return scan.CauseMessage(x.srv, c, c.Reason)
 }
 
 // writeText prints one block per cause.

@@ -53,8 +53,8 @@ func (sc *scanner) judgeDeny(req simulate.Request, d *simulate.Decision) {
 		dg.examples = append(dg.examples, req.Path)
 	}
 	where := "server " + sc.site.Host
-	if d.Location != "" {
-		where = "location " + d.Location
+	if w := d.Where(); w != "" {
+		where = w
 	}
 	what := ""
 	if c.Reason != "access forbidden by rule" {
@@ -135,11 +135,12 @@ func (sc *scanner) lint() {
 // alias (/static/x to /srv/assetsx), once per alias directive.
 func (sc *scanner) judgeAliasSlash(req simulate.Request, d *simulate.Decision) {
 	c := d.Cause
+	block := orWords(d.Block, "block")
 	sc.add(c.Rule, defaultSeverity, c.Range, "", req, func(n int) string {
 		verb := "answer"
 		if n == 1 {
 			verb = "answers"
 		}
-		return fmt.Sprintf("%s; %s below the location %s 403 or 404", c.Reason, plural(n, "URL"), verb)
+		return fmt.Sprintf("%s; %s below the %s %s 403 or 404", c.Reason, plural(n, "URL"), block, verb)
 	})
 }

@@ -73,6 +73,7 @@ func (sc *scanner) pageIndexMissing(c *simulate.Cause, req simulate.Request, dir
 		return false
 	}
 	reason := c.Reason
+	_, off := indexWords(c)
 	why := ""
 	if link == nil {
 		why = fmt.Sprintf("it holds pages (%s) but no index file", in.FirstPage)
@@ -85,7 +86,7 @@ func (sc *scanner) pageIndexMissing(c *simulate.Cause, req simulate.Request, dir
 		}
 	}
 	sc.add(c.Rule, rules.Error, c.Range, dir+"/", req, func(int) string {
-		return fmt.Sprintf("%s: %s and autoindex is off", reason, why)
+		return fmt.Sprintf("%s: %s and %s", reason, why, off)
 	})
 	return true
 }

@@ -79,7 +79,7 @@ func (sc *scanner) sameHost(h string) bool {
 	if h == sc.site.Host {
 		return true
 	}
-	for _, n := range strings.Fields(sc.site.Name) {
+	for _, n := range sc.site.Names {
 		if strings.EqualFold(n, h) {
 			return true
 		}
@@ -125,10 +125,13 @@ func (sc *scanner) checkLink(u string, ref *linkRef) {
 		if c.Kind == simulate.KindDenyRule {
 			what = "a deny"
 		}
-		reason, loc := c.Reason, d.Location
+		reason, where := c.Reason, d.Where()
+		if where == "" {
+			where = "server " + sc.site.Host
+		}
 		sc.intent.ownMessage = true
 		sc.add(c.Rule, rules.Error, c.Range, "", req, func(n int) string {
-			return fmt.Sprintf("%s in location %s refuses %s that the site's own pages link to (e.g. %s, linked from %s): %s", what, loc, plural(n, "URL"), req.Path, ref.pageURL, reason)
+			return fmt.Sprintf("%s in %s refuses %s that the site's own pages link to (e.g. %s, linked from %s): %s", what, where, plural(n, "URL"), req.Path, ref.pageURL, reason)
 		})
 		sc.intent.ownMessage = false
 	default:

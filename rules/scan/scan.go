@@ -149,10 +149,11 @@ type group struct {
 	// dirURL is set while the example is a directory other than the
 	// site's home: a file below it, met later, makes a better example
 	// (the directory may answer 403 for want of an index anyway).
-	dirURL  bool
-	status  int // the status the masked requests answer
-	message func(count int) string
-	related []rules.Related
+	dirURL   bool
+	status   int    // the status the masked requests answer
+	maskedBy string // the directive that masked them (try_files)
+	message  func(count int) string
+	related  []rules.Related
 }
 
 func (sc *scanner) scanSite(site simulate.Site) {
@@ -362,7 +363,7 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 	g := sc.judgeCause(req, d, c, fsPath, isDir, masked)
 	if g != nil && masked {
 		g.masked++
-		g.status = d.Status
+		g.status, g.maskedBy = d.Status, orWords(d.MaskedBy, "the server")
 	}
 }
 
@@ -390,8 +391,9 @@ func (sc *scanner) rootCause(d *simulate.Decision, fsPath string) (c *simulate.C
 	c = d.Cause
 	switch {
 	case d.Masked != nil:
-		// try_files skipped what the worker cannot stat: that first
-		// failure is the root cause, whatever the fallback answered
+		// a fallback (nginx's try_files) skipped what the worker cannot
+		// stat: that first failure is the root cause, whatever the
+		// fallback answered
 		return d.Masked, true
 	case d.Status == 403 && c != nil:
 	case d.Status == 500 && c != nil && c.Kind == simulate.KindAuthFileUnreadable:
@@ -415,9 +417,9 @@ func (sc *scanner) judgeCause(req simulate.Request, d *simulate.Decision, c *sim
 		sc.judgeAliasSlash(req, d)
 	case simulate.KindIndexDenied:
 		if isDir {
-			reason, loc := c.Reason, d.Location
+			reason, where := c.Reason, d.Where()
 			sc.add(c.Rule, defaultSeverity, c.Range, fsPath+"/", req, func(int) string {
-				return fmt.Sprintf("%s is answered by an internal redirect to its index file, which location %s refuses: %s", req.Path, loc, reason)
+				return fmt.Sprintf("%s is answered by an internal redirect to its index file, which %s refuses: %s", req.Path, where, reason)
 			})
 		}
 	case simulate.KindUnreadableFile, simulate.KindUnreadableDir, simulate.KindSymlinkLoop, simulate.KindSymlinkDenied, simulate.KindNoSearch:
@@ -475,21 +477,22 @@ func (sc *scanner) judgeFS(req simulate.Request, c *simulate.Cause) *group {
 func (sc *scanner) judgeIndexMissing(req simulate.Request, c *simulate.Cause, fsPath string) {
 	others := sc.indexLikeFiles(fsPath)
 	reason := c.Reason
+	list, off := indexWords(c)
 	switch {
 	case len(others) > 0:
 		sc.add(c.Rule, rules.Error, c.Range, fsPath+"/", req, func(int) string {
-			return fmt.Sprintf("%s: the directory has %s but the index directive does not list it", reason, strings.Join(others, ", "))
+			return fmt.Sprintf("%s: the directory has %s but %s does not list it", reason, strings.Join(others, ", "), list)
 		})
 	case req.Path == "/":
 		sc.add(c.Rule, rules.Error, c.Range, fsPath+"/", req, func(int) string {
-			return fmt.Sprintf("%s: the home page of the site has no index file and autoindex is off", reason)
+			return fmt.Sprintf("%s: the home page of the site has no index file and %s", reason, off)
 		})
 	case sc.pageIndexMissing(c, req, fsPath):
 	default:
 		// Ordinary index-less directories (assets, uploads) are
 		// grouped per location at info level.
 		sc.add(c.Rule, rules.Info, c.Range, "", req, func(n int) string {
-			return fmt.Sprintf("%s without an index file answer 403 (autoindex is off), e.g. %q", plural(n, "directory"), fsPath)
+			return fmt.Sprintf("%s without an index file answer 403 (%s), e.g. %q", plural(n, "directory"), off, fsPath)
 		})
 	}
 }
@@ -576,9 +579,9 @@ func (sc *scanner) findings() []rules.Finding {
 		msg := g.message(g.count)
 		switch {
 		case g.masked == g.count && g.count > 0:
-			msg += fmt.Sprintf(" (they answer %d instead: try_files skips what the worker cannot stat)", g.status)
+			msg += fmt.Sprintf(" (they answer %d instead: %s skips what the worker cannot stat)", g.status, g.maskedBy)
 		case g.masked > 0:
-			msg += fmt.Sprintf(" (%d answer 403; %d answer %d instead, because try_files skips what the worker cannot stat)", g.count-g.masked, g.masked, g.status)
+			msg += fmt.Sprintf(" (%d answer 403; %d answer %d instead, because %s skips what the worker cannot stat)", g.count-g.masked, g.masked, g.status, g.maskedBy)
 		}
 		out = append(out, rules.Finding{
 			Rule: g.rule, Severity: g.severity, Message: msg, Range: g.rng,

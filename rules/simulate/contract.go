@@ -78,6 +78,12 @@ type Site struct {
 	// Name describes the site in messages, e.g. "server example.com".
 	Name  string
 	Range parser.Range // the server block or virtual host
+	// Names are the host names the site answers to, as written (nginx's
+	// server_name, Apache's ServerName and ServerAlias): exact names,
+	// wildcards and patterns alike, the first one first.
+	Names []string
+	// Listens are the TCP addresses the site listens on, in config order.
+	Listens []Listen
 	// Host, Port and ServerIP make a request that reaches this site.
 	// Host is "" when no request can reach it (every name is taken by
 	// another site); Notes then says why.
@@ -90,6 +96,16 @@ type Site struct {
 	ErrorPages []ErrorPage
 	// Notes says what of the site cannot be walked, and why.
 	Notes []Note
+}
+
+// Listen is a TCP address a site listens on.
+type Listen struct {
+	Addr string // the local address; "" for every address of its family
+	Port int
+	IPv6 bool // an IPv6 socket
+	// DualStack is set on an IPv6 wildcard socket that takes IPv4
+	// connections too.
+	DualStack bool
 }
 
 // Root is a directory tree a site serves.

@@ -19,14 +19,19 @@ import (
 
 // Request is one HTTP request to simulate.
 type Request struct {
-	Method   string // GET when empty
-	Scheme   string // http or https
-	Host     string // Host header, without port
-	Port     int    // the port the client connects to
-	Path     string // the normalized URI path, starting with "/"
-	RawPath  string // the decoded path before normalization (for merge_slashes off)
-	Query    string // the query string without "?"
-	ClientIP string // the peer address; 127.0.0.1 when empty
+	Method  string // GET when empty
+	Scheme  string // http or https
+	Host    string // Host header, without port
+	Port    int    // the port the client connects to
+	Path    string // the normalized URI path, starting with "/"
+	RawPath string // the decoded path before normalization (for merge_slashes off)
+	// EscapedPath is the path exactly as the client sent it, percent
+	// escapes kept (e.g. "/a%2Fb"): servers that treat an encoded slash
+	// apart (Apache's AllowEncodedSlashes) read it. Empty for requests
+	// built without ParseRequest (scans), whose Path has nothing escaped.
+	EscapedPath string
+	Query       string // the query string without "?"
+	ClientIP    string // the peer address; 127.0.0.1 when empty
 	// ServerIP is the local address the client connects to. When empty,
 	// the simulator derives it from Host and the addresses the server
 	// listens on; it is never the client's address.
@@ -39,9 +44,6 @@ type Request struct {
 	// on purpose (allowlists), so that scans see the files behind them.
 	// Denies the simulator judges unintended still refuse.
 	AssumeAccess bool
-	// Invalid is set when the server rejects the request line itself
-	// (400), e.g. a path whose ".." climbs above "/".
-	Invalid string
 }
 
 // ParseRequest builds a request from a URL such as
@@ -49,6 +51,12 @@ type Request struct {
 // "/path") is sent to localhost:80. An IP literal host is the local address
 // (ServerIP); for a name ServerIP stays empty: which address a name stands
 // for depends on the server's listens, which the simulators know.
+//
+// Only what no HTTP server could take is an error (a URL that does not
+// parse, a bad escape, a port out of range). What a server makes of the
+// request line (a method it does not know, a path whose ".." climbs above
+// "/") is its simulator's call: nginx answers 400 where Apache httpd
+// answers 501 for an unknown method. The method is kept as given.
 func ParseRequest(method, rawURL, clientIP string) (Request, error) {
 	if method == "" {
 		method = "GET"
@@ -76,10 +84,6 @@ func ParseRequest(method, rawURL, clientIP string) (Request, error) {
 	if ip := net.ParseIP(r.Host); ip != nil {
 		r.ServerIP = ip.String()
 	}
-	if !validMethod(method) {
-		// nginx's request-line parser takes upper-case letters, "_" and "-"
-		r.Invalid = "client sent invalid method"
-	}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n <= 0 || n > 65535 {
@@ -91,37 +95,43 @@ func ParseRequest(method, rawURL, clientIP string) (Request, error) {
 	} else {
 		r.Port = 80
 	}
-	path := u.EscapedPath()
-	if path == "" {
-		path = "/"
-	}
+	path := sentPath(rawURL, u)
 	dec, err := url.PathUnescape(path)
 	if err != nil {
 		return Request{}, fmt.Errorf("bad url %q: %v", rawURL, err)
 	}
-	if aboveRoot(dec) {
-		r.Invalid = "client sent invalid request (the path climbs above \"/\")"
-	}
 	r.Path = NormalizePath(dec)
 	r.RawPath = dec
+	r.EscapedPath = path
 	return r, nil
 }
 
-func validMethod(m string) bool {
-	if m == "" {
-		return false
+// sentPath returns the path of rawURL exactly as written, escapes kept
+// ("/" when it has none), or u's escaped path when the text does not
+// decode to u's path.
+func sentPath(rawURL string, u *url.URL) string {
+	rest := rawURL[strings.Index(rawURL, "://")+3:]
+	p := ""
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 && rest[i] == '/' {
+		p = rest[i:]
 	}
-	for _, c := range m {
-		if !(c >= 'A' && c <= 'Z' || c == '_' || c == '-') {
-			return false
+	if i := strings.IndexAny(p, "?#"); i >= 0 {
+		p = p[:i]
+	}
+	if p == "" {
+		p = "/"
+	}
+	if dec, err := url.PathUnescape(p); err != nil || (dec != u.Path && u.Path != "") {
+		if p = u.EscapedPath(); p == "" {
+			p = "/"
 		}
 	}
-	return true
+	return p
 }
 
-// aboveRoot reports whether the ".." segments of p climb above "/", which
-// nginx answers with 400.
-func aboveRoot(p string) bool {
+// ClimbsAboveRoot reports whether the ".." segments of the decoded path p
+// climb above "/" (nginx answers such a request line with 400).
+func ClimbsAboveRoot(p string) bool {
 	depth := 0
 	for _, seg := range strings.Split(p, "/") {
 		switch seg {
@@ -205,6 +215,18 @@ type Cause struct {
 	Path   string       // the file or directory whose mode, owner or link is the cause
 	Range  parser.Range // the directive responsible
 	Reason string       // the server's own words, e.g. open() "/x" failed (13: Permission denied)
+	// Directive names, in the server's own terms, the directive whose
+	// setting the cause is, for messages: the symlink policy
+	// (KindSymlinkDenied: nginx's "disable_symlinks", Apache's "Options
+	// FollowSymLinks"), the password file (KindAuthFile*: nginx's
+	// "auth_basic_user_file", Apache's "AuthUserFile"), the index list
+	// (KindIndexMissing: "index", "DirectoryIndex"). "" for causes no
+	// directive sets (the filesystem's).
+	Directive string
+	// Listing names, for KindIndexMissing, the setting that would list a
+	// directory without index file: nginx's "autoindex", Apache's
+	// "Options Indexes".
+	Listing string
 }
 
 // Decision is what the server answers for a request, and why.
@@ -215,6 +237,9 @@ type Decision struct {
 	// candidate that could not be read answers 404, but the cause is a
 	// permission problem.
 	Masked *Cause
+	// MaskedBy names the directive whose fallback hid Masked, e.g.
+	// nginx's "try_files".
+	MaskedBy string
 	// Path is the filesystem path the request was finally mapped to.
 	Path string
 	// Backend is set when the request leaves for a backend (proxy_pass,
@@ -228,7 +253,26 @@ type Decision struct {
 	// as written, e.g. "~ /\.", and LocationRange where it stands.
 	Location      string
 	LocationRange parser.Range
-	Trace         []Step
+	// Block names the kind of block Location is, for messages: nginx's
+	// "location", Apache's "Directory" or "Location".
+	Block string
+	// Site is the site (server block, virtual host) that took the
+	// request; zero when none did (no site accepts the connection, or
+	// the server refused the request line before choosing one).
+	Site  parser.Range
+	Trace []Step
+}
+
+// Where names the block that handled the request, e.g. "location ~ /\.",
+// or "" when no block did.
+func (d *Decision) Where() string {
+	if d.Location == "" {
+		return ""
+	}
+	if d.Block == "" {
+		return d.Location
+	}
+	return d.Block + " " + d.Location
 }
 
 // Rule returns the rule of the decision's cause, or "".

@@ -1,6 +1,9 @@
 package simulate
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+)
 
 func TestParseRequest(t *testing.T) {
 	tests := []struct {
@@ -9,15 +12,24 @@ func TestParseRequest(t *testing.T) {
 		wantURL         string
 		wantErr         bool
 	}{
-		{url: "http://Example.com/docs/", want: Request{Method: "GET", Scheme: "http", Host: "example.com", Port: 80, Path: "/docs/", ClientIP: "127.0.0.1"}, wantURL: "http://example.com/docs/"},
-		{url: "https://example.com:8443/a?x=1", method: "POST", ip: "::1", want: Request{Method: "POST", Scheme: "https", Host: "example.com", Port: 8443, Path: "/a", Query: "x=1", ClientIP: "::1"}, wantURL: "https://example.com:8443/a?x=1"},
-		{url: "/a/./b/../c//d", want: Request{Method: "GET", Scheme: "http", Host: "localhost", Port: 80, Path: "/a/c/d", ClientIP: "127.0.0.1"}},
-		{url: "example.com/%41%20b", want: Request{Method: "GET", Scheme: "http", Host: "example.com", Port: 80, Path: "/A b", ClientIP: "127.0.0.1"}},
-		{url: "/../etc/passwd", want: Request{Method: "GET", Scheme: "http", Host: "localhost", Port: 80, Path: "/etc/passwd", ClientIP: "127.0.0.1", Invalid: "client sent invalid request (the path climbs above \"/\")"}},
-		{url: "/a", method: "get", want: Request{Method: "get", Scheme: "http", Host: "localhost", Port: 80, Path: "/a", ClientIP: "127.0.0.1", Invalid: "client sent invalid method"}},
-		{url: "http://127.0.0.2:8080/", ip: "127.0.0.3", want: Request{Method: "GET", Scheme: "http", Host: "127.0.0.2", Port: 8080, Path: "/", ClientIP: "127.0.0.3", ServerIP: "127.0.0.2"}},
-		{url: "http://[::1]/x", ip: "::1", want: Request{Method: "GET", Scheme: "http", Host: "::1", Port: 80, Path: "/x", ClientIP: "::1", ServerIP: "::1"}, wantURL: "http://[::1]/x"},
-		{url: "http://localhost/", ip: "127.0.0.2", want: Request{Method: "GET", Scheme: "http", Host: "localhost", Port: 80, Path: "/", ClientIP: "127.0.0.2"}},
+		{url: "http://Example.com/docs/", want: Request{Method: "GET", Scheme: "http", Host: "example.com", Port: 80, Path: "/docs/", RawPath: "/docs/", EscapedPath: "/docs/", ClientIP: "127.0.0.1"}, wantURL: "http://example.com/docs/"},
+		{url: "https://example.com:8443/a?x=1", method: "POST", ip: "::1", want: Request{Method: "POST", Scheme: "https", Host: "example.com", Port: 8443, Path: "/a", RawPath: "/a", EscapedPath: "/a", Query: "x=1", ClientIP: "::1"}, wantURL: "https://example.com:8443/a?x=1"},
+		{url: "/a/./b/../c//d", want: Request{Method: "GET", Scheme: "http", Host: "localhost", Port: 80, Path: "/a/c/d", RawPath: "/a/./b/../c//d", EscapedPath: "/a/./b/../c//d", ClientIP: "127.0.0.1"}},
+		{url: "example.com/%41%20b", want: Request{Method: "GET", Scheme: "http", Host: "example.com", Port: 80, Path: "/A b", RawPath: "/A b", EscapedPath: "/%41%20b", ClientIP: "127.0.0.1"}},
+		// what a server refuses in the request line is its simulator's call
+		{url: "/../etc/passwd", want: Request{Method: "GET", Scheme: "http", Host: "localhost", Port: 80, Path: "/etc/passwd", RawPath: "/../etc/passwd", EscapedPath: "/../etc/passwd", ClientIP: "127.0.0.1"}},
+		{url: "/a", method: "get", want: Request{Method: "get", Scheme: "http", Host: "localhost", Port: 80, Path: "/a", RawPath: "/a", EscapedPath: "/a", ClientIP: "127.0.0.1"}},
+		{url: "/a", method: "FOO", want: Request{Method: "FOO", Scheme: "http", Host: "localhost", Port: 80, Path: "/a", RawPath: "/a", EscapedPath: "/a", ClientIP: "127.0.0.1"}},
+		// the escaped path is kept as sent
+		{url: "http://example.com/sub%2Fb.html?x=%2F", want: Request{Method: "GET", Scheme: "http", Host: "example.com", Port: 80, Path: "/sub/b.html", RawPath: "/sub/b.html", EscapedPath: "/sub%2Fb.html", Query: "x=%2F", ClientIP: "127.0.0.1"}},
+		{url: "http://example.com/%61.html", want: Request{Method: "GET", Scheme: "http", Host: "example.com", Port: 80, Path: "/a.html", RawPath: "/a.html", EscapedPath: "/%61.html", ClientIP: "127.0.0.1"}},
+		{url: "http://example.com/sub/%2e%2e/a%20b", want: Request{Method: "GET", Scheme: "http", Host: "example.com", Port: 80, Path: "/a b", RawPath: "/sub/../a b", EscapedPath: "/sub/%2e%2e/a%20b", ClientIP: "127.0.0.1"}},
+		{url: "http://example.com//x//y/", want: Request{Method: "GET", Scheme: "http", Host: "example.com", Port: 80, Path: "/x/y/", RawPath: "//x//y/", EscapedPath: "//x//y/", ClientIP: "127.0.0.1"}},
+		{url: "http://example.com?q=/x", want: Request{Method: "GET", Scheme: "http", Host: "example.com", Port: 80, Path: "/", RawPath: "/", EscapedPath: "/", Query: "q=/x", ClientIP: "127.0.0.1"}},
+		{url: "http://example.com", want: Request{Method: "GET", Scheme: "http", Host: "example.com", Port: 80, Path: "/", RawPath: "/", EscapedPath: "/", ClientIP: "127.0.0.1"}},
+		{url: "http://127.0.0.2:8080/", ip: "127.0.0.3", want: Request{Method: "GET", Scheme: "http", Host: "127.0.0.2", Port: 8080, Path: "/", RawPath: "/", EscapedPath: "/", ClientIP: "127.0.0.3", ServerIP: "127.0.0.2"}},
+		{url: "http://[::1]/x", ip: "::1", want: Request{Method: "GET", Scheme: "http", Host: "::1", Port: 80, Path: "/x", RawPath: "/x", EscapedPath: "/x", ClientIP: "::1", ServerIP: "::1"}, wantURL: "http://[::1]/x"},
+		{url: "http://localhost/", ip: "127.0.0.2", want: Request{Method: "GET", Scheme: "http", Host: "localhost", Port: 80, Path: "/", RawPath: "/", EscapedPath: "/", ClientIP: "127.0.0.2"}},
 		{url: "ftp://x/", wantErr: true},
 		{url: "http://x:99999/", wantErr: true},
 		{url: "http://x/", ip: "not-an-ip", wantErr: true},
@@ -32,8 +44,7 @@ func TestParseRequest(t *testing.T) {
 		if tt.wantErr {
 			continue
 		}
-		if got.Method != tt.want.Method || got.Scheme != tt.want.Scheme || got.Host != tt.want.Host || got.Port != tt.want.Port ||
-			got.Path != tt.want.Path || got.Query != tt.want.Query || got.ClientIP != tt.want.ClientIP || got.ServerIP != tt.want.ServerIP || got.Invalid != tt.want.Invalid {
+		if !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("ParseRequest(%q) = %+v, want %+v", tt.url, got, tt.want)
 		}
 		if tt.wantURL != "" && got.URL() != tt.wantURL {
@@ -56,6 +67,45 @@ func TestNormalizePath(t *testing.T) {
 		}
 		if got := NormalizePathKeepSlashes(tt.in); got != tt.kept {
 			t.Errorf("NormalizePathKeepSlashes(%q) = %q, want %q", tt.in, got, tt.kept)
+		}
+	}
+}
+
+func TestClimbsAboveRoot(t *testing.T) {
+	tests := []struct {
+		path string
+		want bool
+	}{
+		{"/", false},
+		{"/a/../b", false},
+		{"/a/./../b/..", false},
+		{"/..", true},
+		{"/../a", true},
+		{"/a/../../b", true},
+		{"//..", true},
+		{"/a/..b", false},
+		{"/...", false},
+	}
+	for _, tt := range tests {
+		if got := ClimbsAboveRoot(tt.path); got != tt.want {
+			t.Errorf("ClimbsAboveRoot(%q) = %v, want %v", tt.path, got, tt.want)
+		}
+	}
+}
+
+func TestDecisionWhere(t *testing.T) {
+	tests := []struct {
+		d    Decision
+		want string
+	}{
+		{Decision{Location: "~ /\\.", Block: "location"}, "location ~ /\\."},
+		{Decision{Location: "/srv/admin", Block: "Directory"}, "Directory /srv/admin"},
+		{Decision{Location: "/x/"}, "/x/"},
+		{Decision{Block: "location"}, ""},
+	}
+	for _, tt := range tests {
+		if got := tt.d.Where(); got != tt.want {
+			t.Errorf("%+v.Where() = %q, want %q", tt.d, got, tt.want)
 		}
 	}
 }

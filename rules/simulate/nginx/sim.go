@@ -137,11 +137,7 @@ func (s *Simulator) Simulate(req simulate.Request) *simulate.Decision {
 	r.d.Status = r.serve()
 	r.aliasSlash()
 	r.errorPage()
-	for _, c := range []*simulate.Cause{r.d.Cause, r.d.Masked} {
-		if c != nil && c.Kind == simulate.KindNone {
-			c.Kind = ruleKinds[c.Rule]
-		}
-	}
+	r.words()
 	return r.d
 }
 
@@ -180,8 +176,8 @@ func (r *run) fail(status int, rule string, path string, d *conf.Directive, reas
 
 // serve runs the request through the phases and returns the status.
 func (r *run) serve() int {
-	if r.req.Invalid != "" {
-		r.step("request", nil, "%s", r.req.Invalid)
+	if why := requestLineError(r.req); why != "" {
+		r.step("request", nil, "%s", why)
 		return 400
 	}
 	if r.req.Method == "TRACE" {

@@ -26,6 +26,7 @@ func TestTreeRequests(t *testing.T) {
 						t.Logf("    %s %s (%s)", s.Step, s.Detail, s.Range)
 					}
 				}
+				checkWords(t, r.String(), d)
 				if d.Unsure != "" {
 					t.Errorf("%s: unsure: %s", r, d.Unsure)
 				}

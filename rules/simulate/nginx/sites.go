@@ -47,7 +47,12 @@ func (s *Simulator) Sites() []simulate.Site {
 }
 
 func (s *Simulator) site(srv *Server) simulate.Site {
-	site := simulate.Site{Name: "server " + strings.Join(srv.Names, " "), Range: srv.Dir.Range}
+	site := simulate.Site{Name: "server " + strings.Join(srv.Names, " "), Range: srv.Dir.Range, Names: append([]string(nil), srv.Names...)}
+	for _, l := range srv.Listens {
+		if !l.Unix {
+			site.Listens = append(site.Listens, simulate.Listen{Addr: l.Addr, Port: l.Port, IPv6: l.IPv6, DualStack: l.DualStack})
+		}
+	}
 	host, port, local, ok := s.address(srv)
 	if !ok {
 		site.Notes = append(site.Notes, simulate.Note{Range: srv.Dir.Range, Message: "no request reaches this server (every name is taken by another server)"})
