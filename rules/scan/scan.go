@@ -217,8 +217,9 @@ func (sc *scanner) request(urlPath string) (simulate.Request, *simulate.Decision
 	sc.stats.Requests++
 	d := sc.srv.Simulate(req)
 	if d.Cause != nil && d.Cause.Kind == simulate.KindDenyRule {
-		// an intended deny (an allowlist, say): look behind it, since
-		// the clients it admits meet the same files
+		// an intended deny: look behind an allowlist, since the clients
+		// it admits meet the same files; the simulator never looks
+		// behind a deny that admits no client (nobody meets those)
 		req.AssumeAccess = true
 		sc.stats.Requests++
 		d = sc.srv.Simulate(req)

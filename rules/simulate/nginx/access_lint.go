@@ -346,11 +346,14 @@ func siteURL(host string, port int, p string) string {
 }
 
 // refusesAll reports a server that answers 403 to every request from
-// every client address: each level a request can end in (every location
-// but named and internal ones, and the server level when some URI matches
-// no location) refuses every client by its allow/deny rules, with nothing
-// that could answer before the access phase (return, rewrite) or after it
-// (an error_page for 403), and no satisfy any with a login. A catch-all
+// every client address: an unconditional `return 403` among the server's
+// own rewrite directives, or each level a request can end in (every
+// location but named and internal ones, and the server level when some
+// URI matches no location) refuses every client, by an unconditional
+// `return 403` or by allow/deny rules with nothing that could answer
+// before the access phase (return, rewrite, if) or after it (an
+// error_page for 403) and no satisfy any with a login. A return inside an
+// if refuses some requests only, and is not counted. A catch-all
 // server without a name next to named servers on its port refuses unknown
 // hosts on purpose and is not reported. Real requests for "/" from an
 // IPv4 and an IPv6 client confirm it.
@@ -359,49 +362,35 @@ func (s *Simulator) refusesAll(srv *Server) (simulate.ConfigFinding, bool) {
 	if s.catchAll(srv) {
 		return none, false
 	}
-	for _, d := range srv.Rewrites {
-		if d.Name != "set" {
-			return none, false
-		}
-	}
 	fams := families(srv)
 	if len(fams) == 0 {
 		return none, false
 	}
+	serverReturn, ok := returns403(srv.Rewrites)
+	if !ok || serverReturn && s.sharesPort(srv, true) {
+		// the default_server of a shared port answering return 403
+		// refuses unknown hosts on purpose, whatever its name
+		return none, false
+	}
 	refuses := func(c *LocConf, rewrites []*conf.Directive) bool {
-		for _, d := range rewrites {
-			if d.Name != "set" {
-				return false
-			}
+		ret, ok := returns403(rewrites)
+		if !ok || errorPage403(c) {
+			return false
+		}
+		if ret {
+			return true // the rewrite phase answers before access
 		}
 		if c.LimitExcept != nil || c.SatisfyAny && (c.AuthBasic != "" || c.AuthRequest != "") {
 			return false
 		}
-		for _, p := range c.ErrorPages {
-			for _, code := range p.Codes {
-				if code == 403 {
-					return false
-				}
-			}
-		}
 		return refusesEveryone(c.Access, fams)
 	}
-	rootLoc := false
-	for _, l := range srv.Prefix {
-		if l.Name == "/" && (l.Mod == "" || l.Mod == "^~") {
-			rootLoc = true
-		}
-	}
-	if !rootLoc && !refuses(srv.Conf, nil) {
-		return none, false
-	}
-	for _, l := range srv.Locations {
-		if l.Mod == "@" || l.Conf.Internal {
-			continue
-		}
-		if !refuses(l.Conf, l.Rewrites) {
+	if serverReturn {
+		if errorPage403(srv.Conf) {
 			return none, false
 		}
+	} else if !s.locationsRefuse(srv, refuses) {
+		return none, false
 	}
 	site := s.site(srv)
 	if site.Host == "" {
@@ -414,7 +403,12 @@ func (s *Simulator) refusesAll(srv *Server) (simulate.ConfigFinding, bool) {
 			continue
 		}
 		d := s.Simulate(simulate.Request{Method: "GET", Scheme: "http", Host: site.Host, Port: site.Port, Path: "/", ClientIP: client, ServerIP: site.ServerIP})
-		if d.Status != 403 || d.Unsure != "" || d.Cause == nil || d.Cause.Kind != simulate.KindDenyRule && d.Cause.Kind != simulate.KindDenyOvermatch {
+		if d.Status != 403 || d.Unsure != "" || d.Cause == nil {
+			return none, false
+		}
+		switch d.Cause.Kind {
+		case simulate.KindDenyRule, simulate.KindDenyOvermatch, simulate.KindReturn:
+		default:
 			return none, false
 		}
 		cause = d.Cause
@@ -426,12 +420,74 @@ func (s *Simulator) refusesAll(srv *Server) (simulate.ConfigFinding, bool) {
 	if strings.HasSuffix(name, ".invalid") {
 		name = site.Name
 	}
+	why := "its allow/deny rules admit no client address at any location"
+	switch {
+	case serverReturn:
+		why = "the server answers return 403 before any location is searched"
+	case cause.Reason != "access forbidden by rule":
+		why = "every location answers return 403 or admits no client address"
+	}
 	return simulate.ConfigFinding{
 		Rule: RuleSiteRefusesAll, Kind: simulate.KindSiteRefusesAll, Range: cause.Range,
 		Site: srv.Dir.Range, SiteName: site.Name, URL: siteURL(site.Host, site.Port, "/"),
-		Message: fmt.Sprintf("%s refuses every request: its allow/deny rules admit no client address at any location", name),
+		Message: fmt.Sprintf("%s refuses every request: %s", name, why),
 		Related: []simulate.Related{{Range: srv.Dir.Range, Message: site.Name}},
 	}, true
+}
+
+// locationsRefuse reports whether every level a request can end in
+// refuses it: every location but named and internal ones, and the server
+// level when some URI matches no location.
+func (s *Simulator) locationsRefuse(srv *Server, refuses func(*LocConf, []*conf.Directive) bool) bool {
+	rootLoc := false
+	for _, l := range srv.Prefix {
+		if l.Name == "/" && (l.Mod == "" || l.Mod == "^~") {
+			rootLoc = true
+		}
+	}
+	if !rootLoc && !refuses(srv.Conf, nil) {
+		return false
+	}
+	for _, l := range srv.Locations {
+		if l.Mod == "@" || l.Conf.Internal {
+			continue
+		}
+		if !refuses(l.Conf, l.Rewrites) {
+			return false
+		}
+	}
+	return true
+}
+
+// returns403 reads the rewrite directives of a server or location:
+// refused is set when, after constant sets only, an unconditional
+// `return 403` answers every request; ok is false when anything else
+// could answer or change the request first (a rewrite, an if, another
+// return).
+func returns403(rewrites []*conf.Directive) (refused, ok bool) {
+	for _, d := range rewrites {
+		switch {
+		case d.Name == "set":
+		case d.Name == "return" && len(d.Args) >= 1 && d.Args[0] == "403":
+			return true, true
+		default:
+			return false, false
+		}
+	}
+	return false, true
+}
+
+// errorPage403 reports whether c has an error_page for 403, which may
+// answer something else.
+func errorPage403(c *LocConf) bool {
+	for _, p := range c.ErrorPages {
+		for _, code := range p.Codes {
+			if code == 403 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // catchAll reports whether srv has no name of its own while a named server
@@ -442,11 +498,20 @@ func (s *Simulator) catchAll(srv *Server) bool {
 			return false
 		}
 	}
+	return s.sharesPort(srv, false)
+}
+
+// sharesPort reports whether another server listens on one of srv's
+// ports; with asDefault, on one that srv is the default_server of.
+func (s *Simulator) sharesPort(srv *Server, asDefault bool) bool {
 	for _, other := range s.Model.Servers {
 		if other == srv {
 			continue
 		}
 		for _, l := range srv.Listens {
+			if asDefault && !l.DefaultServer {
+				continue
+			}
 			for _, ol := range other.Listens {
 				if l.Port == ol.Port && l.Unix == ol.Unix {
 					return true
