@@ -175,7 +175,14 @@ func (sc *scanner) scanSite(site simulate.Site) {
 	sc.visited = map[string]bool{}
 	sc.errorPages = nil
 	sc.intent = intentState{}
+	host := site.Host
 	for _, r := range site.Roots {
+		// a tree of its own host name (a regex server_name's captures)
+		// is requested at that name
+		sc.site.Host = host
+		if r.Host != "" {
+			sc.site.Host = r.Host
+		}
 		info, err := sc.fsys.Lstat(r.Dir)
 		if err != nil {
 			if r.Directive != "" && r.URL == "/" {
@@ -194,6 +201,7 @@ func (sc *scanner) scanSite(site simulate.Site) {
 		sc.stats.Roots++
 		sc.walk(r.Dir, r.URL)
 	}
+	sc.site.Host = host
 	sc.probeACME()
 	sc.checkLinks()
 }
