@@ -52,7 +52,9 @@ in the block: after "deny all;" an "allow 10.0.0.1;" never applies, so 10.0.0.1 
 too. Reported at the shadowed rule, with the earlier rule as related location, when an earlier
 rule of the same block matches every client the later one names: "all", "unix:" for "unix:",
 or a network of the same address family (IPv4 and IPv6 are separate lists) that contains the
-later one. A rule shadowed by one with the same effect changes nothing and is only info.`,
+later one; or when the earlier rules together do ("deny 10.0.0.0/9; deny 10.128.0.0/9;" cover
+10.0.0.0/8, exactly computed), with each of them as related location. A rule shadowed only
+by rules of the same effect changes nothing and is only info.`,
 			Before: "deny all;\nallow 10.0.0.1;",
 			After:  "allow 10.0.0.1;\ndeny all;",
 		},
@@ -62,11 +64,14 @@ later one. A rule shadowed by one with the same effect changes nothing and is on
 		Doc: Doc{
 			Title: "a site answers 403 to every request",
 			Text: `Every location of the server (and the server level, when some URI matches no location)
-refuses every client address by its allow/deny rules: a leftover "deny all;" at server level,
-or "location / { deny all; }" with nothing else served. Reported at the deny that refuses
-"/". Quiet when anyone is admitted (an allowlist, satisfy any with a login), when a return or
-rewrite answers first, when an error_page takes the 403, and for a catch-all server without
-a name next to named servers on its port (it refuses unknown hosts on purpose).`,
+refuses every client address by its allow/deny rules or an unconditional "return 403;": a
+leftover "deny all;" or "return 403;" at server level, or "location / { deny all; }" (or
+"{ return 403; }") with nothing else served. Reported at the deny or return that refuses "/".
+Quiet when anyone is admitted (an allowlist, satisfy any with a login), when the return 403
+stands inside an if, when another return or rewrite answers first, when an error_page takes
+the 403, for a catch-all server without a name next to named servers on its port, and for
+the default_server of a shared port whose server-level "return 403;" answers unknown hosts
+(both refuse unknown hosts on purpose).`,
 			Before: "server {\n    server_name example.com;\n    deny all;\n}",
 			After:  "server {\n    server_name example.com;\n}",
 		},
@@ -188,8 +193,10 @@ level, and so is one whose ACL names the worker without read.`,
 rules replaces the outer list. Denies are usually intended, so only those that refuse public
 content to everyone (nginx/deny-overmatch), rules that can never match
 (nginx/access-rule-shadowed) and sites that refuse every request (nginx/site-refuses-all) are
-reported; explain shows every one. The scan looks behind intended denies, so that permission
-problems the admitted clients meet are found too. A deny that refuses a URL the site's own
+reported; explain shows every one. The scan looks behind intended allowlists, so that
+permission problems the admitted clients meet are found too; never behind a deny that admits
+no client at all (a bare "deny all;" on Magento's /media/customer/), since nobody meets what
+lies there. A deny that refuses a URL the site's own
 pages link to (a linked install.sh caught by "location ~* \.(sh|sql|bak)$ { deny all; }") is
 unintended beyond doubt: reported as an error with the linking page as related location,
 unless the deny admits some client (an allowlist for loopback or private addresses, whose

@@ -180,7 +180,14 @@ func (sc *scanner) scanSite(site simulate.Site) {
 	sc.visited = map[string]bool{}
 	sc.errorPages = nil
 	sc.intent = intentState{}
+	host := site.Host
 	for _, r := range site.Roots {
+		// a tree of its own host name (a regex server_name's captures)
+		// is requested at that name
+		sc.site.Host = host
+		if r.Host != "" {
+			sc.site.Host = r.Host
+		}
 		info, err := sc.fsys.Lstat(r.Dir)
 		if err != nil {
 			if r.Directive != "" && r.URL == "/" {
@@ -199,6 +206,7 @@ func (sc *scanner) scanSite(site simulate.Site) {
 		sc.stats.Roots++
 		sc.walk(r.Dir, r.URL)
 	}
+	sc.site.Host = host
 	sc.probeACME()
 	sc.checkLinks()
 }
@@ -222,8 +230,9 @@ func (sc *scanner) request(urlPath string) (simulate.Request, *simulate.Decision
 	sc.stats.Requests++
 	d := sc.srv.Simulate(req)
 	if d.Cause != nil && d.Cause.Kind == simulate.KindDenyRule {
-		// an intended deny (an allowlist, say): look behind it, since
-		// the clients it admits meet the same files
+		// an intended deny: look behind an allowlist, since the clients
+		// it admits meet the same files; the simulator never looks
+		// behind a deny that admits no client (nobody meets those)
 		req.AssumeAccess = true
 		sc.stats.Requests++
 		d = sc.srv.Simulate(req)

@@ -117,6 +117,10 @@ type Root struct {
 	Range parser.Range
 	// Directive names that directive ("root", "alias"); "" for a default.
 	Directive string
+	// Host is the host name whose requests this tree answers, when it
+	// differs per name (a root built from the captures of a regex
+	// server_name); "" means the site's Host.
+	Host string
 }
 
 // ErrorPage is an error page the server answers with a local URI.

@@ -2,6 +2,7 @@ package nginx
 
 import (
 	"fmt"
+	"net/netip"
 	"path"
 	"regexp"
 	"strings"
@@ -39,24 +40,148 @@ func covers(a, b *AccessRule) bool {
 }
 
 // admitsSomeone reports whether an allow rule of list can match: one that
-// no earlier rule covers. An empty list admits everyone.
+// the earlier rules together do not cover. An empty list admits everyone.
 func admitsSomeone(list []AccessRule) bool {
 	if len(list) == 0 {
 		return true
 	}
 	for j := range list {
-		if !list[j].Allow {
-			continue
-		}
-		shadowed := false
-		for i := 0; i < j && !shadowed; i++ {
-			shadowed = covers(&list[i], &list[j])
-		}
-		if !shadowed {
+		if list[j].Allow && shadowers(list[:j], &list[j]) == nil {
 			return true
 		}
 	}
 	return false
+}
+
+// shadowers returns the rules of earlier that together match every client
+// rule late matches, so that late never applies (nginx takes the first
+// matching rule), or nil when some client late names reaches it. A single
+// rule that covers late is returned alone; otherwise the earlier rules that
+// overlap late and whose union contains it, in order. "all" is in the
+// IPv4, the IPv6 and the unix-socket lists alike: it is shadowed only when
+// each of them is covered.
+func shadowers(earlier []AccessRule, late *AccessRule) []*AccessRule {
+	for i := range earlier {
+		if covers(&earlier[i], late) {
+			return []*AccessRule{&earlier[i]}
+		}
+	}
+	var parts []netip.Prefix
+	switch {
+	case late.All:
+		parts = []netip.Prefix{netip.PrefixFrom(netip.IPv4Unspecified(), 0), netip.PrefixFrom(netip.IPv6Unspecified(), 0)}
+		unix := false
+		for i := range earlier {
+			unix = unix || earlier[i].Unix
+		}
+		if !unix {
+			return nil
+		}
+	case late.Unix:
+		return nil // only "unix:" or "all" covers it, one rule alone
+	default:
+		p, ok := prefixOf(late)
+		if !ok {
+			return nil
+		}
+		parts = []netip.Prefix{p}
+	}
+	set := map[*AccessRule]bool{}
+	for _, p := range parts {
+		var nets []netip.Prefix
+		var rules []*AccessRule
+		for i := range earlier {
+			q, ok := prefixOf(&earlier[i])
+			if ok && q.Addr().Is4() == p.Addr().Is4() && q.Overlaps(p) {
+				nets = append(nets, q)
+				rules = append(rules, &earlier[i])
+			}
+		}
+		if !unionCovers(nets, p) {
+			return nil
+		}
+		for _, r := range rules {
+			set[r] = true
+		}
+	}
+	if late.All {
+		for i := range earlier {
+			if earlier[i].Unix {
+				set[&earlier[i]] = true
+				break
+			}
+		}
+	}
+	return inOrder(set, earlier)
+}
+
+// inOrder returns the rules of set (pointers into list) in list's order.
+func inOrder(set map[*AccessRule]bool, list []AccessRule) []*AccessRule {
+	var out []*AccessRule
+	for i := range list {
+		if set[&list[i]] {
+			out = append(out, &list[i])
+		}
+	}
+	return out
+}
+
+// prefixOf is the network of an address rule as a netip.Prefix (IPv4 in
+// 4 bytes; an IPv6 rule, IPv4-mapped ones included, in 16).
+func prefixOf(a *AccessRule) (netip.Prefix, bool) {
+	if a.Net == nil {
+		return netip.Prefix{}, false
+	}
+	addr, ok := netip.AddrFromSlice(a.Net.IP)
+	if !ok {
+		return netip.Prefix{}, false
+	}
+	if !a.V6 {
+		addr = addr.Unmap()
+	} else if addr.Is4() {
+		addr = netip.AddrFrom16(addr.As16())
+	}
+	ones, bits := a.Net.Mask.Size()
+	if bits != addr.BitLen() {
+		return netip.Prefix{}, false
+	}
+	return netip.PrefixFrom(addr, ones).Masked(), true
+}
+
+// unionCovers reports whether the union of nets (all of p's family)
+// contains every address of p, exactly: p is covered when one network
+// contains it, and otherwise when both its halves are covered by the
+// networks that lie inside p. Each level halves p, so the recursion is at
+// most 32 or 128 deep and visits only halves that some network splits.
+func unionCovers(nets []netip.Prefix, p netip.Prefix) bool {
+	var inside []netip.Prefix
+	for _, q := range nets {
+		if q.Bits() <= p.Bits() && q.Contains(p.Addr()) {
+			return true
+		}
+		if q.Bits() > p.Bits() && p.Contains(q.Addr()) {
+			inside = append(inside, q)
+		}
+	}
+	if len(inside) == 0 || p.Bits() >= p.Addr().BitLen() {
+		return false
+	}
+	lo, hi := halves(p)
+	return unionCovers(inside, lo) && unionCovers(inside, hi)
+}
+
+// halves splits p into its two prefixes one bit longer.
+func halves(p netip.Prefix) (netip.Prefix, netip.Prefix) {
+	b := p.Bits()
+	lo := netip.PrefixFrom(p.Addr(), b+1)
+	if p.Addr().Is4() {
+		a := p.Addr().As4()
+		a[b/8] |= 0x80 >> (b % 8)
+		return lo, netip.PrefixFrom(netip.AddrFrom4(a), b+1)
+	}
+	a := p.Addr().As16()
+	a[b/8] |= 0x80 >> (b % 8)
+	return lo, netip.PrefixFrom(netip.AddrFrom16(a), b+1)
 }
 
 // clientFamily is an address family of clients: what part of the access list
@@ -167,32 +292,42 @@ func (s *Simulator) shadowed(block []*conf.Directive, srv *conf.Directive, url s
 	}
 	var out []simulate.ConfigFinding
 	for j := 1; j < len(list); j++ {
-		for i := 0; i < j; i++ {
-			if !covers(&list[i], &list[j]) {
-				continue
-			}
-			early, late := list[i].Dir, list[j].Dir
-			f := simulate.ConfigFinding{
-				Rule: RuleAccessShadowed, Kind: simulate.KindRuleShadowed, Range: late.Range,
-				URL:      url,
-				Harmless: list[i].Allow == list[j].Allow,
-				Related:  []simulate.Related{{Range: early.Range, Message: "the earlier rule that matches first"}},
-			}
-			what := "refuses"
-			if list[i].Allow {
-				what = "admits"
-			}
-			f.Message = fmt.Sprintf("%s %s never applies: %s %s before it already matches every client it names (nginx takes the first matching rule), so it %s them",
-				late.Name, late.Args[0], early.Name, early.Args[0], what)
-			if srv != nil {
-				f.Site = srv.Range
-				if site := s.siteOf(srv); site.Host != "" {
-					f.SiteName, f.URL = site.Name, siteURL(site.Host, site.Port, "/")
-				}
-			}
-			out = append(out, f)
-			break
+		sh := shadowers(list[:j], &list[j])
+		if sh == nil {
+			continue
 		}
+		late := list[j].Dir
+		f := simulate.ConfigFinding{
+			Rule: RuleAccessShadowed, Kind: simulate.KindRuleShadowed, Range: late.Range,
+			URL: url, Harmless: true,
+		}
+		admits, refuses := false, false
+		names := make([]string, len(sh))
+		for i, e := range sh {
+			f.Harmless = f.Harmless && e.Allow == list[j].Allow
+			admits, refuses = admits || e.Allow, refuses || !e.Allow
+			names[i] = e.Dir.Name + " " + e.Dir.Args[0]
+			msg := "the earlier rule that matches first"
+			if len(sh) > 1 {
+				msg = "an earlier rule that, with the others, matches first"
+			}
+			f.Related = append(f.Related, simulate.Related{Range: e.Dir.Range, Message: msg})
+		}
+		what := map[[2]bool]string{{true, false}: "admit", {false, true}: "refuse", {true, true}: "admit or refuse"}[[2]bool{admits, refuses}]
+		if len(sh) == 1 {
+			f.Message = fmt.Sprintf("%s %s never applies: %s before it already matches every client it names (nginx takes the first matching rule), so it %ss them",
+				late.Name, late.Args[0], names[0], what)
+		} else {
+			f.Message = fmt.Sprintf("%s %s never applies: %s before it together match every client it names (nginx takes the first matching rule), so they %s them",
+				late.Name, late.Args[0], strings.Join(names, ", "), what)
+		}
+		if srv != nil {
+			f.Site = srv.Range
+			if site := s.siteOf(srv); site.Host != "" {
+				f.SiteName, f.URL = site.Name, siteURL(site.Host, site.Port, "/")
+			}
+		}
+		out = append(out, f)
 	}
 	return out
 }
@@ -211,11 +346,14 @@ func siteURL(host string, port int, p string) string {
 }
 
 // refusesAll reports a server that answers 403 to every request from
-// every client address: each level a request can end in (every location
-// but named and internal ones, and the server level when some URI matches
-// no location) refuses every client by its allow/deny rules, with nothing
-// that could answer before the access phase (return, rewrite) or after it
-// (an error_page for 403), and no satisfy any with a login. A catch-all
+// every client address: an unconditional `return 403` among the server's
+// own rewrite directives, or each level a request can end in (every
+// location but named and internal ones, and the server level when some
+// URI matches no location) refuses every client, by an unconditional
+// `return 403` or by allow/deny rules with nothing that could answer
+// before the access phase (return, rewrite, if) or after it (an
+// error_page for 403) and no satisfy any with a login. A return inside an
+// if refuses some requests only, and is not counted. A catch-all
 // server without a name next to named servers on its port refuses unknown
 // hosts on purpose and is not reported. Real requests for "/" from an
 // IPv4 and an IPv6 client confirm it.
@@ -224,49 +362,35 @@ func (s *Simulator) refusesAll(srv *Server) (simulate.ConfigFinding, bool) {
 	if s.catchAll(srv) {
 		return none, false
 	}
-	for _, d := range srv.Rewrites {
-		if d.Name != "set" {
-			return none, false
-		}
-	}
 	fams := families(srv)
 	if len(fams) == 0 {
 		return none, false
 	}
+	serverReturn, ok := returns403(srv.Rewrites)
+	if !ok || serverReturn && s.sharesPort(srv, true) {
+		// the default_server of a shared port answering return 403
+		// refuses unknown hosts on purpose, whatever its name
+		return none, false
+	}
 	refuses := func(c *LocConf, rewrites []*conf.Directive) bool {
-		for _, d := range rewrites {
-			if d.Name != "set" {
-				return false
-			}
+		ret, ok := returns403(rewrites)
+		if !ok || errorPage403(c) {
+			return false
+		}
+		if ret {
+			return true // the rewrite phase answers before access
 		}
 		if c.LimitExcept != nil || c.SatisfyAny && (c.AuthBasic != "" || c.AuthRequest != "") {
 			return false
 		}
-		for _, p := range c.ErrorPages {
-			for _, code := range p.Codes {
-				if code == 403 {
-					return false
-				}
-			}
-		}
 		return refusesEveryone(c.Access, fams)
 	}
-	rootLoc := false
-	for _, l := range srv.Prefix {
-		if l.Name == "/" && (l.Mod == "" || l.Mod == "^~") {
-			rootLoc = true
-		}
-	}
-	if !rootLoc && !refuses(srv.Conf, nil) {
-		return none, false
-	}
-	for _, l := range srv.Locations {
-		if l.Mod == "@" || l.Conf.Internal {
-			continue
-		}
-		if !refuses(l.Conf, l.Rewrites) {
+	if serverReturn {
+		if errorPage403(srv.Conf) {
 			return none, false
 		}
+	} else if !s.locationsRefuse(srv, refuses) {
+		return none, false
 	}
 	site := s.site(srv)
 	if site.Host == "" {
@@ -279,7 +403,12 @@ func (s *Simulator) refusesAll(srv *Server) (simulate.ConfigFinding, bool) {
 			continue
 		}
 		d := s.Simulate(simulate.Request{Method: "GET", Scheme: "http", Host: site.Host, Port: site.Port, Path: "/", ClientIP: client, ServerIP: site.ServerIP})
-		if d.Status != 403 || d.Unsure != "" || d.Cause == nil || d.Cause.Kind != simulate.KindDenyRule && d.Cause.Kind != simulate.KindDenyOvermatch {
+		if d.Status != 403 || d.Unsure != "" || d.Cause == nil {
+			return none, false
+		}
+		switch d.Cause.Kind {
+		case simulate.KindDenyRule, simulate.KindDenyOvermatch, simulate.KindReturn:
+		default:
 			return none, false
 		}
 		cause = d.Cause
@@ -291,12 +420,74 @@ func (s *Simulator) refusesAll(srv *Server) (simulate.ConfigFinding, bool) {
 	if strings.HasSuffix(name, ".invalid") {
 		name = site.Name
 	}
+	why := "its allow/deny rules admit no client address at any location"
+	switch {
+	case serverReturn:
+		why = "the server answers return 403 before any location is searched"
+	case cause.Reason != "access forbidden by rule":
+		why = "every location answers return 403 or admits no client address"
+	}
 	return simulate.ConfigFinding{
 		Rule: RuleSiteRefusesAll, Kind: simulate.KindSiteRefusesAll, Range: cause.Range,
 		Site: srv.Dir.Range, SiteName: site.Name, URL: siteURL(site.Host, site.Port, "/"),
-		Message: fmt.Sprintf("%s refuses every request: its allow/deny rules admit no client address at any location", name),
+		Message: fmt.Sprintf("%s refuses every request: %s", name, why),
 		Related: []simulate.Related{{Range: srv.Dir.Range, Message: site.Name}},
 	}, true
+}
+
+// locationsRefuse reports whether every level a request can end in
+// refuses it: every location but named and internal ones, and the server
+// level when some URI matches no location.
+func (s *Simulator) locationsRefuse(srv *Server, refuses func(*LocConf, []*conf.Directive) bool) bool {
+	rootLoc := false
+	for _, l := range srv.Prefix {
+		if l.Name == "/" && (l.Mod == "" || l.Mod == "^~") {
+			rootLoc = true
+		}
+	}
+	if !rootLoc && !refuses(srv.Conf, nil) {
+		return false
+	}
+	for _, l := range srv.Locations {
+		if l.Mod == "@" || l.Conf.Internal {
+			continue
+		}
+		if !refuses(l.Conf, l.Rewrites) {
+			return false
+		}
+	}
+	return true
+}
+
+// returns403 reads the rewrite directives of a server or location:
+// refused is set when, after constant sets only, an unconditional
+// `return 403` answers every request; ok is false when anything else
+// could answer or change the request first (a rewrite, an if, another
+// return).
+func returns403(rewrites []*conf.Directive) (refused, ok bool) {
+	for _, d := range rewrites {
+		switch {
+		case d.Name == "set":
+		case d.Name == "return" && len(d.Args) >= 1 && d.Args[0] == "403":
+			return true, true
+		default:
+			return false, false
+		}
+	}
+	return false, true
+}
+
+// errorPage403 reports whether c has an error_page for 403, which may
+// answer something else.
+func errorPage403(c *LocConf) bool {
+	for _, p := range c.ErrorPages {
+		for _, code := range p.Codes {
+			if code == 403 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // catchAll reports whether srv has no name of its own while a named server
@@ -307,11 +498,20 @@ func (s *Simulator) catchAll(srv *Server) bool {
 			return false
 		}
 	}
+	return s.sharesPort(srv, false)
+}
+
+// sharesPort reports whether another server listens on one of srv's
+// ports; with asDefault, on one that srv is the default_server of.
+func (s *Simulator) sharesPort(srv *Server, asDefault bool) bool {
 	for _, other := range s.Model.Servers {
 		if other == srv {
 			continue
 		}
 		for _, l := range srv.Listens {
+			if asDefault && !l.DefaultServer {
+				continue
+			}
 			for _, ol := range other.Listens {
 				if l.Port == ol.Port && l.Unix == ol.Unix {
 					return true

@@ -22,6 +22,9 @@ type fixedVars struct {
 	why  map[string]string // lower-cased name -> why it is not fixed
 	// depth bounds nested expansion ($document_root, maps).
 	depth int
+	// caps, when set, gives the named captures of a regex server_name
+	// the values of one host name (captureRoots).
+	caps map[string]string
 }
 
 // varDefiners are the directives that give a variable a value, with the
@@ -162,6 +165,9 @@ func (fv *fixedVars) variable(name string) (string, error) {
 	}
 	if why := fv.why[strings.ToLower(name)]; why != "" {
 		return "", fmt.Errorf("$%s can differ per request: %s", name, why)
+	}
+	if v, ok := fv.caps[name]; ok {
+		return v, nil
 	}
 	for _, re := range fv.srv.nameRes {
 		for _, cn := range re.SubexpNames() {

@@ -50,7 +50,8 @@ func TestRootVariables(t *testing.T) {
 		{name: "map and set", http: "map $uri $R { default /srv/b; }", server: "set $R /srv/a; root $R;", note: "the map at /etc/nginx/nginx.conf:3 defines it too"},
 		{name: "map on a varying source", http: "map $uri $R { default /srv/b; /x /srv/a; }", server: "root $R;", note: "$uri varies per request"},
 		{name: "map with a regex", http: "map $server_name $R { default /srv/b; ~^shop /srv/a; }", server: "root $R;", note: "map regex"},
-		{name: "capture of a regex server_name", server: "server_name ~^(?<sub>.+)\\.test$; root /srv/$sub;", note: "capture of a regex server_name"},
+		{name: "capture of a regex server_name, not invertible", server: "server_name ~^(?<sub>.+)\\.(test|example)$; root /srv/$sub;", note: "is not inverted exactly"},
+		{name: "capture of a regex server_name", server: "server_name ~^(?<sub>[a-z]+)\\.test$; root /srv/$sub;", want: map[string]string{"/": "/srv/shop"}},
 		{name: "numbered capture", server: "root /srv/$1;", note: "$1 is a regex capture"},
 		{name: "location alias", server: "root /srv/a; location /u/ { alias /home/$remote_user/; }", want: map[string]string{"/": "/srv/a"},
 			note: "alias /home/$remote_user/: the tree at /u/ is not walked: $remote_user varies per request"},
@@ -99,7 +100,13 @@ func TestRootVariables(t *testing.T) {
 					continue
 				}
 				// the simulator maps a request into the same tree
-				req := simulate.Request{Method: "GET", Scheme: "http", Host: site.Host, Port: site.Port, ServerIP: site.ServerIP, ClientIP: "127.0.0.1", Path: url + "f.html"}
+				host := site.Host
+				for _, r := range site.Roots {
+					if r.URL == url && r.Host != "" {
+						host = r.Host
+					}
+				}
+				req := simulate.Request{Method: "GET", Scheme: "http", Host: host, Port: site.Port, ServerIP: site.ServerIP, ClientIP: "127.0.0.1", Path: url + "f.html"}
 				d := sim.Simulate(req)
 				if d.Unsure != "" || d.Status != 200 || d.Path != want+"/f.html" {
 					t.Errorf("GET %s: status %d, path %q, unsure %q; want 200 from %s/f.html", req.Path, d.Status, d.Path, d.Unsure, want)

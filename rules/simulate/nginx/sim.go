@@ -319,7 +319,9 @@ func (r *run) internalRedirect(uri string) {
 func (r *run) access() (int, bool) {
 	c := r.conf
 	accessRC, rule := r.checkAccess(c.Access)
-	if accessRC == 403 && r.req.AssumeAccess && !r.overmatch() && r.viaIndex == nil {
+	// Only an allowlist is looked behind: the clients it admits meet the
+	// files. Behind a deny that admits no client, nothing is ever served.
+	if accessRC == 403 && r.req.AssumeAccess && !r.overmatch() && r.viaIndex == nil && admitsSomeone(c.Access) {
 		r.step("access", rule.Dir, "%s %s would refuse client %s (an intended deny: assumed passed to see what lies behind)", rule.Dir.Name, rule.Dir.Args[0], r.req.ClientIP)
 		accessRC = 200
 	}

@@ -53,12 +53,13 @@ func (s *Simulator) site(srv *Server) simulate.Site {
 			site.Listens = append(site.Listens, simulate.Listen{Addr: l.Addr, Port: l.Port, IPv6: l.IPv6, DualStack: l.DualStack})
 		}
 	}
-	host, port, local, ok := s.address(srv)
-	if !ok {
-		site.Notes = append(site.Notes, simulate.Note{Range: srv.Dir.Range, Message: "no request reaches this server (every name is taken by another server)"})
-		return site
+	// A server whose names are all regexes may be reached only at the
+	// host names its capture roots give (captureRoots tries each listen).
+	addrs := listenAddrs(srv)
+	if host, port, local, ok := s.address(srv); ok {
+		site.Host, site.Port, site.ServerIP = host, port, local
+		addrs = []listenAddr{{port, local}}
 	}
-	site.Host, site.Port, site.ServerIP = host, port, local
 
 	var fv *fixedVars
 	noted := map[*conf.Directive]bool{}
@@ -73,6 +74,27 @@ func (s *Simulator) site(srv *Server) simulate.Site {
 			}
 			v, err := fv.expand(dir)
 			if err != nil {
+				roots, used, cerr := s.captureRoots(srv, fv, dir, url, c.Alias, addrs)
+				for _, hr := range roots {
+					r := simulate.Root{Dir: hr.dir, URL: url, Range: Pos(c.RootDir), Directive: rootDirective(c), Host: hr.host}
+					site.Roots = append(site.Roots, r)
+					if site.Host == "" || site.Host == invalidHost {
+						// a name the server answers for is a better
+						// example than a host it takes by default
+						site.Host, site.Port, site.ServerIP = hr.host, hr.addr.port, hr.addr.local
+					}
+					addrs = []listenAddr{hr.addr}
+				}
+				switch {
+				case used && cerr == nil && len(roots) > 0:
+					return
+				case used && cerr == nil:
+					site.Notes = append(site.Notes, simulate.Note{Range: Pos(c.RootDir),
+						Message: fmt.Sprintf("%s %s: no directory gives a host name of the regex server_name that reaches this server: nothing to walk", rootDirective(c), c.Root)})
+					return
+				case used:
+					err = cerr
+				}
 				if !noted[c.RootDir] && !(c == srv.Conf && ownRootSlash(srv)) {
 					noted[c.RootDir] = true
 					site.Notes = append(site.Notes, simulate.Note{Range: Pos(c.RootDir), NotWalked: true,
@@ -122,6 +144,9 @@ func (s *Simulator) site(srv *Server) simulate.Site {
 			site.Roots = append(site.Roots, r)
 		}
 	}
+	if site.Host == "" {
+		return simulate.Site{Name: site.Name, Range: site.Range, Notes: []simulate.Note{{Range: srv.Dir.Range, Message: "no request reaches this server (every name is taken by another server)"}}}
+	}
 	confs := []*LocConf{srv.Conf}
 	for _, l := range srv.Locations {
 		confs = append(confs, l.Conf)
@@ -164,6 +189,30 @@ func servedAt(url string) string {
 	return "the tree at " + url
 }
 
+// invalidHost is the host name asked for when no name of a server is
+// known: it reaches the server only as its port's default.
+const invalidHost = "unforbid.invalid"
+
+// listenAddrs lists the ports and local addresses srv listens on (a
+// wildcard address stands for the loopback address of its family).
+func listenAddrs(srv *Server) []listenAddr {
+	var out []listenAddr
+	for _, l := range srv.Listens {
+		if l.Unix {
+			continue
+		}
+		local := l.Addr
+		if local == "" {
+			local = "127.0.0.1"
+			if l.IPv6 {
+				local = "::1"
+			}
+		}
+		out = append(out, listenAddr{l.Port, local})
+	}
+	return out
+}
+
 // address finds a host, port and local address whose requests reach srv.
 func (s *Simulator) address(srv *Server) (string, int, string, bool) {
 	var names []string
@@ -180,22 +229,12 @@ func (s *Simulator) address(srv *Server) (string, int, string, bool) {
 			names = append(names, n)
 		}
 	}
-	names = append(names, "unforbid.invalid")
-	for _, l := range srv.Listens {
-		if l.Unix {
-			continue
-		}
-		local := l.Addr
-		if local == "" {
-			local = "127.0.0.1"
-			if l.IPv6 {
-				local = "::1"
-			}
-		}
+	names = append(names, invalidHost)
+	for _, a := range listenAddrs(srv) {
 		for _, h := range names {
-			req := simulate.Request{Method: "GET", Scheme: "http", Host: h, Port: l.Port, Path: "/", ServerIP: local}
+			req := simulate.Request{Method: "GET", Scheme: "http", Host: h, Port: a.port, Path: "/", ServerIP: a.local}
 			if s.SelectServer(req) == srv {
-				return h, l.Port, local, true
+				return h, a.port, a.local, true
 			}
 		}
 	}
