@@ -6,9 +6,7 @@
 package e2e
 
 import (
-	"net/url"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -44,37 +42,10 @@ func TestRealNginx(t *testing.T) {
 			continue
 		}
 		t.Run(c.Name, func(t *testing.T) {
-			ports := map[int]bool{}
-			for _, r := range reqs {
-				u, err := url.Parse(r.URL)
-				if err != nil {
-					t.Fatal(err)
-				}
-				p, _ := strconv.Atoi(u.Port())
-				ports[p] = true
-			}
-			var list []int
-			for p := range ports {
-				list = append(list, p)
-			}
-			srv, err := realnginx.Start(c.Dir, treetest.MainConfig, list)
-			if err != nil {
-				t.Fatalf("start nginx: %v", err)
-			}
-			t.Cleanup(func() { srv.Stop() })
+			srv := startTree(t, c, reqs)
 			sim := c.Simulator(t)
 			for _, r := range reqs {
-				u, _ := url.Parse(r.URL)
-				port, _ := strconv.Atoi(u.Port())
-				path := u.EscapedPath()
-				if u.RawQuery != "" {
-					path += "?" + u.RawQuery
-				}
-				var headers map[string]string
-				if r.Auth {
-					headers = map[string]string{"Authorization": treetest.AuthHeader}
-				}
-				real, err := srv.Do(r.Method, port, u.Hostname(), path, r.From, headers)
+				real, err := send(srv, r, false)
 				if err != nil {
 					t.Errorf("%s: %v", r, err)
 					continue
@@ -88,7 +59,7 @@ func TestRealNginx(t *testing.T) {
 				if r.SecondClient() {
 					second++
 				}
-				if u.Hostname() == "localhost" {
+				if req.Host == "localhost" {
 					// the address explain derives for localhost is the one
 					// the real server was reached at
 					derived := req

@@ -4,16 +4,13 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/unforbid/unforbid/internal/realnginx"
 	"github.com/unforbid/unforbid/internal/treetest"
 	"github.com/unforbid/unforbid/parser/nginxlog"
 )
@@ -96,41 +93,9 @@ func errorLogOf(t *testing.T, name string) string {
 	t.Helper()
 	c := treetest.SetupDisk(t, filepath.Join("../testdata/trees", name+".txtar"))
 	reqs := c.Requests(t)
-	ports := map[int]bool{}
+	srv := startTree(t, c, reqs)
 	for _, r := range reqs {
-		u, err := url.Parse(r.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, _ := strconv.Atoi(u.Port())
-		ports[p] = true
-	}
-	var list []int
-	for p := range ports {
-		list = append(list, p)
-	}
-	slices.Sort(list)
-	srv, err := realnginx.Start(c.Dir, treetest.MainConfig, list)
-	if err != nil {
-		t.Fatalf("%s: start nginx: %v", name, err)
-	}
-	defer srv.Stop()
-	for _, r := range reqs {
-		u, _ := url.Parse(r.URL)
-		port, _ := strconv.Atoi(u.Port())
-		path := u.EscapedPath()
-		if u.RawQuery != "" {
-			path += "?" + u.RawQuery
-		}
-		var headers map[string]string
-		if r.Auth {
-			headers = map[string]string{"Authorization": treetest.AuthHeader}
-		}
-		host := u.Host
-		if hostWithoutPort[name] {
-			host = u.Hostname()
-		}
-		real, err := srv.Do(r.Method, port, host, path, r.From, headers)
+		real, err := send(srv, r, !hostWithoutPort[name])
 		if err != nil {
 			t.Fatalf("%s: %s: %v", name, r, err)
 		}

@@ -1,0 +1,61 @@
+package e2e
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/unforbid/unforbid/internal/realnginx"
+	"github.com/unforbid/unforbid/internal/treetest"
+)
+
+// startTree starts the real nginx on the tree laid out for c, listening on
+// every port its requests name; it is stopped when the test ends.
+func startTree(t *testing.T, c *treetest.Case, reqs []treetest.Request) *realnginx.Server {
+	t.Helper()
+	ports := map[int]bool{}
+	for _, r := range reqs {
+		u, err := url.Parse(r.URL)
+		if err != nil {
+			t.Fatalf("%s: %s: %v", c.Name, r, err)
+		}
+		p, _ := strconv.Atoi(u.Port())
+		ports[p] = true
+	}
+	var list []int
+	for p := range ports {
+		list = append(list, p)
+	}
+	slices.Sort(list)
+	srv, err := realnginx.Start(c.Dir, treetest.MainConfig, list)
+	if err != nil {
+		t.Fatalf("%s: start nginx: %v", c.Name, err)
+	}
+	t.Cleanup(func() { srv.Stop() })
+	return srv
+}
+
+// send sends the request r of a tree to srv and returns the real status.
+// The Host header carries the URL's port only when withPort is set (as
+// browsers send it for a port other than the scheme's).
+func send(srv *realnginx.Server, r treetest.Request, withPort bool) (int, error) {
+	u, err := url.Parse(r.URL)
+	if err != nil {
+		return 0, err
+	}
+	port, _ := strconv.Atoi(u.Port())
+	path := u.EscapedPath()
+	if u.RawQuery != "" {
+		path += "?" + u.RawQuery
+	}
+	var headers map[string]string
+	if r.Auth {
+		headers = map[string]string{"Authorization": treetest.AuthHeader}
+	}
+	host := u.Hostname()
+	if withPort {
+		host = u.Host
+	}
+	return srv.Do(r.Method, port, host, path, r.From, headers)
+}
