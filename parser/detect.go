@@ -113,7 +113,7 @@ func Detect(cfgPath string, fsys *fsmeta.FS) (Kind, string, error) {
 	case a && !n:
 		return KindApache, main, nil
 	}
-	return "", "", fmt.Errorf("cannot tell whether %s is an nginx or an Apache config; use --server", main)
+	return "", "", &Error{File: main, Msg: "cannot tell whether it is an nginx or an Apache config; use --server"}
 }
 
 // DetectDefault returns the kind and main file of the first of

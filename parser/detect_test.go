@@ -45,8 +45,8 @@ func TestDetect(t *testing.T) {
 		{"/srv/b/site.conf", "apache", "/srv/b/site.conf", ""},
 		{"/srv/e", "nginx", "/srv/e/nginx.conf", ""},
 		{"/srv/f/fragment.conf", "nginx", "/srv/f/fragment.conf", ""},
-		{"/srv/c/site.conf", "", "", "cannot tell whether /srv/c/site.conf is an nginx or an Apache config; use --server"},
-		{"/srv/d/site.conf", "", "", "cannot tell whether /srv/d/site.conf is an nginx or an Apache config; use --server"},
+		{"/srv/c/site.conf", "", "", "/srv/c/site.conf: cannot tell whether it is an nginx or an Apache config; use --server"},
+		{"/srv/d/site.conf", "", "", "/srv/d/site.conf: cannot tell whether it is an nginx or an Apache config; use --server"},
 		{"/srv/g/empty", "", "", "/srv/g/empty: directory holds no nginx.conf, apache2.conf, httpd.conf or conf/httpd.conf"},
 		{"/nope.conf", "", "", "/nope.conf: open: no such file or directory"},
 	} {
