@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"path"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/unforbid/unforbid/parser"
@@ -45,10 +46,12 @@ func admitsSomeone(list []AccessRule) bool {
 	if len(list) == 0 {
 		return true
 	}
+	x := newAccessIndex(list)
 	for j := range list {
-		if list[j].Allow && shadowers(list[:j], &list[j]) == nil {
+		if list[j].Allow && x.shadowers(&list[j]) == nil {
 			return true
 		}
+		x.add()
 	}
 	return false
 }
@@ -61,22 +64,153 @@ func admitsSomeone(list []AccessRule) bool {
 // IPv4, the IPv6 and the unix-socket lists alike: it is shadowed only when
 // each of them is covered.
 func shadowers(earlier []AccessRule, late *AccessRule) []*AccessRule {
-	for i := range earlier {
-		if covers(&earlier[i], late) {
-			return []*AccessRule{&earlier[i]}
+	x := newAccessIndex(earlier)
+	for range earlier {
+		x.add()
+	}
+	return x.shadowers(late)
+}
+
+// accessIndex holds the first rules of an access list so that the earlier
+// rules covering or overlapping a later one are found without comparing
+// every pair (allowlists of thousands of lines are generated from geo
+// lists): address rules sit in a binary trie per family, at the node of
+// their network, so the networks that contain a rule's network lie on its
+// path and those inside it below its node.
+type accessIndex struct {
+	list      []AccessRule
+	added     int          // list[:added] are indexed
+	tries     [2]*trieNode // IPv4 and IPv6 networks (IPv4-mapped in IPv6)
+	firstAll  int          // the first "all" rule, -1 when none
+	firstUnix int          // the first "unix:" rule, -1 when none
+	odd       []int        // address rules with no prefix, compared one by one
+	scratch   []netip.Prefix
+}
+
+// trieNode is one network of an accessIndex trie: the rules whose network
+// it is, in list order, and its two halves.
+type trieNode struct {
+	rules []int
+	kids  [2]*trieNode
+}
+
+func newAccessIndex(list []AccessRule) *accessIndex {
+	return &accessIndex{list: list, firstAll: -1, firstUnix: -1}
+}
+
+// add indexes the next rule of the list.
+func (x *accessIndex) add() {
+	i := x.added
+	x.added++
+	a := &x.list[i]
+	switch {
+	case a.All:
+		if x.firstAll < 0 {
+			x.firstAll = i
 		}
+	case a.Unix:
+		if x.firstUnix < 0 {
+			x.firstUnix = i
+		}
+	case a.Net != nil:
+		p, ok := prefixOf(a)
+		if !ok {
+			x.odd = append(x.odd, i)
+			return
+		}
+		n := x.node(p, true)
+		n.rules = append(n.rules, i)
+	}
+}
+
+// node returns the trie node of p, made when create is set (else nil when
+// there is none).
+func (x *accessIndex) node(p netip.Prefix, create bool) *trieNode {
+	t := &x.tries[trieFamily(p)]
+	if *t == nil {
+		if !create {
+			return nil
+		}
+		*t = &trieNode{}
+	}
+	n := *t
+	for b := 0; b < p.Bits(); b++ {
+		k := &n.kids[bitAt(p.Addr(), b)]
+		if *k == nil {
+			if !create {
+				return nil
+			}
+			*k = &trieNode{}
+		}
+		n = *k
+	}
+	return n
+}
+
+func trieFamily(p netip.Prefix) int {
+	if p.Addr().Is4() {
+		return 0
+	}
+	return 1
+}
+
+// bitAt is bit b of addr, counted from the most significant.
+func bitAt(addr netip.Addr, b int) int {
+	if addr.Is4() {
+		a := addr.As4()
+		return int(a[b/8]>>(7-b%8)) & 1
+	}
+	a := addr.As16()
+	return int(a[b/8]>>(7-b%8)) & 1
+}
+
+// ancestors calls f with the rules of each network that contains p (p's
+// own included), from the widest.
+func (x *accessIndex) ancestors(p netip.Prefix, f func(rules []int)) {
+	n := x.tries[trieFamily(p)]
+	for b := 0; n != nil; b++ {
+		if len(n.rules) > 0 {
+			f(n.rules)
+		}
+		if b == p.Bits() {
+			return
+		}
+		n = n.kids[bitAt(p.Addr(), b)]
+	}
+}
+
+// inside calls f with the rules of each network strictly inside p.
+func (x *accessIndex) inside(p netip.Prefix, f func(rules []int)) {
+	n := x.node(p, false)
+	if n == nil {
+		return
+	}
+	var walk func(n *trieNode)
+	walk = func(n *trieNode) {
+		for _, k := range n.kids {
+			if k != nil {
+				if len(k.rules) > 0 {
+					f(k.rules)
+				}
+				walk(k)
+			}
+		}
+	}
+	walk(n)
+}
+
+// shadowers is shadowers(list[:added], late).
+func (x *accessIndex) shadowers(late *AccessRule) []*AccessRule {
+	if i := x.firstCover(late); i >= 0 {
+		return []*AccessRule{&x.list[i]}
 	}
 	var parts []netip.Prefix
 	switch {
 	case late.All:
-		parts = []netip.Prefix{netip.PrefixFrom(netip.IPv4Unspecified(), 0), netip.PrefixFrom(netip.IPv6Unspecified(), 0)}
-		unix := false
-		for i := range earlier {
-			unix = unix || earlier[i].Unix
-		}
-		if !unix {
+		if x.firstUnix < 0 {
 			return nil
 		}
+		parts = []netip.Prefix{netip.PrefixFrom(netip.IPv4Unspecified(), 0), netip.PrefixFrom(netip.IPv6Unspecified(), 0)}
 	case late.Unix:
 		return nil // only "unix:" or "all" covers it, one rule alone
 	default:
@@ -86,44 +220,59 @@ func shadowers(earlier []AccessRule, late *AccessRule) []*AccessRule {
 		}
 		parts = []netip.Prefix{p}
 	}
-	set := map[*AccessRule]bool{}
+	var idx []int
 	for _, p := range parts {
-		var nets []netip.Prefix
-		var rules []*AccessRule
-		for i := range earlier {
-			q, ok := prefixOf(&earlier[i])
-			if ok && q.Addr().Is4() == p.Addr().Is4() && q.Overlaps(p) {
+		nets := x.scratch[:0]
+		collect := func(rules []int) {
+			q, _ := prefixOf(&x.list[rules[0]])
+			for _, i := range rules {
 				nets = append(nets, q)
-				rules = append(rules, &earlier[i])
+				idx = append(idx, i)
 			}
 		}
+		x.ancestors(p, collect)
+		x.inside(p, collect)
+		x.scratch = nets
 		if !unionCovers(nets, p) {
 			return nil
 		}
-		for _, r := range rules {
-			set[r] = true
-		}
 	}
 	if late.All {
-		for i := range earlier {
-			if earlier[i].Unix {
-				set[&earlier[i]] = true
-				break
-			}
-		}
+		idx = append(idx, x.firstUnix)
 	}
-	return inOrder(set, earlier)
-}
-
-// inOrder returns the rules of set (pointers into list) in list's order.
-func inOrder(set map[*AccessRule]bool, list []AccessRule) []*AccessRule {
-	var out []*AccessRule
-	for i := range list {
-		if set[&list[i]] {
-			out = append(out, &list[i])
-		}
+	sort.Ints(idx)
+	out := make([]*AccessRule, len(idx))
+	for k, i := range idx {
+		out[k] = &x.list[i]
 	}
 	return out
+}
+
+// firstCover returns the first indexed rule that covers late alone, or -1.
+func (x *accessIndex) firstCover(late *AccessRule) int {
+	first := x.firstAll
+	better := func(i int) {
+		if (first < 0 || i < first) && covers(&x.list[i], late) {
+			first = i
+		}
+	}
+	switch {
+	case late.All:
+	case late.Unix:
+		if x.firstUnix >= 0 {
+			better(x.firstUnix)
+		}
+	case late.Net != nil:
+		if p, ok := prefixOf(late); ok {
+			// the rules of one network are the same network: the first
+			// covers late or none does
+			x.ancestors(p, func(rules []int) { better(rules[0]) })
+		}
+		for _, i := range x.odd {
+			better(i)
+		}
+	}
+	return first
 }
 
 // prefixOf is the network of an address rule as a netip.Prefix (IPv4 in
@@ -256,15 +405,21 @@ func (s *Simulator) Lint() []simulate.ConfigFinding {
 		}
 	}
 	url := ""
-	for _, site := range s.Sites() {
+	sites := s.Sites()
+	for _, site := range sites {
 		if site.Host != "" {
 			url = siteURL(site.Host, site.Port, "/")
 			break
 		}
 	}
+	// the site of each server block, built once for all its findings
+	siteOf := make(map[*conf.Directive]*simulate.Site, len(sites))
+	for i, srv := range s.Model.Servers {
+		siteOf[srv.Dir] = &sites[i]
+	}
 	var walk func(block []*conf.Directive, srv *conf.Directive)
 	walk = func(block []*conf.Directive, srv *conf.Directive) {
-		out = append(out, s.shadowed(block, srv, url)...)
+		out = append(out, s.shadowed(block, srv, siteOf[srv], url)...)
 		for _, d := range block {
 			if d.IsBlock() {
 				inner := srv
@@ -280,8 +435,9 @@ func (s *Simulator) Lint() []simulate.ConfigFinding {
 }
 
 // shadowed reports the allow and deny rules of one block that an earlier
-// rule of the block always matches first.
-func (s *Simulator) shadowed(block []*conf.Directive, srv *conf.Directive, url string) []simulate.ConfigFinding {
+// rule of the block always matches first; srv is the block's server
+// directive and site its site (nil outside servers).
+func (s *Simulator) shadowed(block []*conf.Directive, srv *conf.Directive, site *simulate.Site, url string) []simulate.ConfigFinding {
 	var list []AccessRule
 	for _, d := range block {
 		if (d.Name == "allow" || d.Name == "deny") && len(d.Args) == 1 {
@@ -291,8 +447,13 @@ func (s *Simulator) shadowed(block []*conf.Directive, srv *conf.Directive, url s
 		}
 	}
 	var out []simulate.ConfigFinding
-	for j := 1; j < len(list); j++ {
-		sh := shadowers(list[:j], &list[j])
+	x := newAccessIndex(list)
+	for j := range list {
+		var sh []*AccessRule
+		if j > 0 {
+			sh = x.shadowers(&list[j])
+		}
+		x.add()
 		if sh == nil {
 			continue
 		}
@@ -323,22 +484,13 @@ func (s *Simulator) shadowed(block []*conf.Directive, srv *conf.Directive, url s
 		}
 		if srv != nil {
 			f.Site = srv.Range
-			if site := s.siteOf(srv); site.Host != "" {
+			if site != nil && site.Host != "" {
 				f.SiteName, f.URL = site.Name, siteURL(site.Host, site.Port, "/")
 			}
 		}
 		out = append(out, f)
 	}
 	return out
-}
-
-func (s *Simulator) siteOf(d *conf.Directive) simulate.Site {
-	for _, srv := range s.Model.Servers {
-		if srv.Dir == d {
-			return s.site(srv)
-		}
-	}
-	return simulate.Site{}
 }
 
 func siteURL(host string, port int, p string) string {

@@ -14,7 +14,7 @@ import (
 
 // loadConfig builds a simulator for one nginx.conf text, laid out under a
 // temporary root.
-func loadConfig(t *testing.T, text string) *nginxsim.Simulator {
+func loadConfig(t testing.TB, text string) *nginxsim.Simulator {
 	t.Helper()
 	root := t.TempDir()
 	p := filepath.Join(root, "etc/nginx/nginx.conf")
