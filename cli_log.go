@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"net"
 	"net/url"
@@ -29,6 +30,17 @@ const maxLogLine = 64 << 10
 
 // maxCachedDecisions bounds the decisions remembered per distinct request.
 const maxCachedDecisions = 4096
+
+// maxLogCauses bounds the distinct causes explain --log keeps (each with
+// its example request and trace): the first ones met in the log. The lines
+// of later causes are counted, not explained: "... and N more causes (M
+// log lines)" in text, a note on stderr in every format.
+const maxLogCauses = 1000
+
+// maxCountedCauses bounds the causes past maxLogCauses still told apart
+// (by a hash of their key) to count them; past it the count is a lower
+// bound ("at least").
+const maxCountedCauses = 100_000
 
 // logLine is one relevant line of the error log: a request error, read or
 // not.
@@ -69,6 +81,12 @@ type logExplainer struct {
 	firstUnparse string
 	noRefusal    int // lines the simulator agrees are no refusal (404s)
 	noRefusalEx  string
+
+	maxCauses   int                 // the causes kept; maxLogCauses
+	more        map[uint64]struct{} // hashes of the keys of the causes past it
+	moreAtLeast bool                // more reached maxCountedCauses
+	moreLines   int                 // the log lines of those causes
+	seed        maphash.Seed
 }
 
 // explainLog is `unforbid explain --log FILE [--last N] CONFIG`: it rebuilds
@@ -101,7 +119,7 @@ func explainLog(o options, pos []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "unforbid: explain --log reads nginx error logs; this config is for %s\n", l.srv.Kind())
 		return exitError
 	}
-	x := &logExplainer{srv: l.srv, sites: l.srv.Sites(), groups: map[string]*logGroup{}, cache: map[string]*simulate.Decision{}}
+	x := newLogExplainer(l.srv, maxLogCauses)
 	if err := x.read(r, o.last); err != nil {
 		fmt.Fprintf(stderr, "unforbid: %s: %v\n", o.logFile, err)
 		return exitError
@@ -124,6 +142,13 @@ func explainLog(o options, pos []string, stdout, stderr io.Writer) int {
 	}
 	x.summary(stderr, o.logFile)
 	return exitClean
+}
+
+// newLogExplainer explains the log lines against srv, keeping at most
+// maxCauses distinct causes.
+func newLogExplainer(srv simulate.Server, maxCauses int) *logExplainer {
+	return &logExplainer{srv: srv, sites: srv.Sites(), groups: map[string]*logGroup{}, cache: map[string]*simulate.Decision{},
+		maxCauses: maxCauses, more: map[uint64]struct{}{}, seed: maphash.MakeSeed()}
 }
 
 // openLog opens the error log; a name ending in .gz is decompressed.
@@ -271,6 +296,15 @@ func (x *logExplainer) handle(ll logLine) {
 		key = "\x00" + e.Kind.String() + "\x00" + e.Path + "\x00" + strconv.Itoa(d.Status) + "\x00" + d.LocationRange.String()
 	}
 	g := x.groups[key]
+	if g == nil && len(x.order) >= x.maxCauses {
+		x.moreLines++
+		if h := maphash.String(x.seed, key); len(x.more) < maxCountedCauses {
+			x.more[h] = struct{}{}
+		} else if _, ok := x.more[h]; !ok {
+			x.moreAtLeast = true
+		}
+		return
+	}
 	if g == nil {
 		g = &logGroup{key: key, first: ll, example: report.Explained{Request: req, Decision: d}}
 		if cause != nil && cause.Rule != "" {
@@ -567,6 +601,22 @@ func (x *logExplainer) writeText(w io.Writer) {
 			fmt.Fprintf(w, "    %s\n", line)
 		}
 	}
+	if more := x.moreText(); more != "" {
+		fmt.Fprintf(w, "\n... and %s\n", more)
+	}
+}
+
+// moreText says how many causes and lines were left out: "N more causes
+// (M log lines)", or "" when none was.
+func (x *logExplainer) moreText() string {
+	if x.moreLines == 0 {
+		return ""
+	}
+	n := rules.Plural(len(x.more), "more cause")
+	if x.moreAtLeast {
+		n = "at least " + n
+	}
+	return fmt.Sprintf("%s (%s)", n, rules.Plural(x.moreLines, "log line"))
 }
 
 func orDash(s string) string {
@@ -628,7 +678,14 @@ func (x *logExplainer) writeJSON(w io.Writer) error {
 
 // summary says on stderr what was read, and what could not be.
 func (x *logExplainer) summary(w io.Writer, name string) {
-	fmt.Fprintf(w, "%s: %s read, %s considered, %s\n", name, rules.Plural(x.lines, "line"), rules.Plural(x.relevant, "request error"), rules.Plural(len(x.order), "cause"))
+	causes := rules.Plural(len(x.order)+len(x.more), "cause")
+	if x.moreAtLeast {
+		causes = "at least " + causes
+	}
+	fmt.Fprintf(w, "%s: %s read, %s considered, %s\n", name, rules.Plural(x.lines, "line"), rules.Plural(x.relevant, "request error"), causes)
+	if more := x.moreText(); more != "" {
+		fmt.Fprintf(w, "note: %s not explained: only the first %d distinct causes of the log are kept (--last N looks at the latest lines)\n", more, x.maxCauses)
+	}
 	if x.noRefusal > 0 {
 		fmt.Fprintf(w, "note: %s the simulator agrees are no refusal (e.g. %s)\n", rules.Plural(x.noRefusal, "line"), x.noRefusalEx)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/unforbid/unforbid/internal/layout"
 	"github.com/unforbid/unforbid/internal/treetest"
+	"golang.org/x/tools/txtar"
 )
 
 // errorLog is a real nginx 1.22 error log, written by the e2e test
@@ -259,6 +260,82 @@ func TestExplainLogBadUsage(t *testing.T) {
 		code, _, errOut := runCLI(t, args...)
 		if code != exitError || errOut != tt.want {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2, %q", tt.args, code, errOut, tt.want)
+		}
+	}
+}
+
+// TestExplainLogManyCauses: a log of more distinct causes than
+// maxLogCauses (one unreadable file each) keeps the first ones, counts the
+// rest and says so: a line in text, a note on stderr, the JSON array
+// unchanged in shape.
+func TestExplainLogManyCauses(t *testing.T) {
+	const extra = 7 // causes past the cap; the last one logged three times
+	tree, err := layout.ReadFile(filepath.Join("testdata", "trees", "basic.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fsmeta, log strings.Builder
+	line := func(name string) {
+		fmt.Fprintf(&log, `2026/12/01 11:53:09 [error] 2#2: *%d open() "/srv/www/many/%s" failed (13: Permission denied), client: 127.0.0.1, server: site.test, request: "GET /many/%s HTTP/1.1", host: "site.test:8080"`+"\n",
+			log.Len(), name, name)
+	}
+	for i := 0; i < maxLogCauses+extra; i++ {
+		name := fmt.Sprintf("u%04d.html", i)
+		tree.Archive.Files = append(tree.Archive.Files, txtar.File{Name: "srv/www/many/" + name, Data: []byte("page\n")})
+		fmt.Fprintf(&fsmeta, "chmod 0600 srv/www/many/%s\n", name)
+		line(name)
+	}
+	last := fmt.Sprintf("u%04d.html", maxLogCauses+extra-1)
+	line(last)
+	line(last)
+	line("u0000.html") // a kept cause again
+	for i, f := range tree.Archive.Files {
+		if f.Name == ".fsmeta" {
+			tree.Archive.Files[i].Data = append(f.Data, fsmeta.String()...)
+		}
+	}
+	root := useMemory(t, treetest.SetupTree(t, tree))
+	file := filepath.Join(t.TempDir(), "error.log")
+	if err := os.WriteFile(file, []byte(log.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lines := maxLogCauses + extra + 3
+	wantNote := fmt.Sprintf("note: %d more causes (%d log lines) not explained: only the first %d distinct causes of the log are kept (--last N looks at the latest lines)\n",
+		extra, extra+2, maxLogCauses)
+	for _, format := range []string{"text", "json"} {
+		code, out, errOut := runCLI(t, "explain", "--format", format, "--log", file, "--root", root, "/etc/nginx/nginx.conf")
+		if code != exitClean {
+			t.Fatalf("%s: exit %d; stderr:\n%s", format, code, errOut)
+		}
+		m := summaryRe.FindStringSubmatch(errOut)
+		if m == nil || m[1] != fmt.Sprint(lines) || m[2] != fmt.Sprint(lines) || m[3] != fmt.Sprint(maxLogCauses+extra) {
+			t.Errorf("%s: summary: want %d lines, %d request errors, %d causes:\n%s", format, lines, lines, maxLogCauses+extra, errOut)
+		}
+		if !strings.Contains(errOut, wantNote) {
+			t.Errorf("%s: stderr lacks %q:\n%s", format, wantNote, errOut)
+		}
+		if strings.Contains(out, "/srv/www/many/"+last) {
+			t.Errorf("%s: a cause past the cap is explained", format)
+		}
+		switch format {
+		case "text":
+			if got := strings.Count(out, "    cause: fs/unreadable-file"); got != maxLogCauses {
+				t.Errorf("text: %d causes, want %d", got, maxLogCauses)
+			}
+			if want := fmt.Sprintf("\n... and %d more causes (%d log lines)\n", extra, extra+2); !strings.HasSuffix(out, want) {
+				t.Errorf("text: want it to end in %q:\n...%s", want, out[max(0, len(out)-500):])
+			}
+			if !strings.Contains(out, "path: /srv/www/many/u0000.html   log lines: 2\n") {
+				t.Errorf("text: the kept cause seen again after the cap lacks its second line")
+			}
+		case "json":
+			var got []struct{ Rule, Path string }
+			if err := json.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatalf("json: %v", err)
+			}
+			if len(got) != maxLogCauses || got[0].Path != "/srv/www/many/u0000.html" {
+				t.Errorf("json: %d causes, the first %+v; want %d, u0000.html first (two lines)", len(got), got[0], maxLogCauses)
+			}
 		}
 	}
 }
