@@ -52,3 +52,36 @@ func TestOneFindingPerPath(t *testing.T) {
 		})
 	}
 }
+
+// TestMaskedWording checks, on the trees of real apps, how a finding words
+// the requests try_files sent elsewhere: counted once each (a probe of a
+// cause already met adds none), and named by the backend they reach when
+// there is one, since the simulator's 502 is not what a running
+// application answers.
+func TestMaskedWording(t *testing.T) {
+	for _, tc := range []struct {
+		tree, path, want string
+	}{
+		{"real-laravel-docs", "/home/staging", "6 paths below it cannot be served (they go to fastcgi_pass unix:/var/run/php/php8.2-fpm.sock instead, as if they did not exist: try_files skips what the worker cannot stat)"},
+		{"real-laravel-docs", "/home/deploy/app/public/build", "5 paths below it cannot be served (1 answer 403; 4 go to fastcgi_pass unix:/var/run/php/php8.2-fpm.sock instead, because try_files skips what the worker cannot stat)"},
+		{"real-mastodon", "/home/mastodon", "(2 answer 403; 42 go to proxy_pass http://backend instead, because try_files skips what the worker cannot stat)"},
+	} {
+		t.Run(tc.tree+tc.path, func(t *testing.T) {
+			c := treetest.Setup(t, "../../testdata/trees/"+tc.tree+".txtar")
+			findings, _ := scan.Run(c.Server(t), scan.Options{})
+			n := 0
+			for _, f := range findings {
+				if f.Path != tc.path {
+					continue
+				}
+				n++
+				if !strings.Contains(f.Message, tc.want) {
+					t.Errorf("message %q\nwant it to hold %q", f.Message, tc.want)
+				}
+			}
+			if n != 1 {
+				t.Errorf("%d findings for %s, want 1", n, tc.path)
+			}
+		})
+	}
+}
