@@ -277,8 +277,8 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 		if stats.NotWalked+stats.PartlyWalked > 0 {
 			fmt.Fprint(stderr, " (see the notes: no finding there means nothing)")
 		}
-		fmt.Fprintf(stderr, "; workers run as %s; %d servers, %d files and directories, %d requests simulated in %s",
-			l.srv.Worker(), stats.Servers, stats.Files, stats.Requests, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(stderr, "; workers run as %s; %s, %d files and directories, %d requests simulated in %s",
+			l.srv.Worker(), rules.Plural(stats.Servers, "server"), stats.Files, stats.Requests, time.Since(start).Round(time.Millisecond))
 		if hidden := len(all) - len(shown); hidden > 0 {
 			fmt.Fprintf(stderr, "; %d below --severity %s", hidden, o.severity)
 		}

@@ -2,9 +2,11 @@ package scan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/unforbid/unforbid/parser"
 	"github.com/unforbid/unforbid/rules"
 	"github.com/unforbid/unforbid/rules/simulate"
 )
@@ -32,12 +34,9 @@ func (sc *scanner) judgeDeny(req simulate.Request, d *simulate.Decision) {
 	if kind == "" || sc.probing && sc.blanket(c) {
 		return
 	}
-	comment := sc.srv.Comment(c.Range)
+	comment := sc.meantFor(c.Range, kind)
 	if comment == "" && !d.LocationRange.IsZero() {
-		comment = sc.srv.Comment(d.LocationRange)
-	}
-	if _, other := rules.CommentKinds(comment, kind); !other {
-		comment = "" // quoted only when it names something else
+		comment = sc.meantFor(d.LocationRange, kind)
 	}
 	key := c.Rule + "\x00" + c.Range.String()
 	dg := sc.denies[key]
@@ -61,7 +60,7 @@ func (sc *scanner) judgeDeny(req simulate.Request, d *simulate.Decision) {
 		what = " with " + c.Reason
 	}
 	probe := req.Path
-	sc.add(c.Rule, defaultSeverity, c.Range, "", req, func(n int) string {
+	g := sc.add(c.Rule, defaultSeverity, c.Range, "", req, func(n int) string {
 		ex := dg.examples
 		if len(ex) == 0 {
 			ex = []string{probe}
@@ -78,6 +77,46 @@ func (sc *scanner) judgeDeny(req simulate.Request, d *simulate.Decision) {
 		}
 		return msg
 	})
+	// The block that holds the deny is where a narrower location (^~ for
+	// the public path) would go; it may stand in another file than the
+	// server (a snippet every site includes).
+	if !d.LocationRange.IsZero() && d.LocationRange != c.Range {
+		related := rules.Related{Range: d.LocationRange, Message: where}
+		if !slices.Contains(g.related, related) {
+			g.related = append(g.related, related)
+		}
+	}
+}
+
+// maxCommentLines bounds the comment block above a directive that
+// meantFor reads.
+const maxCommentLines = 5
+
+// meantFor returns the line of the admin's comment on the directive at rng
+// (its own line, else the block of comment lines just above it) that says
+// the directive was meant for other files than the public kind it
+// refuses, to quote it; "" when the comment names that kind or nothing.
+// A block is read whole: WordPress's "# Deny all attempts to access
+// hidden files such as .htaccess, ..." comes above a second line about
+// logging.
+func (sc *scanner) meantFor(rng parser.Range, kind string) string {
+	quote := ""
+	for i := 0; i < maxCommentLines && rng.Start.Line-i >= 1; i++ {
+		at := rng
+		at.Start.Line -= i
+		line := sc.srv.Comment(at)
+		if line == "" {
+			break
+		}
+		named, other := rules.CommentKinds(line, kind)
+		if named {
+			return ""
+		}
+		if other {
+			quote = line // the farthest line states the intent
+		}
+	}
+	return quote
 }
 
 // blanketProbe is a public file no site has: asked for when the ACME probe

@@ -152,8 +152,18 @@ type group struct {
 	dirURL   bool
 	status   int    // the status the masked requests answer
 	maskedBy string // the directive that masked them (try_files)
-	message  func(count int) string
-	related  []rules.Related
+	// backend is where the masked requests went instead, when that is a
+	// backend (fastcgi_pass, proxy_pass): the status is then the
+	// simulator's 502 for an unreachable backend, not what a running
+	// application answers (usually its own not-found page), so the
+	// message names the backend rather than a status.
+	backend string
+	// counted is set when the last request added to the group was
+	// counted (a probe of a cause already met is not), so that masked
+	// never exceeds count.
+	counted bool
+	message func(count int) string
+	related []rules.Related
 }
 
 func (sc *scanner) scanSite(site simulate.Site) {
@@ -370,9 +380,9 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 		return
 	}
 	g := sc.judgeCause(req, d, c, fsPath, isDir, masked)
-	if g != nil && masked {
+	if g != nil && masked && g.counted {
 		g.masked++
-		g.status, g.maskedBy = d.Status, orWords(d.MaskedBy, "the server")
+		g.status, g.maskedBy, g.backend = d.Status, orWords(d.MaskedBy, "the server"), d.Backend
 	}
 }
 
@@ -529,7 +539,8 @@ func (sc *scanner) add(rule string, sev rules.Severity, rng parser.Range, p stri
 	} else if g.dirURL && !isDirURL(req.Path) && !sc.probing {
 		g.url, g.method, g.dirURL = req.URL(), req.Method, false
 	}
-	if !sc.probing || g.count == 0 {
+	g.counted = !sc.probing || g.count == 0
+	if g.counted {
 		g.count++
 	}
 	sc.linked(g)
@@ -587,6 +598,10 @@ func (sc *scanner) findings() []rules.Finding {
 		g := sc.groups[k]
 		msg := g.message(g.count)
 		switch {
+		case g.masked == g.count && g.count > 0 && g.backend != "":
+			msg += fmt.Sprintf(" (they go to %s instead, as if they did not exist: %s skips what the worker cannot stat)", g.backend, g.maskedBy)
+		case g.masked > 0 && g.backend != "":
+			msg += fmt.Sprintf(" (%d answer 403; %d go to %s instead, because %s skips what the worker cannot stat)", g.count-g.masked, g.masked, g.backend, g.maskedBy)
 		case g.masked == g.count && g.count > 0:
 			msg += fmt.Sprintf(" (they answer %d instead: %s skips what the worker cannot stat)", g.status, g.maskedBy)
 		case g.masked > 0:
