@@ -35,7 +35,11 @@ sitemap.xml, favicon.ico, humans.txt, ads.txt, security.txt, web manifests, /.we
 so ACME renewals). Such a deny is reported once, with the count, kinds and examples of the
 public files it refuses, in prefix or regex locations, at server level and in included
 snippets. Intended and never reported: an allowlist that admits someone ("allow 10.0.0.0/8;
-deny all;"), rules of a limit_except block, a return 403 inside an if (hotlink protection),
+deny all;") — except one of private networks only, in a location narrower than "location /"
+of a site the internet reaches, that keeps well-known files (ads.txt, security.txt, ACME
+challenges) from the internet that asks for them (Drupal's recipe: "location ~* \.(txt|log)$
+{ allow 192.168.0.0/16; deny all; }" before its well-known location) —, rules of a
+limit_except block, a return 403 inside an if (hotlink protection),
 and a deny whose comment (on its line or the line above, or on its location's) names the
 kind of content it refuses ("# no hotlinking of images"). A comment that names something
 else ("# no PHP in uploads") is quoted in the message: it disagrees with what is refused.`,

@@ -70,8 +70,12 @@ func (sc *scanner) judgeDeny(req simulate.Request, d *simulate.Decision) {
 			kinds = append(kinds, k)
 		}
 		sort.Strings(kinds)
-		msg := fmt.Sprintf("%s refuses %s to every client%s (%s), e.g. %s: %s",
-			where, plural(n, "public file"), what, strings.Join(kinds, ", "), strings.Join(ex, ", "), c.Reason)
+		whom := "every client"
+		if c.Refused != "" {
+			whom += " " + c.Refused
+		}
+		msg := fmt.Sprintf("%s refuses %s to %s%s (%s), e.g. %s: %s",
+			where, plural(n, "public file"), whom, what, strings.Join(kinds, ", "), strings.Join(ex, ", "), c.Reason)
 		if comment != "" {
 			msg += fmt.Sprintf("; its comment says %q", comment)
 		}

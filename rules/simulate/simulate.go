@@ -227,6 +227,10 @@ type Cause struct {
 	// directory without index file: nginx's "autoindex", Apache's
 	// "Options Indexes".
 	Listing string
+	// Refused says whom a KindDenyOvermatch refuses when it is not every
+	// client: "outside private networks" for an allowlist of private
+	// addresses that keeps well-known public files from the internet.
+	Refused string
 }
 
 // Decision is what the server answers for a request, and why.

@@ -2,6 +2,7 @@ package nginx
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"path"
 	"regexp"
@@ -52,6 +53,52 @@ func admitsSomeone(list []AccessRule) bool {
 			return true
 		}
 		x.add()
+	}
+	return false
+}
+
+// privateNets are the networks of no client on the internet: loopback,
+// RFC 1918, shared address space, link-local and unique local addresses.
+var privateNets = func() []*net.IPNet {
+	var out []*net.IPNet
+	for _, s := range []string{"127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "::1/128", "fc00::/7", "fe80::/10"} {
+		_, n, _ := net.ParseCIDR(s)
+		out = append(out, n)
+	}
+	return out
+}()
+
+// admitsPublic reports whether some allow rule of list that no earlier
+// rule shadows admits an address on the internet (not only private,
+// loopback or link-local ones).
+func admitsPublic(list []AccessRule) bool {
+	if len(list) == 0 {
+		return true
+	}
+	x := newAccessIndex(list)
+	for j := range list {
+		a := &list[j]
+		if a.Allow && (a.All || a.Net != nil && !insidePrivate(a.Net)) && x.shadowers(a) == nil {
+			return true
+		}
+		x.add()
+	}
+	return false
+}
+
+// insidePrivate reports whether the network n lies within one of the
+// private networks.
+func insidePrivate(n *net.IPNet) bool {
+	ones, bits := n.Mask.Size()
+	for _, p := range privateNets {
+		pOnes, pBits := p.Mask.Size()
+		ip := n.IP
+		if pBits == 32 {
+			ip = ip.To4()
+		}
+		if ip != nil && pBits == bits && pOnes <= ones && p.Contains(ip) {
+			return true
+		}
 	}
 	return false
 }

@@ -82,3 +82,32 @@ func TestAdmitsSomeoneUnion(t *testing.T) {
 		}
 	}
 }
+
+func TestAdmitsPublic(t *testing.T) {
+	tests := []struct {
+		rules []string
+		want  bool
+	}{
+		{nil, true},
+		{[]string{"deny all"}, false},
+		{[]string{"allow all"}, true},
+		{[]string{"allow 192.168.0.0/16", "deny all"}, false},
+		{[]string{"allow 10.1.0.0/16", "allow 127.0.0.1", "allow ::1", "allow fd00::/8", "deny all"}, false},
+		{[]string{"allow 172.16.0.0/12", "allow fe80::/64", "allow 100.64.0.0/10", "deny all"}, false},
+		{[]string{"allow 172.0.0.0/8", "deny all"}, true},   // wider than 172.16/12
+		{[]string{"allow 203.0.113.7", "deny all"}, true},   // a public address
+		{[]string{"allow 2001:db8::/32", "deny all"}, true}, // IPv6 outside fc00::/7
+		{[]string{"deny 203.0.113.0/24", "allow 203.0.113.7", "allow 10.0.0.0/8", "deny all"}, false},
+		{[]string{"allow ::ffff:192.168.1.0/120", "deny all"}, true}, // IPv4-mapped: not judged private (conservative: stays quiet)
+	}
+	for _, tt := range tests {
+		var list []AccessRule
+		for _, r := range tt.rules {
+			name, arg, _ := cutSpace(r)
+			list = append(list, rule(t, name, arg))
+		}
+		if got := admitsPublic(list); got != tt.want {
+			t.Errorf("admitsPublic(%v) = %v, want %v", tt.rules, got, tt.want)
+		}
+	}
+}

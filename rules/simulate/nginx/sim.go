@@ -376,6 +376,12 @@ func (r *run) denied(rule *AccessRule) int {
 	switch {
 	case r.overmatch():
 		id = RuleDenyOvermatch
+		if admitsSomeone(r.conf.Access) {
+			r.step("access", rule.Dir, "the location's access rules admit private addresses only, and %q is a well-known file the internet asks for", r.uri)
+			r.fail(403, id, "", rule.Dir, "access forbidden by rule")
+			r.d.Cause.Refused = "outside private networks"
+			return 403
+		}
 		r.step("access", rule.Dir, "the access rules admit no client, and %q is public content (%s)", r.uri, rules.PublicKind(r.uri))
 	case r.viaIndex != nil:
 		id = RuleIndexDenied
@@ -386,7 +392,7 @@ func (r *run) denied(rule *AccessRule) int {
 
 // overmatch reports whether the access rules in force refuse public
 // content to every client, unintended. Intended: an allowlist that admits
-// someone, rules of a limit_except block (which refuse some methods
+// someone (for well-known files: someone on the internet), rules of a limit_except block (which refuse some methods
 // only), a deny whose comment names the kind of content refused, and a
 // deny whose location names the directory the file is in ("location
 // /private/", "~ /(data|config)/") unless its comment names another kind
@@ -399,7 +405,7 @@ func (r *run) overmatch() bool {
 	if r.loc != nil && r.loc.Conf.LimitExcept != nil && r.conf == r.loc.Conf.LimitExcept.Conf {
 		return false
 	}
-	if admitsSomeone(r.conf.Access) {
+	if admitsSomeone(r.conf.Access) && !r.keepsFromInternet(kind) {
 		return false
 	}
 	named, other := rules.CommentKinds(r.comment(r.conf.AccessDir), kind)
@@ -407,6 +413,23 @@ func (r *run) overmatch() bool {
 		return false
 	}
 	return other || !r.namesDirectory()
+}
+
+// keepsFromInternet reports whether the allowlist in force, which admits
+// private networks only, keeps a well-known file (robots.txt,
+// security.txt, ads.txt, an ACME challenge) of a public site from the
+// crawlers and services of the internet that ask for it: the allowlist is
+// a location's own, narrower than the server's access rules, which admit
+// the internet, and narrower than "location /". An intranet site (its
+// server-level rules, or those of "location /", admit private networks
+// only) keeps everything from the internet on purpose.
+func (r *run) keepsFromInternet(kind string) bool {
+	if kind != rules.PublicWellKnown || admitsPublic(r.conf.Access) {
+		return false
+	}
+	srv := r.srv.Conf
+	whole := r.loc == nil || r.loc.Parent == nil && r.loc.Name == "/" && (r.loc.Mod == "" || r.loc.Mod == "^~")
+	return !whole && r.conf.AccessDir != srv.AccessDir && admitsPublic(srv.Access)
 }
 
 // checkAccess returns 200 when an allow rule matches, 403 for a deny, 0 when
