@@ -69,8 +69,8 @@ func TestDifferential(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("differential: seed %d, %d cases, %d requests (%d from %s): %d agree, %d disagree where the simulator is unsure, %d disagree (%.1fs)",
-		*diffSeed, cases, total, second, difftest.Clients[1], agree, unsure, total-agree-unsure, time.Since(start).Seconds())
+	t.Logf("differential: seed %d, %d cases, %d requests (%d from a second client address): %d agree, %d disagree where the simulator is unsure, %d disagree (%.1fs)",
+		*diffSeed, cases, total, second, agree, unsure, total-agree-unsure, time.Since(start).Seconds())
 	t.Logf("real statuses: %v", statuses)
 }
 
@@ -105,11 +105,15 @@ func runCase(c *difftest.Case, reqs []difftest.Request) ([]outcome, error) {
 	defer srv.Stop()
 	var out []outcome
 	for _, r := range reqs {
-		real, err := srv.Do(r.Method, difftest.Port, difftest.Host, r.Path, r.From)
+		var hdr []map[string]string
+		if r.Auth {
+			hdr = append(hdr, map[string]string{"Authorization": treetest.AuthHeader})
+		}
+		real, err := srv.Do(r.Method, difftest.Port, r.HostName(), r.Path, r.From, hdr...)
 		if err != nil {
 			return nil, err
 		}
-		tr := treetest.Request{Method: r.Method, URL: r.URL(), From: r.From}
+		tr := treetest.Request{Method: r.Method, URL: r.URL(), From: r.From, Auth: r.Auth}
 		req, err := tr.Simulated()
 		if err != nil {
 			return nil, err
