@@ -42,6 +42,10 @@ type Request struct {
 	// Invalid is set when the server rejects the request line itself
 	// (400), e.g. a path whose ".." climbs above "/".
 	Invalid string
+	// RequestURI is the request line's target as sent, escapes, query
+	// and fragment included: nginx's $request_uri. Empty means Path
+	// and Query.
+	RequestURI string
 }
 
 // ParseRequest builds a request from a URL such as
@@ -104,6 +108,13 @@ func ParseRequest(method, rawURL, clientIP string) (Request, error) {
 	}
 	r.Path = NormalizePath(dec)
 	r.RawPath = dec
+	r.RequestURI = path
+	if u.RawQuery != "" || u.ForceQuery {
+		r.RequestURI += "?" + u.RawQuery
+	}
+	if u.Fragment != "" || strings.HasSuffix(rawURL, "#") {
+		r.RequestURI += "#" + u.EscapedFragment()
+	}
 	return r, nil
 }
 

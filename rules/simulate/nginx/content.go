@@ -74,9 +74,8 @@ func (r *run) precontent() (st int, again bool) {
 			r.unsure("%v", err)
 			continue
 		}
-		if i := strings.IndexByte(name, '?'); i >= 0 {
-			name = name[:i]
-		}
+		// only the fallback is split at "?" (ngx_http_split_args); a
+		// candidate is a file name, "?" and all
 		uri := name
 		if c.Alias && c.AliasPrefix >= 0 && len(r.uri) >= c.AliasPrefix {
 			// ngx_http_try_files_handler writes the candidate after the

@@ -83,6 +83,9 @@ func (r *run) variable(name string) (string, error) {
 	case "uri", "document_uri":
 		return r.uri, nil
 	case "request_uri":
+		if r.req.RequestURI != "" {
+			return r.req.RequestURI, nil
+		}
 		if r.req.Query != "" {
 			return r.req.Path + "?" + r.req.Query, nil
 		}
