@@ -327,8 +327,12 @@ func (r *run) access() (int, bool) {
 		r.step("access", rule.Dir, "%s %s would refuse client %s (an intended deny: assumed passed to see what lies behind)", rule.Dir.Name, rule.Dir.Args[0], r.req.ClientIP)
 		accessRC = 200
 	}
+	// The access module's handler runs before auth_basic's (nginx calls
+	// a phase's handlers in reverse module order): with satisfy any an
+	// allow ends the phase before the user file is read, with satisfy
+	// all a deny does.
 	authRC := 0
-	if c.SatisfyAny || accessRC != 403 {
+	if c.SatisfyAny && accessRC != 200 || !c.SatisfyAny && accessRC != 403 {
 		authRC = r.checkAuth(c)
 	}
 	if c.AuthRequest != "" {
