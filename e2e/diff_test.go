@@ -39,6 +39,7 @@ func TestDifferential(t *testing.T) {
 	start := time.Now()
 	total, agree, unsure, second, cases, reported := 0, 0, 0, 0, 0, 0
 	statuses := map[int]int{}
+	unsureWhy := map[string]int{}
 	for i := 0; total < *diffN; i++ {
 		c := difftest.Generate(*diffSeed, i)
 		out, err := runCase(c, c.Requests)
@@ -57,6 +58,7 @@ func TestDifferential(t *testing.T) {
 				agree++
 			case o.sim.Unsure != "":
 				unsure++
+				unsureWhy[o.sim.Unsure]++
 			default:
 				if reported++; reported > *diffReport {
 					t.Errorf("case %d, %s: real nginx answers %d, the simulator predicts %d (not shrunk)", i, c.Requests[j], o.real, o.sim.Status)
@@ -72,6 +74,9 @@ func TestDifferential(t *testing.T) {
 	t.Logf("differential: seed %d, %d cases, %d requests (%d from a second client address): %d agree, %d disagree where the simulator is unsure, %d disagree (%.1fs)",
 		*diffSeed, cases, total, second, agree, unsure, total-agree-unsure, time.Since(start).Seconds())
 	t.Logf("real statuses: %v", statuses)
+	for why, n := range unsureWhy {
+		t.Logf("unsure (%d): %s", n, why)
+	}
 }
 
 // outcome is what real nginx and the simulator answer one request.
