@@ -3,7 +3,9 @@ package e2e
 import (
 	"flag"
 	"fmt"
+	"net"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -108,6 +110,12 @@ func runCase(c *difftest.Case, reqs []difftest.Request) ([]outcome, error) {
 		return nil, err
 	}
 	defer srv.Stop()
+	if c.Listen6 {
+		// realnginx.Start waits for one of the addresses only
+		if err := waitAccepts("::1", difftest.Port); err != nil {
+			return nil, err
+		}
+	}
 	var out []outcome
 	for _, r := range reqs {
 		var hdr []map[string]string
@@ -171,4 +179,18 @@ func traceText(d *simulate.Decision) string {
 		s += fmt.Sprintf("    %s %s (%s)\n", st.Step, st.Detail, st.Range)
 	}
 	return s
+}
+
+// waitAccepts waits up to two seconds for host:port to accept a connection.
+func waitAccepts(host string, port int) error {
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	var err error
+	for range 40 {
+		var c net.Conn
+		if c, err = net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
+			return c.Close()
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return err
 }

@@ -469,7 +469,7 @@ func (g *gen) requests(n int) {
 	names = func(ls []*Loc) {
 		for _, l := range ls {
 			n := l.Head[strings.LastIndex(l.Head, " ")+1:]
-			if strings.HasPrefix(n, "/") {
+			if strings.HasPrefix(n, "/") && !strings.HasPrefix(l.Head, "~") {
 				pool = append(pool, n, n+"x.html", n+"missing.html", n+"sub/")
 			}
 			names(l.Nested)

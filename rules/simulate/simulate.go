@@ -108,12 +108,12 @@ func ParseRequest(method, rawURL, clientIP string) (Request, error) {
 	}
 	r.Path = NormalizePath(dec)
 	r.RawPath = dec
-	r.RequestURI = path
-	if u.RawQuery != "" || u.ForceQuery {
-		r.RequestURI += "?" + u.RawQuery
-	}
-	if u.Fragment != "" || strings.HasSuffix(rawURL, "#") {
-		r.RequestURI += "#" + u.EscapedFragment()
+	// the target as written: what a client sends on the request line
+	r.RequestURI = rawURL[strings.Index(rawURL, "://")+3:]
+	if i := strings.IndexByte(r.RequestURI, '/'); i >= 0 {
+		r.RequestURI = r.RequestURI[i:]
+	} else {
+		r.RequestURI = "/"
 	}
 	return r, nil
 }
@@ -179,7 +179,8 @@ func normalize(p string, merge bool) string {
 		}
 	}
 	s := "/" + strings.Join(out, "/")
-	if trailing && s != "/" {
+	if trailing && (s != "/" || len(out) > 0) {
+		// "/" stays "/"; "//" kept unmerged ends in its second slash
 		s += "/"
 	}
 	return s

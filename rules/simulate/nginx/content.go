@@ -203,13 +203,20 @@ func (r *run) content() (int, bool) {
 		r.step("content", c.HandlerDir, "%s%s: the request leaves for the backend (502 when it cannot be reached); nginx reads no file", c.Handler, arg)
 		return 502, false
 	}
-	if st := r.aliasRewritten(); st != 0 {
-		return st, false
-	}
+	// Each module maps the uri to a path (ngx_http_map_uri_to_path, 500
+	// under an alias whose uri was rewritten) only once it took the
+	// request: index for GET, HEAD and POST on a directory unless its
+	// first name is a uri, autoindex for GET and HEAD, static after its
+	// method check.
 	m := r.req.Method
 	getHeadPost := m == "GET" || m == "HEAD" || m == "POST"
 	if strings.HasSuffix(r.uri, "/") {
 		if getHeadPost {
+			if len(c.Index) == 0 || !strings.HasPrefix(c.Index[0], "/") || strings.Contains(c.Index[0], "$") {
+				if st := r.aliasRewritten(); st != 0 {
+					return st, false
+				}
+			}
 			if st, again, done := r.index(); done {
 				return st, again
 			}
@@ -221,6 +228,9 @@ func (r *run) content() (int, bool) {
 		}
 		r.d.Path = dir
 		if c.Autoindex && (m == "GET" || m == "HEAD") {
+			if st := r.aliasRewritten(); st != 0 {
+				return st, false
+			}
 			// ngx_http_autoindex_handler drops the last byte of the
 			// mapped path, taking it for the slash: under an alias
 			// without its slash, that is the name's last letter
@@ -267,6 +277,9 @@ func (r *run) content() (int, bool) {
 	if !getHeadPost {
 		r.step("content", nil, "static: method %s is not allowed", m)
 		return 405, false
+	}
+	if st := r.aliasRewritten(); st != 0 {
+		return st, false
 	}
 	p, _, err := r.mapURI(r.uri)
 	if err != nil {

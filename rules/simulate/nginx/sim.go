@@ -111,6 +111,9 @@ type run struct {
 	depth     int // nesting of variable expansion
 	internal  bool
 	redirects int
+	// uriChanged is set by a rewrite without a flag while the rewrite
+	// directives of one level run (nginx's r->uri_changed).
+	uriChanged bool
 	// uriRewritten is set by "rewrite ... break": the location stays but
 	// its alias can no longer map the uri.
 	uriRewritten bool
