@@ -23,6 +23,7 @@ var (
 	diffSeed   = flag.Uint64("difftest.seed", 1, "seed of the differential test's random cases")
 	diffN      = flag.Int("difftest.n", 300, "number of requests the differential test sends")
 	diffReport = flag.Int("difftest.report", 3, "disagreements the differential test shrinks and prints")
+	diffUnsure = flag.Bool("difftest.unsure", false, "log the cases where the simulator is unsure and real nginx disagrees")
 )
 
 // maxShrinks bounds the runs of real nginx spent shrinking one reproducer.
@@ -61,6 +62,9 @@ func TestDifferential(t *testing.T) {
 			case o.sim.Unsure != "":
 				unsure++
 				unsureWhy[o.sim.Unsure]++
+				if *diffUnsure {
+					t.Logf("case %d, %s: real nginx answers %d, the simulator is unsure (%s)\n%s", i, c.Requests[j], o.real, o.sim.Unsure, c.Txtar(nil, nil))
+				}
 			default:
 				if reported++; reported > *diffReport {
 					t.Errorf("case %d, %s: real nginx answers %d, the simulator predicts %d (not shrunk)", i, c.Requests[j], o.real, o.sim.Status)

@@ -153,7 +153,7 @@ func (r *run) doRewrite(d *conf.Directive) (int, rewriteStop, bool) {
 		r.caps, r.capNames = nil, nil
 		return 0, stopNone, false
 	}
-	r.caps, r.capNames = sm, re.SubexpNames()
+	r.setCaps(sm, re.SubexpNames())
 	repl, err := r.expand(d.Args[1])
 	if err != nil {
 		r.unsure("%v", err)
@@ -237,7 +237,7 @@ func (r *run) evalIf(args []string) (bool, error) {
 			}
 			sm := re.FindStringSubmatch(v)
 			if sm != nil {
-				r.caps, r.capNames = sm, re.SubexpNames()
+				r.setCaps(sm, re.SubexpNames())
 			} else {
 				r.caps, r.capNames = nil, nil
 			}
@@ -257,4 +257,16 @@ func (e errUnsupported) Error() string { return string(e) + " is not simulated" 
 type setVar struct {
 	value string
 	err   error
+}
+
+// setCaps keeps the captures of a regex that matched. Named captures are
+// variables as well (ngx_http_regex_exec stores them in r->variables):
+// they outlive later regexes that match without them or do not match.
+func (r *run) setCaps(sm, names []string) {
+	r.caps, r.capNames = sm, names
+	for i, n := range names {
+		if n != "" && i < len(sm) {
+			r.vars[n] = setVar{value: sm[i]}
+		}
+	}
 }

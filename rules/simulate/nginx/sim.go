@@ -252,10 +252,11 @@ func (r *run) locationPhase() int {
 		} else {
 			r.conf = loc.Conf
 			if caps != nil {
-				r.caps = caps
+				var names []string
 				if re := regexOf(loc); re != nil {
-					r.capNames = re.SubexpNames()
+					names = re.SubexpNames()
 				}
+				r.setCaps(caps, names)
 			}
 			r.step("location", loc.Dir, "location %s matches %q", loc, r.uri)
 			r.d.Location, r.d.LocationRange = loc.String(), loc.Dir.Range
