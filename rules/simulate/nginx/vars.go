@@ -156,6 +156,10 @@ func (r *run) variable(name string) (string, error) {
 	if md := r.s.Model.mapOf(name); md != nil {
 		return md.eval(r.expand)
 	}
+	if r.s.Model.declaredBySet(name) {
+		r.step("variable", nil, "using uninitialized \"%s\" variable: no set for it ran on this request, it is empty", name)
+		return "", nil
+	}
 	return "", fmt.Errorf("variable $%s is not simulated", name)
 }
 
