@@ -23,9 +23,10 @@ func (r *run) precontent() (st int, again bool) {
 		return st, false
 	}
 	d := c.TryFilesDir
-	if c.Alias && c.AliasPrefix < 0 {
-		r.unsure("try_files with alias in a regex location is not simulated")
-	}
+	// In a regex location alias is a whole path: try_files appends each
+	// candidate to it as it is, and a file found becomes the uri that
+	// the static module appends to the alias again (add_uri_to_alias).
+	regexAlias := c.Alias && c.AliasPrefix < 0
 	for i, cand := range c.TryFiles {
 		last := i == len(c.TryFiles)-1
 		if last {
@@ -88,10 +89,17 @@ func (r *run) precontent() (st int, again bool) {
 				uri = pre + name
 			}
 		}
+		if regexAlias {
+			uri = ""
+		}
 		p, _, err := r.mapURI(uri)
 		if err != nil {
 			r.unsure("%v", err)
 			continue
+		}
+		if regexAlias {
+			p += name
+			uri = name
 		}
 		res := r.openFile(p, r.probeWant(), true)
 		switch res.Err {
@@ -111,6 +119,15 @@ func (r *run) precontent() (st int, again bool) {
 		if isDir != testDir {
 			r.step("try_files", d, "%s: %s is not a %s", cand, p, map[bool]string{true: "directory", false: "file"}[testDir])
 			continue
+		}
+		if regexAlias {
+			if !testDir {
+				r.step("try_files", d, "%s: %s exists: uri becomes %q, appended to the alias", cand, p, uri)
+				r.uri, r.addURIToAlias = uri, true
+			} else {
+				r.step("try_files", d, "%s: %s exists: the uri stays %q", cand, p, r.uri)
+			}
+			return 0, false
 		}
 		r.step("try_files", d, "%s: %s exists: uri becomes %q", cand, p, uri)
 		r.uri = uri

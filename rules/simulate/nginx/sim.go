@@ -111,6 +111,9 @@ type run struct {
 	depth     int // nesting of variable expansion
 	internal  bool
 	redirects int
+	// addURIToAlias is set when try_files found a file under a regex
+	// location's alias: the uri is appended to the alias from then on.
+	addURIToAlias bool
 	// uriChanged is set by a rewrite without a flag while the rewrite
 	// directives of one level run (nginx's r->uri_changed).
 	uriChanged bool
@@ -312,7 +315,7 @@ func (r *run) limitExcept() bool {
 // internalRedirect switches to uri (with optional args) for a new location
 // search.
 func (r *run) internalRedirect(uri string) {
-	r.uriRewritten = false
+	r.uriRewritten, r.addURIToAlias = false, false
 	if i := strings.IndexByte(uri, '?'); i >= 0 {
 		r.uri, r.args = uri[:i], uri[i+1:]
 	} else {

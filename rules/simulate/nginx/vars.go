@@ -210,6 +210,9 @@ func (r *run) mapURI(uri string) (string, bool, error) {
 		return strings.TrimSuffix(root, "/") + uri, false, nil
 	}
 	if c.AliasPrefix < 0 {
+		if r.addURIToAlias && uri != "" {
+			return root + uri, true, nil
+		}
 		return root, true, nil
 	}
 	rest := ""
