@@ -62,7 +62,7 @@ func (r *run) precontent() (st int, again bool) {
 					uri = uri[len(pre):]
 				}
 				r.step("try_files", d, "no candidate exists: internal redirect to %q", uri)
-				r.internalRedirect(uri)
+				r.splitRedirect(uri)
 				return 0, true
 			}
 		}

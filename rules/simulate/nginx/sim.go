@@ -314,6 +314,16 @@ func (r *run) limitExcept() bool {
 
 // internalRedirect switches to uri (with optional args) for a new location
 // search.
+// splitRedirect is the internal redirect of error_page and of try_files'
+// fallback: the target is split at "?" (ngx_http_split_args) and its
+// query, empty when it has none, replaces the request's arguments.
+func (r *run) splitRedirect(uri string) {
+	r.internalRedirect(uri)
+	if !strings.Contains(uri, "?") {
+		r.args = ""
+	}
+}
+
 func (r *run) internalRedirect(uri string) {
 	r.uriRewritten, r.addURIToAlias = false, false
 	if i := strings.IndexByte(uri, '?'); i >= 0 {
@@ -605,7 +615,7 @@ func (r *run) errorPage() {
 				st = r.locationPhase()
 			}
 		} else {
-			r.internalRedirect(target)
+			r.splitRedirect(target)
 			st = r.locationPhase()
 		}
 		if special(st) {
