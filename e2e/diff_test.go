@@ -33,14 +33,16 @@ const maxShrinks = 150
 // (internal/difftest), sends the same requests to the real nginx and to
 // the simulator, and fails on every status they disagree on that the
 // simulator did not mark unsure, with a minimal tree reproducing it. Long
-// runs by hand: go test ./e2e -run TestDifferential -difftest.n=5000
-// -difftest.seed=7.
+// runs by hand, under the shared lock: flock /tmp/unforbid-e2e.lock go
+// test ./e2e -run TestDifferential -v -difftest.seed=7 -difftest.n=10000
+// (about a minute; add -difftest.unsure to see where the simulator was
+// unsure).
 func TestDifferential(t *testing.T) {
 	if err := realnginx.Available(); err != nil {
 		t.Fatalf("the end-to-end tests need the real nginx: %v (CI installs it with apt-get install nginx)", err)
 	}
 	start := time.Now()
-	total, agree, unsure, second, cases, reported := 0, 0, 0, 0, 0, 0
+	total, agree, unsure, second, v6, cases, reported := 0, 0, 0, 0, 0, 0, 0
 	statuses := map[int]int{}
 	unsureWhy := map[string]int{}
 	for i := 0; total < *diffN; i++ {
@@ -55,6 +57,9 @@ func TestDifferential(t *testing.T) {
 			statuses[o.real]++
 			if c.Requests[j].From != difftest.Clients[0] {
 				second++
+			}
+			if c.Requests[j].From == "::1" {
+				v6++
 			}
 			switch {
 			case o.sim.Status == o.real:
@@ -77,8 +82,8 @@ func TestDifferential(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("differential: seed %d, %d cases, %d requests (%d from a second client address): %d agree, %d disagree where the simulator is unsure, %d disagree (%.1fs)",
-		*diffSeed, cases, total, second, agree, unsure, total-agree-unsure, time.Since(start).Seconds())
+	t.Logf("differential: seed %d, %d cases, %d requests (%d from a second client address, %d of them from ::1): %d agree, %d disagree where the simulator is unsure, %d disagree (%.1fs)",
+		*diffSeed, cases, total, second, v6, agree, unsure, total-agree-unsure, time.Since(start).Seconds())
 	t.Logf("real statuses: %v", statuses)
 	for why, n := range unsureWhy {
 		t.Logf("unsure (%d): %s", n, why)
