@@ -3,7 +3,9 @@ package e2e
 import (
 	"flag"
 	"fmt"
+	"net"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -21,6 +23,7 @@ var (
 	diffSeed   = flag.Uint64("difftest.seed", 1, "seed of the differential test's random cases")
 	diffN      = flag.Int("difftest.n", 300, "number of requests the differential test sends")
 	diffReport = flag.Int("difftest.report", 3, "disagreements the differential test shrinks and prints")
+	diffUnsure = flag.Bool("difftest.unsure", false, "log the cases where the simulator is unsure and real nginx disagrees")
 )
 
 // maxShrinks bounds the runs of real nginx spent shrinking one reproducer.
@@ -30,13 +33,16 @@ const maxShrinks = 150
 // (internal/difftest), sends the same requests to the real nginx and to
 // the simulator, and fails on every status they disagree on that the
 // simulator did not mark unsure, with a minimal tree reproducing it. Long
-// runs by hand: go test ./e2e -run TestDifferential -difftest.n=5000
-// -difftest.seed=7.
+// runs by hand, under the shared lock: flock /tmp/unforbid-e2e.lock go
+// test ./e2e -run TestDifferential -v -difftest.seed=7 -difftest.n=10000
+// (about a minute; add -difftest.unsure to see where the simulator was
+// unsure).
 func TestDifferential(t *testing.T) {
 	needRealNginx(t)
 	start := time.Now()
-	total, agree, unsure, second, cases, reported := 0, 0, 0, 0, 0, 0
+	total, agree, unsure, second, v6, cases, reported := 0, 0, 0, 0, 0, 0, 0
 	statuses := map[int]int{}
+	unsureWhy := map[string]int{}
 	for i := 0; total < *diffN; i++ {
 		c := difftest.Generate(*diffSeed, i)
 		out, err := runCase(c, c.Requests)
@@ -50,11 +56,18 @@ func TestDifferential(t *testing.T) {
 			if c.Requests[j].From != difftest.Clients[0] {
 				second++
 			}
+			if c.Requests[j].From == "::1" {
+				v6++
+			}
 			switch {
 			case o.sim.Status == o.real:
 				agree++
 			case o.sim.Unsure != "":
 				unsure++
+				unsureWhy[o.sim.Unsure]++
+				if *diffUnsure {
+					t.Logf("case %d, %s: real nginx answers %d, the simulator is unsure (%s)\n%s", i, c.Requests[j], o.real, o.sim.Unsure, c.Txtar(nil, nil))
+				}
 			default:
 				if reported++; reported > *diffReport {
 					t.Errorf("case %d, %s: real nginx answers %d, the simulator predicts %d (not shrunk)", i, c.Requests[j], o.real, o.sim.Status)
@@ -67,9 +80,12 @@ func TestDifferential(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("differential: seed %d, %d cases, %d requests (%d from %s): %d agree, %d disagree where the simulator is unsure, %d disagree (%.1fs)",
-		*diffSeed, cases, total, second, difftest.Clients[1], agree, unsure, total-agree-unsure, time.Since(start).Seconds())
+	t.Logf("differential: seed %d, %d cases, %d requests (%d from a second client address, %d of them from ::1): %d agree, %d disagree where the simulator is unsure, %d disagree (%.1fs)",
+		*diffSeed, cases, total, second, v6, agree, unsure, total-agree-unsure, time.Since(start).Seconds())
 	t.Logf("real statuses: %v", statuses)
+	for why, n := range unsureWhy {
+		t.Logf("unsure (%d): %s", n, why)
+	}
 }
 
 // outcome is what real nginx and the simulator answer one request.
@@ -101,13 +117,23 @@ func runCase(c *difftest.Case, reqs []difftest.Request) ([]outcome, error) {
 		return nil, err
 	}
 	defer srv.Stop()
+	if c.Listen6 {
+		// realnginx.Start waits for one of the addresses only
+		if err := waitAccepts("::1", difftest.Port); err != nil {
+			return nil, err
+		}
+	}
 	var out []outcome
 	for _, r := range reqs {
-		real, err := srv.Do(r.Method, difftest.Port, difftest.Host, r.Path, r.From)
+		var hdr []map[string]string
+		if r.Auth {
+			hdr = append(hdr, map[string]string{"Authorization": treetest.AuthHeader})
+		}
+		real, err := srv.Do(r.Method, difftest.Port, r.HostName(), r.Path, r.From, hdr...)
 		if err != nil {
 			return nil, err
 		}
-		tr := treetest.Request{Method: r.Method, URL: r.URL(), From: r.From}
+		tr := treetest.Request{Method: r.Method, URL: r.URL(), From: r.From, Auth: r.Auth}
 		req, err := tr.Simulated()
 		if err != nil {
 			return nil, err
@@ -160,4 +186,18 @@ func traceText(d *simulate.Decision) string {
 		s += fmt.Sprintf("    %s %s (%s)\n", st.Step, st.Detail, st.Range)
 	}
 	return s
+}
+
+// waitAccepts waits up to two seconds for host:port to accept a connection.
+func waitAccepts(host string, port int) error {
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	var err error
+	for range 40 {
+		var c net.Conn
+		if c, err = net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
+			return c.Close()
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return err
 }

@@ -44,6 +44,10 @@ type Request struct {
 	// on purpose (allowlists), so that scans see the files behind them.
 	// Denies the simulator judges unintended still refuse.
 	AssumeAccess bool
+	// RequestURI is the request line's target as sent, escapes, query
+	// and fragment included: nginx's $request_uri. Empty means Path
+	// and Query.
+	RequestURI string
 }
 
 // ParseRequest builds a request from a URL such as
@@ -103,6 +107,7 @@ func ParseRequest(method, rawURL, clientIP string) (Request, error) {
 	r.Path = NormalizePath(dec)
 	r.RawPath = dec
 	r.EscapedPath = path
+	r.RequestURI = requestTarget(rawURL)
 	return r, nil
 }
 
@@ -127,6 +132,22 @@ func sentPath(rawURL string, u *url.URL) string {
 		}
 	}
 	return p
+}
+
+// requestTarget returns the target a client sends on the request line for
+// the absolute URL rawURL, as written: what follows the authority, with a
+// "/" before a query that follows it directly ("http://h?q" sends "/?q").
+// A fragment is kept: nginx's $request_uri shows it when a client sends it.
+func requestTarget(rawURL string) string {
+	rest := rawURL[strings.Index(rawURL, "://")+3:]
+	i := strings.IndexAny(rest, "/?#")
+	switch {
+	case i < 0:
+		return "/"
+	case rest[i] == '/':
+		return rest[i:]
+	}
+	return "/" + rest[i:]
 }
 
 // ClimbsAboveRoot reports whether the ".." segments of the decoded path p
@@ -178,7 +199,8 @@ func normalize(p string, merge bool) string {
 		}
 	}
 	s := "/" + strings.Join(out, "/")
-	if trailing && s != "/" {
+	if trailing && (s != "/" || len(out) > 0) {
+		// "/" stays "/"; "//" kept unmerged ends in its second slash
 		s += "/"
 	}
 	return s

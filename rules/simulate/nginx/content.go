@@ -23,9 +23,10 @@ func (r *run) precontent() (st int, again bool) {
 		return st, false
 	}
 	d := c.TryFilesDir
-	if c.Alias && c.AliasPrefix < 0 {
-		r.unsure("try_files with alias in a regex location is not simulated")
-	}
+	// In a regex location alias is a whole path: try_files appends each
+	// candidate to it as it is, and a file found becomes the uri that
+	// the static module appends to the alias again (add_uri_to_alias).
+	regexAlias := c.Alias && c.AliasPrefix < 0
 	for i, cand := range c.TryFiles {
 		last := i == len(c.TryFiles)-1
 		if last {
@@ -61,7 +62,7 @@ func (r *run) precontent() (st int, again bool) {
 					uri = uri[len(pre):]
 				}
 				r.step("try_files", d, "no candidate exists: internal redirect to %q", uri)
-				r.internalRedirect(uri)
+				r.splitRedirect(uri)
 				return 0, true
 			}
 		}
@@ -74,9 +75,8 @@ func (r *run) precontent() (st int, again bool) {
 			r.unsure("%v", err)
 			continue
 		}
-		if i := strings.IndexByte(name, '?'); i >= 0 {
-			name = name[:i]
-		}
+		// only the fallback is split at "?" (ngx_http_split_args); a
+		// candidate is a file name, "?" and all
 		uri := name
 		if c.Alias && c.AliasPrefix >= 0 && len(r.uri) >= c.AliasPrefix {
 			// ngx_http_try_files_handler writes the candidate after the
@@ -89,10 +89,17 @@ func (r *run) precontent() (st int, again bool) {
 				uri = pre + name
 			}
 		}
+		if regexAlias {
+			uri = ""
+		}
 		p, _, err := r.mapURI(uri)
 		if err != nil {
 			r.unsure("%v", err)
 			continue
+		}
+		if regexAlias {
+			p += name
+			uri = name
 		}
 		res := r.openFile(p, r.probeWant(), true)
 		switch res.Err {
@@ -112,6 +119,15 @@ func (r *run) precontent() (st int, again bool) {
 		if isDir != testDir {
 			r.step("try_files", d, "%s: %s is not a %s", cand, p, map[bool]string{true: "directory", false: "file"}[testDir])
 			continue
+		}
+		if regexAlias {
+			if !testDir {
+				r.step("try_files", d, "%s: %s exists: uri becomes %q, appended to the alias", cand, p, uri)
+				r.uri, r.addURIToAlias = uri, true
+			} else {
+				r.step("try_files", d, "%s: %s exists: the uri stays %q", cand, p, r.uri)
+			}
+			return 0, false
 		}
 		r.step("try_files", d, "%s: %s exists: uri becomes %q", cand, p, uri)
 		r.uri = uri
@@ -204,13 +220,20 @@ func (r *run) content() (int, bool) {
 		r.step("content", c.HandlerDir, "%s%s: the request leaves for the backend (502 when it cannot be reached); nginx reads no file", c.Handler, arg)
 		return 502, false
 	}
-	if st := r.aliasRewritten(); st != 0 {
-		return st, false
-	}
+	// Each module maps the uri to a path (ngx_http_map_uri_to_path, 500
+	// under an alias whose uri was rewritten) only once it took the
+	// request: index for GET, HEAD and POST on a directory unless its
+	// first name is a uri, autoindex for GET and HEAD, static after its
+	// method check.
 	m := r.req.Method
 	getHeadPost := m == "GET" || m == "HEAD" || m == "POST"
 	if strings.HasSuffix(r.uri, "/") {
 		if getHeadPost {
+			if len(c.Index) == 0 || !strings.HasPrefix(c.Index[0], "/") || strings.Contains(c.Index[0], "$") {
+				if st := r.aliasRewritten(); st != 0 {
+					return st, false
+				}
+			}
 			if st, again, done := r.index(); done {
 				return st, again
 			}
@@ -222,6 +245,9 @@ func (r *run) content() (int, bool) {
 		}
 		r.d.Path = dir
 		if c.Autoindex && (m == "GET" || m == "HEAD") {
+			if st := r.aliasRewritten(); st != 0 {
+				return st, false
+			}
 			// ngx_http_autoindex_handler drops the last byte of the
 			// mapped path, taking it for the slash: under an alias
 			// without its slash, that is the name's last letter
@@ -268,6 +294,9 @@ func (r *run) content() (int, bool) {
 	if !getHeadPost {
 		r.step("content", nil, "static: method %s is not allowed", m)
 		return 405, false
+	}
+	if st := r.aliasRewritten(); st != 0 {
+		return st, false
 	}
 	p, _, err := r.mapURI(r.uri)
 	if err != nil {

@@ -57,8 +57,17 @@ func (r *run) walkNoFollow(start, p string, want fsmeta.Perm, mode string) fsmet
 	if len(parts) == 1 && parts[0] == "" {
 		parts = nil
 	}
+	// A trailing slash makes the last name a directory to walk through
+	// (opened with O_DIRECTORY) and "." the file finally opened
+	// (ngx_open_file_wrapper): a file there gives ENOTDIR, a symlink
+	// with "on" ENOTDIR rather than ELOOP. Empty names ("//") are
+	// skipped.
+	trailing := len(parts) > 0 && strings.HasSuffix(rest, "/")
 	for i, name := range parts {
-		last := i == len(parts)-1
+		if name == "" {
+			continue
+		}
+		last := i == len(parts)-1 && !trailing
 		if curInfo.Type != fsmeta.TypeDir {
 			return fsmeta.Result{Err: syscall.ENOTDIR, At: cur}
 		}
@@ -90,6 +99,9 @@ func (r *run) walkNoFollow(start, p string, want fsmeta.Perm, mode string) fsmet
 			}
 		}
 		cur, curInfo = next, info
+	}
+	if trailing && curInfo.Type != fsmeta.TypeDir {
+		return fsmeta.Result{Err: syscall.ENOTDIR, At: cur}
 	}
 	if !fsmeta.Permits(curInfo, r.s.Cred, want) {
 		return fsmeta.Result{Err: syscall.EACCES, At: cur, Info: curInfo}

@@ -32,6 +32,31 @@ type Model struct {
 	groupsOnce sync.Once
 	groups     map[groupKey]*listenGroup
 	regexes    sync.Map // "expr\x00fold" -> *Regex or error, for rewrite and if
+
+	setOnce sync.Once
+	setVars map[string]bool // lower-case names of the variables some set directive sets
+}
+
+// declaredBySet reports whether a set directive anywhere in the
+// configuration sets the variable name: where none has run yet, the
+// variable is empty (ngx_http_rewrite_var logs "using uninitialized").
+func (m *Model) declaredBySet(name string) bool {
+	m.setOnce.Do(func() {
+		m.setVars = map[string]bool{}
+		var visit func(ds []*conf.Directive)
+		visit = func(ds []*conf.Directive) {
+			for _, d := range ds {
+				if d.Name == "set" && len(d.Args) == 2 && strings.HasPrefix(d.Args[0], "$") {
+					m.setVars[strings.ToLower(d.Args[0][1:])] = true
+				}
+				visit(d.Block)
+			}
+		}
+		if m.Config != nil {
+			visit(m.Config.Dirs)
+		}
+	})
+	return m.setVars[strings.ToLower(name)]
 }
 
 // regex compiles (once) a regex of a rewrite or if directive.

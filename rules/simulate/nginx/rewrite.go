@@ -14,11 +14,23 @@ import (
 // is -1 when the uri changed and the location must be searched again, 0 to
 // go on.
 func (r *run) rewrites(dirs []*conf.Directive, server bool) (st int, done bool) {
-	changed := false
+	r.uriChanged = false
+	st, done, _ = r.script(dirs, server)
+	if done {
+		return st, true
+	}
+	return r.afterRewrite(r.uriChanged, server), false
+}
+
+// script runs one level of rewrite directives. The directives of an if
+// block are compiled into the same script as the level around it, so a
+// break, a return or a rewrite with a flag there ends the whole script
+// (ended).
+func (r *run) script(dirs []*conf.Directive, server bool) (st int, done, ended bool) {
 	for _, d := range dirs {
 		switch d.Name {
 		case "return":
-			return r.doReturn(d), true
+			return r.doReturn(d), true, true
 		case "set":
 			if len(d.Args) == 2 && strings.HasPrefix(d.Args[0], "$") {
 				// An unknown value only matters where the variable is used.
@@ -26,22 +38,30 @@ func (r *run) rewrites(dirs []*conf.Directive, server bool) (st int, done bool) 
 				r.vars[d.Args[0][1:]] = setVar{v, err}
 			}
 		case "break":
-			return r.afterRewrite(changed, server), false
+			r.step("break", d, "break: the rewrite directives stop here")
+			if r.uriChanged {
+				// ngx_http_script_break_code: no new location search, and
+				// alias can no longer map the changed uri
+				r.uriRewritten = true
+				r.uriChanged = false
+			}
+			return 0, false, true
 		case "rewrite":
 			st, stop, ch := r.doRewrite(d)
 			if stop == stopDone {
-				return st, true
+				return st, true, true
 			}
-			changed = changed || ch
-			if stop == stopLast || stop == stopBreak {
-				if stop == stopBreak {
-					// the uri changed without a new location search:
-					// alias cannot map it any more (valid_location = 0,
-					// reset only by an internal redirect)
-					r.uriRewritten = true
-					return 0, false
-				}
-				return r.afterRewrite(changed, server), false
+			r.uriChanged = r.uriChanged || ch
+			if stop == stopBreak {
+				// the uri changed without a new location search:
+				// alias cannot map it any more (valid_location = 0,
+				// reset only by an internal redirect)
+				r.uriRewritten = true
+				r.uriChanged = false
+				return 0, false, true
+			}
+			if stop == stopLast {
+				return 0, false, true
 			}
 		case "if":
 			ok, err := r.evalIf(d.Args)
@@ -66,13 +86,12 @@ func (r *run) rewrites(dirs []*conf.Directive, server bool) (st int, done bool) 
 			} else if ic := r.loc.IfConfs[d]; ic != nil {
 				r.conf = ic
 			}
-			st, done := r.rewrites(d.Block, server)
-			if done || st == -1 {
-				return st, done
+			if st, done, ended := r.script(d.Block, server); ended {
+				return st, done, true
 			}
 		}
 	}
-	return r.afterRewrite(changed, server), false
+	return 0, false, false
 }
 
 func (r *run) afterRewrite(changed, server bool) int {
@@ -134,7 +153,7 @@ func (r *run) doRewrite(d *conf.Directive) (int, rewriteStop, bool) {
 		r.caps, r.capNames = nil, nil
 		return 0, stopNone, false
 	}
-	r.caps, r.capNames = sm, re.SubexpNames()
+	r.setCaps(sm, re.SubexpNames())
 	repl, err := r.expand(d.Args[1])
 	if err != nil {
 		r.unsure("%v", err)
@@ -218,7 +237,7 @@ func (r *run) evalIf(args []string) (bool, error) {
 			}
 			sm := re.FindStringSubmatch(v)
 			if sm != nil {
-				r.caps, r.capNames = sm, re.SubexpNames()
+				r.setCaps(sm, re.SubexpNames())
 			} else {
 				r.caps, r.capNames = nil, nil
 			}
@@ -238,4 +257,16 @@ func (e errUnsupported) Error() string { return string(e) + " is not simulated" 
 type setVar struct {
 	value string
 	err   error
+}
+
+// setCaps keeps the captures of a regex that matched. Named captures are
+// variables as well (ngx_http_regex_exec stores them in r->variables):
+// they outlive later regexes that match without them or do not match.
+func (r *run) setCaps(sm, names []string) {
+	r.caps, r.capNames = sm, names
+	for i, n := range names {
+		if n != "" && i < len(sm) {
+			r.vars[n] = setVar{value: sm[i]}
+		}
+	}
 }

@@ -111,6 +111,12 @@ type run struct {
 	depth     int // nesting of variable expansion
 	internal  bool
 	redirects int
+	// addURIToAlias is set when try_files found a file under a regex
+	// location's alias: the uri is appended to the alias from then on.
+	addURIToAlias bool
+	// uriChanged is set by a rewrite without a flag while the rewrite
+	// directives of one level run (nginx's r->uri_changed).
+	uriChanged bool
 	// uriRewritten is set by "rewrite ... break": the location stays but
 	// its alias can no longer map the uri.
 	uriRewritten bool
@@ -245,10 +251,11 @@ func (r *run) locationPhase() int {
 		} else {
 			r.conf = loc.Conf
 			if caps != nil {
-				r.caps = caps
+				var names []string
 				if re := regexOf(loc); re != nil {
-					r.capNames = re.SubexpNames()
+					names = re.SubexpNames()
 				}
+				r.setCaps(caps, names)
 			}
 			r.step("location", loc.Dir, "location %s matches %q", loc, r.uri)
 			r.d.Location, r.d.LocationRange = loc.String(), loc.Dir.Range
@@ -303,8 +310,18 @@ func (r *run) limitExcept() bool {
 
 // internalRedirect switches to uri (with optional args) for a new location
 // search.
+// splitRedirect is the internal redirect of error_page and of try_files'
+// fallback: the target is split at "?" (ngx_http_split_args) and its
+// query, empty when it has none, replaces the request's arguments.
+func (r *run) splitRedirect(uri string) {
+	r.internalRedirect(uri)
+	if !strings.Contains(uri, "?") {
+		r.args = ""
+	}
+}
+
 func (r *run) internalRedirect(uri string) {
-	r.uriRewritten = false
+	r.uriRewritten, r.addURIToAlias = false, false
 	if i := strings.IndexByte(uri, '?'); i >= 0 {
 		r.uri, r.args = uri[:i], uri[i+1:]
 	} else {
@@ -325,8 +342,12 @@ func (r *run) access() (int, bool) {
 		r.step("access", rule.Dir, "%s %s would refuse client %s (an intended deny: assumed passed to see what lies behind)", rule.Dir.Name, rule.Dir.Args[0], r.req.ClientIP)
 		accessRC = 200
 	}
+	// The access module's handler runs before auth_basic's (nginx calls
+	// a phase's handlers in reverse module order): with satisfy any an
+	// allow ends the phase before the user file is read, with satisfy
+	// all a deny does.
 	authRC := 0
-	if c.SatisfyAny || accessRC != 403 {
+	if c.SatisfyAny && accessRC != 200 || !c.SatisfyAny && accessRC != 403 {
 		authRC = r.checkAuth(c)
 	}
 	if c.AuthRequest != "" {
@@ -615,7 +636,7 @@ func (r *run) errorPage() {
 				st = r.locationPhase()
 			}
 		} else {
-			r.internalRedirect(target)
+			r.splitRedirect(target)
 			st = r.locationPhase()
 		}
 		if special(st) {

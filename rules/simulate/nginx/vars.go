@@ -90,6 +90,9 @@ func (r *run) variable(name string) (string, error) {
 	case "uri", "document_uri":
 		return r.uri, nil
 	case "request_uri":
+		if r.req.RequestURI != "" {
+			return r.req.RequestURI, nil
+		}
 		if r.req.Query != "" {
 			return r.req.Path + "?" + r.req.Query, nil
 		}
@@ -160,6 +163,17 @@ func (r *run) variable(name string) (string, error) {
 	if md := r.s.Model.mapOf(name); md != nil {
 		return md.eval(r.expand)
 	}
+	if r.s.Model.declaredBySet(name) {
+		// Empty, but nginx's answer is erratic when a set of the
+		// location or server runs after the variable was first read:
+		// its script engine measures and copies in two passes that
+		// disagree ("no buffer space in script copy", 500)
+		r.step("variable", nil, "using uninitialized \"%s\" variable: no set for it ran on this request, it is empty", name)
+		if r.loc != nil && setsVar(r.loc.Rewrites, name) || r.srv != nil && setsVar(r.srv.Rewrites, name) {
+			r.unsure("$%s is read before the set that gives it a value", name)
+		}
+		return "", nil
+	}
 	return "", fmt.Errorf("variable $%s is not simulated", name)
 }
 
@@ -210,6 +224,9 @@ func (r *run) mapURI(uri string) (string, bool, error) {
 		return strings.TrimSuffix(root, "/") + uri, false, nil
 	}
 	if c.AliasPrefix < 0 {
+		if r.addURIToAlias && uri != "" {
+			return root + uri, true, nil
+		}
 		return root, true, nil
 	}
 	rest := ""
@@ -293,4 +310,18 @@ func (md *mapDef) eval(expand func(string) (string, error)) (string, error) {
 		return expand(v)
 	}
 	return expand(md.dflt)
+}
+
+// setsVar reports whether a set directive among dirs (or in their if
+// blocks) sets the variable name.
+func setsVar(dirs []*conf.Directive, name string) bool {
+	for _, d := range dirs {
+		if d.Name == "set" && len(d.Args) == 2 && strings.EqualFold(d.Args[0], "$"+name) {
+			return true
+		}
+		if d.Name == "if" && setsVar(d.Block, name) {
+			return true
+		}
+	}
+	return false
 }
