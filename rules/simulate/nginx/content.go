@@ -324,6 +324,13 @@ func (r *run) content() (int, bool) {
 		r.step("static", c.RootDir, "%s", reason)
 		if res.Err == syscall.EACCES || res.Err == syscall.ELOOP || res.Err == syscall.EMLINK {
 			r.d.Cause = r.causeOf(res, p, reason)
+			if res.Err == syscall.EACCES && c.OpenFileCache && r.d.Cause.Kind == simulate.KindUnreadableDir {
+				// a directory an earlier request stat()ed (the index
+				// module's test, try_files' $uri/) sits in the cache as
+				// a directory: then nginx answers the 301 without
+				// opening it; 403 holds for a cold cache only
+				r.unsure("open_file_cache: the answer for directory %s depends on what earlier requests cached (403 cold, 301 once cached)", p)
+			}
 			return 403, false
 		}
 		return r.fail(500, "", "", c.RootDir, reason), false
