@@ -136,6 +136,7 @@ type jsonExplain struct {
 	Masked   *jsonCause `json:"masked,omitempty"`
 	Backend  string     `json:"backend,omitempty"`
 	Unsure   string     `json:"unsure,omitempty"`
+	Varies   string     `json:"varies,omitempty"`
 	Trace    []jsonStep `json:"trace"`
 }
 
@@ -150,7 +151,7 @@ func ExplainJSON(w io.Writer, es []Explained) error {
 	out := []jsonExplain{}
 	for _, e := range es {
 		d := e.Decision
-		je := jsonExplain{URL: e.Request.URL(), Method: e.Request.Method, ClientIP: e.Request.ClientIP, Status: d.Status, Backend: d.Backend, Unsure: d.Unsure, Trace: []jsonStep{}}
+		je := jsonExplain{URL: e.Request.URL(), Method: e.Request.Method, ClientIP: e.Request.ClientIP, Status: d.Status, Backend: d.Backend, Unsure: d.Unsure, Varies: d.Varies, Trace: []jsonStep{}}
 		if d.Cause != nil {
 			je.Rule, je.Reason, je.Path = d.Cause.Rule, d.Cause.Reason, d.Cause.Path
 		}
@@ -203,6 +204,9 @@ func ExplainText(w io.Writer, es []Explained) error {
 		}
 		if d.Unsure != "" {
 			fmt.Fprintf(w, "  unsure:    %s\n", d.Unsure)
+		}
+		if d.Varies != "" {
+			fmt.Fprintf(w, "  varies:    %s\n", d.Varies)
 		}
 	}
 	return nil

@@ -275,6 +275,11 @@ type Decision struct {
 	// the way (an unsupported variable, regex or directive); rules skip
 	// unsure decisions.
 	Unsure string
+	// Varies is non-empty when the real server's answer also depends on
+	// state the simulator does not see (what an earlier request left in a
+	// cache): Status is the answer of a first request, and Varies says
+	// what may answer otherwise. Rules judge such decisions as usual.
+	Varies string
 	// Location is the location (or other block) that handled the request,
 	// as written, e.g. "~ /\.", and LocationRange where it stands.
 	Location      string

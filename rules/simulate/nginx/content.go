@@ -329,7 +329,7 @@ func (r *run) content() (int, bool) {
 				// module's test, try_files' $uri/) sits in the cache as
 				// a directory: then nginx answers the 301 without
 				// opening it; 403 holds for a cold cache only
-				r.unsure("open_file_cache: the answer for directory %s depends on what earlier requests cached (403 cold, 301 once cached)", p)
+				r.d.Varies = fmt.Sprintf("open_file_cache: %s answers 403 on a cold cache, 301 while an earlier request's test of the directory is cached", p)
 			}
 			return 403, false
 		}
