@@ -267,13 +267,29 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 		return exitError
 	}
 	opts := scan.Options{}
-	if o.progress || isTerminal(os.Stderr) && stderr == io.Writer(os.Stderr) {
-		last := time.Now()
+	tty := isTerminal(os.Stderr) && stderr == io.Writer(os.Stderr)
+	onScreen := false // a progress line stands on the terminal: clear it
+	if o.progress || tty {
+		// asked for: from the first batch, then every quarter second;
+		// by default on a terminal: only for scans longer than a second
+		last, every := time.Now(), time.Second
+		if o.progress {
+			last, every = time.Time{}, 250*time.Millisecond
+		}
 		opts.ProgressEvery = 5000
 		opts.Progress = func(s scan.Stats) {
-			if time.Since(last) > time.Second {
-				last = time.Now()
-				fmt.Fprintf(stderr, "\rscanned %d files and directories in %d servers...", s.Files, s.Servers)
+			if time.Since(last) < every {
+				return
+			}
+			last = time.Now()
+			msg := fmt.Sprintf("scanned %d files and directories in %s...", s.Files, rules.Plural(s.Servers, "server"))
+			if tty {
+				// one line rewritten in place
+				fmt.Fprint(stderr, "\r\033[K"+msg)
+				onScreen = true
+			} else {
+				// a file or a pipe gets whole lines, no escapes
+				fmt.Fprintln(stderr, msg)
 			}
 		}
 	}
@@ -285,7 +301,7 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 			shown = append(shown, f)
 		}
 	}
-	if opts.Progress != nil {
+	if onScreen {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
 	// what could not be looked at or judged: the model's notes, then the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -698,5 +699,38 @@ func TestRootIsAJail(t *testing.T) {
 				t.Errorf("link %s, %q: exit %d, stdout %q, stderr %q", link, args[3:], code, out, errOut)
 			}
 		}
+	}
+}
+
+// TestProgress: --progress to a file or pipe prints whole lines from the
+// first batch of files, without terminal escapes, and the summary stands
+// on a line of its own.
+func TestProgress(t *testing.T) {
+	files := map[string]string{
+		"etc/nginx/nginx.conf": "events {}\nhttp {\n server {\n  listen 80;\n  root /srv/www;\n }\n}\n",
+		"srv/www/index.html":   "home\n",
+	}
+	for i := range 5100 {
+		files[fmt.Sprintf("srv/www/d%d/f%d.css", i/500, i)] = ""
+	}
+	root := writeRoot(t, files)
+	code, _, errOut := runCLI(t, "--check", "--progress", "--root", root, "/etc/nginx/nginx.conf")
+	if code == exitError {
+		t.Fatalf("exit 2; stderr:\n%s", errOut)
+	}
+	lines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n")
+	if len(lines) < 2 || lines[0] != "scanned 5000 files and directories in 1 server..." {
+		t.Errorf("no progress line first in stderr:\n%s", errOut)
+	}
+	if strings.ContainsAny(errOut, "\r\033") {
+		t.Errorf("terminal escapes in stderr to a file: %q", errOut)
+	}
+	if !regexp.MustCompile(`(?m)^0 findings; workers run as .*5113 files and directories`).MatchString(errOut) {
+		t.Errorf("summary not on a line of its own:\n%s", errOut)
+	}
+	// without --progress (and no terminal), nothing but the summary
+	_, _, errOut = runCLI(t, "--check", "--root", root, "/etc/nginx/nginx.conf")
+	if strings.Contains(errOut, "scanned") {
+		t.Errorf("progress without --progress:\n%s", errOut)
 	}
 }
