@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path"
@@ -136,6 +137,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "unforbid: %v\n", err)
 		return exitError
 	}
+	if msg := usageError(cmd, o); msg != "" {
+		fmt.Fprintf(stderr, "unforbid: %s\n", msg)
+		return exitError
+	}
 	switch cmd {
 	case "rules":
 		return printRules(o, stdout, stderr)
@@ -159,10 +164,35 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return check(o, config, minSev, stdout, stderr)
 }
 
+// usageError checks the flags that make no sense for cmd ("" for
+// --check) and returns what is wrong, or "". A flag that would be ignored
+// is refused: a script must not read text where it asked for SARIF.
+func usageError(cmd string, o options) string {
+	switch o.server {
+	case "", string(parser.KindNginx), string(parser.KindApache):
+	default:
+		return fmt.Sprintf("unknown --server %q (want nginx or apache)", o.server)
+	}
+	if cmd == "" {
+		return ""
+	}
+	if o.diff || o.apply {
+		return fmt.Sprintf("--diff and --apply do not go with %s (and are not available yet: this version reports causes only)", cmd)
+	}
+	switch {
+	case o.format == "sarif":
+		return fmt.Sprintf("--format sarif is for --check; %s prints text or json", cmd)
+	case cmd == "demo" && o.format != "text":
+		return "demo prints text for a reader; for JSON lay the tree out (go run ./internal/laytree demo/demo.txtar DIR) and run unforbid --check --format json --root DIR"
+	}
+	return ""
+}
+
 // loaded is a configuration ready to simulate.
 type loaded struct {
 	fsys *fsmeta.FS
 	srv  simulate.Server
+	main string // the main config file, as the server sees it
 }
 
 // newFS opens the filesystem view under --root. main_test.go swaps it to
@@ -174,6 +204,19 @@ var newFS = fsmeta.New
 func load(o options, config string, stderr io.Writer) (*loaded, bool) {
 	fsys := o.view
 	if fsys == nil {
+		if o.root != "" {
+			// else every path under it is "missing", and the message
+			// would blame the config
+			if st, err := os.Stat(o.root); err != nil || !st.IsDir() {
+				why := "not a directory"
+				var pe *fs.PathError
+				if errors.As(err, &pe) {
+					why = pe.Err.Error()
+				}
+				fmt.Fprintf(stderr, "unforbid: --root %s: %s\n", o.root, why)
+				return nil, false
+			}
+		}
 		fsys = newFS(o.root)
 	}
 	kind, main, err := findConfig(o, config, fsys)
@@ -186,7 +229,7 @@ func load(o options, config string, stderr io.Writer) (*loaded, bool) {
 		printErr(stderr, err)
 		return nil, false
 	}
-	return &loaded{fsys: fsys, srv: srv}, true
+	return &loaded{fsys: fsys, srv: srv, main: main}, true
 }
 
 func findConfig(o options, config string, fsys *fsmeta.FS) (parser.Kind, string, error) {
@@ -201,14 +244,7 @@ func findConfig(o options, config string, fsys *fsmeta.FS) (parser.Kind, string,
 			}
 			config = path.Join(wd, config)
 		}
-		kind, main, err := parser.Detect(path.Clean(config), fsys)
-		if err != nil {
-			return "", "", err
-		}
-		if o.server != "" {
-			kind = parser.Kind(o.server)
-		}
-		return kind, main, nil
+		return parser.DetectAs(path.Clean(config), fsys, parser.Kind(o.server))
 	}
 	return parser.DetectDefault(fsys, parser.Kind(o.server))
 }
@@ -231,13 +267,29 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 		return exitError
 	}
 	opts := scan.Options{}
-	if o.progress || isTerminal(os.Stderr) && stderr == io.Writer(os.Stderr) {
-		last := time.Now()
+	tty := isTerminal(os.Stderr) && stderr == io.Writer(os.Stderr)
+	onScreen := false // a progress line stands on the terminal: clear it
+	if o.progress || tty {
+		// asked for: from the first batch, then every quarter second;
+		// by default on a terminal: only for scans longer than a second
+		last, every := time.Now(), time.Second
+		if o.progress {
+			last, every = time.Time{}, 250*time.Millisecond
+		}
 		opts.ProgressEvery = 5000
 		opts.Progress = func(s scan.Stats) {
-			if time.Since(last) > time.Second {
-				last = time.Now()
-				fmt.Fprintf(stderr, "\rscanned %d files and directories in %d servers...", s.Files, s.Servers)
+			if time.Since(last) < every {
+				return
+			}
+			last = time.Now()
+			msg := fmt.Sprintf("scanned %d files and directories in %s...", s.Files, rules.Plural(s.Servers, "server"))
+			if tty {
+				// one line rewritten in place
+				fmt.Fprint(stderr, "\r\033[K"+msg)
+				onScreen = true
+			} else {
+				// a file or a pipe gets whole lines, no escapes
+				fmt.Fprintln(stderr, msg)
 			}
 		}
 	}
@@ -249,12 +301,18 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 			shown = append(shown, f)
 		}
 	}
-	if opts.Progress != nil {
+	if onScreen {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
 	// what could not be looked at or judged: the model's notes, then the
 	// scan's (a note alone is no finding and leaves the exit code 0)
 	notes := append(l.srv.Notes(), stats.Notes()...)
+	if stats.Servers == 0 {
+		// an empty file, or one without http or server blocks (mime.types
+		// read with --server nginx): nothing was looked at
+		notes = append(notes, simulate.Note{Message: "the configuration defines no server: nothing was checked",
+			Range: parser.Range{File: l.main}})
+	}
 	switch o.format {
 	case "json", "sarif":
 		write := report.JSON
@@ -322,6 +380,11 @@ func explain(o options, pos []string, stdout, stderr io.Writer) int {
 		req, err := simulate.ParseRequest(strings.ToUpper(o.method), u, o.clientIP)
 		if err != nil {
 			fmt.Fprintf(stderr, "unforbid: %v\n", err)
+			return exitError
+		}
+		if req.Host == "" {
+			// "" and "http:///x" would ask a server of no name
+			fmt.Fprintf(stderr, "unforbid: bad url %q: no host (write http://HOST[:PORT]/PATH, or /PATH for localhost)\n", u)
 			return exitError
 		}
 		req.Headers = headers

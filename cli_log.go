@@ -76,6 +76,8 @@ type logExplainer struct {
 	cache  map[string]*simulate.Decision
 
 	lines        int // lines read
+	entries      int // lines that are nginx log entries
+	firstNUL     int // the first line with a NUL byte, before any entry
 	relevant     int // request error lines considered
 	unparsed     int // request error lines that could not be read
 	firstUnparse string
@@ -184,6 +186,9 @@ func (x *logExplainer) read(r io.Reader, last int) error {
 			return err
 		}
 		x.lines++
+		if x.entries == 0 && x.firstNUL == 0 && strings.IndexByte(line, 0) >= 0 {
+			x.firstNUL = n
+		}
 		if ll, ok := x.relevantLine(n, line); ok {
 			if last == 0 {
 				x.handle(ll)
@@ -197,6 +202,14 @@ func (x *logExplainer) read(r io.Reader, last int) error {
 		if err == io.EOF {
 			break
 		}
+	}
+	if x.lines > 0 && x.entries == 0 {
+		// an access log, a binary file: saying "0 causes" would call
+		// it clean
+		if x.firstNUL > 0 {
+			return fmt.Errorf("binary data (NUL byte at line %d): not an nginx error log", x.firstNUL)
+		}
+		return fmt.Errorf("not an nginx error log: no line starts as nginx writes them (\"2006/01/02 15:04:05 [error] ...\")")
 	}
 	for i := range ring {
 		x.handle(ring[(next+i)%len(ring)])
@@ -232,6 +245,9 @@ var refusalKinds = map[nginxlog.Kind]bool{
 // cannot be read.
 func (x *logExplainer) relevantLine(n int, line string) (logLine, bool) {
 	e, err := nginxlog.ParseLine(line)
+	if err == nil || !nginxlog.NotEntry(err) {
+		x.entries++
+	}
 	switch {
 	case err != nil && nginxlog.NotEntry(err):
 		// Not a log line at all (a continuation of a multi-line
@@ -289,7 +305,7 @@ func (x *logExplainer) handle(ll logLine) {
 	case agree:
 		x.noRefusal++
 		if x.noRefusalEx == "" {
-			x.noRefusalEx = fmt.Sprintf("line %d: %s %s answers %d", ll.n, req.Method, req.URL(), d.Status)
+			x.noRefusalEx = fmt.Sprintf("line %d: %s %s %s", ll.n, req.Method, req.URL(), simStatus(d.Status))
 		}
 		return
 	default:
@@ -332,8 +348,8 @@ func (x *logExplainer) handle(ll logLine) {
 	if !agree {
 		g.disagree++
 		if g.disagreement == "" {
-			g.disagreement = fmt.Sprintf("line %d: the log says %s, the simulator answers %d: the config or the files changed since, or the simulator is wrong",
-				ll.n, statusText(want), d.Status)
+			g.disagreement = fmt.Sprintf("line %d: the log says %s, the simulator %s: the config or the files changed since, or the simulator is wrong",
+				ll.n, statusText(want), simStatus(d.Status))
 		}
 	}
 }
@@ -554,6 +570,15 @@ func statusText(st []int) string {
 		parts[i] = strconv.Itoa(s)
 	}
 	return strings.Join(parts, " or ")
+}
+
+// simStatus says what the simulator answers: "answers 404", or "finds no
+// server listening there" for status 0 (the connection is refused).
+func simStatus(st int) string {
+	if st == 0 {
+		return "finds no server listening there (connection refused)"
+	}
+	return "answers " + strconv.Itoa(st)
 }
 
 func containsInt(list []int, v int) bool {

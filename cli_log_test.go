@@ -241,6 +241,48 @@ func TestExplainLogDisagrees(t *testing.T) {
 	}
 }
 
+// TestExplainLogNoServer: a log written for another config (its port is
+// not listened on) says so in words, not "answers 0".
+func TestExplainLogNoServer(t *testing.T) {
+	seg := logSegments(t)[0]
+	root := writeRoot(t, map[string]string{"etc/nginx/nginx.conf": "events {}\nhttp {\n server {\n  listen 127.0.0.1:9999;\n }\n}\n"})
+	code, out, errOut := runCLI(t, "explain", "--log", seg.log, "--root", root, "/etc/nginx/nginx.conf")
+	if code != exitClean {
+		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
+	}
+	want := "the log says 403, the simulator finds no server listening there (connection refused): the config or the files changed since"
+	if !strings.Contains(out, want) || strings.Contains(out, "answers 0") {
+		t.Errorf("want %q in\n%s", want, out)
+	}
+}
+
+// TestExplainLogNotALog: a file with no nginx error log line (a binary
+// file, the access log given by mistake) is an error, not "0 causes";
+// an empty log is clean.
+func TestExplainLogNotALog(t *testing.T) {
+	root := treeRoot(t, "basic")
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		name, text, want string
+		code             int
+	}{
+		{"binary", "\x7fELF\x02\x01\x01\x00\x00\nabc\x00\n", "binary data (NUL byte at line 1): not an nginx error log", exitError},
+		{"access.log", `127.0.0.1 - - [01/Dec/2026:11:53:09 +0000] "GET / HTTP/1.1" 403 153 "-" "curl"` + "\n",
+			`not an nginx error log: no line starts as nginx writes them ("2006/01/02 15:04:05 [error] ...")`, exitError},
+		{"empty", "", ": 0 lines read, 0 request errors considered, 0 causes", exitClean},
+		{"log with a NUL block after a crash", "\x00\x00\x00\n2026/12/01 11:53:09 [notice] 1#1: signal process started\n", ": 2 lines read, 0 request errors considered, 0 causes", exitClean},
+	} {
+		file := filepath.Join(dir, tt.name)
+		if err := os.WriteFile(file, []byte(tt.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errOut := runCLI(t, "explain", "--log", file, "--root", root, "/etc/nginx/nginx.conf")
+		if code != tt.code || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit %d, %q", tt.name, code, errOut, tt.code, tt.want)
+		}
+	}
+}
+
 func TestExplainLogBadUsage(t *testing.T) {
 	root := treeRoot(t, "basic")
 	for _, tt := range []struct {

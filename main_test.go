@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -360,6 +361,13 @@ func TestBadInput(t *testing.T) {
 		{"explain bad client ip", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "--client-ip", "nope", "/etc/nginx/nginx.conf", "/x"}, "is not an IP address"},
 		{"explain bad server ip", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "--server-ip", "nope", "/etc/nginx/nginx.conf", "/x"}, `--server-ip "nope" is not an IP address`},
 		{"explain families differ", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "--client-ip", "::1", "--server-ip", "127.0.0.1", "/etc/nginx/nginx.conf", "/x"}, "client ::1 cannot connect to 127.0.0.1: another address family"},
+		{"unknown server kind", nil, []string{"--server", "iis"}, `unforbid: unknown --server "iis" (want nginx or apache)`},
+		{"sarif for explain", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "--format", "sarif", "/etc/nginx/nginx.conf", "/"}, "--format sarif is for --check"},
+		{"diff with explain", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "--diff", "/etc/nginx/nginx.conf", "/"}, "--diff and --apply do not go with explain"},
+		{"explain empty url", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "/etc/nginx/nginx.conf", ""}, `bad url "": no host`},
+		{"explain url without host", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "/etc/nginx/nginx.conf", "http:///x"}, `bad url "http:///x": no host`},
+		{"explain bad port", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "/etc/nginx/nginx.conf", "http://localhost:99999/"}, "bad port"},
+		{"forced kind reads what detection cannot tell", map[string]string{"etc/nginx/site.conf": "include /etc/nginx/site.conf;\n"}, []string{"--server", "nginx", "/etc/nginx/site.conf"}, "/etc/nginx/site.conf:1: include cycle"},
 		{"explain families differ in the url", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "--client-ip", "127.0.0.2", "/etc/nginx/nginx.conf", "http://[::1]/"}, "client 127.0.0.2 cannot connect to ::1"},
 	}
 	for _, tt := range tests {
@@ -380,6 +388,46 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("stderr leaks the --root prefix: %q", errOut)
 			}
 		})
+	}
+}
+
+// TestUsageErrors: flags that would be ignored or a --root that is no
+// directory are refused, never read as something else.
+func TestUsageErrors(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--check", "--root", "/nonexistent/unforbid"}, "unforbid: --root /nonexistent/unforbid: no such file or directory\n"},
+		{[]string{"--check", "--root", file}, "unforbid: --root " + file + ": not a directory\n"},
+		{[]string{"rules", "--format", "sarif"}, "unforbid: --format sarif is for --check; rules prints text or json\n"},
+		{[]string{"rules", "--apply"}, "unforbid: --diff and --apply do not go with rules (and are not available yet: this version reports causes only)\n"},
+		{[]string{"demo", "--format", "json"}, "unforbid: demo prints text for a reader; for JSON lay the tree out (go run ./internal/laytree demo/demo.txtar DIR) and run unforbid --check --format json --root DIR\n"},
+		{[]string{"--apply"}, "unforbid: --diff and --apply are not available yet: this version reports causes only\n"},
+	} {
+		code, out, errOut := runCLI(t, tt.args...)
+		if code != exitError || out != "" || errOut != tt.want {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2, stderr %q", tt.args, code, out, errOut, tt.want)
+		}
+	}
+}
+
+// TestNoServerNote: a config without a server block (an empty file read
+// with --server nginx) is not clean in silence: a note says nothing was
+// checked, in text and JSON.
+func TestNoServerNote(t *testing.T) {
+	root := writeRoot(t, map[string]string{"etc/nginx/empty.conf": ""})
+	code, _, errOut := runCLI(t, "--check", "--server", "nginx", "--root", root, "/etc/nginx/empty.conf")
+	if code != exitClean || !strings.Contains(errOut, "note: /etc/nginx/empty.conf: the configuration defines no server: nothing was checked\n") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	code, out, _ := runCLI(t, "--check", "--server", "nginx", "--format", "json", "--root", root, "/etc/nginx/empty.conf")
+	if code != exitClean || !strings.Contains(out, `"message": "the configuration defines no server: nothing was checked"`) {
+		t.Errorf("exit %d, stdout %s", code, out)
 	}
 }
 
@@ -651,5 +699,38 @@ func TestRootIsAJail(t *testing.T) {
 				t.Errorf("link %s, %q: exit %d, stdout %q, stderr %q", link, args[3:], code, out, errOut)
 			}
 		}
+	}
+}
+
+// TestProgress: --progress to a file or pipe prints whole lines from the
+// first batch of files, without terminal escapes, and the summary stands
+// on a line of its own.
+func TestProgress(t *testing.T) {
+	files := map[string]string{
+		"etc/nginx/nginx.conf": "events {}\nhttp {\n server {\n  listen 80;\n  root /srv/www;\n }\n}\n",
+		"srv/www/index.html":   "home\n",
+	}
+	for i := range 5100 {
+		files[fmt.Sprintf("srv/www/d%d/f%d.css", i/500, i)] = ""
+	}
+	root := writeRoot(t, files)
+	code, _, errOut := runCLI(t, "--check", "--progress", "--root", root, "/etc/nginx/nginx.conf")
+	if code == exitError {
+		t.Fatalf("exit 2; stderr:\n%s", errOut)
+	}
+	lines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n")
+	if len(lines) < 2 || lines[0] != "scanned 5000 files and directories in 1 server..." {
+		t.Errorf("no progress line first in stderr:\n%s", errOut)
+	}
+	if strings.ContainsAny(errOut, "\r\033") {
+		t.Errorf("terminal escapes in stderr to a file: %q", errOut)
+	}
+	if !regexp.MustCompile(`(?m)^0 findings; workers run as .*5113 files and directories`).MatchString(errOut) {
+		t.Errorf("summary not on a line of its own:\n%s", errOut)
+	}
+	// without --progress (and no terminal), nothing but the summary
+	_, _, errOut = runCLI(t, "--check", "--root", root, "/etc/nginx/nginx.conf")
+	if strings.Contains(errOut, "scanned") {
+		t.Errorf("progress without --progress:\n%s", errOut)
 	}
 }

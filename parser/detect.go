@@ -67,6 +67,13 @@ var rootCred = fsmeta.Cred{User: "root"}
 // from the content; when neither tells, Detect fails and the user must say
 // with --server.
 func Detect(cfgPath string, fsys *fsmeta.FS) (Kind, string, error) {
+	return DetectAs(cfgPath, fsys, "")
+}
+
+// DetectAs is Detect with the kind forced to want when want is not empty
+// (--server): the main file is found as Detect finds it, and its content is
+// not asked, so a config Detect cannot tell is read as want.
+func DetectAs(cfgPath string, fsys *fsmeta.FS, want Kind) (Kind, string, error) {
 	if fsys == nil {
 		fsys = fsmeta.New("/")
 	}
@@ -87,6 +94,9 @@ func Detect(cfgPath string, fsys *fsmeta.FS) (Kind, string, error) {
 		if main == "" {
 			return "", "", &Error{File: cfgPath, Msg: "directory holds no nginx.conf, apache2.conf, httpd.conf or conf/httpd.conf"}
 		}
+	}
+	if want != "" {
+		return want, main, nil
 	}
 	switch path.Base(main) {
 	case "nginx.conf":
