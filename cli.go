@@ -341,7 +341,7 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 			fmt.Fprintf(stderr, "; %d below --severity %s", hidden, o.severity)
 		}
 		if stats.Unsure > 0 {
-			fmt.Fprintf(stderr, "; %d requests not judged (constructs the simulator does not model)", stats.Unsure)
+			fmt.Fprintf(stderr, "; %d requests not judged (see the notes)", stats.Unsure)
 		}
 		fmt.Fprintln(stderr)
 		report.Notes(stderr, notes)

@@ -28,6 +28,11 @@ type Result struct {
 	// was not followed). It is set on success and when only want was
 	// refused, nil otherwise.
 	Info *Info
+	// Blind is set when the walk stopped because this process could not
+	// read the metadata at At itself (the host's lstat failed with EACCES
+	// or EPERM): the result says nothing of what c may do there. Run as
+	// root to see every path.
+	Blind bool
 }
 
 // OK reports whether the access was granted.
@@ -61,7 +66,7 @@ func (f *FS) Access(c Cred, p string, want Perm, follow bool) Result {
 	}
 	rootInfo, err := f.lstatPhys("/")
 	if err != nil {
-		return Result{Err: toErrno(err), At: "/"}
+		return Result{Err: toErrno(err), At: "/", Blind: HostDenied(err)}
 	}
 	if rootInfo.Type != TypeDir {
 		return Result{Err: syscall.ENOTDIR, At: "/"}
@@ -96,7 +101,7 @@ func (f *FS) Access(c Cred, p string, want Perm, follow bool) Result {
 		}
 		info, err = f.lstatPhys(next)
 		if err != nil {
-			return Result{Err: toErrno(err), At: next}
+			return Result{Err: toErrno(err), At: next, Blind: HostDenied(err)}
 		}
 		if info.Type == TypeSymlink && (!final || follow) {
 			links++
@@ -151,6 +156,14 @@ func join(dir, name string) string {
 		return "/" + name
 	}
 	return dir + "/" + name
+}
+
+// HostDenied reports whether err, from Lstat or another read of this
+// package, is this process being refused (EACCES, EPERM) rather than a
+// fact about the path: the path could not be looked at.
+func HostDenied(err error) bool {
+	e := toErrno(err)
+	return err != nil && (e == syscall.EACCES || e == syscall.EPERM)
 }
 
 // toErrno extracts the errno of an error from Lstat; anything else becomes

@@ -27,6 +27,11 @@ type Entry struct {
 	Target string
 	// Data is the content of a regular file.
 	Data []byte
+	// Sealed makes a directory one this process cannot look into, as an
+	// ordinary user meets a directory of mode 0750 owned by another
+	// group: reading a name below it, or listing it, fails with EACCES
+	// for the reader itself (not for the credentials Access checks).
+	Sealed bool
 }
 
 // memory is the backend of an in-memory view.
@@ -35,9 +40,10 @@ type memory struct {
 }
 
 type memNode struct {
-	info  Info
-	data  []byte
-	names []string // a directory's entries
+	info   Info
+	data   []byte
+	names  []string // a directory's entries
+	sealed bool     // this process cannot look into the directory
 }
 
 // NewMemory returns an FS whose objects are entries, held in memory: it
@@ -85,7 +91,9 @@ func NewMemory(root string, entries []Entry) (*FS, error) {
 		case TypeRegular:
 			n.data = e.Data
 			info.Size = int64(len(e.Data))
-		case TypeDir, TypeOther:
+		case TypeDir:
+			n.sealed = e.Sealed
+		case TypeOther:
 		case TypeSymlink:
 			if e.ACL != nil {
 				return nil, fmt.Errorf("fsmeta: memory entry %q: a symlink has no ACL", p)
@@ -95,6 +103,9 @@ func NewMemory(root string, entries []Entry) (*FS, error) {
 			info.Size = int64(len(e.Target))
 		default:
 			return nil, fmt.Errorf("fsmeta: memory entry %q: unknown type %v", p, e.Type)
+		}
+		if e.Sealed && e.Type != TypeDir {
+			return nil, fmt.Errorf("fsmeta: memory entry %q: only a directory can be sealed", p)
 		}
 		n.info = info
 	}
@@ -126,7 +137,22 @@ func (m *memory) mkdirAll(p string) error {
 	return nil
 }
 
+// sealedAbove reports whether a directory above p is sealed.
+func (m *memory) sealedAbove(p string) bool {
+	for d := path.Dir(p); ; d = path.Dir(d) {
+		if n, ok := m.nodes[d]; ok && n.sealed {
+			return true
+		}
+		if d == "/" {
+			return false
+		}
+	}
+}
+
 func (m *memory) lstat(p string) (*Info, error) {
+	if p != "/" && m.sealedAbove(p) {
+		return nil, &fs.PathError{Op: "lstat", Path: p, Err: syscall.EACCES}
+	}
 	if n, ok := m.nodes[p]; ok {
 		return &n.info, nil
 	}
@@ -144,6 +170,9 @@ func (m *memory) lstat(p string) (*Info, error) {
 
 func (m *memory) readDir(phys, p string, batch int, fn func([]string) error) error {
 	n, ok := m.nodes[phys]
+	if ok && n.sealed || phys != "/" && m.sealedAbove(phys) {
+		return &fs.PathError{Op: "open", Path: p, Err: syscall.EACCES}
+	}
 	if !ok || n.info.Type != TypeDir {
 		return &fs.PathError{Op: "open", Path: p, Err: syscall.ENOTDIR}
 	}
@@ -163,6 +192,9 @@ func (m *memory) readDir(phys, p string, batch int, fn func([]string) error) err
 }
 
 func (m *memory) readFile(phys, p string, limit int64) ([]byte, error) {
+	if phys != "/" && m.sealedAbove(phys) {
+		return nil, &fs.PathError{Op: "open", Path: p, Err: syscall.EACCES}
+	}
 	n, ok := m.nodes[phys]
 	if !ok {
 		return nil, &fs.PathError{Op: "open", Path: p, Err: syscall.ENOENT}

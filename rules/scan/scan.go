@@ -200,6 +200,11 @@ func (sc *scanner) scanSite(site simulate.Site) {
 		}
 		info, err := sc.fsys.Lstat(r.Dir)
 		if err != nil {
+			if fsmeta.HostDenied(err) {
+				sc.blind = true
+				sc.stats.skip(simulate.Note{Range: r.Range, NotWalked: true, Message: fmt.Sprintf("%s %s: unforbid cannot look at it itself (%v): run it as root to see what the workers meet", orWords(r.Directive, "the tree"), r.Dir, errText(err))})
+				continue
+			}
 			if r.Directive != "" && r.URL == "/" {
 				sc.stats.skip(simulate.Note{Range: r.Range, Message: fmt.Sprintf("%s %s does not exist (requests answer 404)", r.Directive, r.Dir)})
 			}

@@ -255,7 +255,7 @@ func (r *run) content() (int, bool) {
 			if len(open) > 1 {
 				open = open[:len(open)-1]
 			}
-			res := r.s.FS.Access(r.s.Cred, open, fsmeta.Read, true)
+			res := r.seen(r.s.FS.Access(r.s.Cred, open, fsmeta.Read, true))
 			switch {
 			case res.Err == 0 && res.Info.Type != fsmeta.TypeDir:
 				reason := fmt.Sprintf("opendir() %q failed (20: Not a directory)", open)

@@ -15,6 +15,20 @@ import (
 // last component ELOOP; with "if_not_owner" links are followed only when
 // the link and its target have the same owner.
 func (r *run) openFile(p string, want fsmeta.Perm, _ bool) fsmeta.Result {
+	return r.seen(r.openFileAs(p, want))
+}
+
+// seen marks the decision unsure when res could not be judged because
+// unforbid itself could not read the metadata on the way (run as an
+// ordinary user, say): the worker's rights there are unknown.
+func (r *run) seen(res fsmeta.Result) fsmeta.Result {
+	if res.Blind {
+		r.unsure("unforbid cannot read %s itself (run it as root to judge what the workers meet there)", path.Dir(res.At))
+	}
+	return res
+}
+
+func (r *run) openFileAs(p string, want fsmeta.Perm) fsmeta.Result {
 	c := r.conf
 	mode := c.DisableSymlinks
 	if mode == "" || mode == "off" {
@@ -42,7 +56,7 @@ func (r *run) walkNoFollow(start, p string, want fsmeta.Perm, mode string) fsmet
 	fs := r.s.FS
 	curInfo, err := fs.Lstat(start)
 	if err != nil {
-		return fsmeta.Result{Err: errnoOf(err), At: start}
+		return fsmeta.Result{Err: errnoOf(err), At: start, Blind: fsmeta.HostDenied(err)}
 	}
 	if curInfo.Type == fsmeta.TypeSymlink {
 		res := fs.Access(r.s.Cred, start, 0, true)
@@ -77,7 +91,7 @@ func (r *run) walkNoFollow(start, p string, want fsmeta.Perm, mode string) fsmet
 		next := path.Join(cur, name)
 		info, err := fs.Lstat(next)
 		if err != nil {
-			return fsmeta.Result{Err: errnoOf(err), At: next}
+			return fsmeta.Result{Err: errnoOf(err), At: next, Blind: fsmeta.HostDenied(err)}
 		}
 		if info.Type == fsmeta.TypeSymlink {
 			switch mode {

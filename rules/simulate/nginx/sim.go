@@ -517,7 +517,7 @@ func (r *run) checkAuth(c *LocConf) int {
 	if !path.IsAbs(file) {
 		file = path.Join(r.s.Model.ConfDir, file)
 	}
-	res := r.s.FS.Access(r.s.Cred, file, fsmeta.Read, true)
+	res := r.seen(r.s.FS.Access(r.s.Cred, file, fsmeta.Read, true))
 	switch res.Err {
 	case 0:
 		if r.req.AssumeAuth {

@@ -1,0 +1,45 @@
+package scan_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/unforbid/unforbid/parser/fsmeta"
+	"github.com/unforbid/unforbid/rules/scan"
+	nginxsim "github.com/unforbid/unforbid/rules/simulate/nginx"
+)
+
+// TestBlindRoot: a docroot unforbid itself cannot look at (run as an
+// ordinary user below a directory of mode 0750 of group www-data) is no
+// finding against the workers but a note that the tree was not walked.
+func TestBlindRoot(t *testing.T) {
+	conf := "user www-data;\nevents {}\nhttp {\n server {\n  listen 80;\n  root /srv/priv/site;\n }\n}\n"
+	fsys, err := fsmeta.NewMemory("", []fsmeta.Entry{
+		{Path: "/etc/nginx/nginx.conf", Type: fsmeta.TypeRegular, Perm: 0o644, Data: []byte(conf)},
+		{Path: "/etc/passwd", Type: fsmeta.TypeRegular, Perm: 0o644, Data: []byte("root:x:0:0::/root:/bin/sh\nwww-data:x:33:33::/var/www:/bin/sh\n")},
+		{Path: "/etc/group", Type: fsmeta.TypeRegular, Perm: 0o644, Data: []byte("root:x:0:\nwww-data:x:33:\n")},
+		{Path: "/srv/priv", Type: fsmeta.TypeDir, Perm: 0o750, GID: 33, Sealed: true},
+		{Path: "/srv/priv/site", Type: fsmeta.TypeDir, Perm: 0o755},
+		{Path: "/srv/priv/site/index.html", Type: fsmeta.TypeRegular, Perm: 0o644, Data: []byte("hi")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := nginxsim.Load("/etc/nginx/nginx.conf", fsys, nginxsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings, stats := scan.Run(sim, scan.Options{})
+	if len(findings) != 0 {
+		t.Errorf("findings %+v, want none: unforbid could not look", findings)
+	}
+	found := false
+	for _, n := range stats.Notes() {
+		if n.NotWalked && strings.Contains(n.Message, "/srv/priv/site: unforbid cannot look at it itself") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no note that the root was not walked: %+v", stats.Notes())
+	}
+}
