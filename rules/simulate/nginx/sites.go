@@ -145,7 +145,20 @@ func (s *Simulator) site(srv *Server) simulate.Site {
 		}
 	}
 	if site.Host == "" {
-		return simulate.Site{Name: site.Name, Range: site.Range, Notes: []simulate.Note{{Range: srv.Dir.Range, Message: "no request reaches this server (every name is taken by another server)"}}}
+		// the notes of capture roots say why no host was found; else
+		// the names are taken, or regexes no host was made up for
+		notes := site.Notes
+		if len(notes) == 0 {
+			msg := "no request reaches this server (every name is taken by another server)"
+			for _, n := range srv.Names {
+				if strings.HasPrefix(n, "~") {
+					msg = "no request unforbid can make up reaches this server (its names are regexes, or taken by another server)"
+					break
+				}
+			}
+			notes = []simulate.Note{{Range: srv.Dir.Range, Message: msg}}
+		}
+		return simulate.Site{Name: site.Name, Range: site.Range, Names: site.Names, Listens: site.Listens, Notes: notes}
 	}
 	confs := []*LocConf{srv.Conf}
 	for _, l := range srv.Locations {
