@@ -97,20 +97,25 @@ func (sc *scanner) judgeDeny(req simulate.Request, d *simulate.Decision) {
 const maxCommentLines = 5
 
 // meantFor returns the line of the admin's comment on the directive at rng
-// (its own line, else the block of comment lines just above it) that says
-// the directive was meant for other files than the public kind it
-// refuses, to quote it; "" when the comment names that kind or nothing.
-// A block is read whole: WordPress's "# Deny all attempts to access
+// (its own line and the block of comment lines just above it, read line
+// by line where the server tells them apart) that says the directive was
+// meant for other files than the public kind it refuses, to quote it; ""
+// when a line names that kind, or none names anything. A block is read
+// whole: WordPress's "# Deny all attempts to access
 // hidden files such as .htaccess, ..." comes above a second line about
 // logging.
 func (sc *scanner) meantFor(rng parser.Range, kind string) string {
+	var lines []string
+	if cl, ok := sc.srv.(simulate.CommentLiner); ok {
+		own, above := cl.CommentLines(rng, maxCommentLines)
+		lines = append([]string{own}, above...)
+	} else {
+		lines = []string{sc.srv.Comment(rng)}
+	}
 	quote := ""
-	for i := 0; i < maxCommentLines && rng.Start.Line-i >= 1; i++ {
-		at := rng
-		at.Start.Line -= i
-		line := sc.srv.Comment(at)
+	for _, line := range lines {
 		if line == "" {
-			break
+			continue
 		}
 		named, other := rules.CommentKinds(line, kind)
 		if named {

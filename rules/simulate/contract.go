@@ -47,6 +47,16 @@ type Server interface {
 	Comment(r parser.Range) string
 }
 
+// CommentLiner is implemented by a Server that reads the admin's comments
+// around a directive line by line, which Comment cannot tell apart (a
+// comment on the directive's own line, or on the line above it).
+type CommentLiner interface {
+	// CommentLines returns the comment on the line of the directive at r
+	// ("" when none), then the block of whole-line comments just above
+	// it, nearest first, at most max lines.
+	CommentLines(r parser.Range, max int) (own string, above []string)
+}
+
 // ConfigFinding is a cause found in the configuration alone.
 type ConfigFinding struct {
 	Rule string

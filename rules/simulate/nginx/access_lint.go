@@ -764,25 +764,34 @@ func (r *run) unconditional(d *conf.Directive) bool {
 // Comment returns the comment on the line of the directive at rng (after
 // it), or the comment line just above it.
 func (s *Simulator) Comment(rng parser.Range) string {
+	own, above := s.CommentLines(rng, 1)
+	if own == "" && len(above) > 0 {
+		return above[0]
+	}
+	return own
+}
+
+// CommentLines returns the comment on the line of the directive at rng
+// (after it), then up to max whole-line comments just above it, nearest
+// first.
+func (s *Simulator) CommentLines(rng parser.Range, max int) (own string, above []string) {
 	f := s.Model.Config.File(rng.File)
 	if f == nil || rng.Start.Line <= 0 {
-		return ""
+		return "", nil
 	}
 	lines := strings.Split(string(f.Src), "\n")
 	if rng.Start.Line > len(lines) {
-		return ""
+		return "", nil
 	}
-	line := lines[rng.Start.Line-1]
-	if c := withoutWant(trailingComment(line)); c != "" {
-		return c
-	}
-	if rng.Start.Line >= 2 {
-		above := strings.TrimSpace(lines[rng.Start.Line-2])
-		if strings.HasPrefix(above, "#") {
-			return withoutWant(strings.TrimSpace(strings.TrimLeft(above, "#")))
+	own = withoutWant(trailingComment(lines[rng.Start.Line-1]))
+	for n := rng.Start.Line - 1; n >= 1 && len(above) < max; n-- {
+		line := strings.TrimSpace(lines[n-1])
+		if !strings.HasPrefix(line, "#") {
+			break
 		}
+		above = append(above, withoutWant(strings.TrimSpace(strings.TrimLeft(line, "#"))))
 	}
-	return ""
+	return own, above
 }
 
 // withoutWant drops the `want "rule"` annotation of unforbid's own test
