@@ -308,8 +308,6 @@ func (r *run) limitExcept() bool {
 	return true
 }
 
-// internalRedirect switches to uri (with optional args) for a new location
-// search.
 // splitRedirect is the internal redirect of error_page and of try_files'
 // fallback: the target is split at "?" (ngx_http_split_args) and its
 // query, empty when it has none, replaces the request's arguments.
@@ -320,6 +318,8 @@ func (r *run) splitRedirect(uri string) {
 	}
 }
 
+// internalRedirect switches to uri (with optional args) for a new location
+// search.
 func (r *run) internalRedirect(uri string) {
 	r.uriRewritten, r.addURIToAlias = false, false
 	if i := strings.IndexByte(uri, '?'); i >= 0 {
@@ -413,11 +413,12 @@ func (r *run) denied(rule *AccessRule) int {
 
 // overmatch reports whether the access rules in force refuse public
 // content to every client, unintended. Intended: an allowlist that admits
-// someone (for well-known files: someone on the internet), rules of a limit_except block (which refuse some methods
-// only), a deny whose comment names the kind of content refused, and a
-// deny whose location names the directory the file is in ("location
-// /private/", "~ /(data|config)/") unless its comment names another kind
-// of file ("# no PHP in uploads").
+// someone (for well-known files: someone on the internet), rules of a
+// limit_except block (which refuse some methods only), a deny whose
+// comment names the kind of content refused, and a deny whose location
+// names the directory the file is in ("location /private/", "~
+// /(data|config)/") unless its comment names another kind of file ("#
+// no PHP in uploads").
 func (r *run) overmatch() bool {
 	kind := rules.PublicKind(r.uri)
 	if kind == "" {
