@@ -310,8 +310,12 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 	if stats.Servers == 0 {
 		// an empty file, or one without http or server blocks (mime.types
 		// read with --server nginx): nothing was looked at
-		notes = append(notes, simulate.Note{Message: "the configuration defines no server: nothing was checked",
-			Range: parser.Range{File: l.main}})
+		msg := "the configuration defines no server: nothing was checked"
+		if len(l.srv.Sites()) > 0 {
+			// every one is unreachable: their notes say why
+			msg = "no request reaches any server of the configuration: nothing was checked"
+		}
+		notes = append(notes, simulate.Note{Message: msg, Range: parser.Range{File: l.main}})
 	}
 	switch o.format {
 	case "json", "sarif":

@@ -431,6 +431,17 @@ func TestNoServerNote(t *testing.T) {
 	}
 }
 
+// TestUnreachedServersNote: a config whose servers no request reaches (a
+// server on a unix socket only) defines servers: the note says none was
+// reached, not that there is none.
+func TestUnreachedServersNote(t *testing.T) {
+	root := writeRoot(t, map[string]string{"etc/nginx/nginx.conf": "events {}\nhttp {\nserver {\nlisten unix:/run/nginx.sock;\nroot /srv;\n}\n}\n"})
+	code, _, errOut := runCLI(t, "--check", "--root", root, "/etc/nginx/nginx.conf")
+	if code != exitClean || strings.Contains(errOut, "defines no server") || !strings.Contains(errOut, "no request reaches any server of the configuration: nothing was checked\n") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
 // TestDefaultConfig: without CONFIG, /etc/nginx/nginx.conf (under --root)
 // is used.
 func TestDefaultConfig(t *testing.T) {

@@ -156,6 +156,9 @@ func (s *Simulator) site(srv *Server) simulate.Site {
 					break
 				}
 			}
+			if len(listenAddrs(srv)) == 0 {
+				msg = "no request reaches this server over TCP (it listens on unix sockets only, which unforbid does not simulate)"
+			}
 			notes = []simulate.Note{{Range: srv.Dir.Range, Message: msg}}
 		}
 		return simulate.Site{Name: site.Name, Range: site.Range, Names: site.Names, Listens: site.Listens, Notes: notes}

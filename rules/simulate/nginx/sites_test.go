@@ -20,11 +20,13 @@ func TestUnreachableSiteNotes(t *testing.T) {
 		want   string // a part of the notes wanted
 		not    string // a part of the notes that would be false
 	}{
-		{name: "names taken", server: "server_name shop.test; root /srv/b;",
+		{name: "names taken", server: "listen 127.0.0.1:8080; server_name shop.test; root /srv/b;",
 			want: "every name is taken by another server"},
-		{name: "regex name without captures", server: `server_name ~^www\d+\.test$; root /srv/b;`,
+		{name: "regex name without captures", server: `listen 127.0.0.1:8080; server_name ~^www\d+\.test$; root /srv/b;`,
 			want: "no request unforbid can make up reaches this server (its names are regexes", not: "every name is taken"},
-		{name: "capture root without directories", server: `server_name ~^(?<user>[a-z]+)\.users\.test$; root /srv/users/$user;`,
+		{name: "unix socket only", server: "listen unix:/run/nginx.sock; server_name other.test; root /srv/b;",
+			want: "it listens on unix sockets only", not: "every name is taken"},
+		{name: "capture root without directories", server: `listen 127.0.0.1:8080; server_name ~^(?<user>[a-z]+)\.users\.test$; root /srv/users/$user;`,
 			want: "no directory gives a host name of the regex server_name", not: "every name is taken"},
 	}
 	for _, tt := range tests {
@@ -32,7 +34,7 @@ func TestUnreachableSiteNotes(t *testing.T) {
 			dir := t.TempDir()
 			files := map[string]string{
 				"etc/nginx/nginx.conf": "events {}\nhttp {\nserver {\nlisten 127.0.0.1:8080 default_server; server_name shop.test; root /srv/a;\n}\n" +
-					"server {\nlisten 127.0.0.1:8080; " + tt.server + "\n}\n}\n",
+					"server {\n" + tt.server + "\n}\n}\n",
 				"etc/passwd":  "root:x:0:0::/root:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n",
 				"etc/group":   "root:x:0:\nnogroup:x:65534:\n",
 				"srv/a/index": "a",
