@@ -1,5 +1,7 @@
 package nginx
 
+import "strings"
+
 // Duplicates and the events section. nginx -t refuses a directive given
 // twice in one block when its handler allows it once ("root /a; root /b;":
 // `"root" directive is duplicate`), and a configuration without an events
@@ -10,52 +12,62 @@ package nginx
 // in the block they are included into, and a directive inherited from an
 // outer block is no duplicate.
 
-// checkDuplicates reports every directive of the tree given twice in one
-// block where nginx allows it once, at the second, with nginx's words.
-func (l *loader) checkDuplicates(list []*Directive, ctx blockCtx) {
-	if _, ok := wrappers[ctx.key()]; !ok {
+// checkDuplicates reports the first directive of each block of the tree
+// given twice where nginx allows it once, at the second, with nginx's
+// words. It allocates nothing: a block holds at most one use of each of
+// the few hundred singular names before its first duplicate, so scanning
+// back is cheap.
+func (l *loader) checkDuplicates(list []*Directive, ctx string) {
+	if _, ok := wrappers[ctx]; !ok {
 		return // map, types, geo... bodies hold no directives
 	}
-	var seen map[string]int // uses so far; root and alias share one
-	for _, d := range list {
-		if d.Name == "#" {
-			continue
-		}
+	reported := false
+	for i, d := range list {
 		if d.Block != nil {
-			l.checkDuplicates(d.Block, ctx.enter(d.Name))
+			l.checkDuplicates(d.Block, l.enterKey(ctx, d.Name))
 		}
-		if !singular[d.Name] {
+		if reported || !singular[d.Name] {
 			continue
 		}
-		if seen == nil {
-			seen = map[string]int{}
+		for _, e := range list[:i] {
+			if !sameField(e.Name, d.Name) {
+				continue
+			}
+			// nginx stops at the first duplicate of a block.
+			reported = true
+			file, line := d.Range.File, d.Range.Start.Line
+			if e.Name != d.Name {
+				l.errorf(file, line, "%q directive is duplicate, %q directive was specified earlier", d.Name, e.Name)
+			} else {
+				l.errorf(file, line, "%q directive is duplicate", d.Name)
+			}
+			break
 		}
-		key := d.Name
-		if key == "alias" {
-			key = "root" // one field (ngx_http_core_root)
-		}
-		seen[key]++
-		if seen[key] != 2 {
-			continue // nginx stops at the first duplicate
-		}
-		file, line := d.Range.File, d.Range.Start.Line
-		if first := firstOf(list, key); first != d.Name {
-			l.errorf(file, line, "%q directive is duplicate, %q directive was specified earlier", d.Name, first)
-			continue
-		}
-		l.errorf(file, line, "%q directive is duplicate", d.Name)
 	}
 }
 
-// firstOf returns the name of the first directive of list counted under
-// key: root or alias for "root", else key itself.
-func firstOf(list []*Directive, key string) string {
-	for _, d := range list {
-		if d.Name == key || key == "root" && d.Name == "alias" {
-			return d.Name
-		}
+// enterKey returns the key of the context of the block of directive name
+// standing in the context of key ctx, computed once per pair.
+func (l *loader) enterKey(ctx, name string) string {
+	if k, ok := l.ctxKeys[[2]string{ctx, name}]; ok {
+		return k
 	}
-	return key
+	var c blockCtx
+	if ctx != "" {
+		c = strings.Split(ctx, ">")
+	}
+	k := c.enter(name).key()
+	if l.ctxKeys == nil {
+		l.ctxKeys = map[[2]string]string{}
+	}
+	l.ctxKeys[[2]string{ctx, name}] = k
+	return k
+}
+
+// sameField reports whether directives a and b set one field of nginx's
+// configuration: the same name, or root and alias (ngx_http_core_root).
+func sameField(a, b string) bool {
+	return a == b || (a == "root" || a == "alias") && (b == "root" || b == "alias")
 }
 
 // checkEvents reports a configuration without an events block at the top

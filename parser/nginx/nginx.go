@@ -147,7 +147,7 @@ func Load(mainPath string, opts Options) (*Config, error) {
 	}
 	// nginx checks these once the configuration reads without error.
 	if len(l.errs) == 0 {
-		l.checkDuplicates(l.cfg.Dirs, nil)
+		l.checkDuplicates(l.cfg.Dirs, "")
 	}
 	if len(l.errs) == 0 {
 		l.checkEvents()
@@ -198,6 +198,7 @@ type loader struct {
 	stack   []string // files being spliced, outermost first
 	count   int      // directives in the tree so far
 	tooMany bool
+	ctxKeys map[[2]string]string // enterKey's cache
 }
 
 func (l *loader) errorf(file string, line int, format string, args ...any) {
