@@ -343,32 +343,32 @@ func TestBadInput(t *testing.T) {
 			[]string{"/etc/nginx/nginx.conf"}, "include cycle"},
 		{"binary garbage", map[string]string{"etc/nginx/nginx.conf": "http {\x00\x01\x02\xff}\n"},
 			[]string{"/etc/nginx/nginx.conf"}, "/etc/nginx/nginx.conf:1: binary data"},
-		{"unknown worker user", map[string]string{"etc/nginx/nginx.conf": "user nosuchuser;\nhttp {}\n", "etc/passwd": "root:x:0:0::/root:/bin/sh\n", "etc/group": "root:x:0:\n"},
+		{"unknown worker user", map[string]string{"etc/nginx/nginx.conf": "user nosuchuser;\nhttp {}\nevents {}\n", "etc/passwd": "root:x:0:0::/root:/bin/sh\n", "etc/group": "root:x:0:\n"},
 			[]string{"/etc/nginx/nginx.conf"}, `/etc/nginx/nginx.conf:1: unknown user "nosuchuser"`},
-		{"bad listen", map[string]string{"etc/nginx/nginx.conf": "http {\n server {\n  listen 99999;\n }\n}\n"},
+		{"bad listen", map[string]string{"etc/nginx/nginx.conf": "http {\n server {\n  listen 99999;\n }\n}\nevents {}\n"},
 			[]string{"/etc/nginx/nginx.conf"}, `/etc/nginx/nginx.conf:3: invalid port`},
-		{"bad allow", map[string]string{"etc/nginx/nginx.conf": "http {\n server {\n  allow 300.1.1.1;\n }\n}\n"},
+		{"bad allow", map[string]string{"etc/nginx/nginx.conf": "http {\n server {\n  allow 300.1.1.1;\n }\n}\nevents {}\n"},
 			[]string{"/etc/nginx/nginx.conf"}, `/etc/nginx/nginx.conf:3: invalid parameter "300.1.1.1"`},
-		{"alias refers to itself", map[string]string{"etc/nginx/nginx.conf": "http {\n server {\n  location /a/ {\n   alias $document_root/sub/;\n  }\n }\n}\n"},
+		{"alias refers to itself", map[string]string{"etc/nginx/nginx.conf": "http {\n server {\n  location /a/ {\n   alias $document_root/sub/;\n  }\n }\n}\nevents {}\n"},
 			[]string{"/etc/nginx/nginx.conf"}, `/etc/nginx/nginx.conf:4: the $document_root variable cannot be used in the "alias" directive`},
 		{"unknown flag", nil, []string{"--bogus"}, "flag provided but not defined"},
 		{"bad format", nil, []string{"--format", "xml"}, `unknown --format "xml" (want text, json or sarif)`},
 		{"bad severity", nil, []string{"--severity", "loud"}, `unknown severity "loud"`},
 		{"diff not yet", nil, []string{"--diff"}, "not available yet"},
 		{"relative config with root", nil, []string{"nginx.conf"}, "must be an absolute path"},
-		{"explain without url", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "/etc/nginx/nginx.conf"}, "usage: unforbid explain"},
-		{"explain bad url", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "/etc/nginx/nginx.conf", "ftp://x/"}, "scheme must be http or https"},
-		{"explain bad client ip", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "--client-ip", "nope", "/etc/nginx/nginx.conf", "/x"}, "is not an IP address"},
-		{"explain bad server ip", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "--server-ip", "nope", "/etc/nginx/nginx.conf", "/x"}, `--server-ip "nope" is not an IP address`},
-		{"explain families differ", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "--client-ip", "::1", "--server-ip", "127.0.0.1", "/etc/nginx/nginx.conf", "/x"}, "client ::1 cannot connect to 127.0.0.1: another address family"},
+		{"explain without url", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "/etc/nginx/nginx.conf"}, "usage: unforbid explain"},
+		{"explain bad url", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "/etc/nginx/nginx.conf", "ftp://x/"}, "scheme must be http or https"},
+		{"explain bad client ip", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "--client-ip", "nope", "/etc/nginx/nginx.conf", "/x"}, "is not an IP address"},
+		{"explain bad server ip", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "--server-ip", "nope", "/etc/nginx/nginx.conf", "/x"}, `--server-ip "nope" is not an IP address`},
+		{"explain families differ", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "--client-ip", "::1", "--server-ip", "127.0.0.1", "/etc/nginx/nginx.conf", "/x"}, "client ::1 cannot connect to 127.0.0.1: another address family"},
 		{"unknown server kind", nil, []string{"--server", "iis"}, `unforbid: unknown --server "iis" (want nginx or apache)`},
-		{"sarif for explain", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "--format", "sarif", "/etc/nginx/nginx.conf", "/"}, "--format sarif is for --check"},
-		{"diff with explain", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "--diff", "/etc/nginx/nginx.conf", "/"}, "--diff and --apply do not go with explain"},
-		{"explain empty url", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "/etc/nginx/nginx.conf", ""}, `bad url "": no host`},
-		{"explain url without host", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "/etc/nginx/nginx.conf", "http:///x"}, `bad url "http:///x": no host`},
-		{"explain bad port", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "/etc/nginx/nginx.conf", "http://localhost:99999/"}, "bad port"},
+		{"sarif for explain", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "--format", "sarif", "/etc/nginx/nginx.conf", "/"}, "--format sarif is for --check"},
+		{"diff with explain", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "--diff", "/etc/nginx/nginx.conf", "/"}, "--diff and --apply do not go with explain"},
+		{"explain empty url", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "/etc/nginx/nginx.conf", ""}, `bad url "": no host`},
+		{"explain url without host", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "/etc/nginx/nginx.conf", "http:///x"}, `bad url "http:///x": no host`},
+		{"explain bad port", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "/etc/nginx/nginx.conf", "http://localhost:99999/"}, "bad port"},
 		{"forced kind reads what detection cannot tell", map[string]string{"etc/nginx/site.conf": "include /etc/nginx/site.conf;\n"}, []string{"--server", "nginx", "/etc/nginx/site.conf"}, "/etc/nginx/site.conf:1: include cycle"},
-		{"explain families differ in the url", map[string]string{"etc/nginx/nginx.conf": "http {}\n"}, []string{"explain", "--client-ip", "127.0.0.2", "/etc/nginx/nginx.conf", "http://[::1]/"}, "client 127.0.0.2 cannot connect to ::1"},
+		{"explain families differ in the url", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "--client-ip", "127.0.0.2", "/etc/nginx/nginx.conf", "http://[::1]/"}, "client 127.0.0.2 cannot connect to ::1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -420,7 +420,7 @@ func TestUsageErrors(t *testing.T) {
 // with --server nginx) is not clean in silence: a note says nothing was
 // checked, in text and JSON.
 func TestNoServerNote(t *testing.T) {
-	root := writeRoot(t, map[string]string{"etc/nginx/empty.conf": ""})
+	root := writeRoot(t, map[string]string{"etc/nginx/empty.conf": "events {}\n"})
 	code, _, errOut := runCLI(t, "--check", "--server", "nginx", "--root", root, "/etc/nginx/empty.conf")
 	if code != exitClean || !strings.Contains(errOut, "note: /etc/nginx/empty.conf: the configuration defines no server: nothing was checked\n") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
@@ -476,7 +476,7 @@ func TestApacheNotYet(t *testing.T) {
 func TestUnsureNotes(t *testing.T) {
 	dir := t.TempDir()
 	for name, text := range map[string]string{
-		"etc/nginx/nginx.conf": "user www-data;\nhttp {\n server {\n  listen 80;\n  root /srv/www;\n  location / { try_files $geoip_country_code =404; }\n }\n}\n",
+		"etc/nginx/nginx.conf": "user www-data;\nhttp {\n server {\n  listen 80;\n  root /srv/www;\n  location / { try_files $geoip_country_code =404; }\n }\n}\nevents {}\n",
 		"srv/www/a.html":       "a",
 	} {
 		p := filepath.Join(dir, name)
@@ -657,6 +657,14 @@ func TestMeaningErrors(t *testing.T) {
 			"etc/nginx/nginx.conf":   "events {}\nhttp {\n    include sites/*.conf;\n}\n",
 			"etc/nginx/sites/a.conf": "# site a\nhttp {\n    server { listen 80; }\n}\n"},
 			`/etc/nginx/sites/a.conf:2: "http" directive is not allowed here`},
+		{"no events section", map[string]string{"etc/nginx/nginx.conf": "http {\n    server {\n        listen 80;\n    }\n}\n"},
+			main + `: no "events" section in configuration`},
+		{"root twice", map[string]string{
+			"etc/nginx/nginx.conf":      "events {}\nhttp {\n    include sites-enabled/*;\n}\n",
+			"etc/nginx/sites-enabled/a": "server {\n    listen 80;\n    root /srv/a;\n    location / {\n        root /srv/b;\n    }\n    root /srv/c;\n}\n"},
+			`/etc/nginx/sites-enabled/a:7: "root" directive is duplicate`},
+		{"root and alias in one location", map[string]string{"etc/nginx/nginx.conf": "events {}\nhttp {\n    server {\n        listen 80;\n        location /a/ {\n            root /srv;\n            alias /srv/a/;\n        }\n    }\n}\n"},
+			main + `:7: "alias" directive is duplicate, "root" directive was specified earlier`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeRoot(t, tc.files)

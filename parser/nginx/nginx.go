@@ -145,6 +145,13 @@ func Load(mainPath string, opts Options) (*Config, error) {
 	if l.tooMany && len(l.errs) == 0 {
 		l.errorf(main, 0, "more than %d directives once includes are expanded", maxDirectives)
 	}
+	// nginx checks these once the configuration reads without error.
+	if len(l.errs) == 0 {
+		l.checkDuplicates(l.cfg.Dirs, "")
+	}
+	if len(l.errs) == 0 {
+		l.checkEvents()
+	}
 	if len(l.errs) > 0 {
 		l.errs.Sort()
 		return nil, l.errs
@@ -191,6 +198,7 @@ type loader struct {
 	stack   []string // files being spliced, outermost first
 	count   int      // directives in the tree so far
 	tooMany bool
+	ctxKeys map[[2]string]string // enterKey's cache
 }
 
 func (l *loader) errorf(file string, line int, format string, args ...any) {

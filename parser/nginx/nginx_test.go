@@ -341,17 +341,17 @@ func TestLoadOK(t *testing.T) {
 		files tree
 		check func(t *testing.T, c *Config)
 	}{
-		{"glob matching nothing", tree{main: "http { include conf.d/*.conf; }\n"}, func(t *testing.T, c *Config) {
-			if len(c.Dirs) != 1 || len(c.Dirs[0].Block) != 1 {
+		{"glob matching nothing", tree{main: "http { include conf.d/*.conf; }\nevents {}\n"}, func(t *testing.T, c *Config) {
+			if len(c.Dirs) != 2 || len(c.Dirs[0].Block) != 1 {
 				t.Errorf("tree %v", c.Dirs)
 			}
 		}},
-		{"file included from two places", tree{main: "include a.conf;\nhttp { include a.conf; }\n", "/etc/nginx/a.conf": "x 1;\n"}, func(t *testing.T, c *Config) {
+		{"file included from two places", tree{main: "include a.conf;\nhttp { include a.conf; }\nevents {}\n", "/etc/nginx/a.conf": "x 1;\n"}, func(t *testing.T, c *Config) {
 			if len(c.Files) != 2 || c.Dirs[1].Via != c.Dirs[0] || c.Dirs[2].Block[1].Via != c.Dirs[2].Block[0] {
 				t.Errorf("files %d, tree %v", len(c.Files), c.Dirs)
 			}
 		}},
-		{"comments and quotes", tree{main: "http { include x.conf; }\n", "/etc/nginx/x.conf": "# top\nlog_format main '$remote_addr \"$request\"' # fmt\n  ;\nadd_header X-B \"x;y{z}\"; add_header X-A ${a}b;\n"}, func(t *testing.T, c *Config) {
+		{"comments and quotes", tree{main: "http { include x.conf; }\nevents {}\n", "/etc/nginx/x.conf": "# top\nlog_format main '$remote_addr \"$request\"' # fmt\n  ;\nadd_header X-B \"x;y{z}\"; add_header X-A ${a}b;\n"}, func(t *testing.T, c *Config) {
 			var got []string
 			dirs := c.Dirs[0].Block[1:]
 			for _, d := range dirs {
@@ -365,13 +365,13 @@ func TestLoadOK(t *testing.T) {
 				t.Errorf("comment in args at line %d", dirs[2].Range.Start.Line)
 			}
 		}},
-		{"map with include", tree{main: "http { map $a $b { default 0; include m.conf; } }\n", "/etc/nginx/m.conf": "~^/x 1;\n"}, func(t *testing.T, c *Config) {
+		{"map with include", tree{main: "http { map $a $b { default 0; include m.conf; } }\nevents {}\n", "/etc/nginx/m.conf": "~^/x 1;\n"}, func(t *testing.T, c *Config) {
 			m := c.Dirs[0].Block[0]
 			if len(m.Block) != 3 || m.Block[2].Name != "~^/x" || m.Block[2].Via != m.Block[1] {
 				t.Errorf("map block %v", m.Block)
 			}
 		}},
-		{"utf-8 and escapes", tree{main: "http { server {\nserver_name é\u00a0ü;\nreturn 200 \"a\\\"b\";\nadd_header X \\{;\n} }\n"}, func(t *testing.T, c *Config) {
+		{"utf-8 and escapes", tree{main: "http { server {\nserver_name é\u00a0ü;\nreturn 200 \"a\\\"b\";\nadd_header X \\{;\n} }\nevents {}\n"}, func(t *testing.T, c *Config) {
 			dirs := c.Dirs[0].Block[0].Block
 			if text(t, c, dirs[1]) != `return 200 "a\"b";` || dirs[1].Args[1] != `a"b` {
 				t.Errorf("return %q %q", text(t, c, dirs[1]), dirs[1].Args)
@@ -504,7 +504,7 @@ func TestSymlinkLoop(t *testing.T) {
 func TestSymlinkStaysInRoot(t *testing.T) {
 	// An absolute link must resolve under the root, never on the host.
 	root := tree{
-		"/etc/nginx/nginx.conf": "include /etc/nginx/link/passwd;\n",
+		"/etc/nginx/nginx.conf": "include /etc/nginx/link/passwd;\nevents {}\n",
 		"/etc/nginx/link":       "-> /etc",
 		"/etc/passwd":           "x 1;\n",
 		"/escape":               "-> ../../../../../../etc",
@@ -513,7 +513,7 @@ func TestSymlinkStaysInRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Dirs) != 2 || c.Dirs[1].Name != "x" {
+	if len(c.Dirs) != 3 || c.Dirs[1].Name != "x" {
 		t.Errorf("tree %v", c.Dirs)
 	}
 	fsys := fsmeta.New(root)

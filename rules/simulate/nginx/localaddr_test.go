@@ -43,17 +43,17 @@ func loadConfig(t testing.TB, text string) *nginxsim.Simulator {
 // never from the client's address.
 func TestLocalAddr(t *testing.T) {
 	const (
-		loop4  = "http {\n server {\n  listen 127.0.0.1:8080;\n  server_name a.test;\n  return 200;\n }\n}\n"
-		loop6  = "http {\n server {\n  listen [::1]:8080;\n  server_name a.test;\n  return 200;\n }\n}\n"
-		loop80 = "http {\n server {\n  listen 127.0.0.1;\n  return 200;\n }\n}\n"
-		wild   = "http {\n server {\n  listen 8080;\n  server_name a.test;\n  return 200;\n }\n}\n"
-		wild6  = "http {\n server {\n  listen [::]:8080;\n  server_name a.test;\n  return 200;\n }\n}\n"
-		dual   = "http {\n server {\n  listen [::]:8080 ipv6only=off;\n  server_name a.test;\n  return 200;\n }\n}\n"
+		loop4  = "http {\n server {\n  listen 127.0.0.1:8080;\n  server_name a.test;\n  return 200;\n }\n}\nevents {}\n"
+		loop6  = "http {\n server {\n  listen [::1]:8080;\n  server_name a.test;\n  return 200;\n }\n}\nevents {}\n"
+		loop80 = "http {\n server {\n  listen 127.0.0.1;\n  return 200;\n }\n}\nevents {}\n"
+		wild   = "http {\n server {\n  listen 8080;\n  server_name a.test;\n  return 200;\n }\n}\nevents {}\n"
+		wild6  = "http {\n server {\n  listen [::]:8080;\n  server_name a.test;\n  return 200;\n }\n}\nevents {}\n"
+		dual   = "http {\n server {\n  listen [::]:8080 ipv6only=off;\n  server_name a.test;\n  return 200;\n }\n}\nevents {}\n"
 		// b.test listens on 127.0.0.3 only; the wildcard server c.test
 		// cannot be reached on 127.0.0.1, which a.test names
 		multi = "http {\n server {\n  listen 127.0.0.1:8080;\n  server_name a.test;\n  return 200;\n }\n" +
 			" server {\n  listen 127.0.0.3:8080;\n  listen [::1]:8080;\n  server_name b.test *.b.test;\n  return 201;\n }\n" +
-			" server {\n  listen 8080;\n  server_name c.test;\n  return 202;\n }\n}\n"
+			" server {\n  listen 8080;\n  server_name c.test;\n  return 202;\n }\n}\nevents {}\n"
 	)
 	tests := []struct {
 		name, config, url, client, server string
