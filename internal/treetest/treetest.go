@@ -330,3 +330,21 @@ func (c *Case) CheckFindings(t testing.TB, findings []rules.Finding) {
 // Root returns the tree root with a trailing separator, for checks that
 // no message leaks it.
 func (c *Case) Root() string { return c.Dir + string(os.PathSeparator) }
+
+// Memory returns an in-memory filesystem view holding the nginx config
+// conf at MainConfig, a user database with root and www-data (uid and gid
+// 33), and the entries, for tests that need what a tree's manifest cannot
+// say (a directory sealed from the reading process, say).
+func Memory(t testing.TB, conf string, entries ...fsmeta.Entry) *fsmeta.FS {
+	t.Helper()
+	base := []fsmeta.Entry{
+		{Path: MainConfig, Type: fsmeta.TypeRegular, Perm: 0o644, Data: []byte(conf)},
+		{Path: "/etc/passwd", Type: fsmeta.TypeRegular, Perm: 0o644, Data: []byte("root:x:0:0::/root:/bin/sh\nwww-data:x:33:33::/var/www:/bin/sh\n")},
+		{Path: "/etc/group", Type: fsmeta.TypeRegular, Perm: 0o644, Data: []byte("root:x:0:\nwww-data:x:33:\n")},
+	}
+	fsys, err := fsmeta.NewMemory("", append(base, entries...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fsys
+}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/unforbid/unforbid/internal/treetest"
 	"github.com/unforbid/unforbid/parser/fsmeta"
 	"github.com/unforbid/unforbid/rules/simulate"
 	nginxsim "github.com/unforbid/unforbid/rules/simulate/nginx"
@@ -15,17 +16,11 @@ import (
 // never a 403 blamed on www-data.
 func TestBlind(t *testing.T) {
 	conf := "user www-data;\nevents {}\nhttp {\n server {\n  listen 80;\n  root /srv/priv/site;\n  index index.html;\n }\n}\n"
-	fsys, err := fsmeta.NewMemory("", []fsmeta.Entry{
-		{Path: "/etc/nginx/nginx.conf", Type: fsmeta.TypeRegular, Perm: 0o644, Data: []byte(conf)},
-		{Path: "/etc/passwd", Type: fsmeta.TypeRegular, Perm: 0o644, Data: []byte("root:x:0:0::/root:/bin/sh\nwww-data:x:33:33::/var/www:/bin/sh\n")},
-		{Path: "/etc/group", Type: fsmeta.TypeRegular, Perm: 0o644, Data: []byte("root:x:0:\nwww-data:x:33:\n")},
-		{Path: "/srv/priv", Type: fsmeta.TypeDir, Perm: 0o750, GID: 33, Sealed: true},
-		{Path: "/srv/priv/site", Type: fsmeta.TypeDir, Perm: 0o755},
-		{Path: "/srv/priv/site/index.html", Type: fsmeta.TypeRegular, Perm: 0o644, Data: []byte("hi")},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fsys := treetest.Memory(t, conf,
+		fsmeta.Entry{Path: "/srv/priv", Type: fsmeta.TypeDir, Perm: 0o750, GID: 33, Sealed: true},
+		fsmeta.Entry{Path: "/srv/priv/site", Type: fsmeta.TypeDir, Perm: 0o755},
+		fsmeta.Entry{Path: "/srv/priv/site/index.html", Type: fsmeta.TypeRegular, Perm: 0o644, Data: []byte("hi")},
+	)
 	sim, err := nginxsim.Load("/etc/nginx/nginx.conf", fsys, nginxsim.Options{})
 	if err != nil {
 		t.Fatal(err)
