@@ -5,7 +5,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 )
@@ -20,19 +19,7 @@ func TestProbeNginx(t *testing.T) {
 	if os.Getenv("UNFORBID_PROBE_NGINX") == "" {
 		t.Skip("set UNFORBID_PROBE_NGINX=1 to compare the directive checks with /usr/sbin/nginx -t")
 	}
-	dir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/nginxinc/nginx-go-crossplane").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(dir)), "analyze_oss_124_directives.gen.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, m := range regexp.MustCompile(`(?m)^\s*"([a-z0-9_]+)": \{`).FindAllStringSubmatch(string(src), -1) {
-		names = append(names, m[1])
-	}
-	sort.Strings(names)
+	names := ossNames(t)
 	root := t.TempDir()
 	conf := filepath.Join(root, "etc/nginx/nginx.conf")
 	if err := os.MkdirAll(filepath.Dir(conf), 0o755); err != nil {

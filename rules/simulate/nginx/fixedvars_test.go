@@ -1,14 +1,10 @@
 package nginx_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/unforbid/unforbid/parser/fsmeta"
 	"github.com/unforbid/unforbid/rules/simulate"
-	nginxsim "github.com/unforbid/unforbid/rules/simulate/nginx"
 )
 
 // TestRootVariables: Sites resolves root and alias values through the
@@ -59,7 +55,6 @@ func TestRootVariables(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
 			server := "listen 127.0.0.1:8080; server_name shop.test; " + tt.server
 			if strings.HasPrefix(tt.server, "server_name") {
 				server = "listen 127.0.0.1:8080; " + tt.server
@@ -72,19 +67,7 @@ func TestRootVariables(t *testing.T) {
 			for _, d := range tt.want {
 				files[strings.TrimPrefix(d, "/")+"/f.html"] = "f"
 			}
-			for name, text := range files {
-				p := filepath.Join(dir, name)
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			sim, err := nginxsim.Load("/etc/nginx/nginx.conf", fsmeta.New(dir), nginxsim.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			sim := loadFiles(t, files)
 			sites := sim.Sites()
 			if len(sites) != 1 {
 				t.Fatalf("%d sites", len(sites))

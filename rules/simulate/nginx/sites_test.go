@@ -1,13 +1,8 @@
 package nginx_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/unforbid/unforbid/parser/fsmeta"
-	nginxsim "github.com/unforbid/unforbid/rules/simulate/nginx"
 )
 
 // TestUnreachableSiteNotes: a server no made-up request reaches keeps the
@@ -31,7 +26,6 @@ func TestUnreachableSiteNotes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
 			files := map[string]string{
 				"etc/nginx/nginx.conf": "events {}\nhttp {\nserver {\nlisten 127.0.0.1:8080 default_server; server_name shop.test; root /srv/a;\n}\n" +
 					"server {\n" + tt.server + "\n}\n}\n",
@@ -39,19 +33,7 @@ func TestUnreachableSiteNotes(t *testing.T) {
 				"etc/group":   "root:x:0:\nnogroup:x:65534:\n",
 				"srv/a/index": "a",
 			}
-			for name, text := range files {
-				p := filepath.Join(dir, name)
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			sim, err := nginxsim.Load("/etc/nginx/nginx.conf", fsmeta.New(dir), nginxsim.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			sim := loadFiles(t, files)
 			sites := sim.Sites()
 			if len(sites) != 2 {
 				t.Fatalf("%d sites", len(sites))

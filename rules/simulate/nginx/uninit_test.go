@@ -1,13 +1,9 @@
 package nginx_test
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/unforbid/unforbid/parser/fsmeta"
 	"github.com/unforbid/unforbid/rules/simulate"
-	nginxsim "github.com/unforbid/unforbid/rules/simulate/nginx"
 )
 
 // TestUninitializedSetVariable checks that a variable some set directive
@@ -37,24 +33,11 @@ http {
     }
 }
 `
-	dir := t.TempDir()
-	for name, text := range map[string]string{
+	sim := loadFiles(t, map[string]string{
 		"etc/nginx/nginx.conf": conf,
 		"srv/alt/x.html":       "x",
 		"srv/alt/y.html":       "y",
-	} {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sim, err := nginxsim.Load("/etc/nginx/nginx.conf", fsmeta.New(dir), nginxsim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	for _, tc := range []struct {
 		path   string
 		status int
