@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/unforbid/unforbid/fix"
 	"github.com/unforbid/unforbid/parser"
 )
 
@@ -88,6 +89,27 @@ type Finding struct {
 	Method   string
 	Count    int // how many served files or directories this cause hides
 	Related  []Related
+	// Fixes are the alternative repairs of the cause, safe ones first;
+	// each was checked by simulating again (see rules/scan).
+	Fixes []fix.Fix
+	// Suppressed is set when a "# unforbid:ignore RULE -- reason" comment
+	// silences the finding: it is reported apart and does not count for
+	// the exit code.
+	Suppressed *Suppression
+}
+
+// Suppression is the comment that silences a finding.
+type Suppression struct {
+	Reason string
+	Range  parser.Range // the comment
+}
+
+// Key identifies the finding by rule, the byte range of its directive and
+// its path: two findings of one line (two directives, or a directive and
+// its arguments) stay apart, and a finding keeps its key when lines above
+// it change only if their byte lengths stay.
+func (f *Finding) Key() string {
+	return fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%s", f.Rule, f.Range.File, f.Range.Start.Offset, f.Range.End.Offset, f.Path)
 }
 
 // Sort orders findings by file, line, rule and path.

@@ -4,6 +4,7 @@ import (
 	"path"
 	"syscall"
 
+	"github.com/unforbid/unforbid/fix"
 	"github.com/unforbid/unforbid/parser"
 	"github.com/unforbid/unforbid/parser/fsmeta"
 )
@@ -45,6 +46,35 @@ type Server interface {
 	// r, or on the line just above it; "" when there is none. It tells
 	// what a directive was meant for.
 	Comment(r parser.Range) string
+}
+
+// Problem is a cause to repair, as a finding knows it: what a Repairer
+// and the filesystem repairs start from.
+type Problem struct {
+	Rule  string
+	Kind  Kind
+	Range parser.Range // the directive responsible
+	Path  string       // the filesystem path responsible, if any
+	// Request is an example request the cause refuses, and Decision the
+	// simulator's answer to it; zero and nil for findings about the
+	// config alone (Lint).
+	Request  Request
+	Decision *Decision
+	// Refused holds more URL paths the cause refuses (for an overmatching
+	// deny: the public files), Request's among them.
+	Refused []string
+	Related []Related
+}
+
+// Repairer is implemented by servers that repair causes with edits of
+// their own config syntax (a carve-out location, an index name, the
+// slash of an alias). Filesystem repairs are server-neutral
+// (FSRepairs).
+type Repairer interface {
+	// Repairs returns the alternative fixes of p, safe ones first; none
+	// when the server cannot repair it by config (a file whose offsets
+	// are unknown gets no edit rather than a wrong one).
+	Repairs(p Problem) []fix.Fix
 }
 
 // CommentLiner is implemented by a Server that reads the admin's comments
