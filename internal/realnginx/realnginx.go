@@ -62,6 +62,7 @@ var tempMounts = []string{"/run", "/var/log/nginx", "/var/lib/nginx"}
 // Server is a running nginx. Its methods are safe for concurrent use.
 type Server struct {
 	cmd     *exec.Cmd
+	conf    string // the config nginx reads, as it sees it
 	tmp     string // temp dir holding the error log and the dirs of tempMounts
 	logPath string
 	ports   []int
@@ -77,8 +78,8 @@ type Server struct {
 }
 
 // Available reports whether real nginx can be run here: nil when
-// /usr/sbin/nginx, unshare and mount exist, we are root, and a private mount
-// namespace can be made; otherwise an error saying what is missing. Tests
+// /usr/sbin/nginx, unshare, nsenter and mount exist, we are root, and a
+// private mount namespace can be made; otherwise an error saying what is missing. Tests
 // skip with it (internal/treetest/need), and fail instead when
 // UNFORBID_E2E=1, as in CI, so that a machine without nginx cannot pass the
 // end-to-end suite silently.
@@ -87,7 +88,7 @@ func Available() error {
 	if fi, err := os.Stat(NginxPath); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
 		missing = append(missing, NginxPath+" (apt-get install nginx)")
 	}
-	for _, bin := range []string{"unshare", "mount", "sh"} {
+	for _, bin := range []string{"unshare", "nsenter", "mount", "sh"} {
 		if _, err := exec.LookPath(bin); err != nil {
 			missing = append(missing, bin+" (util-linux)")
 		}
@@ -143,7 +144,7 @@ func Start(treeDir, conf string, ports []int) (*Server, error) {
 		return nil, err
 	}
 
-	s := &Server{ports: ports, done: make(chan struct{})}
+	s := &Server{ports: ports, conf: conf, done: make(chan struct{})}
 	if s.tmp, err = os.MkdirTemp("", "realnginx-"); err != nil {
 		return nil, err
 	}
@@ -352,6 +353,98 @@ func (s *Server) Do(method string, port int, host, path, clientIP string, header
 	}
 	resp.Body.Close()
 	return resp.StatusCode, nil
+}
+
+// Reload makes the running nginx read its configuration again, as `nginx
+// -s reload` does, and returns once the new configuration answers. It
+// first tests the configuration with `nginx -t` inside the server's own
+// mount namespace (nsenter) and returns nginx's output when the test fails,
+// leaving the old configuration serving. Then it sends SIGHUP to the
+// master and waits until every worker of the old configuration has exited,
+// new workers run and every port accepts connections: requests sent after
+// Reload returns meet only new workers. An [emerg] the master logs while
+// reloading, or 10s without the new workers, is an error.
+func (s *Server) Reload() error {
+	select {
+	case <-s.done:
+		return fmt.Errorf("realnginx: reload: nginx has exited (%v)", s.waitErr)
+	default:
+	}
+	pid := s.cmd.Process.Pid
+	test := exec.Command("nsenter", "--target", strconv.Itoa(pid), "--mount", "--",
+		NginxPath, "-t", "-c", s.conf, "-g", "daemon off;")
+	test.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C"}
+	if out, err := test.CombinedOutput(); err != nil {
+		return fmt.Errorf("realnginx: reload: nginx -t -c %s failed: %v\n%s", s.conf, err, strings.TrimSpace(string(out)))
+	}
+	old, err := children(pid)
+	if err != nil {
+		return fmt.Errorf("realnginx: reload: %v", err)
+	}
+	logStart := len(s.ErrorLog())
+	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
+		return fmt.Errorf("realnginx: reload: %v", err)
+	}
+	deadline := time.Now().Add(startTimeout)
+	for {
+		if log := s.ErrorLog(); len(log) > logStart && strings.Contains(log[logStart:], "[emerg]") {
+			return fmt.Errorf("realnginx: reload failed:\n%s", strings.TrimSpace(log[logStart:]))
+		}
+		now, err := children(pid)
+		if err != nil {
+			return fmt.Errorf("realnginx: reload: %v", err)
+		}
+		if len(now) > 0 && !slices.ContainsFunc(now, func(p int) bool { return slices.Contains(old, p) }) {
+			ready := true
+			for _, p := range s.ports {
+				ready = ready && accepts(p)
+			}
+			if ready {
+				return nil
+			}
+		}
+		select {
+		case <-s.done:
+			return fmt.Errorf("realnginx: nginx exited while reloading (%v)\nerror log:\n%s", s.waitErr, strings.TrimSpace(s.ErrorLog()[logStart:]))
+		case <-time.After(pollEvery):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("realnginx: reload: the workers of the old configuration still run after %v\nerror log:\n%s", startTimeout, strings.TrimSpace(s.ErrorLog()[logStart:]))
+		}
+	}
+}
+
+// children returns the ids of the processes whose parent is pid, read
+// from /proc.
+func children(pid int) ([]int, error) {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for _, e := range ents {
+		id, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue // exited meanwhile
+		}
+		// pid (comm) state ppid ...: comm may hold blanks and parentheses.
+		i := strings.LastIndexByte(string(b), ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 2 {
+			continue
+		}
+		if ppid, err := strconv.Atoi(f[1]); err == nil && ppid == pid {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
 
 // ErrorLog returns what nginx has logged so far at level info and above,

@@ -295,3 +295,95 @@ http { server { listen 192.0.2.1:18083; } }
 		t.Errorf("missing tree: got %v", err)
 	}
 }
+
+func TestReload(t *testing.T) {
+	requireNginx(t)
+	tr, err := layout.Parse("reload.txtar", []byte(`
+-- etc/nginx/nginx.conf --
+events {}
+http {
+    server {
+        listen 127.0.0.1:18084;
+        root /srv/www;
+    }
+}
+-- srv/www/g.html --
+group www-data
+-- .fsmeta --
+chown root:www-data srv/www/g.html
+chmod 0640 srv/www/g.html
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := tr.Materialize(dir); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Start(dir, "", []int{18084})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	get := func(path string, want int) {
+		t.Helper()
+		if got, err := s.Do("GET", 18084, "", path, ""); err != nil {
+			t.Errorf("GET %s: %v", path, err)
+		} else if got != want {
+			t.Errorf("GET %s = %d, want %d", path, got, want)
+		}
+	}
+	conf := filepath.Join(dir, "etc/nginx/nginx.conf")
+	write := func(text string) {
+		t.Helper()
+		// as unforbid --apply writes: a new file renamed over the old
+		tmp := conf + ".new"
+		if err := os.WriteFile(tmp, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, conf); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	get("/g.html", 403) // workers run as nobody
+	get("/new", 404)
+	// A new user directive and a new location: both answer at once after
+	// Reload, with no request meeting an old worker.
+	write(`user www-data;
+events {}
+http {
+    server {
+        listen 127.0.0.1:18084;
+        root /srv/www;
+        location = /new { return 204; }
+    }
+}
+`)
+	if err := s.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		get("/g.html", 200)
+		get("/new", 204)
+	}
+
+	// A config that fails its test is not loaded: the old one serves on.
+	write("events {}\nhttp { server { listen 127.0.0.1:18084 } }\n")
+	err = s.Reload()
+	if err == nil || !strings.Contains(err.Error(), "nginx -t") || !strings.Contains(err.Error(), `unexpected "}"`) {
+		t.Errorf("Reload of a broken config: got %v", err)
+	}
+	get("/new", 204)
+
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reload(); err == nil || !strings.Contains(err.Error(), "exited") {
+		t.Errorf("Reload after Stop: got %v", err)
+	}
+}
