@@ -143,16 +143,23 @@ func (c *Case) Server(t testing.TB) simulate.Server {
 	return srv
 }
 
-// Request is one line of a tree's .requests section:
+// Request is one line of a tree's .requests section (or of its .apply
+// section, the statuses after `unforbid --apply`):
 //
-//	METHOD URL STATUS [from=IP] [auth]
+//	METHOD URL STATUS [from=IP] [auth] [review]
 type Request struct {
-	Line   int
-	Method string
-	URL    string
-	Want   int
-	From   string // client address: 127.0.0.1 (default), 127.0.0.2 or ::1
-	Auth   bool   // send Basic credentials user:pass
+	// Section is the section the request is written in: ".requests" or
+	// ".apply"; Line its line there.
+	Section string
+	Line    int
+	Method  string
+	URL     string
+	Want    int
+	From    string // client address: 127.0.0.1 (default), 127.0.0.2 or ::1
+	Auth    bool   // send Basic credentials user:pass
+	// Review marks, in .apply, an unintended refusal that --apply leaves
+	// for review: it has no safe fix.
+	Review bool
 }
 
 // AuthHeader is the Authorization header an `auth` request sends.
@@ -160,7 +167,11 @@ var AuthHeader = "Basic " + base64.StdEncoding.EncodeToString([]byte("user:pass"
 
 // String identifies the request in messages.
 func (r Request) String() string {
-	s := fmt.Sprintf(".requests:%d: %s %s", r.Line, r.Method, r.URL)
+	sec := r.Section
+	if sec == "" {
+		sec = ".requests"
+	}
+	s := fmt.Sprintf("%s:%d: %s %s", sec, r.Line, r.Method, r.URL)
 	if r.From != "127.0.0.1" {
 		s += " from " + r.From
 	}
@@ -202,7 +213,14 @@ func (r Request) Simulated() (simulate.Request, error) {
 // Requests parses the tree's .requests section.
 func (c *Case) Requests(t testing.TB) []Request {
 	t.Helper()
-	text, ok := c.Tree.Section(".requests")
+	return c.RequestsIn(t, ".requests")
+}
+
+// RequestsIn parses a section of requests such as .requests or .apply;
+// a tree without it has none.
+func (c *Case) RequestsIn(t testing.TB, section string) []Request {
+	t.Helper()
+	text, ok := c.Tree.Section(section)
 	if !ok {
 		return nil
 	}
@@ -213,21 +231,23 @@ func (c *Case) Requests(t testing.TB) []Request {
 			continue
 		}
 		if len(f) < 3 {
-			t.Fatalf("%s: .requests:%d: want METHOD URL STATUS", c.Name, i+1)
+			t.Fatalf("%s: %s:%d: want METHOD URL STATUS", c.Name, section, i+1)
 		}
 		st, err := strconv.Atoi(f[2])
 		if err != nil {
-			t.Fatalf("%s: .requests:%d: bad status %q", c.Name, i+1, f[2])
+			t.Fatalf("%s: %s:%d: bad status %q", c.Name, section, i+1, f[2])
 		}
-		r := Request{Line: i + 1, Method: f[0], URL: f[1], Want: st, From: "127.0.0.1"}
+		r := Request{Section: section, Line: i + 1, Method: f[0], URL: f[1], Want: st, From: "127.0.0.1"}
 		for _, opt := range f[3:] {
 			switch {
 			case strings.HasPrefix(opt, "from="):
 				r.From = opt[len("from="):]
 			case opt == "auth":
 				r.Auth = true
+			case opt == "review" && section != ".requests":
+				r.Review = true
 			default:
-				t.Fatalf("%s: .requests:%d: unknown option %q", c.Name, i+1, opt)
+				t.Fatalf("%s: %s:%d: unknown option %q", c.Name, section, i+1, opt)
 			}
 		}
 		out = append(out, r)
