@@ -387,6 +387,13 @@ func applyTree(t *testing.T, bin string, c *treetest.Case, tl *applyTally) {
 		t.Errorf("second --apply: exit %d (want %d), applied %d fixes (want none): %+v\nstderr:\n%s", code2, wantCode, len(rep2.Applied), rep2.Applied, stderr2)
 	}
 
+	if tl.applied == 0 {
+		// No journal to undo: the tree must be as it was.
+		if got := snapshotTree(t, c.Dir); got != pristine {
+			t.Errorf("--apply applied nothing but changed the tree:\n%s", lineDiff(pristine, got))
+		}
+		return
+	}
 	// --undo gives back the tree as it was, and nginx its old answers.
 	if _, stderr, code := runCLI(t, bin, state, "--undo", "--root", c.Dir); code != 0 {
 		t.Fatalf("unforbid --undo: exit %d\nstderr:\n%s", code, stderr)
