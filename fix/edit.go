@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"reflect"
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -216,18 +217,13 @@ type Plan struct {
 // An edit out of its file's range, or a file that cannot be read, is an
 // error: that is a bug of the rule that made the fix, not a conflict.
 func NewPlan(fixes []Fix, read func(file string) ([]byte, error)) (*Plan, error) {
-	type fileState struct {
-		old    []byte
-		create bool
-		edits  []taggedEdit
-	}
-	files := make(map[string]*fileState)
-	load := func(name string) (*fileState, error) {
+	files := make(map[string]*planFile)
+	load := func(name string) (*planFile, error) {
 		if st, ok := files[name]; ok {
 			return st, nil
 		}
 		src, err := read(name)
-		st := &fileState{old: src}
+		st := &planFile{old: src}
 		if errors.Is(err, fs.ErrNotExist) {
 			st.old, st.create = nil, true
 		} else if err != nil {
@@ -261,36 +257,40 @@ func NewPlan(fixes []Fix, read func(file string) ([]byte, error)) (*Plan, error)
 			byFile[e.File] = append(byFile[e.File], taggedEdit{Edit: e, fix: i, desc: f.Description})
 		}
 		slices.Sort(names)
-		var conflict *ConflictError
+		var conflict *Conflict
 		for _, name := range names {
 			st := files[name]
-			_, err := mergeEdits(name, st.old, append(slices.Clone(st.edits), byFile[name]...))
-			if err == nil {
-				continue
+			// The fix's own edits first, then each against the kept ones.
+			own, err := mergeEdits(name, st.old, byFile[name])
+			if err != nil {
+				var ce *ConflictError
+				if !errors.As(err, &ce) {
+					return nil, err
+				}
+				conflict = &Conflict{File: name, First: i, Second: i, FirstDesc: f.Description, SecondDesc: f.Description, FirstEdit: ce.A, SecondEdit: ce.B}
+				break
 			}
-			var ce *ConflictError
-			if !errors.As(err, &ce) {
-				return nil, err
+			byFile[name] = own
+			for _, e := range own {
+				if k := st.overlap(e); k >= 0 {
+					o := st.edits[k]
+					conflict = &Conflict{File: name, First: o.fix, Second: i, FirstDesc: o.desc, SecondDesc: f.Description, FirstEdit: o.Edit, SecondEdit: e.Edit}
+					break
+				}
 			}
-			conflict = ce
-			break
+			if conflict != nil {
+				break
+			}
 		}
 		if conflict != nil {
-			c := Conflict{File: conflict.File, Second: i, SecondDesc: f.Description}
-			// Name the earlier fix and this fix's edit, whichever of the
-			// pair sorted first.
-			other, mine := conflict.FixA, conflict.B
-			otherEdit, otherDesc := conflict.A, conflict.DescA
-			if conflict.FixA == i {
-				other, mine = conflict.FixB, conflict.A
-				otherEdit, otherDesc = conflict.B, conflict.DescB
-			}
-			c.First, c.FirstDesc, c.FirstEdit, c.SecondEdit = other, otherDesc, otherEdit, mine
-			p.Conflicts = append(p.Conflicts, c)
+			p.Conflicts = append(p.Conflicts, *conflict)
 			continue
 		}
 		for _, name := range names {
-			files[name].edits = append(files[name].edits, byFile[name]...)
+			st := files[name]
+			for _, e := range byFile[name] {
+				st.insert(e)
+			}
 		}
 		p.Kept = append(p.Kept, i)
 		for _, op := range f.Ops {
@@ -300,14 +300,7 @@ func NewPlan(fixes []Fix, read func(file string) ([]byte, error)) (*Plan, error)
 		}
 	}
 	for name, st := range files {
-		if len(st.edits) == 0 {
-			continue
-		}
-		merged, err := mergeEdits(name, st.old, st.edits)
-		if err != nil {
-			return nil, err // cannot happen: every fix was merged in turn
-		}
-		nw := splice(st.old, merged)
+		nw := splice(st.old, st.edits)
 		if bytes.Equal(nw, st.old) {
 			continue
 		}
@@ -315,6 +308,57 @@ func NewPlan(fixes []Fix, read func(file string) ([]byte, error)) (*Plan, error)
 	}
 	slices.SortFunc(p.Files, func(a, b FileChange) int { return strings.Compare(a.Path, b.Path) })
 	return p, nil
+}
+
+// planFile is a file of a plan being built: its original text and the
+// edits of the fixes kept so far, sorted by (Start, End), fix order among
+// equal ranges, without overlap or duplicate.
+type planFile struct {
+	old    []byte
+	create bool
+	edits  []taggedEdit
+}
+
+// after returns the index of the first kept edit that sorts after e.
+func (st *planFile) after(e taggedEdit) int {
+	return sort.Search(len(st.edits), func(i int) bool {
+		k := st.edits[i]
+		return k.Start > e.Start || k.Start == e.Start && k.End > e.End
+	})
+}
+
+// overlap returns the index of a kept edit that e overlaps, or -1. An
+// edit identical to a kept one does not overlap it.
+func (st *planFile) overlap(e taggedEdit) int {
+	i := st.after(e)
+	if st.dup(i, e) {
+		return -1
+	}
+	// Kept edits do not overlap, so the one before i ends last of those
+	// that start at or before e, and the one at i starts first of the
+	// others: only those two can overlap e (as in mergeEdits).
+	if i > 0 && e.Start < st.edits[i-1].End {
+		return i - 1
+	}
+	if i < len(st.edits) && st.edits[i].Start < e.End {
+		return i
+	}
+	return -1
+}
+
+// dup reports whether a kept edit before index i equals e.
+func (st *planFile) dup(i int, e taggedEdit) bool {
+	return dup(st.edits[:i], e)
+}
+
+// insert keeps e, after the kept edits of the same range; e must not
+// overlap any.
+func (st *planFile) insert(e taggedEdit) {
+	i := st.after(e)
+	if st.dup(i, e) {
+		return
+	}
+	st.edits = slices.Insert(st.edits, i, e)
 }
 
 // Diff returns the unified diffs of every changed file, in path order; a

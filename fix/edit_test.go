@@ -251,7 +251,7 @@ func TestNewPlan(t *testing.T) {
 	}
 	wantConflicts := []string{
 		`/etc/nginx/nginx.conf: fix 3 (serve /srv instead) left out: its edit [33,42) overlaps [33,41) of fix 0 (add the missing slash)`,
-		`/etc/nginx/sites-enabled/default: fix 5 (confused) left out: its edit [63,79) overlaps [71,71) of fix 5 (confused)`,
+		`/etc/nginx/sites-enabled/default: fix 5 (confused) left out: its edit [71,71) overlaps [63,79) of fix 5 (confused)`,
 	}
 	var gotConflicts []string
 	for _, c := range p.Conflicts {
