@@ -2,6 +2,8 @@ package fix
 
 import (
 	"bytes"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -93,4 +95,69 @@ func checkHunkShape(t *testing.T, d string) {
 		}
 	}
 	check()
+}
+
+// FuzzNewPlan builds fixes of random edits of one file and checks the plan
+// against ApplyEdits: the kept fixes' edits apply together to the plan's
+// text, and every fix left out conflicts with itself or with the kept
+// fixes before it.
+func FuzzNewPlan(f *testing.F) {
+	f.Add([]byte("0123456789abcdef"), []byte{0, 2, 1, 2, 4, 0, 3, 3, 2, 1, 3, 1, 8, 9, 0})
+	f.Add([]byte("ab\ncd\n"), []byte{1, 1, 0, 0, 1, 1, 1, 0, 2, 4, 1, 1})
+	f.Fuzz(func(t *testing.T, src, spec []byte) {
+		const file = "/f"
+		// Each edit takes 3 bytes: start, length (mod 4), text (mod 4);
+		// a text of 3 ends the fix.
+		texts := []string{"", "X", "Y\n"}
+		var fixes []Fix
+		cur := Fix{Description: "fix 0"}
+		for len(spec) >= 3 {
+			start := int(spec[0]) % (len(src) + 1)
+			end := min(len(src), start+int(spec[1])%4)
+			k := int(spec[2]) % 4
+			spec = spec[3:]
+			if k == 3 {
+				fixes = append(fixes, cur)
+				cur = Fix{Description: fmt.Sprint("fix ", len(fixes))}
+				continue
+			}
+			cur.Edits = append(cur.Edits, Edit{File: file, Start: start, End: end, New: texts[k]})
+		}
+		fixes = append(fixes, cur)
+		p, err := NewPlan(fixes, func(string) ([]byte, error) { return src, nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kept []Edit
+		ki := 0
+		for i, fx := range fixes {
+			if ki < len(p.Kept) && p.Kept[ki] == i {
+				kept = append(kept, fx.Edits...)
+				ki++
+				continue
+			}
+			// Left out: it must conflict with the kept edits so far, or
+			// with itself.
+			if _, err := ApplyEdits(file, src, append(slices.Clone(kept), fx.Edits...)); err == nil {
+				t.Fatalf("fix %d left out but applies with the kept ones", i)
+			}
+		}
+		want, err := ApplyEdits(file, src, kept)
+		if err != nil {
+			t.Fatalf("kept edits conflict: %v", err)
+		}
+		got := src
+		if len(p.Files) == 1 {
+			got = p.Files[0].New
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("plan gives %q, ApplyEdits %q", got, want)
+		}
+		if d := p.Diff(); d != "" {
+			res, err := applyUnified(d, map[string][]byte{file: src})
+			if err != nil || !bytes.Equal(res[file], want) {
+				t.Fatalf("plan diff does not apply: %v\n%s", err, d)
+			}
+		}
+	})
 }
