@@ -174,18 +174,20 @@ type FileChange struct {
 // fix that was kept, Second the later one that was left out of the plan;
 // they are equal when a fix's own edits overlap (it is left out too).
 type Conflict struct {
-	File                  string
+	File string
+	// Line is the 1-based line of the original text where SecondEdit
+	// starts.
+	Line                  int
 	First, Second         int
 	FirstDesc, SecondDesc string
 	FirstEdit, SecondEdit Edit
 }
 
-// String describes the conflict as "file:line: ..." would, without the
-// line: "file: fix 3 (desc) left out: its edit [s,e) overlaps [s,e) of fix
-// 1 (desc)".
+// String describes the conflict: "file:line: fix 3 (desc) left out: its
+// edit [s,e) overlaps [s,e) of fix 1 (desc)".
 func (c Conflict) String() string {
-	return fmt.Sprintf("%s: fix %d (%s) left out: its edit [%d,%d) overlaps [%d,%d) of fix %d (%s)",
-		c.File, c.Second, c.SecondDesc, c.SecondEdit.Start, c.SecondEdit.End,
+	return fmt.Sprintf("%s:%d: fix %d (%s) left out: its edit [%d,%d) overlaps [%d,%d) of fix %d (%s)",
+		c.File, c.Line, c.Second, c.SecondDesc, c.SecondEdit.Start, c.SecondEdit.End,
 		c.FirstEdit.Start, c.FirstEdit.End, c.First, c.FirstDesc)
 }
 
@@ -267,14 +269,14 @@ func NewPlan(fixes []Fix, read func(file string) ([]byte, error)) (*Plan, error)
 				if !errors.As(err, &ce) {
 					return nil, err
 				}
-				conflict = &Conflict{File: name, First: i, Second: i, FirstDesc: f.Description, SecondDesc: f.Description, FirstEdit: ce.A, SecondEdit: ce.B}
+				conflict = &Conflict{File: name, First: i, Second: i, FirstDesc: f.Description, SecondDesc: f.Description, FirstEdit: ce.A, SecondEdit: ce.B, Line: ce.Line}
 				break
 			}
 			byFile[name] = own
 			for _, e := range own {
 				if k := st.overlap(e); k >= 0 {
 					o := st.edits[k]
-					conflict = &Conflict{File: name, First: o.fix, Second: i, FirstDesc: o.desc, SecondDesc: f.Description, FirstEdit: o.Edit, SecondEdit: e.Edit}
+					conflict = &Conflict{File: name, First: o.fix, Second: i, FirstDesc: o.desc, SecondDesc: f.Description, FirstEdit: o.Edit, SecondEdit: e.Edit, Line: lineOf(st.old, e.Start)}
 					break
 				}
 			}

@@ -250,8 +250,8 @@ func TestNewPlan(t *testing.T) {
 		t.Errorf("Ops = %v, want %v", p.Ops, want)
 	}
 	wantConflicts := []string{
-		`/etc/nginx/nginx.conf: fix 3 (serve /srv instead) left out: its edit [33,42) overlaps [33,41) of fix 0 (add the missing slash)`,
-		`/etc/nginx/sites-enabled/default: fix 5 (confused) left out: its edit [71,71) overlaps [63,79) of fix 5 (confused)`,
+		`/etc/nginx/nginx.conf:3: fix 3 (serve /srv instead) left out: its edit [33,42) overlaps [33,41) of fix 0 (add the missing slash)`,
+		`/etc/nginx/sites-enabled/default:11: fix 5 (confused) left out: its edit [71,71) overlaps [63,79) of fix 5 (confused)`,
 	}
 	var gotConflicts []string
 	for _, c := range p.Conflicts {
@@ -272,6 +272,10 @@ func TestNewPlan(t *testing.T) {
 	}
 	d := p.Diff()
 	golden(t, filepath.Join("testdata", "plan", "plan.diff"), d)
+	// Fix 3 is left out whole: its edit of the other file too.
+	if strings.Contains(string(p.Files[1].New), "changed 20") {
+		t.Error("an edit of the left-out fix 3 was applied")
+	}
 	old := map[string][]byte{main: []byte(conf), site: []byte(siteText), "/etc/nginx/snippets/acme.conf": nil}
 	want := make(map[string][]byte)
 	for _, f := range p.Files {
@@ -311,5 +315,25 @@ func TestNewPlanEmpty(t *testing.T) {
 	}
 	if p.Diff() != "" || len(p.Files) != 0 || len(p.Ops) != 0 {
 		t.Errorf("empty plan: %+v", p)
+	}
+}
+
+// TestNewPlanInsertionOrder checks that insertions of several fixes at one
+// offset apply in fix order, and an identical one once.
+func TestNewPlanInsertionOrder(t *testing.T) {
+	ins := func(desc, text string) Fix {
+		return Fix{Description: desc, Edits: []Edit{{File: "/f", Start: 2, End: 2, New: text}}}
+	}
+	fixes := []Fix{ins("b", "B"), ins("a", "A"), ins("b again", "B"), ins("c", "C"),
+		{Description: "replace", Edits: []Edit{{File: "/f", Start: 2, End: 3, New: "_"}}}}
+	p, err := NewPlan(fixes, memFS(map[string]string{"/f": "xxyy"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Conflicts) != 0 || len(p.Files) != 1 {
+		t.Fatalf("plan: %+v", p)
+	}
+	if got, want := string(p.Files[0].New), "xxBAC_y"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
