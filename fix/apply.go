@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"path"
 	"path/filepath"
 	"time"
@@ -232,6 +233,15 @@ func Apply(ch Change, opts ApplyOptions) (*Applied, error) {
 	res.Journal = j.path(opts.StateDir)
 
 	err = s.apply(ch, opts.hook, res)
+	if err == nil && len(res.Files) == 0 && len(res.Created) == 0 && len(res.Commands) == 0 {
+		// Nothing changed: keep no journal, so that Undo still finds the
+		// last apply that did something.
+		if err := os.Remove(res.Journal); err != nil {
+			return res, fmt.Errorf("nothing to do, but the empty journal could not be removed: %w", err)
+		}
+		res.Journal = ""
+		return res, nil
+	}
 	if err == nil && opts.Test != nil {
 		if terr := opts.Test(); terr != nil {
 			err = fmt.Errorf("the server's config test failed: %w", terr)

@@ -88,9 +88,23 @@ func openDir(rootfd int, serverPath string) (int, string, error) {
 	if c == "/" {
 		return -1, "", fmt.Errorf("%s: refused: not a file", serverPath)
 	}
-	fd, err := openStrict(rootfd, path.Dir(c), unix.O_RDONLY|unix.O_DIRECTORY)
+	dir := path.Dir(c)
+	pfd, err := openStrict(rootfd, dir, unix.O_PATH)
 	if err != nil {
 		return -1, "", err
+	}
+	defer unix.Close(pfd)
+	st, err := statTarget(pfd, dir)
+	if err != nil {
+		return -1, "", err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return -1, "", fmt.Errorf("%s: not a directory", dir)
+	}
+	// Reopen the very directory for reading: "." below its own descriptor.
+	fd, err := unix.Openat(pfd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, "", fmt.Errorf("%s: %w", dir, err)
 	}
 	return fd, path.Base(c), nil
 }
