@@ -319,6 +319,8 @@ func (s *session) prepareFile(fw FileWrite) error {
 		return fmt.Errorf("%s: refused: it does not exist any more", fw.Path)
 	case !bytes.Equal(cur.Data, fw.Old):
 		return fmt.Errorf("%s: refused: the file changed since it was read", fw.Path)
+	case cur.Nlink > 1:
+		return fmt.Errorf("%s: refused: the file has %d hard links, and replacing it would split them", fw.Path, cur.Nlink)
 	default:
 		rec.Old, rec.Meta, rec.Xattrs = cur.Data, cur.Meta, cur.Xattrs
 	}
@@ -382,8 +384,14 @@ func (s *session) prepareOp(op Op, allowed func(string) bool) error {
 		}
 		t = &targetItem{fd: fd, dirfd: -1, rec: &targetRecord{Path: p}}
 		s.addTarget(p, t)
-		if _, err := statTarget(fd, p); err != nil {
+		st, err := statTarget(fd, p)
+		if err != nil {
 			return err
+		}
+		if st.Mode&unix.S_IFMT == unix.S_IFREG && st.Nlink > 1 {
+			// Another name of the same file may lie anywhere on the
+			// filesystem (a planted hard link to a secret).
+			return fmt.Errorf("%s: refused: the file has %d hard links", op.Path, st.Nlink)
 		}
 		if t.rec.Before, err = readMeta(fd, p); err != nil {
 			return err

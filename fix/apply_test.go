@@ -286,6 +286,8 @@ func TestSymlinkRefusedNothingOutsideChanges(t *testing.T) {
 			Op{Kind: OpChown, Path: "/srv/www/secret", UID: -1, GID: 33}, "symbolic link"},
 		{"create under a linked parent", map[string]string{"/srv/www": "->OUT"},
 			Op{Kind: OpCreate, Path: "/srv/www/index.html", Content: []byte("hi\n"), Mode: 0o644, UID: -1, GID: -1}, "symbolic link"},
+		{"chmod a hard link to a file outside", map[string]string{"/srv/www/": "", "HARDLINK /srv/www/index.html": "OUT/secret"},
+			Op{Kind: OpChmod, Path: "/srv/www/index.html", Add: 0o004}, "hard links"},
 		{"link escaping with dot-dot", map[string]string{"/srv/www/": ""},
 			Op{Kind: OpChmod, Path: "/srv/www/../../../../../../../../tmp", Add: 0o001}, ""},
 	}
@@ -295,10 +297,20 @@ func TestSymlinkRefusedNothingOutsideChanges(t *testing.T) {
 			tree(t, out, map[string]string{"/secret": "s3cret\n"})
 			os.Chmod(filepath.Join(out, "secret"), 0o600)
 			files := map[string]string{"/etc/nginx/nginx.conf": "old\n"}
+			var hardlinks [][2]string
 			for p, c := range tt.files {
+				if l, ok := strings.CutPrefix(p, "HARDLINK "); ok {
+					hardlinks = append(hardlinks, [2]string{strings.ReplaceAll(c, "OUT", out), filepath.Join(root, l)})
+					continue
+				}
 				files[p] = strings.ReplaceAll(c, "OUT", out)
 			}
 			tree(t, root, files)
+			for _, l := range hardlinks {
+				if err := os.Link(l[0], l[1]); err != nil {
+					t.Skipf("cannot make a hard link: %v", err)
+				}
+			}
 			beforeOut, beforeRoot := snapshot(t, out), snapshot(t, root)
 			ch := Change{
 				Files: []FileWrite{{Path: "/etc/nginx/nginx.conf", Old: []byte("old\n"), New: []byte("new\n")}},
@@ -336,6 +348,8 @@ func TestRefusedBeforeAnyChange(t *testing.T) {
 			{Path: "/etc/nginx/a.conf", Old: []byte("a\n"), New: []byte("A\n")},
 			{Path: "/etc/nginx/b.conf", Old: []byte("b as read\n"), New: []byte("B\n")}}},
 			allowAll, "/etc/nginx/b.conf: refused: the file changed since it was read"},
+		{"config file with two hard links", Change{Files: []FileWrite{{Path: "/etc/nginx/c.conf", Old: []byte("b\n"), New: []byte("C\n")}}},
+			allowAll, "2 hard links"},
 		{"created file exists", Change{Files: []FileWrite{{Path: "/etc/nginx/a.conf", New: []byte("A\n"), Create: true}}},
 			allowAll, "exists already"},
 		{"create op on an existing file", Change{Ops: []Op{{Kind: OpCreate, Path: "/srv/www/index.html", UID: -1, GID: -1}}},
@@ -355,6 +369,7 @@ func TestRefusedBeforeAnyChange(t *testing.T) {
 			tree(t, root, map[string]string{"/etc/nginx/a.conf": "a\n", "/etc/nginx/b.conf": "b\n", "/srv/www/index.html": "hi\n", "/home/": ""})
 			os.Chmod(filepath.Join(root, "srv/www"), 0o750)
 			os.Chmod(filepath.Join(root, "home"), 0o750)
+			os.Link(filepath.Join(root, "etc/nginx/b.conf"), filepath.Join(root, "etc/nginx/c.conf"))
 			before := snapshot(t, root)
 			res, err := Apply(tt.ch, ApplyOptions{Root: root, StateDir: state, Allowed: tt.allowed})
 			if tt.want == "" {

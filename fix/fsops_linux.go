@@ -334,6 +334,7 @@ func listXattrs(fd int) ([]xattr, error) {
 // bytes, mode, owner and extended attributes.
 type fileState struct {
 	Exists bool
+	Nlink  uint64 // its number of hard links
 	Data   []byte
 	Meta   meta
 	Xattrs []xattr
@@ -375,7 +376,7 @@ func readFileAt(dirfd int, base, serverPath string) (fileState, error) {
 			m.HasACL, m.ACL = true, x.Value
 		}
 	}
-	return fileState{Exists: true, Data: data, Meta: m, Xattrs: xs}, nil
+	return fileState{Exists: true, Nlink: uint64(st.Nlink), Data: data, Meta: m, Xattrs: xs}, nil
 }
 
 // writeAtomic replaces (or, with create, creates) the file base in the
