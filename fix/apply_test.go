@@ -396,6 +396,7 @@ func fullChange(acl bool) Change {
 		Files: []FileWrite{
 			{Path: "/etc/nginx/nginx.conf", Old: []byte("user www-data;\ninclude sites-enabled/*;\n"), New: []byte("user www-data;\ninclude sites-enabled/*;\n# edited\n")},
 			{Path: "/etc/nginx/sites-enabled/default", Old: []byte("server { root /srv/www; }\n"), New: []byte("server { root /srv/www; index index.html; }\n")},
+			{Path: "/etc/nginx/conf.d/unforbid.conf", New: []byte("# made by unforbid\n"), Create: true},
 		},
 		Ops: []Op{
 			{Kind: OpChmod, Path: "/srv", Add: 0o001},
@@ -423,6 +424,7 @@ func fullTree(t *testing.T, root string, acl bool) {
 		"/etc/nginx/sites-enabled/default":   "->../sites-available/default",
 		"/srv/www/upload.html":               "upload\n",
 		"/srv/www/acl.html":                  "acl\n",
+		"/etc/nginx/conf.d/":                 "",
 	})
 	os.Chmod(filepath.Join(root, "srv"), 0o710)
 	os.Chmod(filepath.Join(root, "srv/www"), 0o750)
@@ -489,7 +491,7 @@ func TestUndoAfterApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Tested || len(res.Files) != 2 || len(res.Created) != 1 || len(res.Commands) < 3 {
+	if !res.Tested || len(res.Files) != 2 || len(res.Created) != 2 || len(res.Commands) < 3 {
 		t.Errorf("result %+v", res)
 	}
 	applied := snapshot(t, root)
@@ -501,6 +503,9 @@ func TestUndoAfterApply(t *testing.T) {
 	}
 	if got := applied["srv/www/upload.html"].Mode; got != 0o644 {
 		t.Errorf("upload.html mode %04o, want 0644", got)
+	}
+	if got := applied["etc/nginx/conf.d/unforbid.conf"]; got.Data != "# made by unforbid\n" || got.Mode != 0o644 {
+		t.Errorf("created unforbid.conf %+v", got)
 	}
 	if got := applied["srv/www/index.html"]; got.Data != "<h1>hi</h1>\n" || got.Mode != 0o640 {
 		t.Errorf("created index.html %+v", got)
@@ -534,7 +539,7 @@ func TestUndoAfterApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(u.Files) != 2 || len(u.Removed) != 1 {
+	if len(u.Files) != 2 || len(u.Removed) != 2 {
 		t.Errorf("undo result %+v", u)
 	}
 	if d := diffSnapshots(before, snapshot(t, root)); len(d) > 0 {
