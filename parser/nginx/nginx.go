@@ -45,6 +45,11 @@ type Options struct {
 	// directories, with the simulator. An FS is a snapshot (see
 	// fsmeta.FS.Reset).
 	FS *fsmeta.FS
+	// Src, when set, gives the content of files by server path, read in
+	// place of what the filesystem holds (which must still hold the file):
+	// a repair loads a config with its edits applied this way to check
+	// them before offering them.
+	Src map[string][]byte
 }
 
 // Config is a loaded nginx configuration.
@@ -260,6 +265,9 @@ func (l *loader) load(p string, ctx blockCtx) *loaded {
 	f := &loaded{path: p, checked: map[string]bool{ctx.key(): true}}
 	l.files[p] = f
 	src, err := l.fs.ReadFileLimit(p, l.opts.MaxFileSize)
+	if edited, ok := l.opts.Src[p]; ok && err == nil {
+		src = edited
+	}
 	if err != nil {
 		rerr := newReadErr(err)
 		f.rerr = rerr
