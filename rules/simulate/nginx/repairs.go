@@ -332,11 +332,21 @@ func (s *Simulator) carveOutFix(r *run, deny *Location, co carveOut) (fix.Fix, b
 	if deny.Parent != nil {
 		parentPrefix, parentConf = deny.Parent.Prefix, deny.Parent.Conf
 	}
-	text := "location " + co.mod + " " + co.name + " { }"
 	serving, _, _, _ := findLocation(parentPrefix, nil, co.urls[0])
 	if serving != nil && serving.Mod == "=" && serving.Name == co.name {
 		return fix.Fix{}, false // already there, and refusing for another reason
 	}
+	body := " "
+	if serving != nil && serving.Conf.TryFilesDir != nil {
+		// try_files is not inherited by a nested location: the
+		// carve-out repeats the one the file would be served by.
+		d := serving.Conf.TryFilesDir
+		if !known(d) {
+			return fix.Fix{}, false
+		}
+		body = " " + string(s.src(d.Range.File)[d.Range.Start.Offset:d.Range.End.Offset]) + " "
+	}
+	text := "location " + co.mod + " " + co.name + " {" + body + "}"
 	if serving == nil || sameServing(serving.Conf, parentConf) {
 		e, ok := s.insertBefore(deny.Dir, text)
 		if !ok {
@@ -363,10 +373,11 @@ func (s *Simulator) carveOutFix(r *run, deny *Location, co carveOut) (fix.Fix, b
 }
 
 // sameServing reports whether a location with settings a serves a static
-// file as one with settings b would.
+// file as one with settings b would, try_files apart (the carve-out
+// repeats it).
 func sameServing(a, b *LocConf) bool {
 	return a.Root == b.Root && a.Alias == b.Alias && a.Handler == "" && b.Handler == "" &&
-		slices.Equal(a.TryFiles, b.TryFiles) && a.AccessDir == b.AccessDir && a.SatisfyAny == b.SatisfyAny &&
+		a.AccessDir == b.AccessDir && a.SatisfyAny == b.SatisfyAny &&
 		a.AuthBasic == b.AuthBasic && a.AuthUserFile == b.AuthUserFile && a.AuthRequest == b.AuthRequest &&
 		a.DisableSymlinks == b.DisableSymlinks && a.Internal == b.Internal && a.LimitExcept == b.LimitExcept
 }
