@@ -26,10 +26,10 @@ type repairCase struct {
 	name    string
 	conf    string
 	entries []fsmeta.Entry
-	url     string     // the refused request; "" for a lint finding
+	url     string // the refused request; "" for a lint finding
 	kind    simulate.Kind
-	refused []string   // more refused URL paths (deny-overmatch)
-	secrets []string   // URL paths that must stay refused after every fix
+	refused []string    // more refused URL paths (deny-overmatch)
+	secrets []string    // URL paths that must stay refused after every fix
 	classes []fix.Class // the classes of the fixes offered, in order
 }
 
