@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -29,8 +30,9 @@ import (
 //     directory (review); an index page created in it (review).
 //   - nginx/deny-overmatch: a location opening one well-known public file
 //     (ACME challenges, robots.txt, security.txt, favicon.ico) before the
-//     overmatching one (safe); removing the deny when its pattern
-//     protects no secret (review).
+//     overmatching one (safe); the public extensions removed from the
+//     regex, or the deny removed, when the pattern still refuses every
+//     secret name (review).
 //   - nginx/alias-slash: the missing trailing slash of the alias (safe).
 //   - nginx/access-rule-shadowed: the shadowed rule moved before the
 //     first rule that shadows it (review).
@@ -315,6 +317,9 @@ func (s *Simulator) denyRepairs(p simulate.Problem) []fix.Fix {
 			out = append(out, f)
 		}
 	}
+	if f, ok := s.narrowDenyFix(deny, refused); ok && s.holds(f, []simulate.Request{p.Request}, func(d *simulate.Decision) bool { return d.Status != 403 }, nil) {
+		out = append(out, f)
+	}
 	if f, ok := s.removeDenyFix(r, deny); ok && s.holds(f, []simulate.Request{p.Request}, func(d *simulate.Decision) bool { return d.Status != 403 }, nil) {
 		out = append(out, f)
 	}
@@ -416,6 +421,72 @@ func (s *Simulator) removeDenyFix(r *run, deny *Location) (fix.Fix, bool) {
 		Description: fmt.Sprintf("remove the deny of location %s", deny),
 		Class:       fix.Review,
 		Edits:       edits,
+	}, true
+}
+
+// altGroup matches a group of plain alternatives in a regex: (txt|log).
+var altGroup = regexp.MustCompile(`\(([A-Za-z0-9]+(?:\|[A-Za-z0-9]+)+)\)`)
+
+// narrowDenyFix removes from the regex of the location deny the
+// extensions of the public files it refuses, in its first group of plain
+// alternatives: "~* \.(txt|log)$" refusing /robots.txt becomes
+// "~* \.(log)$" (review). Every secret name the old pattern matched must
+// still match the new one.
+func (s *Simulator) narrowDenyFix(deny *Location, refused []string) (fix.Fix, bool) {
+	d := deny.Dir
+	if deny.Mod != "~" && deny.Mod != "~*" || len(d.ArgSpans) != 2 || len(d.Args) != 2 || !known(d) {
+		return fix.Fix{}, false
+	}
+	fold := deny.Mod == "~*"
+	public := map[string]bool{}
+	for _, u := range refused {
+		if rules.PublicKind(u) == "" {
+			continue
+		}
+		ext := strings.TrimPrefix(path.Ext(u), ".")
+		if fold {
+			ext = strings.ToLower(ext)
+		}
+		public[ext] = true
+	}
+	sp := d.ArgSpans[1]
+	tok := string(s.src(d.Range.File)[sp.Start:sp.End])
+	if tok != d.Args[1] {
+		return fix.Fix{}, false // quoted or escaped: left alone
+	}
+	m := altGroup.FindStringSubmatchIndex(tok)
+	if m == nil {
+		return fix.Fix{}, false
+	}
+	var kept, dropped []string
+	for _, alt := range strings.Split(tok[m[2]:m[3]], "|") {
+		key := alt
+		if fold {
+			key = strings.ToLower(alt)
+		}
+		if public[key] {
+			dropped = append(dropped, alt)
+		} else {
+			kept = append(kept, alt)
+		}
+	}
+	if len(dropped) == 0 || len(kept) == 0 {
+		return fix.Fix{}, false
+	}
+	narrowed := tok[:m[2]] + strings.Join(kept, "|") + tok[m[3]:]
+	re, err := CompileRegex(narrowed, fold)
+	if err != nil {
+		return fix.Fix{}, false
+	}
+	for _, probe := range secretProbes {
+		if matchesLocation(deny, probe) && !re.MatchString(probe) {
+			return fix.Fix{}, false
+		}
+	}
+	return fix.Fix{
+		Description: fmt.Sprintf("narrow location %s to %s %s (no longer refusing .%s)", deny, deny.Mod, narrowed, strings.Join(dropped, ", .")),
+		Class:       fix.Review,
+		Edits:       []fix.Edit{{File: d.Range.File, Start: sp.Start, End: sp.End, New: narrowed}},
 	}, true
 }
 

@@ -116,6 +116,7 @@ http {
 			file("/srv/www/.env", 0o644, 0, 0, "KEY=x"),
 		},
 		url: "/.well-known/acme-challenge/tok123", kind: simulate.KindDenyOvermatch,
+		// The deny protects .git and .env: never removed nor narrowed.
 		secrets: []string{"/.git/config", "/.env", "/.well-known/acme-challenge/../../.env"},
 		classes: []fix.Class{fix.Safe},
 	},
@@ -138,9 +139,36 @@ http {
 			file("/srv/www/app.log", 0o644, 0, 0, "log"),
 		},
 		url: "/robots.txt", kind: simulate.KindDenyOvermatch,
-		// Removing the deny would serve app.log: not offered.
+		// Removing the deny would serve app.log: not offered;
+		// narrowing it keeps app.log refused.
 		secrets: []string{"/app.log"},
-		classes: []fix.Class{fix.Safe},
+		classes: []fix.Class{fix.Safe, fix.Review},
+	},
+	{
+		// The root is the location's own: a carve-out beside the regex
+		// would look in nginx's default root, so it is nested.
+		name: "deny_favicon_nested",
+		conf: `events {}
+http {
+    server {
+        listen 80;
+        server_name example.com;
+        location / {
+            root /srv/site;
+        }
+        location ~* \.(ico|bak)$ {
+            deny all;
+        }
+    }
+}
+`,
+		entries: []fsmeta.Entry{
+			file("/srv/site/favicon.ico", 0o644, 0, 0, "ico"),
+			file("/srv/site/db.bak", 0o644, 0, 0, "old"),
+		},
+		url: "/favicon.ico", kind: simulate.KindDenyOvermatch,
+		secrets: []string{"/db.bak"},
+		classes: []fix.Class{fix.Safe, fix.Review},
 	},
 	{
 		name: "alias_slash",
