@@ -353,7 +353,7 @@ func (s *Simulator) carveOutFix(r *run, deny *Location, co carveOut) (fix.Fix, b
 	}
 	text := "location " + co.mod + " " + co.name + " {" + body + "}"
 	if serving == nil || sameServing(serving.Conf, parentConf) {
-		e, ok := s.insertBefore(deny.Dir, text)
+		e, ok := s.insertBefore(deny.Dir, text, true)
 		if !ok {
 			return fix.Fix{}, false
 		}
@@ -554,7 +554,7 @@ func (s *Simulator) shadowRepairs(p simulate.Problem) []fix.Fix {
 	if !ok {
 		return nil
 	}
-	ins, ok := s.insertBefore(early, text)
+	ins, ok := s.insertBefore(early, text, true)
 	if !ok {
 		return nil
 	}
@@ -741,14 +741,22 @@ func lineOf(src []byte, off int) (start int, indent string, alone bool) {
 
 // insertBefore returns an edit that puts the statement text just before
 // the directive d: on a line of its own with d's indentation when d
-// starts its line, else on d's line.
-func (s *Simulator) insertBefore(d *conf.Directive, text string) (fix.Edit, bool) {
+// starts its line (with aboveComments, above the comment lines just over
+// d, which speak of d), else on d's line.
+func (s *Simulator) insertBefore(d *conf.Directive, text string, aboveComments bool) (fix.Edit, bool) {
 	src := s.src(d.Range.File)
 	if src == nil || !known(d) {
 		return fix.Edit{}, false
 	}
 	start, indent, alone := lineOf(src, d.Range.Start.Offset)
 	if alone {
+		for aboveComments && start > 0 {
+			prev, _, _ := lineOf(src, start-1)
+			if line := strings.TrimSpace(string(src[prev : start-1])); !strings.HasPrefix(line, "#") {
+				break
+			}
+			start = prev
+		}
 		return fix.Edit{File: d.Range.File, Start: start, End: start, New: indent + text + "\n"}, true
 	}
 	at := d.Range.Start.Offset
@@ -809,7 +817,8 @@ func (s *Simulator) insertTop(text string) (fix.Edit, bool) {
 	main := s.Model.Config.Main
 	for _, d := range s.Model.Config.Dirs {
 		if d.Range.File == main && d.Name != "#" {
-			return s.insertBefore(d, text)
+			// The comments above the first directive head the file.
+			return s.insertBefore(d, text, false)
 		}
 	}
 	src := s.src(main)
