@@ -65,7 +65,15 @@ func layOut(t *testing.T, dir string, c repairCase, conf string) {
 // TestRepairsRealNginx runs real nginx on each case before and after each
 // fix with edits, and checks that it answers the case's request and its
 // secrets as the simulator does.
+//
+// It starts nginx on a fixed port in a package that is not e2e/: it runs
+// only with UNFORBID_E2E=1 (CI, or by hand under the shared lock:
+// UNFORBID_E2E=1 flock /tmp/unforbid-e2e.lock go test -run
+// TestRepairsRealNginx ./rules/simulate/nginx/).
 func TestRepairsRealNginx(t *testing.T) {
+	if os.Getenv(need.Env) != "1" {
+		t.Skip("skipping: starts real nginx on 127.0.0.1:8080; set " + need.Env + "=1 and hold /tmp/unforbid-e2e.lock")
+	}
 	if err := realnginx.Available(); err != nil {
 		need.Skip(t, "real-nginx repair tests: "+err.Error())
 	}
