@@ -856,8 +856,8 @@ func (s *Simulator) deleteDirective(d *conf.Directive) (fix.Edit, bool) {
 }
 
 // ApplyEdits returns the texts of the files edits change, read from srcs
-// (each file's original text): edits are sorted, and an edit out of range
-// or overlapping another is an error.
+// (each file's original text), merged by fix.ApplyEdits: an edit out of
+// range or overlapping another is an error.
 func ApplyEdits(srcs func(file string) []byte, edits []fix.Edit) (map[string][]byte, error) {
 	byFile := map[string][]fix.Edit{}
 	for _, e := range edits {
@@ -869,18 +869,11 @@ func ApplyEdits(srcs func(file string) []byte, edits []fix.Edit) (map[string][]b
 		if src == nil {
 			return nil, fmt.Errorf("%s: not a config file read", file)
 		}
-		slices.SortStableFunc(es, func(a, b fix.Edit) int { return cmp.Compare(a.Start, b.Start) })
-		var b []byte
-		last := 0
-		for _, e := range es {
-			if e.Start < last || e.End < e.Start || e.End > len(src) {
-				return nil, fmt.Errorf("%s: edit [%d,%d) out of range or overlapping", file, e.Start, e.End)
-			}
-			b = append(b, src[last:e.Start]...)
-			b = append(b, e.New...)
-			last = e.End
+		b, err := fix.ApplyEdits(file, src, es)
+		if err != nil {
+			return nil, err
 		}
-		out[file] = append(b, src[last:]...)
+		out[file] = b
 	}
 	return out, nil
 }
