@@ -31,39 +31,48 @@ var systemDirs = map[string]bool{
 // Each repair grants the worker exactly the missing rights on p.Path
 // alone, never recursively and never write: the search bit on a
 // directory; read on a file; read (and search, when missing too) on a
-// directory only for KindUnreadableDir. The alternatives, in order:
+// directory only for KindUnreadableDir. On an object the worker owns the
+// only repair is its owner bits (chmod u+r). Otherwise the alternatives,
+// in order:
 //
 //  1. an ACL entry for the worker user, where the filesystem supports
 //     ACLs (setfacl -m u:www-data:--x). The entry holds the missing
 //     rights and those the worker has now through another class (the
 //     kernel stops at a named user entry, so without them it would lose
-//     them: r-x, not r--, on a directory of mode 0711). When the object already has an
+//     them: r-x, not r--, on a directory of mode 0711); an entry the
+//     worker has already is extended. When the object already has an
 //     ACL with a mask, the op names the mask explicitly, raised by just
-//     the missing bits: setfacl would otherwise recompute it from every
-//     entry and could open more than asked. A worker entry that is there
-//     but cut by the mask gets only the mask raised;
+//     what the entry needs: setfacl would otherwise recompute it from
+//     every entry and could open more than asked. A worker entry that
+//     holds the rights but is cut by the mask gets only the mask raised;
 //  2. the group bits, when the object's group is one the worker holds and
 //     it has no ACL (with an ACL, chmod's group bits are the mask, and the
 //     ACL entry above is the narrower grant);
 //  3. the other bits, when the worker is not in the object's group (else
 //     the kernel never looks at them) and the object is not the password
-//     file: no password file is ever made readable to every user.
+//     file or a directory on its path: no password file is ever made
+//     readable to every user.
 //
 // A chgrp to the worker's group is not offered: it takes the group's
 // rights away from the old group's members, a user who is not in the
 // worker's group cannot make it, and whether the owner is the only user
 // of the group class cannot be known from one file.
 //
-// No repair is offered on "/", /home, /srv, /var, /usr, /etc, /root, /tmp
-// or /opt; on a path that is neither a served tree (a Root of srv.Sites),
-// nor inside one, nor a directory on the parent chain of one (the
-// password file and the directories on its path excepted); on anything
-// inside a served tree whose path below the tree names a secret (.git,
-// .env, keys, backups: see secret.IsSecret); on a symbolic link; or where
-// an ACL entry naming the worker or one of its groups refuses the right
-// on purpose. Every alternative is checked on the filesystem view as the
-// ops leave it (fsmeta.FS.With): one that would not give the worker the
-// right is dropped.
+// Where: no repair is offered on "/", /home, /srv, /var, /usr, /etc,
+// /root, /tmp or /opt; nor on a path that is neither a served tree (a
+// Root of srv.Sites, as written and with its symlinks resolved), nor
+// inside one, nor a directory on the parent chain of one, nor what
+// p.Decision mapped its request to (a tree whose directory holds
+// variables, a file reached through a symlink out of its tree) or a
+// directory above that (the password file and the directories on its
+// path excepted); nor when p.Request names a secret, or the path below
+// its served tree does (.git, .env, keys, backups: see secret.IsSecret);
+// nor on a symbolic link; nor where an ACL entry naming the worker, or
+// entries naming its groups, grant nothing at all: someone's decision.
+//
+// Every alternative is checked on the filesystem view as its ops leave
+// it (fsmeta.FS.With): one that would not give the worker the missing
+// rights, or would take one it has, is dropped.
 //
 // Classes: every alternative is fix.Safe, except an ACL whose raised mask
 // also lets other entries use bits it cut (fix.Review), and the other bits
@@ -80,17 +89,22 @@ func FSRepairs(srv Server, p Problem) []fix.Fix {
 		return nil
 	}
 	r := repair{srv: srv, fsys: fsys, cred: srv.WorkerCred(), path: target, info: info}
-	if !r.scope(p.Kind) {
+	if !r.scope(p) {
 		return nil
 	}
 	missing := r.missing()
-	if missing == 0 || r.deliberate(missing) {
+	if missing == 0 || r.deliberate() {
 		return nil
 	}
 	users, _ := fsys.LoadUsers()
 	r.users = users
 	var out []fix.Fix
-	for _, alt := range []func(fsmeta.Perm) (fix.Fix, bool){r.viaACL, r.viaGroup, r.viaOther} {
+	alts := []func(fsmeta.Perm) (fix.Fix, bool){r.viaACL, r.viaGroup, r.viaOther}
+	if info.UID == r.cred.UID {
+		// The kernel looks at the owner bits alone for the owner.
+		alts = []func(fsmeta.Perm) (fix.Fix, bool){r.viaOwner}
+	}
+	for _, alt := range alts {
 		f, ok := alt(missing)
 		if ok && r.works(f, missing) {
 			out = append(out, f)
@@ -117,9 +131,10 @@ type repair struct {
 	auth bool
 }
 
-// scope decides what kind asks of r.path and whether a repair may touch
-// it at all.
-func (r *repair) scope(kind Kind) bool {
+// scope decides what the problem's kind asks of r.path and whether a
+// repair may touch it at all.
+func (r *repair) scope(p Problem) bool {
+	kind := p.Kind
 	isDir := r.info.Type == fsmeta.TypeDir
 	switch kind {
 	case KindNoSearch:
@@ -143,7 +158,21 @@ func (r *repair) scope(kind Kind) bool {
 	if isDir != (kind != KindUnreadableFile) || !isDir && r.info.Type != fsmeta.TypeRegular {
 		return false
 	}
+	if p.Request.Path != "" && secret.IsSecret(p.Request.Path) {
+		return false
+	}
 	inside, rel, above := r.place()
+	if !inside {
+		// A tree whose directory holds variables, or a file reached
+		// through a symlink out of its tree: what the request maps to
+		// is served all the same.
+		switch r.mapped(p.Decision) {
+		case mappedHere:
+			inside, rel = true, "/"
+		case mappedBelow:
+			above = true
+		}
+	}
 	switch {
 	case inside:
 		// Inside a served tree, the part below the tree is what a URL
@@ -154,6 +183,32 @@ func (r *repair) scope(kind Kind) bool {
 		return true
 	}
 	return false
+}
+
+// Where the object is against the path a request maps to.
+const (
+	mappedNot   = iota
+	mappedHere  // the object the request maps to
+	mappedBelow // the object the request maps to lies below it
+)
+
+// mapped locates r.path against the object the decision mapped its
+// request to, its symlinks resolved.
+func (r *repair) mapped(d *Decision) int {
+	if d == nil || d.Path == "" {
+		return mappedNot
+	}
+	res := r.fsys.Access(fsmeta.Cred{User: "root"}, d.Path, 0, true)
+	if !res.OK() {
+		return mappedNot
+	}
+	switch phys := res.Info.Path; {
+	case phys == r.path:
+		return mappedHere
+	case strings.HasPrefix(phys, r.path+"/"):
+		return mappedBelow
+	}
+	return mappedNot
 }
 
 // place locates r.path against the served trees: inside one (rel is its
@@ -215,27 +270,29 @@ func (r *repair) missing() fsmeta.Perm {
 	return m
 }
 
-// deliberate reports whether the ACL refuses the worker the rights
-// missing on purpose: an entry naming the worker user, or entries naming
-// its groups, that do not hold them (not merely cut by the mask).
-func (r *repair) deliberate(missing fsmeta.Perm) bool {
+// deliberate reports whether the ACL refuses the worker on purpose: an
+// entry naming the worker user that grants nothing at all
+// (u:www-data:---), or, without one, entries naming its groups that all
+// grant nothing. An entry granting some rights but not the missing ones
+// (u:www-data:--x on a directory to list) is an oversight, repaired.
+func (r *repair) deliberate() bool {
 	acl := r.info.ACL
 	if acl == nil {
 		return false
 	}
-	for _, e := range acl.Users {
-		if e.ID == r.cred.UID {
-			return e.Perm&missing != missing
-		}
+	if e, ok := r.userEntry(); ok {
+		return e.Perm == 0
 	}
-	named, grants := false, false
+	named := false
 	for _, e := range acl.Groups {
 		if r.cred.InGroup(e.ID) {
+			if e.Perm != 0 {
+				return false
+			}
 			named = true
-			grants = grants || e.Perm&missing == missing
 		}
 	}
-	return named && !grants
+	return named
 }
 
 // viaACL is the first alternative: an ACL entry for the worker user.
@@ -260,11 +317,22 @@ func (r *repair) viaACL(missing fsmeta.Perm) (fix.Fix, bool) {
 	}
 	mask := acl.Mask | want
 	var entries []fix.ACLEntry
-	desc := fmt.Sprintf("give %s %s on %s with an ACL entry, the ACL mask raised to %s", r.userName(), rights(missing, r.info), r.path, rwx(mask))
-	if r.hasUserEntry() {
-		desc = fmt.Sprintf("raise the ACL mask of %s to %s so that the entry of %s gives it %s", r.path, rwx(mask), r.userName(), rights(missing, r.info))
-	} else {
+	var desc string
+	e, has := r.userEntry()
+	switch {
+	case !has:
 		entries = append(entries, user)
+		desc = fmt.Sprintf("give %s %s on %s with an ACL entry", r.userName(), rights(missing, r.info), r.path)
+	case e.Perm&want != want:
+		// Keep what the entry held, even where the mask cut it.
+		user.Perm = fs.FileMode(e.Perm | want)
+		entries = append(entries, user)
+		desc = fmt.Sprintf("give %s %s on %s in its ACL entry", r.userName(), rights(missing, r.info), r.path)
+	default:
+		desc = fmt.Sprintf("raise the ACL mask of %s to %s so that the entry of %s gives it %s", r.path, rwx(mask), r.userName(), rights(missing, r.info))
+	}
+	if (!has || e.Perm&want != want) && mask != acl.Mask {
+		desc += ", the ACL mask raised to " + rwx(mask)
 	}
 	// The mask is always named: setfacl would otherwise recompute it
 	// from every group-class entry.
@@ -277,9 +345,16 @@ func (r *repair) viaACL(missing fsmeta.Perm) (fix.Fix, bool) {
 	return fix.Fix{Description: desc, Class: class, Ops: []fix.Op{r.op(fix.OpSetACL, entries...)}}, true
 }
 
-// hasUserEntry reports whether the ACL names the worker user.
-func (r *repair) hasUserEntry() bool {
-	return slices.ContainsFunc(r.info.ACL.Users, func(e fsmeta.ACLEntry) bool { return e.ID == r.cred.UID })
+// userEntry returns the ACL entry naming the worker user.
+func (r *repair) userEntry() (fsmeta.ACLEntry, bool) {
+	if r.info.ACL == nil {
+		return fsmeta.ACLEntry{}, false
+	}
+	i := slices.IndexFunc(r.info.ACL.Users, func(e fsmeta.ACLEntry) bool { return e.ID == r.cred.UID })
+	if i < 0 {
+		return fsmeta.ACLEntry{}, false
+	}
+	return r.info.ACL.Users[i], true
 }
 
 // maskWidens reports whether raising acl's mask to mask gives a bit to a
@@ -300,6 +375,17 @@ func (r *repair) maskWidens(acl *fsmeta.ACL, mask fsmeta.Perm) bool {
 		}
 	}
 	return false
+}
+
+// viaOwner repairs an object the worker owns: its owner bits.
+func (r *repair) viaOwner(missing fsmeta.Perm) (fix.Fix, bool) {
+	op := r.op(fix.OpChmod)
+	op.Add = fs.FileMode(missing) << 6
+	return fix.Fix{
+		Description: fmt.Sprintf("give the owner %s %s on %s", r.userName(), rights(missing, r.info), r.path),
+		Class:       fix.Safe,
+		Ops:         []fix.Op{op},
+	}, true
 }
 
 // viaGroup is the second alternative: the group bits, when the worker

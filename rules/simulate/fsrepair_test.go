@@ -84,7 +84,10 @@ func TestFSRepairs(t *testing.T) {
 		entries []fsmeta.Entry
 		kind    simulate.Kind
 		path    string
-		want    []string
+		// mapped and url are the path the request maps to and its URL
+		// path, when the problem comes with a decision.
+		mapped, url string
+		want        []string
 	}{
 		{
 			name: "home directory 0700", roots: []string{"/home/alice/public_html"}, entries: home,
@@ -267,6 +270,67 @@ func TestFSRepairs(t *testing.T) {
 				"safe: give www-data the search bit on /etc/nginx/auth with an ACL entry: setfacl -m u:www-data:--x /etc/nginx/auth",
 			},
 		},
+		{
+			name: "a file the worker owns", roots: []string{"/srv/www"},
+			entries: site(file("/srv/www/owner066.html", 0o066, wwwData, wwwData)),
+			kind:    simulate.KindUnreadableFile, path: "/srv/www/owner066.html",
+			want: []string{"safe: give the owner www-data read access on /srv/www/owner066.html: chmod u+r /srv/www/owner066.html"},
+		},
+		{
+			name: "a worker entry without read on a directory to list", roots: []string{"/srv/www"},
+			entries: site(withACL(dir("/srv/www/dacl", 0o710, alice, alice),
+				&fsmeta.ACL{UserObj: 7, Users: []fsmeta.ACLEntry{{ID: wwwData, Perm: fsmeta.Exec}}, Mask: fsmeta.Exec, HasMask: true})),
+			kind: simulate.KindUnreadableDir, path: "/srv/www/dacl",
+			// o+r would not help: the kernel stops at the worker's entry.
+			want: []string{"safe: give www-data read access on /srv/www/dacl in its ACL entry, the ACL mask raised to r-x: setfacl -m u:www-data:r-x,m::r-x /srv/www/dacl"},
+		},
+		{
+			name: "a file reached through a symlink out of its tree", roots: []string{"/srv/app/public"},
+			entries: []fsmeta.Entry{
+				dir("/srv/app", 0o755, alice, alice), dir("/srv/app/public", 0o755, alice, alice),
+				{Path: "/srv/app/public/storage", Type: fsmeta.TypeSymlink, Target: "../storage/pub"},
+				dir("/srv/app/storage", 0o755, alice, alice), dir("/srv/app/storage/pub", 0o755, alice, alice),
+				file("/srv/app/storage/pub/a.jpg", 0o600, alice, alice),
+			},
+			kind: simulate.KindUnreadableFile, path: "/srv/app/storage/pub/a.jpg",
+			mapped: "/srv/app/public/storage/a.jpg", url: "/storage/a.jpg",
+			want: []string{
+				"safe: give www-data read access on /srv/app/storage/pub/a.jpg with an ACL entry: setfacl -m u:www-data:r-- /srv/app/storage/pub/a.jpg",
+				"safe: give every user read access on /srv/app/storage/pub/a.jpg: chmod o+r /srv/app/storage/pub/a.jpg",
+			},
+		},
+		{
+			name: "a directory above a file reached through a symlink", roots: []string{"/srv/app/public"},
+			entries: []fsmeta.Entry{
+				dir("/srv/app", 0o755, alice, alice), dir("/srv/app/public", 0o755, alice, alice),
+				{Path: "/srv/app/public/storage", Type: fsmeta.TypeSymlink, Target: "../storage/pub"},
+				dir("/srv/app/storage", 0o700, alice, alice), dir("/srv/app/storage/pub", 0o755, alice, alice),
+				file("/srv/app/storage/pub/a.jpg", 0o644, alice, alice),
+			},
+			kind: simulate.KindNoSearch, path: "/srv/app/storage",
+			mapped: "/srv/app/public/storage/a.jpg", url: "/storage/a.jpg",
+			want: []string{
+				"safe: give www-data the search bit on /srv/app/storage with an ACL entry: setfacl -m u:www-data:--x /srv/app/storage",
+				"review: give every user the search bit on /srv/app/storage: chmod o+x /srv/app/storage",
+			},
+		},
+		{
+			name: "the same file without a decision", roots: []string{"/srv/app/public"},
+			entries: []fsmeta.Entry{
+				{Path: "/srv/app/public/storage", Type: fsmeta.TypeSymlink, Target: "../storage/pub"},
+				file("/srv/app/storage/pub/a.jpg", 0o600, alice, alice),
+			},
+			kind: simulate.KindUnreadableFile, path: "/srv/app/storage/pub/a.jpg",
+		},
+		{
+			name: "a request for a secret", roots: []string{"/srv/app/public"},
+			entries: []fsmeta.Entry{
+				{Path: "/srv/app/public/conf", Type: fsmeta.TypeSymlink, Target: "../etc"},
+				file("/srv/app/etc/site.key", 0o600, alice, alice),
+			},
+			kind: simulate.KindUnreadableFile, path: "/srv/app/etc/site.key",
+			mapped: "/srv/app/public/conf/site.key", url: "/conf/site.key",
+		},
 		{name: "not a filesystem cause", roots: []string{"/srv/www"}, entries: site(file("/srv/www/a", 0o600, alice, alice)),
 			kind: simulate.KindDenyRule, path: "/srv/www/a"},
 		{name: "a kind for another type", roots: []string{"/srv/www"}, entries: site(file("/srv/www/a", 0o600, alice, alice)),
@@ -275,7 +339,12 @@ func TestFSRepairs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := repairServer(t, tt.roots, tt.auth, tt.entries)
-			fixes := simulate.FSRepairs(srv, simulate.Problem{Kind: tt.kind, Path: tt.path})
+			p := simulate.Problem{Kind: tt.kind, Path: tt.path}
+			if tt.mapped != "" {
+				p.Decision = &simulate.Decision{Status: 403, Path: tt.mapped}
+				p.Request = simulate.Request{Path: tt.url}
+			}
+			fixes := simulate.FSRepairs(srv, p)
 			var got []string
 			for _, f := range fixes {
 				got = append(got, show(f))
@@ -308,8 +377,15 @@ func TestFSRepairs(t *testing.T) {
 				if !fsmeta.Permits(after, srv.WorkerCred(), need) {
 					t.Errorf("%s: the worker still lacks %v", f.Description, need)
 				}
-				if after.Perm&0o002 != 0 || after.Perm&^before.Perm&0o222 != 0 {
+				if after.Perm&^before.Perm&0o222 != 0 || after.Perm&0o777 == 0o777 {
 					t.Errorf("%s: mode %o grants write", f.Description, after.Perm)
+				}
+				for _, op := range f.Ops {
+					for _, e := range op.ACL {
+						if e.Tag != "mask" && e.Perm&0o2 != 0 {
+							t.Errorf("%s: ACL entry %s grants write", f.Description, e)
+						}
+					}
 				}
 			}
 		})
