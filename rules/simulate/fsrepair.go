@@ -39,7 +39,8 @@ var systemDirs = map[string]bool{
 //     ACLs (setfacl -m u:www-data:--x). The entry holds the missing
 //     rights and those the worker has now through another class (the
 //     kernel stops at a named user entry, so without them it would lose
-//     them: r-x, not r--, on a directory of mode 0711); an entry the
+//     them: r-x, not r--, on a directory of mode 0711; none when that
+//     would include write, which no repair names); an entry the
 //     worker has already is extended. When the object already has an
 //     ACL with a mask, the op names the mask explicitly, raised by just
 //     what the entry needs: setfacl would otherwise recompute it from
@@ -304,6 +305,12 @@ func (r *repair) viaACL(missing fsmeta.Perm) (fix.Fix, bool) {
 	// The entry replaces, for the worker, whatever class gave it rights
 	// until now (the kernel stops at a named user entry): it keeps them.
 	want := r.current() | missing
+	if want&fsmeta.Write != 0 {
+		// The entry would have to repeat the write right the worker has
+		// through another class to keep it, and no repair ever writes a
+		// w: the chmod alternatives keep it untouched.
+		return fix.Fix{}, false
+	}
 	user := fix.ACLEntry{Tag: "user", Name: r.userName(), ID: int(r.cred.UID), Perm: fs.FileMode(want)}
 	if acl == nil || !acl.HasMask {
 		// No ACL yet: setfacl builds one from the mode and computes
@@ -324,7 +331,11 @@ func (r *repair) viaACL(missing fsmeta.Perm) (fix.Fix, bool) {
 		entries = append(entries, user)
 		desc = fmt.Sprintf("give %s %s on %s with an ACL entry", r.userName(), rights(missing, r.info), r.path)
 	case e.Perm&want != want:
-		// Keep what the entry held, even where the mask cut it.
+		// Keep what the entry held, even where the mask cut it; an
+		// entry holding write is left to its author.
+		if e.Perm&fsmeta.Write != 0 {
+			return fix.Fix{}, false
+		}
 		user.Perm = fs.FileMode(e.Perm | want)
 		entries = append(entries, user)
 		desc = fmt.Sprintf("give %s %s on %s in its ACL entry", r.userName(), rights(missing, r.info), r.path)

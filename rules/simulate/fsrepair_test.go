@@ -331,6 +331,12 @@ func TestFSRepairs(t *testing.T) {
 			kind: simulate.KindUnreadableFile, path: "/srv/app/etc/site.key",
 			mapped: "/srv/app/public/conf/site.key", url: "/conf/site.key",
 		},
+		{
+			name: "a drop directory the worker may write: no ACL entry repeats the w", roots: []string{"/srv/www"},
+			entries: site(dir("/srv/www/drop", 0o733, alice, alice)),
+			kind:    simulate.KindUnreadableDir, path: "/srv/www/drop",
+			want: []string{"safe: give every user read access on /srv/www/drop: chmod o+r /srv/www/drop"},
+		},
 		{name: "not a filesystem cause", roots: []string{"/srv/www"}, entries: site(file("/srv/www/a", 0o600, alice, alice)),
 			kind: simulate.KindDenyRule, path: "/srv/www/a"},
 		{name: "a kind for another type", roots: []string{"/srv/www"}, entries: site(file("/srv/www/a", 0o600, alice, alice)),
