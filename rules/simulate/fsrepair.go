@@ -75,6 +75,10 @@ var systemDirs = map[string]bool{
 // it (fsmeta.FS.With): one that would not give the worker the missing
 // rights, or would take one it has, is dropped.
 //
+// SELinux labels are read (fsmeta.Info.Label) but not simulated: Access
+// checks modes and ACLs only, so no cause is a label and no restorecon
+// repair is made here.
+//
 // Classes: every alternative is fix.Safe, except an ACL whose raised mask
 // also lets other entries use bits it cut (fix.Review), and the other bits
 // on a directory above a served tree, which open it to every local user
