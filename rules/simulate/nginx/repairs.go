@@ -298,7 +298,51 @@ func (s *Simulator) denyRepairs(p simulate.Problem) []fix.Fix {
 		refused = append([]string{p.Request.Path}, refused...)
 	}
 	var out []fix.Fix
-	for _, co := range carveOuts(refused) {
+	cos := carveOuts(refused)
+	if len(cos) > 1 {
+		// One fix opens every well-known file the deny refuses: a fix
+		// is checked against all the refused URLs of its finding, and
+		// --apply takes one fix per finding. It replaces the carve-outs
+		// of one file each.
+		all := fix.Fix{Class: fix.Safe}
+		var files, challenges []string // URLs that must serve, or not be refused
+		var names []string
+		for _, co := range cos {
+			f, ok := s.carveOutFix(r, deny, co)
+			if !ok {
+				all.Edits = nil
+				break
+			}
+			all.Edits = append(all.Edits, f.Edits...)
+			if co.mod == "^~" {
+				challenges = append(challenges, co.urls...)
+			} else {
+				files = append(files, co.urls...)
+			}
+			names = append(names, co.name)
+		}
+		if len(all.Edits) > 0 {
+			all.Description = fmt.Sprintf("open %s before location %s", strings.Join(names, " and "), deny)
+			var serve, open, keep []simulate.Request
+			for _, u := range refused {
+				req := p.Request
+				req.Path, req.RawPath, req.EscapedPath, req.RequestURI = u, u, "", ""
+				switch {
+				case slices.Contains(files, u):
+					serve = append(serve, req)
+				case slices.Contains(challenges, u):
+					open = append(open, req) // see notRefused below
+				default:
+					keep = append(keep, req)
+				}
+			}
+			if s.holds(all, serve, status200, keep) && s.holds(all, open, notRefused, nil) {
+				out = append(out, all)
+				cos = nil
+			}
+		}
+	}
+	for _, co := range cos {
 		f, ok := s.carveOutFix(r, deny, co)
 		if !ok {
 			continue

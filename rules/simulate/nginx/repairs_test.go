@@ -121,6 +121,35 @@ http {
 		classes: []fix.Class{fix.Safe},
 	},
 	{
+		name: "deny_acme_security",
+		conf: `events {}
+http {
+    server {
+        listen 80;
+        server_name example.com;
+        root /srv/www;
+        location ~ /\. {
+            deny all;
+        }
+    }
+}
+`,
+		entries: []fsmeta.Entry{
+			file("/srv/www/index.html", 0o644, 0, 0, "hi"),
+			file("/srv/www/.well-known/acme-challenge/tok123", 0o644, 0, 0, "tok"),
+			file("/srv/www/.well-known/security.txt", 0o644, 0, 0, "Contact: x"),
+			file("/srv/www/.git/config", 0o644, 0, 0, "[core]"),
+			file("/srv/www/.env", 0o644, 0, 0, "KEY=x"),
+		},
+		url: "/.well-known/acme-challenge/tok123", kind: simulate.KindDenyOvermatch,
+		refused: []string{"/.well-known/security.txt"},
+		// One deny refuses two well-known files: one fix opens both, in
+		// place of a carve-out for each. The deny protects .git and
+		// .env: never removed.
+		secrets: []string{"/.git/config", "/.env"},
+		classes: []fix.Class{fix.Safe},
+	},
+	{
 		name: "deny_robots",
 		conf: `events {}
 http {
