@@ -88,10 +88,21 @@ func Notes(w io.Writer, notes []simulate.Note) error {
 // JSON writes {"findings": [...], "notes": [...]}. notes say what the
 // check could not look at or judge: silence means it looked.
 func JSON(w io.Writer, fs []rules.Finding, notes ...simulate.Note) error {
+	return JSONWith(w, fs, Options{}, notes...)
+}
+
+// JSONWith is JSON with the fixes of --diff and --apply, and what --apply
+// applied.
+func JSONWith(w io.Writer, fs []rules.Finding, o Options, notes ...simulate.Note) error {
 	out := struct {
-		Findings []jsonFinding `json:"findings"`
-		Notes    []jsonNote    `json:"notes"`
+		Findings []jsonFinding  `json:"findings"`
+		Notes    []jsonNote     `json:"notes"`
+		Applied  *[]jsonApplied `json:"applied,omitempty"`
 	}{Findings: []jsonFinding{}, Notes: []jsonNote{}}
+	if o.Applied != nil {
+		a := jsonAppliedList(o.Applied)
+		out.Applied = &a
+	}
 	for _, n := range notes {
 		out.Notes = append(out.Notes, jsonNote{Message: n.Message, File: n.Range.File, Line: n.Range.Start.Line, NotWalked: n.NotWalked})
 	}
@@ -99,7 +110,7 @@ func JSON(w io.Writer, fs []rules.Finding, notes ...simulate.Note) error {
 		jf := jsonFinding{
 			Rule: f.Rule, Severity: f.Severity.String(), Message: f.Message,
 			File: f.Range.File, Line: f.Range.Start.Line, Path: f.Path, URL: f.URL, Count: f.Count,
-			Fixes: []any{},
+			Fixes: jsonFixes(f, o),
 		}
 		for _, r := range f.Related {
 			jf.Related = append(jf.Related, jsonRelated{File: r.Range.File, Line: r.Range.Start.Line, Message: r.Message})

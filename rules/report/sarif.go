@@ -69,6 +69,7 @@ type sarifResult struct {
 	Message    sarifText       `json:"message"`
 	Locations  []sarifLocation `json:"locations"`
 	Properties map[string]any  `json:"properties,omitempty"`
+	Fixes      []sarifFix      `json:"fixes,omitempty"`
 }
 
 type sarifLocation struct {
@@ -101,11 +102,16 @@ func sarifLevel(s rules.Severity) string {
 
 // location is the SARIF location of a config range.
 func location(r parser.Range) sarifLocation {
-	loc := sarifLocation{Physical: sarifPhysical{Artifact: sarifArtifact{URI: strings.TrimPrefix(r.File, "/"), URIBaseID: "ROOT"}}}
+	loc := sarifLocation{Physical: sarifPhysical{Artifact: artifact(r.File)}}
 	if r.Start.Line > 0 {
 		loc.Physical.Region = &sarifRegion{StartLine: r.Start.Line}
 	}
 	return loc
+}
+
+// artifact is the SARIF artifact of a config file.
+func artifact(file string) sarifArtifact {
+	return sarifArtifact{URI: strings.TrimPrefix(file, "/"), URIBaseID: "ROOT"}
 }
 
 // SARIF writes the findings as a SARIF 2.1.0 log for code-scanning
@@ -114,6 +120,11 @@ func location(r parser.Range) sarifLocation {
 // --root at its top maps them onto its own files. The notes become the
 // notifications of the run's invocation.
 func SARIF(w io.Writer, fs []rules.Finding, notes ...simulate.Note) error {
+	return SARIFWith(w, fs, Options{}, notes...)
+}
+
+// SARIFWith is SARIF with the fixes of --diff (result.fixes).
+func SARIFWith(w io.Writer, fs []rules.Finding, o Options, notes ...simulate.Note) error {
 	driver := sarifDriver{Name: "unforbid", Rules: []sarifRule{}}
 	index := map[string]int{}
 	for _, r := range rules.All {
@@ -139,6 +150,9 @@ func SARIF(w io.Writer, fs []rules.Finding, notes ...simulate.Note) error {
 			res.Properties["url"] = f.URL
 		}
 		res.Locations = []sarifLocation{location(f.Range)}
+		if o.Diff != nil {
+			res.Fixes = sarifFixes(f)
+		}
 		results = append(results, res)
 	}
 	inv := sarifInvocation{ExecutionSuccessful: true}
