@@ -2,8 +2,9 @@ package rules
 
 import (
 	"path"
-	"regexp"
 	"strings"
+
+	"github.com/unforbid/unforbid/internal/secret"
 )
 
 // Kinds of public content, as PublicKind names them.
@@ -47,45 +48,11 @@ var publicSuffixes = map[string]string{
 	".rss": PublicFeed, ".atom": PublicFeed, ".webmanifest": PublicWellKnown,
 }
 
-// downloadSuffixes mark archives and installers.
-var downloadSuffixes = []string{
-	".zip", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".7z", ".deb", ".rpm", ".dmg",
-	".exe", ".msi", ".apk", ".appimage", ".whl", ".jar",
-}
-
-// downloadDirs are directory names that hold releases.
-var downloadDirs = map[string]bool{
-	"downloads": true, "download": true, "releases": true, "release": true, "dist": true, "pub": true,
-}
-
-// versioned matches a version number in a file name: app-1.2.zip, tool_v2.tar.gz.
-var versioned = regexp.MustCompile(`[-_.]v?\d+(\.\d+)+|[-_]v\d+`)
-
 // IsReleaseDownload reports whether p names an archive or installer that a
 // site offers for download: one whose name carries a version number, or
-// one in a downloads, releases or dist directory.
-func IsReleaseDownload(p string) bool {
-	base := strings.ToLower(path.Base(p))
-	found := false
-	for _, s := range downloadSuffixes {
-		if strings.HasSuffix(base, s) {
-			found = true
-			break
-		}
-	}
-	if !found {
-		return false
-	}
-	if versioned.MatchString(base) {
-		return true
-	}
-	for _, seg := range strings.Split(strings.Trim(path.Dir(p), "/"), "/") {
-		if downloadDirs[strings.ToLower(seg)] {
-			return true
-		}
-	}
-	return false
-}
+// one in a downloads, releases or dist directory. It is
+// secret.IsReleaseDownload.
+func IsReleaseDownload(p string) bool { return secret.IsReleaseDownload(p) }
 
 // PublicKind returns the kind of public content a URL path names, or ""
 // when it is none (a page, a script, a secret, or unknown). Public content

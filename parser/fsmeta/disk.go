@@ -29,6 +29,9 @@ type backend interface {
 	// regular file, or a *TooLargeError beyond limit. Errors name the
 	// server path name.
 	readFile(phys, name string, limit int64) ([]byte, error)
+	// aclSupported reports whether the filesystem holding phys supports
+	// POSIX ACLs (see FS.ACLSupported).
+	aclSupported(phys string) bool
 }
 
 // disk is the backend of the real filesystem, with server paths under the

@@ -32,6 +32,10 @@ type Entry struct {
 	// group: reading a name below it, or listing it, fails with EACCES
 	// for the reader itself (not for the credentials Access checks).
 	Sealed bool
+	// NoACL marks a filesystem without POSIX ACL support (one mounted
+	// with noacl, vfat): ACLSupported answers no for the entry and for
+	// everything below it. Every other entry supports ACLs.
+	NoACL bool
 }
 
 // memory is the backend of an in-memory view.
@@ -44,6 +48,7 @@ type memNode struct {
 	data   []byte
 	names  []string // a directory's entries
 	sealed bool     // this process cannot look into the directory
+	noACL  bool     // no POSIX ACLs here and below (Entry.NoACL)
 }
 
 // NewMemory returns an FS whose objects are entries, held in memory: it
@@ -108,6 +113,7 @@ func NewMemory(root string, entries []Entry) (*FS, error) {
 			return nil, fmt.Errorf("fsmeta: memory entry %q: only a directory can be sealed", p)
 		}
 		n.info = info
+		n.noACL = e.NoACL
 	}
 	for _, n := range m.nodes {
 		slices.Sort(n.names)

@@ -213,6 +213,11 @@ type span struct {
 	comment    bool
 	isBlock    bool
 	block      []*span
+	// args are the byte spans of the argument tokens as written, a
+	// window of the parser's shared slice; open is the offset of a
+	// block's '{'.
+	args []Span
+	open int
 }
 
 // problem is a syntax error that crossplane lets through but nginx rejects,
@@ -236,12 +241,18 @@ type spanParser struct {
 	closed   bool // the last parse call ended at a "}"
 	failed   bool // the parser met the lexer's error
 	problems []problem
+	// args holds the argument spans of every statement, each statement
+	// taking a window: one allocation per file rather than one per
+	// directive.
+	args []Span
 }
 
 // parseSpans builds statements from toks as crossplane's parse does, and
 // lists what nginx would reject besides. ok is false where crossplane fails.
 func parseSpans(toks []token) ([]*span, []problem, bool) {
-	p := &spanParser{toks: toks}
+	// Tokens bound the arguments: p.args never grows, so each window
+	// stays in the one array.
+	p := &spanParser{toks: toks, args: make([]Span, 0, len(toks))}
 	out, ok := p.parse("", 0)
 	ok = ok && !p.failed
 	if ok && p.closed {
@@ -293,6 +304,7 @@ func (p *spanParser) parse(ctx string, depth int) ([]*span, bool) {
 			p.problems = append(p.problems, problem{t.start, `unexpected "` + t.val + `"`})
 		}
 		var comments []*span
+		first := len(p.args)
 		for {
 			t, more = p.next()
 			if !more {
@@ -303,8 +315,11 @@ func (p *spanParser) parse(ctx string, depth int) ([]*span, bool) {
 			}
 			if !t.quoted && strings.HasPrefix(t.val, "#") {
 				comments = append(comments, &span{name: t.val, line: s.line, start: t.start, end: t.end, comment: true})
+				continue
 			}
+			p.args = append(p.args, Span{Start: t.start, End: t.end})
 		}
+		s.args = p.args[first:len(p.args):len(p.args)]
 		if mapBodies[ctx] {
 			if t.val != ";" {
 				return nil, false // crossplane reports and drops it
@@ -317,6 +332,7 @@ func (p *spanParser) parse(ctx string, depth int) ([]*span, bool) {
 		switch t.val {
 		case "{":
 			s.isBlock = true
+			s.open = t.start
 			inner, ok := p.parse(s.name, depth+1)
 			if !ok {
 				return nil, false

@@ -45,6 +45,11 @@ type Options struct {
 	// directories, with the simulator. An FS is a snapshot (see
 	// fsmeta.FS.Reset).
 	FS *fsmeta.FS
+	// Src, when set, gives the content of files by server path, read in
+	// place of what the filesystem holds (which must still hold the file):
+	// a repair loads a config with its edits applied this way to check
+	// them before offering them.
+	Src map[string][]byte
 }
 
 // Config is a loaded nginx configuration.
@@ -100,6 +105,40 @@ type Directive struct {
 	// Via is, for a directive at the top level of an included file, the
 	// include directive that brought it in; nil otherwise.
 	Via *Directive
+	// ArgSpans are the byte spans of the argument tokens as written in
+	// Range.File, quotes and escapes included: what an edit replaces.
+	// There is one per token, so for "if", whose parentheses crossplane
+	// strips from Args, the count may differ from len(Args). Nil when the
+	// file's offsets are unknown (and for a directive without argument).
+	// The slice is shared by every copy of an included file's directive:
+	// never modify it.
+	ArgSpans []Span
+	// open is one past the offset of a block's '{' (so that the zero
+	// value means unknown), 0 when unknown or not a block.
+	open int
+}
+
+// Span is a byte span [Start, End) of a config file.
+type Span struct{ Start, End int }
+
+// OpenBrace returns the byte offset of the '{' of a block, or -1 when the
+// directive is no block or its file's offsets are unknown: an insertion at
+// the top of the block goes just after it.
+func (d *Directive) OpenBrace() int {
+	if d.Block == nil || d.Range.Start.Offset < 0 {
+		return -1
+	}
+	return d.open - 1
+}
+
+// CloseBrace returns the byte offset of the '}' that closes a block, or -1
+// when the directive is no block or its file's offsets are unknown: an
+// insertion at the end of the block goes just before it.
+func (d *Directive) CloseBrace() int {
+	if d.Block == nil || d.Range.End.Offset <= 0 {
+		return -1
+	}
+	return d.Range.End.Offset - 1
 }
 
 // IsBlock reports whether the directive is a block ({...}).
@@ -226,6 +265,9 @@ func (l *loader) load(p string, ctx blockCtx) *loaded {
 	f := &loaded{path: p, checked: map[string]bool{ctx.key(): true}}
 	l.files[p] = f
 	src, err := l.fs.ReadFileLimit(p, l.opts.MaxFileSize)
+	if edited, ok := l.opts.Src[p]; ok && err == nil {
+		src = edited
+	}
 	if err != nil {
 		rerr := newReadErr(err)
 		f.rerr = rerr
@@ -348,6 +390,12 @@ func build(p string, cp crossplane.Directives, spans []*span, lines lineIndex) [
 			d.Range = parser.Range{File: p,
 				Start: parser.Pos{Line: lines.line(s.start), Offset: s.start},
 				End:   parser.Pos{Line: lines.line(max(s.end-1, s.start)), Offset: s.end}}
+			if len(s.args) > 0 {
+				d.ArgSpans = s.args
+			}
+			if s.isBlock {
+				d.open = s.open + 1
+			}
 		} else {
 			d.Range = parser.Range{File: p,
 				Start: parser.Pos{Line: c.Line, Offset: -1},
@@ -372,7 +420,7 @@ func (l *loader) expand(tmpl []*Directive, via *Directive, ctx blockCtx) []*Dire
 			return out
 		}
 		l.count++
-		d := &Directive{Name: t.Name, Args: slices.Clone(t.Args), Comment: t.Comment, Range: t.Range, Via: via}
+		d := &Directive{Name: t.Name, Args: slices.Clone(t.Args), Comment: t.Comment, Range: t.Range, Via: via, ArgSpans: t.ArgSpans, open: t.open}
 		if t.Block != nil {
 			d.Block = l.expand(t.Block, nil, ctx.enter(t.Name))
 		}

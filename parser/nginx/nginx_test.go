@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -520,5 +521,41 @@ func TestSymlinkStaysInRoot(t *testing.T) {
 	r := fsys.Access(fsmeta.Cred{User: "root"}, "/escape/passwd", 0, true)
 	if h := fsys.HostPath(r.At); r.Err != 0 || h != filepath.Join(root, "etc/passwd") {
 		t.Errorf("escape resolved to %s (%v)", h, r.Err)
+	}
+}
+
+// TestArgSpans checks the spans of arguments and braces against the text
+// they cover, quotes included.
+func TestArgSpans(t *testing.T) {
+	src := "events {}\nhttp {\n  index  \"a b.html\" index.php ;\n  server { location ~ '\\.x$' {} if ($a) { } }\n}\n"
+	root := tree{"/etc/nginx/nginx.conf": src}.write(t)
+	c, err := Load("/etc/nginx/nginx.conf", Options{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	http := c.Dirs[1]
+	idx := http.Block[0]
+	srv := http.Block[1]
+	loc, iff := srv.Block[0], srv.Block[1]
+	var got []string
+	for _, d := range []*Directive{idx, loc, iff} {
+		for _, s := range d.ArgSpans {
+			got = append(got, src[s.Start:s.End])
+		}
+	}
+	want := []string{`"a b.html"`, "index.php", "~", `'\.x$'`, "($a)"}
+	if !slices.Equal(got, want) {
+		t.Errorf("arg spans %q, want %q", got, want)
+	}
+	for _, d := range []*Directive{http, srv, loc, iff} {
+		if o := d.OpenBrace(); o < 0 || src[o] != '{' {
+			t.Errorf("%s: open brace at %d", d.Name, o)
+		}
+		if c := d.CloseBrace(); c < 0 || src[c] != '}' {
+			t.Errorf("%s: close brace at %d", d.Name, c)
+		}
+	}
+	if idx.OpenBrace() != -1 || idx.CloseBrace() != -1 {
+		t.Errorf("simple directive has braces")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/unforbid/unforbid/parser"
@@ -50,6 +51,11 @@ type Simulator struct {
 	Users *fsmeta.Users
 	// Note says what the simulator had to assume, for the user to read.
 	Note string
+
+	// secrets are the requests for the secrets of the served trees,
+	// which every repair must keep refused (repairs.go).
+	secretsOnce sync.Once
+	secrets     []simulate.Request
 }
 
 // fallbackPasswd and fallbackGroup stand in for a missing user database:
@@ -136,6 +142,12 @@ type run struct {
 
 // Simulate decides what nginx answers for req.
 func (s *Simulator) Simulate(req simulate.Request) *simulate.Decision {
+	return s.simulate(req).d
+}
+
+// simulate runs req and returns the finished run: its decision, and the
+// location and settings that decided it (repairs edit those).
+func (s *Simulator) simulate(req simulate.Request) *run {
 	r := &run{s: s, req: req, d: &simulate.Decision{}, uri: req.Path, args: req.Query, vars: map[string]setVar{}}
 	if r.req.Method == "" {
 		r.req.Method = "GET"
@@ -144,7 +156,7 @@ func (s *Simulator) Simulate(req simulate.Request) *simulate.Decision {
 	r.aliasSlash()
 	r.errorPage()
 	r.words()
-	return r.d
+	return r
 }
 
 // ruleKinds maps the rule IDs this simulator attaches to causes to the
