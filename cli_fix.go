@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -353,6 +354,10 @@ func reloader(o options, l *loaded) func() error {
 // undoCmd restores what the last --apply changed.
 func undoCmd(o options, stdout, stderr io.Writer) int {
 	res, err := fix.Undo(fix.DefaultStateDir(), hostRoot(o))
+	if errors.Is(err, fix.ErrNothingToUndo) {
+		fmt.Fprintln(stderr, "unforbid: nothing to undo: the last --apply was undone already, or none ran")
+		return exitClean
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "unforbid: %v\n", err)
 		return exitError
@@ -360,6 +365,13 @@ func undoCmd(o options, stdout, stderr io.Writer) int {
 	for _, f := range res.Files {
 		fmt.Fprintf(stdout, "restored: %s\n", f)
 	}
+	for _, f := range res.Removed {
+		fmt.Fprintf(stdout, "removed: %s\n", f)
+	}
+	for _, r := range res.Restored {
+		fmt.Fprintf(stdout, "restored: %s\n", r)
+	}
+	fmt.Fprintf(stderr, "undone: %s\n", res.Journal)
 	return exitClean
 }
 
@@ -399,4 +411,13 @@ func appliedOf(planned []plannedFix) []report.Applied {
 		out = append(out, a)
 	}
 	return out
+}
+
+// changeOf is what Apply writes for plan.
+func changeOf(plan *fix.Plan) fix.Change {
+	ch := fix.Change{Ops: plan.Ops}
+	for _, fc := range plan.Files {
+		ch.Files = append(ch.Files, fix.FileWrite(fc))
+	}
+	return ch
 }

@@ -250,3 +250,36 @@ func firstLine(s string) string {
 	}
 	return s
 }
+
+// ViewAfter returns the view of fsys that config edits and filesystem
+// operations leave: each edited file with its new text, each operation's
+// new mode, owner, ACL or file. Nothing on disk changes.
+func ViewAfter(fsys *fsmeta.FS, edits []fix.Edit, ops []fix.Op) (*fsmeta.FS, error) {
+	ch, err := simulate.OpChanges(fsys, ops)
+	if err != nil {
+		return nil, err
+	}
+	byFile := map[string][]fix.Edit{}
+	var files []string
+	for _, e := range edits {
+		if byFile[e.File] == nil {
+			files = append(files, e.File)
+		}
+		byFile[e.File] = append(byFile[e.File], e)
+	}
+	for _, file := range files {
+		src, err := fsys.ReadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		b, err := fix.ApplyEdits(file, src, byFile[file])
+		if err != nil {
+			return nil, err
+		}
+		if ch.Files == nil {
+			ch.Files = map[string]fsmeta.FileContent{}
+		}
+		ch.Files[file] = fsmeta.FileContent{Data: b}
+	}
+	return fsys.With(ch), nil
+}
