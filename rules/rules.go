@@ -169,8 +169,11 @@ func Plural(n int, what string) string {
 	if n == 1 {
 		return "1 " + what
 	}
-	if strings.HasSuffix(what, "y") {
+	switch {
+	case strings.HasSuffix(what, "y"):
 		return fmt.Sprintf("%d %sies", n, what[:len(what)-1])
+	case strings.HasSuffix(what, "x"), strings.HasSuffix(what, "s"), strings.HasSuffix(what, "ch"), strings.HasSuffix(what, "sh"):
+		return fmt.Sprintf("%d %ses", n, what)
 	}
 	return fmt.Sprintf("%d %ss", n, what)
 }

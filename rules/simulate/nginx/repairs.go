@@ -313,7 +313,13 @@ func (s *Simulator) denyRepairs(p simulate.Problem) []fix.Fix {
 				keep = append(keep, req)
 			}
 		}
-		if s.holds(f, serve, status200, keep) {
+		served := status200
+		if co.mod == "^~" {
+			// a challenge exists only while certbot renews: the
+			// carve-out serves it when nothing but its absence answers
+			served = notRefused
+		}
+		if s.holds(f, serve, served, keep) {
 			out = append(out, f)
 		}
 	}
@@ -324,6 +330,12 @@ func (s *Simulator) denyRepairs(p simulate.Problem) []fix.Fix {
 		out = append(out, f)
 	}
 	return out
+}
+
+// notRefused reports whether d answers without refusing: served, or not
+// found (a file that exists only at times, such as an ACME challenge).
+func notRefused(d *simulate.Decision) bool {
+	return d.Status == 200 || d.Status == 404 && (d.Cause == nil || d.Cause.Kind == simulate.KindNone)
 }
 
 // carveOutFix inserts, before the overmatching location deny, a location
