@@ -354,7 +354,8 @@ func TestBadInput(t *testing.T) {
 		{"unknown flag", nil, []string{"--bogus"}, "flag provided but not defined"},
 		{"bad format", nil, []string{"--format", "xml"}, `unknown --format "xml" (want text, json or sarif)`},
 		{"bad severity", nil, []string{"--severity", "loud"}, `unknown severity "loud"`},
-		{"diff not yet", nil, []string{"--diff"}, "not available yet"},
+		{"undo takes no config", nil, []string{"--undo", "/etc/nginx/nginx.conf"}, "--undo takes no CONFIG"},
+		{"fix of an unknown rule", nil, []string{"--apply", "--fix", "nginx/no-such-rule"}, "--fix nginx/no-such-rule: no such rule"},
 		{"relative config with root", nil, []string{"nginx.conf"}, "must be an absolute path"},
 		{"explain without url", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "/etc/nginx/nginx.conf"}, "usage: unforbid explain"},
 		{"explain bad url", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "/etc/nginx/nginx.conf", "ftp://x/"}, "scheme must be http or https"},
@@ -363,7 +364,7 @@ func TestBadInput(t *testing.T) {
 		{"explain families differ", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "--client-ip", "::1", "--server-ip", "127.0.0.1", "/etc/nginx/nginx.conf", "/x"}, "client ::1 cannot connect to 127.0.0.1: another address family"},
 		{"unknown server kind", nil, []string{"--server", "iis"}, `unforbid: unknown --server "iis" (want nginx or apache)`},
 		{"sarif for explain", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "--format", "sarif", "/etc/nginx/nginx.conf", "/"}, "--format sarif is for --check"},
-		{"diff with explain", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "--diff", "/etc/nginx/nginx.conf", "/"}, "--diff and --apply do not go with explain"},
+		{"diff with explain", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "--diff", "/etc/nginx/nginx.conf", "/"}, "--diff, --apply and --undo do not go with explain"},
 		{"explain empty url", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "/etc/nginx/nginx.conf", ""}, `bad url "": no host`},
 		{"explain url without host", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "/etc/nginx/nginx.conf", "http:///x"}, `bad url "http:///x": no host`},
 		{"explain bad port", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "/etc/nginx/nginx.conf", "http://localhost:99999/"}, "bad port"},
@@ -405,9 +406,11 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--check", "--root", "/nonexistent/unforbid"}, "unforbid: --root /nonexistent/unforbid: no such file or directory\n"},
 		{[]string{"--check", "--root", file}, "unforbid: --root " + file + ": not a directory\n"},
 		{[]string{"rules", "--format", "sarif"}, "unforbid: --format sarif is for --check; rules prints text or json\n"},
-		{[]string{"rules", "--apply"}, "unforbid: --diff and --apply do not go with rules (and are not available yet: this version reports causes only)\n"},
+		{[]string{"rules", "--apply"}, "unforbid: --diff, --apply and --undo do not go with rules\n"},
 		{[]string{"demo", "--format", "json"}, "unforbid: demo prints text for a reader; for JSON lay the tree out (go run ./internal/laytree demo/demo.txtar DIR) and run unforbid --check --format json --root DIR\n"},
-		{[]string{"--apply"}, "unforbid: --diff and --apply are not available yet: this version reports causes only\n"},
+		{[]string{"--apply", "--diff"}, "unforbid: --check, --diff, --apply and --undo exclude each other: choose one\n"},
+		{[]string{"--fix", "nginx/index-missing"}, "unforbid: --fix, --include-review and --reload go with --apply\n"},
+		{[]string{"--diff", "--reload"}, "unforbid: --fix, --include-review and --reload go with --apply\n"},
 	} {
 		code, out, errOut := runCLI(t, tt.args...)
 		if code != exitError || out != "" || errOut != tt.want {

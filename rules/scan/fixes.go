@@ -78,8 +78,9 @@ func (sc *scanner) repair() {
 	rep, _ := sc.srv.(simulate.Repairer)
 	for _, k := range sc.order {
 		g := sc.groups[k]
-		if g.severity == rules.Info && g.kind != simulate.KindAuthFileUnreadable && g.rule != "nginx/index-missing" {
-			// deliberate-looking refusals (deny-rule, return-status) are
+		if g.severity == rules.Info {
+			// what is judged deliberate or harmless (an allowlist, a
+			// directory of assets without index, a return 403) is
 			// reported, not repaired
 			continue
 		}
