@@ -87,6 +87,39 @@ type CommentLiner interface {
 	CommentLines(r parser.Range, max int) (own string, above []string)
 }
 
+// SuppressionMarker starts a suppression comment: "# unforbid:ignore
+// RULE[,RULE...] -- reason" silences the findings of the rules named at
+// the directive it stands above (or after, on the directive's line).
+const SuppressionMarker = "unforbid:ignore"
+
+// Suppressor is implemented by a Server that reads the admin's
+// suppression comments from its config, in its own comment syntax; the
+// scanner parses their text (rules/scan) and applies them.
+type Suppressor interface {
+	// Suppressions returns every comment of the configuration whose text
+	// starts with SuppressionMarker, once each, in file order.
+	Suppressions() []SuppressionComment
+	// SuppressionEdit returns the config edit that adds the comment
+	// "# <text>" on a line of its own just above the directive at target,
+	// with the directive's indentation; ok is false when the file's
+	// offsets are unknown or another directive stands before target on
+	// its line (the comment would then belong to that one).
+	SuppressionEdit(target parser.Range, text string) (e fix.Edit, ok bool)
+}
+
+// SuppressionComment is one suppression comment of a config.
+type SuppressionComment struct {
+	// Text is the comment without its comment sign, trimmed:
+	// "unforbid:ignore nginx/deny-overmatch -- logs stay private".
+	Text  string
+	Range parser.Range // the comment
+	// Target is the directive the comment stands above (with nothing but
+	// whole-line comments between them) or after on the same line; zero
+	// when it stands above no directive (a blank line follows, or the end
+	// of its block or file).
+	Target parser.Range
+}
+
 // ConfigFinding is a cause found in the configuration alone.
 type ConfigFinding struct {
 	Rule string

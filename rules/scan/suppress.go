@@ -1,0 +1,193 @@
+package scan
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/unforbid/unforbid/fix"
+	"github.com/unforbid/unforbid/parser"
+	"github.com/unforbid/unforbid/rules"
+	"github.com/unforbid/unforbid/rules/simulate"
+)
+
+// Rule IDs of unforbid's findings about its own suppression comments.
+const (
+	RuleUnusedSuppression    = "unforbid/unused-suppression"
+	RuleSuppressionNoReason  = "unforbid/suppression-without-reason"
+	RuleSuppressionBadRule   = "unforbid/suppression-unknown-rule"
+	suppressionReasonDivider = "--"
+)
+
+// Suppression is a parsed "unforbid:ignore RULE[,RULE...] -- reason"
+// comment.
+type Suppression struct {
+	Rules  []string // the rule IDs named, as written
+	Reason string   // "" when none is given
+	Range  parser.Range
+	Target parser.Range // the directive it stands above or after
+}
+
+// ParseSuppression parses the text of a suppression comment (without its
+// comment sign): the marker, one or more rule IDs separated by commas
+// (or spaces), then " -- " and the reason. ok is false when text is no
+// suppression comment (it does not start with the marker as a word).
+func ParseSuppression(text string) (ruleIDs []string, reason string, ok bool) {
+	rest, found := strings.CutPrefix(strings.TrimSpace(text), simulate.SuppressionMarker)
+	if !found || rest != "" && rest[0] != ' ' && rest[0] != '\t' {
+		return nil, "", false
+	}
+	// rule IDs hold single dashes only, so the first "--" ends them
+	names, reason, _ := strings.Cut(rest, suppressionReasonDivider)
+	ruleIDs = strings.FieldsFunc(names, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+	return ruleIDs, strings.TrimSpace(reason), true
+}
+
+// suppressions returns the parsed suppression comments of srv, none when
+// the server reads no comments.
+func suppressions(srv simulate.Server) []Suppression {
+	sp, ok := srv.(simulate.Suppressor)
+	if !ok {
+		return nil
+	}
+	var out []Suppression
+	for _, c := range sp.Suppressions() {
+		ids, reason, ok := ParseSuppression(c.Text)
+		if !ok {
+			continue
+		}
+		out = append(out, Suppression{Rules: ids, Reason: reason, Range: c.Range, Target: c.Target})
+	}
+	return out
+}
+
+// suppress sets Finding.Suppressed on every finding a suppression comment
+// of srv silences, and returns the findings with those about the
+// suppressions themselves added: one naming no known rule (warning), one
+// without a reason (info; it silences all the same) and one that
+// silences nothing (info, per rule).
+func suppress(srv simulate.Server, fs []rules.Finding) []rules.Finding {
+	sups := suppressions(srv)
+	if len(sups) == 0 {
+		return fs
+	}
+	sites := srv.Sites()
+	var extra []rules.Finding
+	report := func(s Suppression, rule, msg string) {
+		sev := rules.Info
+		if r := rules.Lookup(rule); r != nil {
+			sev = r.Severity
+		}
+		extra = append(extra, rules.Finding{Rule: rule, Severity: sev, Message: msg, Range: s.Range, Count: 1})
+	}
+	for _, s := range sups {
+		if len(s.Rules) == 0 {
+			report(s, RuleSuppressionBadRule, simulate.SuppressionMarker+" names no rule: write the rule IDs it silences, separated by commas")
+			continue
+		}
+		if s.Reason == "" {
+			report(s, RuleSuppressionNoReason, fmt.Sprintf("%s %s gives no reason: say why the refusal is meant after %q", simulate.SuppressionMarker, strings.Join(s.Rules, ","), " -- "))
+		}
+		for _, id := range s.Rules {
+			if rules.Lookup(id) == nil {
+				report(s, RuleSuppressionBadRule, fmt.Sprintf("%s names %q, which is no rule of unforbid (see \"unforbid rules\"): it silences nothing", simulate.SuppressionMarker, id))
+				continue
+			}
+			used := false
+			for i := range fs {
+				f := &fs[i]
+				if f.Rule != id || !silences(s, f, sites) {
+					continue
+				}
+				used = true
+				if f.Suppressed == nil {
+					f.Suppressed = &rules.Suppression{Reason: s.Reason, Range: s.Range}
+				}
+			}
+			switch {
+			case used:
+			case s.Target.IsZero():
+				report(s, RuleUnusedSuppression, fmt.Sprintf("%s %s silences nothing: it stands above no directive (a blank line or the end of a block follows it)", simulate.SuppressionMarker, id))
+			default:
+				report(s, RuleUnusedSuppression, fmt.Sprintf("%s %s silences nothing: %s has no %s finding", simulate.SuppressionMarker, id, s.Target, id))
+			}
+		}
+	}
+	out := append(fs, extra...)
+	rules.Sort(out)
+	return out
+}
+
+// silences reports whether s silences the finding f (of a rule s names):
+// f stands at s's directive or inside the block s stands above, or f is
+// about a filesystem path a root or alias at (or inside) s's directive
+// serves or leads to.
+func silences(s Suppression, f *rules.Finding, sites []simulate.Site) bool {
+	if s.Target.IsZero() {
+		return false
+	}
+	if within(f.Range, s.Target) {
+		return true
+	}
+	if !strings.HasPrefix(f.Rule, "fs/") || f.Path == "" {
+		return false
+	}
+	for _, site := range sites {
+		for _, r := range site.Roots {
+			if r.Range.IsZero() || !within(r.Range, s.Target) {
+				continue
+			}
+			if pathWithin(f.Path, r.Dir) || pathWithin(r.Dir, f.Path) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// within reports whether the config range r lies inside outer (or is
+// it): by byte offsets when both are known, else by line.
+func within(r, outer parser.Range) bool {
+	if r.File != outer.File || r.File == "" {
+		return false
+	}
+	if r.Start.Offset < 0 || outer.Start.Offset < 0 || r.End.Offset < 0 || outer.End.Offset < 0 {
+		return r.Start.Line == outer.Start.Line
+	}
+	return r.Start.Offset >= outer.Start.Offset && r.End.Offset <= outer.End.Offset
+}
+
+// pathWithin reports whether the server path p is dir or below it.
+func pathWithin(p, dir string) bool {
+	p, dir = path.Clean(p), path.Clean(dir)
+	return p == dir || dir == "/" || strings.HasPrefix(p, dir+"/")
+}
+
+// SuppressionComment returns the text of the comment that marks rule as
+// meant, with its reason: "unforbid:ignore RULE -- REASON" (the server
+// adds its comment sign). Line breaks in reason become spaces.
+func SuppressionComment(rule, reason string) string {
+	return simulate.SuppressionMarker + " " + rule + " " + suppressionReasonDivider + " " + strings.Join(strings.Fields(reason), " ")
+}
+
+// SuppressionFix returns the review fix that marks the finding f as
+// meant: a suppression comment of f's rule with reason, on a line of its
+// own above f's directive, in the server's comment syntax. ok is false
+// when the server writes no comments, when reason is empty, or when the
+// server cannot place the comment there (unknown offsets, another
+// directive before f's on its line).
+func SuppressionFix(srv simulate.Server, f rules.Finding, reason string) (fix.Fix, bool) {
+	sp, ok := srv.(simulate.Suppressor)
+	if !ok || strings.TrimSpace(reason) == "" || f.Range.IsZero() {
+		return fix.Fix{}, false
+	}
+	e, ok := sp.SuppressionEdit(f.Range, SuppressionComment(f.Rule, reason))
+	if !ok {
+		return fix.Fix{}, false
+	}
+	return fix.Fix{
+		Description: fmt.Sprintf("mark %s at %s as meant: add an %s comment", f.Rule, f.Range, simulate.SuppressionMarker),
+		Class:       fix.Review,
+		Edits:       []fix.Edit{e},
+	}, true
+}
