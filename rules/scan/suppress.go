@@ -90,7 +90,7 @@ func suppress(srv simulate.Server, fs []rules.Finding) []rules.Finding {
 		}
 		for _, id := range s.Rules {
 			if rules.Lookup(id) == nil {
-				report(s, RuleSuppressionBadRule, fmt.Sprintf("%s names %q, which is no rule of unforbid (see \"unforbid rules\"): it silences nothing", simulate.SuppressionMarker, id))
+				report(s, RuleSuppressionBadRule, fmt.Sprintf("%s names %q, which is no rule of unforbid (%s): it silences nothing", simulate.SuppressionMarker, id, didYouMean(id)))
 				continue
 			}
 			used := false
@@ -116,6 +116,17 @@ func suppress(srv simulate.Server, fs []rules.Finding) []rules.Finding {
 	out := append(fs, extra...)
 	rules.Sort(out)
 	return out
+}
+
+// didYouMean suggests the rule whose ID ends in "/"+id ("deny-overmatch"
+// for "nginx/deny-overmatch"), else points at the list of rules.
+func didYouMean(id string) string {
+	for _, r := range rules.All {
+		if strings.HasSuffix(r.ID, "/"+id) {
+			return fmt.Sprintf("did you mean %q?", r.ID)
+		}
+	}
+	return `see "unforbid rules"`
 }
 
 // silences reports whether s silences the finding f (of a rule s names):
