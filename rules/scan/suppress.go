@@ -33,10 +33,10 @@ type Suppression struct {
 // (or spaces), then " -- " and the reason. ok is false when text is no
 // suppression comment (it does not start with the marker as a word).
 func ParseSuppression(text string) (ruleIDs []string, reason string, ok bool) {
-	rest, found := strings.CutPrefix(strings.TrimSpace(text), simulate.SuppressionMarker)
-	if !found || rest != "" && rest[0] != ' ' && rest[0] != '\t' {
+	if !simulate.IsSuppression(text) {
 		return nil, "", false
 	}
+	rest := strings.TrimPrefix(strings.TrimSpace(text), simulate.SuppressionMarker)
 	// rule IDs hold single dashes only, so the first "--" ends them
 	names, reason, _ := strings.Cut(rest, suppressionReasonDivider)
 	ruleIDs = strings.FieldsFunc(names, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })

@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"path"
+	"strings"
 	"syscall"
 
 	"github.com/unforbid/unforbid/fix"
@@ -92,12 +93,19 @@ type CommentLiner interface {
 // the directive it stands above (or after, on the directive's line).
 const SuppressionMarker = "unforbid:ignore"
 
+// IsSuppression reports whether the comment text (without its comment
+// sign) is a suppression: the marker as a word of its own, first.
+func IsSuppression(text string) bool {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(text), SuppressionMarker)
+	return ok && (rest == "" || rest[0] == ' ' || rest[0] == '\t')
+}
+
 // Suppressor is implemented by a Server that reads the admin's
 // suppression comments from its config, in its own comment syntax; the
 // scanner parses their text (rules/scan) and applies them.
 type Suppressor interface {
-	// Suppressions returns every comment of the configuration whose text
-	// starts with SuppressionMarker, once each, in file order.
+	// Suppressions returns every comment of the configuration that is a
+	// suppression (IsSuppression), once each, in file order.
 	Suppressions() []SuppressionComment
 	// SuppressionEdit returns the config edit that adds the comment
 	// "# <text>" on a line of its own just above the directive at target,

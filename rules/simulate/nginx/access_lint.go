@@ -785,7 +785,7 @@ func (s *Simulator) CommentLines(rng parser.Range, max int) (own string, above [
 		return "", nil
 	}
 	own = withoutWant(trailingComment(lines[rng.Start.Line-1]))
-	if strings.HasPrefix(own, simulate.SuppressionMarker) {
+	if simulate.IsSuppression(own) {
 		own = "" // a suppression speaks to unforbid, not of the content
 	}
 	for n := rng.Start.Line - 1; n >= 1 && len(above) < max; n-- {
@@ -793,7 +793,7 @@ func (s *Simulator) CommentLines(rng parser.Range, max int) (own string, above [
 		if !strings.HasPrefix(line, "#") {
 			break
 		}
-		if c := withoutWant(strings.TrimSpace(strings.TrimLeft(line, "#"))); !strings.HasPrefix(c, simulate.SuppressionMarker) {
+		if c := withoutWant(strings.TrimSpace(strings.TrimLeft(line, "#"))); !simulate.IsSuppression(c) {
 			above = append(above, c)
 		}
 	}

@@ -32,7 +32,7 @@ func (s *Simulator) Suppressions() []simulate.SuppressionComment {
 				continue
 			}
 			text := withoutWant(d.Comment)
-			if !strings.HasPrefix(text, simulate.SuppressionMarker) || seen[d.Range] {
+			if !simulate.IsSuppression(text) || seen[d.Range] {
 				continue
 			}
 			seen[d.Range] = true
