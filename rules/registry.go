@@ -228,7 +228,9 @@ location.`,
 it stands above (only whole-line comments between them, no blank line) or after on the same
 line; on a block (a location, a server) it silences them at every directive inside the block
 in the same file; on a root or alias it also silences the filesystem findings (fs/*) about the
-paths that directive serves and the directories on the way to it. Several rules may be named,
+paths that directive serves and the directories on the way to it (a path other sites' trees
+lie in or below too only when their roots carry the suppression as well: one site's comment
+does not hide what the others meet). Several rules may be named,
 separated by commas. A suppression that silences nothing (the cause was repaired, the comment
 moved, or a blank line parts it from its directive) is reported at info level, per rule, so
 that stale comments do not hide the next real problem.`,

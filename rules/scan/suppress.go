@@ -3,6 +3,7 @@ package scan
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/unforbid/unforbid/fix"
@@ -71,7 +72,26 @@ func suppress(srv simulate.Server, fs []rules.Finding) []rules.Finding {
 	if len(sups) == 0 {
 		return fs
 	}
-	sites := srv.Sites()
+	used := make([]map[string]bool, len(sups))
+	for i := range used {
+		used[i] = map[string]bool{}
+	}
+	var roots []simulate.Root // the trees of the sites a request reaches
+	for _, site := range srv.Sites() {
+		if site.Host != "" {
+			roots = append(roots, site.Roots...)
+		}
+	}
+	for i := range fs {
+		f := &fs[i]
+		by := silencedBy(sups, f, roots)
+		for _, j := range by {
+			used[j][f.Rule] = true
+		}
+		if len(by) > 0 && f.Suppressed == nil {
+			f.Suppressed = &rules.Suppression{Reason: sups[by[0]].Reason, Range: sups[by[0]].Range}
+		}
+	}
 	var extra []rules.Finding
 	report := func(s Suppression, rule, msg string) {
 		sev := rules.Info
@@ -80,7 +100,7 @@ func suppress(srv simulate.Server, fs []rules.Finding) []rules.Finding {
 		}
 		extra = append(extra, rules.Finding{Rule: rule, Severity: sev, Message: msg, Range: s.Range, Count: 1})
 	}
-	for _, s := range sups {
+	for i, s := range sups {
 		if len(s.Rules) == 0 {
 			report(s, RuleSuppressionBadRule, simulate.SuppressionMarker+" names no rule: write the rule IDs it silences, separated by commas")
 			continue
@@ -89,23 +109,10 @@ func suppress(srv simulate.Server, fs []rules.Finding) []rules.Finding {
 			report(s, RuleSuppressionNoReason, fmt.Sprintf("%s %s gives no reason: say why the refusal is meant after %q", simulate.SuppressionMarker, strings.Join(s.Rules, ","), " -- "))
 		}
 		for _, id := range s.Rules {
-			if rules.Lookup(id) == nil {
-				report(s, RuleSuppressionBadRule, fmt.Sprintf("%s names %q, which is no rule of unforbid (%s): it silences nothing", simulate.SuppressionMarker, id, didYouMean(id)))
-				continue
-			}
-			used := false
-			for i := range fs {
-				f := &fs[i]
-				if f.Rule != id || !silences(s, f, sites) {
-					continue
-				}
-				used = true
-				if f.Suppressed == nil {
-					f.Suppressed = &rules.Suppression{Reason: s.Reason, Range: s.Range}
-				}
-			}
 			switch {
-			case used:
+			case rules.Lookup(id) == nil:
+				report(s, RuleSuppressionBadRule, fmt.Sprintf("%s names %q, which is no rule of unforbid (%s): it silences nothing", simulate.SuppressionMarker, id, didYouMean(id)))
+			case used[i][id]:
 			case s.Target.IsZero():
 				report(s, RuleUnusedSuppression, fmt.Sprintf("%s %s silences nothing: it stands above no directive (a blank line or the end of a block follows it)", simulate.SuppressionMarker, id))
 			default:
@@ -129,31 +136,48 @@ func didYouMean(id string) string {
 	return `see "unforbid rules"`
 }
 
-// silences reports whether s silences the finding f (of a rule s names):
-// f stands at s's directive or inside the block s stands above, or f is
-// about a filesystem path a root or alias at (or inside) s's directive
-// serves or leads to.
-func silences(s Suppression, f *rules.Finding, sites []simulate.Site) bool {
-	if s.Target.IsZero() {
-		return false
-	}
-	if within(f.Range, s.Target) {
-		return true
-	}
-	if !strings.HasPrefix(f.Rule, "fs/") || f.Path == "" {
-		return false
-	}
-	for _, site := range sites {
-		for _, r := range site.Roots {
-			if r.Range.IsZero() || !within(r.Range, s.Target) {
-				continue
-			}
-			if pathWithin(f.Path, r.Dir) || pathWithin(r.Dir, f.Path) {
-				return true
+// silencedBy returns the indexes of the suppressions that silence the
+// finding f, none when f stays. A suppression of f's rule silences f
+// when f stands at its directive or inside the block it stands above.
+// A filesystem finding (fs/*) about a path is one cause for every site
+// that meets it, reported at the first one's root: it is silenced when
+// every tree of a reachable site that the path lies in or leads to (a
+// directory above the docroot) is set by a root or alias a suppression
+// of the rule covers, so that one site's comment does not hide a cause
+// other sites meet too; or by a suppression at its directive when that
+// is no root (the error_page of an unreadable error page).
+func silencedBy(sups []Suppression, f *rules.Finding, roots []simulate.Root) []int {
+	covering := func(r parser.Range) []int {
+		var out []int
+		for i, s := range sups {
+			if !s.Target.IsZero() && slices.Contains(s.Rules, f.Rule) && within(r, s.Target) {
+				out = append(out, i)
 			}
 		}
+		return out
 	}
-	return false
+	if !strings.HasPrefix(f.Rule, "fs/") || f.Path == "" {
+		return covering(f.Range)
+	}
+	atRoot := false // f stands at the root of the first site that met it
+	for _, r := range roots {
+		atRoot = atRoot || r.Range == f.Range
+	}
+	if by := covering(f.Range); len(by) > 0 && !atRoot {
+		return by // another directive: the error_page of an unreadable page
+	}
+	var by []int
+	for _, r := range roots {
+		if !pathWithin(f.Path, r.Dir) && !pathWithin(r.Dir, f.Path) {
+			continue
+		}
+		c := covering(r.Range)
+		if len(c) == 0 {
+			return nil // a tree no suppression covers meets the cause
+		}
+		by = append(by, c...)
+	}
+	return by
 }
 
 // within reports whether the config range r lies inside outer (or is
