@@ -68,14 +68,15 @@ type sarifResult struct {
 	Level     string          `json:"level"`
 	Message   sarifText       `json:"message"`
 	Locations []sarifLocation `json:"locations"`
-	// Suppressions (§3.27.23) holds the suppression comment that
-	// silences the result, if any.
+	// Suppressions holds the suppression comment that silences the
+	// result, if any (result.suppressions of SARIF 2.1.0).
 	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
 	Properties   map[string]any     `json:"properties,omitempty"`
 }
 
-// sarifSuppression is §3.35 of SARIF 2.1.0: a suppression written in the
-// source (kind "inSource") with its justification.
+// sarifSuppression is a suppression object of SARIF 2.1.0: one written
+// in the source (kind "inSource"), with its justification and where it
+// stands.
 type sarifSuppression struct {
 	Kind          string         `json:"kind"`
 	Justification string         `json:"justification,omitempty"`
