@@ -301,6 +301,9 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 			shown = append(shown, f)
 		}
 	}
+	// findings silenced by a suppression comment are reported apart and
+	// do not count for the exit code
+	counted, suppressed := report.Split(shown)
 	if onScreen {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
@@ -329,7 +332,11 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 		}
 	default:
 		report.Text(stdout, shown)
-		fmt.Fprint(stderr, rules.Plural(len(shown), "finding"))
+		fmt.Fprint(stderr, rules.Plural(len(counted), "finding"))
+		if len(suppressed) > 0 {
+			// silenced by unforbid:ignore comments: JSON and SARIF list them
+			fmt.Fprintf(stderr, "; %s suppressed", rules.Plural(len(suppressed), "finding"))
+		}
 		if stats.NotWalked > 0 {
 			fmt.Fprintf(stderr, "; %s not walked", rules.Plural(stats.NotWalked, "server"))
 		}
@@ -350,7 +357,7 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 		fmt.Fprintln(stderr)
 		report.Notes(stderr, notes)
 	}
-	if len(shown) > 0 {
+	if len(counted) > 0 {
 		return exitFindings
 	}
 	return exitClean
