@@ -68,7 +68,7 @@ func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.diff, "diff", false, "print every proposed fix: config edits as unified diffs, filesystem changes as commands")
 	fs.BoolVar(&o.apply, "apply", false, "apply the safe fix of every finding (backups, journal, nginx -t, rollback)")
 	fs.BoolVar(&o.undo, "undo", false, "restore what the last --apply changed, byte for byte")
-	fs.Var(&o.fixRules, "fix", "apply: also apply the review fixes of `RULE` (repeatable)")
+	fs.Var(&o.fixRules, "fix", "apply: also apply the review fixes of `RULE`; diff: also propose its suppression comment (repeatable)")
 	fs.BoolVar(&o.includeReview, "include-review", false, "apply: also apply review fixes (they widen access or undo someone's intent)")
 	fs.BoolVar(&o.reload, "reload", false, "apply: reload the server after a successful config test")
 	fs.StringVar(&o.format, "format", "text", "output format: text, json or sarif (--check only)")
@@ -202,8 +202,10 @@ func usageError(cmd string, o options) string {
 	switch {
 	case modes > 1:
 		return "--check, --diff, --apply and --undo exclude each other: choose one"
-	case !o.apply && (len(o.fixRules) > 0 || o.includeReview || o.reload):
-		return "--fix, --include-review and --reload go with --apply"
+	case !o.apply && (o.includeReview || o.reload):
+		return "--include-review and --reload go with --apply"
+	case !o.apply && !o.diff && len(o.fixRules) > 0:
+		return "--fix goes with --apply (or with --diff, to propose suppression comments)"
 	}
 	for _, r := range o.fixRules {
 		if rules.Lookup(r) == nil {
@@ -338,6 +340,9 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 			shown = append(shown, f)
 		}
 	}
+	// findings silenced by a suppression comment are reported apart and
+	// do not count for the exit code
+	counted, suppressed := report.Split(shown)
 	if onScreen {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
@@ -366,7 +371,11 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 		}
 	default:
 		report.Text(stdout, shown)
-		fmt.Fprint(stderr, rules.Plural(len(shown), "finding"))
+		fmt.Fprint(stderr, rules.Plural(len(counted), "finding"))
+		if len(suppressed) > 0 {
+			// silenced by unforbid:ignore comments: JSON and SARIF list them
+			fmt.Fprintf(stderr, "; %s suppressed", rules.Plural(len(suppressed), "finding"))
+		}
 		if stats.NotWalked > 0 {
 			fmt.Fprintf(stderr, "; %s not walked", rules.Plural(stats.NotWalked, "server"))
 		}
@@ -387,7 +396,7 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 		fmt.Fprintln(stderr)
 		report.Notes(stderr, notes)
 	}
-	if len(shown) > 0 {
+	if len(counted) > 0 {
 		return exitFindings
 	}
 	return exitClean

@@ -128,16 +128,32 @@ func diffCmd(o options, config string, minSev rules.Severity, stdout, stderr io.
 		return exitError
 	}
 	all, stats := fixScan(o, l, l.srv, scan.Options{})
-	var shown []rules.Finding
+	var shown, listed []rules.Finding
 	for _, f := range all {
-		if f.Severity >= minSev && f.Suppressed == nil {
-			shown = append(shown, f)
+		if f.Severity < minSev {
+			continue
 		}
+		if f.Suppressed == nil {
+			if slices.Contains(o.fixRules, f.Rule) {
+				// --diff --fix RULE: the comment that marks it as meant
+				if fx, ok := scan.SuppressionFix(l.srv, f, scan.ReasonPlaceholder); ok {
+					f.Fixes = append(f.Fixes, fx)
+				}
+			}
+			shown = append(shown, f)
+		} else {
+			f.Fixes = nil
+		}
+		listed = append(listed, f)
 	}
 	render := fixRenderer(l.fsys)
 	notes := append(l.srv.Notes(), stats.Notes()...)
 	if o.format != "text" {
-		return writeStructured(o, stdout, stderr, shown, all, notes, render, nil)
+		code := writeStructured(o, stdout, stderr, listed, notes, render, nil)
+		if code == exitFindings && len(shown) == 0 {
+			code = exitClean // only suppressed findings
+		}
+		return code
 	}
 	nfix := 0
 	for _, f := range shown {
@@ -239,7 +255,9 @@ func applyCmd(o options, config string, minSev rules.Severity, stdout, stderr io
 	}
 	_ = first
 	if o.format != "text" {
-		return writeStructured(o, stdout, stderr, left, nil, append(l.srv.Notes(), stats.Notes()...), fixRenderer(l.fsys), appliedOf(planned))
+		code := writeStructured(o, stdout, stderr, left, append(l.srv.Notes(), stats.Notes()...), fixRenderer(l.fsys), appliedOf(planned))
+		_ = first
+		return code
 	}
 	for _, p := range planned {
 		fmt.Fprintf(stdout, "fixed: %s: %s [%s]\n", p.finding.Range, p.fix.Description, p.finding.Rule)
@@ -376,8 +394,7 @@ func undoCmd(o options, stdout, stderr io.Writer) int {
 }
 
 // writeStructured writes the JSON or SARIF of --diff and --apply.
-func writeStructured(o options, stdout, stderr io.Writer, shown, all []rules.Finding, notes []simulate.Note, render func(fix.Fix) (string, error), applied []report.Applied) int {
-	_ = all
+func writeStructured(o options, stdout, stderr io.Writer, shown []rules.Finding, notes []simulate.Note, render func(fix.Fix) (string, error), applied []report.Applied) int {
 	ro := report.Options{Diff: render, Applied: applied}
 	write := report.JSONWith
 	if o.format == "sarif" {

@@ -63,13 +63,25 @@ type sarifText struct {
 }
 
 type sarifResult struct {
-	RuleID     string          `json:"ruleId"`
-	RuleIndex  int             `json:"ruleIndex"`
-	Level      string          `json:"level"`
-	Message    sarifText       `json:"message"`
-	Locations  []sarifLocation `json:"locations"`
-	Properties map[string]any  `json:"properties,omitempty"`
-	Fixes      []sarifFix      `json:"fixes,omitempty"`
+	RuleID    string          `json:"ruleId"`
+	RuleIndex int             `json:"ruleIndex"`
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations"`
+	// Suppressions holds the suppression comment that silences the
+	// result, if any (result.suppressions of SARIF 2.1.0).
+	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+	Properties   map[string]any     `json:"properties,omitempty"`
+	Fixes        []sarifFix         `json:"fixes,omitempty"`
+}
+
+// sarifSuppression is a suppression object of SARIF 2.1.0: one written
+// in the source (kind "inSource"), with its justification and where it
+// stands.
+type sarifSuppression struct {
+	Kind          string         `json:"kind"`
+	Justification string         `json:"justification,omitempty"`
+	Location      *sarifLocation `json:"location,omitempty"`
 }
 
 type sarifLocation struct {
@@ -115,7 +127,8 @@ func artifact(file string) sarifArtifact {
 }
 
 // SARIF writes the findings as a SARIF 2.1.0 log for code-scanning
-// services. File URIs are the paths as the server sees them, relative to
+// services; a finding a suppression comment silences carries it as an
+// "inSource" suppression with the comment's reason as justification. File URIs are the paths as the server sees them, relative to
 // the filesystem root (uriBaseId ROOT): a config repository checked with
 // --root at its top maps them onto its own files. The notes become the
 // notifications of the run's invocation.
@@ -152,6 +165,10 @@ func SARIFWith(w io.Writer, fs []rules.Finding, o Options, notes ...simulate.Not
 		res.Locations = []sarifLocation{location(f.Range)}
 		if o.Diff != nil {
 			res.Fixes = sarifFixes(f)
+		}
+		if f.Suppressed != nil {
+			loc := location(f.Suppressed.Range)
+			res.Suppressions = []sarifSuppression{{Kind: "inSource", Justification: f.Suppressed.Reason, Location: &loc}}
 		}
 		results = append(results, res)
 	}

@@ -101,7 +101,10 @@ const DefaultClientIP = "203.0.113.7"
 // acmeProbe is requested on every server: certificate renewals need it.
 const acmeProbe = "/.well-known/acme-challenge/unforbid-probe"
 
-// Run scans every site of srv.
+// Run scans every site of srv. Findings silenced by a suppression comment
+// of the config are returned with Finding.Suppressed set; findings about
+// the suppressions themselves (no reason, unknown rule, silencing
+// nothing) are among the others.
 func Run(srv simulate.Server, opts Options) ([]rules.Finding, Stats) {
 	if opts.ClientIP == "" {
 		opts.ClientIP = DefaultClientIP
@@ -117,7 +120,8 @@ func Run(srv simulate.Server, opts Options) ([]rules.Finding, Stats) {
 	if opts.Fixes != nil {
 		sc.repair()
 	}
-	return sc.findings(), sc.stats
+	// suppression comments apply to the findings as made
+	return suppress(srv, sc.findings()), sc.stats
 }
 
 type scanner struct {
