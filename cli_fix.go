@@ -186,7 +186,9 @@ func diffCmd(o options, config string, minSev rules.Severity, stdout, stderr io.
 // noFixWhy says why a finding has no fix.
 func noFixWhy(f rules.Finding) string {
 	switch {
-	case rules.Lookup(f.Rule) != nil && rules.Lookup(f.Rule).Severity == rules.Info:
+	case strings.HasPrefix(f.Rule, "unforbid/"):
+		return "edit or remove the comment"
+	case f.Severity == rules.Info:
 		return "it looks deliberate; repair it by hand if it is not"
 	case f.Path != "" && rules.IsSecret(f.Path):
 		return "it protects a secret"
@@ -208,12 +210,27 @@ func fixRenderer(fsys *fsmeta.FS) func(fix.Fix) (string, error) {
 		if len(fx.Edits) == 0 {
 			return "", nil
 		}
-		p, err := fix.NewPlan([]fix.Fix{fx}, fsys.ReadFile)
+		p, err := fix.NewPlan([]fix.Fix{realFiles(fsys, fx)}, fsys.ReadFile)
 		if err != nil {
 			return "", err
 		}
 		return p.Diff(), nil
 	}
+}
+
+// realFiles returns fx with each edited file named by its real path:
+// Debian's sites-enabled/shop is a link to sites-available/shop, and
+// patch refuses to patch a link.
+func realFiles(fsys *fsmeta.FS, fx fix.Fix) fix.Fix {
+	edits := make([]fix.Edit, len(fx.Edits))
+	for i, e := range fx.Edits {
+		if res := fsys.Access(fsmeta.Cred{}, e.File, 0, true); res.Err == 0 && res.At != "" {
+			e.File = res.At
+		}
+		edits[i] = e
+	}
+	fx.Edits = edits
+	return fx
 }
 
 // applyCmd applies the chosen fix of every finding.
@@ -229,7 +246,7 @@ func applyCmd(o options, config string, minSev rules.Severity, stdout, stderr io
 	}
 	var fixes []fix.Fix
 	for _, p := range planned {
-		fixes = append(fixes, p.fix)
+		fixes = append(fixes, realFiles(l.fsys, p.fix))
 	}
 	plan, err := fix.NewPlan(fixes, l.fsys.ReadFile)
 	if err != nil {
@@ -255,7 +272,7 @@ func applyCmd(o options, config string, minSev rules.Severity, stdout, stderr io
 	}
 	_ = first
 	if o.format != "text" {
-		code := writeStructured(o, stdout, stderr, left, append(l.srv.Notes(), stats.Notes()...), fixRenderer(l.fsys), appliedOf(planned))
+		code := writeStructured(o, stdout, stderr, left, append(l.srv.Notes(), stats.Notes()...), fixRenderer(l.fsys), appliedOf(l.fsys, planned))
 		_ = first
 		return code
 	}
@@ -416,10 +433,11 @@ func writeFindingText(w io.Writer, f rules.Finding) {
 }
 
 // appliedOf lists the planned fixes as the report shows them applied.
-func appliedOf(planned []plannedFix) []report.Applied {
+func appliedOf(fsys *fsmeta.FS, planned []plannedFix) []report.Applied {
 	out := []report.Applied{}
 	for _, p := range planned {
 		a := report.Applied{Rule: p.finding.Rule, Description: p.fix.Description, Commands: p.fix.Commands()}
+		p.fix = realFiles(fsys, p.fix)
 		for _, e := range p.fix.Edits {
 			if !slices.Contains(a.Files, e.File) {
 				a.Files = append(a.Files, e.File)

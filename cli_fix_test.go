@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -8,6 +10,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/unforbid/unforbid/demo"
+	"github.com/unforbid/unforbid/internal/layout"
+	"golang.org/x/sys/unix"
 
 	"github.com/unforbid/unforbid/internal/treetest"
 )
@@ -102,5 +108,109 @@ func TestDiffsApply(t *testing.T) {
 	t.Logf("%d diffs apply", checked)
 	if checked == 0 {
 		t.Error("no diff was checked: the trees propose no config edit")
+	}
+}
+
+// snapshotTree records every entry under dir: its mode, owner, content and
+// access ACL, for byte-for-byte comparisons.
+func snapshotTree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		var st unix.Stat_t
+		if err := unix.Lstat(p, &st); err != nil {
+			return err
+		}
+		s := fmt.Sprintf("mode %o uid %d gid %d", st.Mode, st.Uid, st.Gid)
+		buf := make([]byte, 4096)
+		if n, err := unix.Lgetxattr(p, "system.posix_acl_access", buf); err == nil {
+			s += fmt.Sprintf(" acl %x", buf[:n])
+		}
+		if d.Type().IsRegular() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			s += " content " + string(b)
+		}
+		out[rel] = s
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestApplyUndoDemo applies the demo's safe fixes to the tree laid out on
+// disk, as any user: the causes they repair are gone, a second --apply
+// has nothing to do, and --undo gives back every byte, mode and ACL.
+func TestApplyUndoDemo(t *testing.T) {
+	tree, err := layout.Parse("demo.txtar", demo.Tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := tree.Materialize(dir); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("UNFORBID_STATE_DIR", t.TempDir())
+	before := snapshotTree(t, dir)
+	code, out, errOut := runCLI(t, "--apply", "--format", "json", "--root", dir, "/etc/nginx/nginx.conf")
+	if code != exitFindings {
+		t.Fatalf("--apply: exit %d, want 1 (a finding needs review); stderr:\n%s\nstdout:\n%s", code, errOut, out)
+	}
+	var doc struct {
+		Findings []struct{ Rule, Path string }
+		Applied  []struct {
+			Rule        string
+			Description string
+			Files       []string
+			Commands    []string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var applied []string
+	for _, a := range doc.Applied {
+		applied = append(applied, a.Rule)
+	}
+	want := []string{"fs/no-search-permission", "fs/unreadable-file", "nginx/index-missing", "nginx/deny-overmatch"}
+	if strings.Join(applied, " ") != strings.Join(want, " ") {
+		t.Errorf("applied %q, want %q", applied, want)
+	}
+	if len(doc.Findings) != 1 || doc.Findings[0].Path != "/home/alice/public_html/blog/" {
+		t.Errorf("left %+v, want only the blog directory (its fixes need review)", doc.Findings)
+	}
+	after := snapshotTree(t, dir)
+	if after["etc/nginx/sites-available/shop"] == before["etc/nginx/sites-available/shop"] {
+		t.Error("the shop config did not change")
+	}
+	code, out, errOut = runCLI(t, "--apply", "--format", "json", "--root", dir, "/etc/nginx/nginx.conf")
+	if code != exitFindings || !strings.Contains(out, `"applied": []`) {
+		t.Errorf("second --apply: exit %d, want 1 with nothing applied; stdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if again := snapshotTree(t, dir); fmt.Sprint(again) != fmt.Sprint(after) {
+		t.Error("the second --apply changed the tree")
+	}
+	code, _, errOut = runCLI(t, "--undo", "--root", dir)
+	if code != exitClean {
+		t.Fatalf("--undo: exit %d; stderr:\n%s", code, errOut)
+	}
+	restored := snapshotTree(t, dir)
+	for k, v := range before {
+		if restored[k] != v {
+			t.Errorf("%s after --undo:\n  %s\nwant\n  %s", k, restored[k], v)
+		}
+	}
+	for k := range restored {
+		if _, ok := before[k]; !ok {
+			t.Errorf("%s is left after --undo", k)
+		}
 	}
 }
