@@ -32,6 +32,10 @@ const (
 // options are the parsed command-line flags.
 type options struct {
 	check, diff, apply bool
+	undo               bool
+	fixRules           headerFlags // --fix RULE: also that rule's review fixes
+	includeReview      bool
+	reload             bool
 	format             string
 	root               string
 	severity           string
@@ -61,8 +65,12 @@ func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("unforbid", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.BoolVar(&o.check, "check", false, "report findings; exit 0 clean, 1 findings, 2 error")
-	fs.BoolVar(&o.diff, "diff", false, "print proposed fixes (not available yet)")
-	fs.BoolVar(&o.apply, "apply", false, "apply proposed fixes (not available yet)")
+	fs.BoolVar(&o.diff, "diff", false, "print every proposed fix: config edits as unified diffs, filesystem changes as commands")
+	fs.BoolVar(&o.apply, "apply", false, "apply the safe fix of every finding (backups, journal, nginx -t, rollback)")
+	fs.BoolVar(&o.undo, "undo", false, "restore what the last --apply changed, byte for byte")
+	fs.Var(&o.fixRules, "fix", "apply: also apply the review fixes of `RULE`; diff: also propose its suppression comment (repeatable)")
+	fs.BoolVar(&o.includeReview, "include-review", false, "apply: also apply review fixes (they widen access or undo someone's intent)")
+	fs.BoolVar(&o.reload, "reload", false, "apply: reload the server after a successful config test")
 	fs.StringVar(&o.format, "format", "text", "output format: text, json or sarif (--check only)")
 	fs.StringVar(&o.root, "root", "", "resolve every absolute path under `DIR` (container images, copies of /etc)")
 	fs.StringVar(&o.severity, "severity", "warning", "lowest severity reported and counted: info, warning or error")
@@ -79,6 +87,9 @@ func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {
 		fmt.Fprint(stderr, `usage:
   unforbid [flags] [CONFIG]                 report unintended 403s (as --check)
   unforbid --check [flags] [CONFIG]         exit 0 clean, 1 findings, 2 error
+  unforbid --diff [flags] [CONFIG]          print the proposed fixes (unified diffs, commands)
+  unforbid --apply [flags] [CONFIG]         apply the safe fixes (--fix RULE, --include-review for more)
+  unforbid --undo [--root DIR]              restore what the last --apply changed
   unforbid explain [flags] CONFIG URL...    simulate requests and show the decision trace
   unforbid explain --log FILE [--last N] [flags] CONFIG
                                             explain the request errors of an nginx error log
@@ -149,9 +160,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "demo":
 		return demoCmd(o, minSev, stdout, stderr)
 	}
-	if o.diff || o.apply {
-		fmt.Fprintln(stderr, "unforbid: --diff and --apply are not available yet: this version reports causes only")
-		return exitError
+	if o.undo {
+		if len(pos) > 0 {
+			fmt.Fprintln(stderr, "unforbid: --undo takes no CONFIG: it restores what the last --apply changed")
+			return exitError
+		}
+		return undoCmd(o, stdout, stderr)
 	}
 	if len(pos) > 1 {
 		fmt.Fprintf(stderr, "unforbid: one CONFIG at a time (got %d)\n", len(pos))
@@ -160,6 +174,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	config := ""
 	if len(pos) == 1 {
 		config = pos[0]
+	}
+	switch {
+	case o.apply:
+		return applyCmd(o, config, minSev, stdout, stderr)
+	case o.diff:
+		return diffCmd(o, config, minSev, stdout, stderr)
 	}
 	return check(o, config, minSev, stdout, stderr)
 }
@@ -173,11 +193,30 @@ func usageError(cmd string, o options) string {
 	default:
 		return fmt.Sprintf("unknown --server %q (want nginx or apache)", o.server)
 	}
+	modes := 0
+	for _, on := range []bool{o.check, o.diff, o.apply, o.undo} {
+		if on {
+			modes++
+		}
+	}
+	switch {
+	case modes > 1:
+		return "--check, --diff, --apply and --undo exclude each other: choose one"
+	case !o.apply && (o.includeReview || o.reload):
+		return "--include-review and --reload go with --apply"
+	case !o.apply && !o.diff && len(o.fixRules) > 0:
+		return "--fix goes with --apply (or with --diff, to propose suppression comments)"
+	}
+	for _, r := range o.fixRules {
+		if rules.Lookup(r) == nil {
+			return fmt.Sprintf("--fix %s: no such rule (unforbid rules lists them)", r)
+		}
+	}
 	if cmd == "" {
 		return ""
 	}
-	if o.diff || o.apply {
-		return fmt.Sprintf("--diff and --apply do not go with %s (and are not available yet: this version reports causes only)", cmd)
+	if o.diff || o.apply || o.undo {
+		return fmt.Sprintf("--diff, --apply and --undo do not go with %s", cmd)
 	}
 	switch {
 	case o.format == "sarif":
@@ -301,6 +340,9 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 			shown = append(shown, f)
 		}
 	}
+	// findings silenced by a suppression comment are reported apart and
+	// do not count for the exit code
+	counted, suppressed := report.Split(shown)
 	if onScreen {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
@@ -329,7 +371,11 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 		}
 	default:
 		report.Text(stdout, shown)
-		fmt.Fprint(stderr, rules.Plural(len(shown), "finding"))
+		fmt.Fprint(stderr, rules.Plural(len(counted), "finding"))
+		if len(suppressed) > 0 {
+			// silenced by unforbid:ignore comments: JSON and SARIF list them
+			fmt.Fprintf(stderr, "; %s suppressed", rules.Plural(len(suppressed), "finding"))
+		}
 		if stats.NotWalked > 0 {
 			fmt.Fprintf(stderr, "; %s not walked", rules.Plural(stats.NotWalked, "server"))
 		}
@@ -350,7 +396,7 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 		fmt.Fprintln(stderr)
 		report.Notes(stderr, notes)
 	}
-	if len(shown) > 0 {
+	if len(counted) > 0 {
 		return exitFindings
 	}
 	return exitClean

@@ -38,7 +38,15 @@ func demoCmd(o options, minSev rules.Severity, stdout, stderr io.Writer) int {
 	if c := explain(o, []string{"/etc/nginx/nginx.conf", demoURL}, stdout, stderr); c != exitClean {
 		return c
 	}
-	fmt.Fprintf(stdout, "\nto lay the tree out on disk and try more (owners need root):\n  go run ./internal/laytree demo/demo.txtar DIR && unforbid --check --root DIR\n")
+	fmt.Fprintf(stdout, "\nhow to repair them, asked as:\n  unforbid --diff /etc/nginx/nginx.conf\n\n")
+	if c := diffCmd(o, "/etc/nginx/nginx.conf", minSev, stdout, stderr); c == exitError {
+		return c
+	}
+	fmt.Fprintf(stdout, "to lay the tree out on disk and apply them there (owners need root; nothing outside DIR changes):\n"+
+		"  go run ./internal/laytree demo/demo.txtar DIR\n"+
+		"  unforbid --apply --root DIR /etc/nginx/nginx.conf     # the safe fixes; --include-review for the rest\n"+
+		"  unforbid --check --root DIR /etc/nginx/nginx.conf     # what is left\n"+
+		"  unforbid --undo --root DIR                            # back as it was\n")
 	// findings are what the demo is for
 	return exitClean
 }

@@ -354,7 +354,8 @@ func TestBadInput(t *testing.T) {
 		{"unknown flag", nil, []string{"--bogus"}, "flag provided but not defined"},
 		{"bad format", nil, []string{"--format", "xml"}, `unknown --format "xml" (want text, json or sarif)`},
 		{"bad severity", nil, []string{"--severity", "loud"}, `unknown severity "loud"`},
-		{"diff not yet", nil, []string{"--diff"}, "not available yet"},
+		{"undo takes no config", nil, []string{"--undo", "/etc/nginx/nginx.conf"}, "--undo takes no CONFIG"},
+		{"fix of an unknown rule", nil, []string{"--apply", "--fix", "nginx/no-such-rule"}, "--fix nginx/no-such-rule: no such rule"},
 		{"relative config with root", nil, []string{"nginx.conf"}, "must be an absolute path"},
 		{"explain without url", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "/etc/nginx/nginx.conf"}, "usage: unforbid explain"},
 		{"explain bad url", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "/etc/nginx/nginx.conf", "ftp://x/"}, "scheme must be http or https"},
@@ -363,7 +364,7 @@ func TestBadInput(t *testing.T) {
 		{"explain families differ", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "--client-ip", "::1", "--server-ip", "127.0.0.1", "/etc/nginx/nginx.conf", "/x"}, "client ::1 cannot connect to 127.0.0.1: another address family"},
 		{"unknown server kind", nil, []string{"--server", "iis"}, `unforbid: unknown --server "iis" (want nginx or apache)`},
 		{"sarif for explain", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "--format", "sarif", "/etc/nginx/nginx.conf", "/"}, "--format sarif is for --check"},
-		{"diff with explain", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "--diff", "/etc/nginx/nginx.conf", "/"}, "--diff and --apply do not go with explain"},
+		{"diff with explain", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "--diff", "/etc/nginx/nginx.conf", "/"}, "--diff, --apply and --undo do not go with explain"},
 		{"explain empty url", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "/etc/nginx/nginx.conf", ""}, `bad url "": no host`},
 		{"explain url without host", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "/etc/nginx/nginx.conf", "http:///x"}, `bad url "http:///x": no host`},
 		{"explain bad port", map[string]string{"etc/nginx/nginx.conf": "http {}\nevents {}\n"}, []string{"explain", "/etc/nginx/nginx.conf", "http://localhost:99999/"}, "bad port"},
@@ -405,9 +406,11 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--check", "--root", "/nonexistent/unforbid"}, "unforbid: --root /nonexistent/unforbid: no such file or directory\n"},
 		{[]string{"--check", "--root", file}, "unforbid: --root " + file + ": not a directory\n"},
 		{[]string{"rules", "--format", "sarif"}, "unforbid: --format sarif is for --check; rules prints text or json\n"},
-		{[]string{"rules", "--apply"}, "unforbid: --diff and --apply do not go with rules (and are not available yet: this version reports causes only)\n"},
+		{[]string{"rules", "--apply"}, "unforbid: --diff, --apply and --undo do not go with rules\n"},
 		{[]string{"demo", "--format", "json"}, "unforbid: demo prints text for a reader; for JSON lay the tree out (go run ./internal/laytree demo/demo.txtar DIR) and run unforbid --check --format json --root DIR\n"},
-		{[]string{"--apply"}, "unforbid: --diff and --apply are not available yet: this version reports causes only\n"},
+		{[]string{"--apply", "--diff"}, "unforbid: --check, --diff, --apply and --undo exclude each other: choose one\n"},
+		{[]string{"--fix", "nginx/index-missing"}, "unforbid: --fix goes with --apply (or with --diff, to propose suppression comments)\n"},
+		{[]string{"--diff", "--reload"}, "unforbid: --include-review and --reload go with --apply\n"},
 	} {
 		code, out, errOut := runCLI(t, tt.args...)
 		if code != exitError || out != "" || errOut != tt.want {
@@ -751,5 +754,91 @@ func TestProgress(t *testing.T) {
 	_, _, errOut = runCLI(t, "--check", "--root", root, "/etc/nginx/nginx.conf")
 	if strings.Contains(errOut, "scanned") {
 		t.Errorf("progress without --progress:\n%s", errOut)
+	}
+}
+
+// TestCheckSuppressed: findings silenced by "# unforbid:ignore RULE --
+// reason" comments stay in JSON ("suppressed", with the reason) and SARIF
+// (inSource suppressions), are counted apart in text mode, and never count
+// for the exit code; the findings about the suppressions themselves do.
+func TestCheckSuppressed(t *testing.T) {
+	findingLine := regexp.MustCompile(`(?m)^/\S+:[0-9]+: (error|warning|info): `)
+	timing := regexp.MustCompile(`in [0-9.]+(µs|ms|s)\b`)
+	tests := []struct {
+		tree, format, severity string
+		code                   int
+		findings, suppressed   int    // counted and suppressed findings shown
+		stderr                 string // the start of the text summary
+		golden                 string
+	}{
+		{"suppress", "text", "warning", exitClean, 0, 5, "0 findings; 5 findings suppressed; ", "suppress.stderr"},
+		{"suppress", "json", "warning", exitClean, 0, 5, "", "suppress.json"},
+		{"suppress", "sarif", "warning", exitClean, 0, 5, "", "suppress.sarif"},
+		{"suppress", "json", "info", exitFindings, 1, 5, "", ""},
+		{"suppress-bad", "text", "warning", exitFindings, 4, 3, "4 findings; 3 findings suppressed; ", ""},
+		{"suppress-bad", "json", "info", exitFindings, 9, 3, "", "suppress-bad.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.tree+"/"+tt.format+"/"+tt.severity, func(t *testing.T) {
+			c := treetest.Setup(t, "testdata/trees/"+tt.tree+".txtar")
+			code, out, errOut := runCLI(t, "--check", "--root", useMemory(t, c), "--format", tt.format, "--severity", tt.severity, "/etc/nginx/nginx.conf")
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.code, errOut)
+			}
+			got := out
+			switch tt.format {
+			case "text":
+				if n := len(findingLine.FindAllString(out, -1)); n != tt.findings {
+					t.Errorf("%d findings on stdout, want %d:\n%s", n, tt.findings, out)
+				}
+				if !strings.HasPrefix(errOut, tt.stderr) {
+					t.Errorf("stderr %q, want it to start with %q", errOut, tt.stderr)
+				}
+				got = timing.ReplaceAllString(errOut, "in TIME")
+			case "json":
+				var j struct {
+					Findings   []struct{ Rule string }
+					Suppressed []struct {
+						Rule   string
+						Reason *string
+					}
+				}
+				if err := json.Unmarshal([]byte(out), &j); err != nil {
+					t.Fatalf("bad JSON: %v\n%s", err, out)
+				}
+				if len(j.Findings) != tt.findings || len(j.Suppressed) != tt.suppressed {
+					t.Errorf("%d findings and %d suppressed, want %d and %d:\n%s", len(j.Findings), len(j.Suppressed), tt.findings, tt.suppressed, out)
+				}
+				for _, s := range j.Suppressed {
+					if s.Reason == nil {
+						t.Errorf("suppressed %s without a reason field", s.Rule)
+					}
+				}
+			case "sarif":
+				var log struct {
+					Runs []struct {
+						Results []struct {
+							RuleID       string
+							Suppressions []struct{ Kind, Justification string }
+						}
+					}
+				}
+				if err := json.Unmarshal([]byte(out), &log); err != nil {
+					t.Fatalf("bad SARIF: %v", err)
+				}
+				n := 0
+				for _, r := range log.Runs[0].Results {
+					if len(r.Suppressions) == 1 && r.Suppressions[0].Kind == "inSource" && r.Suppressions[0].Justification != "" {
+						n++
+					}
+				}
+				if n != tt.suppressed || len(log.Runs[0].Results) != tt.findings+tt.suppressed {
+					t.Errorf("%d results, %d suppressed in source, want %d and %d:\n%s", len(log.Runs[0].Results), n, tt.findings+tt.suppressed, tt.suppressed, out)
+				}
+			}
+			if tt.golden != "" {
+				golden(t, tt.golden, got)
+			}
+		})
 	}
 }

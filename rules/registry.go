@@ -220,4 +220,45 @@ location.`,
 			After:  "(intended)",
 		},
 	},
+	{
+		ID: "unforbid/unused-suppression", Severity: Info,
+		Doc: Doc{
+			Title: "an unforbid:ignore comment silences nothing",
+			Text: `A comment "# unforbid:ignore RULE -- reason" silences the findings of RULE at the directive
+it stands above (only whole-line comments between them, no blank line) or after on the same
+line; on a block (a location, a server) it silences them at every directive inside the block
+in the same file; on a root or alias it also silences the filesystem findings (fs/*) about the
+paths that directive serves and the directories on the way to it (a path other sites' trees
+lie in or below too only when their roots carry the suppression as well: one site's comment
+does not hide what the others meet). Several rules may be named,
+separated by commas. A suppression that silences nothing (the cause was repaired, the comment
+moved, or a blank line parts it from its directive) is reported at info level, per rule, so
+that stale comments do not hide the next real problem.`,
+			Before: "# unforbid:ignore nginx/deny-overmatch -- logs stay private\n\nlocation ~ \\.log$ { deny all; }",
+			After:  "location ~ \\.log$ { deny all; }",
+		},
+	},
+	{
+		ID: "unforbid/suppression-without-reason", Severity: Info,
+		Doc: Doc{
+			Title: "an unforbid:ignore comment gives no reason",
+			Text: `A suppression says why the refusal is meant after " -- ": "# unforbid:ignore
+nginx/deny-overmatch -- robots.txt is served by the CDN". One without a reason (no " -- ", or
+nothing after it) still silences the rules it names, and is reported at info level: the next
+admin cannot tell a decision from a shortcut.`,
+			Before: "# unforbid:ignore fs/unreadable-file\nroot /srv/private;",
+			After:  "# unforbid:ignore fs/unreadable-file -- drafts, readable by the editors only\nroot /srv/private;",
+		},
+	},
+	{
+		ID: "unforbid/suppression-unknown-rule", Severity: Warning,
+		Doc: Doc{
+			Title: "an unforbid:ignore comment names no known rule",
+			Text: `A suppression names rules by their IDs ("unforbid rules" lists them), separated by commas. A
+name that is no rule's ID (a typo, a rule of another tool) silences nothing and is reported as a
+warning, and so is a suppression that names no rule at all.`,
+			Before: "# unforbid:ignore deny-overmatch -- internal snippets\nlocation /internal/ { deny all; }",
+			After:  "# unforbid:ignore nginx/deny-overmatch -- internal snippets\nlocation /internal/ { deny all; }",
+		},
+	},
 }

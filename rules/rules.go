@@ -139,7 +139,9 @@ func Lookup(id string) *Rule {
 	return nil
 }
 
-var idPattern = regexp.MustCompile(`^(nginx|apache|fs)/[a-z0-9]+(-[a-z0-9]+)*$`)
+// idPattern admits the servers' rules, the filesystem's and unforbid's
+// own (about its suppression comments).
+var idPattern = regexp.MustCompile(`^(nginx|apache|fs|unforbid)/[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // Validate checks the registry: unique well-formed IDs and complete docs.
 func Validate() error {

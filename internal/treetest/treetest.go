@@ -3,8 +3,9 @@
 // simulator and scanner tests run as any user; laid out on disk with
 // SetupDisk, for the real server of the end-to-end tests), loads its nginx
 // configuration from that view, and reads the expectations written in the
-// tree: the `# want "rule"` annotations on config and .fsmeta lines, and
-// the `.requests` section of URLs with the status nginx gives them.
+// tree: the `# want "rule"` annotations on config and .fsmeta lines
+// (`# want "suppressed:rule"` for a finding a suppression comment
+// silences), and the `.requests` section of URLs with the status nginx gives them.
 package treetest
 
 import (
@@ -311,6 +312,11 @@ func (c *Case) Wants(t testing.TB) []*Want {
 	return out
 }
 
+// suppressedPrefix marks the want of a finding a suppression comment
+// silences: `# want "suppressed:nginx/deny-overmatch"`. A plain want
+// matches only findings not suppressed.
+const suppressedPrefix = "suppressed:"
+
 // CheckFindings fails t for every finding of warning or error severity no
 // want matches, and every want no finding matches. A config want matches the findings of its rule at
 // its line; an .fsmeta want those of its rule at its path.
@@ -326,8 +332,12 @@ func (c *Case) CheckFindings(t testing.TB, findings []rules.Finding) {
 			file = res.At
 		}
 		matched := false
+		rule := f.Rule
+		if f.Suppressed != nil {
+			rule = suppressedPrefix + rule
+		}
 		for _, w := range wants {
-			if w.Rule != f.Rule {
+			if w.Rule != rule {
 				continue
 			}
 			if (w.Path != "" && w.Path == f.Path) || (w.Path == "" && w.File == file && w.Line == f.Range.Start.Line) {
@@ -335,7 +345,8 @@ func (c *Case) CheckFindings(t testing.TB, findings []rules.Finding) {
 			}
 		}
 		// Info findings (e.g. ordinary index-less directories) need no
-		// want, but a want for one must still be met.
+		// want, but a want for one must still be met; a suppressed
+		// finding needs its "suppressed:" want.
 		if !matched && f.Severity > rules.Info {
 			t.Errorf("%s: unexpected finding: %s: %s: %s [%s] path=%q url=%s count=%d", c.Name, f.Range, f.Severity, f.Message, f.Rule, f.Path, f.URL, f.Count)
 		}

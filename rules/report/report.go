@@ -19,8 +19,14 @@ import (
 //
 //	file:line: severity: message [rule]
 //	    path: P   example: GET URL   count: N
+//
+// Suppressed findings are left out: the caller says how many there are
+// (Suppressed).
 func Text(w io.Writer, fs []rules.Finding) error {
 	for _, f := range fs {
+		if f.Suppressed != nil {
+			continue
+		}
 		if _, err := fmt.Fprintf(w, "%s: %s: %s [%s]\n", f.Range, f.Severity, f.Message, f.Rule); err != nil {
 			return err
 		}
@@ -55,6 +61,9 @@ type jsonFinding struct {
 	Count    int           `json:"count"`
 	Related  []jsonRelated `json:"related,omitempty"`
 	Fixes    []any         `json:"fixes"`
+	// Reason is the reason of the suppression comment that silences a
+	// finding of "suppressed".
+	Reason *string `json:"reason,omitempty"`
 }
 
 type jsonRelated struct {
@@ -85,13 +94,40 @@ func Notes(w io.Writer, notes []simulate.Note) error {
 	return nil
 }
 
-// JSON writes {"findings": [...], "notes": [...]}. notes say what the
-// check could not look at or judge: silence means it looked.
+// Split parts findings into those that count and those a suppression
+// comment silences (Finding.Suppressed), each in its order.
+func Split(fs []rules.Finding) (counted, suppressed []rules.Finding) {
+	for _, f := range fs {
+		if f.Suppressed != nil {
+			suppressed = append(suppressed, f)
+		} else {
+			counted = append(counted, f)
+		}
+	}
+	return counted, suppressed
+}
+
+// JSON writes {"findings": [...], "notes": [...]}, with "suppressed":
+// [...] when a suppression comment silences some of fs (each with its
+// "reason"; they are not among "findings"). notes say what the check
+// could not look at or judge: silence means it looked.
 func JSON(w io.Writer, fs []rules.Finding, notes ...simulate.Note) error {
+	return JSONWith(w, fs, Options{}, notes...)
+}
+
+// JSONWith is JSON with the fixes of --diff and --apply, and what --apply
+// applied.
+func JSONWith(w io.Writer, fs []rules.Finding, o Options, notes ...simulate.Note) error {
 	out := struct {
-		Findings []jsonFinding `json:"findings"`
-		Notes    []jsonNote    `json:"notes"`
+		Findings   []jsonFinding  `json:"findings"`
+		Suppressed []jsonFinding  `json:"suppressed,omitempty"`
+		Notes      []jsonNote     `json:"notes"`
+		Applied    *[]jsonApplied `json:"applied,omitempty"`
 	}{Findings: []jsonFinding{}, Notes: []jsonNote{}}
+	if o.Applied != nil {
+		a := jsonAppliedList(o.Applied)
+		out.Applied = &a
+	}
 	for _, n := range notes {
 		out.Notes = append(out.Notes, jsonNote{Message: n.Message, File: n.Range.File, Line: n.Range.Start.Line, NotWalked: n.NotWalked})
 	}
@@ -99,10 +135,16 @@ func JSON(w io.Writer, fs []rules.Finding, notes ...simulate.Note) error {
 		jf := jsonFinding{
 			Rule: f.Rule, Severity: f.Severity.String(), Message: f.Message,
 			File: f.Range.File, Line: f.Range.Start.Line, Path: f.Path, URL: f.URL, Count: f.Count,
-			Fixes: []any{},
+			Fixes: jsonFixes(f, o),
 		}
 		for _, r := range f.Related {
 			jf.Related = append(jf.Related, jsonRelated{File: r.Range.File, Line: r.Range.Start.Line, Message: r.Message})
+		}
+		if f.Suppressed != nil {
+			reason := f.Suppressed.Reason
+			jf.Reason = &reason
+			out.Suppressed = append(out.Suppressed, jf)
+			continue
 		}
 		out.Findings = append(out.Findings, jf)
 	}

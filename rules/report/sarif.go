@@ -63,12 +63,25 @@ type sarifText struct {
 }
 
 type sarifResult struct {
-	RuleID     string          `json:"ruleId"`
-	RuleIndex  int             `json:"ruleIndex"`
-	Level      string          `json:"level"`
-	Message    sarifText       `json:"message"`
-	Locations  []sarifLocation `json:"locations"`
-	Properties map[string]any  `json:"properties,omitempty"`
+	RuleID    string          `json:"ruleId"`
+	RuleIndex int             `json:"ruleIndex"`
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations"`
+	// Suppressions holds the suppression comment that silences the
+	// result, if any (result.suppressions of SARIF 2.1.0).
+	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+	Properties   map[string]any     `json:"properties,omitempty"`
+	Fixes        []sarifFix         `json:"fixes,omitempty"`
+}
+
+// sarifSuppression is a suppression object of SARIF 2.1.0: one written
+// in the source (kind "inSource"), with its justification and where it
+// stands.
+type sarifSuppression struct {
+	Kind          string         `json:"kind"`
+	Justification string         `json:"justification,omitempty"`
+	Location      *sarifLocation `json:"location,omitempty"`
 }
 
 type sarifLocation struct {
@@ -101,19 +114,30 @@ func sarifLevel(s rules.Severity) string {
 
 // location is the SARIF location of a config range.
 func location(r parser.Range) sarifLocation {
-	loc := sarifLocation{Physical: sarifPhysical{Artifact: sarifArtifact{URI: strings.TrimPrefix(r.File, "/"), URIBaseID: "ROOT"}}}
+	loc := sarifLocation{Physical: sarifPhysical{Artifact: artifact(r.File)}}
 	if r.Start.Line > 0 {
 		loc.Physical.Region = &sarifRegion{StartLine: r.Start.Line}
 	}
 	return loc
 }
 
+// artifact is the SARIF artifact of a config file.
+func artifact(file string) sarifArtifact {
+	return sarifArtifact{URI: strings.TrimPrefix(file, "/"), URIBaseID: "ROOT"}
+}
+
 // SARIF writes the findings as a SARIF 2.1.0 log for code-scanning
-// services. File URIs are the paths as the server sees them, relative to
+// services; a finding a suppression comment silences carries it as an
+// "inSource" suppression with the comment's reason as justification. File URIs are the paths as the server sees them, relative to
 // the filesystem root (uriBaseId ROOT): a config repository checked with
 // --root at its top maps them onto its own files. The notes become the
 // notifications of the run's invocation.
 func SARIF(w io.Writer, fs []rules.Finding, notes ...simulate.Note) error {
+	return SARIFWith(w, fs, Options{}, notes...)
+}
+
+// SARIFWith is SARIF with the fixes of --diff (result.fixes).
+func SARIFWith(w io.Writer, fs []rules.Finding, o Options, notes ...simulate.Note) error {
 	driver := sarifDriver{Name: "unforbid", Rules: []sarifRule{}}
 	index := map[string]int{}
 	for _, r := range rules.All {
@@ -139,6 +163,13 @@ func SARIF(w io.Writer, fs []rules.Finding, notes ...simulate.Note) error {
 			res.Properties["url"] = f.URL
 		}
 		res.Locations = []sarifLocation{location(f.Range)}
+		if o.Diff != nil {
+			res.Fixes = sarifFixes(f)
+		}
+		if f.Suppressed != nil {
+			loc := location(f.Suppressed.Range)
+			res.Suppressions = []sarifSuppression{{Kind: "inSource", Justification: f.Suppressed.Reason, Location: &loc}}
+		}
 		results = append(results, res)
 	}
 	inv := sarifInvocation{ExecutionSuccessful: true}

@@ -166,10 +166,11 @@ func (sc *scanner) lint() {
 			continue
 		}
 		msg := f.Message
-		g := &group{rule: f.Rule, severity: sev, rng: f.Range, url: f.URL, method: "GET", count: 1, message: func(int) string { return msg }}
+		g := &group{rule: f.Rule, severity: sev, rng: f.Range, url: f.URL, method: "GET", count: 1, message: func(int) string { return msg }, kind: f.Kind, site: f.Site}
 		for _, r := range f.Related {
 			g.related = append(g.related, rules.Related{Range: r.Range, Message: r.Message})
 		}
+		g.causeRelated = f.Related
 		if !f.Site.IsZero() && f.Kind != simulate.KindSiteRefusesAll {
 			g.related = append(g.related, rules.Related{Range: f.Site, Message: f.SiteName})
 		}

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/unforbid/unforbid/fix"
 	"github.com/unforbid/unforbid/parser"
 	"github.com/unforbid/unforbid/parser/fsmeta"
 	"github.com/unforbid/unforbid/rules"
@@ -38,6 +39,9 @@ type Stats struct {
 	// PartlyWalked those of which some tree was walked and some not.
 	NotWalked    int
 	PartlyWalked int
+	// Rejected lists the fixes that failed their check and were not
+	// offered (at most maxSkipped).
+	Rejected []RejectedFix
 }
 
 // Bounds on what Stats keeps, so that memory stays flat on huge trees.
@@ -84,6 +88,10 @@ type Options struct {
 	// Progress, when set, is called every ProgressEvery visited entries.
 	Progress      func(Stats)
 	ProgressEvery int
+	// Fixes, when set, makes the scan propose the fixes of every finding
+	// and check each by simulating again (fixes.go); without it findings
+	// carry no fixes, and --check stays as fast as it was.
+	Fixes *FixOptions
 }
 
 // DefaultClientIP is a documentation address (TEST-NET-3) standing for
@@ -93,7 +101,10 @@ const DefaultClientIP = "203.0.113.7"
 // acmeProbe is requested on every server: certificate renewals need it.
 const acmeProbe = "/.well-known/acme-challenge/unforbid-probe"
 
-// Run scans every site of srv.
+// Run scans every site of srv. Findings silenced by a suppression comment
+// of the config are returned with Finding.Suppressed set; findings about
+// the suppressions themselves (no reason, unknown rule, silencing
+// nothing) are among the others.
 func Run(srv simulate.Server, opts Options) ([]rules.Finding, Stats) {
 	if opts.ClientIP == "" {
 		opts.ClientIP = DefaultClientIP
@@ -106,7 +117,11 @@ func Run(srv simulate.Server, opts Options) ([]rules.Finding, Stats) {
 	for _, site := range srv.Sites() {
 		sc.scanSite(site)
 	}
-	return sc.findings(), sc.stats
+	if opts.Fixes != nil {
+		sc.repair()
+	}
+	// suppression comments apply to the findings as made
+	return suppress(srv, sc.findings()), sc.stats
 }
 
 type scanner struct {
@@ -134,6 +149,14 @@ type scanner struct {
 	// reports a cause nothing else shows, but adds nothing to counts.
 	probing bool
 	intent  intentState // pages versus assets, the site's own links
+
+	// cur is the decision being judged, kept by the group it makes;
+	// added is set when judging it made or grew a group.
+	cur   *simulate.Decision
+	added bool
+	// samples keeps, per site, requests that serve and requests refused on
+	// purpose: a fix must leave both as they are (fixes.go).
+	samples map[parser.Range]*siteSamples
 }
 
 // group collects the requests that share one root cause.
@@ -164,6 +187,19 @@ type group struct {
 	counted bool
 	message func(count int) string
 	related []rules.Related
+
+	// What a repair starts from (fixes.go): the kind of the cause, the
+	// example request and its decision, more URL paths refused, the
+	// site, and the fixes found.
+	kind    simulate.Kind
+	req     simulate.Request
+	dec     *simulate.Decision
+	refused []string
+	site    parser.Range
+	fixes   []fix.Fix
+	// causeRelated are the related locations of a config finding as the
+	// server gave them (the rules that shadow an access rule).
+	causeRelated []simulate.Related
 }
 
 func (sc *scanner) scanSite(site simulate.Site) {
@@ -382,9 +418,13 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 	}
 	c, masked := sc.rootCause(d, fsPath)
 	if c == nil {
+		sc.sample(req, d, false)
 		return
 	}
+	sc.cur, sc.added = d, false
 	g := sc.judgeCause(req, d, c, fsPath, isDir, masked)
+	sc.sample(req, d, !sc.added)
+	sc.cur = nil
 	if g != nil && masked && g.counted {
 		g.masked++
 		g.status, g.maskedBy, g.backend = d.Status, orWords(d.MaskedBy, "the server"), d.Backend
@@ -538,16 +578,28 @@ func (sc *scanner) add(rule string, sev rules.Severity, rng parser.Range, p stri
 		}
 		g = &group{rule: rule, severity: sev, rng: rng, path: p, url: req.URL(), method: req.Method, message: msg}
 		g.related = []rules.Related{{Range: sc.site.Range, Message: sc.site.Name}}
+		g.req, g.dec, g.site = req, sc.cur, sc.site.Range
+		if sc.cur != nil && sc.cur.Cause != nil {
+			g.kind = sc.cur.Cause.Kind
+			if sc.cur.Masked != nil {
+				g.kind = sc.cur.Masked.Kind
+			}
+		}
 		g.dirURL = isDirURL(req.Path)
 		sc.groups[key] = g
 		sc.order = append(sc.order, key)
 	} else if g.dirURL && !isDirURL(req.Path) && !sc.probing {
 		g.url, g.method, g.dirURL = req.URL(), req.Method, false
+		g.req, g.dec = req, sc.cur
 	}
 	g.counted = !sc.probing || g.count == 0
 	if g.counted {
 		g.count++
+		if len(g.refused) < maxRefused && g.site == sc.site.Range {
+			g.refused = append(g.refused, req.Path)
+		}
 	}
+	sc.added = true
 	sc.linked(g)
 	return g
 }
@@ -615,6 +667,7 @@ func (sc *scanner) findings() []rules.Finding {
 		out = append(out, rules.Finding{
 			Rule: g.rule, Severity: g.severity, Message: msg, Range: g.rng,
 			Path: g.path, URL: g.url, Method: g.method, Count: g.count, Related: g.related,
+			Fixes: g.fixes,
 		})
 	}
 	rules.Sort(out)

@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"path"
+	"strings"
 	"syscall"
 
 	"github.com/unforbid/unforbid/fix"
@@ -85,6 +86,46 @@ type CommentLiner interface {
 	// ("" when none), then the block of whole-line comments just above
 	// it, nearest first, at most max lines.
 	CommentLines(r parser.Range, max int) (own string, above []string)
+}
+
+// SuppressionMarker starts a suppression comment: "# unforbid:ignore
+// RULE[,RULE...] -- reason" silences the findings of the rules named at
+// the directive it stands above (or after, on the directive's line).
+const SuppressionMarker = "unforbid:ignore"
+
+// IsSuppression reports whether the comment text (without its comment
+// sign) is a suppression: the marker as a word of its own, first.
+func IsSuppression(text string) bool {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(text), SuppressionMarker)
+	return ok && (rest == "" || rest[0] == ' ' || rest[0] == '\t')
+}
+
+// Suppressor is implemented by a Server that reads the admin's
+// suppression comments from its config, in its own comment syntax; the
+// scanner parses their text (rules/scan) and applies them.
+type Suppressor interface {
+	// Suppressions returns every comment of the configuration that is a
+	// suppression (IsSuppression), once each, in file order.
+	Suppressions() []SuppressionComment
+	// SuppressionEdit returns the config edit that adds the comment
+	// "# <text>" on a line of its own just above the directive at target,
+	// with the directive's indentation; ok is false when the file's
+	// offsets are unknown or another directive stands before target on
+	// its line (the comment would then belong to that one).
+	SuppressionEdit(target parser.Range, text string) (e fix.Edit, ok bool)
+}
+
+// SuppressionComment is one suppression comment of a config.
+type SuppressionComment struct {
+	// Text is the comment without its comment sign, trimmed:
+	// "unforbid:ignore nginx/deny-overmatch -- logs stay private".
+	Text  string
+	Range parser.Range // the comment
+	// Target is the directive the comment stands above (with nothing but
+	// whole-line comments between them) or after on the same line; zero
+	// when it stands above no directive (a blank line follows, or the end
+	// of its block or file).
+	Target parser.Range
 }
 
 // ConfigFinding is a cause found in the configuration alone.

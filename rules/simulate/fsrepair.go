@@ -81,8 +81,10 @@ var systemDirs = map[string]bool{
 //
 // Classes: every alternative is fix.Safe, except an ACL whose raised mask
 // also lets other entries use bits it cut (fix.Review), and the other bits
-// on a directory above a served tree, which open it to every local user
-// and not only to the worker (fix.Review).
+// on a directory (fix.Review): above a served tree it holds more than the
+// site, inside it it may hold secrets the config refuses, and every local
+// user, not only the worker, would reach them. The other read bit on a
+// served file is safe: anyone may fetch it from the server already.
 func FSRepairs(srv Server, p Problem) []fix.Fix {
 	fsys := srv.FileSystem()
 	target := path.Clean("/" + p.Path)
@@ -426,9 +428,12 @@ func (r *repair) viaOther(missing fsmeta.Perm) (fix.Fix, bool) {
 	op := r.op(fix.OpChmod)
 	op.Add = fs.FileMode(missing)
 	class := fix.Safe
-	if r.above {
-		// A directory above the served tree holds more than the site:
-		// every local user could reach what its other bits allow.
+	if r.above || r.info.Type == fsmeta.TypeDir {
+		// A directory holds more than what the server serves of it (a
+		// directory above the tree holds more than the site; one inside
+		// it may hold secrets the config refuses): every local user
+		// could reach what its other bits allow. A served file is
+		// public already: every user may read what anyone can fetch.
 		class = fix.Review
 	}
 	return fix.Fix{

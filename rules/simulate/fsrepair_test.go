@@ -118,7 +118,7 @@ func TestFSRepairs(t *testing.T) {
 			kind:    simulate.KindNoSearch, path: "/srv/www/team",
 			want: []string{
 				"safe: give www-data the search bit on /srv/www/team with an ACL entry: setfacl -m u:www-data:--x /srv/www/team",
-				"safe: give every user the search bit on /srv/www/team: chmod o+x /srv/www/team",
+				"review: give every user the search bit on /srv/www/team: chmod o+x /srv/www/team",
 			},
 		},
 		{
@@ -192,7 +192,7 @@ func TestFSRepairs(t *testing.T) {
 			kind:    simulate.KindUnreadableDir, path: "/srv/www/pub",
 			want: []string{
 				"safe: give www-data read and search access on /srv/www/pub with an ACL entry: setfacl -m u:www-data:r-x /srv/www/pub",
-				"safe: give every user read and search access on /srv/www/pub: chmod o+rx /srv/www/pub",
+				"review: give every user read and search access on /srv/www/pub: chmod o+rx /srv/www/pub",
 			},
 		},
 		{
@@ -201,7 +201,7 @@ func TestFSRepairs(t *testing.T) {
 			kind:    simulate.KindUnreadableDir, path: "/srv/www/pub",
 			want: []string{
 				"safe: give www-data read access on /srv/www/pub with an ACL entry: setfacl -m u:www-data:r-x /srv/www/pub", // keeps the search bit other gave
-				"safe: give every user read access on /srv/www/pub: chmod o+r /srv/www/pub",
+				"review: give every user read access on /srv/www/pub: chmod o+r /srv/www/pub",
 			},
 		},
 		{
@@ -335,7 +335,7 @@ func TestFSRepairs(t *testing.T) {
 			name: "a drop directory the worker may write: no ACL entry repeats the w", roots: []string{"/srv/www"},
 			entries: site(dir("/srv/www/drop", 0o733, alice, alice)),
 			kind:    simulate.KindUnreadableDir, path: "/srv/www/drop",
-			want: []string{"safe: give every user read access on /srv/www/drop: chmod o+r /srv/www/drop"},
+			want: []string{"review: give every user read access on /srv/www/drop: chmod o+r /srv/www/drop"},
 		},
 		{name: "not a filesystem cause", roots: []string{"/srv/www"}, entries: site(file("/srv/www/a", 0o600, alice, alice)),
 			kind: simulate.KindDenyRule, path: "/srv/www/a"},

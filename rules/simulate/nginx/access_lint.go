@@ -773,7 +773,8 @@ func (s *Simulator) Comment(rng parser.Range) string {
 
 // CommentLines returns the comment on the line of the directive at rng
 // (after it), then up to max whole-line comments just above it, nearest
-// first.
+// first. Suppression comments ("# unforbid:ignore ...") are left out:
+// they tell unforbid what to silence, not what the directive refuses.
 func (s *Simulator) CommentLines(rng parser.Range, max int) (own string, above []string) {
 	f := s.Model.Config.File(rng.File)
 	if f == nil || rng.Start.Line <= 0 {
@@ -784,12 +785,17 @@ func (s *Simulator) CommentLines(rng parser.Range, max int) (own string, above [
 		return "", nil
 	}
 	own = withoutWant(trailingComment(lines[rng.Start.Line-1]))
+	if simulate.IsSuppression(own) {
+		own = "" // a suppression speaks to unforbid, not of the content
+	}
 	for n := rng.Start.Line - 1; n >= 1 && len(above) < max; n-- {
 		line := strings.TrimSpace(lines[n-1])
 		if !strings.HasPrefix(line, "#") {
 			break
 		}
-		above = append(above, withoutWant(strings.TrimSpace(strings.TrimLeft(line, "#"))))
+		if c := withoutWant(strings.TrimSpace(strings.TrimLeft(line, "#"))); !simulate.IsSuppression(c) {
+			above = append(above, c)
+		}
 	}
 	return own, above
 }

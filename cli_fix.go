@@ -1,0 +1,458 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/unforbid/unforbid/fix"
+	"github.com/unforbid/unforbid/parser"
+	"github.com/unforbid/unforbid/parser/fsmeta"
+	"github.com/unforbid/unforbid/rules"
+	"github.com/unforbid/unforbid/rules/report"
+	"github.com/unforbid/unforbid/rules/scan"
+	"github.com/unforbid/unforbid/rules/simulate"
+	"github.com/unforbid/unforbid/rules/simulate/servers"
+)
+
+// maxRounds bounds how often --apply looks again behind the causes its
+// fixes remove: a file mode 600 in a home directory without the search
+// bit shows only once the directory is repaired.
+const maxRounds = 4
+
+// fixScan scans l with fixes, each checked by loading the configuration
+// again on the view it leaves.
+func fixScan(o options, l *loaded, srv simulate.Server, opts scan.Options) ([]rules.Finding, scan.Stats) {
+	opts.Fixes = &scan.FixOptions{Reload: func(v *fsmeta.FS) (simulate.Server, error) {
+		return servers.Load(parserKind(srv), l.main, v, servers.Options{NginxPrefix: o.prefix})
+	}}
+	return scan.Run(srv, opts)
+}
+
+// chosen returns the fix --apply takes for f: its first safe fix, or its
+// first fix of any class when review fixes of its rule are allowed; nil
+// when it has none to take.
+func chosen(o options, f *rules.Finding) *fix.Fix {
+	review := o.includeReview || slices.Contains(o.fixRules, f.Rule)
+	for i := range f.Fixes {
+		if f.Fixes[i].Class == fix.Safe || review {
+			return &f.Fixes[i]
+		}
+	}
+	return nil
+}
+
+// plannedFix is a fix --apply takes, with the finding it repairs.
+type plannedFix struct {
+	finding rules.Finding
+	fix     fix.Fix
+	round   int
+}
+
+// planFixes scans, chooses a fix per finding, and looks again on the view
+// those fixes leave, up to maxRounds times, for causes they uncovered. A
+// fix of a later round that edits a file an earlier round edited is left
+// for the next run (its offsets are of the edited text).
+func planFixes(o options, l *loaded, minSev rules.Severity, opts scan.Options) (first []rules.Finding, stats scan.Stats, planned []plannedFix, left []rules.Finding, err error) {
+	srv, view := l.srv, l.fsys
+	edited := map[string]bool{}
+	var edits []fix.Edit
+	var ops []fix.Op
+	seen := map[string]bool{}
+	for round := 0; round < maxRounds; round++ {
+		all, st := fixScan(o, l, srv, opts)
+		if round == 0 {
+			first, stats = all, st
+		}
+		var took []plannedFix
+		for _, f := range all {
+			if f.Severity < minSev || f.Suppressed != nil || seen[f.Key()] {
+				continue
+			}
+			fx := chosen(o, &f)
+			if fx == nil {
+				if round == 0 || !seen[f.Rule+"\x00"+f.Path] {
+					left = append(left, f)
+				}
+				continue
+			}
+			clash := false
+			for _, e := range fx.Edits {
+				clash = clash || (round > 0 && edited[e.File])
+			}
+			if clash {
+				left = append(left, f)
+				continue
+			}
+			seen[f.Key()] = true
+			seen[f.Rule+"\x00"+f.Path] = true
+			took = append(took, plannedFix{finding: f, fix: *fx, round: round})
+		}
+		if len(took) == 0 {
+			break
+		}
+		for _, p := range took {
+			edits = append(edits, p.fix.Edits...)
+			ops = append(ops, p.fix.Ops...)
+		}
+		for _, p := range took {
+			for _, e := range p.fix.Edits {
+				edited[e.File] = true
+			}
+		}
+		planned = append(planned, took...)
+		view, err = scan.ViewAfter(l.fsys, edits, ops)
+		if err != nil {
+			return first, stats, planned, left, err
+		}
+		srv, err = servers.Load(parserKind(l.srv), l.main, view, servers.Options{NginxPrefix: o.prefix})
+		if err != nil {
+			return first, stats, planned, left, fmt.Errorf("the fixes leave a config that does not load: %v", err)
+		}
+	}
+	return first, stats, planned, left, nil
+}
+
+// parserKind is the kind of the loaded server, for loading it again.
+func parserKind(srv simulate.Server) parser.Kind { return parser.Kind(srv.Kind()) }
+
+// diffCmd prints every proposed fix of every finding.
+func diffCmd(o options, config string, minSev rules.Severity, stdout, stderr io.Writer) int {
+	l, ok := load(o, config, stderr)
+	if !ok {
+		return exitError
+	}
+	all, stats := fixScan(o, l, l.srv, scan.Options{})
+	var shown, listed []rules.Finding
+	for _, f := range all {
+		if f.Severity < minSev {
+			continue
+		}
+		if f.Suppressed == nil {
+			if slices.Contains(o.fixRules, f.Rule) {
+				// --diff --fix RULE: the comment that marks it as meant
+				if fx, ok := scan.SuppressionFix(l.srv, f, scan.ReasonPlaceholder); ok {
+					f.Fixes = append(f.Fixes, fx)
+				}
+			}
+			shown = append(shown, f)
+		} else {
+			f.Fixes = nil
+		}
+		listed = append(listed, f)
+	}
+	render := fixRenderer(l.fsys)
+	notes := append(l.srv.Notes(), stats.Notes()...)
+	if o.format != "text" {
+		code := writeStructured(o, stdout, stderr, listed, notes, render, nil)
+		if code == exitFindings && len(shown) == 0 {
+			code = exitClean // only suppressed findings
+		}
+		return code
+	}
+	nfix := 0
+	for _, f := range shown {
+		writeFindingText(stdout, f)
+		if len(f.Fixes) == 0 {
+			fmt.Fprintln(stdout, "  no fix: "+noFixWhy(f))
+		}
+		for i, fx := range f.Fixes {
+			nfix++
+			fmt.Fprintf(stdout, "  fix %d of %d (%s): %s\n", i+1, len(f.Fixes), fx.Class, fx.Description)
+			if d, err := render(fx); err != nil {
+				fmt.Fprintf(stdout, "    (no diff: %v)\n", err)
+			} else if d != "" {
+				fmt.Fprint(stdout, d)
+			}
+			for _, c := range fx.Commands() {
+				fmt.Fprintln(stdout, "    $ "+strings.ReplaceAll(c, "\n", "\n      "))
+			}
+		}
+		fmt.Fprintln(stdout)
+	}
+	fmt.Fprintf(stderr, "%s, %s proposed (each diff applies alone with patch -p1 -d / ; --apply takes the safe ones)\n", rules.Plural(len(shown), "finding"), rules.Plural(nfix, "fix"))
+	writeRejected(stderr, stats)
+	if len(shown) > 0 {
+		return exitFindings
+	}
+	return exitClean
+}
+
+// noFixWhy says why a finding has no fix.
+func noFixWhy(f rules.Finding) string {
+	switch {
+	case strings.HasPrefix(f.Rule, "unforbid/"):
+		return "edit or remove the comment"
+	case f.Severity == rules.Info:
+		return "it looks deliberate; repair it by hand if it is not"
+	case f.Path != "" && rules.IsSecret(f.Path):
+		return "it protects a secret"
+	}
+	return "none that unforbid can check to be safe; see `unforbid rules` for what to change"
+}
+
+// writeRejected says which fixes failed their check, on stderr.
+func writeRejected(w io.Writer, st scan.Stats) {
+	for _, r := range st.Rejected {
+		fmt.Fprintf(w, "note: %s: not offered: %s: %s [%s]\n", r.Range, r.Fix.Description, r.Why, r.Rule)
+	}
+}
+
+// fixRenderer returns the unified diff of a fix's config edits, read
+// through fsys.
+func fixRenderer(fsys *fsmeta.FS) func(fix.Fix) (string, error) {
+	return func(fx fix.Fix) (string, error) {
+		if len(fx.Edits) == 0 {
+			return "", nil
+		}
+		p, err := fix.NewPlan([]fix.Fix{realFiles(fsys, fx)}, fsys.ReadFile)
+		if err != nil {
+			return "", err
+		}
+		return p.Diff(), nil
+	}
+}
+
+// realFiles returns fx with each edited file named by its real path:
+// Debian's sites-enabled/shop is a link to sites-available/shop, and
+// patch refuses to patch a link.
+func realFiles(fsys *fsmeta.FS, fx fix.Fix) fix.Fix {
+	edits := make([]fix.Edit, len(fx.Edits))
+	for i, e := range fx.Edits {
+		if res := fsys.Access(fsmeta.Cred{}, e.File, 0, true); res.Err == 0 && res.At != "" {
+			e.File = res.At
+		}
+		edits[i] = e
+	}
+	fx.Edits = edits
+	return fx
+}
+
+// applyCmd applies the chosen fix of every finding.
+func applyCmd(o options, config string, minSev rules.Severity, stdout, stderr io.Writer) int {
+	l, ok := load(o, config, stderr)
+	if !ok {
+		return exitError
+	}
+	first, stats, planned, left, err := planFixes(o, l, minSev, scan.Options{})
+	if err != nil {
+		fmt.Fprintf(stderr, "unforbid: %v\n", err)
+		return exitError
+	}
+	var fixes []fix.Fix
+	for _, p := range planned {
+		fixes = append(fixes, realFiles(l.fsys, p.fix))
+	}
+	plan, err := fix.NewPlan(fixes, l.fsys.ReadFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "unforbid: %v\n", err)
+		return exitError
+	}
+	for _, c := range plan.Conflicts {
+		fmt.Fprintf(stderr, "unforbid: not applied: %s\n", c)
+	}
+	var applied *fix.Applied
+	if len(plan.Files) > 0 || len(plan.Ops) > 0 {
+		applied, err = fix.Apply(changeOf(plan), fix.ApplyOptions{
+			Root:     hostRoot(o),
+			StateDir: fix.DefaultStateDir(),
+			Allowed:  servedOrAbove(l.srv, planned),
+			Test:     configTest(o, l),
+			Reload:   reloader(o, l),
+		})
+		if err != nil {
+			fmt.Fprintf(stderr, "unforbid: %v\n", err)
+			return exitError
+		}
+	}
+	_ = first
+	if o.format != "text" {
+		code := writeStructured(o, stdout, stderr, left, append(l.srv.Notes(), stats.Notes()...), fixRenderer(l.fsys), appliedOf(l.fsys, planned))
+		_ = first
+		return code
+	}
+	for _, p := range planned {
+		fmt.Fprintf(stdout, "fixed: %s: %s [%s]\n", p.finding.Range, p.fix.Description, p.finding.Rule)
+		for _, c := range p.fix.Commands() {
+			fmt.Fprintln(stdout, "    $ "+strings.ReplaceAll(c, "\n", "\n      "))
+		}
+	}
+	if applied != nil {
+		for _, f := range applied.Files {
+			fmt.Fprintf(stdout, "changed: %s\n", f)
+		}
+		fmt.Fprintf(stdout, "journal: %s (unforbid --undo restores it)\n", applied.Journal)
+	}
+	for _, f := range left {
+		writeFindingText(stdout, f)
+		fmt.Fprintln(stdout, "  left: "+leftWhy(f))
+	}
+	fmt.Fprintf(stderr, "%s applied, %s left\n", rules.Plural(len(planned), "fix"), rules.Plural(len(left), "finding"))
+	if len(left) > 0 {
+		return exitFindings
+	}
+	return exitClean
+}
+
+// leftWhy says why --apply left a finding.
+func leftWhy(f rules.Finding) string {
+	if len(f.Fixes) > 0 {
+		return fmt.Sprintf("its fixes need review (%s; --fix %s or --include-review applies them)", f.Fixes[0].Description, f.Rule)
+	}
+	return "no fix: " + noFixWhy(f)
+}
+
+// hostRoot is the host directory server paths live under.
+func hostRoot(o options) string {
+	if o.root == "" {
+		return "/"
+	}
+	return o.root
+}
+
+// servedOrAbove allows operations on the served trees, the directories
+// above them, and the exact paths the findings name (a password file).
+func servedOrAbove(srv simulate.Server, planned []plannedFix) func(string) bool {
+	var dirs []string
+	for _, s := range srv.Sites() {
+		for _, r := range s.Roots {
+			dirs = append(dirs, path.Clean(r.Dir))
+		}
+	}
+	named := map[string]bool{}
+	for _, p := range planned {
+		if p.finding.Path != "" {
+			named[path.Clean(p.finding.Path)] = true
+		}
+	}
+	return func(p string) bool {
+		p = path.Clean(p)
+		if named[p] {
+			return true
+		}
+		for _, d := range dirs {
+			if p == d || strings.HasPrefix(p, d+"/") || strings.HasPrefix(d, p+"/") || p == "/" {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// nginxBinary is where the server's own config test is looked for.
+var nginxBinary = func() string {
+	if p, err := exec.LookPath("nginx"); err == nil {
+		return p
+	}
+	if _, err := os.Stat("/usr/sbin/nginx"); err == nil {
+		return "/usr/sbin/nginx"
+	}
+	return ""
+}
+
+// configTest runs `nginx -t -c CONFIG` when nginx is installed and the
+// config is the machine's own (not under --root); nil otherwise.
+func configTest(o options, l *loaded) func() error {
+	bin := nginxBinary()
+	if bin == "" || o.root != "" || o.view != nil || l.srv.Kind() != "nginx" {
+		return nil
+	}
+	return func() error {
+		out, err := exec.Command(bin, "-t", "-q", "-c", l.main).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("nginx -t -c %s failed: %s", l.main, strings.TrimSpace(string(out)))
+		}
+		return nil
+	}
+}
+
+// reloader reloads nginx after a successful apply, with --reload.
+func reloader(o options, l *loaded) func() error {
+	bin := nginxBinary()
+	if !o.reload || bin == "" || o.root != "" || o.view != nil {
+		return nil
+	}
+	return func() error {
+		out, err := exec.Command(bin, "-s", "reload", "-c", l.main).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("nginx -s reload failed: %s", strings.TrimSpace(string(out)))
+		}
+		return nil
+	}
+}
+
+// undoCmd restores what the last --apply changed.
+func undoCmd(o options, stdout, stderr io.Writer) int {
+	res, err := fix.Undo(fix.DefaultStateDir(), hostRoot(o))
+	if errors.Is(err, fix.ErrNothingToUndo) {
+		fmt.Fprintln(stderr, "unforbid: nothing to undo: the last --apply was undone already, or none ran")
+		return exitClean
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "unforbid: %v\n", err)
+		return exitError
+	}
+	for _, f := range res.Files {
+		fmt.Fprintf(stdout, "restored: %s\n", f)
+	}
+	for _, f := range res.Removed {
+		fmt.Fprintf(stdout, "removed: %s\n", f)
+	}
+	for _, r := range res.Restored {
+		fmt.Fprintf(stdout, "restored: %s\n", r)
+	}
+	fmt.Fprintf(stderr, "undone: %s\n", res.Journal)
+	return exitClean
+}
+
+// writeStructured writes the JSON or SARIF of --diff and --apply.
+func writeStructured(o options, stdout, stderr io.Writer, shown []rules.Finding, notes []simulate.Note, render func(fix.Fix) (string, error), applied []report.Applied) int {
+	ro := report.Options{Diff: render, Applied: applied}
+	write := report.JSONWith
+	if o.format == "sarif" {
+		write = report.SARIFWith
+	}
+	if err := write(stdout, shown, ro, notes...); err != nil {
+		fmt.Fprintf(stderr, "unforbid: %v\n", err)
+		return exitError
+	}
+	if len(shown) > 0 {
+		return exitFindings
+	}
+	return exitClean
+}
+
+// writeFindingText writes one finding as --check does.
+func writeFindingText(w io.Writer, f rules.Finding) {
+	report.Text(w, []rules.Finding{f})
+}
+
+// appliedOf lists the planned fixes as the report shows them applied.
+func appliedOf(fsys *fsmeta.FS, planned []plannedFix) []report.Applied {
+	out := []report.Applied{}
+	for _, p := range planned {
+		a := report.Applied{Rule: p.finding.Rule, Description: p.fix.Description, Commands: p.fix.Commands()}
+		p.fix = realFiles(fsys, p.fix)
+		for _, e := range p.fix.Edits {
+			if !slices.Contains(a.Files, e.File) {
+				a.Files = append(a.Files, e.File)
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// changeOf is what Apply writes for plan.
+func changeOf(plan *fix.Plan) fix.Change {
+	ch := fix.Change{Ops: plan.Ops}
+	for _, fc := range plan.Files {
+		ch.Files = append(ch.Files, fix.FileWrite(fc))
+	}
+	return ch
+}
