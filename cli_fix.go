@@ -59,7 +59,7 @@ type plannedFix struct {
 // fix of a later round that edits a file an earlier round edited is left
 // for the next run (its offsets are of the edited text).
 func planFixes(o options, l *loaded, minSev rules.Severity, opts scan.Options) (first []rules.Finding, stats scan.Stats, planned []plannedFix, left []rules.Finding, err error) {
-	srv, view := l.srv, l.fsys
+	srv := l.srv
 	edited := map[string]bool{}
 	var edits []fix.Edit
 	var ops []fix.Op
@@ -69,6 +69,11 @@ func planFixes(o options, l *loaded, minSev rules.Severity, opts scan.Options) (
 		if round == 0 {
 			first, stats = all, st
 		}
+		// What is left is what the last look, on the view the fixes
+		// planned so far leave, still finds: a finding the fixes only
+		// partly repaired (a carve-out that opens robots.txt, not
+		// humans.txt) stays in it.
+		left = nil
 		var took []plannedFix
 		for _, f := range all {
 			if f.Severity < minSev || f.Suppressed != nil || seen[f.Key()] {
@@ -76,9 +81,7 @@ func planFixes(o options, l *loaded, minSev rules.Severity, opts scan.Options) (
 			}
 			fx := chosen(o, &f)
 			if fx == nil {
-				if round == 0 || !seen[f.Rule+"\x00"+f.Path] {
-					left = append(left, f)
-				}
+				left = append(left, f)
 				continue
 			}
 			clash := false
@@ -90,7 +93,6 @@ func planFixes(o options, l *loaded, minSev rules.Severity, opts scan.Options) (
 				continue
 			}
 			seen[f.Key()] = true
-			seen[f.Rule+"\x00"+f.Path] = true
 			took = append(took, plannedFix{finding: f, fix: *fx, round: round})
 		}
 		if len(took) == 0 {
@@ -106,9 +108,9 @@ func planFixes(o options, l *loaded, minSev rules.Severity, opts scan.Options) (
 			}
 		}
 		planned = append(planned, took...)
-		view, err = scan.ViewAfter(l.fsys, edits, ops)
-		if err != nil {
-			return first, stats, planned, left, err
+		view, verr := scan.ViewAfter(l.fsys, edits, ops)
+		if verr != nil {
+			return first, stats, planned, left, verr
 		}
 		srv, err = servers.Load(parserKind(l.srv), l.main, view, servers.Options{NginxPrefix: o.prefix})
 		if err != nil {

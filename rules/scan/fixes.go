@@ -175,12 +175,21 @@ func (sc *scanner) checkFix(g *group, fx fix.Fix) error {
 		if len(paths) > maxRecheck {
 			paths = paths[:maxRecheck]
 		}
+		opened := 0
+		var still error
 		for _, p := range paths {
 			req := g.req
 			req.Path, req.RawPath, req.EscapedPath, req.RequestURI = p, "", "", ""
-			if d := srv.Simulate(req); sc.stillRefused(g, d) {
-				return fmt.Errorf("%s still answers %d", p, d.Status)
+			if d := srv.Simulate(req); !sc.stillRefused(g, d) {
+				opened++
+			} else if still == nil {
+				still = fmt.Errorf("%s still answers %d", p, d.Status)
 			}
+		}
+		// A carve-out opens the well-known files an overmatching deny
+		// refuses and leaves the rest of what it refuses for review.
+		if still != nil && (g.kind != simulate.KindDenyOvermatch || opened == 0) {
+			return still
 		}
 	}
 	ss := sc.samples[g.site]
@@ -237,7 +246,9 @@ func (sc *scanner) stillRefused(g *group, d *simulate.Decision) bool {
 		// fix repairs it
 		return c.Kind == g.kind && c.Path == g.path
 	}
-	return d.Status == 403 || (d.Status == 404 && (c.Kind == simulate.KindSymlinkDenied || c.Kind == simulate.KindAliasSlash)) || (d.Status == 500 && c.Kind == g.kind)
+	// A refusal of another kind (the index a directory lacks once the
+	// alias has its slash) is another finding, not this one.
+	return c.Kind == g.kind && (d.Status == 403 || d.Status == 404 || d.Status == 500)
 }
 
 // viewAfter returns the filesystem view fx leaves.
