@@ -156,7 +156,12 @@ func (sc *scanner) checkFix(g *group, fx fix.Fix) error {
 	if err != nil {
 		return err
 	}
-	srv, err := sc.opts.Fixes.Reload(view)
+	var srv simulate.Server
+	if rb, ok := sc.srv.(simulate.Rebinder); ok && len(fx.Edits) == 0 {
+		srv, err = rb.OnView(view) // no config file changes: no parse
+	} else {
+		srv, err = sc.opts.Fixes.Reload(view)
+	}
 	if err != nil {
 		return fmt.Errorf("the config it leaves does not load: %v", firstLine(err.Error()))
 	}

@@ -78,6 +78,16 @@ type Repairer interface {
 	Repairs(p Problem) []fix.Fix
 }
 
+// Rebinder is implemented by servers that answer on another view of the
+// filesystem without loading their configuration again: checking a fix
+// that changes modes, owners or ACLs, and no config file, then costs no
+// parse.
+type Rebinder interface {
+	// OnView returns the server as it answers on fsys, whose config
+	// files must read as the server's own.
+	OnView(fsys *fsmeta.FS) (Server, error)
+}
+
 // CommentLiner is implemented by a Server that reads the admin's comments
 // around a directive line by line, which Comment cannot tell apart (a
 // comment on the directive's own line, or on the line above it).

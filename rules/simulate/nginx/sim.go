@@ -97,6 +97,13 @@ func New(m *Model, fsys *fsmeta.FS) (*Simulator, error) {
 	return &Simulator{Model: m, FS: fsys, Cred: cred, Users: users, Note: note}, nil
 }
 
+// OnView returns the simulator of the same model on the filesystem view
+// fsys (simulate.Rebinder): the configuration is not read again, so fsys
+// must hold the same config files.
+func (s *Simulator) OnView(fsys *fsmeta.FS) (simulate.Server, error) {
+	return New(s.Model, fsys)
+}
+
 // Worker describes the worker identity, e.g. "www-data:www-data (uid 33)".
 func (s *Simulator) Worker() string {
 	return fmt.Sprintf("%s (uid %d, gid %d)", s.Cred.User, s.Cred.UID, s.Cred.GID)
