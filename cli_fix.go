@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -54,70 +55,116 @@ type plannedFix struct {
 	round   int
 }
 
+// fixPlan is what --apply will do: the fixes taken, the config files
+// with their original and final text, and the filesystem operations.
+type fixPlan struct {
+	planned   []plannedFix
+	left      []rules.Finding
+	conflicts []fix.Conflict
+	change    fix.Change
+}
+
 // planFixes scans, chooses a fix per finding, and looks again on the view
-// those fixes leave, up to maxRounds times, for causes they uncovered. A
-// fix of a later round that edits a file an earlier round edited is left
-// for the next run (its offsets are of the edited text).
-func planFixes(o options, l *loaded, minSev rules.Severity, opts scan.Options) (first []rules.Finding, stats scan.Stats, planned []plannedFix, left []rules.Finding, err error) {
+// those fixes leave, up to maxRounds times, for the causes they uncovered
+// (a 0600 file in a home directory without the search bit shows only once
+// the directory is fixed). Each round's fixes are found on the text the
+// rounds before it left, and merged per file; a fix whose edits overlap
+// another's is left out of its round (a conflict, reported) and proposed
+// again by the next look on the edited text, checked again there, never
+// combined blindly. What is left is what the last look still finds: a
+// finding a fix only partly repaired (a carve-out that opens robots.txt,
+// not humans.txt) stays in it.
+func planFixes(o options, l *loaded, minSev rules.Severity, opts scan.Options) (scan.Stats, *fixPlan, error) {
+	var stats scan.Stats
+	fp := &fixPlan{}
 	srv := l.srv
-	edited := map[string]bool{}
-	var edits []fix.Edit
+	texts := map[string][]byte{} // current text of each edited file
+	var order []string
 	var ops []fix.Op
-	seen := map[string]bool{}
+	read := func(file string) ([]byte, error) {
+		if b, ok := texts[file]; ok {
+			return b, nil
+		}
+		return l.fsys.ReadFile(file)
+	}
 	for round := 0; round < maxRounds; round++ {
 		all, st := fixScan(o, l, srv, opts)
 		if round == 0 {
-			first, stats = all, st
+			stats = st
 		}
-		// What is left is what the last look, on the view the fixes
-		// planned so far leave, still finds: a finding the fixes only
-		// partly repaired (a carve-out that opens robots.txt, not
-		// humans.txt) stays in it.
-		left = nil
+		fp.left = nil
 		var took []plannedFix
 		for _, f := range all {
-			if f.Severity < minSev || f.Suppressed != nil || seen[f.Key()] {
+			if f.Severity < minSev || f.Suppressed != nil {
 				continue
 			}
 			fx := chosen(o, &f)
 			if fx == nil {
-				left = append(left, f)
+				fp.left = append(fp.left, f)
 				continue
 			}
-			clash := false
-			for _, e := range fx.Edits {
-				clash = clash || (round > 0 && edited[e.File])
-			}
-			if clash {
-				left = append(left, f)
-				continue
-			}
-			seen[f.Key()] = true
-			took = append(took, plannedFix{finding: f, fix: *fx, round: round})
+			took = append(took, plannedFix{finding: f, fix: realFiles(srv.FileSystem(), *fx), round: round})
 		}
 		if len(took) == 0 {
 			break
 		}
-		for _, p := range took {
-			edits = append(edits, p.fix.Edits...)
-			ops = append(ops, p.fix.Ops...)
+		plan, err := fix.NewPlan(fixesOf(took), read)
+		if err != nil {
+			return stats, fp, err
 		}
-		for _, p := range took {
-			for _, e := range p.fix.Edits {
-				edited[e.File] = true
+		fp.conflicts = append(fp.conflicts, plan.Conflicts...)
+		for _, i := range plan.Kept {
+			fp.planned = append(fp.planned, took[i])
+		}
+		for _, fc := range plan.Files {
+			if _, ok := texts[fc.Path]; !ok {
+				order = append(order, fc.Path)
 			}
+			texts[fc.Path] = fc.New
 		}
-		planned = append(planned, took...)
-		view, verr := scan.ViewAfter(l.fsys, edits, ops)
-		if verr != nil {
-			return first, stats, planned, left, verr
+		ops = append(ops, plan.Ops...)
+		view, err := scan.ViewWith(l.fsys, texts, ops)
+		if err != nil {
+			return stats, fp, err
 		}
 		srv, err = servers.Load(parserKind(l.srv), l.main, view, servers.Options{NginxPrefix: o.prefix})
 		if err != nil {
-			return first, stats, planned, left, fmt.Errorf("the fixes leave a config that does not load: %v", err)
+			return stats, fp, fmt.Errorf("the fixes leave a config that does not load: %v", err)
+		}
+		if round == maxRounds-1 {
+			// what the last round's fixes leave is not looked at again
+			fp.left = nil
+			all, _ := fixScan(o, l, srv, scan.Options{})
+			for _, f := range all {
+				if f.Severity >= minSev && f.Suppressed == nil {
+					fp.left = append(fp.left, f)
+				}
+			}
 		}
 	}
-	return first, stats, planned, left, nil
+	slices.Sort(order)
+	for _, file := range order {
+		old, err := l.fsys.ReadFile(file)
+		if err != nil {
+			return stats, fp, err
+		}
+		fp.change.Files = append(fp.change.Files, fix.FileWrite{Path: file, Old: old, New: texts[file]})
+	}
+	for _, op := range ops {
+		if !slices.ContainsFunc(fp.change.Ops, func(o fix.Op) bool { return reflect.DeepEqual(o, op) }) {
+			fp.change.Ops = append(fp.change.Ops, op)
+		}
+	}
+	return stats, fp, nil
+}
+
+// fixesOf returns the fixes of ps.
+func fixesOf(ps []plannedFix) []fix.Fix {
+	out := make([]fix.Fix, len(ps))
+	for i, p := range ps {
+		out[i] = p.fix
+	}
+	return out
 }
 
 // parserKind is the kind of the loaded server, for loading it again.
@@ -241,30 +288,22 @@ func applyCmd(o options, config string, minSev rules.Severity, stdout, stderr io
 	if !ok {
 		return exitError
 	}
-	first, stats, planned, left, err := planFixes(o, l, minSev, scan.Options{})
+	stats, fp, err := planFixes(o, l, minSev, scan.Options{})
 	if err != nil {
 		fmt.Fprintf(stderr, "unforbid: %v\n", err)
 		return exitError
 	}
-	var fixes []fix.Fix
-	for _, p := range planned {
-		fixes = append(fixes, realFiles(l.fsys, p.fix))
-	}
-	plan, err := fix.NewPlan(fixes, l.fsys.ReadFile)
-	if err != nil {
-		fmt.Fprintf(stderr, "unforbid: %v\n", err)
-		return exitError
-	}
-	for _, c := range plan.Conflicts {
-		fmt.Fprintf(stderr, "unforbid: not applied: %s\n", c)
+	planned, left := fp.planned, fp.left
+	for _, c := range fp.conflicts {
+		fmt.Fprintf(stderr, "note: %s; looked at again on the edited text\n", c)
 	}
 	var applied *fix.Applied
-	if len(plan.Files) > 0 || len(plan.Ops) > 0 {
-		applied, err = fix.Apply(changeOf(plan), fix.ApplyOptions{
+	if len(fp.change.Files) > 0 || len(fp.change.Ops) > 0 {
+		applied, err = fix.Apply(fp.change, fix.ApplyOptions{
 			Root:     hostRoot(o),
 			StateDir: fix.DefaultStateDir(),
 			Allowed:  servedOrAbove(l.srv, planned),
-			Test:     configTest(o, l),
+			Test:     configTester(o, l),
 			Reload:   reloader(o, l),
 		})
 		if err != nil {
@@ -272,11 +311,8 @@ func applyCmd(o options, config string, minSev rules.Severity, stdout, stderr io
 			return exitError
 		}
 	}
-	_ = first
 	if o.format != "text" {
-		code := writeStructured(o, stdout, stderr, left, append(l.srv.Notes(), stats.Notes()...), fixRenderer(l.fsys), appliedOf(l.fsys, planned))
-		_ = first
-		return code
+		return writeStructured(o, stdout, stderr, left, append(l.srv.Notes(), stats.Notes()...), fixRenderer(l.fsys), appliedOf(planned))
 	}
 	for _, p := range planned {
 		fmt.Fprintf(stdout, "fixed: %s: %s [%s]\n", p.finding.Range, p.fix.Description, p.finding.Rule)
@@ -321,9 +357,13 @@ func hostRoot(o options) string {
 // above them, and the exact paths the findings name (a password file).
 func servedOrAbove(srv simulate.Server, planned []plannedFix) func(string) bool {
 	var dirs []string
+	fsys := srv.FileSystem()
 	for _, s := range srv.Sites() {
 		for _, r := range s.Roots {
 			dirs = append(dirs, path.Clean(r.Dir))
+			if res := fsys.Access(fsmeta.Cred{}, r.Dir, 0, true); res.Err == 0 && res.At != "" {
+				dirs = append(dirs, path.Clean(res.At)) // a root that is a link
+			}
 		}
 	}
 	named := map[string]bool{}
@@ -334,11 +374,14 @@ func servedOrAbove(srv simulate.Server, planned []plannedFix) func(string) bool 
 	}
 	return func(p string) bool {
 		p = path.Clean(p)
+		if simulate.IsSystemDir(p) {
+			return false
+		}
 		if named[p] {
 			return true
 		}
 		for _, d := range dirs {
-			if p == d || strings.HasPrefix(p, d+"/") || strings.HasPrefix(d, p+"/") || p == "/" {
+			if p == d || strings.HasPrefix(p, d+"/") || strings.HasPrefix(d, p+"/") {
 				return true
 			}
 		}
@@ -356,6 +399,10 @@ var nginxBinary = func() string {
 	}
 	return ""
 }
+
+// configTester returns the server's config test for --apply; a test
+// swaps it.
+var configTester = configTest
 
 // configTest runs `nginx -t -c CONFIG` when nginx is installed and the
 // config is the machine's own (not under --root); nil otherwise.
@@ -435,11 +482,10 @@ func writeFindingText(w io.Writer, f rules.Finding) {
 }
 
 // appliedOf lists the planned fixes as the report shows them applied.
-func appliedOf(fsys *fsmeta.FS, planned []plannedFix) []report.Applied {
+func appliedOf(planned []plannedFix) []report.Applied {
 	out := []report.Applied{}
 	for _, p := range planned {
 		a := report.Applied{Rule: p.finding.Rule, Description: p.fix.Description, Commands: p.fix.Commands()}
-		p.fix = realFiles(fsys, p.fix)
 		for _, e := range p.fix.Edits {
 			if !slices.Contains(a.Files, e.File) {
 				a.Files = append(a.Files, e.File)
@@ -448,13 +494,4 @@ func appliedOf(fsys *fsmeta.FS, planned []plannedFix) []report.Applied {
 		out = append(out, a)
 	}
 	return out
-}
-
-// changeOf is what Apply writes for plan.
-func changeOf(plan *fix.Plan) fix.Change {
-	ch := fix.Change{Ops: plan.Ops}
-	for _, fc := range plan.Files {
-		ch.Files = append(ch.Files, fix.FileWrite(fc))
-	}
-	return ch
 }

@@ -272,10 +272,6 @@ func firstLine(s string) string {
 // operations leave: each edited file with its new text, each operation's
 // new mode, owner, ACL or file. Nothing on disk changes.
 func ViewAfter(fsys *fsmeta.FS, edits []fix.Edit, ops []fix.Op) (*fsmeta.FS, error) {
-	ch, err := simulate.OpChanges(fsys, ops)
-	if err != nil {
-		return nil, err
-	}
 	byFile := map[string][]fix.Edit{}
 	var files []string
 	for _, e := range edits {
@@ -284,6 +280,7 @@ func ViewAfter(fsys *fsmeta.FS, edits []fix.Edit, ops []fix.Op) (*fsmeta.FS, err
 		}
 		byFile[e.File] = append(byFile[e.File], e)
 	}
+	texts := map[string][]byte{}
 	for _, file := range files {
 		src, err := fsys.ReadFile(file)
 		if err != nil {
@@ -293,6 +290,19 @@ func ViewAfter(fsys *fsmeta.FS, edits []fix.Edit, ops []fix.Op) (*fsmeta.FS, err
 		if err != nil {
 			return nil, err
 		}
+		texts[file] = b
+	}
+	return ViewWith(fsys, texts, ops)
+}
+
+// ViewWith returns the view of fsys in which the files of texts hold their
+// new text and the operations ops are done.
+func ViewWith(fsys *fsmeta.FS, texts map[string][]byte, ops []fix.Op) (*fsmeta.FS, error) {
+	ch, err := simulate.OpChanges(fsys, ops)
+	if err != nil {
+		return nil, err
+	}
+	for file, b := range texts {
 		if ch.Files == nil {
 			ch.Files = map[string]fsmeta.FileContent{}
 		}

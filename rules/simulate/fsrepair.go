@@ -13,6 +13,11 @@ import (
 	"github.com/unforbid/unforbid/parser/fsmeta"
 )
 
+// IsSystemDir reports whether p (cleaned) is a directory that holds other
+// users' data, on which no repair grants anything: "/", /home, /srv, /var,
+// /usr, /etc, /root, /tmp and /opt.
+func IsSystemDir(p string) bool { return systemDirs[p] }
+
 // systemDirs hold other users' data: no repair ever grants anything on
 // them, whatever the config serves below.
 var systemDirs = map[string]bool{
