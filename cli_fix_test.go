@@ -214,3 +214,41 @@ func TestApplyUndoDemo(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyRollsBack: when the server's config test fails after the
+// writes, --apply puts every file, mode and ACL back and exits 2.
+func TestApplyRollsBack(t *testing.T) {
+	tree, err := layout.Parse("demo.txtar", demo.Tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := tree.Materialize(dir); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("UNFORBID_STATE_DIR", t.TempDir())
+	prev := configTester
+	configTester = func(options, *loaded) func() error {
+		return func() error { return fmt.Errorf("nginx: [emerg] unknown directive in /etc/nginx/sites-available/shop:7") }
+	}
+	t.Cleanup(func() { configTester = prev })
+	before := snapshotTree(t, dir)
+	code, out, errOut := runCLI(t, "--apply", "--root", dir, "/etc/nginx/nginx.conf")
+	if code != exitError {
+		t.Fatalf("exit %d, want 2; stdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "[emerg] unknown directive") || !strings.Contains(errOut, "rolled back") {
+		t.Errorf("stderr does not say the test failed and everything was rolled back:\n%s", errOut)
+	}
+	after := snapshotTree(t, dir)
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("%s after the rollback:\n  %s\nwant\n  %s", k, after[k], v)
+		}
+	}
+	for k := range after {
+		if _, ok := before[k]; !ok {
+			t.Errorf("%s is left after the rollback", k)
+		}
+	}
+}
