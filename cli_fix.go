@@ -182,11 +182,14 @@ func diffCmd(o options, config string, minSev rules.Severity, stdout, stderr io.
 		if f.Severity < minSev {
 			continue
 		}
+		for i, fx := range f.Fixes {
+			f.Fixes[i] = realFiles(l.fsys, fx)
+		}
 		if f.Suppressed == nil {
 			if slices.Contains(o.fixRules, f.Rule) {
 				// --diff --fix RULE: the comment that marks it as meant
 				if fx, ok := scan.SuppressionFix(l.srv, f, scan.ReasonPlaceholder); ok {
-					f.Fixes = append(f.Fixes, fx)
+					f.Fixes = append(f.Fixes, realFiles(l.fsys, fx))
 				}
 			}
 			shown = append(shown, f)

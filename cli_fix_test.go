@@ -252,3 +252,17 @@ func TestApplyRollsBack(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffDemoStructured keeps the JSON and SARIF of --diff on the demo
+// (fixes per finding: description, class, diff, commands; SARIF fixes as
+// byte-range replacements).
+func TestDiffDemoStructured(t *testing.T) {
+	root := demoRoot(t)
+	for _, format := range []string{"json", "sarif"} {
+		code, out, errOut := runCLI(t, "--diff", "--format", format, "--root", root, "/etc/nginx/nginx.conf")
+		if code != exitFindings {
+			t.Fatalf("%s: exit %d; stderr:\n%s", format, code, errOut)
+		}
+		golden(t, "demo-diff."+format, out)
+	}
+}

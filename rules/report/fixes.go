@@ -63,7 +63,7 @@ func jsonFixes(f rules.Finding, o Options) []any {
 func jsonAppliedList(as []Applied) []jsonApplied {
 	out := []jsonApplied{}
 	for _, a := range as {
-		ja := jsonApplied{Rule: a.Rule, Description: a.Description, Files: a.Files, Commands: a.Commands}
+		ja := jsonApplied(a)
 		if ja.Files == nil {
 			ja.Files = []string{}
 		}
@@ -103,10 +103,15 @@ type sarifContent struct {
 	Text string `json:"text"`
 }
 
-// sarifFixes renders the fixes of f.
+// sarifFixes renders the fixes of f that edit config files; SARIF wants
+// at least one artifact change per fix, so the fixes that only change
+// modes, owners or ACLs go to the result's property bag (sarifFSFixes).
 func sarifFixes(f rules.Finding) []sarifFix {
 	var out []sarifFix
 	for _, fx := range f.Fixes {
+		if len(fx.Edits) == 0 {
+			continue
+		}
 		sf := sarifFix{Description: sarifText{fx.Description}, ArtifactChanges: []sarifArtifactChange{}, Properties: map[string]any{"class": fx.Class.String()}}
 		byFile := map[string]int{}
 		for _, e := range fx.Edits {
@@ -126,6 +131,25 @@ func sarifFixes(f rules.Finding) []sarifFix {
 			sf.Properties["commands"] = cmds
 		}
 		out = append(out, sf)
+	}
+	return out
+}
+
+// sarifFSFix is a fix without config edits, in a result's property bag
+// ("fsFixes"): its description, class and shell commands.
+type sarifFSFix struct {
+	Description string   `json:"description"`
+	Class       string   `json:"class"`
+	Commands    []string `json:"commands"`
+}
+
+// sarifFSFixes renders the fixes of f that change only the filesystem.
+func sarifFSFixes(f rules.Finding) []sarifFSFix {
+	var out []sarifFSFix
+	for _, fx := range f.Fixes {
+		if len(fx.Edits) == 0 {
+			out = append(out, sarifFSFix{Description: fx.Description, Class: fx.Class.String(), Commands: fx.Commands()})
+		}
 	}
 	return out
 }

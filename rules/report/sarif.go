@@ -163,8 +163,11 @@ func SARIFWith(w io.Writer, fs []rules.Finding, o Options, notes ...simulate.Not
 			res.Properties["url"] = f.URL
 		}
 		res.Locations = []sarifLocation{location(f.Range)}
-		if o.Diff != nil {
+		if o.Diff != nil && f.Suppressed == nil {
 			res.Fixes = sarifFixes(f)
+			if fs := sarifFSFixes(f); len(fs) > 0 {
+				res.Properties["fsFixes"] = fs
+			}
 		}
 		if f.Suppressed != nil {
 			loc := location(f.Suppressed.Range)
