@@ -146,6 +146,22 @@ func snapshotTree(t *testing.T, dir string) map[string]string {
 	return out
 }
 
+// sameTree reports every entry of a snapshot that differs from before, or
+// is new, when (e.g. "after --undo").
+func sameTree(t *testing.T, when string, before, got map[string]string) {
+	t.Helper()
+	for k, v := range before {
+		if got[k] != v {
+			t.Errorf("%s %s:\n  %s\nwant\n  %s", k, when, got[k], v)
+		}
+	}
+	for k := range got {
+		if _, ok := before[k]; !ok {
+			t.Errorf("%s is left %s", k, when)
+		}
+	}
+}
+
 // TestApplyUndoDemo applies the demo's safe fixes to the tree laid out on
 // disk, as any user: the causes they repair are gone, a second --apply
 // has nothing to do, and --undo gives back every byte, mode and ACL.
@@ -202,17 +218,7 @@ func TestApplyUndoDemo(t *testing.T) {
 	if code != exitClean {
 		t.Fatalf("--undo: exit %d; stderr:\n%s", code, errOut)
 	}
-	restored := snapshotTree(t, dir)
-	for k, v := range before {
-		if restored[k] != v {
-			t.Errorf("%s after --undo:\n  %s\nwant\n  %s", k, restored[k], v)
-		}
-	}
-	for k := range restored {
-		if _, ok := before[k]; !ok {
-			t.Errorf("%s is left after --undo", k)
-		}
-	}
+	sameTree(t, "after --undo", before, snapshotTree(t, dir))
 }
 
 // TestApplyRollsBack: when the server's config test fails after the
@@ -240,17 +246,7 @@ func TestApplyRollsBack(t *testing.T) {
 	if !strings.Contains(errOut, "[emerg] unknown directive") || !strings.Contains(errOut, "rolled back") {
 		t.Errorf("stderr does not say the test failed and everything was rolled back:\n%s", errOut)
 	}
-	after := snapshotTree(t, dir)
-	for k, v := range before {
-		if after[k] != v {
-			t.Errorf("%s after the rollback:\n  %s\nwant\n  %s", k, after[k], v)
-		}
-	}
-	for k := range after {
-		if _, ok := before[k]; !ok {
-			t.Errorf("%s is left after the rollback", k)
-		}
-	}
+	sameTree(t, "after the rollback", before, snapshotTree(t, dir))
 }
 
 // TestDiffDemoStructured keeps the JSON and SARIF of --diff on the demo

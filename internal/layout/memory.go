@@ -218,19 +218,11 @@ func modifyACL(cur *fsmeta.ACL, perm uint32, isDir bool, spec string) (*fsmeta.A
 			return nil, 0, fmt.Errorf("setfacl %q: unknown entry type %q", e, f[0])
 		}
 	}
-	named := len(a.Users) > 0 || len(a.Groups) > 0
-	if !explicitMask && (named || a.HasMask) {
-		mask := a.GroupObj
-		for _, e := range a.Users {
-			mask |= e.Perm
-		}
-		for _, e := range a.Groups {
-			mask |= e.Perm
-		}
-		a.Mask, a.HasMask = mask, true
+	if !explicitMask {
+		a.RecomputeMask()
 	}
 	special := perm &^ 0o777
-	if !named && !a.HasMask {
+	if len(a.Users) == 0 && len(a.Groups) == 0 && !a.HasMask {
 		return nil, special | uint32(a.UserObj)<<6 | uint32(a.GroupObj)<<3 | uint32(a.Other), nil
 	}
 	return &a, special | uint32(a.UserObj)<<6 | uint32(a.Mask)<<3 | uint32(a.Other), nil

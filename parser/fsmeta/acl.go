@@ -172,3 +172,21 @@ func (a *ACL) Format(u *Users) string {
 	sb.WriteString(a.Other.rwx())
 	return sb.String()
 }
+
+// RecomputeMask sets the mask to the union of the group class entries
+// (group::, named users and named groups), as setfacl and the kernel do
+// when an ACL gains named entries without being told a mask. An ACL with
+// neither named entries nor a mask is left without one.
+func (a *ACL) RecomputeMask() {
+	if len(a.Users) == 0 && len(a.Groups) == 0 && !a.HasMask {
+		return
+	}
+	mask := a.GroupObj
+	for _, e := range a.Users {
+		mask |= e.Perm
+	}
+	for _, e := range a.Groups {
+		mask |= e.Perm
+	}
+	a.Mask, a.HasMask = mask, true
+}

@@ -614,15 +614,8 @@ func setACL(m *fsmeta.Meta, entries []fix.ACLEntry) error {
 			return fmt.Errorf("unknown ACL tag %q", e.Tag)
 		}
 	}
-	if !explicitMask && (len(a.Users) > 0 || len(a.Groups) > 0 || a.HasMask) {
-		mask := a.GroupObj
-		for _, e := range a.Users {
-			mask |= e.Perm
-		}
-		for _, e := range a.Groups {
-			mask |= e.Perm
-		}
-		a.Mask, a.HasMask = mask, true
+	if !explicitMask {
+		a.RecomputeMask()
 	}
 	group := a.GroupObj
 	if a.HasMask {
