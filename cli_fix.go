@@ -356,8 +356,9 @@ func hostRoot(o options) string {
 	return o.root
 }
 
-// servedOrAbove allows operations on the served trees, the directories
-// above them, and the exact paths the findings name (a password file).
+// servedOrAbove allows operations on the served trees and the directories
+// above them (never a system directory such as /home), and on the
+// password files that findings name.
 func servedOrAbove(srv simulate.Server, planned []plannedFix) func(string) bool {
 	var dirs []string
 	fsys := srv.FileSystem()
@@ -371,7 +372,9 @@ func servedOrAbove(srv simulate.Server, planned []plannedFix) func(string) bool 
 	}
 	named := map[string]bool{}
 	for _, p := range planned {
-		if p.finding.Path != "" {
+		// the one file outside the served trees a fix may touch: the
+		// password file the config names
+		if p.finding.Path != "" && strings.HasSuffix(p.finding.Rule, "/auth-file-unreadable") {
 			named[path.Clean(p.finding.Path)] = true
 		}
 	}

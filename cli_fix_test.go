@@ -235,7 +235,9 @@ func TestApplyRollsBack(t *testing.T) {
 	t.Setenv("UNFORBID_STATE_DIR", t.TempDir())
 	prev := configTester
 	configTester = func(options, *loaded) func() error {
-		return func() error { return fmt.Errorf("nginx: [emerg] unknown directive in /etc/nginx/sites-available/shop:7") }
+		return func() error {
+			return fmt.Errorf("nginx: [emerg] unknown directive in /etc/nginx/sites-available/shop:7")
+		}
 	}
 	t.Cleanup(func() { configTester = prev })
 	before := snapshotTree(t, dir)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -108,6 +109,9 @@ func openStateDir(dir string) (func(), error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("state directory %s: not a directory", dir)
 	}
+	if err := private(dir, fi); err != nil {
+		return nil, err
+	}
 	f, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("state directory: %w", err)
@@ -117,6 +121,24 @@ func openStateDir(dir string) (func(), error) {
 		return nil, fmt.Errorf("state directory %s: another unforbid --apply or --undo is running", dir)
 	}
 	return func() { f.Close() }, nil
+}
+
+// private checks that the state directory or a journal belongs to the
+// user running unforbid and that no one else may write it: --undo writes
+// what a journal says, with that user's rights, so a journal someone else
+// could have written is never read.
+func private(name string, fi os.FileInfo) error {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fmt.Errorf("%s: cannot tell its owner", name)
+	}
+	if int(st.Uid) != os.Geteuid() {
+		return fmt.Errorf("%s belongs to uid %d, not to the user running unforbid (uid %d): refusing to trust it", name, st.Uid, os.Geteuid())
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("%s is writable by others (mode %04o): refusing to trust it; chmod go-w it", name, fi.Mode().Perm())
+	}
+	return nil
 }
 
 // journalName is the file name of a journal started at t: it sorts in
@@ -193,7 +215,15 @@ func lastJournal(dir, root string) (*journal, error) {
 	}
 	sort.Strings(names)
 	for i := len(names) - 1; i >= 0; i-- {
-		data, err := os.ReadFile(filepath.Join(dir, names[i]))
+		name := filepath.Join(dir, names[i])
+		fi, err := os.Lstat(name)
+		if err != nil {
+			return nil, err
+		}
+		if err := private(name, fi); err != nil {
+			return nil, err
+		}
+		data, err := os.ReadFile(name)
 		if err != nil {
 			return nil, err
 		}

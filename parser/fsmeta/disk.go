@@ -62,7 +62,7 @@ func (d disk) lstat(p string) (*Info, error) {
 		Perm: st.Mode & 0o7777,
 		UID:  st.Uid,
 		GID:  st.Gid,
-		Size: st.Size,
+		Size: st.Size, Nlink: uint64(st.Nlink),
 	}
 	info.Type = fileType(st.Mode)
 	if info.Type == TypeSymlink {

@@ -46,12 +46,15 @@ type FS struct {
 // extended attributes describe it. An Info returned by this package is
 // shared: callers must not modify it.
 type Info struct {
-	Path   string   // server path
-	Type   FileType // from st_mode
-	Perm   uint32   // st_mode & 07777
-	UID    uint32
-	GID    uint32
-	Size   int64
+	Path string   // server path
+	Type FileType // from st_mode
+	Perm uint32   // st_mode & 07777
+	UID  uint32
+	GID  uint32
+	Size int64
+	// Nlink is the number of hard links (names) of the object; an
+	// in-memory view says 1.
+	Nlink  uint64
 	Target string // for symlinks: the link text
 	ACL    *ACL   // from system.posix_acl_access; nil when there is none
 	Label  string // SELinux label from security.selinux, "" when none

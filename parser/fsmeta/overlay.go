@@ -147,7 +147,7 @@ func (o *overlay) addFile(p string, fc FileContent) {
 		}
 		o.files[phys] = &overlayFile{data: fc.Data, info: &Info{
 			Path: phys, Type: TypeRegular, Perm: fc.Perm & 0o7777,
-			UID: fc.UID, GID: fc.GID, Size: int64(len(fc.Data)),
+			UID: fc.UID, GID: fc.GID, Size: int64(len(fc.Data)), Nlink: 1,
 		}}
 		dir := path.Dir(phys)
 		o.added[dir] = append(o.added[dir], path.Base(phys))

@@ -13,6 +13,21 @@ import (
 	"github.com/unforbid/unforbid/parser/fsmeta"
 )
 
+// privateSystemFile reports whether p is a file the system keeps private:
+// no repair opens it to the workers, whatever directive names it.
+func privateSystemFile(p string) bool {
+	base := path.Base(p)
+	switch {
+	case base == "shadow" || base == "gshadow" || base == "shadow-" || base == "gshadow-" || base == "sudoers":
+		return true
+	case strings.HasPrefix(p, "/root/") || strings.HasPrefix(p, "/etc/ssl/private/") || strings.Contains(p, "/.ssh/"):
+		return true
+	case strings.HasSuffix(base, ".key") || strings.HasSuffix(base, ".pem") || strings.HasPrefix(base, "id_rsa") || strings.HasPrefix(base, "id_ed25519"):
+		return true
+	}
+	return secret.IsSecret(p) && !strings.HasPrefix(base, ".htpasswd")
+}
+
 // IsSystemDir reports whether p (cleaned) is a directory that holds other
 // users' data, on which no repair grants anything: "/", /home, /srv, /var,
 // /usr, /etc, /root, /tmp and /opt.
@@ -84,12 +99,16 @@ var systemDirs = map[string]bool{
 // checks modes and ACLs only, so no cause is a label and no restorecon
 // repair is made here.
 //
-// Classes: every alternative is fix.Safe, except an ACL whose raised mask
-// also lets other entries use bits it cut (fix.Review), and the other bits
-// on a directory (fix.Review): above a served tree it holds more than the
-// site, inside it it may hold secrets the config refuses, and every local
-// user, not only the worker, would reach them. The other read bit on a
-// served file is safe: anyone may fetch it from the server already.
+// Classes: the grants to the worker alone (its ACL entry, the group it is
+// in, the owner bits of what it owns) are fix.Safe, except an ACL whose
+// raised mask also lets other entries use bits it cut (fix.Review); the
+// other bits are always fix.Review: every local user, not the worker
+// alone, gains them (on a directory, what the config refuses inside it).
+//
+// No fix is offered for a file with more than one hard link (another name
+// may stand anywhere: --apply refuses it), for a password file the system
+// keeps private (shadow, keys, /root, .ssh) or one inside a served tree
+// (it would be served once readable).
 func FSRepairs(srv Server, p Problem) []fix.Fix {
 	fsys := srv.FileSystem()
 	target := path.Clean("/" + p.Path)
@@ -157,17 +176,32 @@ func (r *repair) scope(p Problem) bool {
 		r.need = fsmeta.Read | fsmeta.Exec
 	case KindAuthFileUnreadable:
 		// The password file is the one file the config names outside
-		// the served trees; its directories need the search bit.
+		// the served trees; its directories need the search bit. A
+		// file the system keeps private (shadow, keys, anything under
+		// /root or .ssh) is never a password file to open, whatever
+		// auth_basic_user_file names, and one inside a served tree
+		// would be served once readable.
 		r.auth = true
 		r.need = fsmeta.Read
 		if isDir {
 			r.need = fsmeta.Exec
 		}
-		return isDir || r.info.Type == fsmeta.TypeRegular
+		if privateSystemFile(r.path) {
+			return false
+		}
+		if inside, _, _ := r.place(); inside && !isDir {
+			return false
+		}
+		return isDir || r.info.Type == fsmeta.TypeRegular && r.info.Nlink <= 1
 	default:
 		return false
 	}
 	if isDir != (kind != KindUnreadableFile) || !isDir && r.info.Type != fsmeta.TypeRegular {
+		return false
+	}
+	if !isDir && r.info.Nlink > 1 {
+		// another name of the file may stand anywhere (a link planted
+		// to a secret): --apply refuses it, so no fix is offered
 		return false
 	}
 	if p.Request.Path != "" && secret.IsSecret(p.Request.Path) {
@@ -432,18 +466,12 @@ func (r *repair) viaOther(missing fsmeta.Perm) (fix.Fix, bool) {
 	}
 	op := r.op(fix.OpChmod)
 	op.Add = fs.FileMode(missing)
-	class := fix.Safe
-	if r.above || r.info.Type == fsmeta.TypeDir {
-		// A directory holds more than what the server serves of it (a
-		// directory above the tree holds more than the site; one inside
-		// it may hold secrets the config refuses): every local user
-		// could reach what its other bits allow. A served file is
-		// public already: every user may read what anyone can fetch.
-		class = fix.Review
-	}
+	// Every local user, not the worker alone, gains what the other bits
+	// allow: on a directory, what the config refuses inside it; on a
+	// file, its contents outside the server's access rules.
 	return fix.Fix{
 		Description: fmt.Sprintf("give every user %s on %s", rights(missing, r.info), r.path),
-		Class:       class,
+		Class:       fix.Review,
 		Ops:         []fix.Op{op},
 	}, true
 }

@@ -127,7 +127,7 @@ func TestFSRepairs(t *testing.T) {
 			kind:    simulate.KindUnreadableFile, path: "/srv/www/upload.jpg",
 			want: []string{
 				"safe: give www-data read access on /srv/www/upload.jpg with an ACL entry: setfacl -m u:www-data:r-- /srv/www/upload.jpg",
-				"safe: give every user read access on /srv/www/upload.jpg: chmod o+r /srv/www/upload.jpg",
+				"review: give every user read access on /srv/www/upload.jpg: chmod o+r /srv/www/upload.jpg",
 			},
 		},
 		{
@@ -151,7 +151,7 @@ func TestFSRepairs(t *testing.T) {
 			kind: simulate.KindUnreadableFile, path: "/srv/www/aclmask.html",
 			want: []string{
 				"safe: raise the ACL mask of /srv/www/aclmask.html to r-- so that the entry of www-data gives it read access: setfacl -m m::r-- /srv/www/aclmask.html",
-				"safe: give every user read access on /srv/www/aclmask.html: chmod o+r /srv/www/aclmask.html",
+				"review: give every user read access on /srv/www/aclmask.html: chmod o+r /srv/www/aclmask.html",
 			},
 		},
 		{
@@ -161,7 +161,7 @@ func TestFSRepairs(t *testing.T) {
 			kind: simulate.KindUnreadableFile, path: "/srv/www/shared.html",
 			want: []string{
 				"safe: give www-data read access on /srv/www/shared.html with an ACL entry, the ACL mask raised to r--: setfacl -m u:www-data:r--,m::r-- /srv/www/shared.html",
-				"safe: give every user read access on /srv/www/shared.html: chmod o+r /srv/www/shared.html",
+				"review: give every user read access on /srv/www/shared.html: chmod o+r /srv/www/shared.html",
 			},
 		},
 		{
@@ -171,7 +171,7 @@ func TestFSRepairs(t *testing.T) {
 			kind: simulate.KindUnreadableFile, path: "/srv/www/shared.html",
 			want: []string{
 				"review: give www-data read access on /srv/www/shared.html with an ACL entry, the ACL mask raised to r-- (other ACL entries gain what the mask cut): setfacl -m u:www-data:r--,m::r-- /srv/www/shared.html",
-				"safe: give every user read access on /srv/www/shared.html: chmod o+r /srv/www/shared.html",
+				"review: give every user read access on /srv/www/shared.html: chmod o+r /srv/www/shared.html",
 			},
 		},
 		{
@@ -263,6 +263,23 @@ func TestFSRepairs(t *testing.T) {
 			kind: simulate.KindAuthFileUnreadable, path: "/etc/nginx/auth/htpasswd",
 		},
 		{
+			// auth_basic_user_file /etc/shadow: never a file to open
+			name: "the system's shadow file as password file", roots: []string{"/srv/www"}, auth: "/etc/shadow",
+			entries: site(file("/etc/shadow", 0o640, 0, 42)),
+			kind:    simulate.KindAuthFileUnreadable, path: "/etc/shadow",
+		},
+		{
+			name: "a TLS key as password file", roots: []string{"/srv/www"}, auth: "/etc/ssl/private/site.key",
+			entries: site(file("/etc/ssl/private/site.key", 0o600, 0, 0)),
+			kind:    simulate.KindAuthFileUnreadable, path: "/etc/ssl/private/site.key",
+		},
+		{
+			// readable, it would be served to everyone
+			name: "a password file inside the served tree", roots: []string{"/srv/www"}, auth: "/srv/www/passwords",
+			entries: site(file("/srv/www/passwords", 0o600, 0, 0)),
+			kind:    simulate.KindAuthFileUnreadable, path: "/srv/www/passwords",
+		},
+		{
 			name: "directory of the password file", roots: []string{"/srv/www"}, auth: "/etc/nginx/auth/htpasswd",
 			entries: site(dir("/etc/nginx/auth", 0o700, 0, 0), file("/etc/nginx/auth/htpasswd", 0o644, 0, 0)),
 			kind:    simulate.KindAuthFileUnreadable, path: "/etc/nginx/auth",
@@ -296,7 +313,7 @@ func TestFSRepairs(t *testing.T) {
 			mapped: "/srv/app/public/storage/a.jpg", url: "/storage/a.jpg",
 			want: []string{
 				"safe: give www-data read access on /srv/app/storage/pub/a.jpg with an ACL entry: setfacl -m u:www-data:r-- /srv/app/storage/pub/a.jpg",
-				"safe: give every user read access on /srv/app/storage/pub/a.jpg: chmod o+r /srv/app/storage/pub/a.jpg",
+				"review: give every user read access on /srv/app/storage/pub/a.jpg: chmod o+r /srv/app/storage/pub/a.jpg",
 			},
 		},
 		{
