@@ -62,9 +62,12 @@ func (d disk) lstat(p string) (*Info, error) {
 		Perm: st.Mode & 0o7777,
 		UID:  st.Uid,
 		GID:  st.Gid,
-		Size: st.Size, Nlink: uint64(st.Nlink),
+		Size: st.Size,
 	}
 	info.Type = fileType(st.Mode)
+	if info.Type == TypeRegular {
+		info.Nlink = uint64(st.Nlink)
+	}
 	if info.Type == TypeSymlink {
 		t, err := os.Readlink(host)
 		if err != nil {

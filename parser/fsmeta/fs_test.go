@@ -69,12 +69,12 @@ func TestLstat(t *testing.T) {
 	}{
 		{"/", Info{Path: "/", Type: TypeDir, Perm: 0o755}, 0},
 		{"/srv", Info{Path: "/srv", Type: TypeDir, Perm: 0o2750, GID: 33}, 0},
-		{"/srv/a.html", Info{Path: "/srv/a.html", Type: TypeRegular, Perm: 0o640, UID: 1000, GID: 33, Size: 5}, 0},
+		{"/srv/a.html", Info{Path: "/srv/a.html", Type: TypeRegular, Perm: 0o640, UID: 1000, GID: 33, Size: 5, Nlink: 1}, 0},
 		{"/srv/link", Info{Path: "/srv/link", Type: TypeSymlink, Perm: 0o777, Size: 6, Target: "a.html"}, 0},
 		{"/srv/fifo", Info{Path: "/srv/fifo", Type: TypeOther, Perm: 0o600, GID: 33}, 0}, // setgid dir
-		{"/srv/./a.html", Info{Path: "/srv/a.html", Type: TypeRegular, Perm: 0o640, UID: 1000, GID: 33, Size: 5}, 0},
+		{"/srv/./a.html", Info{Path: "/srv/a.html", Type: TypeRegular, Perm: 0o640, UID: 1000, GID: 33, Size: 5, Nlink: 1}, 0},
 		// A link in the directories is followed inside the root; Path stays p.
-		{"/srv/abs/a.html", Info{Path: "/srv/abs/a.html", Type: TypeRegular, Perm: 0o640, UID: 1000, GID: 33, Size: 5}, 0},
+		{"/srv/abs/a.html", Info{Path: "/srv/abs/a.html", Type: TypeRegular, Perm: 0o640, UID: 1000, GID: 33, Size: 5, Nlink: 1}, 0},
 		{"/srv/escape/passwd", Info{}, syscall.ENOENT},
 		{"/srv/missing", Info{}, syscall.ENOENT},
 		{"/srv/missing/x", Info{}, syscall.ENOENT},

@@ -91,7 +91,10 @@ func NewMemory(root string, entries []Entry) (*FS, error) {
 		} else if e.Type != TypeDir {
 			return nil, fmt.Errorf("fsmeta: memory entry %q: a directory already holds entries there", p)
 		}
-		info := Info{Path: p, Type: e.Type, Perm: e.Perm & 0o7777, UID: e.UID, GID: e.GID, ACL: e.ACL, Label: e.Label, Nlink: 1}
+		info := Info{Path: p, Type: e.Type, Perm: e.Perm & 0o7777, UID: e.UID, GID: e.GID, ACL: e.ACL, Label: e.Label}
+		if e.Type == TypeRegular {
+			info.Nlink = 1
+		}
 		switch e.Type {
 		case TypeRegular:
 			n.data = e.Data
