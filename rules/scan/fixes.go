@@ -202,7 +202,7 @@ func (sc *scanner) checkFix(g *group, fx fix.Fix) error {
 		return nil
 	}
 	for _, s := range ss.refused {
-		if d := srv.Simulate(s.req); d.Unsure == "" && d.Status < 400 && d.Backend == "" {
+		if d := srv.Simulate(s.req); d.Unsure == "" && (d.Status < 400 || d.Backend != "") {
 			return fmt.Errorf("it opens %s, refused on purpose before (it answers %d)", s.req.Path, d.Status)
 		}
 	}

@@ -61,6 +61,16 @@ func (s *Simulator) Repairs(p simulate.Problem) []fix.Fix {
 	case simulate.KindUnreadableFile, simulate.KindUnreadableDir, simulate.KindNoSearch:
 		out = s.userRepairs(p)
 	}
+	if len(out) > 0 && s.secretsPartial {
+		// Not every secret of the served trees was asked again: a fix
+		// that edits the config cannot be shown to keep them all closed.
+		for i := range out {
+			if out[i].Class == fix.Safe && len(out[i].Edits) > 0 {
+				out[i].Class = fix.Review
+				out[i].Description += " (review: the served trees are too large to check every secret stays refused)"
+			}
+		}
+	}
 	slices.SortStableFunc(out, func(a, b fix.Fix) int { return cmp.Compare(a.Class, b.Class) })
 	return out
 }
@@ -100,19 +110,23 @@ func (s *Simulator) indexRepairs(p simulate.Problem) []fix.Fix {
 		if !ok {
 			continue
 		}
-		php := strings.HasSuffix(name, ".php")
+		script := isScript(name)
 		served := func(d *simulate.Decision) bool {
-			// A PHP index must reach its backend: served by the static
-			// module, nginx would hand out the source.
-			if php {
+			// A script index must reach its backend: served by the
+			// static module, nginx would hand out the source.
+			if script {
 				return d.Backend != ""
 			}
 			return d.Status == 200
 		}
-		if s.holds(f, []simulate.Request{p.Request}, served, nil) {
-			out = append(out, f)
-			break
+		if !s.holds(f, []simulate.Request{p.Request}, served, nil) {
+			continue
 		}
+		if script && !s.noScriptSource(f, p.Request, r.d.Site, name) {
+			continue
+		}
+		out = append(out, f)
+		break
 	}
 	// Review: a listing of this directory alone.
 	if f, ok := s.listingFix(r, p.Request.Path); ok && s.holds(f, []simulate.Request{p.Request}, status200, nil) {
@@ -126,6 +140,75 @@ func (s *Simulator) indexRepairs(p simulate.Problem) []fix.Fix {
 }
 
 func status200(d *simulate.Decision) bool { return d.Status == 200 }
+
+// isScript reports whether an index file name is a script a backend runs:
+// served as a static file, its source would go out.
+func isScript(name string) bool {
+	switch path.Ext(name) {
+	case ".php", ".php5", ".php7", ".phtml", ".cgi", ".pl", ".py", ".rb", ".jsp", ".asp", ".aspx":
+		return true
+	}
+	return false
+}
+
+// maxScriptDirs bounds the directories noScriptSource looks at.
+const maxScriptDirs = 20000
+
+// noScriptSource reports whether, with the fix f that adds the script name
+// to an index directive, no directory of the site's trees that holds name
+// would serve its source: the index applies to every directory below the
+// level it is written at, and a location without the backend (a ^~ prefix
+// location for vendor/, say) would hand the file out as text. A tree too
+// large to look at whole is no proof.
+func (s *Simulator) noScriptSource(f fix.Fix, req simulate.Request, site parser.Range, name string) bool {
+	after, err := s.edited(f.Edits)
+	if err != nil {
+		return false
+	}
+	seen := 0
+	ok := true
+	var walk func(dir, url string, depth int)
+	walk = func(dir, url string, depth int) {
+		if !ok || depth > maxWalkDepth {
+			return
+		}
+		if seen++; seen > maxScriptDirs {
+			ok = false
+			return
+		}
+		names, err := s.FS.ReadDirNames(dir)
+		if err != nil {
+			return
+		}
+		for _, n := range names {
+			p := path.Join(dir, n)
+			info, err := s.FS.Lstat(p)
+			if err != nil {
+				continue
+			}
+			switch {
+			case n == name && info.Type == fsmeta.TypeRegular:
+				r := req
+				r.Path, r.RawPath, r.EscapedPath, r.RequestURI = url, url, "", ""
+				if d := after.Simulate(r); d.Status == 200 && d.Backend == "" && strings.HasSuffix(d.Path, "/"+name) {
+					ok = false
+					return
+				}
+			case info.Type == fsmeta.TypeDir:
+				walk(p, url+n+"/", depth+1)
+			}
+		}
+	}
+	for _, st := range s.Sites() {
+		if st.Range != site {
+			continue
+		}
+		for _, root := range st.Roots {
+			walk(root.Dir, strings.TrimSuffix(root.URL, "/")+"/", 0)
+		}
+	}
+	return ok
+}
 
 // indexFiles returns the index-like regular files of dir not already
 // named by index, in order of preference.
@@ -260,6 +343,18 @@ type carveOut struct {
 	urls      []string // the refused URLs it opens
 }
 
+// what names what the carve-out opens, for descriptions.
+func (co carveOut) what() string {
+	if co.name == acmeTokens {
+		return "the ACME challenges of /.well-known/acme-challenge/"
+	}
+	return co.name
+}
+
+// acmeTokens is the regex of the ACME carve-out: one challenge token, the
+// base64url characters certbot's webroot writes, and nothing else.
+const acmeTokens = `^/\.well-known/acme-challenge/[-_A-Za-z0-9]+$`
+
 // carveOuts groups the refused URLs into the well-known public files a
 // carve-out may open, in a fixed order.
 func carveOuts(refused []string) []carveOut {
@@ -273,7 +368,10 @@ func carveOuts(refused []string) []carveOut {
 		}
 	}
 	if len(acmeURLs) > 0 {
-		out = append(out, carveOut{"^~", acme, acmeURLs})
+		// Only token-shaped names (RFC 8555: base64url), never a
+		// dotfile or a subdirectory someone left in the challenge
+		// directory.
+		out = append(out, carveOut{"~", acmeTokens, acmeURLs})
 	}
 	for _, f := range files {
 		if slices.Contains(refused, f) {
@@ -314,12 +412,12 @@ func (s *Simulator) denyRepairs(p simulate.Problem) []fix.Fix {
 				break
 			}
 			all.Edits = append(all.Edits, f.Edits...)
-			if co.mod == "^~" {
+			if co.name == acmeTokens {
 				challenges = append(challenges, co.urls...)
 			} else {
 				files = append(files, co.urls...)
 			}
-			names = append(names, co.name)
+			names = append(names, co.what())
 		}
 		if len(all.Edits) > 0 {
 			all.Description = fmt.Sprintf("open %s before location %s", strings.Join(names, " and "), deny)
@@ -358,7 +456,7 @@ func (s *Simulator) denyRepairs(p simulate.Problem) []fix.Fix {
 			}
 		}
 		served := status200
-		if co.mod == "^~" {
+		if co.name == acmeTokens {
 			// a challenge exists only while certbot renews: the
 			// carve-out serves it when nothing but its absence answers
 			served = notRefused
@@ -414,7 +512,7 @@ func (s *Simulator) carveOutFix(r *run, deny *Location, co carveOut) (fix.Fix, b
 			return fix.Fix{}, false
 		}
 		return fix.Fix{
-			Description: fmt.Sprintf("open %s before location %s (%s)", co.name, deny, text),
+			Description: fmt.Sprintf("open %s before location %s (%s)", co.what(), deny, text),
 			Class:       fix.Safe,
 			Edits:       []fix.Edit{e},
 		}, true
@@ -427,7 +525,7 @@ func (s *Simulator) carveOutFix(r *run, deny *Location, co carveOut) (fix.Fix, b
 		return fix.Fix{}, false
 	}
 	return fix.Fix{
-		Description: fmt.Sprintf("open %s inside location %s, ahead of location %s (%s)", co.name, serving, deny, text),
+		Description: fmt.Sprintf("open %s inside location %s, ahead of location %s (%s)", co.what(), serving, deny, text),
 		Class:       fix.Safe,
 		Edits:       []fix.Edit{e},
 	}, true
@@ -1012,6 +1110,7 @@ func (s *Simulator) secretRequests() []simulate.Request {
 				var walk func(dir, url string, depth int)
 				walk = func(dir, url string, depth int) {
 					if depth > maxWalkDepth || walked >= maxSecretWalk || len(s.secrets) >= maxSecrets {
+						s.secretsPartial = true
 						return
 					}
 					names, err := s.FS.ReadDirNames(dir)

@@ -72,6 +72,33 @@ http {
 		classes: []fix.Class{fix.Safe, fix.Review, fix.Review},
 	},
 	{
+		// index.php added for app/ would also be the index of
+		// vendor/lib/, which a ^~ location serves without the backend:
+		// its source would go out, so the safe fix is not offered
+		name: "index_php_source_elsewhere",
+		conf: `events {}
+http {
+    server {
+        listen 80;
+        server_name example.com;
+        root /srv/www;
+        index index.html;
+        location ^~ /vendor/ {
+        }
+        location ~ \.php$ {
+            fastcgi_pass unix:/run/php.sock;
+        }
+    }
+}
+`,
+		entries: []fsmeta.Entry{
+			file("/srv/www/app/index.php", 0o644, 0, 0, "<?php echo 1;"),
+			file("/srv/www/vendor/lib/index.php", 0o644, 0, 0, "<?php $secret = 1;"),
+		},
+		url: "/app/", kind: simulate.KindIndexMissing,
+		classes: []fix.Class{fix.Review, fix.Review},
+	},
+	{
 		name: "index_htm_inherited",
 		conf: `user www-data;
 events {}

@@ -55,6 +55,9 @@ type Simulator struct {
 	// secrets are the requests for the secrets of the served trees,
 	// which every repair must keep refused (repairs.go).
 	secretsOnce sync.Once
+	// secretsPartial is set when the walk for secrets stopped at one of
+	// its bounds: a fix cannot be shown to keep every secret closed.
+	secretsPartial bool
 	secrets     []simulate.Request
 }
 
