@@ -58,7 +58,7 @@ type Simulator struct {
 	// secretsPartial is set when the walk for secrets stopped at one of
 	// its bounds: a fix cannot be shown to keep every secret closed.
 	secretsPartial bool
-	secrets     []simulate.Request
+	secrets        []simulate.Request
 }
 
 // fallbackPasswd and fallbackGroup stand in for a missing user database:
