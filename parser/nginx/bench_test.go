@@ -4,11 +4,58 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/unforbid/unforbid/parser/fsmeta"
 )
 
 // BenchmarkLoad loads 1,000 server blocks, each in its own include file.
 func BenchmarkLoad(b *testing.B) {
+	root := benchTree(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		c, err := Load("/etc/nginx/nginx.conf", Options{Root: root})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(c.Files) != 1003 {
+			b.Fatalf("%d files", len(c.Files))
+		}
+	}
+}
+
+// BenchmarkReload loads BenchmarkLoad's configuration again with a Cache
+// that loaded it before, one file edited (a new edit each time), as a
+// fix's check does (on the same filesystem view).
+func BenchmarkReload(b *testing.B) {
+	root := benchTree(b)
+	const site = "/etc/nginx/sites/0500.conf"
+	src, err := os.ReadFile(filepath.Join(root, site))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cache, fsys := &Cache{}, fsmeta.New(root)
+	if _, err := Load("/etc/nginx/nginx.conf", Options{FS: fsys, Cache: cache}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		edited := strings.Replace(string(src), "deny all;", fmt.Sprintf("deny all; # edit %d", i), 1)
+		c, err := Load("/etc/nginx/nginx.conf", Options{FS: fsys, Cache: cache, Src: map[string][]byte{site: []byte(edited)}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(c.Files) != 1003 {
+			b.Fatalf("%d files", len(c.Files))
+		}
+	}
+}
+
+// benchTree lays out the benchmarks' configuration and returns its root.
+func benchTree(b *testing.B) string {
 	root := b.TempDir()
 	etc := filepath.Join(root, "etc/nginx")
 	if err := os.MkdirAll(filepath.Join(etc, "sites"), 0o755); err != nil {
@@ -49,14 +96,5 @@ server {
 	if err := os.WriteFile(filepath.Join(etc, "fastcgi_params.conf"), []byte("fastcgi_param QUERY_STRING $query_string;\nfastcgi_param REQUEST_METHOD $request_method;\n"), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		c, err := Load("/etc/nginx/nginx.conf", Options{Root: root})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(c.Files) != 1003 {
-			b.Fatalf("%d files", len(c.Files))
-		}
-	}
+	return root
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -13,7 +14,8 @@ import (
 // FuzzLoad writes the input as nginx.conf under a fresh root (next to a
 // few files it may include) and loads it: Load must not panic, and must
 // return either a config whose ranges are sound or an ErrorList whose
-// entries all name a file, never the root.
+// entries all name a file, never the root. A Load with a Cache shared by
+// the runs must return the same, twice (the second time from the Cache).
 func FuzzLoad(f *testing.F) {
 	for _, seed := range []string{
 		debian["/etc/nginx/nginx.conf"],
@@ -59,11 +61,18 @@ func FuzzLoad(f *testing.F) {
 			f.Fatal(err)
 		}
 	}
+	cache := &Cache{}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		if err := os.WriteFile(filepath.Join(etc, "nginx.conf"), src, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		c, err := Load("/etc/nginx/nginx.conf", Options{Root: root})
+		for range 2 {
+			cc, cerr := Load("/etc/nginx/nginx.conf", Options{Root: root, Cache: cache})
+			if !reflect.DeepEqual(cc, c) || !reflect.DeepEqual(cerr, err) {
+				t.Fatalf("a cached load differs: %v, want %v", cerr, err)
+			}
+		}
 		if err != nil {
 			if c != nil {
 				t.Fatal("config returned with an error")

@@ -50,6 +50,10 @@ type Options struct {
 	// a repair loads a config with its edits applied this way to check
 	// them before offering them.
 	Src map[string][]byte
+	// Cache, when set, keeps what parsing each file gave, for the next
+	// Load given the same Cache to parse only the files whose content
+	// changed (see Cache).
+	Cache *Cache
 }
 
 // Config is a loaded nginx configuration.
@@ -255,10 +259,15 @@ func (l *loader) errorf(file string, line int, format string, args ...any) {
 // directives in their context when it is a new one.
 func (l *loader) load(p string, ctx blockCtx) *loaded {
 	if f, ok := l.files[p]; ok {
-		if f.src != nil && !f.checked[ctx.key()] {
-			f.checked[ctx.key()] = true
-			_, _, checks := parseChecked(p, f.src, ctx)
-			l.report(before(checks, f.syntaxLine))
+		if key := ctx.key(); f.src != nil && !f.checked[key] {
+			f.checked[key] = true
+			r := l.opts.Cache.get(p, key, f.src)
+			if r == nil {
+				r = &parsed{src: l.cacheSrc(f.src)}
+				_, r.syntax, r.checks = parseChecked(p, f.src, ctx)
+				l.opts.Cache.put(p, key, r)
+			}
+			l.report(before(r.checks, f.syntaxLine))
 		}
 		return f
 	}
@@ -295,27 +304,56 @@ func (l *loader) report(errs []*parser.Error) {
 }
 
 // parse runs crossplane on one file, checking its directives in context
-// ctx, and recovers the byte ranges.
+// ctx, and recovers the byte ranges; a result of the Cache for the same
+// content in the same context stands in for all of it.
 func (l *loader) parse(f *loaded, src []byte, ctx blockCtx) []*Directive {
-	p := f.path
+	p, key := f.path, ctx.key()
+	r := l.opts.Cache.get(p, key, src)
+	if r == nil || !r.tree {
+		r = parseTree(p, src, ctx)
+		if l.opts.Cache != nil {
+			r.src = l.cacheSrc(src)
+			l.opts.Cache.put(p, key, r)
+		}
+	}
+	l.report(r.syntax)
+	f.syntaxLine = firstLine(r.syntax)
+	if r.problem != nil {
+		// Like nginx, stop at the first: the rest follow from it.
+		l.errorf(p, r.problem.Line, "%s", r.problem.Msg)
+		if f.syntaxLine == 0 || r.problem.Line < f.syntaxLine {
+			f.syntaxLine = r.problem.Line
+		}
+	}
+	l.report(before(r.checks, f.syntaxLine))
+	return r.dirs
+}
+
+// parseTree parses the file p (content src) in context ctx: its template
+// tree, with byte ranges when they can be recovered, and its errors.
+func parseTree(p string, src []byte, ctx blockCtx) *parsed {
+	r := &parsed{tree: true}
 	cp, syntax, checks := parseChecked(p, src, ctx)
-	l.report(syntax)
-	f.syntaxLine = firstLine(syntax)
+	r.syntax, r.checks = syntax, checks
 	lines := newLineIndex(src)
 	var spans []*span
 	if sp, problems, ok := parseSpans(lexTokens(src)); ok && matchSpans(cp, sp) {
 		spans = sp
 		if len(problems) > 0 {
-			// Like nginx, stop at the first: the rest follow from it.
-			line := lines.line(problems[0].off)
-			l.errorf(p, line, "%s", problems[0].msg)
-			if f.syntaxLine == 0 || line < f.syntaxLine {
-				f.syntaxLine = line
-			}
+			r.problem = &parser.Error{File: p, Line: lines.line(problems[0].off), Msg: problems[0].msg}
 		}
 	}
-	l.report(before(checks, f.syntaxLine))
-	return build(p, cp, spans, lines)
+	r.dirs = build(p, cp, spans, lines)
+	return r
+}
+
+// cacheSrc returns the copy of src the Cache keeps, or nil without a
+// Cache: the caller's bytes may change after Load returns.
+func (l *loader) cacheSrc(src []byte) []byte {
+	if l.opts.Cache == nil {
+		return nil
+	}
+	return bytes.Clone(src)
 }
 
 // firstLine returns the first line of errs, 0 when none has a line.

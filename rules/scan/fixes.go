@@ -16,7 +16,8 @@ type FixOptions struct {
 	// Reload loads the same configuration again from another view of the
 	// filesystem: the view a fix leaves (its config edits as new file
 	// contents, its operations as new modes, owners and ACLs). Every fix
-	// is simulated on it before it is offered.
+	// is simulated on it before it is offered. A server that reloads
+	// itself (simulate.Reloader, simulate.Rebinder) is asked first.
 	Reload func(fsys *fsmeta.FS) (simulate.Server, error)
 }
 
@@ -157,9 +158,14 @@ func (sc *scanner) checkFix(g *group, fx fix.Fix) error {
 		return err
 	}
 	var srv simulate.Server
-	if rb, ok := sc.srv.(simulate.Rebinder); ok && len(fx.Edits) == 0 {
+	rb, rebinds := sc.srv.(simulate.Rebinder)
+	rl, reloads := sc.srv.(simulate.Reloader)
+	switch {
+	case rebinds && len(fx.Edits) == 0:
 		srv, err = rb.OnView(view) // no config file changes: no parse
-	} else {
+	case reloads && len(fx.Edits) > 0:
+		srv, err = rl.Reload(view) // only the edited files are parsed
+	default:
 		srv, err = sc.opts.Fixes.Reload(view)
 	}
 	if err != nil {

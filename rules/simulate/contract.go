@@ -88,6 +88,16 @@ type Rebinder interface {
 	OnView(fsys *fsmeta.FS) (Server, error)
 }
 
+// Reloader is implemented by servers that load their configuration again
+// from another view of the filesystem, reusing what did not change (a
+// fix's check).
+type Reloader interface {
+	// Reload returns the server as it loads on fsys: its config files
+	// read again there, those whose content did not change not parsed
+	// again.
+	Reload(fsys *fsmeta.FS) (Server, error)
+}
+
 // CommentLiner is implemented by a Server that reads the admin's comments
 // around a directive line by line, which Comment cannot tell apart (a
 // comment on the directive's own line, or on the line above it).

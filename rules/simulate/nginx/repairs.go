@@ -1033,21 +1033,13 @@ func ApplyEdits(srcs func(file string) []byte, edits []fix.Edit) (map[string][]b
 }
 
 // edited loads the configuration again with edits applied, on the same
-// filesystem view.
+// filesystem view, parsing again only the files edited.
 func (s *Simulator) edited(edits []fix.Edit) (*Simulator, error) {
 	srcs, err := ApplyEdits(s.src, edits)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := conf.Load(s.Model.Config.Main, conf.Options{FS: s.FS, Src: srcs})
-	if err != nil {
-		return nil, err
-	}
-	m, err := Build(cfg, Options{Prefix: s.Model.Prefix})
-	if err != nil {
-		return nil, err
-	}
-	return New(m, s.FS)
+	return s.reload(s.FS, srcs)
 }
 
 // holds reports whether the fix f passes its check: the configuration

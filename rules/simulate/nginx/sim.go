@@ -59,6 +59,11 @@ type Simulator struct {
 	// its bounds: a fix cannot be shown to keep every secret closed.
 	secretsPartial bool
 	secrets        []simulate.Request
+
+	// cache keeps the parsed config files (Load makes it), for a fix's
+	// check to parse again only the files it edits (Reload, edited); nil
+	// for a simulator made by New.
+	cache *conf.Cache
 }
 
 // fallbackPasswd and fallbackGroup stand in for a missing user database:
@@ -104,7 +109,40 @@ func New(m *Model, fsys *fsmeta.FS) (*Simulator, error) {
 // fsys (simulate.Rebinder): the configuration is not read again, so fsys
 // must hold the same config files.
 func (s *Simulator) OnView(fsys *fsmeta.FS) (simulate.Server, error) {
-	return New(s.Model, fsys)
+	n, err := New(s.Model, fsys)
+	if err != nil {
+		return nil, err
+	}
+	n.cache = s.cache
+	return n, nil
+}
+
+// Reload loads the configuration again through fsys, another view of the
+// filesystem (simulate.Reloader): with the cache of s, only the config
+// files whose content differs are parsed again, and the model is built
+// with the same options.
+func (s *Simulator) Reload(fsys *fsmeta.FS) (simulate.Server, error) {
+	return s.reload(fsys, nil)
+}
+
+// reload loads the configuration again through fsys, reading the files of
+// src with those contents, and returns its simulator, which shares the
+// cache of s (when it has one: a simulator of New parses every file).
+func (s *Simulator) reload(fsys *fsmeta.FS, src map[string][]byte) (*Simulator, error) {
+	cfg, err := conf.Load(s.Model.Config.Main, conf.Options{FS: fsys, Src: src, Cache: s.cache})
+	if err != nil {
+		return nil, err
+	}
+	m, err := Build(cfg, Options{Prefix: s.Model.Prefix})
+	if err != nil {
+		return nil, err
+	}
+	n, err := New(m, fsys)
+	if err != nil {
+		return nil, err
+	}
+	n.cache = s.cache
+	return n, nil
 }
 
 // Worker describes the worker identity, e.g. "www-data:www-data (uid 33)".

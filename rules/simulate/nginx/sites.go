@@ -262,7 +262,8 @@ func (s *Simulator) address(srv *Server) (string, int, string, bool) {
 // Errors in the configuration come as parser.ErrorList values, each
 // "file:line: message".
 func Load(main string, fsys *fsmeta.FS, opts Options) (*Simulator, error) {
-	cfg, err := conf.Load(main, conf.Options{FS: fsys})
+	cache := &conf.Cache{}
+	cfg, err := conf.Load(main, conf.Options{FS: fsys, Cache: cache})
 	if err != nil {
 		return nil, err
 	}
@@ -270,8 +271,16 @@ func Load(main string, fsys *fsmeta.FS, opts Options) (*Simulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(m, fsys)
+	s, err := New(m, fsys)
+	if err != nil {
+		return nil, err
+	}
+	s.cache = cache
+	return s, nil
 }
 
 // Simulator implements the server-neutral contract.
-var _ simulate.Server = (*Simulator)(nil)
+var (
+	_ simulate.Server   = (*Simulator)(nil)
+	_ simulate.Reloader = (*Simulator)(nil)
+)
