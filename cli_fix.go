@@ -29,9 +29,14 @@ const maxRounds = 4
 // fixScan scans l with fixes, each checked by loading the configuration
 // again on the view it leaves.
 func fixScan(o options, l *loaded, srv simulate.Server, opts scan.Options) ([]rules.Finding, scan.Stats) {
-	opts.Fixes = &scan.FixOptions{Reload: func(v *fsmeta.FS) (simulate.Server, error) {
+	fo := scan.FixOptions{}
+	if opts.Fixes != nil {
+		fo = *opts.Fixes
+	}
+	fo.Reload = func(v *fsmeta.FS) (simulate.Server, error) {
 		return servers.Load(parserKind(srv), l.main, v, servers.Options{NginxPrefix: o.prefix})
-	}}
+	}
+	opts.Fixes = &fo
 	return scan.Run(srv, opts)
 }
 
@@ -87,6 +92,11 @@ func planFixes(o options, l *loaded, minSev rules.Severity, opts scan.Options) (
 		}
 		return l.fsys.ReadFile(file)
 	}
+	// --apply takes one fix per finding: the first it may take
+	opts.Fixes = &scan.FixOptions{Enough: func(rule string, found []fix.Fix) bool {
+		f := rules.Finding{Rule: rule, Fixes: found}
+		return chosen(o, &f) != nil
+	}}
 	for round := 0; round < maxRounds; round++ {
 		all, st := fixScan(o, l, srv, opts)
 		if round == 0 {
@@ -127,7 +137,11 @@ func planFixes(o options, l *loaded, minSev rules.Severity, opts scan.Options) (
 		if err != nil {
 			return stats, fp, err
 		}
-		srv, err = servers.Load(parserKind(l.srv), l.main, view, servers.Options{NginxPrefix: o.prefix})
+		if rl, ok := l.srv.(simulate.Reloader); ok {
+			srv, err = rl.Reload(view) // parses again only the edited files
+		} else {
+			srv, err = servers.Load(parserKind(l.srv), l.main, view, servers.Options{NginxPrefix: o.prefix})
+		}
 		if err != nil {
 			return stats, fp, fmt.Errorf("the fixes leave a config that does not load: %v", err)
 		}

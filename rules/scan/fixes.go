@@ -19,6 +19,10 @@ type FixOptions struct {
 	// is simulated on it before it is offered. A server that reloads
 	// itself (simulate.Reloader, simulate.Rebinder) is asked first.
 	Reload func(fsys *fsmeta.FS) (simulate.Server, error)
+	// Enough, when set, says whether the fixes found so far for a finding
+	// of rule are all that is wanted (--apply takes one): the remaining
+	// alternatives are then neither checked nor offered.
+	Enough func(rule string, found []fix.Fix) bool
 }
 
 // Bounds of what a group keeps for its fixes, and of what checking a fix
@@ -92,7 +96,7 @@ func (sc *scanner) repair() {
 		}
 		cands = append(cands, simulate.FSRepairs(sc.srv, p)...)
 		for _, fx := range cands {
-			if len(g.fixes) >= maxFixLinks {
+			if len(g.fixes) >= maxFixLinks || sc.opts.Fixes.Enough != nil && sc.opts.Fixes.Enough(g.rule, g.fixes) {
 				break
 			}
 			if err := sc.checkFix(g, fx); err != nil {
