@@ -171,7 +171,7 @@ func TestApplyUndoDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if err := tree.Materialize(dir); err != nil {
+	if err := tree.MaterializeModes(dir); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("UNFORBID_STATE_DIR", t.TempDir())
@@ -229,7 +229,7 @@ func TestApplyRollsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if err := tree.Materialize(dir); err != nil {
+	if err := tree.MaterializeModes(dir); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("UNFORBID_STATE_DIR", t.TempDir())

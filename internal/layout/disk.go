@@ -15,6 +15,8 @@ type diskTarget struct {
 	root   *os.Root
 	dir    string
 	asRoot bool // chown what is created to root:root
+	// noOwners skips the tree's chown commands (MaterializeModes).
+	noOwners bool
 }
 
 func (d *diskTarget) lstat(p string) (dir, link bool, err error) {
@@ -59,7 +61,12 @@ func (d *diskTarget) symlink(target, p string) error {
 
 func (d *diskTarget) chmod(p string, mode uint32) error { return d.root.Chmod(p, fileMode(mode)) }
 
-func (d *diskTarget) lchown(p string, uid, gid int) error { return d.root.Lchown(p, uid, gid) }
+func (d *diskTarget) lchown(p string, uid, gid int) error {
+	if d.noOwners {
+		return nil
+	}
+	return d.root.Lchown(p, uid, gid)
+}
 
 func (d *diskTarget) setfacl(p, spec string) error {
 	bin, err := exec.LookPath("setfacl")
