@@ -40,6 +40,66 @@ type FS struct {
 	// request stats the same file several times (try_files, then the
 	// static open). Cleared when full, so memory stays bounded.
 	files map[string]*Info
+	// contents keeps what views changed by With read through this FS
+	// (config files loaded again to check a fix), up to maxContents
+	// bytes in all: every check then reads an unchanged file once.
+	contents     map[string][]byte
+	contentBytes int
+}
+
+// Bounds of FS.contents: files larger than maxContentFile are not kept,
+// nor anything once maxContents bytes are.
+const (
+	maxContentFile = 1 << 20
+	maxContents    = 32 << 20
+)
+
+// ReadFileKept is ReadFileLimit for a file read again and again, unchanged,
+// through this FS and the views With makes of it (a config file loaded
+// again to check each fix): its content is kept, up to a bound, and read
+// once. Like every cache of an FS, it holds until Reset.
+func (f *FS) ReadFileKept(p string, limit int64) ([]byte, error) {
+	info, err := f.resolve("open", p)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkReadable(info.Type); err != nil {
+		return nil, &fs.PathError{Op: "read", Path: p, Err: err}
+	}
+	return f.readKept(info.Path, p, limit)
+}
+
+// readKept reads the regular file phys (server path name) for a view
+// changed by With, keeping its content for the next view (see contents).
+func (f *FS) readKept(phys, name string, limit int64) ([]byte, error) {
+	f.mu.Lock()
+	b, ok := f.contents[phys]
+	f.mu.Unlock()
+	if ok {
+		if int64(len(b)) > limit {
+			return nil, &fs.PathError{Op: "read", Path: name, Err: &TooLargeError{Size: int64(len(b)), Limit: limit}}
+		}
+		return slices.Clone(b), nil
+	}
+	var err error
+	if o, ok := f.b.(*overlay); ok {
+		b, err = o.readFile(phys, name, limit) // a view's own file, or its base's kept one
+	} else {
+		b, err = f.b.readFile(phys, name, limit)
+	}
+	if err != nil || len(b) > maxContentFile {
+		return b, err
+	}
+	f.mu.Lock()
+	if f.contentBytes+len(b) <= maxContents {
+		if f.contents == nil {
+			f.contents = map[string][]byte{}
+		}
+		f.contents[phys] = slices.Clone(b)
+		f.contentBytes += len(b)
+	}
+	f.mu.Unlock()
+	return b, nil
 }
 
 // Info is the metadata of one filesystem object, as lstat(2) and its
@@ -117,6 +177,7 @@ func (f *FS) Reset() {
 	f.mu.Lock()
 	clear(f.cache)
 	f.files = nil
+	f.contents, f.contentBytes = nil, 0
 	f.mu.Unlock()
 }
 

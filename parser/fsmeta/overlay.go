@@ -200,7 +200,7 @@ func (o *overlay) readDir(phys, name string, batch int, fn func([]string) error)
 func (o *overlay) readFile(phys, name string, limit int64) ([]byte, error) {
 	nf := o.files[phys]
 	if nf == nil {
-		return o.base.b.readFile(phys, name, limit)
+		return o.base.readKept(phys, name, limit)
 	}
 	if size := int64(len(nf.data)); size > limit {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: &TooLargeError{Size: size, Limit: limit}}

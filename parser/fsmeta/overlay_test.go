@@ -233,3 +233,40 @@ func TestMetaOf(t *testing.T) {
 		t.Errorf("MetaOf = %+v", got)
 	}
 }
+
+// TestReadFileKept: a file read with ReadFileKept is read from its
+// backend once, through the FS and the views With makes of it; a view
+// reads its own new content; Reset forgets what was kept.
+func TestReadFileKept(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "etc", "nginx.conf")
+	if err := os.MkdirAll(filepath.Dir(conf), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(conf, []byte("one"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := New(dir)
+	if b, err := base.ReadFileKept("/etc/nginx.conf", 100); err != nil || string(b) != "one" {
+		t.Fatalf("ReadFileKept = %q, %v", b, err)
+	}
+	// changed on disk behind the snapshot's back: the kept content holds
+	if err := os.WriteFile(conf, []byte("two"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	view := base.With(Changes{})
+	if b, err := view.ReadFileKept("/etc/nginx.conf", 100); err != nil || string(b) != "one" {
+		t.Errorf("a view reads %q, %v; want the kept %q", b, err, "one")
+	}
+	edited := base.With(Changes{Files: map[string]FileContent{"/etc/nginx.conf": {Data: []byte("edited")}}})
+	if b, err := edited.ReadFileKept("/etc/nginx.conf", 100); err != nil || string(b) != "edited" {
+		t.Errorf("an edited view reads %q, %v; want its own content", b, err)
+	}
+	if _, err := view.ReadFileKept("/etc/nginx.conf", 2); err == nil {
+		t.Error("the limit is not applied to kept content")
+	}
+	base.Reset()
+	if b, err := base.ReadFileKept("/etc/nginx.conf", 100); err != nil || string(b) != "two" {
+		t.Errorf("after Reset: %q, %v; want the file as it is now", b, err)
+	}
+}

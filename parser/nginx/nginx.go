@@ -273,7 +273,12 @@ func (l *loader) load(p string, ctx blockCtx) *loaded {
 	}
 	f := &loaded{path: p, checked: map[string]bool{ctx.key(): true}}
 	l.files[p] = f
-	src, err := l.fs.ReadFileLimit(p, l.opts.MaxFileSize)
+	read := l.fs.ReadFileLimit
+	if l.opts.Cache != nil {
+		// loaded again and again to check fixes: read each file once
+		read = l.fs.ReadFileKept
+	}
+	src, err := read(p, l.opts.MaxFileSize)
 	if edited, ok := l.opts.Src[p]; ok && err == nil {
 		src = edited
 	}
