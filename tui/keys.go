@@ -38,12 +38,12 @@ func DefaultKeyMap() KeyMap {
 		PrevAlt:       key.NewBinding(key.WithKeys("shift+tab", "left", "h"), key.WithHelp("shift+tab/←", "previous fix")),
 		PickAlt:       key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9"), key.WithHelp("1-9", "pick fix")),
 		Explain:       key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "explain a URL")),
-		Confirm:       key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "review and apply")),
+		Confirm:       key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "confirm")),
 		Yes:           key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "apply")),
 		Write:         key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "write patch and script")),
 		No:            key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "back")),
 		Help:          key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:          key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit, change nothing")),
+		Quit:          key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 		Cancel:        key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "cancel")),
 	}
 }

@@ -143,6 +143,7 @@ func NewModel(opts Options) Model {
 		m.input.Cursor.TextStyle = st.plain
 	}
 	m.help = help.New()
+	m.help.Width = m.width
 	if opts.NoColor {
 		m.help.Styles = help.Styles{
 			Ellipsis: st.plain, ShortKey: st.plain, ShortDesc: st.plain, ShortSeparator: st.plain,
@@ -190,9 +191,13 @@ func severityRank(s string) int {
 }
 
 // Decisions returns what the admin decided so far (Apply and Write are
-// set only once they confirmed).
+// set only once they confirmed). Once they quit without confirming, it
+// returns no decision at all: quitting changes nothing.
 func (m Model) Decisions() Decisions {
 	d := Decisions{Fix: map[string]int{}, Meant: map[string]string{}, Apply: m.apply, Write: m.write}
+	if m.quitting && !m.apply && !m.write {
+		return d
+	}
 	for id, n := range m.fix {
 		d.Fix[id] = n
 	}
@@ -378,6 +383,7 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			reason := strings.TrimSpace(value)
 			if reason == "" {
 				m.status = "a reason is required to mark a finding as meant"
+				m.resizeViewport()
 				return m, nil
 			}
 			if f, ok := m.current(); ok {

@@ -162,28 +162,36 @@ func (m Model) counts() string {
 	for _, f := range m.findings {
 		bySev[f.Severity]++
 	}
-	s := fmt.Sprintf("%s: %s, %s, %d info",
-		plural(len(m.findings), "finding", "findings"),
-		m.st.err.Render(plural(bySev["error"], "error", "errors")),
-		m.st.warn.Render(plural(bySev["warning"], "warning", "warnings")),
-		bySev["info"])
-	s += fmt.Sprintf(" · %d intended", len(m.data.Intended))
-	s += fmt.Sprintf(" · decided: %d fix, %d meant, %d skipped", len(m.fix), len(m.meant), len(m.skipped))
+	var sev []string
+	for _, x := range []struct{ name, one, many string }{
+		{"error", "error", "errors"}, {"warning", "warning", "warnings"}, {"info", "info", "info"},
+	} {
+		if n := bySev[x.name]; n > 0 {
+			sev = append(sev, m.st.severity(x.name).Render(plural(n, x.one, x.many)))
+		}
+	}
+	s := plural(len(m.findings), "finding", "findings")
+	if len(sev) > 0 {
+		s += " (" + strings.Join(sev, ", ") + ")"
+	}
+	s += fmt.Sprintf(" · %d intended · accepted %d, meant %d, skipped %d",
+		len(m.data.Intended), len(m.fix), len(m.meant), len(m.skipped))
 	if m.filter != "" && m.prompt != promptFilter {
 		s += fmt.Sprintf(" · filter %q", m.filter)
 	}
 	return s
 }
 
-// footer renders the status or prompt line and the help.
+// footer renders the status line, the prompt when one is open, and the
+// help.
 func (m Model) footer() string {
-	line := m.st.accent.Render(m.status)
+	out := m.cut(m.st.accent.Render(m.status)) + "\n"
 	if m.prompt != promptNone {
-		line = m.input.View()
+		out += m.cut(m.input.View()) + "\n"
 	}
 	h := m.help
 	h.ShowAll = m.showHelp
-	return m.cut(line) + "\n" + h.View(screenKeys{k: &m.keys, screen: m.screen})
+	return out + h.View(screenKeys{k: &m.keys, screen: m.screen})
 }
 
 // bodyHeight returns the lines left between header and footer.
