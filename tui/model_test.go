@@ -48,7 +48,7 @@ func testData() Data {
 				ID: "f3", Rule: "file-unreadable", Severity: "error", Server: "b.example",
 				Message:  "www-data cannot read /srv/b/index.html (-rw-------)",
 				Location: "/etc/nginx/sites-enabled/b:3", Path: "/srv/b/index.html", URL: "http://b.example/",
-				Fixes:    []Fix{{Description: "let others read /srv/b/index.html", Class: "safe", Commands: []string{"chmod o+r /srv/b/index.html"}}},
+				Fixes: []Fix{{Description: "let others read /srv/b/index.html", Class: "safe", Commands: []string{"chmod o+r /srv/b/index.html"}}},
 			},
 		},
 		Intended: []Intended{{Rule: "deny-all", Message: "deny all on /.git, commented as meant", Location: "/etc/nginx/snippets/git.conf:2"}},
