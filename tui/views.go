@@ -191,7 +191,13 @@ func (m Model) footer() string {
 	}
 	h := m.help
 	h.ShowAll = m.showHelp
-	return out + h.View(screenKeys{k: &m.keys, screen: m.screen})
+	// help.Model may overflow its width when the ellipsis does not fit:
+	// cut each line.
+	lines := strings.Split(h.View(screenKeys{k: &m.keys, screen: m.screen}), "\n")
+	for i, l := range lines {
+		lines[i] = m.cut(l)
+	}
+	return out + strings.Join(lines, "\n")
 }
 
 // bodyHeight returns the lines left between header and footer.
@@ -241,6 +247,10 @@ func (m Model) listLines() (lines []string, cursorLine int) {
 		}
 		return lines, 0
 	}
+	ruleW := 0
+	for _, f := range m.findings {
+		ruleW = max(ruleW, min(24, ansi.StringWidth(f.Rule)))
+	}
 	lastSev, lastServer, inIntended := "\x00", "\x00", false
 	for i, it := range m.items {
 		sel := i == m.cursor
@@ -285,7 +295,7 @@ func (m Model) listLines() (lines []string, cursorLine int) {
 			count = fmt.Sprintf("×%d", f.Count)
 		}
 		right := fmt.Sprintf(" %5s %-8s", count, m.decision(&f))
-		lines = append(lines, m.line(marker+"  "+f.Rule+"  "+f.Message, right, sel))
+		lines = append(lines, m.line(fmt.Sprintf("%s  %-*s  %s", marker, ruleW, f.Rule, f.Message), right, sel))
 	}
 	return lines, cursorLine
 }
