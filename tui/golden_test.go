@@ -10,14 +10,19 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+// updating reports whether -update was given: the flag is defined by
+// teatest's golden package, which this test binary links.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // checkGolden compares got with testdata/name.golden (or rewrites it with
 // -update).
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
-	if *update {
+	if updating() {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}
