@@ -2,12 +2,16 @@ package tui
 
 import (
 	"flag"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 )
 
 // updating reports whether -update was given: the flag is defined by
@@ -122,5 +126,65 @@ func checkSize(t *testing.T, view string, w, h int) {
 		if n := len([]rune(l)); n > w {
 			t.Errorf("line %d is %d wide, more than %d: %q", i+1, n, w, l)
 		}
+	}
+}
+
+// longData is a review with more findings than fit on a screen.
+func longData() Data {
+	d := Data{Title: "nginx.conf", Notes: []string{"/srv/private: permission denied while walking"}}
+	for i := range 30 {
+		sev := []string{"error", "warning", "info"}[i%3]
+		d.Findings = append(d.Findings, Finding{
+			ID: fmt.Sprintf("f%02d", i), Rule: "rule-" + sev, Severity: sev,
+			Server:  fmt.Sprintf("s%d.example", i%4),
+			Message: fmt.Sprintf("finding number %d", i), Location: fmt.Sprintf("site:%d", i+1),
+		})
+	}
+	return d
+}
+
+func TestGoldenScroll(t *testing.T) {
+	size := tea.WindowSizeMsg{Width: 80, Height: 24}
+	tests := []struct {
+		name  string
+		steps []any
+	}{
+		{"list-pgdown", []any{size, "pgdown"}},
+		{"list-bottom", []any{size, "G"}},
+		{"list-bottom-up", []any{size, "G", "pgup", "k"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := drive(t, NewReview(longData(), Options{NoColor: true}), tt.steps...)
+			view := m.View()
+			checkSize(t, view, 80, 24)
+			if !strings.Contains(view, "> ") {
+				t.Errorf("the cursor is not on screen:\n%s", view)
+			}
+			checkGolden(t, tt.name, view)
+		})
+	}
+}
+
+func TestDiffColors(t *testing.T) {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.ANSI)
+	m := NewReview(testData(), Options{})
+	m.st = stylesOf(r)
+	for line, want := range map[string]string{
+		"+  allow all;": "\x1b[32m", "-  deny all;": "\x1b[31m", "@@ -1 +1 @@": "\x1b[36m",
+	} {
+		if got := m.diffLine(line); !strings.Contains(got, want) || !strings.Contains(got, line) {
+			t.Errorf("diffLine(%q) = %q, want color %q", line, got, want)
+		}
+	}
+	plain := NewReview(testData(), Options{NoColor: true})
+	for _, line := range []string{"+a", "-b", "@@ -1 +1 @@", "--- a/x"} {
+		if got := plain.diffLine(line); got != line {
+			t.Errorf("NoColor diffLine(%q) = %q", line, got)
+		}
+	}
+	if v := drive(t, plain, tea.WindowSizeMsg{Width: 80, Height: 24}, "end", "enter").View(); strings.Contains(v, "\x1b[") {
+		t.Errorf("NoColor view has escape sequences:\n%q", v)
 	}
 }

@@ -243,6 +243,7 @@ func (m *Model) refilter() {
 		}
 	}
 	m.offset = 0
+	m.scrollList()
 }
 
 // matches reports whether any field contains q (already lower case).
@@ -279,6 +280,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.help.Width = msg.Width
 		m.bar.Width = min(60, max(10, msg.Width-20))
 		m.resizeViewport()
+		m.scrollList()
 		return m, nil
 	case tea.InterruptMsg:
 		m.canceled, m.quitting = true, true
@@ -417,6 +419,7 @@ func (m Model) updatePrompt(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if m.prompt == promptFilter {
 		m.filter = m.input.Value()
 		m.refilter()
+		m.scrollList()
 	}
 	return m, cmd
 }
@@ -535,6 +538,7 @@ func (m Model) updateList(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Confirm):
 		m.openConfirm()
 	}
+	m.scrollList()
 	return m, nil
 }
 

@@ -21,11 +21,16 @@ type styles struct {
 // newStyles returns the styles; with noColor, a renderer with the Ascii
 // profile drops every color and attribute.
 func newStyles(noColor bool) styles {
-	r := lipgloss.DefaultRenderer()
 	if noColor {
-		r = lipgloss.NewRenderer(io.Discard)
+		r := lipgloss.NewRenderer(io.Discard)
 		r.SetColorProfile(termenv.Ascii)
+		return stylesOf(r)
 	}
+	return stylesOf(lipgloss.DefaultRenderer())
+}
+
+// stylesOf returns the styles drawn by renderer r.
+func stylesOf(r *lipgloss.Renderer) styles {
 	return styles{
 		plain:    r.NewStyle(),
 		title:    r.NewStyle().Bold(true),
@@ -297,6 +302,12 @@ func (m Model) listLines() (lines []string, cursorLine int) {
 		right := fmt.Sprintf(" %5s %-8s", count, m.decision(&f))
 		lines = append(lines, m.line(fmt.Sprintf("%s  %-*s  %s", marker, ruleW, f.Rule, f.Message), right, sel))
 	}
+	if len(m.data.Notes) > 0 {
+		lines = append(lines, m.st.title.Render("NOTES (what the scan could not look at)"))
+		for _, n := range m.data.Notes {
+			lines = append(lines, m.cut("  "+n))
+		}
+	}
 	return lines, cursorLine
 }
 
@@ -314,22 +325,28 @@ func (m Model) line(left, right string, sel bool) string {
 	return s
 }
 
-// listBody renders the visible part of the findings list, scrolled so
-// the cursor shows.
-func (m Model) listBody(h int) string {
+// scrollList moves the list's first visible line so that the cursor
+// shows, keeping the group headers above it in view when moving up.
+func (m *Model) scrollList() {
 	lines, cur := m.listLines()
+	h := m.listHeight()
 	off := m.offset
-	if cur < off {
-		off = cur
+	if cur < off+2 {
+		off = cur - 2
 	}
 	if cur >= off+h {
 		off = cur - h + 1
 	}
-	// Keep the group headers above the first item in view when possible.
-	if off > 0 && cur-off < 2 {
-		off = max(0, cur-2)
+	if m.cursor == len(m.items)-1 {
+		off = max(off, len(lines)-h) // show what follows the last item (notes)
 	}
-	off = max(0, min(off, len(lines)-h))
+	m.offset = max(0, min(off, len(lines)-h))
+}
+
+// listBody renders the visible part of the findings list.
+func (m Model) listBody(h int) string {
+	lines, _ := m.listLines()
+	off := max(0, min(m.offset, len(lines)-h))
 	end := min(len(lines), off+h)
 	return strings.Join(lines[off:end], "\n")
 }
