@@ -319,6 +319,21 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.spinner, cmd = m.spinner.Update(msg)
 		return m, cmd
 	case tea.KeyMsg:
+		if m.quitting {
+			return m, nil
+		}
+		// Keys typed faster than they are read arrive as one message
+		// ("ax"): outside a text input, take them one by one.
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && m.prompt == promptNone {
+			var tm tea.Model = m
+			var cmds []tea.Cmd
+			for _, r := range msg.Runes {
+				var cmd tea.Cmd
+				tm, cmd = tm.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt})
+				cmds = append(cmds, cmd)
+			}
+			return tm, tea.Sequence(cmds...)
+		}
 		if key.Matches(msg, m.keys.Cancel) {
 			m.canceled, m.quitting = true, true
 			return m, tea.Quit

@@ -145,6 +145,12 @@ func TestDecisions(t *testing.T) {
 			Decisions{Fix: map[string]int{}, Meant: map[string]string{"f1": "why"}, Apply: true}, true},
 		{"decide in the warning group", []any{size, "end", "enter", "a", "esc", "x", "w"},
 			Decisions{Fix: map[string]int{"f2": 0}, Meant: map[string]string{}, Write: true}, true},
+		{"keys read together are taken one by one", []any{size, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jax")}, "y"},
+			Decisions{Fix: map[string]int{"f3": 0}, Meant: map[string]string{}, Apply: true}, true},
+		{"keys read together go on into a prompt", []any{size, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("mon purpose")}, "enter"},
+			Decisions{Fix: map[string]int{}, Meant: map[string]string{"f1": "on purpose"}}, false},
+		{"keys after quitting are ignored", []any{size, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("qA")}},
+			Decisions{Fix: map[string]int{}, Meant: map[string]string{}}, true},
 		{"decisions survive a resize", []any{size, "a", tea.WindowSizeMsg{Width: 120, Height: 40}, "down", "a"},
 			Decisions{Fix: map[string]int{"f1": 0, "f3": 0}, Meant: map[string]string{}}, false},
 	}
