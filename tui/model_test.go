@@ -298,3 +298,19 @@ func TestExplain(t *testing.T) {
 		t.Errorf("esc from explain: screen %d", m.screen)
 	}
 }
+
+func TestDetailScrollsAndResizes(t *testing.T) {
+	m := drive(t, NewReview(testData(), Options{NoColor: true}), tea.WindowSizeMsg{Width: 80, Height: 24}, "enter")
+	top := m.vp.YOffset
+	m = drive(t, m, "pgdown")
+	if m.vp.YOffset <= top {
+		t.Errorf("pgdown did not scroll the detail view (offset %d)", m.vp.YOffset)
+	}
+	if !strings.Contains(m.View(), "setfacl -m u:www-data:x /srv/a") {
+		t.Errorf("after pgdown the second fix is not in view:\n%s", m.View())
+	}
+	m = drive(t, m, tea.WindowSizeMsg{Width: 100, Height: 40})
+	if m.vp.Width != 100 || len(strings.Split(m.View(), "\n")) != 40 {
+		t.Errorf("after a resize: viewport width %d, %d lines", m.vp.Width, len(strings.Split(m.View(), "\n")))
+	}
+}
