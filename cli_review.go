@@ -307,7 +307,7 @@ func (rv *review) picked(l *loaded, dec tui.Decisions) ([]plannedFix, error) {
 func changeOf(plan *fix.Plan) fix.Change {
 	ch := fix.Change{Ops: plan.Ops}
 	for _, fc := range plan.Files {
-		ch.Files = append(ch.Files, fix.FileWrite{Path: fc.Path, Old: fc.Old, New: fc.New, Create: fc.Create})
+		ch.Files = append(ch.Files, fix.FileWrite(fc))
 	}
 	return ch
 }
