@@ -228,10 +228,21 @@ func reviewCmd(o options, config string, minSev rules.Severity, stdout, stderr i
 	}
 	dec, rv, err := reviewSession(o, l, minSev)
 	if err != nil {
-		fmt.Fprintf(stderr, "unforbid: %v\n", err)
-		return exitError
+		return reviewFailed(err, stderr)
 	}
 	return carryOut(o, l, rv, dec, fix.DefaultStateDir(), stdout, stderr)
+}
+
+// reviewFailed reports a review that ended without decisions: canceled
+// with Ctrl-C, or failed. Nothing changed either way; there is no result,
+// so the exit code is 2.
+func reviewFailed(err error, stderr io.Writer) int {
+	if errors.Is(err, tui.ErrCanceled) {
+		fmt.Fprintln(stderr, "unforbid: canceled: nothing changed")
+		return exitError
+	}
+	fmt.Fprintf(stderr, "unforbid: %v\n", err)
+	return exitError
 }
 
 // carryOut does what the admin decided: nothing when they quit, else
@@ -373,8 +384,7 @@ func demoReview(o options, minSev rules.Severity, tree *layout.Tree, stdout, std
 	}
 	dec, rv, err := reviewSession(o, l, minSev)
 	if err != nil {
-		fmt.Fprintf(stderr, "unforbid: %v\n", err)
-		return exitError
+		return reviewFailed(err, stderr)
 	}
 	if !dec.Apply || rv == nil {
 		return carryOut(o, l, rv, dec, "", stdout, stderr)

@@ -293,3 +293,18 @@ func TestDemoReviewApplies(t *testing.T) {
 		t.Errorf("--undo: exit %d; stderr:\n%s", code, errOut)
 	}
 }
+
+// TestReviewCanceled: Ctrl-C in the review changes nothing and says so.
+func TestReviewCanceled(t *testing.T) {
+	dir := demoOnDisk(t)
+	before := snapshotTree(t, dir)
+	prevI, prevR := interactive, runReview
+	interactive = func(io.Writer) bool { return true }
+	runReview = func(tui.Options) (tui.Decisions, error) { return tui.Decisions{}, tui.ErrCanceled }
+	t.Cleanup(func() { interactive, runReview = prevI, prevR })
+	code, _, errOut := runCLI(t, "--root", dir, "/etc/nginx/nginx.conf")
+	if code != exitError || !strings.Contains(errOut, "canceled: nothing changed") {
+		t.Errorf("exit %d; stderr:\n%s", code, errOut)
+	}
+	sameTree(t, "after canceling", before, snapshotTree(t, dir))
+}
