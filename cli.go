@@ -85,7 +85,7 @@ func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.progress, "progress", false, "show scan progress on stderr (default: when stderr is a terminal)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage:
-  unforbid [flags] [CONFIG]                 report unintended 403s (as --check)
+  unforbid [flags] [CONFIG]                 review findings and fixes on a terminal; else as --check
   unforbid --check [flags] [CONFIG]         exit 0 clean, 1 findings, 2 error
   unforbid --diff [flags] [CONFIG]          print the proposed fixes (unified diffs, commands)
   unforbid --apply [flags] [CONFIG]         apply the safe fixes (--fix RULE, --include-review for more)
@@ -95,6 +95,7 @@ func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {
                                             explain the request errors of an nginx error log
   unforbid rules [--format json]            list the rules
   unforbid demo                             run on a bundled demo tree with typical 403 causes
+                                            (on a terminal: the review, applying to a temporary copy)
 
 flags:
 `)
@@ -180,6 +181,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return applyCmd(o, config, minSev, stdout, stderr)
 	case o.diff:
 		return diffCmd(o, config, minSev, stdout, stderr)
+	case reviewWanted(o, stdout):
+		return reviewCmd(o, config, minSev, stdout, stderr)
 	}
 	return check(o, config, minSev, stdout, stderr)
 }

@@ -314,23 +314,45 @@ func applyCmd(o options, config string, minSev rules.Severity, stdout, stderr io
 	for _, c := range fp.conflicts {
 		fmt.Fprintf(stderr, "note: %s; looked at again on the edited text\n", c)
 	}
-	var applied *fix.Applied
-	if len(fp.change.Files) > 0 || len(fp.change.Ops) > 0 {
-		applied, err = fix.Apply(fp.change, fix.ApplyOptions{
-			Root:     hostRoot(o),
-			StateDir: fix.DefaultStateDir(),
-			Allowed:  servedOrAbove(l.srv, planned),
-			Test:     configTester(o, l),
-			Reload:   reloader(o, l),
-		})
-		if err != nil {
-			fmt.Fprintf(stderr, "unforbid: %v\n", err)
-			return exitError
-		}
+	applied, err := applyChange(o, l, planned, fp.change, fix.DefaultStateDir())
+	if err != nil {
+		fmt.Fprintf(stderr, "unforbid: %v\n", err)
+		return exitError
 	}
 	if o.format != "text" {
 		return writeStructured(o, stdout, stderr, left, append(l.srv.Notes(), stats.Notes()...), fixRenderer(l.fsys), appliedOf(planned))
 	}
+	printApplied(stdout, planned, applied)
+	for _, f := range left {
+		writeFindingText(stdout, f)
+		fmt.Fprintln(stdout, "  left: "+leftWhy(f))
+	}
+	fmt.Fprintf(stderr, "%s applied, %s left\n", rules.Plural(len(planned), "fix"), rules.Plural(len(left), "finding"))
+	if len(left) > 0 {
+		return exitFindings
+	}
+	return exitClean
+}
+
+// applyChange applies change, the merged fixes of planned, as --apply and
+// the review do: a journal in stateDir (--undo), atomic writes, operations
+// only on the served trees, the server's config test and rollback, and
+// --reload. Nothing to change returns nil.
+func applyChange(o options, l *loaded, planned []plannedFix, change fix.Change, stateDir string) (*fix.Applied, error) {
+	if len(change.Files) == 0 && len(change.Ops) == 0 {
+		return nil, nil
+	}
+	return fix.Apply(change, fix.ApplyOptions{
+		Root:     hostRoot(o),
+		StateDir: stateDir,
+		Allowed:  servedOrAbove(l.srv, planned),
+		Test:     configTester(o, l),
+		Reload:   reloader(o, l),
+	})
+}
+
+// printApplied prints the fixes applied and what changed.
+func printApplied(stdout io.Writer, planned []plannedFix, applied *fix.Applied) {
 	for _, p := range planned {
 		fmt.Fprintf(stdout, "fixed: %s: %s [%s]\n", p.finding.Range, p.fix.Description, p.finding.Rule)
 		for _, c := range p.fix.Commands() {
@@ -343,15 +365,6 @@ func applyCmd(o options, config string, minSev rules.Severity, stdout, stderr io
 		}
 		fmt.Fprintf(stdout, "journal: %s (unforbid --undo restores it)\n", applied.Journal)
 	}
-	for _, f := range left {
-		writeFindingText(stdout, f)
-		fmt.Fprintln(stdout, "  left: "+leftWhy(f))
-	}
-	fmt.Fprintf(stderr, "%s applied, %s left\n", rules.Plural(len(planned), "fix"), rules.Plural(len(left), "finding"))
-	if len(left) > 0 {
-		return exitFindings
-	}
-	return exitClean
 }
 
 // leftWhy says why --apply left a finding.

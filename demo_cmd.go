@@ -29,6 +29,9 @@ func demoCmd(o options, minSev rules.Severity, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	o.root, o.view = "/demo", view
+	if reviewWanted(o, stdout) {
+		return demoReview(o, minSev, tree, stdout, stderr)
+	}
 	fmt.Fprintf(stdout, "a small shared host (demo/demo.txtar), checked as:\n  unforbid --check /etc/nginx/nginx.conf\n\n")
 	code := check(o, "/etc/nginx/nginx.conf", minSev, stdout, stderr)
 	if code == exitError {
