@@ -78,7 +78,7 @@ func buildReview(o options, l *loaded, minSev rules.Severity, progress func(tui.
 	if progress != nil {
 		opts.ProgressEvery = 200
 		opts.Progress = func(s scan.Stats) {
-			progress(tui.Progress{Servers: s.Servers, Files: s.Files, Done: s.Servers, Total: total})
+			progress(tui.Progress{Servers: s.Servers, Files: s.Files, Findings: s.Causes, Done: s.Servers, Total: total})
 		}
 	}
 	all, stats := fixScan(o, l, l.srv, opts)

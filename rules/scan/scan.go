@@ -27,6 +27,9 @@ type Stats struct {
 	Files    int // files and directories visited
 	Requests int // requests simulated
 	Unsure   int // decisions the simulator could not model (skipped)
+	// Causes counts the root causes found so far (groups, before
+	// severity and suppressions), for progress reports.
+	Causes int
 	// UnsureWhy counts the reasons of unsure decisions (at most
 	// maxReasons distinct ones; the rest count under "other").
 	UnsureWhy map[string]int
@@ -376,6 +379,7 @@ func (sc *scanner) entry(dir, url, name string, in *rules.DirContents) {
 func (sc *scanner) tick() {
 	sc.stats.Files++
 	if sc.opts.Progress != nil && sc.stats.Files%sc.opts.ProgressEvery == 0 {
+		sc.stats.Causes = len(sc.order)
 		sc.opts.Progress(sc.stats)
 	}
 }
