@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/unforbid/unforbid/demo"
-	"github.com/unforbid/unforbid/internal/layout"
 	"golang.org/x/sys/unix"
 
 	"github.com/unforbid/unforbid/internal/treetest"
@@ -166,15 +164,7 @@ func sameTree(t *testing.T, when string, before, got map[string]string) {
 // disk, as any user: the causes they repair are gone, a second --apply
 // has nothing to do, and --undo gives back every byte, mode and ACL.
 func TestApplyUndoDemo(t *testing.T) {
-	tree, err := layout.Parse("demo.txtar", demo.Tree)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := tree.MaterializeModes(dir); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("UNFORBID_STATE_DIR", t.TempDir())
+	dir := demoOnDisk(t)
 	before := snapshotTree(t, dir)
 	code, out, errOut := runCLI(t, "--apply", "--format", "json", "--root", dir, "/etc/nginx/nginx.conf")
 	if code != exitFindings {
@@ -224,15 +214,7 @@ func TestApplyUndoDemo(t *testing.T) {
 // TestApplyRollsBack: when the server's config test fails after the
 // writes, --apply puts every file, mode and ACL back and exits 2.
 func TestApplyRollsBack(t *testing.T) {
-	tree, err := layout.Parse("demo.txtar", demo.Tree)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := tree.MaterializeModes(dir); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("UNFORBID_STATE_DIR", t.TempDir())
+	dir := demoOnDisk(t)
 	prev := configTester
 	configTester = func(options, *loaded) func() error {
 		return func() error {

@@ -36,7 +36,15 @@ func scriptedReview(t *testing.T, got *tui.Data, decide func(tui.Data) tui.Decis
 // user, with the journal of --apply in another, and returns the root.
 func demoOnDisk(t *testing.T) string {
 	t.Helper()
-	tree, err := layout.Parse("demo.txtar", demo.Tree)
+	return treeOnDisk(t, "demo.txtar", demo.Tree)
+}
+
+// treeOnDisk lays the tree text out in a temporary directory as any user
+// (owners are the running user's: layout.Tree.MaterializeModes), sets a
+// temporary journal directory for --apply, and returns the root.
+func treeOnDisk(t *testing.T, name string, text []byte) string {
+	t.Helper()
+	tree, err := layout.Parse(name, text)
 	if err != nil {
 		t.Fatal(err)
 	}

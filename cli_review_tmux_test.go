@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/unforbid/unforbid/internal/layout"
 )
 
 // tmuxTree has one finding with a config fix: docs/ holds index.htm,
@@ -98,15 +96,7 @@ func TestReviewInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the review's end-to-end test builds the binary and drives it in tmux")
 	}
-	tree, err := layout.Parse("tmux.txtar", []byte(tmuxTree))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := tree.MaterializeModes(dir); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("UNFORBID_STATE_DIR", t.TempDir())
+	dir := treeOnDisk(t, "tmux.txtar", []byte(tmuxTree))
 	bin := filepath.Join(t.TempDir(), "unforbid")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
