@@ -1,0 +1,672 @@
+// Package realapache runs Debian's real Apache httpd 2.4 against a test
+// tree laid out on disk (see package internal/layout), so that end-to-end
+// tests can check unforbid's predictions for Apache against the statuses
+// the server really answers. It is the twin of package internal/realnginx.
+//
+// A tree carries its Apache config as Debian lays it out: its own
+// etc/apache2/apache2.conf (the config Start reads by default), with
+// whatever it includes under etc/apache2, and optionally its own
+// etc/apache2/envvars. The tree's etc/apache2 replaces the host's whole
+// directory, so the host's mods-available is not seen: a tree's config
+// loads its modules by their full path, starting with an MPM, which
+// Debian's apache2 does not compile in:
+//
+//	LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+//	LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+//
+// (or the tree carries a copy of Debian's mods-available and mods-enabled).
+//
+// Apache runs as root in a private mount namespace where the tree's
+// etc/apache2, srv, var/www, home, usr/share/apache2, etc/passwd and
+// etc/group are bind-mounted over the host's, and fresh temporary
+// directories over /run (thus /var/run and /var/lock) and /var/log/apache2:
+// the tree is seen as / for every path it has. Apache is started as
+// apache2ctl starts it, without systemd: the variables of Debian's envvars
+// (APACHE_RUN_USER=www-data, APACHE_RUN_GROUP=www-data, APACHE_PID_FILE,
+// APACHE_RUN_DIR, APACHE_LOCK_DIR, APACHE_LOG_DIR, LANG=C) are passed in its
+// environment, overridden by the `export NAME=value` lines of the tree's
+// etc/apache2/envvars, which is read and never executed. The run and lock
+// directories are made under the temporary /run, the lock directory and
+// the socks directory owned by the run user. Apache's own PidFile,
+// DefaultRuntimeDir, Mutex and the main server's ErrorLog are then forced
+// into those temporary directories (-c directives, read after the
+// config), so a stock Debian apache2.conf works unchanged, does not collide
+// with a system Apache, and nothing on the host changes. The tree's
+// etc/passwd and etc/group decide who the User and Group of the workers are.
+//
+// The network is not isolated: the config must listen on free ports of
+// 127.0.0.1 or [::1].
+package realapache
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"maps"
+	"net"
+	"net/http"
+	"net/textproto"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// ApachePath is the Apache httpd binary that is run: Debian's.
+const ApachePath = "/usr/sbin/apache2"
+
+// DefaultConf is the config Apache reads when Start is given none.
+const DefaultConf = "/etc/apache2/apache2.conf"
+
+// ErrorLogPath is the main server's error log as Apache sees it: Start
+// forces it with `-c "ErrorLog /var/log/apache2/error.log"`.
+const ErrorLogPath = "/var/log/apache2/error.log"
+
+const (
+	startTimeout = 10 * time.Second // for the ports to accept connections
+	stopTimeout  = 10 * time.Second // for Apache to shut down on SIGTERM
+	portTimeout  = 5 * time.Second  // for the ports to close after Stop
+	doTimeout    = 10 * time.Second // for one request and its response
+	pollEvery    = 20 * time.Millisecond
+)
+
+// treeMounts are the paths of a tree bind-mounted, when the tree has them,
+// over the same absolute paths of the host.
+var treeMounts = []string{
+	"etc/apache2", "srv", "var/www", "home", "usr/share/apache2", "etc/passwd", "etc/group",
+}
+
+// tempMounts maps the host directories hidden by fresh temporary ones to
+// their directory under the server's temp dir: Apache writes its pid file,
+// mutexes, sockets and logs there.
+var tempMounts = []struct{ host, tmp string }{
+	{"/run", "run"},
+	{"/var/log/apache2", "log"},
+}
+
+// forced are the directives given with -c, read after the config: they
+// keep Apache's runtime files in the temporary directories whatever the
+// config says.
+var forced = []string{
+	"DefaultRuntimeDir /run/apache2",
+	"PidFile /run/apache2/apache2.pid",
+	"Mutex file:/run/lock/apache2 default",
+	"ErrorLog " + ErrorLogPath,
+}
+
+// debianEnv are the variables of Debian's /etc/apache2/envvars, with an
+// empty $SUFFIX, as apache2ctl exports them.
+var debianEnv = map[string]string{
+	"APACHE_RUN_USER":  "www-data",
+	"APACHE_RUN_GROUP": "www-data",
+	"APACHE_PID_FILE":  "/var/run/apache2/apache2.pid",
+	"APACHE_RUN_DIR":   "/var/run/apache2",
+	"APACHE_LOCK_DIR":  "/var/lock/apache2",
+	"APACHE_LOG_DIR":   "/var/log/apache2",
+	"LANG":             "C",
+}
+
+// Server is a running Apache. Its methods are safe for concurrent use.
+type Server struct {
+	cmd     *exec.Cmd
+	conf    string   // the config Apache reads, as it sees it
+	env     []string // Apache's environment
+	tmp     string   // temp dir holding the dirs of tempMounts
+	logPath string   // ErrorLogPath as the host sees it
+	ports   []int
+
+	done    chan struct{} // closed when the Apache process has exited
+	waitErr error         // the exit status; set before done is closed
+
+	stopOnce sync.Once
+	stopErr  error
+	mu       sync.Mutex
+	finalLog string // the error log as it was when Stop removed it
+	stopped  bool
+}
+
+// Available reports whether real Apache can be run here: nil when
+// /usr/sbin/apache2, unshare, nsenter and mount exist, we are root, and a
+// private mount namespace can be made; otherwise an error saying what is
+// missing. Tests skip with it (internal/treetest/need), and fail instead
+// when UNFORBID_E2E=1, as in CI, so that a machine without Apache cannot
+// pass the end-to-end suite silently.
+func Available() error {
+	var missing []string
+	if fi, err := os.Stat(ApachePath); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+		missing = append(missing, ApachePath+" (apt-get install apache2)")
+	}
+	for _, bin := range []string{"unshare", "nsenter", "mount", "sh"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			missing = append(missing, bin+" (util-linux)")
+		}
+	}
+	if os.Geteuid() != 0 {
+		missing = append(missing, "root privileges (running as uid "+strconv.Itoa(os.Geteuid())+")")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("realapache: cannot run real Apache, missing: %s", strings.Join(missing, ", "))
+	}
+	if out, err := exec.Command("unshare", "--mount", "--propagation", "private", "--", "true").CombinedOutput(); err != nil {
+		return fmt.Errorf("realapache: cannot make a private mount namespace: %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// Start runs Apache on the tree laid out in treeDir, reading conf (a path
+// as Apache sees it, such as /etc/apache2/apache2.conf; DefaultConf when
+// empty).
+//
+// It runs, as root, with the envvars variables in the environment,
+//
+//	unshare --mount --propagation private -- sh -c 'mount --bind ...; mkdir ...; exec "$@"' \
+//		sh /usr/sbin/apache2 -f CONF -DFOREGROUND -c 'PidFile ...' -c 'ErrorLog ...' ...
+//
+// first with -t, returning Apache's output in the error when the test
+// fails, then for real. It returns once Apache logs that it resumes
+// normal operations and every port in ports accepts TCP connections on
+// 127.0.0.1 (or [::1]), or with an error holding the error
+// log when Apache exits or 10s pass first. A port already taken before the
+// start is an error. Call Stop when done, even after an error of Do.
+func Start(treeDir, conf string, ports []int) (*Server, error) {
+	if err := Available(); err != nil {
+		return nil, err
+	}
+	if conf == "" {
+		conf = DefaultConf
+	}
+	treeDir, err := filepath.Abs(treeDir)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(treeDir); err != nil {
+		return nil, fmt.Errorf("realapache: %v", err)
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("realapache: %s: not a directory", treeDir)
+	}
+	for _, p := range ports {
+		if accepts(p) {
+			return nil, fmt.Errorf("realapache: port %d already accepts connections before Apache starts (another server?)", p)
+		}
+	}
+	vars, err := envvars(filepath.Join(treeDir, "etc/apache2/envvars"))
+	if err != nil {
+		return nil, err
+	}
+	script, err := mountScript(treeDir)
+	if err != nil {
+		return nil, err
+	}
+
+	s := &Server{ports: ports, conf: conf, done: make(chan struct{})}
+	s.env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
+		s.env = append(s.env, k+"="+vars[k])
+	}
+	if s.tmp, err = os.MkdirTemp("", "realapache-"); err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			os.RemoveAll(s.tmp)
+		}
+	}()
+	if err := os.Chmod(s.tmp, 0o755); err != nil {
+		return nil, err
+	}
+	for _, m := range tempMounts {
+		if err := os.MkdirAll(filepath.Join(s.tmp, m.tmp), 0o755); err != nil {
+			return nil, err
+		}
+		script += fmt.Sprintf("mount --bind %s %s\n", shellQuote(filepath.Join(s.tmp, m.tmp)), shellQuote(m.host))
+	}
+	// As apache2ctl: the run dir, and owned by the run user its socks
+	// dir and the lock dir; ours as well as the envvars' ones.
+	user := vars["APACHE_RUN_USER"]
+	for _, d := range []struct {
+		dir   string
+		owned bool
+	}{
+		{"/run/apache2", false}, {"/run/apache2/socks", true}, {"/run/lock/apache2", true},
+		{vars["APACHE_RUN_DIR"], false}, {vars["APACHE_RUN_DIR"] + "/socks", true},
+		{vars["APACHE_LOCK_DIR"], true}, {vars["APACHE_LOG_DIR"], false},
+	} {
+		if !inTemp(d.dir) {
+			continue // never made on the host
+		}
+		script += "mkdir -p " + shellQuote(d.dir) + "\n"
+		if d.owned && user != "" {
+			script += fmt.Sprintf("chown %s %s\n", shellQuote(user), shellQuote(d.dir))
+		}
+	}
+	script += `exec "$@"` + "\n"
+	s.logPath = filepath.Join(s.tmp, "log", strings.TrimPrefix(ErrorLogPath, "/var/log/apache2/"))
+
+	if out, err := s.command(script, "-t").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("realapache: apache2 -t -f %s failed: %v\n%s", conf, err, strings.TrimSpace(string(out)))
+	}
+
+	logFile, err := os.OpenFile(s.logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	s.cmd = s.command(script, "-DFOREGROUND")
+	// Apache's early messages go to stderr; once running it points stderr
+	// at the main server's error log itself.
+	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
+	err = s.cmd.Start()
+	logFile.Close()
+	if err != nil {
+		return nil, fmt.Errorf("realapache: %v", err)
+	}
+	go func() {
+		s.waitErr = s.cmd.Wait()
+		close(s.done)
+	}()
+	ok = true
+
+	if err := s.waitReady(); err != nil {
+		log := s.ErrorLog()
+		s.Stop()
+		return nil, fmt.Errorf("realapache: %v\nerror log:\n%s", err, strings.TrimSpace(log))
+	}
+	return s, nil
+}
+
+// args returns Apache's arguments: the config, the forced directives, then
+// extra.
+func (s *Server) args(extra ...string) []string {
+	args := []string{ApachePath, "-f", s.conf}
+	for _, d := range forced {
+		args = append(args, "-c", d)
+	}
+	return append(args, extra...)
+}
+
+// command returns the command running Apache with extra arguments in a new
+// private mount namespace set up by script.
+func (s *Server) command(script string, extra ...string) *exec.Cmd {
+	args := append([]string{"--mount", "--propagation", "private", "--", "sh", "-c", script, "sh"}, s.args(extra...)...)
+	cmd := exec.Command("unshare", args...)
+	cmd.Env = s.env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	return cmd
+}
+
+// exportLine matches the lines of envvars that this package reads.
+var exportLine = regexp.MustCompile(`^\s*export\s+([A-Za-z_][A-Za-z0-9_]*)=(\S*)\s*$`)
+
+// envvars returns Debian's envvars variables overridden by the `export
+// NAME=value` lines of the file at path, when it exists. A value may be
+// quoted and may use $NAME or ${NAME} of the variables set before it;
+// $SUFFIX is empty, as for /etc/apache2. The file is never executed.
+func envvars(path string) (map[string]string, error) {
+	vars := maps.Clone(debianEnv)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return vars, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("realapache: %v", err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		m := exportLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		v := m[2]
+		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+			v = v[1 : len(v)-1]
+		}
+		vars[m[1]] = os.Expand(v, func(name string) string { return vars[name] })
+	}
+	return vars, nil
+}
+
+// inTemp reports whether the absolute path dir, as Apache sees it, lies in
+// one of the temporary directories (/var/run and /var/lock are under /run).
+func inTemp(dir string) bool {
+	if !path.IsAbs(dir) {
+		return false
+	}
+	dir = path.Clean(dir)
+	for _, link := range [][2]string{{"/var/run", "/run"}, {"/var/lock", "/run/lock"}} {
+		if dir == link[0] || strings.HasPrefix(dir, link[0]+"/") {
+			dir = link[1] + dir[len(link[0]):]
+		}
+	}
+	for _, m := range tempMounts {
+		if dir == m.host || strings.HasPrefix(dir, m.host+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// waitReady polls until Apache logs that it resumes normal operations
+// and every port accepts connections, Apache exits, or the start timeout
+// passes. The ports alone do not tell: Apache opens them before its
+// modules check their configuration, and may exit after.
+func (s *Server) waitReady() error {
+	deadline := time.NewTimer(startTimeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	pending := append([]int(nil), s.ports...)
+	for {
+		var left []int
+		for _, p := range pending {
+			if !accepts(p) {
+				left = append(left, p)
+			}
+		}
+		if pending = left; len(pending) == 0 && strings.Contains(s.ErrorLog(), resumed) {
+			return nil
+		}
+		select {
+		case <-s.done:
+			return fmt.Errorf("apache2 exited before listening (%v)", s.waitErr)
+		case <-deadline.C:
+			if len(pending) == 0 {
+				return fmt.Errorf("apache2 does not log %q after %v", resumed, startTimeout)
+			}
+			return fmt.Errorf("ports %v do not accept connections after %v", pending, startTimeout)
+		case <-tick.C:
+		}
+	}
+}
+
+// accepts reports whether a TCP connection to port succeeds on 127.0.0.1
+// or [::1].
+func accepts(port int) bool {
+	for _, host := range []string{"127.0.0.1", "::1"} {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(host, strconv.Itoa(port)), 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return true
+		}
+	}
+	return false
+}
+
+// mountScript returns the shell lines bind-mounting each of treeMounts that
+// treeDir has over the host's path. The host path must exist and be of the
+// same kind: a mount point is never created on the host.
+func mountScript(treeDir string) (string, error) {
+	var b strings.Builder
+	b.WriteString("set -e\n")
+	for _, rel := range treeMounts {
+		src := filepath.Join(treeDir, rel)
+		sfi, err := os.Stat(src)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("realapache: %v", err)
+		}
+		dst := "/" + rel
+		dfi, err := os.Stat(dst)
+		if err != nil {
+			return "", fmt.Errorf("realapache: cannot mount the tree's %s: %v (mount points are not created on the host)", rel, err)
+		}
+		if sfi.IsDir() != dfi.IsDir() {
+			return "", fmt.Errorf("realapache: cannot mount the tree's %s over %s: one is a directory, the other not", rel, dst)
+		}
+		fmt.Fprintf(&b, "mount --bind %s %s\n", shellQuote(src), shellQuote(dst))
+	}
+	return b.String(), nil
+}
+
+// shellQuote quotes s for sh.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// Do sends one HTTP/1.1 request with Connection: close and returns the
+// status code of the response; redirects are not followed. The request goes
+// to 127.0.0.1:port, or to [::1]:port when clientIP is an IPv6 address
+// ("::1"); any other IPv4 loopback clientIP (127.0.0.2) is used as the
+// source address, so Require ip and Allow/Deny see it. An empty clientIP
+// means 127.0.0.1 and an empty host means "localhost". path is sent
+// verbatim.
+//
+// headers, at most one map, adds header fields to the request, such as
+// Authorization; a Host or Connection field there replaces the default one.
+func (s *Server) Do(method string, port int, host, path, clientIP string, headers ...map[string]string) (int, error) {
+	if host == "" {
+		host = "localhost"
+	}
+	for _, v := range []string{method, host, path} {
+		if v == "" || strings.ContainsAny(v, " \t\r\n") {
+			return 0, fmt.Errorf("realapache: bad request field %q", v)
+		}
+	}
+	if len(headers) > 1 {
+		return 0, fmt.Errorf("realapache: Do takes at most one header map, got %d", len(headers))
+	}
+	fields := map[string]string{"Host": host, "Connection": "close"}
+	switch method {
+	case "POST", "PUT", "PATCH":
+		fields["Content-Length"] = "0"
+	}
+	if len(headers) == 1 {
+		for k, v := range headers[0] {
+			if k == "" || strings.ContainsAny(k, " \t\r\n:") || strings.ContainsAny(v, "\r\n") {
+				return 0, fmt.Errorf("realapache: bad header field %q: %q", k, v)
+			}
+			fields[textproto.CanonicalMIMEHeaderKey(k)] = v
+		}
+	}
+	dst := "127.0.0.1"
+	var d net.Dialer
+	d.Timeout = doTimeout
+	if clientIP != "" {
+		ip := net.ParseIP(clientIP)
+		if ip == nil {
+			return 0, fmt.Errorf("realapache: bad client IP %q", clientIP)
+		}
+		if ip.To4() == nil {
+			dst = "::1"
+		}
+		d.LocalAddr = &net.TCPAddr{IP: ip}
+	}
+	conn, err := d.Dial("tcp", net.JoinHostPort(dst, strconv.Itoa(port)))
+	if err != nil {
+		return 0, fmt.Errorf("realapache: %v", err)
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(doTimeout)); err != nil {
+		return 0, err
+	}
+	var req strings.Builder
+	fmt.Fprintf(&req, "%s %s HTTP/1.1\r\nHost: %s\r\n", method, path, fields["Host"])
+	delete(fields, "Host")
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		fmt.Fprintf(&req, "%s: %s\r\n", k, fields[k])
+	}
+	req.WriteString("\r\n")
+	if _, err := conn.Write([]byte(req.String())); err != nil {
+		return 0, fmt.Errorf("realapache: %v", err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: method})
+	if err != nil {
+		return 0, fmt.Errorf("realapache: %s %s: %v", method, path, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// resumed is the notice Apache logs, whatever its LogLevel, when a
+// generation of the configuration serves: at start and after each
+// restart.
+const resumed = "resuming normal operations"
+
+// Reload makes the running Apache read its configuration again with a
+// graceful restart, as `apache2ctl graceful` does, and returns once the new
+// configuration answers. It first tests the configuration with `apache2
+// -t` inside the server's own mount namespace (nsenter) and returns
+// Apache's output when the test fails, leaving the old configuration
+// serving: a graceful restart on a broken configuration would stop Apache.
+// Then it sends SIGUSR1 to the master and waits until Apache logs that it
+// resumes normal operations, every child of the old generation has exited,
+// new children run and every port accepts connections: requests sent
+// after Reload returns meet only new children. Apache exiting, or 10s
+// without the new generation, is an error.
+func (s *Server) Reload() error {
+	select {
+	case <-s.done:
+		return fmt.Errorf("realapache: reload: apache2 has exited (%v)", s.waitErr)
+	default:
+	}
+	pid := s.cmd.Process.Pid
+	test := exec.Command("nsenter", append([]string{"--target", strconv.Itoa(pid), "--mount", "--"}, s.args("-t")...)...)
+	test.Env = s.env
+	if out, err := test.CombinedOutput(); err != nil {
+		return fmt.Errorf("realapache: reload: apache2 -t -f %s failed: %v\n%s", s.conf, err, strings.TrimSpace(string(out)))
+	}
+	old, err := children(pid)
+	if err != nil {
+		return fmt.Errorf("realapache: reload: %v", err)
+	}
+	logStart := len(s.ErrorLog())
+	if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
+		return fmt.Errorf("realapache: reload: %v", err)
+	}
+	deadline := time.Now().Add(startTimeout)
+	for {
+		if log := s.ErrorLog(); len(log) > logStart && strings.Contains(log[logStart:], resumed) {
+			now, err := children(pid)
+			if err != nil {
+				return fmt.Errorf("realapache: reload: %v", err)
+			}
+			if len(now) > 0 && !slices.ContainsFunc(now, func(p int) bool { return slices.Contains(old, p) }) {
+				ready := true
+				for _, p := range s.ports {
+					ready = ready && accepts(p)
+				}
+				if ready {
+					return nil
+				}
+			}
+		}
+		select {
+		case <-s.done:
+			return fmt.Errorf("realapache: apache2 exited while reloading (%v)\nerror log:\n%s", s.waitErr, strings.TrimSpace(s.ErrorLog()[logStart:]))
+		case <-time.After(pollEvery):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("realapache: reload: no new generation serving alone after %v\nerror log:\n%s", startTimeout, strings.TrimSpace(s.ErrorLog()[logStart:]))
+		}
+	}
+}
+
+// children returns the ids of the processes whose parent is pid, read
+// from /proc.
+func children(pid int) ([]int, error) {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for _, e := range ents {
+		id, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue // exited meanwhile
+		}
+		// pid (comm) state ppid ...: comm may hold blanks and parentheses.
+		i := strings.LastIndexByte(string(b), ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 2 {
+			continue
+		}
+		// A zombie is a child that has exited but is not reaped yet.
+		if ppid, err := strconv.Atoi(f[1]); err == nil && ppid == pid && f[0] != "Z" {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// ErrorLog returns what Apache has logged so far in the main server's
+// error log (ErrorLogPath), startup messages included. After Stop it
+// returns the final log.
+//
+// An ErrorLog inside a <VirtualHost> replaces this one for the requests
+// of that virtual host, unless it names ErrorLogPath
+// (${APACHE_LOG_DIR}/error.log, as Debian's sites do); the tests' configs
+// should not set another.
+func (s *Server) ErrorLog() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return s.finalLog
+	}
+	b, _ := os.ReadFile(s.logPath)
+	return string(b)
+}
+
+// Stop shuts Apache down: SIGTERM to its process group, SIGKILL after 10s,
+// then SIGKILL to whatever of the group is left. It waits for the process
+// and for the ports to stop accepting connections, and removes the
+// temporary directories. It is idempotent and safe to call from t.Cleanup;
+// later calls return the first call's result.
+func (s *Server) Stop() error {
+	s.stopOnce.Do(func() { s.stopErr = s.stop() })
+	return s.stopErr
+}
+
+func (s *Server) stop() error {
+	pgid := s.cmd.Process.Pid
+	select {
+	case <-s.done:
+	default:
+		syscall.Kill(-pgid, syscall.SIGTERM)
+		t := time.NewTimer(stopTimeout)
+		select {
+		case <-s.done:
+		case <-t.C:
+			syscall.Kill(-pgid, syscall.SIGKILL)
+			<-s.done
+		}
+		t.Stop()
+	}
+	// Children left behind by a master that died abruptly.
+	syscall.Kill(-pgid, syscall.SIGKILL)
+
+	var errs []error
+	deadline := time.Now().Add(portTimeout)
+	for _, p := range s.ports {
+		for accepts(p) {
+			if time.Now().After(deadline) {
+				errs = append(errs, fmt.Errorf("realapache: port %d still accepts connections after Stop", p))
+				break
+			}
+			// Poll with a timer: the sockets close as the processes die.
+			<-time.After(pollEvery)
+		}
+	}
+
+	s.mu.Lock()
+	b, _ := os.ReadFile(s.logPath)
+	s.finalLog, s.stopped = string(b), true
+	s.mu.Unlock()
+	if err := os.RemoveAll(s.tmp); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
