@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -214,5 +215,274 @@ func TestPlain(t *testing.T) {
 	}
 	if after := snapshot(t); after != before {
 		t.Errorf("host changed:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+func TestWorkerUser(t *testing.T) {
+	// The tree's envvars names the run user and group, and its etc/passwd
+	// and etc/group give them their ids: a file of group web mode 0640 is
+	// readable, one of www-data is not.
+	s, _ := start(t, head+`Listen 127.0.0.1:18401
+ServerName localhost
+DocumentRoot /srv/www
+<Directory /srv/www>
+    Require all granted
+</Directory>
+-- etc/apache2/envvars --
+unset HOME
+export APACHE_RUN_USER=web
+export APACHE_RUN_GROUP="web"
+export APACHE_LOG_DIR=/var/log/apache2$SUFFIX
+export LANG=C
+-- etc/passwd --
+root:x:0:0:root:/root:/bin/bash
+web:x:4100:4100:web:/nonexistent:/usr/sbin/nologin
+-- etc/group --
+root:x:0:
+web:x:4100:
+www-data:x:33:
+-- srv/www/web.html --
+-- srv/www/wwwdata.html --
+-- srv/www/owner.html --
+-- .fsmeta --
+chown root:web srv/www/web.html
+chmod 0640 srv/www/web.html
+chown root:www-data srv/www/wwwdata.html
+chmod 0640 srv/www/wwwdata.html
+chown web srv/www/owner.html
+chmod 0400 srv/www/owner.html
+`, 18401)
+	get(t, s, 18401, "/web.html", "", 200)
+	get(t, s, 18401, "/wwwdata.html", "", 403)
+	get(t, s, 18401, "/owner.html", "", 200)
+	if !strings.Contains(s.ErrorLog(), "AH00132: file permissions deny server access: /srv/www/wwwdata.html") {
+		t.Errorf("error log lacks the refusal of wwwdata.html:\n%s", s.ErrorLog())
+	}
+	if _, err := s.Do("GET", 18401, "", "/", "", map[string]string{"X": "a\r\nInjected: 1"}); err == nil {
+		t.Errorf("a header value with CRLF was sent")
+	}
+}
+
+func TestDebianConfig(t *testing.T) {
+	// A copy of the host's own /etc/apache2 (Debian's stock config, its
+	// envvars, mods-enabled and conf-enabled) with its port moved to
+	// 127.0.0.1 and a site added: it runs unchanged otherwise.
+	requireApache(t)
+	if _, err := os.Stat("/etc/apache2/apache2.conf"); err != nil {
+		need.Skip(t, "the Debian-config test needs Debian's /etc/apache2 (apt-get install apache2)")
+	}
+	before := snapshot(t)
+	dir := materialize(t, `
+-- var/www/html/index.html --
+default
+-- srv/site/index.html --
+site
+-- srv/site/private/a.html --
+-- .fsmeta --
+mkdir etc
+`)
+	if out, err := exec.Command("cp", "-a", "/etc/apache2", filepath.Join(dir, "etc/apache2")).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v: %s", err, out)
+	}
+	files := map[string]string{
+		"ports.conf": "Listen 127.0.0.1:18402\n",
+		"sites-enabled/000-default.conf": `<VirtualHost *:18402>
+	DocumentRoot /var/www/html
+	ErrorLog ${APACHE_LOG_DIR}/error.log
+</VirtualHost>
+`,
+		"sites-enabled/site.conf": `<VirtualHost *:18402>
+	ServerName site.test
+	DocumentRoot /srv/site
+	ErrorLog ${APACHE_LOG_DIR}/error.log
+	<Directory /srv/site>
+		Require all granted
+	</Directory>
+	<Directory /srv/site/private>
+		Require ip 127.0.0.2
+	</Directory>
+</VirtualHost>
+`,
+	}
+	for name, text := range files {
+		p := filepath.Join(dir, "etc/apache2", name)
+		os.Remove(p) // a symlink into sites-available
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := Start(dir, "", []int{18402})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	for _, c := range []struct {
+		host, path, ip string
+		want           int
+	}{
+		{"localhost", "/", "", 200},
+		{"localhost", "/.htaccess", "", 403}, // the stock <Files ".ht*">
+		{"site.test", "/", "", 200},
+		{"site.test", "/private/a.html", "", 403},
+		{"site.test", "/private/a.html", "127.0.0.2", 200},
+		{"site.test", "/missing", "", 404},
+	} {
+		if got, err := s.Do("GET", 18402, c.host, c.path, c.ip); err != nil {
+			t.Errorf("GET %s%s from %q: %v", c.host, c.path, c.ip, err)
+		} else if got != c.want {
+			t.Errorf("GET %s%s from %q = %d, want %d", c.host, c.path, c.ip, got, c.want)
+		}
+	}
+	log := s.ErrorLog()
+	for _, want := range []string{"AH00558", "AH01630: client denied by server configuration: /srv/site/private/a.html"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("error log lacks %q:\n%s", want, log)
+		}
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if after := snapshot(t); after != before {
+		t.Errorf("host changed:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+func TestSyntaxError(t *testing.T) {
+	requireApache(t)
+	// Apache's own messages, as `apache2 -t` prints them. head holds its
+	// txtar header and the config's first lines; the second line of each
+	// conf is the wrong one.
+	line := strings.Count(head, "\n") + 1
+	for _, c := range []struct {
+		name, conf string
+		want       []string
+	}{
+		{"unclosed", "Listen 127.0.0.1:18403\n<Directory /srv/www>\n    Require all granted\n", []string{
+			fmt.Sprintf("apache2: Syntax error on line %d of /etc/apache2/apache2.conf: /etc/apache2/apache2.conf:%[1]d: <Directory> was not closed.", line),
+		}},
+		{"invalid", "Listen 127.0.0.1:18403\nRewriteEngine on\n", []string{
+			fmt.Sprintf("AH00526: Syntax error on line %d of /etc/apache2/apache2.conf:", line),
+			"Invalid command 'RewriteEngine', perhaps misspelled or defined by a module not included in the server configuration",
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := materialize(t, head+c.conf)
+			s, err := Start(dir, "/etc/apache2/apache2.conf", []int{18403})
+			if err == nil {
+				s.Stop()
+				t.Fatal("Start succeeded on a config with a syntax error")
+			}
+			for _, want := range append(c.want, "apache2 -t -f /etc/apache2/apache2.conf failed") {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+			if accepts(18403) {
+				t.Errorf("port 18403 open after a failed Start")
+			}
+		})
+	}
+}
+
+func TestStartErrors(t *testing.T) {
+	requireApache(t)
+	// Apache passes its config test but cannot run. Start must report
+	// Apache's own message, not time out nor succeed: Apache listens on
+	// 18404 before mod_mime fails, then exits.
+	for _, c := range []struct {
+		name, conf string
+		port       int
+		want       string
+	}{
+		{"bind", "Listen 192.0.2.1:18404\n", 18404,
+			"could not bind to address 192.0.2.1:18404"},
+		{"mime", "Listen 127.0.0.1:18404\nTypesConfig /etc/apache2/missing.types\n", 18404,
+			"AH01597: could not open mime types config file /etc/apache2/missing.types"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := materialize(t, head+c.conf)
+			_, err := Start(dir, "", []int{c.port})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got %v, want %q", err, c.want)
+			}
+			if accepts(c.port) {
+				t.Errorf("port %d open after a failed Start", c.port)
+			}
+		})
+	}
+
+	_, err := Start(filepath.Join(t.TempDir(), "nonexistent"), "", nil)
+	if err == nil || !strings.Contains(err.Error(), "no such file or directory") {
+		t.Errorf("missing tree: got %v", err)
+	}
+}
+
+func TestReload(t *testing.T) {
+	s, dir := start(t, head+`Listen 127.0.0.1:18405
+ServerName localhost
+DocumentRoot /srv/www
+<Directory /srv/www>
+    Require all granted
+</Directory>
+-- etc/apache2/envvars --
+export APACHE_RUN_USER=nobody
+export APACHE_RUN_GROUP=nogroup
+-- srv/www/g.html --
+group www-data
+-- srv/www/new/a.html --
+-- .fsmeta --
+chown root:www-data srv/www/g.html
+chmod 0640 srv/www/g.html
+`, 18405)
+	conf := filepath.Join(dir, "etc/apache2/apache2.conf")
+	orig, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(text string) {
+		t.Helper()
+		// as unforbid --apply writes: a new file renamed over the old
+		tmp := conf + ".new"
+		if err := os.WriteFile(tmp, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, conf); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	get(t, s, 18405, "/g.html", "", 403) // workers run as nobody:nogroup
+	get(t, s, 18405, "/new/a.html", "", 200)
+	// A new Group and a new refusal: both answer at once after Reload,
+	// with no request meeting a child of the old generation.
+	write(string(orig) + "Group www-data\n<Directory /srv/www/new>\n    Require all denied\n</Directory>\n")
+	if err := s.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		get(t, s, 18405, "/g.html", "", 200)
+		get(t, s, 18405, "/new/a.html", "", 403)
+	}
+	if log := s.ErrorLog(); !strings.Contains(log, "AH00493: SIGUSR1 received.  Doing graceful restart") {
+		t.Errorf("error log lacks the graceful restart:\n%s", log)
+	}
+
+	// A config that fails its test is not loaded: the old one serves on.
+	write(string(orig) + "<Directory /srv/www/new>\n")
+	err = s.Reload()
+	if err == nil || !strings.Contains(err.Error(), "apache2 -t") || !strings.Contains(err.Error(), "was not closed") {
+		t.Errorf("Reload of a broken config: got %v", err)
+	}
+	get(t, s, 18405, "/new/a.html", "", 403)
+
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reload(); err == nil || !strings.Contains(err.Error(), "exited") {
+		t.Errorf("Reload after Stop: got %v", err)
 	}
 }
