@@ -373,7 +373,7 @@ func (s *Server) waitReady() error {
 		}
 		select {
 		case <-s.done:
-			return fmt.Errorf("apache2 exited before listening (%v)", s.waitErr)
+			return fmt.Errorf("apache2 exited before serving (%v)", s.waitErr)
 		case <-deadline.C:
 			if len(pending) == 0 {
 				return fmt.Errorf("apache2 does not log %q after %v", resumed, startTimeout)

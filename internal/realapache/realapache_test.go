@@ -486,3 +486,67 @@ chmod 0640 srv/www/g.html
 		t.Errorf("Reload after Stop: got %v", err)
 	}
 }
+
+func TestEnvvars(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "envvars")
+	// Debian's own envvars, and one that overrides it; the shell around
+	// the export lines is never run.
+	if err := os.WriteFile(p, []byte(`unset HOME
+if [ "${APACHE_CONFDIR##/etc/apache2-}" != "${APACHE_CONFDIR}" ] ; then
+	SUFFIX="-${APACHE_CONFDIR##/etc/apache2-}"
+else
+	SUFFIX=
+fi
+export APACHE_RUN_USER=web
+export APACHE_RUN_GROUP='web'
+export APACHE_RUN_DIR=/var/run/apache2$SUFFIX
+export APACHE_PID_FILE="${APACHE_RUN_DIR}/x.pid"
+  export APACHE_LOG_DIR=/var/log/apache2
+# export APACHE_LOCK_DIR=/elsewhere
+export LANG
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := envvars(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"APACHE_RUN_USER":  "web",
+		"APACHE_RUN_GROUP": "web",
+		"APACHE_PID_FILE":  "/var/run/apache2/x.pid",
+		"APACHE_RUN_DIR":   "/var/run/apache2",
+		"APACHE_LOCK_DIR":  "/var/lock/apache2",
+		"APACHE_LOG_DIR":   "/var/log/apache2",
+		"LANG":             "C",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("envvars = %v, want %v", got, want)
+	}
+	if got, err := envvars(filepath.Join(dir, "missing")); err != nil || fmt.Sprint(got) != fmt.Sprint(debianEnv) {
+		t.Errorf("no envvars: got %v, %v; want Debian's %v", got, err, debianEnv)
+	}
+}
+
+func TestInTemp(t *testing.T) {
+	for _, c := range []struct {
+		dir  string
+		want bool
+	}{
+		{"/run/apache2", true},
+		{"/var/run/apache2", true},
+		{"/var/lock/apache2", true},
+		{"/var/log/apache2", true},
+		{"/var/log/apache2/sub", true},
+		{"/var/log/apache2x", false},
+		{"/var/run/../../etc/x", false},
+		{"/etc/apache2", false},
+		{"relative/run", false},
+		{"", false},
+	} {
+		if got := inTemp(c.dir); got != c.want {
+			t.Errorf("inTemp(%q) = %v, want %v", c.dir, got, c.want)
+		}
+	}
+}
