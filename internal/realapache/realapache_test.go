@@ -146,8 +146,10 @@ secret
 -- srv/www/local/a.html --
 local
 -- srv/www/noindex/a.html --
+-- srv/www/closed/a.html --
 -- .fsmeta --
 chmod 0600 srv/www/f600.html
+chmod 0700 srv/www/closed
 `
 
 func TestPlain(t *testing.T) {
@@ -164,6 +166,7 @@ func TestPlain(t *testing.T) {
 		{"GET", "/f600.html", "", 403},
 		{"GET", "/noindex/", "", 403},
 		{"GET", "/noindex", "", 301},
+		{"GET", "/closed/a.html", "", 403},
 		{"GET", "/missing", "", 404},
 		{"GET", "/local/a.html", "", 200},
 		{"GET", "/local/a.html", "127.0.0.1", 200},
@@ -181,7 +184,9 @@ func TestPlain(t *testing.T) {
 
 	log := s.ErrorLog()
 	for _, want := range []string{
+		"(13)Permission denied: [client 127.0.0.1:",
 		"AH00132: file permissions deny server access: /srv/www/f600.html",
+		"AH00035: access to /closed/a.html denied (filesystem path '/srv/www/closed/a.html') because search permissions are missing on a component of the path",
 		"AH01276: Cannot serve directory /srv/www/noindex/",
 		"[client 127.0.0.2:",
 		"AH01630: client denied by server configuration: /srv/www/local/a.html",
