@@ -39,13 +39,9 @@
 package realapache
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"maps"
-	"net"
-	"net/http"
-	"net/textproto"
 	"os"
 	"os/exec"
 	"path"
@@ -57,6 +53,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/unforbid/unforbid/internal/realserver"
 )
 
 // ApachePath is the Apache httpd binary that is run: Debian's.
@@ -73,7 +71,6 @@ const (
 	startTimeout = 10 * time.Second // for the ports to accept connections
 	stopTimeout  = 10 * time.Second // for Apache to shut down on SIGTERM
 	portTimeout  = 5 * time.Second  // for the ports to close after Stop
-	doTimeout    = 10 * time.Second // for one request and its response
 	pollEvery    = 20 * time.Millisecond
 )
 
@@ -192,7 +189,7 @@ func Start(treeDir, conf string, ports []int) (*Server, error) {
 		return nil, fmt.Errorf("realapache: %s: not a directory", treeDir)
 	}
 	for _, p := range ports {
-		if accepts(p) {
+		if realserver.Accepts(p) {
 			return nil, fmt.Errorf("realapache: port %d already accepts connections before Apache starts (another server?)", p)
 		}
 	}
@@ -200,9 +197,9 @@ func Start(treeDir, conf string, ports []int) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	script, err := mountScript(treeDir)
+	script, err := realserver.MountScript(treeDir, treeMounts)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %v", "realapache", err)
 	}
 
 	s := &Server{ports: ports, conf: conf, done: make(chan struct{})}
@@ -226,7 +223,7 @@ func Start(treeDir, conf string, ports []int) (*Server, error) {
 		if err := os.MkdirAll(filepath.Join(s.tmp, m.tmp), 0o755); err != nil {
 			return nil, err
 		}
-		script += fmt.Sprintf("mount --bind %s %s\n", shellQuote(filepath.Join(s.tmp, m.tmp)), shellQuote(m.host))
+		script += fmt.Sprintf("mount --bind %s %s\n", realserver.ShellQuote(filepath.Join(s.tmp, m.tmp)), realserver.ShellQuote(m.host))
 	}
 	// As apache2ctl: the run dir, and owned by the run user its socks
 	// dir and the lock dir; ours as well as the envvars' ones.
@@ -242,9 +239,9 @@ func Start(treeDir, conf string, ports []int) (*Server, error) {
 		if !inTemp(d.dir) {
 			continue // never made on the host
 		}
-		script += "mkdir -p " + shellQuote(d.dir) + "\n"
+		script += "mkdir -p " + realserver.ShellQuote(d.dir) + "\n"
 		if d.owned && user != "" {
-			script += fmt.Sprintf("chown %s %s\n", shellQuote(user), shellQuote(d.dir))
+			script += fmt.Sprintf("chown %s %s\n", realserver.ShellQuote(user), realserver.ShellQuote(d.dir))
 		}
 	}
 	script += `exec "$@"` + "\n"
@@ -364,7 +361,7 @@ func (s *Server) waitReady() error {
 	for {
 		var left []int
 		for _, p := range pending {
-			if !accepts(p) {
+			if !realserver.Accepts(p) {
 				left = append(left, p)
 			}
 		}
@@ -384,52 +381,6 @@ func (s *Server) waitReady() error {
 	}
 }
 
-// accepts reports whether a TCP connection to port succeeds on 127.0.0.1
-// or [::1].
-func accepts(port int) bool {
-	for _, host := range []string{"127.0.0.1", "::1"} {
-		c, err := net.DialTimeout("tcp", net.JoinHostPort(host, strconv.Itoa(port)), 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return true
-		}
-	}
-	return false
-}
-
-// mountScript returns the shell lines bind-mounting each of treeMounts that
-// treeDir has over the host's path. The host path must exist and be of the
-// same kind: a mount point is never created on the host.
-func mountScript(treeDir string) (string, error) {
-	var b strings.Builder
-	b.WriteString("set -e\n")
-	for _, rel := range treeMounts {
-		src := filepath.Join(treeDir, rel)
-		sfi, err := os.Stat(src)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return "", fmt.Errorf("realapache: %v", err)
-		}
-		dst := "/" + rel
-		dfi, err := os.Stat(dst)
-		if err != nil {
-			return "", fmt.Errorf("realapache: cannot mount the tree's %s: %v (mount points are not created on the host)", rel, err)
-		}
-		if sfi.IsDir() != dfi.IsDir() {
-			return "", fmt.Errorf("realapache: cannot mount the tree's %s over %s: one is a directory, the other not", rel, dst)
-		}
-		fmt.Fprintf(&b, "mount --bind %s %s\n", shellQuote(src), shellQuote(dst))
-	}
-	return b.String(), nil
-}
-
-// shellQuote quotes s for sh.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
 // Do sends one HTTP/1.1 request with Connection: close and returns the
 // status code of the response; redirects are not followed. The request goes
 // to 127.0.0.1:port, or to [::1]:port when clientIP is an IPv6 address
@@ -441,67 +392,11 @@ func shellQuote(s string) string {
 // headers, at most one map, adds header fields to the request, such as
 // Authorization; a Host or Connection field there replaces the default one.
 func (s *Server) Do(method string, port int, host, path, clientIP string, headers ...map[string]string) (int, error) {
-	if host == "" {
-		host = "localhost"
-	}
-	for _, v := range []string{method, host, path} {
-		if v == "" || strings.ContainsAny(v, " \t\r\n") {
-			return 0, fmt.Errorf("realapache: bad request field %q", v)
-		}
-	}
-	if len(headers) > 1 {
-		return 0, fmt.Errorf("realapache: Do takes at most one header map, got %d", len(headers))
-	}
-	fields := map[string]string{"Host": host, "Connection": "close"}
-	switch method {
-	case "POST", "PUT", "PATCH":
-		fields["Content-Length"] = "0"
-	}
-	if len(headers) == 1 {
-		for k, v := range headers[0] {
-			if k == "" || strings.ContainsAny(k, " \t\r\n:") || strings.ContainsAny(v, "\r\n") {
-				return 0, fmt.Errorf("realapache: bad header field %q: %q", k, v)
-			}
-			fields[textproto.CanonicalMIMEHeaderKey(k)] = v
-		}
-	}
-	dst := "127.0.0.1"
-	var d net.Dialer
-	d.Timeout = doTimeout
-	if clientIP != "" {
-		ip := net.ParseIP(clientIP)
-		if ip == nil {
-			return 0, fmt.Errorf("realapache: bad client IP %q", clientIP)
-		}
-		if ip.To4() == nil {
-			dst = "::1"
-		}
-		d.LocalAddr = &net.TCPAddr{IP: ip}
-	}
-	conn, err := d.Dial("tcp", net.JoinHostPort(dst, strconv.Itoa(port)))
+	code, err := realserver.Do(method, port, host, path, clientIP, headers...)
 	if err != nil {
-		return 0, fmt.Errorf("realapache: %v", err)
+		return 0, fmt.Errorf("%s: %v", "realapache", err)
 	}
-	defer conn.Close()
-	if err := conn.SetDeadline(time.Now().Add(doTimeout)); err != nil {
-		return 0, err
-	}
-	var req strings.Builder
-	fmt.Fprintf(&req, "%s %s HTTP/1.1\r\nHost: %s\r\n", method, path, fields["Host"])
-	delete(fields, "Host")
-	for _, k := range slices.Sorted(maps.Keys(fields)) {
-		fmt.Fprintf(&req, "%s: %s\r\n", k, fields[k])
-	}
-	req.WriteString("\r\n")
-	if _, err := conn.Write([]byte(req.String())); err != nil {
-		return 0, fmt.Errorf("realapache: %v", err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: method})
-	if err != nil {
-		return 0, fmt.Errorf("realapache: %s %s: %v", method, path, err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode, nil
+	return code, nil
 }
 
 // resumed is the notice Apache logs, whatever its LogLevel, when a
@@ -532,7 +427,7 @@ func (s *Server) Reload() error {
 	if out, err := test.CombinedOutput(); err != nil {
 		return fmt.Errorf("realapache: reload: apache2 -t -f %s failed: %v\n%s", s.conf, err, strings.TrimSpace(string(out)))
 	}
-	old, err := children(pid)
+	old, err := realserver.Children(pid)
 	if err != nil {
 		return fmt.Errorf("realapache: reload: %v", err)
 	}
@@ -543,14 +438,14 @@ func (s *Server) Reload() error {
 	deadline := time.Now().Add(startTimeout)
 	for {
 		if log := s.ErrorLog(); len(log) > logStart && strings.Contains(log[logStart:], resumed) {
-			now, err := children(pid)
+			now, err := realserver.Children(pid)
 			if err != nil {
 				return fmt.Errorf("realapache: reload: %v", err)
 			}
 			if len(now) > 0 && !slices.ContainsFunc(now, func(p int) bool { return slices.Contains(old, p) }) {
 				ready := true
 				for _, p := range s.ports {
-					ready = ready && accepts(p)
+					ready = ready && realserver.Accepts(p)
 				}
 				if ready {
 					return nil
@@ -566,40 +461,6 @@ func (s *Server) Reload() error {
 			return fmt.Errorf("realapache: reload: no new generation serving alone after %v\nerror log:\n%s", startTimeout, strings.TrimSpace(s.ErrorLog()[logStart:]))
 		}
 	}
-}
-
-// children returns the ids of the processes whose parent is pid, read
-// from /proc.
-func children(pid int) ([]int, error) {
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil, err
-	}
-	var out []int
-	for _, e := range ents {
-		id, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue // exited meanwhile
-		}
-		// pid (comm) state ppid ...: comm may hold blanks and parentheses.
-		i := strings.LastIndexByte(string(b), ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) < 2 {
-			continue
-		}
-		// A zombie is a child that has exited but is not reaped yet.
-		if ppid, err := strconv.Atoi(f[1]); err == nil && ppid == pid && f[0] != "Z" {
-			out = append(out, id)
-		}
-	}
-	return out, nil
 }
 
 // ErrorLog returns what Apache has logged so far in the main server's
@@ -651,7 +512,7 @@ func (s *Server) stop() error {
 	var errs []error
 	deadline := time.Now().Add(portTimeout)
 	for _, p := range s.ports {
-		for accepts(p) {
+		for realserver.Accepts(p) {
 			if time.Now().After(deadline) {
 				errs = append(errs, fmt.Errorf("realapache: port %d still accepts connections after Stop", p))
 				break

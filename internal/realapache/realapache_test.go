@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/unforbid/unforbid/internal/layout"
+	"github.com/unforbid/unforbid/internal/realserver"
 	"github.com/unforbid/unforbid/internal/treetest/need"
 )
 
@@ -203,7 +204,7 @@ func TestPlain(t *testing.T) {
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if accepts(18400) {
+	if realserver.Accepts(18400) {
 		t.Errorf("port 18400 still open after Stop")
 	}
 	if _, err := s.Do("GET", 18400, "localhost", "/ok.html", ""); err == nil {
@@ -386,7 +387,7 @@ func TestSyntaxError(t *testing.T) {
 					t.Errorf("error %q lacks %q", err, want)
 				}
 			}
-			if accepts(18403) {
+			if realserver.Accepts(18403) {
 				t.Errorf("port 18403 open after a failed Start")
 			}
 		})
@@ -414,7 +415,7 @@ func TestStartErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("got %v, want %q", err, c.want)
 			}
-			if accepts(c.port) {
+			if realserver.Accepts(c.port) {
 				t.Errorf("port %d open after a failed Start", c.port)
 			}
 		})

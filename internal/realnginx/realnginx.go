@@ -17,13 +17,8 @@
 package realnginx
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"maps"
-	"net"
-	"net/http"
-	"net/textproto"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,6 +28,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/unforbid/unforbid/internal/realserver"
 )
 
 // NginxPath is the nginx binary that is run: Debian's.
@@ -45,7 +42,6 @@ const (
 	startTimeout = 10 * time.Second // for the ports to accept connections
 	stopTimeout  = 10 * time.Second // for nginx to shut down on SIGTERM
 	portTimeout  = 5 * time.Second  // for the ports to close after Stop
-	doTimeout    = 10 * time.Second // for one request and its response
 	pollEvery    = 20 * time.Millisecond
 )
 
@@ -135,13 +131,13 @@ func Start(treeDir, conf string, ports []int) (*Server, error) {
 		return nil, fmt.Errorf("realnginx: %s: not a directory", treeDir)
 	}
 	for _, p := range ports {
-		if accepts(p) {
+		if realserver.Accepts(p) {
 			return nil, fmt.Errorf("realnginx: port %d already accepts connections before nginx starts (another server?)", p)
 		}
 	}
-	script, err := mountScript(treeDir)
+	script, err := realserver.MountScript(treeDir, treeMounts)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %v", "realnginx", err)
 	}
 
 	s := &Server{ports: ports, conf: conf, done: make(chan struct{})}
@@ -163,7 +159,7 @@ func Start(treeDir, conf string, ports []int) (*Server, error) {
 		}
 	}
 	for i, d := range []string{"run", "log", "lib"} {
-		script += fmt.Sprintf("mount --bind %s %s\n", shellQuote(filepath.Join(s.tmp, d)), shellQuote(tempMounts[i]))
+		script += fmt.Sprintf("mount --bind %s %s\n", realserver.ShellQuote(filepath.Join(s.tmp, d)), realserver.ShellQuote(tempMounts[i]))
 	}
 	script += `exec "$@"` + "\n"
 	s.logPath = filepath.Join(s.tmp, "error.log")
@@ -219,7 +215,7 @@ func (s *Server) waitReady() error {
 	for {
 		var left []int
 		for _, p := range pending {
-			if !accepts(p) {
+			if !realserver.Accepts(p) {
 				left = append(left, p)
 			}
 		}
@@ -236,52 +232,6 @@ func (s *Server) waitReady() error {
 	}
 }
 
-// accepts reports whether a TCP connection to port succeeds on 127.0.0.1
-// or [::1].
-func accepts(port int) bool {
-	for _, host := range []string{"127.0.0.1", "::1"} {
-		c, err := net.DialTimeout("tcp", net.JoinHostPort(host, strconv.Itoa(port)), 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return true
-		}
-	}
-	return false
-}
-
-// mountScript returns the shell lines bind-mounting each of treeMounts that
-// treeDir has over the host's path. The host path must exist and be of the
-// same kind: a mount point is never created on the host.
-func mountScript(treeDir string) (string, error) {
-	var b strings.Builder
-	b.WriteString("set -e\n")
-	for _, rel := range treeMounts {
-		src := filepath.Join(treeDir, rel)
-		sfi, err := os.Stat(src)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return "", fmt.Errorf("realnginx: %v", err)
-		}
-		dst := "/" + rel
-		dfi, err := os.Stat(dst)
-		if err != nil {
-			return "", fmt.Errorf("realnginx: cannot mount the tree's %s: %v (mount points are not created on the host)", rel, err)
-		}
-		if sfi.IsDir() != dfi.IsDir() {
-			return "", fmt.Errorf("realnginx: cannot mount the tree's %s over %s: one is a directory, the other not", rel, dst)
-		}
-		fmt.Fprintf(&b, "mount --bind %s %s\n", shellQuote(src), shellQuote(dst))
-	}
-	return b.String(), nil
-}
-
-// shellQuote quotes s for sh.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
 // Do sends one HTTP/1.1 request with Connection: close and returns the
 // status code of the response; redirects are not followed. The request goes
 // to 127.0.0.1:port, or to [::1]:port when clientIP is an IPv6 address
@@ -292,67 +242,11 @@ func shellQuote(s string) string {
 // headers, at most one map, adds header fields to the request, such as
 // Authorization; a Host or Connection field there replaces the default one.
 func (s *Server) Do(method string, port int, host, path, clientIP string, headers ...map[string]string) (int, error) {
-	if host == "" {
-		host = "localhost"
-	}
-	for _, v := range []string{method, host, path} {
-		if v == "" || strings.ContainsAny(v, " \t\r\n") {
-			return 0, fmt.Errorf("realnginx: bad request field %q", v)
-		}
-	}
-	if len(headers) > 1 {
-		return 0, fmt.Errorf("realnginx: Do takes at most one header map, got %d", len(headers))
-	}
-	fields := map[string]string{"Host": host, "Connection": "close"}
-	switch method {
-	case "POST", "PUT", "PATCH":
-		fields["Content-Length"] = "0"
-	}
-	if len(headers) == 1 {
-		for k, v := range headers[0] {
-			if k == "" || strings.ContainsAny(k, " \t\r\n:") || strings.ContainsAny(v, "\r\n") {
-				return 0, fmt.Errorf("realnginx: bad header field %q: %q", k, v)
-			}
-			fields[textproto.CanonicalMIMEHeaderKey(k)] = v
-		}
-	}
-	dst := "127.0.0.1"
-	var d net.Dialer
-	d.Timeout = doTimeout
-	if clientIP != "" {
-		ip := net.ParseIP(clientIP)
-		if ip == nil {
-			return 0, fmt.Errorf("realnginx: bad client IP %q", clientIP)
-		}
-		if ip.To4() == nil {
-			dst = "::1"
-		}
-		d.LocalAddr = &net.TCPAddr{IP: ip}
-	}
-	conn, err := d.Dial("tcp", net.JoinHostPort(dst, strconv.Itoa(port)))
+	code, err := realserver.Do(method, port, host, path, clientIP, headers...)
 	if err != nil {
-		return 0, fmt.Errorf("realnginx: %v", err)
+		return 0, fmt.Errorf("%s: %v", "realnginx", err)
 	}
-	defer conn.Close()
-	if err := conn.SetDeadline(time.Now().Add(doTimeout)); err != nil {
-		return 0, err
-	}
-	var req strings.Builder
-	fmt.Fprintf(&req, "%s %s HTTP/1.1\r\nHost: %s\r\n", method, path, fields["Host"])
-	delete(fields, "Host")
-	for _, k := range slices.Sorted(maps.Keys(fields)) {
-		fmt.Fprintf(&req, "%s: %s\r\n", k, fields[k])
-	}
-	req.WriteString("\r\n")
-	if _, err := conn.Write([]byte(req.String())); err != nil {
-		return 0, fmt.Errorf("realnginx: %v", err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: method})
-	if err != nil {
-		return 0, fmt.Errorf("realnginx: %s %s: %v", method, path, err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode, nil
+	return code, nil
 }
 
 // Reload makes the running nginx read its configuration again, as `nginx
@@ -377,7 +271,7 @@ func (s *Server) Reload() error {
 	if out, err := test.CombinedOutput(); err != nil {
 		return fmt.Errorf("realnginx: reload: nginx -t -c %s failed: %v\n%s", s.conf, err, strings.TrimSpace(string(out)))
 	}
-	old, err := children(pid)
+	old, err := realserver.Children(pid)
 	if err != nil {
 		return fmt.Errorf("realnginx: reload: %v", err)
 	}
@@ -390,14 +284,14 @@ func (s *Server) Reload() error {
 		if log := s.ErrorLog(); len(log) > logStart && strings.Contains(log[logStart:], "[emerg]") {
 			return fmt.Errorf("realnginx: reload failed:\n%s", strings.TrimSpace(log[logStart:]))
 		}
-		now, err := children(pid)
+		now, err := realserver.Children(pid)
 		if err != nil {
 			return fmt.Errorf("realnginx: reload: %v", err)
 		}
 		if len(now) > 0 && !slices.ContainsFunc(now, func(p int) bool { return slices.Contains(old, p) }) {
 			ready := true
 			for _, p := range s.ports {
-				ready = ready && accepts(p)
+				ready = ready && realserver.Accepts(p)
 			}
 			if ready {
 				return nil
@@ -412,39 +306,6 @@ func (s *Server) Reload() error {
 			return fmt.Errorf("realnginx: reload: the workers of the old configuration still run after %v\nerror log:\n%s", startTimeout, strings.TrimSpace(s.ErrorLog()[logStart:]))
 		}
 	}
-}
-
-// children returns the ids of the processes whose parent is pid, read
-// from /proc.
-func children(pid int) ([]int, error) {
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil, err
-	}
-	var out []int
-	for _, e := range ents {
-		id, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue // exited meanwhile
-		}
-		// pid (comm) state ppid ...: comm may hold blanks and parentheses.
-		i := strings.LastIndexByte(string(b), ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) < 2 {
-			continue
-		}
-		if ppid, err := strconv.Atoi(f[1]); err == nil && ppid == pid {
-			out = append(out, id)
-		}
-	}
-	return out, nil
 }
 
 // ErrorLog returns what nginx has logged so far at level info and above,
@@ -494,7 +355,7 @@ func (s *Server) stop() error {
 	var errs []error
 	deadline := time.Now().Add(portTimeout)
 	for _, p := range s.ports {
-		for accepts(p) {
+		for realserver.Accepts(p) {
 			if time.Now().After(deadline) {
 				errs = append(errs, fmt.Errorf("realnginx: port %d still accepts connections after Stop", p))
 				break

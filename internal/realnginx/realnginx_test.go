@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/unforbid/unforbid/internal/layout"
+	"github.com/unforbid/unforbid/internal/realserver"
 	"github.com/unforbid/unforbid/internal/treetest/need"
 )
 
@@ -140,7 +141,7 @@ func TestPlain(t *testing.T) {
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if accepts(18080) {
+	if realserver.Accepts(18080) {
 		t.Errorf("port 18080 still open after Stop")
 	}
 	if _, err := s.Do("GET", 18080, "localhost", "/ok.html", ""); err == nil {
@@ -264,7 +265,7 @@ http {
 			t.Errorf("error %q lacks %q", err, want)
 		}
 	}
-	if accepts(18081) {
+	if realserver.Accepts(18081) {
 		t.Errorf("port 18081 open after a failed Start")
 	}
 }

@@ -1,0 +1,178 @@
+// Package realserver holds what the harnesses of the real servers share
+// (internal/realnginx, internal/realapache): raw HTTP requests from a
+// chosen loopback address, the wait for a port, the bind mounts that show
+// a test tree as /, and the worker processes of a master.
+package realserver
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"maps"
+	"net"
+	"net/http"
+	"net/textproto"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// doTimeout bounds one request of Do.
+const doTimeout = 10 * time.Second
+
+// Do sends one HTTP/1.1 request to a server listening on the loopback with Connection: close and returns the
+// status code of the response; redirects are not followed. The request goes
+// to 127.0.0.1:port, or to [::1]:port when clientIP is an IPv6 address
+// ("::1"); any other IPv4 loopback clientIP (127.0.0.2) is used as the
+// source address, so allow/deny rules see it. An empty clientIP means
+// 127.0.0.1 and an empty host means "localhost". path is sent verbatim.
+//
+// headers, at most one map, adds header fields to the request, such as
+// Authorization; a Host or Connection field there replaces the default one.
+func Do(method string, port int, host, path, clientIP string, headers ...map[string]string) (int, error) {
+	if host == "" {
+		host = "localhost"
+	}
+	for _, v := range []string{method, host, path} {
+		if v == "" || strings.ContainsAny(v, " \t\r\n") {
+			return 0, fmt.Errorf("bad request field %q", v)
+		}
+	}
+	if len(headers) > 1 {
+		return 0, fmt.Errorf("Do takes at most one header map, got %d", len(headers))
+	}
+	fields := map[string]string{"Host": host, "Connection": "close"}
+	switch method {
+	case "POST", "PUT", "PATCH":
+		fields["Content-Length"] = "0"
+	}
+	if len(headers) == 1 {
+		for k, v := range headers[0] {
+			if k == "" || strings.ContainsAny(k, " \t\r\n:") || strings.ContainsAny(v, "\r\n") {
+				return 0, fmt.Errorf("bad header field %q: %q", k, v)
+			}
+			fields[textproto.CanonicalMIMEHeaderKey(k)] = v
+		}
+	}
+	dst := "127.0.0.1"
+	var d net.Dialer
+	d.Timeout = doTimeout
+	if clientIP != "" {
+		ip := net.ParseIP(clientIP)
+		if ip == nil {
+			return 0, fmt.Errorf("bad client IP %q", clientIP)
+		}
+		if ip.To4() == nil {
+			dst = "::1"
+		}
+		d.LocalAddr = &net.TCPAddr{IP: ip}
+	}
+	conn, err := d.Dial("tcp", net.JoinHostPort(dst, strconv.Itoa(port)))
+	if err != nil {
+		return 0, fmt.Errorf("%v", err)
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(doTimeout)); err != nil {
+		return 0, err
+	}
+	var req strings.Builder
+	fmt.Fprintf(&req, "%s %s HTTP/1.1\r\nHost: %s\r\n", method, path, fields["Host"])
+	delete(fields, "Host")
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		fmt.Fprintf(&req, "%s: %s\r\n", k, fields[k])
+	}
+	req.WriteString("\r\n")
+	if _, err := conn.Write([]byte(req.String())); err != nil {
+		return 0, fmt.Errorf("%v", err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: method})
+	if err != nil {
+		return 0, fmt.Errorf("%s %s: %v", method, path, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// Accepts reports whether a TCP connection to port succeeds on 127.0.0.1
+// or [::1].
+func Accepts(port int) bool {
+	for _, host := range []string{"127.0.0.1", "::1"} {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(host, strconv.Itoa(port)), 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return true
+		}
+	}
+	return false
+}
+
+// MountScript returns the shell lines bind-mounting each of mounts (paths
+// relative to treeDir and to /) that
+// treeDir has over the host's path. The host path must exist and be of the
+// same kind: a mount point is never created on the host.
+func MountScript(treeDir string, mounts []string) (string, error) {
+	var b strings.Builder
+	b.WriteString("set -e\n")
+	for _, rel := range mounts {
+		src := filepath.Join(treeDir, rel)
+		sfi, err := os.Stat(src)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("%v", err)
+		}
+		dst := "/" + rel
+		dfi, err := os.Stat(dst)
+		if err != nil {
+			return "", fmt.Errorf("cannot mount the tree's %s: %v (mount points are not created on the host)", rel, err)
+		}
+		if sfi.IsDir() != dfi.IsDir() {
+			return "", fmt.Errorf("cannot mount the tree's %s over %s: one is a directory, the other not", rel, dst)
+		}
+		fmt.Fprintf(&b, "mount --bind %s %s\n", ShellQuote(src), ShellQuote(dst))
+	}
+	return b.String(), nil
+}
+
+// ShellQuote quotes s for sh.
+func ShellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// Children returns the ids of the processes whose parent is pid, read
+// from /proc.
+func Children(pid int) ([]int, error) {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for _, e := range ents {
+		id, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue // exited meanwhile
+		}
+		// pid (comm) state ppid ...: comm may hold blanks and parentheses.
+		i := strings.LastIndexByte(string(b), ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 2 {
+			continue
+		}
+		// A zombie is a child that has exited but is not reaped yet.
+		if ppid, err := strconv.Atoi(f[1]); err == nil && ppid == pid && f[0] != "Z" {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
