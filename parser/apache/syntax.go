@@ -63,6 +63,14 @@ type Directive struct {
 	// "#" as written (continuations joined), without the final newline.
 	Comment bool
 	Text    string
+
+	// raw is the logical line after the name (for a section, up to the
+	// last ">"), as httpd substitutes ${VAR} in it before splitting.
+	raw []byte
+	// rawStart is the index in the logical line where raw starts;
+	// rawOff maps the logical line to file offsets.
+	rawStart int
+	rawOff   []int
 }
 
 // Is reports whether the directive is named name, ignoring case as httpd
@@ -310,6 +318,7 @@ func Parse(file string, src []byte) (*File, error) {
 				}
 				argText = ll.text[:next+gt]
 			}
+			d.raw, d.rawStart, d.rawOff = argText, next, ll.off
 			if len(argText) > next {
 				for _, w := range words(argText, next) {
 					d.Args = append(d.Args, w.val)
@@ -323,6 +332,7 @@ func Parse(file string, src []byte) (*File, error) {
 			continue
 		}
 		d.Name = cmd
+		d.raw, d.rawStart, d.rawOff = ll.text, next, ll.off
 		for _, w := range words(ll.text, next) {
 			d.Args = append(d.Args, w.val)
 			d.ArgSpans = append(d.ArgSpans, span(w))
