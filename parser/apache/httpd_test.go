@@ -35,6 +35,7 @@ func TestAgainstHttpd(t *testing.T) {
 		{"dropped content unchecked", "<IfModule mod_nope.c>\nNoSuchDirective\n</IfModule>\n<IfDefine NOPE>\nAlsoNot\n</IfDefine>\n", ""},
 		{"define and var", "Define D /var/www\n<Directory ${D}>\n</Directory>\n", ""},
 		{"include optional", "IncludeOptional /nonexistent/*.conf\nIncludeOptional /nonexistent.conf\n", ""},
+		{"iffile", "<IfFile /etc/apache2/apache2.conf>\nServerAdmin x\n</IfFile>\n<IfFile !/etc>\nNoSuch\n</IfFile>\n", ""},
 		{"unclosed", "<Directory /x>\n", "<Directory> was not closed."},
 		{"unclosed nested", "<VirtualHost *:80>\n<Location />\n", "<Location> was not closed."},
 		{"stray", "</Files>\n", "</Files> without matching <Files> section"},

@@ -50,9 +50,10 @@ type Options struct {
 	Builtin []string
 }
 
-// Dropped is a conditional section Load left out, and why.
+// Dropped is a conditional section (<IfModule>, <IfDefine>, <IfFile>)
+// Load left out, and why.
 type Dropped struct {
-	// Section is the <IfModule> or <IfDefine> node, as parsed.
+	// Section is the conditional node, as parsed.
 	Section *Directive
 	// Reason says what decided it, e.g. "module mod_ssl.c is not loaded".
 	Reason string
@@ -73,7 +74,7 @@ type Config struct {
 	ServerRoot string
 	// Directives is the effective tree: Include lines replaced by the
 	// files they read, <IfModule>/<IfDefine> sections that hold replaced
-	// by their children and the others removed, and ${VAR} substituted
+	// by their children and the others removed (likewise <IfFile>), and ${VAR} substituted
 	// in Args. Nodes are copies; their Range and ArgSpans point into the
 	// files they come from (Range.File).
 	Directives []*Directive
@@ -393,7 +394,7 @@ func (l *loader) nodes(ds []*Directive) []*Directive {
 			}
 			l.addModule(c.Args[0], moduleSource(c.Args[0]))
 			out = append(out, c)
-		case c.Section && (c.Is("IfModule") || c.Is("IfDefine")):
+		case c.Section && (c.Is("IfModule") || c.Is("IfDefine") || c.Is("IfFile")):
 			if len(c.Args) == 0 {
 				l.errAt(c, "<%s> directive requires additional arguments", c.Name)
 				continue
@@ -403,13 +404,21 @@ func (l *loader) nodes(ds []*Directive) []*Directive {
 			arg = strings.TrimPrefix(arg, "!")
 			var have bool
 			var what string
-			if c.Is("IfModule") {
+			switch {
+			case c.Is("IfFile"):
+				p := l.rootRelative(arg)
+				have = l.fs.Access(fsmeta.Cred{User: "root"}, p, 0, true).OK()
+				what = p + " does not exist"
+				if neg {
+					what = p + " exists"
+				}
+			case c.Is("IfModule"):
 				have = l.cfg.Modules[arg]
 				what = "module " + arg + " is not loaded"
 				if neg {
 					what = "module " + arg + " is loaded"
 				}
-			} else {
+			default:
 				have = l.defined[arg]
 				what = arg + " is not defined"
 				if neg {

@@ -249,6 +249,7 @@ func TestLoadIncludes(t *testing.T) {
 		{"syntax error in included file", "Include bad.conf\n", "", "/etc/apache2/bad.conf:1: </VirtualHost> without matching <VirtualHost> section"},
 		{"include args", "Include\n", "", "/etc/apache2/apache2.conf:1: Include takes one argument, Name(s) of the config files to be included; fails if the wildcard does not match at least one file"},
 		{"ifmodule no args", "<IfModule>\n</IfModule>\n", "", "/etc/apache2/apache2.conf:1: <IfModule> directive requires additional arguments"},
+		{"iffile", "<IfFile d/x.conf>\nA\n</IfFile>\n<IfFile !/etc/apache2/d>\nB\n</IfFile>\n<IfFile \"nope\">\nC\n</IfFile>\n", "A", ""},
 		{"server root moves includes", "ServerRoot /etc/apache2/d\nInclude x.conf\n", "ServerRoot X", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
