@@ -67,10 +67,8 @@ type Directive struct {
 	// raw is the logical line after the name (for a section, up to the
 	// last ">"), as httpd substitutes ${VAR} in it before splitting.
 	raw []byte
-	// rawStart is the index in the logical line where raw starts;
-	// rawOff maps the logical line to file offsets.
+	// rawStart is the index in raw where the arguments start.
 	rawStart int
-	rawOff   []int
 }
 
 // Is reports whether the directive is named name, ignoring case as httpd
@@ -95,12 +93,45 @@ func isSpace(c byte) bool {
 }
 
 // logicalLine is one line as ap_cfg_getline returns it: physical lines
-// joined at backslash-newline, with the file offset of every byte kept.
+// joined at backslash-newline. text is a slice of the source when the line
+// has no continuation; otherwise a copy, and segs maps it back.
 type logicalLine struct {
-	text  []byte
-	off   []int // off[i] is the file offset of text[i]
-	line  int   // first physical line
-	lines []int // lines[i] is the physical line of text[i]
+	text []byte
+	base int   // file offset of text[0] when segs is nil
+	segs []seg // the pieces of a continued line, in order
+	line int   // first physical line
+}
+
+// seg is one physical piece of a continued logical line: it starts at
+// index at of the text, at file offset off, on physical line line.
+type seg struct {
+	at, off, line int
+}
+
+// offset returns the file offset of text[i].
+func (ll *logicalLine) offset(i int) int {
+	if ll.segs == nil {
+		return ll.base + i
+	}
+	k := ll.find(i)
+	return ll.segs[k].off + i - ll.segs[k].at
+}
+
+// lineAt returns the physical line of text[i].
+func (ll *logicalLine) lineAt(i int) int {
+	if ll.segs == nil {
+		return ll.line
+	}
+	return ll.segs[ll.find(i)].line
+}
+
+// find returns the index of the segment holding text[i].
+func (ll *logicalLine) find(i int) int {
+	k := 0
+	for k+1 < len(ll.segs) && ll.segs[k+1].at <= i {
+		k++
+	}
+	return k
 }
 
 // readLines splits src into logical lines as ap_cfg_getline does: a line
@@ -112,12 +143,14 @@ func readLines(src []byte) []logicalLine {
 	line := 1
 	i := 0
 	for i < len(src) {
-		ll := logicalLine{line: line}
+		ll := logicalLine{line: line, base: i}
 		for {
 			// One physical line from i.
 			j := i
-			for j < len(src) && src[j] != '\n' {
-				j++
+			if k := bytes.IndexByte(src[i:], '\n'); k >= 0 {
+				j = i + k
+			} else {
+				j = len(src)
 			}
 			end := j
 			if j < len(src) && end > i && src[end-1] == '\r' {
@@ -127,10 +160,11 @@ func readLines(src []byte) []logicalLine {
 			if cont {
 				end--
 			}
-			for k := i; k < end; k++ {
-				ll.text = append(ll.text, src[k])
-				ll.off = append(ll.off, k)
-				ll.lines = append(ll.lines, line)
+			if cont || ll.segs != nil {
+				ll.segs = append(ll.segs, seg{at: len(ll.text), off: i, line: line})
+				ll.text = append(ll.text, src[i:end]...)
+			} else {
+				ll.text = src[i:end:end]
 			}
 			if j < len(src) {
 				j++ // the LF
@@ -149,7 +183,17 @@ func readLines(src []byte) []logicalLine {
 		for e > s && isSpace(ll.text[e-1]) {
 			e--
 		}
-		ll.text, ll.off, ll.lines = ll.text[s:e], ll.off[s:e], ll.lines[s:e]
+		if ll.segs == nil {
+			ll.base += s
+		} else {
+			for k := range ll.segs {
+				ll.segs[k].at -= s
+			}
+		}
+		ll.text = ll.text[s:e]
+		if len(ll.text) > 0 {
+			ll.line = ll.lineAt(0)
+		}
 		out = append(out, ll)
 	}
 	return out
@@ -260,8 +304,8 @@ func Parse(file string, src []byte) (*File, error) {
 		}
 		rng := parser.Range{
 			File:  file,
-			Start: parser.Pos{Line: ll.line, Offset: ll.off[0]},
-			End:   parser.Pos{Line: ll.lines[len(ll.lines)-1], Offset: ll.off[len(ll.off)-1] + 1},
+			Start: parser.Pos{Line: ll.line, Offset: ll.offset(0)},
+			End:   parser.Pos{Line: ll.lineAt(len(ll.text) - 1), Offset: ll.offset(len(ll.text)-1) + 1},
 		}
 		if ll.text[0] == '#' {
 			*cur = append(*cur, &Directive{Comment: true, Text: string(ll.text[1:]), Range: rng})
@@ -274,9 +318,9 @@ func Parse(file string, src []byte) (*File, error) {
 		}
 		span := func(w word) Span {
 			if w.end <= w.start {
-				return Span{Start: ll.off[w.start], End: ll.off[w.start]}
+				return Span{Start: ll.offset(w.start), End: ll.offset(w.start)}
 			}
-			return Span{Start: ll.off[w.start], End: ll.off[w.end-1] + 1}
+			return Span{Start: ll.offset(w.start), End: ll.offset(w.end-1) + 1}
 		}
 		if len(cmd) >= 2 && cmd[0] == '<' && cmd[1] == '/' {
 			// A closing tag.
@@ -293,7 +337,7 @@ func Parse(file string, src []byte) (*File, error) {
 				errs.Add(parser.Errorf(file, ll.line, "Expected </%s> but saw %s", top.d.Name, cmd))
 				return f, errs
 			}
-			top.d.CloseStart = ll.off[name.start]
+			top.d.CloseStart = ll.offset(name.start)
 			top.d.CloseEnd = rng.End.Offset
 			top.d.Range.End = rng.End
 			stack = stack[:len(stack)-1]
@@ -311,14 +355,14 @@ func Parse(file string, src []byte) (*File, error) {
 			// section handler finds it; a tag "<Name>" has none.
 			argText := ll.text[:0:0]
 			if next < len(ll.text) {
-				gt := strings.LastIndexByte(string(ll.text[next:]), '>')
+				gt := bytes.LastIndexByte(ll.text[next:], '>')
 				if gt < 0 {
 					errs.Add(parser.Errorf(file, ll.line, "<%s> directive missing closing '>'", d.Name))
 					return f, errs
 				}
 				argText = ll.text[:next+gt]
 			}
-			d.raw, d.rawStart, d.rawOff = argText, next, ll.off
+			d.raw, d.rawStart = argText, next
 			if len(argText) > next {
 				for _, w := range words(argText, next) {
 					d.Args = append(d.Args, w.val)
@@ -332,7 +376,7 @@ func Parse(file string, src []byte) (*File, error) {
 			continue
 		}
 		d.Name = cmd
-		d.raw, d.rawStart, d.rawOff = ll.text, next, ll.off
+		d.raw, d.rawStart = ll.text, next
 		for _, w := range words(ll.text, next) {
 			d.Args = append(d.Args, w.val)
 			d.ArgSpans = append(d.ArgSpans, span(w))

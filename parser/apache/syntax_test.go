@@ -94,6 +94,12 @@ func checkSpans(t *testing.T, f *File) {
 			t.Errorf("%s: bad range %+v", d.Name, r)
 			return false
 		}
+		if want := 1 + strings.Count(string(f.Src[:r.Start.Offset]), "\n"); r.Start.Line != want {
+			t.Errorf("%s: start line %d, want %d", d.Name, r.Start.Line, want)
+		}
+		if want := 1 + strings.Count(string(f.Src[:r.End.Offset-1]), "\n"); r.End.Offset > 0 && r.End.Line != want {
+			t.Errorf("%s: end line %d, want %d", d.Name, r.End.Line, want)
+		}
 		if len(d.Args) != len(d.ArgSpans) {
 			t.Errorf("%s: %d args, %d spans", d.Name, len(d.Args), len(d.ArgSpans))
 			return false
