@@ -349,6 +349,10 @@ func (l *loader) nodes(ds []*Directive) []*Directive {
 			continue
 		}
 		c := l.substitute(d)
+		if c.Section && c.MissingGT {
+			l.errAt(c, "<%s> directive missing closing '>'", c.Name)
+			continue
+		}
 		switch {
 		case c.Is("Include") || c.Is("IncludeOptional"):
 			if len(c.Args) != 1 {
@@ -426,6 +430,15 @@ func (l *loader) nodes(ds []*Directive) []*Directive {
 				}
 			}
 			if have != neg {
+				// httpd reads a section it keeps up to a line that is
+				// exactly "</Name>"; any other closing line is seen
+				// outside every section.
+				if src := l.cfg.Files[c.Range.File]; src != nil && c.CloseStart < c.CloseEnd &&
+					!strings.EqualFold(joinContinued(src.Src[c.CloseStart:c.CloseEnd]), "</"+c.Name+">") {
+					w, _ := getword([]byte(joinContinued(src.Src[c.CloseStart:c.CloseEnd])), 0)
+					l.errs.Add(parser.Errorf(c.Range.File, c.Range.End.Line, "%s without matching <%s section", w.val, w.val[2:]))
+					continue
+				}
 				out = append(out, l.nodes(c.Block)...)
 			} else {
 				l.cfg.Dropped = append(l.cfg.Dropped, Dropped{Section: d, Reason: what})
@@ -438,6 +451,12 @@ func (l *loader) nodes(ds []*Directive) []*Directive {
 		}
 	}
 	return out
+}
+
+// joinContinued returns b with its backslash-newlines removed, as the
+// logical line httpd reads.
+func joinContinued(b []byte) string {
+	return strings.NewReplacer("\\\r\n", "", "\\\n", "").Replace(string(b))
 }
 
 // rootRelative is ap_server_root_relative: p joined to the server root

@@ -59,6 +59,12 @@ type Directive struct {
 	// the "<" of its closing tag "</Name>", and CloseEnd the offset just
 	// after that tag's line. All three are 0 for other nodes.
 	OpenEnd, CloseStart, CloseEnd int
+	// MissingGT is true for a section whose opening tag has arguments
+	// but no closing ">". httpd refuses it only when it reads the
+	// section (its handler checks), not inside a section it skips, so
+	// Parse leaves it to Load, which reports it for the sections it
+	// keeps ("<Directory> directive missing closing '>'").
+	MissingGT bool
 	// Comment is true for a comment line; Text is then the text after
 	// "#" as written (continuations joined), without the final newline.
 	Comment bool
@@ -278,8 +284,9 @@ func words(text []byte, i int) []word {
 // Parse parses one config file's syntax. file names it as the server sees
 // it, for positions and messages. It returns the tree, and a
 // parser.ErrorList when the file is refused: a NUL byte, a file over
-// MaxFileSize, a stray or mismatched closing tag, a tag without its ">",
-// or a section left open. The tree returned with an error holds what was
+// MaxFileSize, a stray or mismatched closing tag, a closing tag without
+// its ">", or a section left open. (An opening tag without its ">" is
+// marked MissingGT, not refused: see Directive.MissingGT.) The tree returned with an error holds what was
 // read before it.
 func Parse(file string, src []byte) (*File, error) {
 	f := &File{Name: file, Src: src}
@@ -357,8 +364,8 @@ func Parse(file string, src []byte) (*File, error) {
 			if next < len(ll.text) {
 				gt := bytes.LastIndexByte(ll.text[next:], '>')
 				if gt < 0 {
-					errs.Add(parser.Errorf(file, ll.line, "<%s> directive missing closing '>'", d.Name))
-					return f, errs
+					d.MissingGT = true
+					gt = len(ll.text) - next
 				}
 				argText = ll.text[:next+gt]
 			}
