@@ -282,3 +282,40 @@ func TestLoadIncludes(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadUnderRoot loads a copy of this machine's /etc/apache2 under
+// another root (as --root does): the same tree, files named as the server
+// sees them, and errors that never show the root.
+func TestLoadUnderRoot(t *testing.T) {
+	if _, err := os.Stat("/etc/apache2/apache2.conf"); err != nil {
+		t.Skip("no /etc/apache2 here")
+	}
+	root := t.TempDir()
+	if err := os.CopyFS(root+"/etc/apache2", os.DirFS("/etc/apache2")); err != nil {
+		t.Skip("cannot copy /etc/apache2:", err)
+	}
+	want, err := Load("/etc/apache2/apache2.conf", Options{FS: fsmeta.New("/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load("/etc/apache2/apache2.conf", Options{FS: fsmeta.New(root)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got.Order, "\n") != strings.Join(want.Order, "\n") {
+		t.Errorf("files under root:\n%s\nwant\n%s", strings.Join(got.Order, "\n"), strings.Join(want.Order, "\n"))
+	}
+	var a, b strings.Builder
+	dump(got.Directives, 0, &a)
+	dump(want.Directives, 0, &b)
+	if a.String() != b.String() {
+		t.Error("trees differ under root")
+	}
+	if err := os.WriteFile(root+"/etc/apache2/conf-enabled/zz.conf", []byte("Include missing.conf\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load("/etc/apache2/apache2.conf", Options{FS: fsmeta.New(root)})
+	if err == nil || err.Error() != "/etc/apache2/conf-enabled/zz.conf:1: Could not open configuration file /etc/apache2/missing.conf: No such file or directory" {
+		t.Errorf("error %v", err)
+	}
+}
