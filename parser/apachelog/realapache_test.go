@@ -3,7 +3,6 @@ package apachelog
 import (
 	"flag"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/unforbid/unforbid/internal/layout"
@@ -177,7 +176,7 @@ func TestRegenerateRealLog(t *testing.T) {
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(realLog), []byte(s.ErrorLog()), 0o644); err != nil {
+	if err := os.WriteFile(realLog, []byte(s.ErrorLog()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
