@@ -1,0 +1,182 @@
+package apachelog
+
+import (
+	"flag"
+	"os"
+	"testing"
+
+	"github.com/unforbid/unforbid/internal/layout"
+	"github.com/unforbid/unforbid/internal/realapache"
+)
+
+// regen makes TestRegenerateRealLog run Debian's real apache2 and rewrite
+// testdata/apache-2.4.log. It must run under the shared lock:
+//
+//	flock /tmp/unforbid-e2e.lock go test -count=1 -run TestRegenerateRealLog -regen ./parser/apachelog/
+var regen = flag.Bool("regen", false, "run real Apache and rewrite testdata/apache-2.4.log")
+
+// realLog is the golden input: lines real Apache 2.4 wrote for the requests
+// of TestRegenerateRealLog.
+const realLog = "testdata/apache-2.4.log"
+
+// logTree is a tree on which Apache writes the messages of the causes
+// unforbid explains.
+const logTree = `-- etc/apache2/apache2.conf --
+DefaultRuntimeDir ${APACHE_RUN_DIR}
+PidFile ${APACHE_PID_FILE}
+Mutex file:${APACHE_LOCK_DIR} default
+User ${APACHE_RUN_USER}
+Group ${APACHE_RUN_GROUP}
+ErrorLog ${APACHE_LOG_DIR}/error.log
+TypesConfig /etc/mime.types
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule authz_host_module /usr/lib/apache2/modules/mod_authz_host.so
+LoadModule access_compat_module /usr/lib/apache2/modules/mod_access_compat.so
+LoadModule dir_module /usr/lib/apache2/modules/mod_dir.so
+LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
+LoadModule autoindex_module /usr/lib/apache2/modules/mod_autoindex.so
+LoadModule alias_module /usr/lib/apache2/modules/mod_alias.so
+LoadModule rewrite_module /usr/lib/apache2/modules/mod_rewrite.so
+LoadModule cgid_module /usr/lib/apache2/modules/mod_cgid.so
+Listen 127.0.0.1:18490
+Listen [::1]:18490
+ServerName localhost
+DocumentRoot /srv/www
+ScriptAlias /cgi-bin/ /srv/cgi/
+<Directory />
+    Options FollowSymLinks
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory /srv/www>
+    Options -Indexes +FollowSymLinks
+    Require all granted
+</Directory>
+<Directory /srv/cgi>
+    Require all granted
+</Directory>
+<Directory /srv/www/local>
+    Require ip 127.0.0.1
+</Directory>
+<Directory /srv/www/compat>
+    Order deny,allow
+    Deny from all
+</Directory>
+<Directory /srv/www/nolinks>
+    Options -FollowSymLinks
+</Directory>
+<Directory /srv/www/ht>
+    AllowOverride All
+</Directory>
+<Directory /srv/www/rw>
+    Options None
+    AllowOverride All
+</Directory>
+<Directory /srv/www/scripts>
+    AddHandler cgi-script .cgi
+</Directory>
+-- srv/www/ok.html --
+ok
+-- srv/www/f600.html --
+secret
+-- srv/www/local/a.html --
+-- srv/www/compat/a.html --
+-- srv/www/noindex/a.html --
+-- srv/www/closed/a.html --
+-- srv/www/nolinks/target.html --
+-- srv/www/ht/unreadable/.htaccess --
+Require all granted
+-- srv/www/ht/unreadable/a.html --
+-- srv/www/ht/bad/.htaccess --
+Frobnicate on
+-- srv/www/ht/bad/a.html --
+-- srv/www/ht/notfile/.htaccess/x --
+-- srv/www/ht/notfile/a.html --
+-- srv/www/rw/.htaccess --
+RewriteEngine On
+RewriteRule ^x$ y.html
+-- srv/www/rw/y.html --
+-- srv/www/scripts/s.cgi --
+#!/bin/sh
+echo "Content-Type: text/plain"
+echo
+echo s
+-- srv/cgi/fail.cgi --
+#!/bin/sh
+echo "no headers, sorry" >&2
+exit 1
+-- .fsmeta --
+chmod 0600 srv/www/f600.html
+chmod 0700 srv/www/closed
+symlink srv/www/nolinks/link.html -> target.html
+symlink srv/www/nolinks/dangling.html -> /nowhere
+chmod 0600 srv/www/ht/unreadable/.htaccess
+chmod 0755 srv/www/scripts/s.cgi
+chmod 0755 srv/cgi/fail.cgi
+`
+
+// TestRegenerateRealLog runs real Apache on logTree, sends the requests
+// below and keeps the error log Apache wrote as testdata/apache-2.4.log.
+// It runs only with -regen.
+func TestRegenerateRealLog(t *testing.T) {
+	if !*regen {
+		t.Skip("run with -regen (under flock /tmp/unforbid-e2e.lock) to rewrite " + realLog)
+	}
+	if err := realapache.Available(); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := layout.Parse("logtree.txtar", []byte(logTree))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := tr.Materialize(dir); err != nil {
+		t.Fatal(err)
+	}
+	s, err := realapache.Start(dir, "", []int{18490})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	for _, r := range []struct {
+		path, ip, referer string
+		want              int
+	}{
+		{"/ok.html", "", "", 200},
+		{"/local/a.html", "127.0.0.2", "", 403},
+		{"/local/a.html", "::1", "http://example.test/page?q=1", 403},
+		{"/compat/a.html", "", "", 403},
+		{"/noindex/", "", "", 403},
+		{"/f600.html", "", "", 403},
+		{"/closed/a.html", "", "", 403},
+		{"/nolinks/link.html", "", "", 403},
+		{"/nolinks/dangling.html", "", "", 403},
+		{"/ht/unreadable/a.html", "", "", 403},
+		{"/ht/bad/a.html", "", "", 500},
+		{"/ht/notfile/a.html", "", "", 403},
+		{"/rw/x", "", "", 403},
+		{"/scripts/s.cgi", "", "", 403},
+		{"/cgi-bin/fail.cgi", "", "", 500},
+		{"/cgi-bin/missing.cgi", "", "", 404},
+		{"/missing.html", "", "", 404},
+	} {
+		var h []map[string]string
+		if r.referer != "" {
+			h = append(h, map[string]string{"Referer": r.referer})
+		}
+		got, err := s.Do("GET", 18490, "localhost", r.path, r.ip, h...)
+		if err != nil {
+			t.Fatalf("GET %s: %v", r.path, err)
+		}
+		if got != r.want {
+			t.Errorf("GET %s from %q = %d, want %d", r.path, r.ip, got, r.want)
+		}
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(realLog, []byte(s.ErrorLog()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
