@@ -22,7 +22,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -284,18 +283,12 @@ func (s *Server) Reload() error {
 		if log := s.ErrorLog(); len(log) > logStart && strings.Contains(log[logStart:], "[emerg]") {
 			return fmt.Errorf("realnginx: reload failed:\n%s", strings.TrimSpace(log[logStart:]))
 		}
-		now, err := realserver.Children(pid)
+		ok, err := realserver.NewGeneration(pid, old, s.ports)
 		if err != nil {
 			return fmt.Errorf("realnginx: reload: %v", err)
 		}
-		if len(now) > 0 && !slices.ContainsFunc(now, func(p int) bool { return slices.Contains(old, p) }) {
-			ready := true
-			for _, p := range s.ports {
-				ready = ready && realserver.Accepts(p)
-			}
-			if ready {
-				return nil
-			}
+		if ok {
+			return nil
 		}
 		select {
 		case <-s.done:
@@ -335,34 +328,10 @@ func (s *Server) Stop() error {
 }
 
 func (s *Server) stop() error {
-	pgid := s.cmd.Process.Pid
-	select {
-	case <-s.done:
-	default:
-		syscall.Kill(-pgid, syscall.SIGTERM)
-		t := time.NewTimer(stopTimeout)
-		select {
-		case <-s.done:
-		case <-t.C:
-			syscall.Kill(-pgid, syscall.SIGKILL)
-			<-s.done
-		}
-		t.Stop()
-	}
-	// Workers left behind by a master that died abruptly.
-	syscall.Kill(-pgid, syscall.SIGKILL)
-
+	realserver.Terminate(s.cmd.Process.Pid, s.done, stopTimeout)
 	var errs []error
-	deadline := time.Now().Add(portTimeout)
-	for _, p := range s.ports {
-		for realserver.Accepts(p) {
-			if time.Now().After(deadline) {
-				errs = append(errs, fmt.Errorf("realnginx: port %d still accepts connections after Stop", p))
-				break
-			}
-			// Poll with a timer: the sockets close as the processes die.
-			<-time.After(pollEvery)
-		}
+	for _, p := range realserver.WaitClosed(s.ports, portTimeout, pollEvery) {
+		errs = append(errs, fmt.Errorf("realnginx: port %d still accepts connections after Stop", p))
 	}
 
 	s.mu.Lock()

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -175,4 +176,63 @@ func Children(pid int) ([]int, error) {
 		}
 	}
 	return out, nil
+}
+
+// Terminate stops the process group pgid of a server whose end done
+// reports: SIGTERM, SIGKILL after timeout, then SIGKILL to whatever of the
+// group is left (workers of a master that died abruptly). It returns once
+// done is closed.
+func Terminate(pgid int, done <-chan struct{}, timeout time.Duration) {
+	select {
+	case <-done:
+	default:
+		syscall.Kill(-pgid, syscall.SIGTERM)
+		t := time.NewTimer(timeout)
+		select {
+		case <-done:
+		case <-t.C:
+			syscall.Kill(-pgid, syscall.SIGKILL)
+			<-done
+		}
+		t.Stop()
+	}
+	syscall.Kill(-pgid, syscall.SIGKILL)
+}
+
+// WaitClosed waits until none of ports accepts connections, polling every
+// poll, for at most timeout; it returns the ports still open then.
+func WaitClosed(ports []int, timeout, poll time.Duration) []int {
+	var open []int
+	deadline := time.Now().Add(timeout)
+	for _, p := range ports {
+		for Accepts(p) {
+			if time.Now().After(deadline) {
+				open = append(open, p)
+				break
+			}
+			// a timer, not a busy loop: the sockets close as the
+			// processes die
+			<-time.After(poll)
+		}
+	}
+	return open
+}
+
+// NewGeneration reports whether the master pid runs only workers that are
+// not among old (the workers before a reload) and every one of ports
+// accepts connections: the new configuration serves alone.
+func NewGeneration(pid int, old, ports []int) (bool, error) {
+	now, err := Children(pid)
+	if err != nil {
+		return false, err
+	}
+	if len(now) == 0 || slices.ContainsFunc(now, func(p int) bool { return slices.Contains(old, p) }) {
+		return false, nil
+	}
+	for _, p := range ports {
+		if !Accepts(p) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
