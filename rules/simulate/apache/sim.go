@@ -279,9 +279,10 @@ func hasWild(p string) bool { return strings.ContainsAny(p, "*?[") }
 
 // state is what one request has met so far.
 type state struct {
-	req    simulate.Request
-	d      *simulate.Decision
-	unsure string
+	req simulate.Request
+	d   *simulate.Decision
+	// others are the unmodelled sections of the request's scopes.
+	others []*conf.Directive
 }
 
 func (st *state) step(kind string, r parser.Range, format string, args ...any) {
@@ -562,6 +563,7 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		return st.notSure("a path with . or .. segments or repeated slashes is not modelled yet")
 	}
 	for _, sc := range scopes {
+		st.others = append(st.others, sc.others...)
 		for _, o := range sc.others {
 			if why := mayChange(o, uri); why != "" {
 				return st.notSure("%s", why)
@@ -730,6 +732,11 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 		if strings.Contains(name, "/") {
 			return st.notSure("%s: DirectoryIndex %s with a path is not modelled yet", p.indexRange, name)
 		}
+		for _, o := range st.others {
+			if (o.Is("Files") || o.Is("FilesMatch")) && mayChange(o, "/"+name) != "" {
+				return st.notSure("%s", mayChange(o, "/"+name))
+			}
+		}
 		f := path.Join(dir, name)
 		res := s.FS.Access(s.Cred, f, 0, false)
 		if res.Blind {
@@ -741,6 +748,16 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 		if res.OK() && res.Info.Type == fsmeta.TypeRegular {
 			st.step("index", p.indexRange, "DirectoryIndex finds %s", f)
 			return s.open(st, f)
+		}
+		if res.Err == syscall.EACCES {
+			// The index's subrequest is refused in its directory walk
+			// (AH00035): mod_dir answers its status rather than list.
+			rule, kind, _ := simulate.FSCause(res)
+			st.d.Status = 403
+			st.d.Cause = &simulate.Cause{Rule: rule, Kind: kind, Path: res.At,
+				Reason: fmt.Sprintf("AH00035: access to %s%s denied (filesystem path '%s') because search permissions are missing on a component of the path", uri, name, f)}
+			st.step("index", p.indexRange, "stat %s: permission denied", f)
+			return st.d
 		}
 		if !res.OK() && res.Err != syscall.ENOENT {
 			return st.notSure("the index %s: %v is not modelled yet", f, res.Err)
@@ -831,10 +848,10 @@ func mayChange(o *conf.Directive, uri string) string {
 		if len(o.Args) == 0 {
 			return unsure
 		}
-		// Any segment of the path, or an index name, may be the last
-		// component Apache matches: judged conservatively.
-		names := append(strings.Split(uri, "/"), "index.html")
-		names = append(names, indexNamesAnywhere...)
+		// Any segment of the path may be the last component Apache
+		// matches: judged conservatively. Index names are judged by
+		// the caller.
+		names := strings.Split(uri, "/")
 		if o.Is("FilesMatch") || o.Args[0] == "~" {
 			return regexMay(o.Args[len(o.Args)-1], names, unsure)
 		}
@@ -851,10 +868,6 @@ func mayChange(o *conf.Directive, uri string) string {
 	}
 	return unsure
 }
-
-// indexNamesAnywhere are index names a <Files> section is checked against
-// besides the path's segments.
-var indexNamesAnywhere = []string{"index.htm", "index.php", "index.cgi", "index.pl", "index.xhtml"}
 
 // regexMay says unsure when the regex pat may match one of subjects, or
 // does not compile in Go.
