@@ -244,7 +244,7 @@ func init() {
 		forcelanguagepriority addoutputfilter addoutputfilterbytype expiresactive expiresbytype
 		expiresdefault limitrequestbody limitrequestfields limitrequestfieldsize limitrequestline
 		gracefulshutdowntimeout listenbacklog sendbuffersize receivebuffersize errorlogformat
-		accessfilename indexheadinsert indexignorereset reqtimeout protocols`) {
+		accessfilename removetype extendedstatus proxystatus indexheadinsert indexignorereset requestreadtimeout protocols`) {
 		harmless[n] = true
 	}
 }
@@ -264,7 +264,7 @@ func (sc *scope) add(d *conf.Directive) {
 	case d.Is("Options"), d.Is("DirectoryIndex"), d.Is("DirectorySlash"), d.Is("AllowOverride"), d.Is("AllowOverrideList"):
 		sc.plain = append(sc.plain, d)
 	case d.Is("Alias"), d.Is("ScriptAlias"), d.Is("Redirect"), d.Is("RedirectPermanent"), d.Is("RedirectTemp"),
-		d.Is("AliasMatch"), d.Is("ScriptAliasMatch"), d.Is("RedirectMatch"), d.Is("UserDir"):
+		d.Is("AliasMatch"), d.Is("ScriptAliasMatch"), d.Is("RedirectMatch"), d.Is("UserDir"), d.Is("AddHandler"):
 		sc.others = append(sc.others, d)
 	case harmless[strings.ToLower(d.Name)]:
 	default:
@@ -813,6 +813,18 @@ func mayChange(o *conf.Directive, uri string) string {
 		}
 		if strings.HasPrefix(uri, strings.TrimSuffix(prefix, "/")) {
 			return unsure
+		}
+		return ""
+	case o.Is("AddHandler"):
+		// mod_mime gives the handler to a name with any of the
+		// extensions among its dot-separated parts.
+		for _, seg := range strings.Split(uri, "/") {
+			parts := strings.Split(strings.ToLower(seg), ".")
+			for _, ext := range o.Args[min(1, len(o.Args)):] {
+				if slices.Contains(parts[min(1, len(parts)):], strings.TrimPrefix(strings.ToLower(ext), ".")) {
+					return unsure
+				}
+			}
 		}
 		return ""
 	case o.Is("UserDir"):
