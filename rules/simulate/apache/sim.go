@@ -68,6 +68,8 @@ type scope struct {
 	// others are the sections the simulator does not model, judged per
 	// request (may they apply?).
 	others []*conf.Directive
+	// access are the AccessFileName directives.
+	access []*conf.Directive
 	// unsure is set when the scope holds something that may change any
 	// answer.
 	unsure string
@@ -244,7 +246,7 @@ func init() {
 		forcelanguagepriority addoutputfilter addoutputfilterbytype expiresactive expiresbytype
 		expiresdefault limitrequestbody limitrequestfields limitrequestfieldsize limitrequestline
 		gracefulshutdowntimeout listenbacklog sendbuffersize receivebuffersize errorlogformat
-		accessfilename removetype extendedstatus proxystatus indexheadinsert indexignorereset requestreadtimeout protocols`) {
+		removetype extendedstatus proxystatus indexheadinsert indexignorereset requestreadtimeout protocols`) {
 		harmless[n] = true
 	}
 }
@@ -266,6 +268,8 @@ func (sc *scope) add(d *conf.Directive) {
 	case d.Is("Alias"), d.Is("ScriptAlias"), d.Is("Redirect"), d.Is("RedirectPermanent"), d.Is("RedirectTemp"),
 		d.Is("AliasMatch"), d.Is("ScriptAliasMatch"), d.Is("RedirectMatch"), d.Is("UserDir"), d.Is("AddHandler"):
 		sc.others = append(sc.others, d)
+	case d.Is("AccessFileName"):
+		sc.access = append(sc.access, d)
 	case harmless[strings.ToLower(d.Name)]:
 	default:
 		if sc.unsure == "" {
@@ -281,8 +285,9 @@ func hasWild(p string) bool { return strings.ContainsAny(p, "*?[") }
 type state struct {
 	req simulate.Request
 	d   *simulate.Decision
-	// others are the unmodelled sections of the request's scopes.
-	others []*conf.Directive
+	// others are the unmodelled sections of the request's scopes, dirs
+	// their <Directory> sections.
+	others, dirs []*conf.Directive
 }
 
 func (st *state) step(kind string, r parser.Range, format string, args ...any) {
@@ -424,9 +429,12 @@ type perDir struct {
 	indexRange parser.Range
 	require    string // "granted", "denied", or "" when no Require met
 	reqRange   parser.Range
-	override   string // "None" or what was written
-	overRange  parser.Range
-	block      *conf.Directive
+	// override is AllowOverride as written, "" when never set (httpd
+	// then reads .htaccess files), and overList AllowOverrideList.
+	override  string
+	overList  string
+	overRange parser.Range
+	block     *conf.Directive
 }
 
 // optionNames are the flags of Options, by lower-case name.
@@ -472,8 +480,10 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 				continue
 			}
 			return fmt.Sprintf("%s: Require %s is not modelled yet", d.Range, strings.Join(d.Args, " "))
-		case d.Is("AllowOverride"), d.Is("AllowOverrideList"):
+		case d.Is("AllowOverride"):
 			p.override, p.overRange = strings.Join(d.Args, " "), d.Range
+		case d.Is("AllowOverrideList"):
+			p.overList = strings.Join(d.Args, " ")
 		case d.Is("DirectorySlash"):
 			if len(d.Args) != 1 || !strings.EqualFold(d.Args[0], "on") {
 				return fmt.Sprintf("%s: DirectorySlash %s is not modelled yet", d.Range, strings.Join(d.Args, " "))
@@ -575,7 +585,7 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 	st.d.Path = file
 
 	// The server-level per-dir defaults: FollowSymLinks, index.html.
-	p := &perDir{opts: map[string]bool{"FollowSymLinks": true}, index: []string{"index.html"}, override: "None"}
+	p := &perDir{opts: map[string]bool{"FollowSymLinks": true}, index: []string{"index.html"}}
 	for _, sc := range scopes {
 		if why := p.apply(sc.plain); why != "" {
 			return st.notSure("%s", why)
@@ -585,6 +595,7 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 	for _, sc := range scopes {
 		dirs = append(dirs, sc.dirs...)
 	}
+	st.dirs = dirs
 
 	// ap_directory_walk: every component from "/", its sections merged
 	// as the walk reaches it, each component stat()ed by the worker.
@@ -601,13 +612,39 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 				st.step("directory", d.Range, "<Directory %s> applies", d.Args[0])
 			}
 		}
-		if !strings.EqualFold(p.override, "None") {
-			return fmt.Sprintf("%s: AllowOverride %s (.htaccess) is not modelled yet", p.overRange, p.override)
+		if strings.EqualFold(p.override, "None") && (p.overList == "" || strings.EqualFold(p.overList, "None")) {
+			return ""
+		}
+		// ap_parse_htaccess: the worker opens the access files of
+		// every directory the walk enters; a missing one is skipped.
+		for _, name := range s.accessFiles(scopes) {
+			f := path.Join(dir, name)
+			res := s.FS.Access(s.Cred, f, fsmeta.Read, true)
+			switch {
+			case res.Blind:
+				return "cannot read the metadata of " + res.At
+			case res.Err == syscall.ENOENT || res.Err == syscall.ENOTDIR:
+				continue
+			case res.Err == syscall.EACCES:
+				rule, kind, _ := simulate.FSCause(res)
+				st.d.Status = 403
+				st.d.Cause = &simulate.Cause{Rule: rule, Kind: kind, Path: res.At, Range: p.overRange,
+					Reason: fmt.Sprintf("(13)Permission denied: AH00529: %s pcfg_openfile: unable to check htaccess file, ensure it is readable and that '%s/' is executable", f, strings.TrimSuffix(dir, "/"))}
+				st.step("htaccess", p.overRange, "%s: open %s: permission denied", overrideText(p.override), f)
+				return ""
+			case res.OK():
+				return fmt.Sprintf("%s is read (%s): .htaccess files are not modelled yet", f, overrideText(p.override))
+			default:
+				return fmt.Sprintf("open %s: %v is not modelled yet", f, res.Err)
+			}
 		}
 		return ""
 	}
 	if why := applyAt("/"); why != "" {
 		return st.notSure("%s", why)
+	}
+	if st.d.Status != 0 {
+		return st.d
 	}
 	rootInfo, err := s.FS.Lstat("/")
 	if err != nil {
@@ -648,6 +685,9 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 			if why := applyAt(cur); why != "" {
 				return st.notSure("%s", why)
 			}
+			if st.d.Status != 0 {
+				return st.d
+			}
 			continue
 		}
 		if finfo.Type != fsmeta.TypeRegular {
@@ -686,6 +726,26 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		return s.directory(st, p, uri, cur)
 	}
 	return s.open(st, cur)
+}
+
+// overrideText describes an AllowOverride setting.
+func overrideText(o string) string {
+	if o == "" {
+		return "AllowOverride not set"
+	}
+	return "AllowOverride " + o
+}
+
+// accessFiles are the names of AccessFileName in the scopes, the last
+// one set winning; .htaccess by default.
+func (s *Simulator) accessFiles(scopes []*scope) []string {
+	names := []string{".htaccess"}
+	for _, sc := range scopes {
+		for _, d := range sc.access {
+			names = d.Args
+		}
+	}
+	return names
 }
 
 // where records the section that decided the request.
@@ -728,6 +788,7 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 		st.step("dir", parser.Range{}, "mod_dir redirects %s to %s/", uri, uri)
 		return st.d
 	}
+	var refused *simulate.Cause
 	for _, name := range p.index {
 		if strings.Contains(name, "/") {
 			return st.notSure("%s: DirectoryIndex %s with a path is not modelled yet", p.indexRange, name)
@@ -749,19 +810,40 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 			st.step("index", p.indexRange, "DirectoryIndex finds %s", f)
 			return s.open(st, f)
 		}
+		if res.OK() && res.Info.Type == fsmeta.TypeDir {
+			// The index's subrequest meets a directory without its
+			// slash: mod_dir propagates its redirect at once.
+			for _, d := range st.dirs {
+				if canonDir(d.Args[0]) == canonDir(f) {
+					return st.notSure("%s: <Directory> of an index directory is not modelled yet", d.Range)
+				}
+			}
+			if !strings.EqualFold(p.override, "None") {
+				return st.notSure("an index directory whose .htaccess is read is not modelled yet")
+			}
+			st.d.Status = 301
+			st.step("index", p.indexRange, "DirectoryIndex %s is a directory: its subrequest redirects to %s%s/", name, uri, name)
+			return st.d
+		}
 		if res.Err == syscall.EACCES {
 			// The index's subrequest is refused in its directory walk
-			// (AH00035): mod_dir answers its status rather than list.
-			rule, kind, _ := simulate.FSCause(res)
-			st.d.Status = 403
-			st.d.Cause = &simulate.Cause{Rule: rule, Kind: kind, Path: res.At,
-				Reason: fmt.Sprintf("AH00035: access to %s%s denied (filesystem path '%s') because search permissions are missing on a component of the path", uri, name, f)}
+			// (AH00035): mod_dir answers its status unless a later
+			// index is found.
+			if refused == nil {
+				rule, kind, _ := simulate.FSCause(res)
+				refused = &simulate.Cause{Rule: rule, Kind: kind, Path: res.At,
+					Reason: fmt.Sprintf("AH00035: access to %s%s denied (filesystem path '%s') because search permissions are missing on a component of the path", uri, name, f)}
+			}
 			st.step("index", p.indexRange, "stat %s: permission denied", f)
-			return st.d
+			continue
 		}
 		if !res.OK() && res.Err != syscall.ENOENT {
 			return st.notSure("the index %s: %v is not modelled yet", f, res.Err)
 		}
+	}
+	if refused != nil {
+		st.d.Status, st.d.Cause = 403, refused
+		return st.d
 	}
 	if !s.Config.Modules["autoindex_module"] {
 		st.d.Status = 404

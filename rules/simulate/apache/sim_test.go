@@ -81,6 +81,9 @@ Alias /icons/ /usr/share/apache2/icons/
 <Directory /srv/www/home>
     DirectoryIndex home.html
 </Directory>
+<Directory /srv/www/idxclosed>
+    DirectoryIndex index.html/a.html home.html
+</Directory>
 <Directory /srv/www/local>
     Require ip 127.0.0.1
 </Directory>
@@ -96,6 +99,9 @@ secret
 x
 -- srv/www/closed/a.html --
 -- srv/www/sub/index.html --
+-- srv/www/idxclosed/index.html/a.html --
+-- srv/www/idxclosed/home.html --
+-- srv/www/idxdir/index.html/a.html --
 -- srv/www/noidx/a.html --
 -- srv/www/noidx/sub/a.html --
 -- srv/www/list/a.html --
@@ -110,8 +116,12 @@ x
 chmod 0600 srv/www/f600.html
 chmod 0700 srv/www/closed
 chmod 0711 srv/www/list711
+chmod 0700 srv/www/idxclosed/index.html
 `,
 	reqs: []request{
+		{18450, "localhost", "/closed", 301, 0},
+		{18450, "localhost", "/idxclosed/", unsure, 0},
+		{18450, "localhost", "/idxdir/", 301, 0},
 		{18450, "localhost", "/ok.html", 200, 0},
 		{18450, "localhost", "/f600.html", 403, simulate.KindUnreadableFile},
 		{18450, "localhost", "/closed/a.html", 403, simulate.KindNoSearch},
@@ -188,6 +198,77 @@ DocumentRoot /srv/main
 		// no mod_autoindex: a directory without index is not found
 		{18451, "a.test", "/noindex/", 404, 0},
 		{18451, "a.test", "/noindex", 301, 0},
+	},
+}, {
+	name:  "options",
+	ports: []int{18454},
+	tree: head + `LoadModule autoindex_module /usr/lib/apache2/modules/mod_autoindex.so
+Listen 127.0.0.1:18454
+DocumentRoot /srv/www
+Options None
+DirectoryIndex index.html start.html
+<Directory /srv/www>
+    Require all granted
+</Directory>
+<Directory /srv/www/all>
+    Options All
+</Directory>
+<Directory /srv/www/all/minus>
+    Options -Indexes +ExecCGI
+</Directory>
+<Directory /srv/www/plus>
+    Options +Indexes
+</Directory>
+<Directory /srv/www/plus/none>
+    Options None
+</Directory>
+<Directory /srv/www/disabled>
+    Options Indexes
+    DirectoryIndex disabled
+</Directory>
+<Directory /srv/www/two>
+    DirectoryIndex a.html
+    DirectoryIndex b.html
+</Directory>
+-- srv/www/none/a.html --
+-- srv/www/all/a.html --
+-- srv/www/all/minus/a.html --
+-- srv/www/plus/a.html --
+-- srv/www/plus/none/a.html --
+-- srv/www/disabled/index.html --
+-- srv/www/second/start.html --
+-- srv/www/dirindex/index.html/a.html --
+-- srv/www/dirindex/start.html --
+-- srv/www/index600/index.html --
+-- srv/www/two/b.html --
+-- srv/www/closed/index.html --
+-- srv/www/link.html --
+-- srv/www/ht/.htaccess --
+-- srv/www/ht/a.html --
+-- srv/www/ht600/.htaccess --
+-- srv/www/ht600/a.html --
+-- .fsmeta --
+chmod 0600 srv/www/index600/index.html
+chmod 0700 srv/www/closed
+chmod 0600 srv/www/ht600/.htaccess
+symlink srv/www/linked.html -> link.html
+`,
+	reqs: []request{
+		{18454, "localhost", "/none/", 403, simulate.KindIndexMissing},
+		{18454, "localhost", "/all/", 200, 0},
+		{18454, "localhost", "/all/minus/", 403, simulate.KindIndexMissing},
+		{18454, "localhost", "/plus/", 200, 0},
+		{18454, "localhost", "/plus/none/", 403, simulate.KindIndexMissing},
+		{18454, "localhost", "/disabled/", 200, 0},
+		{18454, "localhost", "/second/", 200, 0},
+		{18454, "localhost", "/dirindex/", unsure, 0},
+		{18454, "localhost", "/index600/", 403, simulate.KindUnreadableFile},
+		{18454, "localhost", "/two/", 200, 0},
+		{18454, "localhost", "/closed", 403, simulate.KindNoSearch}, // its .htaccess is checked
+		{18454, "localhost", "/closed/", 403, simulate.KindNoSearch},
+		{18454, "localhost", "/linked.html", unsure, 0},
+		{18454, "localhost", "/ht/a.html", unsure, 0},
+		{18454, "localhost", "/ht600/a.html", 403, simulate.KindUnreadableFile},
 	},
 }, {
 	name:  "worker",
