@@ -569,6 +569,9 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 	if uri == "" {
 		uri = "/"
 	}
+	if strings.Contains(strings.ToLower(req.EscapedPath), "%2f") {
+		return st.notSure("an encoded slash (AllowEncodedSlashes) is not modelled yet")
+	}
 	if req.RawPath != "" && req.RawPath != uri {
 		return st.notSure("a path with . or .. segments or repeated slashes is not modelled yet")
 	}
@@ -695,6 +698,8 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		}
 		if i+1 < len(comps) {
 			pathInfo = "/" + strings.Join(comps[i+1:], "/")
+		} else if strings.HasSuffix(uri, "/") {
+			pathInfo = "/"
 		}
 		break
 	}
