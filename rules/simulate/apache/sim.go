@@ -33,8 +33,10 @@ const (
 
 // Simulator answers requests for one Apache configuration and filesystem.
 type Simulator struct {
+	// Config is the loaded configuration (parser/apache's Load).
 	Config *conf.Config
-	FS     *fsmeta.FS
+	// FS is the filesystem view the workers read through.
+	FS *fsmeta.FS
 	// Cred is the identity of the worker processes (User, Group).
 	Cred fsmeta.Cred
 	// User and Group are the names of the workers' identity as written.
