@@ -1,0 +1,986 @@
+// Package apache simulates Apache httpd 2.4's answer to a request, as
+// server/request.c, mod_authz_core, mod_dir and mod_autoindex decide it,
+// for a configuration loaded by parser/apache. It implements a first
+// slice of the server-neutral contract (simulate.Simulator): virtual host
+// selection, DocumentRoot, non-regex <Directory> sections with
+// `Require all granted|denied`, Options Indexes and FollowSymLinks,
+// DirectoryIndex, the slash redirect of a directory and the permission
+// checks of the worker. Every request that meets anything else is
+// answered Unsure, never guessed.
+package apache
+
+import (
+	"fmt"
+	"net"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/unforbid/unforbid/parser"
+	conf "github.com/unforbid/unforbid/parser/apache"
+	"github.com/unforbid/unforbid/parser/fsmeta"
+	"github.com/unforbid/unforbid/rules/simulate"
+)
+
+// Rule IDs of Apache's own causes.
+const (
+	RuleIndexMissing = "apache/directory-index-missing"
+	RuleDenied       = "apache/require-denied"
+)
+
+// Simulator answers requests for one Apache configuration and filesystem.
+type Simulator struct {
+	// Config is the loaded configuration (parser/apache's Load).
+	Config *conf.Config
+	// FS is the filesystem view the workers read through.
+	FS *fsmeta.FS
+	// Cred is the identity of the worker processes (User, Group).
+	Cred fsmeta.Cred
+	// User and Group are the names of the workers' identity as written.
+	User, Group string
+
+	listens []listen
+	main    *scope
+	vhosts  []*vhost
+	userR   parser.Range
+	// unsure says why no request can be simulated at all ("" when some
+	// can).
+	unsure string
+}
+
+// listen is one Listen directive.
+type listen struct {
+	addr  string // "" for every address
+	port  int
+	rng   parser.Range
+	proto string
+}
+
+// scope is the server-level part of the main server or of a virtual host.
+type scope struct {
+	docRoot  string
+	docRange parser.Range
+	// plain are the directives outside sections, in order.
+	plain []*conf.Directive
+	// dirs are the non-regex <Directory> sections, in config order.
+	dirs []*conf.Directive
+	// others are the sections the simulator does not model, judged per
+	// request (may they apply?).
+	others []*conf.Directive
+	// access are the AccessFileName directives.
+	access []*conf.Directive
+	// unsure is set when the scope holds something that may change any
+	// answer.
+	unsure string
+}
+
+// vhost is one <VirtualHost>.
+type vhost struct {
+	sec   *conf.Directive
+	addrs []vaddr
+	name  string // ServerName, without port; "" when none
+	alias []string
+	scope *scope
+}
+
+// vaddr is one address of a <VirtualHost>.
+type vaddr struct {
+	ip   string // "" for * and _default_
+	port int    // 0 for any port
+}
+
+// New returns a simulator of cfg reading files through fsys, its workers
+// with the identity of User and Group (Debian's www-data when the
+// directives are missing, as apache2 is started with its envvars).
+func New(cfg *conf.Config, fsys *fsmeta.FS) (*Simulator, error) {
+	s := &Simulator{Config: cfg, FS: fsys, User: "www-data", Group: "www-data"}
+	s.main = &scope{}
+	for _, d := range cfg.Directives {
+		if d.Comment {
+			continue
+		}
+		switch {
+		case d.Is("Listen"):
+			l, err := parseListen(d)
+			if err != nil {
+				return nil, err
+			}
+			s.listens = append(s.listens, l)
+		case d.Is("User") && len(d.Args) == 1:
+			s.User, s.userR = d.Args[0], d.Range
+		case d.Is("Group") && len(d.Args) == 1:
+			s.Group = d.Args[0]
+		case d.Section && d.Is("VirtualHost"):
+			v, err := newVhost(d)
+			if err != nil {
+				return nil, err
+			}
+			s.vhosts = append(s.vhosts, v)
+		default:
+			s.main.add(d)
+		}
+	}
+	users, err := fsys.LoadUsers()
+	if err != nil {
+		return nil, err
+	}
+	cred, err := users.Cred(s.User, s.Group)
+	if err != nil {
+		if !s.userR.IsZero() {
+			return nil, parser.Errorf(s.userR.File, s.userR.Start.Line, "%v", err)
+		}
+		return nil, fmt.Errorf("worker identity %s:%s: %v", s.User, s.Group, err)
+	}
+	s.Cred = cred
+	if len(s.listens) == 0 {
+		s.unsure = "no Listen directive: the compiled-in port is not modelled yet"
+	}
+	return s, nil
+}
+
+// parseListen reads "Listen [addr:]port [protocol]".
+func parseListen(d *conf.Directive) (listen, error) {
+	bad := func() (listen, error) {
+		return listen{}, parser.Errorf(d.Range.File, d.Range.Start.Line, "bad Listen %q", strings.Join(d.Args, " "))
+	}
+	if len(d.Args) == 0 {
+		return bad()
+	}
+	l := listen{rng: d.Range}
+	if len(d.Args) > 1 {
+		l.proto = strings.ToLower(d.Args[1])
+	}
+	a := d.Args[0]
+	portText := a
+	if i := strings.LastIndex(a, ":"); i >= 0 {
+		host := strings.TrimSuffix(strings.TrimPrefix(a[:i], "["), "]")
+		if ip := net.ParseIP(host); ip != nil {
+			l.addr = ip.String()
+		} else {
+			return bad()
+		}
+		portText = a[i+1:]
+	}
+	p, err := strconv.Atoi(portText)
+	if err != nil || p <= 0 || p > 65535 {
+		return bad()
+	}
+	l.port = p
+	return l, nil
+}
+
+// newVhost reads a <VirtualHost> section.
+func newVhost(d *conf.Directive) (*vhost, error) {
+	v := &vhost{sec: d, scope: &scope{}}
+	for _, a := range d.Args {
+		host, port := a, ""
+		if i := strings.LastIndex(a, ":"); i >= 0 && !strings.HasSuffix(a, "]") && (strings.Count(a, ":") == 1 || strings.HasPrefix(a, "[")) {
+			host, port = a[:i], a[i+1:]
+		}
+		va := vaddr{}
+		switch port {
+		case "", "*":
+			if port == "" {
+				// httpd takes the port of... not modelled: mark below.
+				va.port = -1
+			}
+		default:
+			p, err := strconv.Atoi(port)
+			if err != nil {
+				return nil, parser.Errorf(d.Range.File, d.Range.Start.Line, "bad VirtualHost address %q", a)
+			}
+			va.port = p
+		}
+		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+		switch {
+		case host == "*" || strings.EqualFold(host, "_default_"):
+		case net.ParseIP(host) != nil:
+			va.ip = net.ParseIP(host).String()
+		default:
+			va.port = -2 // a host name, resolved at start: not modelled
+		}
+		v.addrs = append(v.addrs, va)
+	}
+	for _, c := range d.Block {
+		if c.Comment {
+			continue
+		}
+		switch {
+		case c.Is("ServerName") && len(c.Args) == 1:
+			n := c.Args[0]
+			if i := strings.Index(n, "://"); i >= 0 {
+				n = n[i+3:]
+			}
+			if h, _, err := net.SplitHostPort(n); err == nil {
+				n = h
+			}
+			v.name = strings.ToLower(n)
+		case c.Is("ServerAlias"):
+			for _, a := range c.Args {
+				v.alias = append(v.alias, strings.ToLower(a))
+			}
+		default:
+			v.scope.add(c)
+		}
+	}
+	return v, nil
+}
+
+// harmless are the directives of server or directory context that change
+// no status this simulator answers (logging, MIME types, tuning, listing
+// looks), by lower-case name.
+var harmless = map[string]bool{}
+
+func init() {
+	for _, n := range strings.Fields(`loadmodule loadfile pidfile mutex defaultruntimedir typesconfig
+		addtype adddefaultcharset addcharset addlanguage addencoding defaulttype errorlog customlog
+		transferlog loglevel logformat serveradmin serverroot servername serveralias timeout keepalive
+		maxkeepaliverequests keepalivetimeout hostnamelookups servertokens serversignature traceenable
+		indexoptions indexignore addicon addiconbytype addiconbyencoding defaulticon readmename
+		headername indexorderdefault indexstylesheet adddescription mimemagicfile define setenvif
+		setenvifnocase browsermatch browsermatchnocase header requestheader startservers minsparethreads
+		maxsparethreads threadlimit threadsperchild maxrequestworkers maxconnectionsperchild
+		serverlimit maxrequestsperchild minspareservers maxspareservers maxclients enablesendfile
+		enablemmap fileetag usecanonicalname usecanonicalphysicalport languagepriority
+		forcelanguagepriority addoutputfilter addoutputfilterbytype expiresactive expiresbytype
+		expiresdefault limitrequestbody limitrequestfields limitrequestfieldsize limitrequestline
+		gracefulshutdowntimeout listenbacklog sendbuffersize receivebuffersize errorlogformat
+		removetype extendedstatus proxystatus indexheadinsert indexignorereset requestreadtimeout protocols`) {
+		harmless[n] = true
+	}
+}
+
+// add files a directive of a server-level scope.
+func (sc *scope) add(d *conf.Directive) {
+	if d.Comment {
+		return
+	}
+	switch {
+	case d.Section && d.Is("Directory") && len(d.Args) == 1 && d.Args[0] != "~" && !hasWild(d.Args[0]):
+		sc.dirs = append(sc.dirs, d)
+	case d.Section:
+		sc.others = append(sc.others, d)
+	case d.Is("DocumentRoot") && len(d.Args) == 1:
+		sc.docRoot, sc.docRange = path.Clean(d.Args[0]), d.Range
+	case d.Is("Options"), d.Is("DirectoryIndex"), d.Is("DirectorySlash"), d.Is("AllowOverride"), d.Is("AllowOverrideList"):
+		sc.plain = append(sc.plain, d)
+	case d.Is("Alias"), d.Is("ScriptAlias"), d.Is("Redirect"), d.Is("RedirectPermanent"), d.Is("RedirectTemp"),
+		d.Is("AliasMatch"), d.Is("ScriptAliasMatch"), d.Is("RedirectMatch"), d.Is("UserDir"), d.Is("AddHandler"):
+		sc.others = append(sc.others, d)
+	case d.Is("AccessFileName"):
+		sc.access = append(sc.access, d)
+	case harmless[strings.ToLower(d.Name)]:
+	default:
+		if sc.unsure == "" {
+			sc.unsure = fmt.Sprintf("%s: %s is not modelled yet", d.Range, d.Name)
+		}
+	}
+}
+
+// hasWild reports whether a <Directory> path has fnmatch wildcards.
+func hasWild(p string) bool { return strings.ContainsAny(p, "*?[") }
+
+// state is what one request has met so far.
+type state struct {
+	req simulate.Request
+	d   *simulate.Decision
+	// others are the unmodelled sections of the request's scopes, dirs
+	// their <Directory> sections.
+	others, dirs []*conf.Directive
+}
+
+func (st *state) step(kind string, r parser.Range, format string, args ...any) {
+	st.d.Trace = append(st.d.Trace, simulate.Step{Step: kind, Range: r, Detail: fmt.Sprintf(format, args...)})
+}
+
+func (st *state) notSure(format string, args ...any) *simulate.Decision {
+	st.d.Unsure = fmt.Sprintf(format, args...)
+	return st.d
+}
+
+// Simulate returns what Apache answers for req.
+func (s *Simulator) Simulate(req simulate.Request) *simulate.Decision {
+	st := &state{req: req, d: &simulate.Decision{}}
+	if s.unsure != "" {
+		return st.notSure("%s", s.unsure)
+	}
+	method := req.Method
+	if method == "" {
+		method = "GET"
+	}
+	if method != "GET" && method != "HEAD" {
+		return st.notSure("method %s is not modelled yet", method)
+	}
+	ip := req.ServerIP
+	if ip == "" {
+		ip = "127.0.0.1"
+		if strings.Contains(req.Host, ":") {
+			ip = req.Host
+		}
+	}
+	if p := net.ParseIP(ip); p != nil {
+		ip = p.String()
+	}
+	var lst *listen
+	for i := range s.listens {
+		l := &s.listens[i]
+		if l.port == req.Port && (l.addr == "" || l.addr == ip) {
+			lst = l
+			break
+		}
+	}
+	if lst == nil {
+		st.step("listen", parser.Range{}, "nothing listens on %s port %d", ip, req.Port)
+		return st.d
+	}
+	if lst.proto != "" && lst.proto != "http" || req.Scheme == "https" {
+		return st.notSure("TLS and protocols other than http are not modelled yet")
+	}
+	st.step("listen", lst.rng, "Listen %s:%d accepts the connection", ip, req.Port)
+
+	v, why := s.selectVhost(ip, req.Port, strings.TrimSuffix(strings.ToLower(req.Host), "."))
+	if why != "" {
+		return st.notSure("%s", why)
+	}
+	scopes := []*scope{s.main}
+	if v != nil {
+		scopes = append(scopes, v.scope)
+		st.d.Site = v.sec.Range
+		st.step("server", v.sec.Range, "<VirtualHost %s> %s takes the request", strings.Join(v.sec.Args, " "), v.name)
+	} else {
+		st.step("server", parser.Range{}, "no <VirtualHost> matches: the main server takes the request")
+	}
+	return s.serve(st, scopes)
+}
+
+// selectVhost picks the virtual host of a connection to ip:port for host,
+// as vhost.c does: the vhosts of the exact address if any, else those of
+// the wildcard addresses for the port; then the first whose ServerName or
+// ServerAlias matches host, else the first one. nil means the main server.
+func (s *Simulator) selectVhost(ip string, port int, host string) (*vhost, string) {
+	var exact, wild []*vhost
+	for _, v := range s.vhosts {
+		for _, a := range v.addrs {
+			switch a.port {
+			case -1:
+				return nil, fmt.Sprintf("%s: a <VirtualHost> address without port is not modelled yet", v.sec.Range)
+			case -2:
+				return nil, fmt.Sprintf("%s: a <VirtualHost> address by host name is not modelled yet", v.sec.Range)
+			}
+			if a.port != 0 && a.port != port {
+				continue
+			}
+			if a.ip == ip {
+				exact = append(exact, v)
+				break
+			}
+			if a.ip == "" {
+				wild = append(wild, v)
+				break
+			}
+		}
+	}
+	chain := exact
+	if len(chain) == 0 {
+		chain = wild
+	}
+	if len(chain) == 0 {
+		return nil, ""
+	}
+	mainName := ""
+	for _, d := range s.Config.Directives {
+		if d.Is("ServerName") && len(d.Args) == 1 {
+			mainName = strings.ToLower(d.Args[0])
+			if h, _, err := net.SplitHostPort(mainName); err == nil {
+				mainName = h
+			}
+		}
+	}
+	for i, v := range chain {
+		name := v.name
+		if name == "" {
+			name = mainName
+		}
+		if name == "" {
+			if i == 0 {
+				continue
+			}
+			return nil, fmt.Sprintf("%s: a <VirtualHost> without ServerName takes the machine's host name: not modelled yet", v.sec.Range)
+		}
+		if name == host {
+			return v, ""
+		}
+		for _, a := range v.alias {
+			if ok, _ := path.Match(a, host); ok || a == host {
+				return v, ""
+			}
+		}
+	}
+	return chain[0], ""
+}
+
+// perDir is the merged per-directory configuration at some point of the
+// walk.
+type perDir struct {
+	opts       map[string]bool
+	optsRange  parser.Range
+	index      []string
+	indexRange parser.Range
+	require    string // "granted", "denied", or "" when no Require met
+	reqRange   parser.Range
+	// override is AllowOverride as written, "" when never set (httpd
+	// then reads .htaccess files), and overList AllowOverrideList.
+	override  string
+	overList  string
+	overRange parser.Range
+	block     *conf.Directive
+}
+
+// optionNames are the flags of Options, by lower-case name.
+var optionNames = map[string]string{"indexes": "Indexes", "followsymlinks": "FollowSymLinks",
+	"symlinksifownermatch": "SymLinksIfOwnerMatch", "execcgi": "ExecCGI", "includes": "Includes",
+	"includesnoexec": "IncludesNOEXEC", "multiviews": "MultiViews"}
+
+// apply merges the directives ds (of one section or scope) into p; a
+// reason is returned for what is not modelled.
+func (p *perDir) apply(ds []*conf.Directive) string {
+	var reqs []string
+	var reqR parser.Range
+	var index []string
+	var idxR parser.Range
+	for _, d := range ds {
+		if d.Comment {
+			continue
+		}
+		switch {
+		case d.Section:
+			return fmt.Sprintf("%s: <%s> is not modelled yet", d.Range, d.Name)
+		case d.Is("Options"):
+			if why := p.options(d); why != "" {
+				return why
+			}
+		case d.Is("DirectoryIndex"):
+			idxR = d.Range
+			for _, a := range d.Args {
+				if strings.EqualFold(a, "disabled") {
+					index = []string{}
+					continue
+				}
+				index = append(index, a)
+			}
+			if index == nil {
+				index = []string{}
+			}
+		case d.Is("Require"):
+			if len(d.Args) == 2 && strings.EqualFold(d.Args[0], "all") &&
+				(strings.EqualFold(d.Args[1], "granted") || strings.EqualFold(d.Args[1], "denied")) {
+				reqs = append(reqs, strings.ToLower(d.Args[1]))
+				reqR = d.Range
+				continue
+			}
+			return fmt.Sprintf("%s: Require %s is not modelled yet", d.Range, strings.Join(d.Args, " "))
+		case d.Is("AllowOverride"):
+			p.override, p.overRange = strings.Join(d.Args, " "), d.Range
+		case d.Is("AllowOverrideList"):
+			p.overList = strings.Join(d.Args, " ")
+		case d.Is("DirectorySlash"):
+			if len(d.Args) != 1 || !strings.EqualFold(d.Args[0], "on") {
+				return fmt.Sprintf("%s: DirectorySlash %s is not modelled yet", d.Range, strings.Join(d.Args, " "))
+			}
+		case harmless[strings.ToLower(d.Name)]:
+		default:
+			return fmt.Sprintf("%s: %s is not modelled yet", d.Range, d.Name)
+		}
+	}
+	if reqs != nil {
+		// Several Require lines are an implicit <RequireAny>; a section
+		// with any replaces the inherited ones (AuthMerging Off).
+		p.require, p.reqRange = "denied", reqR
+		if slices.Contains(reqs, "granted") {
+			p.require = "granted"
+		}
+	}
+	if index != nil {
+		p.index, p.indexRange = index, idxR
+	}
+	return ""
+}
+
+// options merges one Options directive.
+func (p *perDir) options(d *conf.Directive) string {
+	rel := len(d.Args) > 0 && (d.Args[0] != "" && (d.Args[0][0] == '+' || d.Args[0][0] == '-'))
+	next := map[string]bool{}
+	if rel {
+		for k, v := range p.opts {
+			next[k] = v
+		}
+	}
+	for _, a := range d.Args {
+		sign := byte(0)
+		if a != "" && (a[0] == '+' || a[0] == '-') {
+			sign, a = a[0], a[1:]
+		}
+		if (sign != 0) != rel {
+			return fmt.Sprintf("%s: Options mixing +/- with plain options is refused by httpd", d.Range)
+		}
+		var names []string
+		switch strings.ToLower(a) {
+		case "none":
+		case "all":
+			names = []string{"Indexes", "FollowSymLinks", "ExecCGI", "Includes"}
+		default:
+			n, ok := optionNames[strings.ToLower(a)]
+			if !ok {
+				return fmt.Sprintf("%s: Options %s is not modelled yet", d.Range, a)
+			}
+			names = []string{n}
+		}
+		for _, n := range names {
+			next[n] = sign != '-'
+		}
+	}
+	p.opts, p.optsRange = next, d.Range
+	if p.opts["MultiViews"] {
+		return fmt.Sprintf("%s: Options MultiViews is not modelled yet", d.Range)
+	}
+	if p.opts["SymLinksIfOwnerMatch"] {
+		return fmt.Sprintf("%s: Options SymLinksIfOwnerMatch is not modelled yet", d.Range)
+	}
+	return ""
+}
+
+// serve maps the request into the tree of the chosen scopes and walks it.
+func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
+	req := st.req
+	docRoot, docRange := "", parser.Range{}
+	for _, sc := range scopes {
+		if sc.unsure != "" {
+			return st.notSure("%s", sc.unsure)
+		}
+		if sc.docRoot != "" {
+			docRoot, docRange = sc.docRoot, sc.docRange
+		}
+	}
+	if docRoot == "" {
+		return st.notSure("no DocumentRoot: the compiled-in one is not modelled yet")
+	}
+	uri := req.Path
+	if uri == "" {
+		uri = "/"
+	}
+	if strings.Contains(strings.ToLower(req.EscapedPath), "%2f") {
+		return st.notSure("an encoded slash (AllowEncodedSlashes) is not modelled yet")
+	}
+	if req.RawPath != "" && req.RawPath != uri {
+		return st.notSure("a path with . or .. segments or repeated slashes is not modelled yet")
+	}
+	for _, sc := range scopes {
+		st.others = append(st.others, sc.others...)
+		for _, o := range sc.others {
+			if why := mayChange(o, uri); why != "" {
+				return st.notSure("%s", why)
+			}
+		}
+	}
+	file := strings.TrimSuffix(docRoot, "/") + uri
+	st.step("root", docRange, "DocumentRoot %s maps %s to %s", docRoot, uri, file)
+	st.d.Path = file
+
+	// The server-level per-dir defaults: FollowSymLinks, index.html.
+	p := &perDir{opts: map[string]bool{"FollowSymLinks": true}, index: []string{"index.html"}}
+	for _, sc := range scopes {
+		if why := p.apply(sc.plain); why != "" {
+			return st.notSure("%s", why)
+		}
+	}
+	var dirs []*conf.Directive
+	for _, sc := range scopes {
+		dirs = append(dirs, sc.dirs...)
+	}
+	st.dirs = dirs
+
+	// ap_directory_walk: every component from "/", its sections merged
+	// as the walk reaches it, each component stat()ed by the worker.
+	comps := strings.Split(strings.Trim(file, "/"), "/")
+	cur := "/"
+	var finfo *fsmeta.Info
+	applyAt := func(dir string) string {
+		for _, d := range dirs {
+			if canonDir(d.Args[0]) == canonDir(dir) {
+				if why := p.apply(d.Block); why != "" {
+					return why
+				}
+				p.block = d
+				st.step("directory", d.Range, "<Directory %s> applies", d.Args[0])
+			}
+		}
+		if strings.EqualFold(p.override, "None") && (p.overList == "" || strings.EqualFold(p.overList, "None")) {
+			return ""
+		}
+		// ap_parse_htaccess: the worker opens the access files of
+		// every directory the walk enters; a missing one is skipped.
+		for _, name := range s.accessFiles(scopes) {
+			f := path.Join(dir, name)
+			res := s.FS.Access(s.Cred, f, fsmeta.Read, true)
+			switch {
+			case res.Blind:
+				return "cannot read the metadata of " + res.At
+			case res.Err == syscall.ENOENT || res.Err == syscall.ENOTDIR:
+				continue
+			case res.Err == syscall.EACCES:
+				rule, kind, _ := simulate.FSCause(res)
+				st.d.Status = 403
+				st.d.Cause = &simulate.Cause{Rule: rule, Kind: kind, Path: res.At, Range: p.overRange,
+					Reason: fmt.Sprintf("(13)Permission denied: AH00529: %s pcfg_openfile: unable to check htaccess file, ensure it is readable and that '%s/' is executable", f, strings.TrimSuffix(dir, "/"))}
+				st.step("htaccess", p.overRange, "%s: open %s: permission denied", overrideText(p.override), f)
+				return ""
+			case res.OK():
+				return fmt.Sprintf("%s is read (%s): .htaccess files are not modelled yet", f, overrideText(p.override))
+			default:
+				return fmt.Sprintf("open %s: %v is not modelled yet", f, res.Err)
+			}
+		}
+		return ""
+	}
+	if why := applyAt("/"); why != "" {
+		return st.notSure("%s", why)
+	}
+	if st.d.Status != 0 {
+		return st.d
+	}
+	rootInfo, err := s.FS.Lstat("/")
+	if err != nil {
+		return st.notSure("cannot read /: %v", err)
+	}
+	finfo = rootInfo
+	pathInfo := ""
+	for i, c := range comps {
+		if c == "" {
+			continue
+		}
+		next := path.Join(cur, c)
+		res := s.FS.Access(s.Cred, next, 0, false)
+		if res.Blind {
+			return st.notSure("cannot read the metadata of %s", res.At)
+		}
+		if !res.OK() {
+			if res.Err == syscall.EACCES {
+				rule, kind, _ := simulate.FSCause(res)
+				st.d.Status = 403
+				st.d.Cause = &simulate.Cause{Rule: rule, Kind: kind, Path: res.At,
+					Reason: fmt.Sprintf("AH00035: access to %s denied (filesystem path '%s') because search permissions are missing on a component of the path", uri, file)}
+				st.step("walk", parser.Range{}, "stat %s: permission denied", next)
+				return st.d
+			}
+			if res.Err == syscall.ENOENT {
+				finfo = nil
+				pathInfo = "/" + strings.Join(comps[i:], "/")
+				break
+			}
+			return st.notSure("stat %s: %v is not modelled yet", next, res.Err)
+		}
+		if res.Info.Type == fsmeta.TypeSymlink {
+			return st.notSure("symbolic link %s: symlinks are not modelled yet", next)
+		}
+		cur, finfo = next, res.Info
+		if finfo.Type == fsmeta.TypeDir {
+			if why := applyAt(cur); why != "" {
+				return st.notSure("%s", why)
+			}
+			if st.d.Status != 0 {
+				return st.d
+			}
+			continue
+		}
+		if finfo.Type != fsmeta.TypeRegular {
+			return st.notSure("%s is not a regular file nor a directory", cur)
+		}
+		if i+1 < len(comps) {
+			pathInfo = "/" + strings.Join(comps[i+1:], "/")
+		} else if strings.HasSuffix(uri, "/") {
+			pathInfo = "/"
+		}
+		break
+	}
+	// The sections of <Files>, <Location>, <If> were judged above by
+	// mayChange; now authorization (mod_authz_core).
+	if p.require == "denied" {
+		st.d.Status = 403
+		st.d.Cause = &simulate.Cause{Rule: RuleDenied, Kind: simulate.KindDenyRule, Range: p.reqRange,
+			Reason: "AH01630: client denied by server configuration: " + file}
+		st.step("access", p.reqRange, "Require all denied refuses the client")
+		s.where(st, p)
+		return st.d
+	}
+	if p.require == "granted" {
+		st.step("access", p.reqRange, "Require all granted")
+	}
+	s.where(st, p)
+	if finfo == nil {
+		st.d.Status = 404
+		st.step("static", parser.Range{}, "%s does not exist", file)
+		return st.d
+	}
+	if pathInfo != "" && pathInfo != "/" || (pathInfo == "/" && finfo.Type != fsmeta.TypeDir) {
+		st.d.Status = 404
+		st.step("static", parser.Range{}, "%s is a file: the path info %s is refused (AcceptPathInfo default)", cur, pathInfo)
+		return st.d
+	}
+	if finfo.Type == fsmeta.TypeDir {
+		return s.directory(st, p, uri, cur)
+	}
+	return s.open(st, cur)
+}
+
+// overrideText describes an AllowOverride setting.
+func overrideText(o string) string {
+	if o == "" {
+		return "AllowOverride not set"
+	}
+	return "AllowOverride " + o
+}
+
+// accessFiles are the names of AccessFileName in the scopes, the last
+// one set winning; .htaccess by default.
+func (s *Simulator) accessFiles(scopes []*scope) []string {
+	names := []string{".htaccess"}
+	for _, sc := range scopes {
+		for _, d := range sc.access {
+			names = d.Args
+		}
+	}
+	return names
+}
+
+// where records the section that decided the request.
+func (s *Simulator) where(st *state, p *perDir) {
+	if p.block != nil {
+		st.d.Location, st.d.LocationRange, st.d.Block = p.block.Args[0], p.block.Range, "Directory"
+	}
+}
+
+// open is the default handler on a regular file: the worker opens it.
+func (s *Simulator) open(st *state, file string) *simulate.Decision {
+	res := s.FS.Access(s.Cred, file, fsmeta.Read, false)
+	if res.Blind {
+		return st.notSure("cannot read the metadata of %s", res.At)
+	}
+	if !res.OK() {
+		rule, kind, ok := simulate.FSCause(res)
+		if !ok {
+			return st.notSure("open %s: %v is not modelled yet", file, res.Err)
+		}
+		st.d.Status = 403
+		st.d.Cause = &simulate.Cause{Rule: rule, Kind: kind, Path: res.At,
+			Reason: "(13)Permission denied: AH00132: file permissions deny server access: " + file}
+		st.step("static", parser.Range{}, "open %s: permission denied", file)
+		return st.d
+	}
+	st.d.Path = file
+	st.d.Status = 200
+	st.step("static", parser.Range{}, "serves %s", file)
+	return st.d
+}
+
+// directory is mod_dir's fixup and the handlers of a directory.
+func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.Decision {
+	if !s.Config.Modules["dir_module"] {
+		return st.notSure("a directory without mod_dir is not modelled yet")
+	}
+	if !strings.HasSuffix(uri, "/") {
+		st.d.Status = 301
+		st.step("dir", parser.Range{}, "mod_dir redirects %s to %s/", uri, uri)
+		return st.d
+	}
+	var refused *simulate.Cause
+	for _, name := range p.index {
+		if strings.Contains(name, "/") {
+			return st.notSure("%s: DirectoryIndex %s with a path is not modelled yet", p.indexRange, name)
+		}
+		for _, o := range st.others {
+			if (o.Is("Files") || o.Is("FilesMatch")) && mayChange(o, "/"+name) != "" {
+				return st.notSure("%s", mayChange(o, "/"+name))
+			}
+		}
+		f := path.Join(dir, name)
+		res := s.FS.Access(s.Cred, f, 0, false)
+		if res.Blind {
+			return st.notSure("cannot read the metadata of %s", res.At)
+		}
+		if res.OK() && res.Info.Type == fsmeta.TypeSymlink {
+			return st.notSure("symbolic link %s: symlinks are not modelled yet", f)
+		}
+		if res.OK() && res.Info.Type == fsmeta.TypeRegular {
+			st.step("index", p.indexRange, "DirectoryIndex finds %s", f)
+			return s.open(st, f)
+		}
+		if res.OK() && res.Info.Type == fsmeta.TypeDir {
+			// The index's subrequest meets a directory without its
+			// slash: mod_dir propagates its redirect at once.
+			for _, d := range st.dirs {
+				if canonDir(d.Args[0]) == canonDir(f) {
+					return st.notSure("%s: <Directory> of an index directory is not modelled yet", d.Range)
+				}
+			}
+			if !strings.EqualFold(p.override, "None") {
+				return st.notSure("an index directory whose .htaccess is read is not modelled yet")
+			}
+			st.d.Status = 301
+			st.step("index", p.indexRange, "DirectoryIndex %s is a directory: its subrequest redirects to %s%s/", name, uri, name)
+			return st.d
+		}
+		if res.Err == syscall.EACCES {
+			// The index's subrequest is refused in its directory walk
+			// (AH00035): mod_dir answers its status unless a later
+			// index is found.
+			if refused == nil {
+				rule, kind, _ := simulate.FSCause(res)
+				refused = &simulate.Cause{Rule: rule, Kind: kind, Path: res.At,
+					Reason: fmt.Sprintf("AH00035: access to %s%s denied (filesystem path '%s') because search permissions are missing on a component of the path", uri, name, f)}
+			}
+			st.step("index", p.indexRange, "stat %s: permission denied", f)
+			continue
+		}
+		if !res.OK() && res.Err != syscall.ENOENT {
+			return st.notSure("the index %s: %v is not modelled yet", f, res.Err)
+		}
+	}
+	if refused != nil {
+		st.d.Status, st.d.Cause = 403, refused
+		return st.d
+	}
+	if !s.Config.Modules["autoindex_module"] {
+		st.d.Status = 404
+		st.step("index", p.indexRange, "no DirectoryIndex file in %s and no mod_autoindex", dir)
+		return st.d
+	}
+	if !p.opts["Indexes"] {
+		st.d.Status = 403
+		st.d.Cause = &simulate.Cause{Rule: RuleIndexMissing, Kind: simulate.KindIndexMissing, Path: dir,
+			Range: p.optsRange, Directive: "DirectoryIndex", Listing: "Options Indexes",
+			Reason: fmt.Sprintf("AH01276: Cannot serve directory %s/: No matching DirectoryIndex (%s) found, and server-generated directory index forbidden by Options directive", strings.TrimSuffix(dir, "/"), strings.Join(p.index, ","))}
+		st.step("index", p.indexRange, "no DirectoryIndex file in %s and Options Indexes is off", dir)
+		return st.d
+	}
+	res := s.FS.Access(s.Cred, dir, fsmeta.Read, true)
+	if !res.OK() {
+		rule, kind, ok := simulate.FSCause(res)
+		if !ok {
+			return st.notSure("opendir %s: %v is not modelled yet", dir, res.Err)
+		}
+		st.d.Status = 403
+		st.d.Cause = &simulate.Cause{Rule: rule, Kind: kind, Path: res.At,
+			Reason: "AH01275: Can't open directory for index: " + dir + "/"}
+		st.step("autoindex", p.optsRange, "opendir %s: permission denied", dir)
+		return st.d
+	}
+	st.d.Status = 200
+	st.step("autoindex", p.optsRange, "Options Indexes lists %s", dir)
+	return st.d
+}
+
+// canonDir is a directory path with one trailing slash.
+func canonDir(p string) string {
+	return strings.TrimSuffix(path.Clean(p), "/") + "/"
+}
+
+// mayChange says why the section or directive o, which the simulator does
+// not model, may change the answer for uri; "" when it cannot.
+func mayChange(o *conf.Directive, uri string) string {
+	unsure := fmt.Sprintf("%s: %s is not modelled yet", o.Range, o.Name)
+	switch {
+	case o.Is("Alias"), o.Is("ScriptAlias"), o.Is("Redirect"), o.Is("RedirectPermanent"), o.Is("RedirectTemp"):
+		if len(o.Args) == 0 {
+			return unsure
+		}
+		prefix := o.Args[0]
+		if o.Is("Redirect") && len(o.Args) > 1 && !strings.HasPrefix(prefix, "/") {
+			prefix = o.Args[1]
+		}
+		if strings.HasPrefix(uri, strings.TrimSuffix(prefix, "/")) {
+			return unsure
+		}
+		return ""
+	case o.Is("AddHandler"):
+		// mod_mime gives the handler to a name with any of the
+		// extensions among its dot-separated parts.
+		for _, seg := range strings.Split(uri, "/") {
+			parts := strings.Split(strings.ToLower(seg), ".")
+			for _, ext := range o.Args[min(1, len(o.Args)):] {
+				if slices.Contains(parts[min(1, len(parts)):], strings.TrimPrefix(strings.ToLower(ext), ".")) {
+					return unsure
+				}
+			}
+		}
+		return ""
+	case o.Is("UserDir"):
+		if len(o.Args) == 1 && strings.EqualFold(o.Args[0], "disabled") {
+			return ""
+		}
+		if strings.HasPrefix(uri, "/~") {
+			return unsure
+		}
+		return ""
+	case o.Is("AliasMatch"), o.Is("ScriptAliasMatch"), o.Is("RedirectMatch"):
+		pat := ""
+		for _, a := range o.Args {
+			if !strings.HasPrefix(a, "/") && pat == "" && o.Is("RedirectMatch") && len(o.Args) > 2 {
+				continue
+			}
+			pat = a
+			break
+		}
+		return regexMay(pat, []string{uri}, unsure)
+	case o.Is("Location"), o.Is("LocationMatch"):
+		if len(o.Args) == 0 {
+			return unsure
+		}
+		if o.Is("LocationMatch") || o.Args[0] == "~" {
+			return regexMay(o.Args[len(o.Args)-1], []string{uri}, unsure)
+		}
+		if strings.HasPrefix(uri, strings.TrimSuffix(o.Args[0], "/")) || hasWild(o.Args[0]) {
+			return unsure
+		}
+		return ""
+	case o.Is("Files"), o.Is("FilesMatch"):
+		if len(o.Args) == 0 {
+			return unsure
+		}
+		// Any segment of the path may be the last component Apache
+		// matches: judged conservatively. Index names are judged by
+		// the caller.
+		names := strings.Split(uri, "/")
+		if o.Is("FilesMatch") || o.Args[0] == "~" {
+			return regexMay(o.Args[len(o.Args)-1], names, unsure)
+		}
+		for _, n := range names {
+			if ok, err := path.Match(o.Args[0], n); err != nil || ok {
+				return unsure
+			}
+		}
+		return ""
+	case o.Is("Directory"), o.Is("DirectoryMatch"):
+		// A regex or wildcard directory: unsure when it may match any
+		// directory of the request's path.
+		return unsure
+	}
+	return unsure
+}
+
+// regexMay says unsure when the regex pat may match one of subjects, or
+// does not compile in Go.
+func regexMay(pat string, subjects []string, unsure string) string {
+	re, err := regexp.Compile(pat)
+	if err != nil {
+		return unsure
+	}
+	for _, s := range subjects {
+		if re.MatchString(s) {
+			return unsure
+		}
+	}
+	return ""
+}
