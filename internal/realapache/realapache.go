@@ -501,3 +501,24 @@ func (s *Server) stop() error {
 	}
 	return errors.Join(errs...)
 }
+
+// ConfHead returns the start of a test tree's etc/apache2/apache2.conf as
+// Start runs it, Debian's way: the runtime files and the worker user from
+// the envvars variables, the mime types, and a LoadModule line by full path
+// for each module named ("mpm_event", "authz_core", "dir" ...; an MPM
+// first), since the tree's etc/apache2 hides the host's mods-available.
+func ConfHead(modules ...string) string {
+	var b strings.Builder
+	b.WriteString(`DefaultRuntimeDir ${APACHE_RUN_DIR}
+PidFile ${APACHE_PID_FILE}
+Mutex file:${APACHE_LOCK_DIR} default
+User ${APACHE_RUN_USER}
+Group ${APACHE_RUN_GROUP}
+ErrorLog ${APACHE_LOG_DIR}/error.log
+TypesConfig /etc/mime.types
+`)
+	for _, m := range modules {
+		fmt.Fprintf(&b, "LoadModule %s_module /usr/lib/apache2/modules/mod_%s.so\n", m, m)
+	}
+	return b.String()
+}

@@ -102,29 +102,10 @@ func snapshot(t *testing.T) string {
 	return b.String()
 }
 
-// modules are the LoadModule lines of the tests' configs: the tree's
-// etc/apache2 hides the host's mods-available.
-const modules = `LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
-LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
-LoadModule authz_host_module /usr/lib/apache2/modules/mod_authz_host.so
-LoadModule dir_module /usr/lib/apache2/modules/mod_dir.so
-LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
-LoadModule autoindex_module /usr/lib/apache2/modules/mod_autoindex.so
-`
+// head is the start of the tests' apache2.conf.
+var head = "-- etc/apache2/apache2.conf --\n" + ConfHead("mpm_event", "authz_core", "authz_host", "dir", "mime", "autoindex")
 
-// head is the start of the tests' apache2.conf, as Debian's: runtime files
-// and user from the envvars variables.
-const head = `-- etc/apache2/apache2.conf --
-DefaultRuntimeDir ${APACHE_RUN_DIR}
-PidFile ${APACHE_PID_FILE}
-Mutex file:${APACHE_LOCK_DIR} default
-User ${APACHE_RUN_USER}
-Group ${APACHE_RUN_GROUP}
-ErrorLog ${APACHE_LOG_DIR}/error.log
-TypesConfig /etc/mime.types
-` + modules
-
-const plainTree = head + `Listen 127.0.0.1:18400
+var plainTree = head + `Listen 127.0.0.1:18400
 Listen [::1]:18400
 ServerName localhost
 DocumentRoot /srv/www

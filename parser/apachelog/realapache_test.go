@@ -21,25 +21,7 @@ const realLog = "testdata/apache-2.4.log"
 
 // logTree is a tree on which Apache writes the messages of the causes
 // unforbid explains.
-const logTree = `-- etc/apache2/apache2.conf --
-DefaultRuntimeDir ${APACHE_RUN_DIR}
-PidFile ${APACHE_PID_FILE}
-Mutex file:${APACHE_LOCK_DIR} default
-User ${APACHE_RUN_USER}
-Group ${APACHE_RUN_GROUP}
-ErrorLog ${APACHE_LOG_DIR}/error.log
-TypesConfig /etc/mime.types
-LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
-LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
-LoadModule authz_host_module /usr/lib/apache2/modules/mod_authz_host.so
-LoadModule access_compat_module /usr/lib/apache2/modules/mod_access_compat.so
-LoadModule dir_module /usr/lib/apache2/modules/mod_dir.so
-LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
-LoadModule autoindex_module /usr/lib/apache2/modules/mod_autoindex.so
-LoadModule alias_module /usr/lib/apache2/modules/mod_alias.so
-LoadModule rewrite_module /usr/lib/apache2/modules/mod_rewrite.so
-LoadModule cgid_module /usr/lib/apache2/modules/mod_cgid.so
-Listen 127.0.0.1:18490
+var logTree = "-- etc/apache2/apache2.conf --\n" + realapache.ConfHead("mpm_event", "authz_core", "authz_host", "access_compat", "dir", "mime", "autoindex", "alias", "rewrite", "cgid") + `Listen 127.0.0.1:18490
 Listen [::1]:18490
 ServerName localhost
 DocumentRoot /srv/www

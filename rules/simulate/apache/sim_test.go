@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/unforbid/unforbid/internal/layout"
+	"github.com/unforbid/unforbid/internal/realapache"
 	conf "github.com/unforbid/unforbid/parser/apache"
 	"github.com/unforbid/unforbid/parser/fsmeta"
 	"github.com/unforbid/unforbid/rules/simulate"
@@ -31,26 +32,9 @@ type testTree struct {
 	reqs  []request
 }
 
-// modules load what the trees need by full path, an MPM first: the
-// tree's etc/apache2 hides the host's mods-available.
-const modules = `LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
-LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
-LoadModule authz_host_module /usr/lib/apache2/modules/mod_authz_host.so
-LoadModule dir_module /usr/lib/apache2/modules/mod_dir.so
-LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
-LoadModule alias_module /usr/lib/apache2/modules/mod_alias.so
-`
-
-// head starts every tree's apache2.conf, as Debian's does.
-const head = `-- etc/apache2/apache2.conf --
-DefaultRuntimeDir ${APACHE_RUN_DIR}
-PidFile ${APACHE_PID_FILE}
-Mutex file:${APACHE_LOCK_DIR} default
-User ${APACHE_RUN_USER}
-Group ${APACHE_RUN_GROUP}
-ErrorLog ${APACHE_LOG_DIR}/error.log
-TypesConfig /etc/mime.types
-` + modules
+// head starts every tree's apache2.conf, as Debian's does (see
+// realapache.ConfHead).
+var head = "-- etc/apache2/apache2.conf --\n" + realapache.ConfHead("mpm_event", "authz_core", "authz_host", "dir", "mime", "alias")
 
 var trees = []testTree{{
 	name:  "directories",
