@@ -290,6 +290,8 @@ type state struct {
 	// others are the unmodelled sections of the request's scopes, dirs
 	// their <Directory> sections.
 	others, dirs []*conf.Directive
+	// serverIP is the local address of the connection.
+	serverIP string
 }
 
 func (st *state) step(kind string, r parser.Range, format string, args ...any) {
@@ -340,6 +342,7 @@ func (s *Simulator) Simulate(req simulate.Request) *simulate.Decision {
 		return st.notSure("TLS and protocols other than http are not modelled yet")
 	}
 	st.step("listen", lst.rng, "Listen %s:%d accepts the connection", ip, req.Port)
+	st.serverIP = ip
 
 	v, why := s.selectVhost(ip, req.Port, strings.TrimSuffix(strings.ToLower(req.Host), "."))
 	if why != "" {
@@ -429,8 +432,11 @@ type perDir struct {
 	optsRange  parser.Range
 	index      []string
 	indexRange parser.Range
-	require    string // "granted", "denied", or "" when no Require met
-	reqRange   parser.Range
+	// authz is the implicit <RequireAny> of the section whose Require
+	// lines apply (nil when none met: access is granted), reqRange
+	// that section's or line's range.
+	authz    *authz
+	reqRange parser.Range
 	// override is AllowOverride as written, "" when never set (httpd
 	// then reads .htaccess files), and overList AllowOverrideList.
 	override  string
@@ -447,7 +453,7 @@ var optionNames = map[string]string{"indexes": "Indexes", "followsymlinks": "Fol
 // apply merges the directives ds (of one section or scope) into p; a
 // reason is returned for what is not modelled.
 func (p *perDir) apply(ds []*conf.Directive) string {
-	var reqs []string
+	var reqs []*authz
 	var reqR parser.Range
 	var index []string
 	var idxR parser.Range
@@ -456,8 +462,18 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 			continue
 		}
 		switch {
+		case d.Section && (d.Is("RequireAll") || d.Is("RequireAny") || d.Is("RequireNone")):
+			a, why := parseSection(d)
+			if why != "" {
+				return why
+			}
+			reqs, reqR = append(reqs, a), d.Range
 		case d.Section:
 			return fmt.Sprintf("%s: <%s> is not modelled yet", d.Range, d.Name)
+		case d.Is("AuthMerging"):
+			if len(d.Args) != 1 || !strings.EqualFold(d.Args[0], "off") {
+				return fmt.Sprintf("%s: AuthMerging %s is not modelled yet", d.Range, strings.Join(d.Args, " "))
+			}
 		case d.Is("Options"):
 			if why := p.options(d); why != "" {
 				return why
@@ -475,13 +491,11 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 				index = []string{}
 			}
 		case d.Is("Require"):
-			if len(d.Args) == 2 && strings.EqualFold(d.Args[0], "all") &&
-				(strings.EqualFold(d.Args[1], "granted") || strings.EqualFold(d.Args[1], "denied")) {
-				reqs = append(reqs, strings.ToLower(d.Args[1]))
-				reqR = d.Range
-				continue
+			a, why := parseRequire(d)
+			if why != "" {
+				return why
 			}
-			return fmt.Sprintf("%s: Require %s is not modelled yet", d.Range, strings.Join(d.Args, " "))
+			reqs, reqR = append(reqs, a), d.Range
 		case d.Is("AllowOverride"):
 			p.override, p.overRange = strings.Join(d.Args, " "), d.Range
 		case d.Is("AllowOverrideList"):
@@ -498,10 +512,11 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 	if reqs != nil {
 		// Several Require lines are an implicit <RequireAny>; a section
 		// with any replaces the inherited ones (AuthMerging Off).
-		p.require, p.reqRange = "denied", reqR
-		if slices.Contains(reqs, "granted") {
-			p.require = "granted"
+		top := &authz{rng: reqR, op: opAny, kids: reqs}
+		if why := top.check("RequireAny"); why != "" {
+			return why
 		}
+		p.authz, p.reqRange = top, reqR
 	}
 	if index != nil {
 		p.index, p.indexRange = index, idxR
@@ -707,16 +722,20 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 	}
 	// The sections of <Files>, <Location>, <If> were judged above by
 	// mayChange; now authorization (mod_authz_core).
-	if p.require == "denied" {
-		st.d.Status = 403
-		st.d.Cause = &simulate.Cause{Rule: RuleDenied, Kind: simulate.KindDenyRule, Range: p.reqRange,
-			Reason: "AH01630: client denied by server configuration: " + file}
-		st.step("access", p.reqRange, "Require all denied refuses the client")
-		s.where(st, p)
-		return st.d
-	}
-	if p.require == "granted" {
-		st.step("access", p.reqRange, "Require all granted")
+	if p.authz != nil {
+		client := req.ClientIP
+		if client == "" {
+			client = "127.0.0.1"
+		}
+		if p.authz.eval(net.ParseIP(client), net.ParseIP(st.serverIP)) != authzGranted {
+			st.d.Status = 403
+			st.d.Cause = &simulate.Cause{Rule: RuleDenied, Kind: simulate.KindDenyRule, Range: p.reqRange,
+				Reason: "AH01630: client denied by server configuration: " + file}
+			st.step("access", p.reqRange, "Require refuses the client %s", client)
+			s.where(st, p)
+			return st.d
+		}
+		st.step("access", p.reqRange, "Require grants the client %s", client)
 	}
 	s.where(st, p)
 	if finfo == nil {

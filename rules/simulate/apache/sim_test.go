@@ -131,7 +131,7 @@ chmod 0700 srv/www/idxclosed/index.html
 		{18450, "localhost", "/denied", 403, simulate.KindDenyRule},
 		{18450, "localhost", "/home/", 200, 0},
 		{18450, "localhost", "/mixed/a.html", 200, 0},
-		{18450, "localhost", "/local/a.html", unsure, 0},
+		{18450, "localhost", "/local/a.html", 200, 0},
 		{18450, "localhost", "/.htpasswd", unsure, 0},
 		{18450, "localhost", "/icons/a.png", unsure, 0},
 		{18450, "localhost", "/../other.html", unsure, 0},
@@ -256,6 +256,138 @@ symlink srv/www/linked.html -> link.html
 		{18454, "localhost", "/linked.html", unsure, 0},
 		{18454, "localhost", "/ht/a.html", unsure, 0},
 		{18454, "localhost", "/ht600/a.html", 403, simulate.KindUnreadableFile},
+	},
+}, {
+	name:  "authz",
+	ports: []int{18455},
+	tree: head + `Listen 127.0.0.1:18455
+DocumentRoot /srv/www
+<Directory />
+    Require all denied
+</Directory>
+<Directory /srv/www>
+    Require all granted
+</Directory>
+<Directory /srv/www/ip>
+    Require ip 127.0.0.1
+</Directory>
+<Directory /srv/www/ip/sub>
+    Require all denied
+</Directory>
+<Directory /srv/www/ipother>
+    Require ip 10.0.0.1 192.168.0.0/16
+</Directory>
+<Directory /srv/www/ipother/sub>
+    Options -Indexes
+</Directory>
+<Directory /srv/www/cidr>
+    Require ip 127.0.0.0/8
+</Directory>
+<Directory /srv/www/ipv6>
+    Require ip ::1
+</Directory>
+<Directory /srv/www/local>
+    Require local
+</Directory>
+<Directory /srv/www/any>
+    Require ip 10.0.0.1
+    Require local
+</Directory>
+<Directory /srv/www/all>
+    <RequireAll>
+        Require all granted
+        Require not ip 127.0.0.1
+    </RequireAll>
+</Directory>
+<Directory /srv/www/all2>
+    <RequireAll>
+        Require all granted
+        Require not ip 10.0.0.0/8
+    </RequireAll>
+</Directory>
+<Directory /srv/www/none>
+    <RequireAll>
+        Require all granted
+        <RequireNone>
+            Require ip 127.0.0.1
+        </RequireNone>
+    </RequireAll>
+</Directory>
+<Directory /srv/www/none2>
+    <RequireAll>
+        Require all granted
+        <RequireNone>
+            Require ip 10.0.0.1
+        </RequireNone>
+    </RequireAll>
+</Directory>
+<Directory /srv/www/nested>
+    <RequireAny>
+        <RequireAll>
+            Require local
+            Require not ip 127.0.0.2
+        </RequireAll>
+        Require ip 10.0.0.1
+    </RequireAny>
+</Directory>
+<Directory /srv/www/nested2>
+    Require ip 10.0.0.1
+    <RequireAll>
+        Require ip 127.0.0.0/8
+        Require not ip 127.0.0.1
+    </RequireAll>
+</Directory>
+<Directory /srv/www/merge>
+    AuthMerging And
+    Require all granted
+</Directory>
+<Directory /srv/www/mergeoff>
+    AuthMerging Off
+    Require all granted
+</Directory>
+<Directory /srv/www/partial>
+    Require ip 127
+</Directory>
+-- srv/www/a.html --
+-- srv/www/ip/a.html --
+-- srv/www/ip/sub/a.html --
+-- srv/www/ipother/a.html --
+-- srv/www/ipother/sub/a.html --
+-- srv/www/cidr/a.html --
+-- srv/www/ipv6/a.html --
+-- srv/www/local/a.html --
+-- srv/www/any/a.html --
+-- srv/www/all/a.html --
+-- srv/www/all2/a.html --
+-- srv/www/none/a.html --
+-- srv/www/none2/a.html --
+-- srv/www/nested/a.html --
+-- srv/www/nested2/a.html --
+-- srv/www/merge/a.html --
+-- srv/www/mergeoff/a.html --
+-- srv/www/partial/a.html --
+`,
+	reqs: []request{
+		{18455, "localhost", "/a.html", 200, 0},
+		{18455, "localhost", "/ip/a.html", 200, 0},
+		{18455, "localhost", "/ip/missing", 404, 0},
+		{18455, "localhost", "/ip/sub/a.html", 403, simulate.KindDenyRule},
+		{18455, "localhost", "/ipother/a.html", 403, simulate.KindDenyRule},
+		{18455, "localhost", "/ipother/missing", 403, simulate.KindDenyRule},
+		{18455, "localhost", "/ipother/sub/a.html", 403, simulate.KindDenyRule},
+		{18455, "localhost", "/cidr/a.html", 200, 0},
+		{18455, "localhost", "/ipv6/a.html", 403, simulate.KindDenyRule},
+		{18455, "localhost", "/local/a.html", 200, 0},
+		{18455, "localhost", "/any/a.html", 200, 0},
+		{18455, "localhost", "/all/a.html", 403, simulate.KindDenyRule},
+		{18455, "localhost", "/all2/a.html", 200, 0},
+		{18455, "localhost", "/none/a.html", 403, simulate.KindDenyRule},
+		{18455, "localhost", "/none2/a.html", 200, 0},
+		{18455, "localhost", "/nested/a.html", 200, 0},
+		{18455, "localhost", "/nested2/a.html", 403, simulate.KindDenyRule},
+		{18455, "localhost", "/merge/a.html", unsure, 0},
+		{18455, "localhost", "/mergeoff/a.html", 200, 0},
+		{18455, "localhost", "/partial/a.html", unsure, 0},
 	},
 }, {
 	name:  "worker",
