@@ -2,8 +2,9 @@
 // server/request.c, mod_authz_core, mod_dir and mod_autoindex decide it,
 // for a configuration loaded by parser/apache. It implements a first
 // slice of the server-neutral contract (simulate.Simulator): virtual host
-// selection, DocumentRoot, non-regex <Directory> sections with
-// `Require all granted|denied`, Options Indexes and FollowSymLinks,
+// selection, DocumentRoot, non-regex <Directory> sections with Require
+// (all, ip, local, not; <RequireAll|Any|None>), Options Indexes and
+// FollowSymLinks,
 // DirectoryIndex, the slash redirect of a directory and the permission
 // checks of the worker. Every request that meets anything else is
 // answered Unsure, never guessed.
