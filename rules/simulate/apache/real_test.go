@@ -101,6 +101,7 @@ site
 -- srv/site/private/a.html --
 -- srv/site/f600.html --
 -- srv/unlisted/a.html --
+-- usr/share/apache2/icons/a.png --
 -- .fsmeta --
 mkdir etc
 chmod 0600 srv/site/f600.html
@@ -166,7 +167,10 @@ chmod 0600 srv/site/f600.html
 		{18460, "localhost", "/empty/", 200, 0},
 		{18460, "localhost", "/missing", 404, 0},
 		{18460, "localhost", "/.htaccess", unsure, 0},
-		{18460, "localhost", "/icons/", unsure, 0},
+		// alias.conf's Alias /icons/ to the host's icons (the tree
+		// stands for them): no index, no Options Indexes
+		{18460, "localhost", "/icons/", 403, simulate.KindIndexMissing},
+		{18460, "localhost", "/icons", 404, 0},
 		{18460, "localhost", "/server-status", unsure, 0},
 		{18460, "site.test", "/", 200, 0},
 		{18460, "site.test", "/noindex/", 403, simulate.KindIndexMissing},
@@ -193,6 +197,9 @@ chmod 0600 srv/site/f600.html
 			}
 		case d.Status == real:
 			agree++
+			if r.kind != 0 && (d.Cause == nil || d.Cause.Kind != r.kind) {
+				t.Errorf("%s%s: cause %+v, want kind %d", r.host, r.path, d.Cause, r.kind)
+			}
 		default:
 			t.Errorf("%s%s: simulated %d, real Apache %d\n%s", r.host, r.path, d.Status, real, trace(d))
 		}

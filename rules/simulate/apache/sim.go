@@ -2,11 +2,10 @@
 // server/request.c, mod_authz_core, mod_dir and mod_autoindex decide it,
 // for a configuration loaded by parser/apache. It implements a first
 // slice of the server-neutral contract (simulate.Simulator): virtual host
-// selection, DocumentRoot, non-regex <Directory> sections with Require
-// (all, ip, local, not; <RequireAll|Any|None>), Options Indexes and
-// FollowSymLinks,
-// DirectoryIndex, the slash redirect of a directory and the permission
-// checks of the worker. Every request that meets anything else is
+// selection, DocumentRoot, Alias, non-regex <Directory> sections with
+// Require (all, ip, local, not; <RequireAll|Any|None>), Options Indexes
+// and FollowSymLinks, DirectoryIndex, the slash redirect of a directory
+// and the permission checks of the worker. Every request that meets anything else is
 // answered Unsure, never guessed.
 package apache
 
@@ -73,6 +72,9 @@ type scope struct {
 	others []*conf.Directive
 	// access are the AccessFileName directives.
 	access []*conf.Directive
+	// aliases are the Alias directives of an absolute URL-path and
+	// directory, in config order.
+	aliases []*conf.Directive
 	// unsure is set when the scope holds something that may change any
 	// answer.
 	unsure string
@@ -268,6 +270,8 @@ func (sc *scope) add(d *conf.Directive) {
 		sc.docRoot, sc.docRange = path.Clean(d.Args[0]), d.Range
 	case d.Is("Options"), d.Is("DirectoryIndex"), d.Is("DirectorySlash"), d.Is("AllowOverride"), d.Is("AllowOverrideList"):
 		sc.plain = append(sc.plain, d)
+	case d.Is("Alias") && len(d.Args) == 2 && strings.HasPrefix(d.Args[0], "/") && strings.HasPrefix(d.Args[1], "/"):
+		sc.aliases = append(sc.aliases, d)
 	case d.Is("Alias"), d.Is("ScriptAlias"), d.Is("Redirect"), d.Is("RedirectPermanent"), d.Is("RedirectTemp"),
 		d.Is("AliasMatch"), d.Is("ScriptAliasMatch"), d.Is("RedirectMatch"), d.Is("UserDir"), d.Is("AddHandler"):
 		sc.others = append(sc.others, d)
@@ -601,8 +605,22 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 			}
 		}
 	}
-	file := strings.TrimSuffix(docRoot, "/") + uri
-	st.step("root", docRange, "DocumentRoot %s maps %s to %s", docRoot, uri, file)
+	file := ""
+	// mod_alias: the virtual host's aliases, then the main server's,
+	// each in config order; the first that matches maps the request.
+	for i := len(scopes) - 1; i >= 0 && file == ""; i-- {
+		for _, a := range scopes[i].aliases {
+			if n := aliasMatches(uri, a.Args[0]); n > 0 {
+				file = a.Args[1] + uri[n:]
+				st.step("alias", a.Range, "Alias %s maps %s to %s", a.Args[0], uri, file)
+				break
+			}
+		}
+	}
+	if file == "" {
+		file = strings.TrimSuffix(docRoot, "/") + uri
+		st.step("root", docRange, "DocumentRoot %s maps %s to %s", docRoot, uri, file)
+	}
 	st.d.Path = file
 
 	// The server-level per-dir defaults: FollowSymLinks, index.html.
@@ -900,6 +918,37 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 	st.d.Status = 200
 	st.step("autoindex", p.optsRange, "Options Indexes lists %s", dir)
 	return st.d
+}
+
+// aliasMatches is mod_alias's alias_matches: the length of the prefix of
+// uri that the Alias URL-path fake matches (any run of slashes in fake
+// matching a run of at least one in uri, the last component whole), 0
+// when it does not match.
+func aliasMatches(uri, fake string) int {
+	a, u := 0, 0
+	for a < len(fake) {
+		if fake[a] == '/' {
+			if u >= len(uri) || uri[u] != '/' {
+				return 0
+			}
+			for a < len(fake) && fake[a] == '/' {
+				a++
+			}
+			for u < len(uri) && uri[u] == '/' {
+				u++
+			}
+			continue
+		}
+		if u >= len(uri) || uri[u] != fake[a] {
+			return 0
+		}
+		a++
+		u++
+	}
+	if a > 0 && fake[a-1] != '/' && u < len(uri) && uri[u] != '/' {
+		return 0
+	}
+	return u
 }
 
 // canonDir is a directory path with one trailing slash.

@@ -133,7 +133,7 @@ chmod 0700 srv/www/idxclosed/index.html
 		{18450, "localhost", "/mixed/a.html", 200, 0},
 		{18450, "localhost", "/local/a.html", 200, 0},
 		{18450, "localhost", "/.htpasswd", unsure, 0},
-		{18450, "localhost", "/icons/a.png", unsure, 0},
+		{18450, "localhost", "/icons/a.png", 403, simulate.KindDenyRule}, // <Directory /> denies /usr/share/apache2/icons
 		{18450, "localhost", "/../other.html", unsure, 0},
 	},
 }, {
@@ -390,6 +390,79 @@ DocumentRoot /srv/www
 		{18455, "localhost", "/partial/a.html", unsure, 0},
 	},
 }, {
+	name:  "alias",
+	ports: []int{18456, 18457},
+	tree: head + `Listen 127.0.0.1:18456
+Listen 127.0.0.1:18457
+ServerName localhost
+DocumentRoot /srv/www
+<Directory />
+    Require all denied
+</Directory>
+<Directory /srv/www>
+    Require all granted
+</Directory>
+<Directory /srv/data>
+    Require all granted
+</Directory>
+<Directory /srv/data/private>
+    Require all denied
+</Directory>
+Alias /data /srv/data
+Alias /slash/ /srv/data/
+Alias /mis/ /srv/data
+Alias /tail /srv/data/
+Alias /file.txt /srv/data/f.txt
+Alias /denied /srv/nodir
+Alias /www/sub /srv/www/real
+Alias /www /srv/data
+Alias /ord /srv/data
+Alias /ord/sub /srv/www/real
+ScriptAlias /cgi-bin/ /usr/lib/cgi-bin/
+<VirtualHost *:18457>
+    ServerName v.test
+    DocumentRoot /srv/www
+    Alias /www /srv/www/real
+</VirtualHost>
+-- srv/www/a.html --
+-- srv/www/real/a.html --
+-- srv/www/real/only.html --
+-- srv/www/data/a.html --
+-- srv/data/index.html --
+-- srv/data/a.html --
+-- srv/data/f.txt --
+-- srv/data/private/a.html --
+-- srv/data/sub/a.html --
+-- srv/dataa.html --
+-- srv/nodir/a.html --
+`,
+	reqs: []request{
+		{18456, "localhost", "/a.html", 200, 0},
+		{18456, "localhost", "/data/a.html", 200, 0},
+		{18456, "localhost", "/data", 301, 0},
+		{18456, "localhost", "/data/", 200, 0},
+		{18456, "localhost", "/datax/a.html", 404, 0},
+		{18456, "localhost", "/DATA/a.html", 404, 0},
+		{18456, "localhost", "/data/private/a.html", 403, simulate.KindDenyRule},
+		{18456, "localhost", "/data/missing", 404, 0},
+		{18456, "localhost", "/slash/a.html", 200, 0},
+		{18456, "localhost", "/slash", 404, 0},
+		{18456, "localhost", "/mis/a.html", 403, simulate.KindDenyRule},
+		{18456, "localhost", "/tail/a.html", 200, 0},
+		{18456, "localhost", "/tail", 301, 0},
+		{18456, "localhost", "/file.txt", 200, 0},
+		{18456, "localhost", "/file.txt/x", 404, 0},
+		{18456, "localhost", "/denied/a.html", 403, simulate.KindDenyRule},
+		{18456, "localhost", "/www/sub/a.html", 200, 0},
+		{18456, "localhost", "/www/a.html", 200, 0},
+		{18456, "localhost", "/www/only.html", 404, 0},
+		{18456, "localhost", "/ord/sub/a.html", 200, 0},
+		{18456, "localhost", "/ord/sub/only.html", 404, 0},
+		{18456, "localhost", "/cgi-bin/x", unsure, 0},
+		{18457, "v.test", "/www/only.html", 200, 0},
+		{18457, "v.test", "/data/a.html", 200, 0},
+	},
+}, {
 	name:  "worker",
 	ports: []int{18453},
 	tree: head + `Listen 127.0.0.1:18453
@@ -520,4 +593,26 @@ func trace(d *simulate.Decision) string {
 		fmt.Fprintf(&b, "  %s %s: %s\n", s.Step, s.Range, s.Detail)
 	}
 	return b.String()
+}
+
+func TestAliasMatches(t *testing.T) {
+	for _, c := range []struct {
+		uri, fake string
+		want      int
+	}{
+		{"/data", "/data", 5},
+		{"/data/a", "/data", 5},
+		{"/datax", "/data", 0},
+		{"/data", "/data/", 0},
+		{"/data/", "/data/", 6},
+		{"/data/a", "/data/", 6},
+		{"/data//a", "/data/", 7},
+		{"/a", "/", 1},
+		{"/Data", "/data", 0},
+		{"/d", "/data", 0},
+	} {
+		if got := aliasMatches(c.uri, c.fake); got != c.want {
+			t.Errorf("aliasMatches(%q, %q) = %d, want %d", c.uri, c.fake, got, c.want)
+		}
+	}
 }
