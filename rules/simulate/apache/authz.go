@@ -91,11 +91,13 @@ func parseRequire(d *conf.Directive) (*authz, string) {
 }
 
 // parseIPArg reads one address of `Require ip`: a whole address or a
-// CIDR block. Partial addresses and netmasks are not modelled (nil).
+// CIDR block without bits beyond its mask. Partial addresses and
+// netmasks are not modelled (nil).
 func parseIPArg(s string) *net.IPNet {
 	if strings.Contains(s, "/") {
-		_, n, err := net.ParseCIDR(s)
-		if err != nil {
+		ip, n, err := net.ParseCIDR(s)
+		if err != nil || !ip.Equal(n.IP) {
+			// Bits beyond the mask: not modelled.
 			return nil
 		}
 		return n

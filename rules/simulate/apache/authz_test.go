@@ -52,3 +52,37 @@ func TestAuthzClients(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthzUnsure checks that the Require shapes httpd refuses at start
+// or that are not modelled are answered unsure.
+func TestAuthzUnsure(t *testing.T) {
+	for _, c := range []struct{ name, block string }{
+		{"negated alone", "Require not ip 10.0.0.1"},
+		{"negated in implicit any", "Require all granted\n    Require not ip 10.0.0.1"},
+		{"negated in RequireAny", "<RequireAny>\n Require all granted\n Require not ip 10.0.0.1\n</RequireAny>"},
+		{"negated in RequireNone", "<RequireAll>\n Require all granted\n <RequireNone>\n Require not ip 10.0.0.1\n Require ip 10.0.0.2\n </RequireNone>\n</RequireAll>"},
+		{"RequireNone alone", "<RequireNone>\n Require ip 10.0.0.1\n</RequireNone>"},
+		{"negatives only", "<RequireAll>\n Require not ip 10.0.0.1\n</RequireAll>"},
+		{"empty section", "<RequireAll>\n</RequireAll>"},
+		{"not all", "<RequireAll>\n Require all granted\n Require not all denied\n</RequireAll>"},
+		{"host bits", "Require ip 127.0.0.1/8"},
+		{"netmask", "Require ip 127.0.0.0/255.0.0.0"},
+		{"partial", "Require ip 127.0"},
+		{"host", "Require host localhost"},
+		{"AuthMerging", "AuthMerging Or\n    Require all granted"},
+		{"other in section", "<RequireAll>\n Require all granted\n Options None\n</RequireAll>"},
+	} {
+		tt := testTree{name: "unsure", tree: head + `Listen 127.0.0.1:18455
+DocumentRoot /srv/www
+<Directory /srv/www>
+    ` + c.block + `
+</Directory>
+-- srv/www/a.html --
+`}
+		_, s := load(t, tt)
+		d := request{18455, "localhost", "/a.html", unsure, 0}.simulate(t, s)
+		if d.Unsure == "" {
+			t.Errorf("%s: %d, want unsure\n%s", c.name, d.Status, trace(d))
+		}
+	}
+}
