@@ -136,23 +136,11 @@ type Server struct {
 // when UNFORBID_E2E=1, as in CI, so that a machine without Apache cannot
 // pass the end-to-end suite silently.
 func Available() error {
-	var missing []string
-	if fi, err := os.Stat(ApachePath); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
-		missing = append(missing, ApachePath+" (apt-get install apache2)")
-	}
-	for _, bin := range []string{"unshare", "nsenter", "mount", "sh"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			missing = append(missing, bin+" (util-linux)")
-		}
-	}
-	if os.Geteuid() != 0 {
-		missing = append(missing, "root privileges (running as uid "+strconv.Itoa(os.Geteuid())+")")
-	}
-	if len(missing) > 0 {
+	if missing := realserver.Missing(ApachePath, "apache2"); len(missing) > 0 {
 		return fmt.Errorf("realapache: cannot run real Apache, missing: %s", strings.Join(missing, ", "))
 	}
-	if out, err := exec.Command("unshare", "--mount", "--propagation", "private", "--", "true").CombinedOutput(); err != nil {
-		return fmt.Errorf("realapache: cannot make a private mount namespace: %v: %s", err, strings.TrimSpace(string(out)))
+	if err := realserver.PrivateNamespace(); err != nil {
+		return fmt.Errorf("realapache: %v", err)
 	}
 	return nil
 }
@@ -179,19 +167,9 @@ func Start(treeDir, conf string, ports []int) (*Server, error) {
 	if conf == "" {
 		conf = DefaultConf
 	}
-	treeDir, err := filepath.Abs(treeDir)
+	treeDir, err := realserver.TreeDir(treeDir, ports)
 	if err != nil {
-		return nil, err
-	}
-	if fi, err := os.Stat(treeDir); err != nil {
 		return nil, fmt.Errorf("realapache: %v", err)
-	} else if !fi.IsDir() {
-		return nil, fmt.Errorf("realapache: %s: not a directory", treeDir)
-	}
-	for _, p := range ports {
-		if realserver.Accepts(p) {
-			return nil, fmt.Errorf("realapache: port %d already accepts connections before Apache starts (another server?)", p)
-		}
 	}
 	vars, err := envvars(filepath.Join(treeDir, "etc/apache2/envvars"))
 	if err != nil {

@@ -79,23 +79,11 @@ type Server struct {
 // UNFORBID_E2E=1, as in CI, so that a machine without nginx cannot pass the
 // end-to-end suite silently.
 func Available() error {
-	var missing []string
-	if fi, err := os.Stat(NginxPath); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
-		missing = append(missing, NginxPath+" (apt-get install nginx)")
-	}
-	for _, bin := range []string{"unshare", "nsenter", "mount", "sh"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			missing = append(missing, bin+" (util-linux)")
-		}
-	}
-	if os.Geteuid() != 0 {
-		missing = append(missing, "root privileges (running as uid "+strconv.Itoa(os.Geteuid())+")")
-	}
-	if len(missing) > 0 {
+	if missing := realserver.Missing(NginxPath, "nginx"); len(missing) > 0 {
 		return fmt.Errorf("realnginx: cannot run real nginx, missing: %s", strings.Join(missing, ", "))
 	}
-	if out, err := exec.Command("unshare", "--mount", "--propagation", "private", "--", "true").CombinedOutput(); err != nil {
-		return fmt.Errorf("realnginx: cannot make a private mount namespace: %v: %s", err, strings.TrimSpace(string(out)))
+	if err := realserver.PrivateNamespace(); err != nil {
+		return fmt.Errorf("realnginx: %v", err)
 	}
 	return nil
 }
@@ -120,19 +108,9 @@ func Start(treeDir, conf string, ports []int) (*Server, error) {
 	if conf == "" {
 		conf = DefaultConf
 	}
-	treeDir, err := filepath.Abs(treeDir)
+	treeDir, err := realserver.TreeDir(treeDir, ports)
 	if err != nil {
-		return nil, err
-	}
-	if fi, err := os.Stat(treeDir); err != nil {
 		return nil, fmt.Errorf("realnginx: %v", err)
-	} else if !fi.IsDir() {
-		return nil, fmt.Errorf("realnginx: %s: not a directory", treeDir)
-	}
-	for _, p := range ports {
-		if realserver.Accepts(p) {
-			return nil, fmt.Errorf("realnginx: port %d already accepts connections before nginx starts (another server?)", p)
-		}
 	}
 	script, err := realserver.MountScript(treeDir, treeMounts)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -235,4 +236,52 @@ func NewGeneration(pid int, old, ports []int) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// Missing lists what running the server binary bin (installed by package
+// pkg) in a private mount namespace needs and this machine lacks: the
+// binary, unshare, nsenter, mount and sh, and root privileges.
+func Missing(bin, pkg string) []string {
+	var missing []string
+	if fi, err := os.Stat(bin); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+		missing = append(missing, bin+" (apt-get install "+pkg+")")
+	}
+	for _, tool := range []string{"unshare", "nsenter", "mount", "sh"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			missing = append(missing, tool+" (util-linux)")
+		}
+	}
+	if os.Geteuid() != 0 {
+		missing = append(missing, "root privileges (running as uid "+strconv.Itoa(os.Geteuid())+")")
+	}
+	return missing
+}
+
+// PrivateNamespace checks that a private mount namespace can be made.
+func PrivateNamespace() error {
+	if out, err := exec.Command("unshare", "--mount", "--propagation", "private", "--", "true").CombinedOutput(); err != nil {
+		return fmt.Errorf("cannot make a private mount namespace: %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// TreeDir returns the absolute path of the tree directory a server is
+// started on, checking that it is a directory and that none of ports
+// accepts connections yet (another server would answer in its place).
+func TreeDir(treeDir string, ports []int) (string, error) {
+	treeDir, err := filepath.Abs(treeDir)
+	if err != nil {
+		return "", err
+	}
+	if fi, err := os.Stat(treeDir); err != nil {
+		return "", err
+	} else if !fi.IsDir() {
+		return "", fmt.Errorf("%s: not a directory", treeDir)
+	}
+	for _, p := range ports {
+		if Accepts(p) {
+			return "", fmt.Errorf("port %d already accepts connections before the server starts (another server?)", p)
+		}
+	}
+	return treeDir, nil
 }
