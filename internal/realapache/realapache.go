@@ -500,3 +500,22 @@ TypesConfig /etc/mime.types
 	}
 	return b.String()
 }
+
+// CopyDebianConfig copies the host's /etc/apache2 into the tree dir
+// (Debian's stock configuration, as the package installs it) and writes
+// each of files over it: names relative to etc/apache2 ("ports.conf",
+// "sites-enabled/site.conf"), a link such as sites-enabled/000-default.conf
+// being replaced by the file.
+func CopyDebianConfig(dir string, files map[string]string) error {
+	if out, err := exec.Command("cp", "-a", "/etc/apache2", filepath.Join(dir, "etc/apache2")).CombinedOutput(); err != nil {
+		return fmt.Errorf("realapache: cp: %v: %s", err, out)
+	}
+	for name, text := range files {
+		p := filepath.Join(dir, "etc/apache2", name)
+		os.Remove(p) // a symlink into sites-available
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			return fmt.Errorf("realapache: %v", err)
+		}
+	}
+	return nil
+}

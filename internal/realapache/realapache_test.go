@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -268,9 +267,6 @@ site
 -- .fsmeta --
 mkdir etc
 `)
-	if out, err := exec.Command("cp", "-a", "/etc/apache2", filepath.Join(dir, "etc/apache2")).CombinedOutput(); err != nil {
-		t.Fatalf("cp: %v: %s", err, out)
-	}
 	files := map[string]string{
 		"ports.conf": "Listen 127.0.0.1:18402\n",
 		"sites-enabled/000-default.conf": `<VirtualHost *:18402>
@@ -291,12 +287,8 @@ mkdir etc
 </VirtualHost>
 `,
 	}
-	for name, text := range files {
-		p := filepath.Join(dir, "etc/apache2", name)
-		os.Remove(p) // a symlink into sites-available
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := CopyDebianConfig(dir, files); err != nil {
+		t.Fatal(err)
 	}
 	s, err := Start(dir, "", []int{18402})
 	if err != nil {

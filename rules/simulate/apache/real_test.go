@@ -2,8 +2,6 @@ package apache
 
 import (
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -113,9 +111,6 @@ chmod 0600 srv/site/f600.html
 	if err := tree.Materialize(dir); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command("cp", "-a", "/etc/apache2", filepath.Join(dir, "etc/apache2")).CombinedOutput(); err != nil {
-		t.Fatalf("cp: %v: %s", err, out)
-	}
 	files := map[string]string{
 		"ports.conf": "Listen 127.0.0.1:18460\n",
 		"sites-enabled/000-default.conf": `<VirtualHost *:18460>
@@ -140,12 +135,8 @@ chmod 0600 srv/site/f600.html
 </VirtualHost>
 `,
 	}
-	for name, text := range files {
-		p := filepath.Join(dir, "etc/apache2", name)
-		os.Remove(p) // a symlink into sites-available
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := realapache.CopyDebianConfig(dir, files); err != nil {
+		t.Fatal(err)
 	}
 	fsys := fsmeta.New(dir)
 	s := build(t, fsys)
