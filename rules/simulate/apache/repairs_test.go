@@ -1,0 +1,455 @@
+package apache
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/unforbid/unforbid/fix"
+	"github.com/unforbid/unforbid/internal/realapache"
+	conf "github.com/unforbid/unforbid/parser/apache"
+	"github.com/unforbid/unforbid/rules/simulate"
+)
+
+// repairHead starts every repair tree's apache2.conf: Debian's runtime
+// files, the modules, and the stock <Directory /> that denies all.
+var repairHead = "-- etc/apache2/apache2.conf --\n" +
+	realapache.ConfHead("mpm_event", "authz_core", "authz_host", "dir", "mime", "alias", "autoindex") + `<Directory />
+    Options FollowSymLinks
+    AllowOverride None
+    Require all denied
+</Directory>
+`
+
+// wantFix is one fix a repair case expects, in order.
+type wantFix struct {
+	class fix.Class
+	// inserted is the text the fix's edits write (all edits' New,
+	// joined), exactly.
+	inserted string
+	// after are the statuses of URLs once this fix is applied, as the
+	// simulator (when sure) and real Apache answer them.
+	after map[string]int
+}
+
+// repairCase is a tree, the cause found in it, and the fixes it gets.
+type repairCase struct {
+	name string
+	port int
+	tree string
+	rule string
+	url  string
+	// refused are more URLs the cause refuses (Problem.Refused).
+	refused []string
+	// rangeOf picks Problem.Range from the decision and config when the
+	// rule's own range is not the cause's (directory-not-granted: the
+	// DocumentRoot or Alias).
+	rangeOf func(s *Simulator, d *simulate.Decision) simulate.Problem
+	want    []wantFix
+}
+
+// mapping is the Problem of apache/directory-not-granted: the range of
+// the DocumentRoot or Alias that mapped the request, its target as Path.
+func mapping(s *Simulator, d *simulate.Decision) simulate.Problem {
+	p := simulate.Problem{}
+	for _, st := range d.Trace {
+		if st.Step == "root" || st.Step == "alias" {
+			p.Range = st.Range
+			if dd := s.directiveAt(st.Range); dd != nil {
+				p.Path = dd.Args[len(dd.Args)-1]
+			}
+		}
+	}
+	return p
+}
+
+// inSection is the Problem of a deny the simulator is unsure of (inside
+// <Files>, <FilesMatch>): the first Require of the first section named
+// name.
+func inSection(name string) func(s *Simulator, d *simulate.Decision) simulate.Problem {
+	return func(s *Simulator, d *simulate.Decision) simulate.Problem {
+		p := simulate.Problem{Kind: simulate.KindDenyOvermatch}
+		conf.Walk(s.Config.Directives, func(c *conf.Directive) bool {
+			if c.Section && c.Is(name) && p.Range.IsZero() {
+				for _, r := range c.Block {
+					if r.Is("Require") {
+						p.Range = r.Range
+						break
+					}
+				}
+			}
+			return true
+		})
+		return p
+	}
+}
+
+// symlinkAt is the Problem of a link the simulator is unsure of.
+func symlinkAt(link string) func(s *Simulator, d *simulate.Decision) simulate.Problem {
+	return func(s *Simulator, d *simulate.Decision) simulate.Problem {
+		return simulate.Problem{Kind: simulate.KindSymlinkDenied, Path: link}
+	}
+}
+
+var repairCases = []repairCase{{
+	name: "docroot-not-granted",
+	port: 18470,
+	tree: repairHead + `Listen 127.0.0.1:18470
+<VirtualHost *:18470>
+    ServerName site.test
+    DocumentRoot /srv/site
+</VirtualHost>
+-- srv/site/index.html --
+-- srv/site/a.html --
+`,
+	rule: ruleNotGranted, url: "/", refused: []string{"/a.html"}, rangeOf: mapping,
+	want: []wantFix{{class: fix.Safe,
+		inserted: "    <Directory /srv/site>\n        Require all granted\n    </Directory>\n",
+		after:    map[string]int{"/": 200, "/a.html": 200, "/missing": 404}}},
+}, {
+	name: "docroot-with-secret",
+	port: 18471,
+	tree: repairHead + `Listen 127.0.0.1:18471
+ServerName site.test
+DocumentRoot "/srv/my site"
+-- srv/my site/index.html --
+-- srv/my site/.git/config --
+`,
+	rule: ruleNotGranted, url: "/", rangeOf: mapping,
+	want: []wantFix{{class: fix.Review,
+		inserted: "<Directory \"/srv/my site\">\n    Require all granted\n</Directory>\n",
+		after:    map[string]int{"/": 200, "/.git/config": 200}}},
+}, {
+	name: "alias-not-granted",
+	port: 18472,
+	tree: repairHead + `Listen 127.0.0.1:18472
+ServerName site.test
+DocumentRoot /srv/site
+<Directory /srv/site>
+	Require all granted
+</Directory>
+	Alias /docs /srv/docs
+-- srv/site/index.html --
+-- srv/docs/index.html --
+-- srv/docs/b.html --
+`,
+	rule: ruleNotGranted, url: "/docs/", refused: []string{"/docs/b.html"}, rangeOf: mapping,
+	want: []wantFix{{class: fix.Safe,
+		inserted: "\t<Directory /srv/docs>\n\t\tRequire all granted\n\t</Directory>\n",
+		after:    map[string]int{"/docs/": 200, "/docs/b.html": 200, "/": 200}}},
+}, {
+	name: "system-dir-not-granted",
+	port: 18473,
+	tree: repairHead + `Listen 127.0.0.1:18473
+ServerName site.test
+DocumentRoot /srv
+-- srv/index.html --
+`,
+	rule: ruleNotGranted, url: "/", rangeOf: mapping,
+}, {
+	name: "index-htm",
+	port: 18474,
+	tree: repairHead + `Listen 127.0.0.1:18474
+<VirtualHost *:18474>
+    ServerName site.test
+    DocumentRoot /srv/site
+    <Directory /srv/site>
+        Options -Indexes
+        Require all granted
+    </Directory>
+</VirtualHost>
+-- srv/site/index.html --
+-- srv/site/docs/index.htm --
+-- srv/site/docs/sub/index.html --
+-- srv/site/other/a.html --
+`,
+	rule: RuleIndexMissing, url: "/docs/",
+	want: []wantFix{{class: fix.Safe,
+		inserted: "    <Directory /srv/site/docs>\n        DirectoryIndex index.html index.htm\n    </Directory>\n",
+		after:    map[string]int{"/docs/": 200, "/docs/sub/": 200, "/other/": 403, "/": 200}},
+		{class: fix.Review,
+			inserted: "    <Directory /srv/site/docs>\n        Options +Indexes\n    </Directory>\n",
+			after:    map[string]int{"/docs/": 200, "/other/": 403}}},
+}, {
+	name: "index-own-directory",
+	port: 18475,
+	tree: repairHead + `Listen 127.0.0.1:18475
+ServerName site.test
+DocumentRoot /srv/site
+<Directory /srv/site>
+    Require all granted
+</Directory>
+<Directory /srv/site/docs>
+    Options None
+    DirectoryIndex home.html
+</Directory>
+-- srv/site/index.html --
+-- srv/site/docs/index.html --
+-- srv/site/docs/index.php --
+`,
+	rule: RuleIndexMissing, url: "/docs/",
+	want: []wantFix{{class: fix.Safe,
+		inserted: " index.html",
+		after:    map[string]int{"/docs/": 200}},
+		{class: fix.Review,
+			inserted: "    Options +Indexes\n",
+			after:    map[string]int{"/docs/": 200}}},
+}, {
+	name: "index-php-without-php",
+	port: 18476,
+	tree: repairHead + `Listen 127.0.0.1:18476
+ServerName site.test
+DocumentRoot /srv/site
+<Directory /srv/site>
+    Options None
+    Require all granted
+</Directory>
+-- srv/site/index.php --
+`,
+	rule: RuleIndexMissing, url: "/",
+	want: []wantFix{{class: fix.Review,
+		inserted: "    Options +Indexes\n",
+		after:    map[string]int{"/": 200}}},
+}, {
+	name: "acme-denied",
+	port: 18477,
+	tree: repairHead + `Listen 127.0.0.1:18477
+ServerName site.test
+DocumentRoot /srv/site
+<Directory /srv/site>
+    Require all granted
+</Directory>
+<Directory /srv/site/.well-known>
+    Require all denied
+</Directory>
+-- srv/site/index.html --
+-- srv/site/.well-known/acme-challenge/tok-123_A --
+-- srv/site/.well-known/other.txt --
+`,
+	rule: ruleDenyOvermatch, url: "/.well-known/acme-challenge/tok-123_A",
+	rangeOf: func(s *Simulator, d *simulate.Decision) simulate.Problem {
+		return simulate.Problem{Range: d.Cause.Range, Kind: simulate.KindDenyOvermatch}
+	},
+	want: []wantFix{{class: fix.Safe,
+		inserted: "<Directory /srv/site/.well-known/acme-challenge>\n    Require all granted\n</Directory>\n",
+		after:    map[string]int{"/.well-known/acme-challenge/tok-123_A": 200, "/.well-known/other.txt": 403}}},
+}, {
+	name: "acme-with-secret",
+	port: 18478,
+	tree: repairHead + `Listen 127.0.0.1:18478
+ServerName site.test
+DocumentRoot /srv/site
+<Directory /srv/site>
+    Require all granted
+</Directory>
+<Directory /srv/site/.well-known>
+    Require all denied
+</Directory>
+-- srv/site/.well-known/acme-challenge/tok --
+-- srv/site/.well-known/acme-challenge/.env --
+`,
+	rule: ruleDenyOvermatch, url: "/.well-known/acme-challenge/tok",
+	rangeOf: func(s *Simulator, d *simulate.Decision) simulate.Problem {
+		return simulate.Problem{Range: d.Cause.Range, Kind: simulate.KindDenyOvermatch}
+	},
+	want: []wantFix{{class: fix.Review,
+		inserted: "<Directory /srv/site/.well-known/acme-challenge>\n    Require all granted\n</Directory>\n",
+		after:    map[string]int{"/.well-known/acme-challenge/tok": 200, "/.well-known/acme-challenge/.env": 200}}},
+}, {
+	name: "filesmatch-overmatch",
+	port: 18479,
+	tree: repairHead + `Listen 127.0.0.1:18479
+ServerName site.test
+DocumentRoot /srv/site
+<Directory /srv/site>
+    Require all granted
+</Directory>
+<FilesMatch "\.(txt|log|sql)$">
+    Require all denied
+</FilesMatch>
+-- srv/site/robots.txt --
+-- srv/site/debug.log --
+-- srv/site/dump.sql --
+-- srv/site/notes.txt --
+`,
+	rule: ruleDenyOvermatch, url: "/robots.txt", rangeOf: inSection("FilesMatch"),
+	want: []wantFix{{class: fix.Review,
+		inserted: "<Files robots.txt>\n    Require all granted\n</Files>\n",
+		after:    map[string]int{"/robots.txt": 200, "/notes.txt": 403, "/debug.log": 403, "/dump.sql": 403}},
+		{class: fix.Review,
+			inserted: `"\.(log|sql)$"`,
+			after:    map[string]int{"/robots.txt": 200, "/notes.txt": 200, "/debug.log": 403, "/dump.sql": 403}}},
+}, {
+	name: "symlink-not-followed",
+	port: 18480,
+	tree: repairHead + `Listen 127.0.0.1:18480
+ServerName site.test
+DocumentRoot /srv/site
+<Directory /srv/site>
+    Options None
+    Require all granted
+</Directory>
+-- srv/site/real.html --
+-- .fsmeta --
+symlink srv/site/link.html -> real.html
+`,
+	rule: ruleSymlinkDenied, url: "/link.html", rangeOf: symlinkAt("/srv/site/link.html"),
+	want: []wantFix{{class: fix.Review,
+		inserted: "    Options +FollowSymLinks\n",
+		after:    map[string]int{"/link.html": 200, "/real.html": 200}}},
+}}
+
+// problem builds the Problem of c as a finding would: from the
+// simulator's decision on c.url.
+func (c repairCase) problem(t *testing.T, s *Simulator) simulate.Problem {
+	t.Helper()
+	req := c.request(t, c.url)
+	d := s.Simulate(req)
+	p := simulate.Problem{}
+	if c.rangeOf != nil {
+		p = c.rangeOf(s, d)
+	} else if d.Cause != nil {
+		p = simulate.Problem{Range: d.Cause.Range, Path: d.Cause.Path, Kind: d.Cause.Kind}
+	}
+	p.Rule, p.Request, p.Decision = c.rule, req, d
+	p.Refused = append([]string{c.url}, c.refused...)
+	return p
+}
+
+func (c repairCase) request(t *testing.T, url string) simulate.Request {
+	t.Helper()
+	req, err := simulate.ParseRequest("GET", fmt.Sprintf("http://site.test:%d%s", c.port, url), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+// applied returns the texts of the config files f's edits change.
+func applied(t *testing.T, s *Simulator, f fix.Fix) map[string][]byte {
+	t.Helper()
+	byFile := map[string][]fix.Edit{}
+	for _, e := range f.Edits {
+		byFile[e.File] = append(byFile[e.File], e)
+	}
+	out := map[string][]byte{}
+	for file, es := range byFile {
+		b, err := fix.ApplyEdits(file, s.src(file), es)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[file] = b
+	}
+	return out
+}
+
+func inserted(f fix.Fix) string {
+	var b strings.Builder
+	for _, e := range f.Edits {
+		b.WriteString(e.New)
+	}
+	return b.String()
+}
+
+// TestRepairs checks each case's fixes, then each fix the way the
+// scanner does: its edits applied, the config loaded again and the
+// requests simulated again (the refused URL served, intended refusals
+// unchanged).
+func TestRepairs(t *testing.T) {
+	for _, c := range repairCases {
+		t.Run(c.name, func(t *testing.T) {
+			_, s := load(t, testTree{name: c.name, tree: c.tree})
+			fixes := s.Repairs(c.problem(t, s))
+			if len(fixes) != len(c.want) {
+				t.Fatalf("got %d fixes, want %d: %+v", len(fixes), len(c.want), fixes)
+			}
+			for i, w := range c.want {
+				f := fixes[i]
+				if f.Class != w.class {
+					t.Errorf("fix %d %q: class %v, want %v", i, f.Description, f.Class, w.class)
+				}
+				if got := inserted(f); got != w.inserted {
+					t.Errorf("fix %d %q writes %q, want %q", i, f.Description, got, w.inserted)
+				}
+				after, err := s.withEdits(f.Edits)
+				if err != nil {
+					t.Fatalf("fix %d: the config it leaves does not load: %v", i, err)
+				}
+				for url, want := range w.after {
+					d := after.Simulate(c.request(t, url))
+					if d.Unsure == "" && d.Status != want {
+						t.Errorf("fix %d: %s answers %d, want %d\n%s", i, url, d.Status, want, trace(d))
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestRepairsRealApache applies each fix of each case to the tree and
+// starts real Apache on it: `apache2 -t` must pass (Start runs it first)
+// and every URL must answer as the case wants. It uses ports 18470-18480
+// on 127.0.0.1: run it under the e2e lock,
+//
+//	flock /tmp/unforbid-e2e.lock env UNFORBID_E2E=1 go test -count=1 -run RealApache ./rules/simulate/apache/
+func TestRepairsRealApache(t *testing.T) {
+	requireApache(t)
+	total, agree := 0, 0
+	for _, c := range repairCases {
+		t.Run(c.name, func(t *testing.T) {
+			tree, s := load(t, testTree{name: c.name, tree: c.tree})
+			fixes := s.Repairs(c.problem(t, s))
+			for i, f := range fixes {
+				if i >= len(c.want) {
+					break
+				}
+				dir := t.TempDir()
+				if err := tree.Materialize(dir); err != nil {
+					t.Fatal(err)
+				}
+				for file, b := range applied(t, s, f) {
+					if err := writeOver(dir, file, b); err != nil {
+						t.Fatal(err)
+					}
+				}
+				srv, err := realapache.Start(dir, "", []int{c.port})
+				if err != nil {
+					t.Fatalf("fix %d %q: %v", i, f.Description, err)
+				}
+				for url, want := range c.want[i].after {
+					real, err := srv.Do("GET", c.port, "site.test", url, "")
+					if err != nil {
+						t.Errorf("%s: %v", url, err)
+						continue
+					}
+					total++
+					if real == want {
+						agree++
+					} else {
+						t.Errorf("fix %d %q: real Apache answers %s with %d, want %d", i, f.Description, url, real, want)
+					}
+				}
+				if t.Failed() {
+					t.Logf("error log:\n%s", srv.ErrorLog())
+				}
+				if err := srv.Stop(); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	t.Logf("fixes on real Apache: %d of %d URLs answer as wanted", agree, total)
+}
+
+// writeOver writes b over the tree's file (a server path) in dir,
+// keeping its mode.
+func writeOver(dir, file string, b []byte) error {
+	p := filepath.Join(dir, file)
+	info, err := os.Stat(p)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(p, b, info.Mode().Perm())
+}
