@@ -358,10 +358,15 @@ func inserted(f fix.Fix) string {
 // requests simulated again (the refused URL served, intended refusals
 // unchanged).
 func TestRepairs(t *testing.T) {
+	total, unsureN := 0, 0
 	for _, c := range repairCases {
 		t.Run(c.name, func(t *testing.T) {
 			_, s := load(t, testTree{name: c.name, tree: c.tree})
-			fixes := s.Repairs(c.problem(t, s))
+			p := c.problem(t, s)
+			if d := p.Decision; d.Unsure == "" && d.Status != 403 {
+				t.Fatalf("%s answers %d before any fix, want 403", c.url, d.Status)
+			}
+			fixes := s.Repairs(p)
 			if len(fixes) != len(c.want) {
 				t.Fatalf("got %d fixes, want %d: %+v", len(fixes), len(c.want), fixes)
 			}
@@ -379,6 +384,10 @@ func TestRepairs(t *testing.T) {
 				}
 				for url, want := range w.after {
 					d := after.Simulate(c.request(t, url))
+					total++
+					if d.Unsure != "" {
+						unsureN++
+					}
 					if d.Unsure == "" && d.Status != want {
 						t.Errorf("fix %d: %s answers %d, want %d\n%s", i, url, d.Status, want, trace(d))
 					}
@@ -386,6 +395,7 @@ func TestRepairs(t *testing.T) {
 			}
 		})
 	}
+	t.Logf("after the fixes: %d URLs simulated, %d unsure", total, unsureN)
 }
 
 // TestRepairsRealApache applies each fix of each case to the tree and
@@ -401,6 +411,23 @@ func TestRepairsRealApache(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			tree, s := load(t, testTree{name: c.name, tree: c.tree})
 			fixes := s.Repairs(c.problem(t, s))
+			// Before any fix, real Apache refuses the case's URLs.
+			dir := t.TempDir()
+			if err := tree.Materialize(dir); err != nil {
+				t.Fatal(err)
+			}
+			srv, err := realapache.Start(dir, "", []int{c.port})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, url := range append([]string{c.url}, c.refused...) {
+				if real, err := srv.Do("GET", c.port, "site.test", url, ""); err != nil || real != 403 {
+					t.Errorf("before any fix, real Apache answers %s with %d (%v), want 403", url, real, err)
+				}
+			}
+			if err := srv.Stop(); err != nil {
+				t.Error(err)
+			}
 			for i, f := range fixes {
 				if i >= len(c.want) {
 					break
