@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
 	"path"
 	"reflect"
 	"slices"
@@ -422,47 +420,37 @@ func servedOrAbove(srv simulate.Server, planned []plannedFix) func(string) bool 
 	}
 }
 
-// nginxBinary is where the server's own config test is looked for.
-var nginxBinary = func() string {
-	if p, err := exec.LookPath("nginx"); err == nil {
-		return p
-	}
-	if _, err := os.Stat("/usr/sbin/nginx"); err == nil {
-		return "/usr/sbin/nginx"
-	}
-	return ""
-}
-
 // configTester returns the server's config test for --apply; a test
 // swaps it.
 var configTester = configTest
 
-// configTest runs `nginx -t -c CONFIG` when nginx is installed and the
+// configTest runs the server's own config test (serverCommands: `nginx
+// -t`, `apache2ctl -t`, `httpd -t`) when its tools are installed and the
 // config is the machine's own (not under --root); nil otherwise.
 func configTest(o options, l *loaded) func() error {
-	bin := nginxBinary()
-	if bin == "" || o.root != "" || o.view != nil || l.srv.Kind() != "nginx" {
+	test, _, ok := serverCommands(l.srv.Kind(), l.main)
+	if !ok || o.root != "" || o.view != nil {
 		return nil
 	}
 	return func() error {
-		out, err := exec.Command(bin, "-t", "-q", "-c", l.main).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("nginx -t -c %s failed: %s", l.main, strings.TrimSpace(string(out)))
+		if out, err := test.run(); err != nil {
+			return fmt.Errorf("%s failed: %s", test, out)
 		}
 		return nil
 	}
 }
 
-// reloader reloads nginx after a successful apply, with --reload.
+// reloader reloads the server gracefully after a successful apply, with
+// --reload (`nginx -s reload`, `apache2ctl graceful`, `httpd -k
+// graceful`).
 func reloader(o options, l *loaded) func() error {
-	bin := nginxBinary()
-	if !o.reload || bin == "" || o.root != "" || o.view != nil {
+	_, reload, ok := serverCommands(l.srv.Kind(), l.main)
+	if !o.reload || !ok || o.root != "" || o.view != nil {
 		return nil
 	}
 	return func() error {
-		out, err := exec.Command(bin, "-s", "reload", "-c", l.main).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("nginx -s reload failed: %s", strings.TrimSpace(string(out)))
+		if out, err := reload.run(); err != nil {
+			return fmt.Errorf("%s failed: %s", reload, out)
 		}
 		return nil
 	}
