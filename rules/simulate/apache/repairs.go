@@ -52,7 +52,9 @@ const (
 //     base64url names without dots); robots.txt, security.txt,
 //     favicon.ico a <Files> section granting that name next to the deny
 //     (review); the public extensions removed from a <FilesMatch> regex
-//     when it still refuses every secret name (review). A deny is never
+//     when it still refuses every secret name (review). A RewriteRule
+//     that refuses them gets a rule letting them through ("-" [L])
+//     before it and its RewriteCond lines (review). A deny is never
 //     removed.
 //   - apache/symlink-denied: `Options +FollowSymLinks` in a <Directory>
 //     of the link's directory (review).
@@ -380,6 +382,9 @@ func (s *Simulator) denyRepairs(p simulate.Problem) []fix.Fix {
 		refused = []string{p.Request.Path}
 	}
 	var out []fix.Fix
+	if deny.Is("RewriteRule") {
+		return s.rewriteRepairs(deny, refused)
+	}
 	acme, files := false, map[string]bool{}
 	for _, u := range refused {
 		switch {
@@ -422,6 +427,61 @@ func (s *Simulator) denyRepairs(p simulate.Problem) []fix.Fix {
 		if f, ok := s.narrowFilesMatch(sec, refused); ok {
 			out = append(out, f)
 		}
+	}
+	return out
+}
+
+// publicPattern returns a RewriteRule pattern matching the well-known
+// public URL u stands for (any ACME challenge, robots.txt,
+// security.txt, favicon.ico) in server and per-directory context alike,
+// "" for another URL.
+func publicPattern(u string) string {
+	switch {
+	case strings.HasPrefix(u, acmePrefix) && len(u) > len(acmePrefix):
+		return `^/?\.well-known/acme-challenge/[A-Za-z0-9_-]+$`
+	case u == "/robots.txt" || u == "/favicon.ico" || u == "/.well-known/security.txt" || u == "/security.txt":
+		return "^/?" + regexp.QuoteMeta(strings.TrimPrefix(u, "/")) + "$"
+	}
+	return ""
+}
+
+// rewriteRepairs exempts the well-known public URLs a RewriteRule [F]
+// refuses: a rule that leaves them alone ("-" [L]) inserted before it and
+// the RewriteCond lines that belong to it (review).
+func (s *Simulator) rewriteRepairs(rule *conf.Directive, refused []string) []fix.Fix {
+	sibs := s.siblings(rule)
+	i := slices.Index(sibs, rule)
+	if i < 0 {
+		return nil
+	}
+	first := rule
+	for j := i - 1; j >= 0; j-- {
+		if sibs[j].Comment {
+			continue
+		}
+		if !sibs[j].Is("RewriteCond") {
+			break
+		}
+		first = sibs[j]
+	}
+	var out []fix.Fix
+	seen := map[string]bool{}
+	for _, u := range refused {
+		pat := publicPattern(u)
+		if pat == "" || seen[pat] {
+			continue
+		}
+		seen[pat] = true
+		e, ok := s.insertBefore(first, "RewriteRule "+quoteArg(pat)+" - [L]")
+		if !ok {
+			continue
+		}
+		what := strings.TrimPrefix(u, "/")
+		if strings.HasPrefix(u, acmePrefix) {
+			what = "ACME challenges"
+		}
+		out = append(out, fix.Fix{Description: fmt.Sprintf("let %s through before the RewriteRule that refuses them", what),
+			Class: fix.Review, Edits: []fix.Edit{e}})
 	}
 	return out
 }
@@ -744,6 +804,20 @@ func (s *Simulator) insertAfter(d *conf.Directive, text string) (fix.Edit, bool)
 		prefix = "\n"
 	}
 	return fix.Edit{File: d.Range.File, Start: at, End: at, New: prefix + indentText(text, indent, indentUnit(src, indent))}, true
+}
+
+// insertBefore returns an edit that puts text on a line of its own just
+// before d, with d's indentation; d must start its line.
+func (s *Simulator) insertBefore(d *conf.Directive, text string) (fix.Edit, bool) {
+	src := s.src(d.Range.File)
+	if src == nil || !known(d) {
+		return fix.Edit{}, false
+	}
+	start, indent := lineOf(src, d.Range.Start.Offset)
+	if start+len(indent) != d.Range.Start.Offset {
+		return fix.Edit{}, false
+	}
+	return fix.Edit{File: d.Range.File, Start: start, End: start, New: indentText(text, indent, indentUnit(src, indent))}, true
 }
 
 // insertInto returns an edit that puts text first in the section sec, on

@@ -86,6 +86,19 @@ func inSection(name string) func(s *Simulator, d *simulate.Decision) simulate.Pr
 	}
 }
 
+// inRewrite is the Problem of the first RewriteRule, which the simulator
+// does not model.
+func inRewrite(s *Simulator, d *simulate.Decision) simulate.Problem {
+	p := simulate.Problem{Kind: simulate.KindDenyOvermatch}
+	conf.Walk(s.Config.Directives, func(c *conf.Directive) bool {
+		if c.Is("RewriteRule") && p.Range.IsZero() {
+			p.Range = c.Range
+		}
+		return true
+	})
+	return p
+}
+
 // symlinkAt is the Problem of a link the simulator is unsure of.
 func symlinkAt(link string) func(s *Simulator, d *simulate.Decision) simulate.Problem {
 	return func(s *Simulator, d *simulate.Decision) simulate.Problem {
@@ -281,6 +294,34 @@ DocumentRoot /srv/site
 		{class: fix.Review,
 			inserted: `"\.(log|sql)$"`,
 			after:    map[string]int{"/robots.txt": 200, "/notes.txt": 200, "/debug.log": 403, "/dump.sql": 403}}},
+}, {
+	name: "rewrite-forbidden",
+	port: 18469,
+	tree: repairHead + `LoadModule rewrite_module /usr/lib/apache2/modules/mod_rewrite.so
+Listen 127.0.0.1:18469
+ServerName site.test
+DocumentRoot /srv/site
+<Directory /srv/site>
+    Require all granted
+</Directory>
+RewriteEngine On
+# hide dotfiles and text files
+RewriteCond %{REQUEST_URI} !^/index
+RewriteRule "(^|/)\.|\.txt$" - [F]
+-- srv/site/index.html --
+-- srv/site/robots.txt --
+-- srv/site/notes.txt --
+-- srv/site/.env --
+-- srv/site/.well-known/acme-challenge/tok --
+`,
+	rule: ruleRewriteForbidden, url: "/.well-known/acme-challenge/tok", refused: []string{"/robots.txt", "/notes.txt"},
+	rangeOf: inRewrite,
+	want: []wantFix{{class: fix.Review,
+		inserted: "RewriteRule \"^/?\\.well-known/acme-challenge/[A-Za-z0-9_-]+$\" - [L]\n",
+		after:    map[string]int{"/.well-known/acme-challenge/tok": 200, "/robots.txt": 403, "/.env": 403, "/notes.txt": 403, "/": 200}},
+		{class: fix.Review,
+			inserted: "RewriteRule \"^/?robots\\.txt$\" - [L]\n",
+			after:    map[string]int{"/robots.txt": 200, "/.well-known/acme-challenge/tok": 403, "/.env": 403, "/notes.txt": 403}}},
 }, {
 	name: "symlink-not-followed",
 	port: 18480,
