@@ -126,7 +126,7 @@ func (s *Simulator) grantRepairs(p simulate.Problem) []fix.Fix {
 	}
 	if opened := s.openedSecrets(after, p.Request, urlOf(d), target); len(opened) > 0 {
 		f.Class = fix.Review
-		f.Description += fmt.Sprintf(" (review: it also opens %s)", strings.Join(opened, ", "))
+		f.Description += fmt.Sprintf(" (review: it may also open %s)", strings.Join(opened, ", "))
 	}
 	return []fix.Fix{f}
 }
@@ -181,9 +181,11 @@ const (
 const publicClient = "203.0.113.9"
 
 // openedSecrets walks the tree dir served at url for secrets
-// (rules.IsSecret) and returns the URL of each one after does not refuse
-// while s did (or may not: an unsure answer counts as opened). A tree too
-// large to walk whole answers "secrets not checked".
+// (rules.IsSecret) and returns the URL of each one after may serve (it
+// does not surely refuse it) while s did not surely serve it: an unsure
+// answer counts as opened, as nothing shows it stays closed (a <Files>
+// section the simulator does not model). A tree too large to walk whole
+// answers "secrets not checked".
 func (s *Simulator) openedSecrets(after *Simulator, tmpl simulate.Request, url, dir string) []string {
 	var opened []string
 	walked := 0
@@ -208,9 +210,9 @@ func (s *Simulator) openedSecrets(after *Simulator, tmpl simulate.Request, url, 
 				r := tmpl
 				r.Path, r.RawPath, r.EscapedPath, r.RequestURI, r.ClientIP = u, u, "", "", publicClient
 				was, now := s.Simulate(r), after.Simulate(r)
-				refusedBefore := was.Unsure == "" && was.Status >= 400
+				servedBefore := was.Unsure == "" && was.Status < 400
 				refusedNow := now.Unsure == "" && now.Status >= 400
-				if refusedBefore && !refusedNow {
+				if !servedBefore && !refusedNow {
 					opened = append(opened, u)
 				}
 			}
@@ -531,7 +533,7 @@ func (s *Simulator) acmeFix(p simulate.Problem) (fix.Fix, bool) {
 	}
 	if opened := s.openedSecrets(after, req, acmePrefix, dir); len(opened) > 0 {
 		f.Class = fix.Review
-		f.Description += fmt.Sprintf(" (review: it also opens %s)", strings.Join(opened, ", "))
+		f.Description += fmt.Sprintf(" (review: it may also open %s)", strings.Join(opened, ", "))
 	}
 	return f, true
 }

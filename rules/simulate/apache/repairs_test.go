@@ -135,6 +135,24 @@ DocumentRoot "/srv/my site"
 		inserted: "<Directory \"/srv/my site\">\n    Require all granted\n</Directory>\n",
 		after:    map[string]int{"/": 200, "/.git/config": 200}}},
 }, {
+	// The stock <FilesMatch "^\.ht"> keeps .htaccess closed on real
+	// Apache, but the simulator does not model it: no proof, review.
+	name: "docroot-with-htaccess",
+	port: 18468,
+	tree: repairHead + `Listen 127.0.0.1:18468
+ServerName site.test
+DocumentRoot /srv/site
+<FilesMatch "^\.ht">
+    Require all denied
+</FilesMatch>
+-- srv/site/index.html --
+-- srv/site/.htaccess --
+`,
+	rule: ruleNotGranted, url: "/", rangeOf: mapping,
+	want: []wantFix{{class: fix.Review,
+		inserted: "<Directory /srv/site>\n    Require all granted\n</Directory>\n",
+		after:    map[string]int{"/": 200, "/.htaccess": 403}}},
+}, {
 	name: "alias-not-granted",
 	port: 18472,
 	tree: repairHead + `Listen 127.0.0.1:18472
