@@ -8,8 +8,11 @@ import (
 	"testing"
 
 	"github.com/unforbid/unforbid/fix"
+	"github.com/unforbid/unforbid/internal/layout"
 	"github.com/unforbid/unforbid/internal/realapache"
+	"github.com/unforbid/unforbid/internal/treetest/need"
 	conf "github.com/unforbid/unforbid/parser/apache"
+	"github.com/unforbid/unforbid/parser/fsmeta"
 	"github.com/unforbid/unforbid/rules/simulate"
 )
 
@@ -538,4 +541,141 @@ func writeOver(dir, file string, b []byte) error {
 		return err
 	}
 	return os.WriteFile(p, b, info.Mode().Perm())
+}
+
+// TestRepairsDebianConfig repairs two causes in a copy of the host's own
+// /etc/apache2 with a site added in sites-enabled: a virtual host whose
+// DocumentRoot no <Directory> grants, and a directory whose only index is
+// default.html. Both safe fixes edit the site's file; applied together,
+// real Apache (apache2 -t first) serves both URLs and still refuses what
+// the config refuses on purpose, as the simulator predicts. It uses port
+// 18467 on 127.0.0.1: run it under the e2e lock.
+func TestRepairsDebianConfig(t *testing.T) {
+	requireApache(t)
+	if _, err := os.Stat("/etc/apache2/apache2.conf"); err != nil {
+		need.Skip(t, "the Debian-config test needs Debian's /etc/apache2 (apt-get install apache2)")
+	}
+	tree, err := layout.Parse("debian-repairs.txtar", []byte(`
+-- var/www/html/index.html --
+-- srv/site/index.html --
+-- srv/site/docs/default.html --
+-- srv/site/private/a.html --
+-- srv/unlisted/index.html --
+-- srv/unlisted/a.html --
+-- .fsmeta --
+mkdir etc
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := tree.Materialize(dir); err != nil {
+		t.Fatal(err)
+	}
+	const site = "/etc/apache2/sites-enabled/site.conf"
+	files := map[string]string{
+		"ports.conf": "Listen 127.0.0.1:18467\n",
+		"sites-enabled/000-default.conf": `<VirtualHost *:18467>
+	DocumentRoot /var/www/html
+</VirtualHost>
+`,
+		"sites-enabled/site.conf": `<VirtualHost *:18467>
+	ServerName site.test
+	DocumentRoot /srv/site
+	<Directory /srv/site>
+		Options -Indexes
+		Require all granted
+	</Directory>
+	<Directory /srv/site/private>
+		Require all denied
+	</Directory>
+</VirtualHost>
+<VirtualHost *:18467>
+	ServerName unlisted.test
+	DocumentRoot /srv/unlisted
+</VirtualHost>
+`,
+	}
+	if err := realapache.CopyDebianConfig(dir, files); err != nil {
+		t.Fatal(err)
+	}
+	s := build(t, fsmeta.New(dir))
+	req := func(host, url string) simulate.Request {
+		r, err := simulate.ParseRequest("GET", fmt.Sprintf("http://%s:18467%s", host, url), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	var edits []fix.Edit
+	for _, c := range []struct {
+		rule, host, url, inserted string
+	}{
+		{ruleNotGranted, "unlisted.test", "/", "\t<Directory /srv/unlisted>\n\t\tRequire all granted\n\t</Directory>\n"},
+		{RuleIndexMissing, "site.test", "/docs/", ""},
+	} {
+		r := req(c.host, c.url)
+		d := s.Simulate(r)
+		if d.Unsure != "" || d.Status != 403 {
+			t.Fatalf("%s%s: %d (%s) before any fix, want 403\n%s", c.host, c.url, d.Status, d.Unsure, trace(d))
+		}
+		p := simulate.Problem{Rule: c.rule, Request: r, Decision: d, Range: d.Cause.Range, Path: d.Cause.Path, Kind: d.Cause.Kind}
+		if c.rule == ruleNotGranted {
+			m := mapping(s, d)
+			p.Range, p.Path = m.Range, m.Path
+		}
+		fixes := s.Repairs(p)
+		if len(fixes) == 0 || fixes[0].Class != fix.Safe {
+			t.Fatalf("%s%s: no safe fix first: %+v", c.host, c.url, fixes)
+		}
+		f := fixes[0]
+		if f.Edits[0].File != site || c.inserted != "" && inserted(f) != c.inserted {
+			t.Errorf("%s%s: fix %q writes %q in %s", c.host, c.url, f.Description, inserted(f), f.Edits[0].File)
+		}
+		t.Logf("%s%s: %s: %q", c.host, c.url, f.Description, inserted(f))
+		edits = append(edits, f.Edits...)
+	}
+	both := fix.Fix{Edits: edits}
+	after, err := s.withEdits(edits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for file, b := range applied(t, s, both) {
+		if err := writeOver(dir, file, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv, err := realapache.Start(dir, "", []int{18467})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := srv.Stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	total, agree := 0, 0
+	for _, c := range []struct {
+		host, url string
+		want      int
+	}{
+		{"unlisted.test", "/", 200}, {"unlisted.test", "/a.html", 200},
+		{"site.test", "/docs/", 200}, {"site.test", "/", 200},
+		{"site.test", "/private/a.html", 403}, {"localhost", "/", 200},
+	} {
+		real, err := srv.Do("GET", 18467, c.host, c.url, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if real != c.want {
+			t.Errorf("%s%s: real Apache answers %d after the fixes, want %d", c.host, c.url, real, c.want)
+		}
+		total++
+		if d := after.Simulate(req(c.host, c.url)); d.Unsure == "" && d.Status == real {
+			agree++
+		} else {
+			t.Errorf("%s%s: simulated %d (%s) after the fixes, real Apache %d", c.host, c.url, d.Status, d.Unsure, real)
+		}
+	}
+	t.Logf("after the fixes on Debian's config: %d of %d requests predicted = real", agree, total)
 }
