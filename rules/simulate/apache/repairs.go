@@ -79,12 +79,12 @@ var _ simulate.Repairer = (*Simulator)(nil)
 // grantRepairs repairs a DocumentRoot or Alias target no <Directory>
 // grants.
 func (s *Simulator) grantRepairs(p simulate.Problem) []fix.Fix {
-	d := s.directiveAt(p.Range)
+	d := s.directiveAtRange(p.Range)
 	if d == nil && p.Decision != nil {
 		// The finding names another line: take the mapping step.
 		for _, st := range p.Decision.Trace {
 			if st.Step == "root" || st.Step == "alias" {
-				d = s.directiveAt(st.Range)
+				d = s.directiveAtRange(st.Range)
 			}
 		}
 	}
@@ -107,7 +107,7 @@ func (s *Simulator) grantRepairs(p simulate.Problem) []fix.Fix {
 	if info, err := s.FS.Lstat(target); err != nil || info.Type != fsmeta.TypeDir {
 		return nil // a file alias or a missing tree: no section of its own
 	}
-	e, ok := s.insertAfter(d, sectionText("Directory", target, "Require all granted"))
+	e, ok := s.editAfter(d, sectionText("Directory", target, "Require all granted"))
 	if !ok {
 		return nil
 	}
@@ -120,7 +120,7 @@ func (s *Simulator) grantRepairs(p simulate.Problem) []fix.Fix {
 	if len(reqs) == 0 {
 		return nil
 	}
-	after, ok := s.check(f, reqs, notDenied)
+	after, ok := s.fixHolds(f, reqs, notDenied)
 	if !ok {
 		return nil
 	}
@@ -168,7 +168,7 @@ func notDenied(d *simulate.Decision) bool {
 	return d.Status < 400 || d.Cause == nil || d.Cause.Kind != simulate.KindDenyRule && d.Cause.Kind != simulate.KindDenyOvermatch
 }
 
-func status200(d *simulate.Decision) bool { return d.Unsure == "" && d.Status == 200 }
+func served200(d *simulate.Decision) bool { return d.Unsure == "" && d.Status == 200 }
 
 // Bounds of the walk for secrets below a tree a fix opens.
 const (
@@ -264,7 +264,7 @@ func (s *Simulator) indexRepairs(p simulate.Problem) []fix.Fix {
 	var idx *conf.Directive
 	for _, st := range d.Trace {
 		if st.Step == "index" && !st.Range.IsZero() {
-			idx = s.directiveAt(st.Range)
+			idx = s.directiveAtRange(st.Range)
 		}
 	}
 	inherited := []string{"index.html"}
@@ -302,7 +302,7 @@ func (s *Simulator) indexRepairs(p simulate.Problem) []fix.Fix {
 			continue
 		}
 		f := fix.Fix{Description: fmt.Sprintf("serve %s as the index of %s", n, dir), Class: fix.Safe, Edits: []fix.Edit{e}}
-		if _, ok := s.check(f, []simulate.Request{p.Request}, status200); !ok {
+		if _, ok := s.fixHolds(f, []simulate.Request{p.Request}, served200); !ok {
 			continue
 		}
 		if script {
@@ -314,7 +314,7 @@ func (s *Simulator) indexRepairs(p simulate.Problem) []fix.Fix {
 	}
 	if e, ok := s.dirEdit(d, dir, "Options +Indexes"); ok {
 		f := fix.Fix{Description: fmt.Sprintf("list the files of %s (Options +Indexes for that directory alone)", dir), Class: fix.Review, Edits: []fix.Edit{e}}
-		if _, ok := s.check(f, []simulate.Request{p.Request}, status200); ok {
+		if _, ok := s.fixHolds(f, []simulate.Request{p.Request}, served200); ok {
 			out = append(out, f)
 		}
 	}
@@ -324,7 +324,7 @@ func (s *Simulator) indexRepairs(p simulate.Problem) []fix.Fix {
 // exactDir reports whether d stands directly in a <Directory> section of
 // dir.
 func (s *Simulator) exactDir(d *conf.Directive, dir string) bool {
-	sec := s.parentOf(d)
+	sec := s.sectionOf(d)
 	return sec != nil && sec.Is("Directory") && len(sec.Args) == 1 && canonDir(sec.Args[0]) == canonDir(dir)
 }
 
@@ -336,12 +336,12 @@ func (s *Simulator) exactDir(d *conf.Directive, dir string) bool {
 func (s *Simulator) dirEdit(d *simulate.Decision, dir, text string) (fix.Edit, bool) {
 	var anchor *conf.Directive
 	if !d.LocationRange.IsZero() {
-		anchor = s.directiveAt(d.LocationRange)
+		anchor = s.directiveAtRange(d.LocationRange)
 	}
 	var mapped *conf.Directive
 	for _, st := range d.Trace {
 		if st.Step == "root" || st.Step == "alias" {
-			mapped = s.directiveAt(st.Range)
+			mapped = s.directiveAtRange(st.Range)
 		}
 	}
 	// An existing <Directory dir> in the context of the anchor or of
@@ -350,11 +350,11 @@ func (s *Simulator) dirEdit(d *simulate.Decision, dir, text string) (fix.Edit, b
 		if ctx == nil {
 			continue
 		}
-		for _, sec := range s.siblings(ctx) {
+		for _, sec := range s.blockOf(ctx) {
 			if sec.Section && sec.Is("Directory") && len(sec.Args) == 1 && canonDir(sec.Args[0]) == canonDir(dir) {
 				// Last, so that it overrides what the section
 				// sets before (Options None, -Indexes).
-				return s.insertLast(sec, text)
+				return s.editLastIn(sec, text)
 			}
 		}
 	}
@@ -364,10 +364,10 @@ func (s *Simulator) dirEdit(d *simulate.Decision, dir, text string) (fix.Edit, b
 	// just after the DocumentRoot or Alias.
 	if anchor != nil && len(anchor.Args) == 1 && !simulate.IsSystemDir(path.Clean(anchor.Args[0])) &&
 		strings.HasPrefix(canonDir(dir), canonDir(anchor.Args[0])) && (mapped == nil || anchor.Range.File == mapped.Range.File) {
-		return s.insertAfter(anchor, block)
+		return s.editAfter(anchor, block)
 	}
 	if mapped != nil {
-		return s.insertAfter(mapped, block)
+		return s.editAfter(mapped, block)
 	}
 	return fix.Edit{}, false
 }
@@ -375,7 +375,7 @@ func (s *Simulator) dirEdit(d *simulate.Decision, dir, text string) (fix.Edit, b
 // denyRepairs repairs a deny that refuses public content: carve-outs for
 // the well-known public files it refuses, a narrower <FilesMatch>.
 func (s *Simulator) denyRepairs(p simulate.Problem) []fix.Fix {
-	deny := s.directiveAt(p.Range)
+	deny := s.directiveAtRange(p.Range)
 	if deny == nil {
 		return nil
 	}
@@ -401,7 +401,7 @@ func (s *Simulator) denyRepairs(p simulate.Problem) []fix.Fix {
 			out = append(out, f)
 		}
 	}
-	sec := s.parentOf(deny)
+	sec := s.sectionOf(deny)
 	for _, name := range slices.Sorted(maps.Keys(files)) {
 		if rules.IsSecret("/" + name) {
 			continue
@@ -413,11 +413,11 @@ func (s *Simulator) denyRepairs(p simulate.Problem) []fix.Fix {
 		case sec != nil && (sec.Is("Files") || sec.Is("FilesMatch")):
 			// A <Files> cannot nest in a <Files>: next to it, later,
 			// so that it merges after it.
-			e, ok = s.insertAfter(sec, text)
+			e, ok = s.editAfter(sec, text)
 		case sec != nil && (sec.Is("Directory") || sec.Is("VirtualHost")):
-			e, ok = s.insertInto(sec, text)
+			e, ok = s.editFirstIn(sec, text)
 		case sec == nil:
-			e, ok = s.insertAfter(deny, text)
+			e, ok = s.editAfter(deny, text)
 		}
 		if !ok {
 			continue
@@ -451,7 +451,7 @@ func publicPattern(u string) string {
 // refuses: a rule that leaves them alone ("-" [L]) inserted before it and
 // the RewriteCond lines that belong to it (review).
 func (s *Simulator) rewriteRepairs(rule *conf.Directive, refused []string) []fix.Fix {
-	sibs := s.siblings(rule)
+	sibs := s.blockOf(rule)
 	i := slices.Index(sibs, rule)
 	if i < 0 {
 		return nil
@@ -474,7 +474,7 @@ func (s *Simulator) rewriteRepairs(rule *conf.Directive, refused []string) []fix
 			continue
 		}
 		seen[pat] = true
-		e, ok := s.insertBefore(first, "RewriteRule "+quoteArg(pat)+" - [L]")
+		e, ok := s.editBefore(first, "RewriteRule "+quoteArg(pat)+" - [L]")
 		if !ok {
 			continue
 		}
@@ -525,7 +525,7 @@ func (s *Simulator) acmeFix(p simulate.Problem) (fix.Fix, bool) {
 		f.Description += " (review: the directory does not exist yet)"
 		return f, true
 	}
-	after, ok := s.check(f, []simulate.Request{req}, notDenied)
+	after, ok := s.fixHolds(f, []simulate.Request{req}, notDenied)
 	if !ok {
 		f.Class = fix.Review
 		f.Description += " (review: not simulated)"
@@ -550,7 +550,7 @@ var altGroup = regexp.MustCompile(`\((\?:)?([^()]*\|[^()]*)\)`)
 // narrowed regex still matches every secret probe the old one matched
 // and none of the refused names (review).
 func (s *Simulator) narrowFilesMatch(sec *conf.Directive, refused []string) (fix.Fix, bool) {
-	if len(sec.Args) != 1 || len(sec.ArgSpans) != 1 || !known(sec) {
+	if len(sec.Args) != 1 || len(sec.ArgSpans) != 1 || !hasOffsets(sec) {
 		return fix.Fix{}, false
 	}
 	pat := sec.Args[0]
@@ -620,9 +620,9 @@ func (s *Simulator) symlinkRepairs(p simulate.Problem) []fix.Fix {
 		Class: fix.Review, Edits: []fix.Edit{e}}}
 }
 
-// check applies f's edits, loads the configuration again and simulates
+// fixHolds applies f's edits, loads the configuration again and simulates
 // serve: each must answer as served says. It returns the new simulator.
-func (s *Simulator) check(f fix.Fix, serve []simulate.Request, served func(*simulate.Decision) bool) (*Simulator, bool) {
+func (s *Simulator) fixHolds(f fix.Fix, serve []simulate.Request, served func(*simulate.Decision) bool) (*Simulator, bool) {
 	after, err := s.withEdits(f.Edits)
 	if err != nil {
 		return nil, false
@@ -645,7 +645,7 @@ func (s *Simulator) withEdits(edits []fix.Edit) (*Simulator, error) {
 	}
 	files := map[string]fsmeta.FileContent{}
 	for file, es := range byFile {
-		src := s.src(file)
+		src := s.confText(file)
 		if src == nil {
 			return nil, fmt.Errorf("%s: not a config file read", file)
 		}
@@ -671,22 +671,22 @@ func (s *Simulator) withEdits(edits []fix.Edit) (*Simulator, error) {
 	return New(cfg, view)
 }
 
-// src returns the text of a config file, nil when it was not read.
-func (s *Simulator) src(file string) []byte {
+// confText returns the text of a config file, nil when it was not read.
+func (s *Simulator) confText(file string) []byte {
 	if f := s.Config.Files[file]; f != nil {
 		return f.Src
 	}
 	return nil
 }
 
-// known reports whether the offsets of d are known.
-func known(d *conf.Directive) bool {
+// hasOffsets reports whether the offsets of d are known.
+func hasOffsets(d *conf.Directive) bool {
 	return d != nil && d.Range.Start.Offset >= 0 && d.Range.End.Offset > d.Range.Start.Offset
 }
 
-// directiveAt returns the directive of the effective tree that stands at
+// directiveAtRange returns the directive of the effective tree that stands at
 // rng, or nil.
-func (s *Simulator) directiveAt(rng parser.Range) *conf.Directive {
+func (s *Simulator) directiveAtRange(rng parser.Range) *conf.Directive {
 	if rng.IsZero() {
 		return nil
 	}
@@ -697,14 +697,14 @@ func (s *Simulator) directiveAt(rng parser.Range) *conf.Directive {
 		}
 		return found == nil
 	})
-	if !known(found) || s.src(found.Range.File) == nil {
+	if !hasOffsets(found) || s.confText(found.Range.File) == nil {
 		return nil
 	}
 	return found
 }
 
-// parentOf returns the section d stands directly in, nil at the top.
-func (s *Simulator) parentOf(d *conf.Directive) *conf.Directive {
+// sectionOf returns the section d stands directly in, nil at the top.
+func (s *Simulator) sectionOf(d *conf.Directive) *conf.Directive {
 	var parent *conf.Directive
 	var walk func(sec *conf.Directive, ds []*conf.Directive) bool
 	walk = func(sec *conf.Directive, ds []*conf.Directive) bool {
@@ -723,16 +723,16 @@ func (s *Simulator) parentOf(d *conf.Directive) *conf.Directive {
 	return parent
 }
 
-// siblings returns the directives of the block d stands in.
-func (s *Simulator) siblings(d *conf.Directive) []*conf.Directive {
-	if p := s.parentOf(d); p != nil {
+// blockOf returns the directives of the block d stands in.
+func (s *Simulator) blockOf(d *conf.Directive) []*conf.Directive {
+	if p := s.sectionOf(d); p != nil {
 		return p.Block
 	}
 	return s.Config.Directives
 }
 
-// lineOf returns the start of the line holding off and its indentation.
-func lineOf(src []byte, off int) (start int, indent string) {
+// lineStart returns the start of the line holding off and its indentation.
+func lineStart(src []byte, off int) (start int, indent string) {
 	start = off
 	for start > 0 && src[start-1] != '\n' {
 		start--
@@ -760,10 +760,10 @@ func lineEnd(src []byte, off int) (int, bool) {
 	return i + 1, false
 }
 
-// indentUnit guesses one step of indentation: a tab when the block's
+// indentStep guesses one step of indentation: a tab when the block's
 // indentation or the file's first indented line uses tabs, else four
 // spaces.
-func indentUnit(src []byte, indent string) string {
+func indentStep(src []byte, indent string) string {
 	if strings.Contains(indent, "\t") {
 		return "\t"
 	}
@@ -788,14 +788,14 @@ func indentText(text, indent, unit string) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-// insertAfter returns an edit that puts text on the lines just after d
+// editAfter returns an edit that puts text on the lines just after d
 // (a directive or a whole section), with d's indentation.
-func (s *Simulator) insertAfter(d *conf.Directive, text string) (fix.Edit, bool) {
-	src := s.src(d.Range.File)
-	if src == nil || !known(d) {
+func (s *Simulator) editAfter(d *conf.Directive, text string) (fix.Edit, bool) {
+	src := s.confText(d.Range.File)
+	if src == nil || !hasOffsets(d) {
 		return fix.Edit{}, false
 	}
-	_, indent := lineOf(src, d.Range.Start.Offset)
+	_, indent := lineStart(src, d.Range.Start.Offset)
 	end := d.Range.End.Offset
 	if d.Section && d.CloseEnd > 0 {
 		end = d.CloseEnd
@@ -805,36 +805,36 @@ func (s *Simulator) insertAfter(d *conf.Directive, text string) (fix.Edit, bool)
 	if noNewline {
 		prefix = "\n"
 	}
-	return fix.Edit{File: d.Range.File, Start: at, End: at, New: prefix + indentText(text, indent, indentUnit(src, indent))}, true
+	return fix.Edit{File: d.Range.File, Start: at, End: at, New: prefix + indentText(text, indent, indentStep(src, indent))}, true
 }
 
-// insertBefore returns an edit that puts text on a line of its own just
+// editBefore returns an edit that puts text on a line of its own just
 // before d, with d's indentation; d must start its line.
-func (s *Simulator) insertBefore(d *conf.Directive, text string) (fix.Edit, bool) {
-	src := s.src(d.Range.File)
-	if src == nil || !known(d) {
+func (s *Simulator) editBefore(d *conf.Directive, text string) (fix.Edit, bool) {
+	src := s.confText(d.Range.File)
+	if src == nil || !hasOffsets(d) {
 		return fix.Edit{}, false
 	}
-	start, indent := lineOf(src, d.Range.Start.Offset)
+	start, indent := lineStart(src, d.Range.Start.Offset)
 	if start+len(indent) != d.Range.Start.Offset {
 		return fix.Edit{}, false
 	}
-	return fix.Edit{File: d.Range.File, Start: start, End: start, New: indentText(text, indent, indentUnit(src, indent))}, true
+	return fix.Edit{File: d.Range.File, Start: start, End: start, New: indentText(text, indent, indentStep(src, indent))}, true
 }
 
-// insertInto returns an edit that puts text first in the section sec, on
+// editFirstIn returns an edit that puts text first in the section sec, on
 // the line after its opening tag, indented one step deeper than sec.
-func (s *Simulator) insertInto(sec *conf.Directive, text string) (fix.Edit, bool) {
-	src := s.src(sec.Range.File)
-	if src == nil || !known(sec) || sec.OpenEnd <= 0 {
+func (s *Simulator) editFirstIn(sec *conf.Directive, text string) (fix.Edit, bool) {
+	src := s.confText(sec.Range.File)
+	if src == nil || !hasOffsets(sec) || sec.OpenEnd <= 0 {
 		return fix.Edit{}, false
 	}
-	_, indent := lineOf(src, sec.Range.Start.Offset)
-	unit := indentUnit(src, indent)
+	_, indent := lineStart(src, sec.Range.Start.Offset)
+	unit := indentStep(src, indent)
 	inner := indent + unit
 	for _, c := range sec.Block {
-		if !c.Comment && c.Range.File == sec.Range.File && known(c) {
-			_, inner = lineOf(src, c.Range.Start.Offset)
+		if !c.Comment && c.Range.File == sec.Range.File && hasOffsets(c) {
+			_, inner = lineStart(src, c.Range.Start.Offset)
 			break
 		}
 	}
@@ -845,23 +845,23 @@ func (s *Simulator) insertInto(sec *conf.Directive, text string) (fix.Edit, bool
 	return fix.Edit{File: sec.Range.File, Start: at, End: at, New: indentText(text, inner, unit)}, true
 }
 
-// insertLast returns an edit that puts text last in the section sec, on
+// editLastIn returns an edit that puts text last in the section sec, on
 // a line of its own just before its closing tag.
-func (s *Simulator) insertLast(sec *conf.Directive, text string) (fix.Edit, bool) {
-	src := s.src(sec.Range.File)
-	if src == nil || !known(sec) || sec.CloseStart <= 0 {
+func (s *Simulator) editLastIn(sec *conf.Directive, text string) (fix.Edit, bool) {
+	src := s.confText(sec.Range.File)
+	if src == nil || !hasOffsets(sec) || sec.CloseStart <= 0 {
 		return fix.Edit{}, false
 	}
-	start, closeIndent := lineOf(src, sec.CloseStart)
+	start, closeIndent := lineStart(src, sec.CloseStart)
 	if start+len(closeIndent) != sec.CloseStart {
 		return fix.Edit{}, false // the closing tag does not start its line
 	}
-	_, indent := lineOf(src, sec.Range.Start.Offset)
-	unit := indentUnit(src, indent)
+	_, indent := lineStart(src, sec.Range.Start.Offset)
+	unit := indentStep(src, indent)
 	inner := indent + unit
 	for _, c := range sec.Block {
-		if !c.Comment && c.Range.File == sec.Range.File && known(c) {
-			_, inner = lineOf(src, c.Range.Start.Offset)
+		if !c.Comment && c.Range.File == sec.Range.File && hasOffsets(c) {
+			_, inner = lineStart(src, c.Range.Start.Offset)
 		}
 	}
 	return fix.Edit{File: sec.Range.File, Start: start, End: start, New: indentText(text, inner, unit)}, true

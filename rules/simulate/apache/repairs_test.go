@@ -60,7 +60,7 @@ func mapping(s *Simulator, d *simulate.Decision) simulate.Problem {
 	for _, st := range d.Trace {
 		if st.Step == "root" || st.Step == "alias" {
 			p.Range = st.Range
-			if dd := s.directiveAt(st.Range); dd != nil {
+			if dd := s.directiveAtRange(st.Range); dd != nil {
 				p.Path = dd.Args[len(dd.Args)-1]
 			}
 		}
@@ -398,7 +398,7 @@ func applied(t *testing.T, s *Simulator, f fix.Fix) map[string][]byte {
 	}
 	out := map[string][]byte{}
 	for file, es := range byFile {
-		b, err := fix.ApplyEdits(file, s.src(file), es)
+		b, err := fix.ApplyEdits(file, s.confText(file), es)
 		if err != nil {
 			t.Fatal(err)
 		}
