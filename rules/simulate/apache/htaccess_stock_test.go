@@ -1,0 +1,94 @@
+package apache
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/unforbid/unforbid/internal/layout"
+	"github.com/unforbid/unforbid/rules/simulate"
+)
+
+// TestLoadHtaccess loads the stock configuration around a docroot of an
+// in-memory tree and checks the assumptions it reports and the answers it
+// is sure of (the statuses are real Apache's under the same config: see
+// TestRealApps).
+func TestLoadHtaccess(t *testing.T) {
+	const files = `
+-- home/u/public_html/index.html --
+hello
+-- home/u/public_html/.htaccess --
+Options -Indexes
+-- home/u/public_html/sub/a.txt --
+`
+	for _, c := range []struct {
+		name      string
+		passwd    string
+		docroot   string
+		wantNotes []string
+		wantUID   uint32
+		wantErr   string
+	}{
+		{name: "no www-data", docroot: "/home/u/public_html",
+			passwd:    "-- etc/passwd --\nroot:x:0:0::/root:/bin/sh\n-- etc/group --\nroot:x:0:\n",
+			wantNotes: []string{fmt.Sprintf(HtaccessNote, "/home/u/public_html"), WwwDataNote}, wantUID: 33},
+		{name: "own www-data", docroot: "/home/u/public_html/",
+			passwd:    "-- etc/passwd --\nwww-data:x:1033:1033::/var/www:/bin/false\n-- etc/group --\nwww-data:x:1033:\n",
+			wantNotes: []string{fmt.Sprintf(HtaccessNote, "/home/u/public_html")}, wantUID: 1033},
+		{name: "relative docroot", docroot: "public_html", wantErr: "absolute"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tree, err := layout.Parse(c.name+".txtar", []byte(files+c.passwd))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fsys, err := tree.Memory("")
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, notes, err := LoadHtaccess(c.docroot, fsys)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("error %v, want %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, n := range notes {
+				got = append(got, n.String())
+			}
+			if !slices.Equal(got, c.wantNotes) {
+				t.Errorf("notes\n%q\nwant\n%q", got, c.wantNotes)
+			}
+			if s.User != "www-data" || s.Cred.UID != c.wantUID || s.Cred.GID != c.wantUID {
+				t.Errorf("worker %s %+v, want www-data uid %d", s.User, s.Cred, c.wantUID)
+			}
+			if !s.Config.Modules["rewrite_module"] {
+				t.Error("mod_rewrite is not loaded")
+			}
+			for _, r := range []struct {
+				path string
+				want int
+			}{
+				{"/", 200}, {"/index.html", 200}, {"/sub/a.txt", 200}, {"/.htaccess", 403}, {"/missing.html", 404},
+			} {
+				req, err := simulate.ParseRequest("GET", "http://example.com"+r.path, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				d := s.Simulate(req)
+				if d.Unsure != "" {
+					t.Logf("%s: unsure: %s", r.path, d.Unsure)
+					continue
+				}
+				if d.Status != r.want {
+					t.Errorf("%s: %d, want %d\n%s", r.path, d.Status, r.want, trace(d))
+				}
+			}
+		})
+	}
+}
