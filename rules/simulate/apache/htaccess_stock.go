@@ -14,7 +14,9 @@ import (
 // server was assumed around the .htaccess files (%s is the docroot).
 const HtaccessNote = "--htaccess %s: assuming Debian's stock Apache configuration (" + debianstock.Version +
 	") with mod_rewrite enabled, as shared hosts have it, and the default site on port 80 serving the docroot " +
-	"with AllowOverride All and Require all granted; only the .htaccess files are judged"
+	"with AllowOverride All and Require all granted; only the .htaccess files are judged. Its modules are Debian's " +
+	"default set and mod_rewrite: no mod_headers, mod_expires or PHP, so their directives outside <IfModule> answer 500 " +
+	"and .php files are served as plain files"
 
 // WwwDataNote is the note of LoadHtaccess when the filesystem's
 // /etc/passwd or /etc/group has no www-data.

@@ -66,8 +66,11 @@ Options -Indexes
 			if s.User != "www-data" || s.Cred.UID != c.wantUID || s.Cred.GID != c.wantUID {
 				t.Errorf("worker %s %+v, want www-data uid %d", s.User, s.Cred, c.wantUID)
 			}
-			if !s.Config.Modules["rewrite_module"] {
-				t.Error("mod_rewrite is not loaded")
+			if len(s.Config.Warnings) > 0 {
+				t.Errorf("warnings: %v", s.Config.Warnings)
+			}
+			if !s.Config.Modules["rewrite_module"] || s.Config.Modules["headers_module"] {
+				t.Error("want mod_rewrite loaded and mod_headers not")
 			}
 		})
 	}
