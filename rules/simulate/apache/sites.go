@@ -317,7 +317,7 @@ func (s *Simulator) CommentLines(rng parser.Range, max int) (own string, above [
 		if !strings.HasPrefix(line, "#") {
 			break
 		}
-		if c := simulate.WithoutWant(strings.TrimSpace(strings.TrimLeft(line, "#"))); !simulate.IsSuppression(c) {
+		if c := simulate.WithoutWant(strings.TrimSpace(strings.TrimLeft(line, "#"))); c != "" && !simulate.IsSuppression(c) {
 			above = append(above, c)
 		}
 	}
