@@ -26,7 +26,7 @@ func TestDiffGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := treetest.Setup(t, file)
 			root := useMemory(t, c)
-			code, out, errOut := runCLI(t, "--diff", "--severity", "info", "--root", root, treetest.MainConfig)
+			code, out, errOut := runCLI(t, "--diff", "--severity", "info", "--root", root, c.Main)
 			if code == exitError {
 				t.Fatalf("exit %d; stderr:\n%s", code, errOut)
 			}
@@ -56,7 +56,7 @@ func TestDiffsApply(t *testing.T) {
 	for _, file := range treetest.Files(t, "testdata/trees") {
 		c := treetest.Setup(t, file)
 		root := useMemory(t, c)
-		code, out, errOut := runCLI(t, "--diff", "--severity", "info", "--format", "json", "--root", root, treetest.MainConfig)
+		code, out, errOut := runCLI(t, "--diff", "--severity", "info", "--format", "json", "--root", root, c.Main)
 		if code == exitError {
 			t.Fatalf("%s: exit %d; stderr:\n%s", c.Name, code, errOut)
 		}

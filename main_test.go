@@ -459,18 +459,52 @@ func TestDefaultConfig(t *testing.T) {
 	}
 }
 
-// TestApacheNotYet: an Apache config is recognised and refused clearly.
-func TestApacheNotYet(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "etc/apache2"), 0o755); err != nil {
-		t.Fatal(err)
+// TestApacheCLI: Apache configs go through --check (text, JSON, SARIF,
+// --diff) and explain as nginx's do, by their main file or their
+// directory; the outputs are golden files.
+func TestApacheCLI(t *testing.T) {
+	tests := []struct {
+		tree, golden string
+		args         []string
+		code         int
+		contains     []string
+	}{
+		{"apache-not-granted", "apache-not-granted.txt", []string{"--check", "/etc/apache2/apache2.conf"}, exitFindings,
+			[]string{"site.conf:4: error: DocumentRoot /srv/site: no <Directory> grants it", "[apache/directory-not-granted]"}},
+		{"apache-not-granted", "", []string{"--check", "/etc/apache2"}, exitFindings, []string{"[apache/directory-not-granted]"}},
+		{"apache-not-granted-ok", "", []string{"--check", "/etc/apache2/apache2.conf"}, exitClean, nil},
+		{"apache-deny", "apache-deny.json", []string{"--check", "--format", "json", "/etc/apache2/apache2.conf"}, exitFindings,
+			[]string{`"rule": "apache/deny-overmatch"`, `"rule": "apache/site-refuses-all"`}},
+		{"apache-deny", "apache-deny.sarif", []string{"--check", "--format", "sarif", "/etc/apache2/apache2.conf"}, exitFindings,
+			[]string{`"ruleId": "apache/deny-overmatch"`}},
+		{"apache-basic", "apache-basic-diff.txt", []string{"--diff", "/etc/apache2/apache2.conf"}, exitFindings,
+			[]string{"[fs/unreadable-file]", "$ setfacl -m u:www-data:r-- /srv/www/f600.html"}},
+		{"apache-not-granted", "apache-explain.txt", []string{"explain", "/etc/apache2/apache2.conf", "http://site.test:18493/about.html"}, exitClean,
+			[]string{"DocumentRoot /srv/site maps /about.html to /srv/site/about.html", "cause:     [apache/directory-not-granted]"}},
+		{"apache-deny", "", []string{"explain", "/etc/apache2/apache2.conf", "http://site.test:18495/admin/index.html"}, exitClean,
+			[]string{"-> 403", "[apache/require-denied]"}},
 	}
-	if err := os.WriteFile(filepath.Join(dir, "etc/apache2/apache2.conf"), []byte("ServerRoot \"/etc/apache2\"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	code, _, errOut := runCLI(t, "--root", dir, "/etc/apache2/apache2.conf")
-	if code != exitError || !strings.Contains(errOut, "/etc/apache2/apache2.conf: Apache httpd configs are not supported yet") {
-		t.Errorf("exit %d, stderr %q", code, errOut)
+	for _, tt := range tests {
+		t.Run(tt.tree+" "+strings.Join(tt.args, " "), func(t *testing.T) {
+			c := treetest.Setup(t, filepath.Join("testdata", "trees", tt.tree+".txtar"))
+			root := useMemory(t, c)
+			args := append([]string{tt.args[0], "--root", root}, tt.args[1:]...)
+			code, out, errOut := runCLI(t, args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d; stdout:\n%s\nstderr:\n%s", code, tt.code, out, errOut)
+			}
+			for _, want := range tt.contains {
+				if !strings.Contains(out, want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+			if strings.Contains(out+errOut, root) {
+				t.Errorf("output leaks the --root prefix:\n%s\n%s", out, errOut)
+			}
+			if tt.golden != "" {
+				golden(t, tt.golden, out)
+			}
+		})
 	}
 }
 

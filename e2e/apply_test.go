@@ -17,7 +17,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/unforbid/unforbid/internal/realnginx"
 	"github.com/unforbid/unforbid/internal/treetest"
 )
 
@@ -115,7 +114,7 @@ func fixTrees(t *testing.T) []*treetest.Case {
 // checkStatuses sends every request of steps (its before or after line)
 // to srv and fails t for each status real nginx does not answer. It
 // returns the real statuses (0 for a request that failed).
-func checkStatuses(t *testing.T, srv *realnginx.Server, steps []step, after bool) []int {
+func checkStatuses(t *testing.T, srv realServer, steps []step, after bool) []int {
 	t.Helper()
 	out := make([]int, len(steps))
 	for i, s := range steps {

@@ -6,13 +6,29 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/unforbid/unforbid/internal/realapache"
 	"github.com/unforbid/unforbid/internal/realnginx"
 	"github.com/unforbid/unforbid/internal/treetest"
+	"github.com/unforbid/unforbid/parser"
 )
 
-// startTree starts the real nginx on the tree laid out for c, listening on
-// every port its requests name; it is stopped when the test ends.
-func startTree(t *testing.T, c *treetest.Case, reqs []treetest.Request) *realnginx.Server {
+// realServer is a real server running on a laid-out tree: nginx
+// (internal/realnginx) or Apache (internal/realapache).
+type realServer interface {
+	// Do sends one request and returns the real status.
+	Do(method string, port int, host, path, clientIP string, headers ...map[string]string) (int, error)
+	// Reload makes the server read its configuration again.
+	Reload() error
+	// ErrorLog returns what the server has logged so far.
+	ErrorLog() string
+	// Stop shuts the server down.
+	Stop() error
+}
+
+// startTree starts the real server of the tree laid out for c (nginx or
+// Apache, by its kind), listening on every port its requests name; it is
+// stopped when the test ends.
+func startTree(t *testing.T, c *treetest.Case, reqs []treetest.Request) realServer {
 	t.Helper()
 	ports := map[int]bool{}
 	for _, r := range reqs {
@@ -28,9 +44,16 @@ func startTree(t *testing.T, c *treetest.Case, reqs []treetest.Request) *realngi
 		list = append(list, p)
 	}
 	slices.Sort(list)
-	srv, err := realnginx.Start(c.Dir, treetest.MainConfig, list)
+	var srv realServer
+	var err error
+	switch c.Kind {
+	case parser.KindApache:
+		srv, err = realapache.Start(c.Dir, c.Main, list)
+	default:
+		srv, err = realnginx.Start(c.Dir, c.Main, list)
+	}
 	if err != nil {
-		t.Fatalf("%s: start nginx: %v", c.Name, err)
+		t.Fatalf("%s: start %s: %v", c.Name, c.Kind, err)
 	}
 	t.Cleanup(func() { srv.Stop() })
 	return srv
@@ -39,7 +62,7 @@ func startTree(t *testing.T, c *treetest.Case, reqs []treetest.Request) *realngi
 // send sends the request r of a tree to srv and returns the real status.
 // The Host header carries the URL's port only when withPort is set (as
 // browsers send it for a port other than the scheme's).
-func send(srv *realnginx.Server, r treetest.Request, withPort bool) (int, error) {
+func send(srv realServer, r treetest.Request, withPort bool) (int, error) {
 	u, err := url.Parse(r.URL)
 	if err != nil {
 		return 0, err

@@ -138,6 +138,75 @@ directory of nginx.conf, not the including file.`,
 		},
 	},
 	{
+		ID: "apache/directory-not-granted", Server: "apache", Severity: Error,
+		Doc: Doc{
+			Title: "a DocumentRoot or Alias target no <Directory> grants",
+			Text: `Debian's and RHEL's apache2.conf (and httpd's own advice) refuse the whole filesystem with
+"<Directory /> Require all denied" and grant only /usr/share and /var/www. A DocumentRoot or
+an Alias target elsewhere (/srv/site, /home/alice/public_html) that no <Directory> section
+grants inherits that deny: Apache answers 403 for every file there and logs AH01630: client
+denied by server configuration. Reported once per DocumentRoot or Alias directive, with the
+default deny as related location. Quiet when a <Directory> at or above the tree grants it, when
+.htaccess files may (AllowOverride is not None there) or when a <Location> or <Files> section
+may apply.`,
+			Before: "DocumentRoot /srv/site",
+			After:  "DocumentRoot /srv/site\n<Directory /srv/site>\n    Require all granted\n</Directory>",
+		},
+	},
+	{
+		ID: "apache/directory-index-missing", Server: "apache", Severity: Error,
+		Doc: Doc{
+			Title: "directory without DirectoryIndex file, Options Indexes off",
+			Text: `A request for a directory is answered by mod_dir with the first name of DirectoryIndex
+(index.html by default) that exists. When none exists and Options -Indexes forbids a listing,
+Apache answers 403 and logs AH01276: Cannot serve directory ...: No matching DirectoryIndex
+found, and server-generated directory index forbidden by Options directive. Judged as for
+nginx (pages versus assets): an error for a directory of pages, for one that holds an index
+under another name, for one the site's pages link to; a directory of assets or uploads is only
+info, counted per Options directive.`,
+			Before: "Options -Indexes            # /srv/www/docs has only home.html",
+			After:  "Options -Indexes\nDirectoryIndex index.html home.html",
+		},
+	},
+	{
+		ID: "apache/deny-overmatch", Server: "apache", Severity: Error,
+		Doc: Doc{
+			Title: "a Require that admits no one refuses public content",
+			Text: `"Require all denied" (in a <Directory> or a <RequireAll> that admits no client) is judged by
+the files it refuses, as nginx's deny: refusing secrets is intended, refusing images, pages,
+scripts, stylesheets, downloads or well-known files to every client is not. Reported once per
+Require line, with the count, kinds and examples of the public files it refuses; a comment
+above it that names other files is quoted. An allowlist (Require ip, Require local) is
+intended (apache/require-denied).`,
+			Before: "<Directory /srv/www/images>\n    Require all denied\n</Directory>",
+			After:  "<Directory /srv/www/images>\n    Require all granted\n</Directory>",
+		},
+	},
+	{
+		ID: "apache/site-refuses-all", Server: "apache", Severity: Warning,
+		Doc: Doc{
+			Title: "a virtual host answers 403 to every request",
+			Text: `The DocumentRoot and every Alias target of the virtual host are refused to every client by a
+Require of their own <Directory> (not the default deny of <Directory />, which is
+apache/directory-not-granted), and no <Directory> below grants anything: a leftover "Require
+all denied". Reported at the Require; its refusals are not reported again one by one.`,
+			Before: "<Directory /srv/closed>\n    Require all denied\n</Directory>",
+			After:  "<Directory /srv/closed>\n    Require all granted\n</Directory>",
+		},
+	},
+	{
+		ID: "apache/require-denied", Server: "apache", Severity: Info,
+		Doc: Doc{
+			Title: "an allowlist Require refuses the client (intended)",
+			Text: `An allowlist (Require ip 10.0.0.0/8, Require local) refuses the clients it does not name, on
+purpose; explain shows it (AH01630). The scan looks behind it, so that permission problems the
+admitted clients meet are found too; never behind a Require that admits no client at all
+(apache/deny-overmatch).`,
+			Before: "<Directory /srv/www/admin>\n    Require ip 10.0.0.0/8\n</Directory>",
+			After:  "(intended)",
+		},
+	},
+	{
 		ID: "fs/unreadable-file", Severity: Error,
 		Doc: Doc{
 			Title: "served file not readable by the worker user",

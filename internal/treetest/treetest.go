@@ -1,11 +1,14 @@
 // Package treetest runs unforbid's test trees (testdata/trees/*.txtar): it
 // builds a tree's filesystem view (in memory with Setup, so that the
 // simulator and scanner tests run as any user; laid out on disk with
-// SetupDisk, for the real server of the end-to-end tests), loads its nginx
-// configuration from that view, and reads the expectations written in the
+// SetupDisk, for the real server of the end-to-end tests), loads its
+// server's configuration from that view, and reads the expectations written in the
 // tree: the `# want "rule"` annotations on config and .fsmeta lines
 // (`# want "suppressed:rule"` for a finding a suppression comment
-// silences), and the `.requests` section of URLs with the status nginx gives them.
+// silences; on a comment line of its own, the want is for the next line
+// that is no comment), and the `.requests` section of URLs with the
+// status the real server gives them. A tree is for nginx
+// (etc/nginx/nginx.conf) or Apache (etc/apache2/apache2.conf).
 package treetest
 
 import (
@@ -29,8 +32,12 @@ import (
 	"github.com/unforbid/unforbid/rules/simulate/servers"
 )
 
-// MainConfig is the nginx configuration every tree holds.
+// MainConfig is the nginx configuration an nginx tree holds.
 const MainConfig = "/etc/nginx/nginx.conf"
+
+// ApacheConfig is the Apache configuration an Apache tree holds, laid out
+// as Debian's.
+const ApacheConfig = "/etc/apache2/apache2.conf"
 
 // Case is one test tree and its filesystem view.
 type Case struct {
@@ -44,6 +51,20 @@ type Case struct {
 	Dir string
 	// FS is the view of the tree the simulator and the scanner read.
 	FS *fsmeta.FS
+	// Kind is the server the tree's config is for, as parser.Detect
+	// tells from its main file, and Main that file as the server sees
+	// it (MainConfig for nginx, ApacheConfig for Apache).
+	Kind parser.Kind
+	Main string
+}
+
+// newCase names the case after file and detects its server.
+func newCase(file string, tree *layout.Tree, dir string, fsys *fsmeta.FS) *Case {
+	c := &Case{Name: caseName(file), Tree: tree, Dir: dir, FS: fsys, Kind: parser.KindNginx, Main: MainConfig}
+	if kind, main, err := parser.DetectDefault(fsys, ""); err == nil {
+		c.Kind, c.Main = kind, main
+	}
+	return c
 }
 
 // Files lists the test trees under dir (sorted).
@@ -89,7 +110,7 @@ func SetupTree(t testing.TB, tree *layout.Tree) *Case {
 			t.Fatal(err)
 		}
 	}
-	return &Case{Name: caseName(tree.Name), Tree: tree, Dir: dir, FS: fsys}
+	return newCase(tree.Name, tree, dir, fsys)
 }
 
 // SetupDisk lays the tree in file out for real in a fresh temporary
@@ -105,16 +126,21 @@ func SetupDisk(t testing.TB, file string) *Case {
 	if err := tree.Materialize(dir); err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
-	return &Case{Name: caseName(file), Tree: tree, Dir: dir, FS: fsmeta.New(dir)}
+	return newCase(file, tree, dir, fsmeta.New(dir))
 }
 
 func caseName(file string) string {
 	return strings.TrimSuffix(filepath.Base(file), ".txtar")
 }
 
-// Simulator loads the tree's configuration and returns its simulator.
+// Simulator loads the tree's nginx configuration and returns its nginx
+// simulator, for tests of nginx's own; it fails t for a tree of another
+// server (see Server).
 func (c *Case) Simulator(t testing.TB) *nginxsim.Simulator {
 	t.Helper()
+	if c.Kind != parser.KindNginx {
+		t.Fatalf("%s: an %s tree has no nginx simulator", c.Name, c.Kind)
+	}
 	cfg, err := conf.Load(MainConfig, conf.Options{FS: c.FS})
 	if err != nil {
 		t.Fatalf("%s: load: %v", c.Name, err)
@@ -134,10 +160,10 @@ func (c *Case) Simulator(t testing.TB) *nginxsim.Simulator {
 // returns its simulator through the server-neutral contract.
 func (c *Case) Server(t testing.TB) simulate.Server {
 	t.Helper()
-	if _, ok := c.Tree.Section(MainConfig[1:]); !ok {
-		t.Fatalf("%s: the tree has no %s", c.Name, MainConfig)
+	if _, ok := c.Tree.Section(c.Main[1:]); !ok {
+		t.Fatalf("%s: the tree has no %s", c.Name, c.Main)
 	}
-	srv, err := servers.Load(parser.KindNginx, MainConfig, c.FS, servers.Options{})
+	srv, err := servers.Load(c.Kind, c.Main, c.FS, servers.Options{})
 	if err != nil {
 		t.Fatalf("%s: load: %v", c.Name, err)
 	}
@@ -290,13 +316,23 @@ func (c *Case) Wants(t testing.TB) []*Want {
 		if strings.HasPrefix(f.Name, ".") || !strings.HasPrefix(f.Name, "etc/") {
 			continue
 		}
-		for i, line := range strings.Split(string(f.Data), "\n") {
+		lines := strings.Split(string(f.Data), "\n")
+		for i, line := range lines {
 			j := strings.Index(line, "# want")
 			if j < 0 {
 				continue
 			}
+			// A want on a comment line of its own (Apache has no
+			// comment after a directive) is for the next line that is
+			// no comment.
+			at := i
+			if strings.TrimSpace(line[:j]) == "" {
+				for at+1 < len(lines) && strings.HasPrefix(strings.TrimSpace(lines[at]), "#") {
+					at++
+				}
+			}
 			for _, rule := range parseWants(line[j:]) {
-				out = append(out, &Want{Where: fmt.Sprintf("/%s:%d", f.Name, i+1), File: "/" + f.Name, Line: i + 1, Rule: rule})
+				out = append(out, &Want{Where: fmt.Sprintf("/%s:%d", f.Name, i+1), File: "/" + f.Name, Line: at + 1, Rule: rule})
 			}
 		}
 	}

@@ -27,7 +27,10 @@ type denyGroup struct {
 // is quoted, since it disagrees with what is refused.
 func (sc *scanner) judgeDeny(req simulate.Request, d *simulate.Decision) {
 	c := d.Cause
-	if c.Kind != simulate.KindDenyOvermatch || sc.refusing[sc.site.Range.String()] {
+	if c.Kind != simulate.KindDenyOvermatch || sc.refusing[sc.site.Range.String()] || sc.linted[c.Rule+"\x00"+c.Range.String()+"\x00"] {
+		// a site that refuses every request, or a cause the config
+		// finding already reports (Apache's DocumentRoot no
+		// <Directory> grants)
 		return
 	}
 	kind := rules.PublicKind(req.Path)
@@ -56,7 +59,7 @@ func (sc *scanner) judgeDeny(req simulate.Request, d *simulate.Decision) {
 		where = w
 	}
 	what := ""
-	if c.Reason != "access forbidden by rule" {
+	if c.Reason != "access forbidden by rule" && !strings.HasPrefix(c.Reason, "AH01630:") { // a deny's own words: nginx's, Apache's
 		what = " with " + c.Reason
 	}
 	probe := req.Path
@@ -165,6 +168,10 @@ func (sc *scanner) lint() {
 		if sc.groups[key] != nil {
 			continue
 		}
+		if sc.linted == nil {
+			sc.linted = map[string]bool{}
+		}
+		sc.linted[key] = true
 		msg := f.Message
 		g := &group{rule: f.Rule, severity: sev, rng: f.Range, url: f.URL, method: "GET", count: 1, message: func(int) string { return msg }, kind: f.Kind, site: f.Site}
 		for _, r := range f.Related {

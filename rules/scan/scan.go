@@ -139,6 +139,9 @@ type scanner struct {
 	// refusing holds the sites that refuse every request (deny.go).
 	denies   map[string]*denyGroup
 	refusing map[string]bool
+	// linted holds the groups of the server's config findings (Lint): a
+	// request refused by the same cause adds nothing to them.
+	linted map[string]bool
 
 	site    *simulate.Site
 	visited map[string]bool

@@ -126,7 +126,7 @@ func New(cfg *conf.Config, fsys *fsmeta.FS) (*Simulator, error) {
 			s.main.add(d)
 		}
 	}
-	users, err := fsys.LoadUsers()
+	users, err := loadUsers(fsys)
 	if err != nil {
 		return nil, err
 	}
@@ -747,14 +747,13 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 			client = "127.0.0.1"
 		}
 		if p.authz.eval(net.ParseIP(client), net.ParseIP(st.serverIP)) != authzGranted {
-			st.d.Status = 403
-			st.d.Cause = &simulate.Cause{Rule: RuleDenied, Kind: simulate.KindDenyRule, Range: p.reqRange,
-				Reason: "AH01630: client denied by server configuration: " + file}
-			st.step("access", p.reqRange, "Require refuses the client %s", client)
-			s.where(st, p)
-			return st.d
+			if s.refuse(st, p, file, client) {
+				s.where(st, p)
+				return st.d
+			}
+		} else {
+			st.step("access", p.reqRange, "Require grants the client %s", client)
 		}
-		st.step("access", p.reqRange, "Require grants the client %s", client)
 	}
 	s.where(st, p)
 	if finfo == nil {

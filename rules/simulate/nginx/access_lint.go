@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/netip"
 	"path"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -784,7 +783,7 @@ func (s *Simulator) CommentLines(rng parser.Range, max int) (own string, above [
 	if rng.Start.Line > len(lines) {
 		return "", nil
 	}
-	own = withoutWant(trailingComment(lines[rng.Start.Line-1]))
+	own = simulate.WithoutWant(trailingComment(lines[rng.Start.Line-1]))
 	if simulate.IsSuppression(own) {
 		own = "" // a suppression speaks to unforbid, not of the content
 	}
@@ -793,25 +792,12 @@ func (s *Simulator) CommentLines(rng parser.Range, max int) (own string, above [
 		if !strings.HasPrefix(line, "#") {
 			break
 		}
-		if c := withoutWant(strings.TrimSpace(strings.TrimLeft(line, "#"))); !simulate.IsSuppression(c) {
+		if c := simulate.WithoutWant(strings.TrimSpace(strings.TrimLeft(line, "#"))); !simulate.IsSuppression(c) {
 			above = append(above, c)
 		}
 	}
 	return own, above
 }
-
-// withoutWant drops the `want "rule"` annotation of unforbid's own test
-// trees from a comment: it says what the test expects, not what the
-// directive was meant for.
-func withoutWant(c string) string {
-	if loc := wantAnnotation.FindStringIndex(c); loc != nil {
-		c = strings.TrimRight(strings.TrimSpace(c[:loc[0]]), "#")
-	}
-	return strings.TrimSpace(c)
-}
-
-// wantAnnotation is a test tree's `want "rule" ...` at the end of a comment.
-var wantAnnotation = regexp.MustCompile(`(?:^|[\s#])want(?:\s+"[^"]+")+\s*$`)
 
 // trailingComment returns the text after the first '#' of line outside
 // quotes, when something stands before it.

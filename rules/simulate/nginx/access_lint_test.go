@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	conf "github.com/unforbid/unforbid/parser/nginx"
+	"github.com/unforbid/unforbid/rules/simulate"
 )
 
 func rule(t *testing.T, name, arg string) AccessRule {
@@ -99,7 +100,7 @@ func TestTrailingComment(t *testing.T) {
 		`no PHP in uploads`:                  "no PHP in uploads",
 		`we want "quotes" here`:              `we want "quotes" here`,
 	} {
-		if got := withoutWant(in); got != want {
+		if got := simulate.WithoutWant(in); got != want {
 			t.Errorf("withoutWant(%q) = %q, want %q", in, got, want)
 		}
 	}

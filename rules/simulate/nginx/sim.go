@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net"
 	"path"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -818,23 +817,4 @@ func errnoName(e syscall.Errno) string {
 }
 
 // Describe returns "mode 0700, alice:alice" for p, with its ACL if any.
-func (s *Simulator) Describe(p string) string {
-	info, err := s.FS.Lstat(p)
-	if err != nil {
-		return "not found"
-	}
-	owner, grp := strconv.Itoa(int(info.UID)), strconv.Itoa(int(info.GID))
-	if s.Users != nil {
-		if u, ok := s.Users.UserByID(info.UID); ok {
-			owner = u.Name
-		}
-		if g, ok := s.Users.GroupByID(info.GID); ok {
-			grp = g.Name
-		}
-	}
-	d := fmt.Sprintf("mode %04o, %s:%s", info.Perm, owner, grp)
-	if info.ACL != nil {
-		d += ", acl " + info.ACL.Format(s.Users)
-	}
-	return d
-}
+func (s *Simulator) Describe(p string) string { return simulate.Describe(s.FS, s.Users, p) }

@@ -31,7 +31,7 @@ func (s *Simulator) Suppressions() []simulate.SuppressionComment {
 				walk(d.Block, d)
 				continue
 			}
-			text := withoutWant(d.Comment)
+			text := simulate.WithoutWant(d.Comment)
 			if !simulate.IsSuppression(text) || seen[d.Range] {
 				continue
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/unforbid/unforbid/parser"
 	"github.com/unforbid/unforbid/parser/fsmeta"
 	"github.com/unforbid/unforbid/rules/simulate"
+	"github.com/unforbid/unforbid/rules/simulate/apache"
 	"github.com/unforbid/unforbid/rules/simulate/nginx"
 )
 
@@ -29,7 +30,11 @@ func Load(kind parser.Kind, main string, fsys *fsmeta.FS, opts Options) (simulat
 	case parser.KindNginx:
 		return nginx.Load(main, fsys, nginx.Options{Prefix: opts.NginxPrefix})
 	case parser.KindApache:
-		return nil, fmt.Errorf("%s: Apache httpd configs are not supported yet (nginx only in this version)", main)
+		s, err := apache.Load(main, fsys)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	}
 	return nil, fmt.Errorf("%s: unknown server kind %q", main, kind)
 }

@@ -1,0 +1,274 @@
+package apache
+
+import (
+	"fmt"
+	"net"
+	"path"
+	"strings"
+
+	"github.com/unforbid/unforbid/parser"
+	conf "github.com/unforbid/unforbid/parser/apache"
+	"github.com/unforbid/unforbid/rules/simulate"
+)
+
+// Rule IDs of the causes Require sets up.
+const (
+	// RuleNotGranted: a DocumentRoot or Alias target no <Directory>
+	// grants, so the default <Directory /> Require all denied refuses it.
+	RuleNotGranted = "apache/directory-not-granted"
+	// RuleDenyOvermatch: a Require that admits no client refuses
+	// public content.
+	RuleDenyOvermatch = "apache/deny-overmatch"
+	// RuleSiteRefusesAll: a virtual host answers 403 to every request.
+	RuleSiteRefusesAll = "apache/site-refuses-all"
+)
+
+// admitsSomeone reports whether some client may be granted by a: an
+// allowlist (Require ip, local) rather than a deny that admits no one
+// (Require all denied). Negated requirements never grant by themselves.
+func (a *authz) admitsSomeone() bool {
+	if a.negate {
+		return false
+	}
+	switch a.provider {
+	case "all":
+		return a.granted
+	case "ip", "local":
+		return true
+	}
+	switch a.op {
+	case opAll:
+		some := false
+		for _, k := range a.kids {
+			if k.negate {
+				continue
+			}
+			if !k.admitsSomeone() {
+				return false
+			}
+			some = true
+		}
+		return some
+	default:
+		for _, k := range a.kids {
+			if k.admitsSomeone() {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// refuse sets the cause of a request whose client the Require lines of p
+// refuse, and reports true; it reports false when the request assumes
+// access (a scan) and the Require is an allowlist, which some client
+// passes: the request then goes on as that client's.
+func (s *Simulator) refuse(st *state, p *perDir, file, client string) bool {
+	reason := "AH01630: client denied by server configuration: " + file
+	if p.authz.admitsSomeone() {
+		if st.req.AssumeAccess {
+			st.step("access", p.reqRange, "Require refuses the client %s: taken as a client it admits, to look behind it", client)
+			return false
+		}
+		st.d.Status = 403
+		st.d.Cause = &simulate.Cause{Rule: RuleDenied, Kind: simulate.KindDenyRule, Range: p.reqRange, Reason: reason}
+		st.step("access", p.reqRange, "Require refuses the client %s", client)
+		return true
+	}
+	st.d.Status = 403
+	st.d.Cause = &simulate.Cause{Rule: RuleDenyOvermatch, Kind: simulate.KindDenyOvermatch, Range: p.reqRange, Reason: reason}
+	if src := sectionOf(st.dirs, p.reqRange); src != nil && canonDir(src.Args[0]) == "/" {
+		// No <Directory> on the way grants anything: the tree's mapping
+		// directive is the cause, as Lint reports it.
+		for _, t := range st.d.Trace {
+			if (t.Step == "root" || t.Step == "alias") && !t.Range.IsZero() {
+				st.d.Cause.Rule, st.d.Cause.Range = RuleNotGranted, t.Range
+				st.d.Cause.Directive = "<Directory>"
+			}
+		}
+	}
+	st.step("access", p.reqRange, "Require refuses every client: %s", reason)
+	return true
+}
+
+// sectionOf returns the <Directory> of dirs that holds the range r.
+func sectionOf(dirs []*conf.Directive, r parser.Range) *conf.Directive {
+	for _, d := range dirs {
+		if d.Range.File == r.File && d.Range.Start.Offset <= r.Start.Offset && r.End.Offset <= d.Range.End.Offset {
+			return d
+		}
+	}
+	return nil
+}
+
+// effective returns the merged per-directory configuration of dir, as the
+// directory walk builds it, and the <Directory> whose Require lines apply
+// (nil when none); ok is false when something on the way is not
+// modelled, or .htaccess files may change it.
+func effective(scopes []*scope, dir string) (*perDir, *conf.Directive, bool) {
+	p := &perDir{opts: map[string]bool{"FollowSymLinks": true}, index: []string{"index.html"}}
+	for _, sc := range scopes {
+		if sc.unsure != "" || p.apply(sc.plain) != "" {
+			return nil, nil, false
+		}
+	}
+	var dirs []*conf.Directive
+	for _, sc := range scopes {
+		dirs = append(dirs, sc.dirs...)
+	}
+	var src *conf.Directive
+	cur := "/"
+	comps := strings.Split(strings.Trim(path.Clean(dir), "/"), "/")
+	for i := -1; i < len(comps); i++ {
+		if i >= 0 {
+			if comps[i] == "" {
+				continue
+			}
+			cur = path.Join(cur, comps[i])
+		}
+		for _, d := range dirs {
+			if canonDir(d.Args[0]) == canonDir(cur) {
+				before := p.authz
+				if p.apply(d.Block) != "" {
+					return nil, nil, false
+				}
+				if p.authz != before {
+					src = d
+				}
+			}
+		}
+		if !strings.EqualFold(p.override, "None") {
+			return nil, nil, false
+		}
+	}
+	return p, src, true
+}
+
+// grantsBelow reports whether a <Directory> strictly below dir holds a
+// Require line: part of the tree may then be served.
+func grantsBelow(scopes []*scope, dir string) bool {
+	for _, sc := range scopes {
+		for _, d := range sc.dirs {
+			if strings.HasPrefix(canonDir(d.Args[0]), canonDir(dir)) && canonDir(d.Args[0]) != canonDir(dir) {
+				found := false
+				conf.Walk(d.Block, func(c *conf.Directive) bool {
+					found = found || c.Is("Require") || c.Is("Allow") || c.Is("Satisfy")
+					return true
+				})
+				if found {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// sectionsMay reports whether an unmodelled <Location>, <Files> or <If>
+// of the scopes may apply to url: it may grant what <Directory> refuses.
+func sectionsMay(scopes []*scope, url string) bool {
+	for _, sc := range scopes {
+		for _, o := range sc.others {
+			if !o.Section {
+				continue
+			}
+			if o.Is("Files") || o.Is("FilesMatch") {
+				if mayChange(o, url+"index.html") != "" {
+					return true
+				}
+				continue
+			}
+			if mayChange(o, url) != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Lint reports what the configuration shows alone: every DocumentRoot or
+// Alias target that no <Directory> grants, so that Debian's default
+// <Directory /> Require all denied refuses it (once per directive), and
+// every virtual host whose every tree a Require refuses to every client.
+func (s *Simulator) Lint() []simulate.ConfigFinding {
+	var out []simulate.ConfigFinding
+	seen := map[parser.Range]bool{}
+	type target struct {
+		dir, url, directive string
+		rng                 parser.Range
+	}
+	lintSite := func(scopes []*scope, site parser.Range, name string, host string, port int, ip string) {
+		var targets []target
+		docRoot, docRange := "", parser.Range{}
+		for _, sc := range scopes {
+			if sc.docRoot != "" {
+				docRoot, docRange = sc.docRoot, sc.docRange
+			}
+		}
+		if docRoot != "" {
+			targets = append(targets, target{docRoot, "/", "DocumentRoot", docRange})
+		}
+		for i := len(scopes) - 1; i >= 0; i-- {
+			for _, a := range scopes[i].aliases {
+				u := a.Args[0]
+				if !strings.HasSuffix(u, "/") {
+					u += "/"
+				}
+				targets = append(targets, target{path.Clean(a.Args[1]), u, "Alias " + a.Args[0], a.Range})
+			}
+		}
+		base := fmt.Sprintf("http://%s", host)
+		if port != 80 {
+			base = fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(port)))
+		}
+		refusedAll := len(targets) > 0
+		var deny parser.Range
+		for _, t := range targets {
+			p, src, ok := effective(scopes, t.dir)
+			if !ok || sectionsMay(scopes, t.url) || p.authz == nil || p.authz.admitsSomeone() {
+				refusedAll = false
+				continue
+			}
+			if src != nil && canonDir(src.Args[0]) == "/" {
+				refusedAll = false
+				if seen[t.rng] {
+					continue
+				}
+				seen[t.rng] = true
+				out = append(out, simulate.ConfigFinding{Rule: RuleNotGranted, Kind: simulate.KindDenyOvermatch, Range: t.rng,
+					Site: site, SiteName: name, URL: base + t.url,
+					Message: fmt.Sprintf("%s %s: no <Directory> grants it, so <Directory /> refuses every request for %s to every client (AH01630: client denied by server configuration)", t.directive, t.dir, t.url),
+					Related: []simulate.Related{{Range: p.reqRange, Message: "the default deny of <Directory />"}}})
+				continue
+			}
+			if grantsBelow(scopes, t.dir) {
+				refusedAll = false
+				continue
+			}
+			if deny.IsZero() {
+				deny = p.reqRange
+			}
+		}
+		if refusedAll && !deny.IsZero() && !site.IsZero() {
+			out = append(out, simulate.ConfigFinding{Rule: RuleSiteRefusesAll, Kind: simulate.KindSiteRefusesAll, Range: deny,
+				Site: site, SiteName: name, URL: base + "/",
+				Message: fmt.Sprintf("%s answers 403 to every request: its Require admits no client", name),
+				Related: []simulate.Related{{Range: site, Message: name}}})
+		}
+	}
+	if host, port, ip, ok := s.address(nil); ok {
+		lintSite([]*scope{s.main}, parser.Range{}, "main server", host, port, ip)
+	}
+	for _, v := range s.vhosts {
+		host, port, ip, ok := s.address(v)
+		if !ok {
+			continue
+		}
+		name := "<VirtualHost " + strings.Join(v.sec.Args, " ") + ">"
+		if v.name != "" {
+			name += " " + v.name
+		}
+		lintSite([]*scope{s.main, v.scope}, v.sec.Range, name, host, port, ip)
+	}
+	return out
+}
