@@ -69,7 +69,6 @@ func TestAuthzUnsure(t *testing.T) {
 		{"netmask", "Require ip 127.0.0.0/255.0.0.0"},
 		{"partial", "Require ip 127.0"},
 		{"host", "Require host localhost"},
-		{"AuthMerging", "AuthMerging Or\n    Require all granted"},
 		{"other in section", "<RequireAll>\n Require all granted\n Options None\n</RequireAll>"},
 	} {
 		tt := testTree{name: "unsure", tree: head + `Listen 127.0.0.1:18455

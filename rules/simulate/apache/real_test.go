@@ -166,11 +166,11 @@ chmod 0600 srv/site/f600.html
 		{18460, "site.test", "/", 200, 0},
 		{18460, "site.test", "/noindex/", 403, simulate.KindIndexMissing},
 		{18460, "site.test", "/noindex", 301, 0},
-		{18460, "site.test", "/private/a.html", 403, simulate.KindDenyRule},
+		{18460, "site.test", "/private/a.html", 403, simulate.KindDenyOvermatch},
 		{18460, "site.test", "/f600.html", 403, simulate.KindUnreadableFile},
 		{18460, "site.test", "/missing", 404, 0},
-		{18460, "unlisted.test", "/a.html", 403, simulate.KindDenyRule}, // <Directory /> Require all denied
-		{18460, "unlisted.test", "/", 403, simulate.KindDenyRule},
+		{18460, "unlisted.test", "/a.html", 403, simulate.KindDenyOvermatch}, // <Directory /> Require all denied
+		{18460, "unlisted.test", "/", 403, simulate.KindDenyOvermatch},
 		{18460, "other.test", "/", 200, 0},
 	} {
 		real, err := srv.Do("GET", r.port, r.host, r.path, "")
