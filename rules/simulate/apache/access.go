@@ -172,11 +172,11 @@ func (p *perDir) addAccess(sc *sectionCompat, d *conf.Directive) (ok bool, why s
 }
 
 // mergeCompat merges a section's mod_access_compat lines as
-// merge_access_dir_config does: an Order other than the default replaces
-// the inherited one, Allow and Deny lines replace the inherited lists,
-// Satisfy replaces when set.
+// merge_access_dir_config does: an Order written in the section (even
+// the default Deny,Allow) replaces the inherited one, Allow and Deny
+// lines replace the inherited lists, Satisfy replaces when set.
 func (p *perDir) mergeCompat(sc *sectionCompat) {
-	if sc.orderSet && sc.order != denyThenAllow {
+	if sc.orderSet {
 		p.acc.order, p.acc.orderR = sc.order, sc.orderR
 	}
 	if len(sc.allows) > 0 {
@@ -538,6 +538,11 @@ func (s *Simulator) authenticate(st *state, p *perDir, w who, file string) bool 
 		return false
 	case !s.Config.Modules["auth_basic_module"]:
 		st.notSure("%s: AuthType Basic without mod_auth_basic is not modelled yet", p.acc.authTypeR)
+		return false
+	}
+	if p.acc.authName == "" {
+		st.d.Status = 500
+		st.step("auth", p.acc.authTypeR, "AH01615: AuthType Basic needs AuthName")
 		return false
 	}
 	var cause *simulate.Cause

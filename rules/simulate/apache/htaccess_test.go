@@ -142,6 +142,305 @@ chmod 0600 srv/www/unreadable/.htaccess
 		{18461, "localhost", "/noidx/", 403, simulate.KindIndexMissing},
 		{18461, "localhost", "/unknown/a.html", unsure, 0},
 	},
+}, {
+	name:  "compat",
+	ports: []int{18462},
+	tree: htaccessHead + `Listen 127.0.0.1:18462
+ServerName localhost
+DocumentRoot /srv/www
+<Directory />
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory /srv/www>
+    Require all granted
+</Directory>
+<Directory /srv/www/c1>
+    Order allow,deny
+</Directory>
+<Directory /srv/www/c2>
+    Order deny,allow
+    Deny from all
+    Allow from 127.0.0.1
+</Directory>
+<Directory /srv/www/c3>
+    Order allow,deny
+    Allow from all
+    Deny from 127.0.0.1
+</Directory>
+<Directory /srv/www/c4>
+    Order allow,deny
+    Allow from 127
+</Directory>
+<Directory /srv/www/c5>
+    Order deny,allow
+    Deny from 127.0.0.0/8
+</Directory>
+<Directory /srv/www/c6>
+    Order mutual-failure
+    Allow from 127.0.0.1
+</Directory>
+<Directory /srv/www/c7>
+    Allow from all
+    Require all denied
+</Directory>
+<Directory /srv/www/c8>
+    Satisfy Any
+    Order deny,allow
+    Deny from all
+    Require all granted
+</Directory>
+<Directory /srv/www/c9>
+    Satisfy Any
+    Require all denied
+</Directory>
+<Directory /srv/www/c10>
+    Satisfy Any
+    Order allow,deny
+    Allow from all
+    Require all denied
+</Directory>
+<Directory /srv/www/c11>
+    Deny from env=nosuchvar
+</Directory>
+<Directory /srv/www/c12>
+    Order allow,deny
+</Directory>
+<Directory /srv/www/c12/sub>
+    Order deny,allow
+</Directory>
+<Directory /srv/www/c13>
+    Order deny,allow
+    Deny from 10.0.0.1
+    Allow from 10.0.0.0/255.0.0.0
+</Directory>
+<Directory /srv/www/c14>
+    Require method GET
+</Directory>
+<Directory /srv/www/c15>
+    Require method POST
+</Directory>
+<Directory /srv/www/c16>
+    Require env nosuchvar
+</Directory>
+<Directory /srv/www/c17/b>
+    AuthMerging Or
+    Require all denied
+</Directory>
+<Directory /srv/www/c17/b/c>
+    Require all denied
+</Directory>
+<Directory /srv/www/c18>
+    AuthMerging And
+    Require ip 10.0.0.1
+</Directory>
+<Directory /srv/www/c19>
+    Order allow,deny
+    Allow from 10.0.0.1
+</Directory>
+-- srv/www/c1/a.html --
+-- srv/www/c2/a.html --
+-- srv/www/c3/a.html --
+-- srv/www/c4/a.html --
+-- srv/www/c5/a.html --
+-- srv/www/c6/a.html --
+-- srv/www/c7/a.html --
+-- srv/www/c8/a.html --
+-- srv/www/c9/a.html --
+-- srv/www/c10/a.html --
+-- srv/www/c11/a.html --
+-- srv/www/c12/sub/a.html --
+-- srv/www/c13/a.html --
+-- srv/www/c14/a.html --
+-- srv/www/c15/a.html --
+-- srv/www/c16/a.html --
+-- srv/www/c17/b/a.html --
+-- srv/www/c17/b/c/a.html --
+-- srv/www/c18/a.html --
+-- srv/www/c19/a.html --
+`,
+	reqs: []request{
+		{18462, "localhost", "/c1/a.html", 403, simulate.KindDenyOvermatch},
+		{18462, "localhost", "/c2/a.html", 200, 0},
+		{18462, "localhost", "/c3/a.html", 403, simulate.KindDenyRule},
+		{18462, "localhost", "/c4/a.html", 200, 0},
+		{18462, "localhost", "/c5/a.html", 403, simulate.KindDenyRule},
+		{18462, "localhost", "/c6/a.html", 200, 0},
+		{18462, "localhost", "/c7/a.html", 403, simulate.KindDenyOvermatch},
+		{18462, "localhost", "/c8/a.html", 200, 0},
+		{18462, "localhost", "/c9/a.html", 200, 0},
+		{18462, "localhost", "/c10/a.html", 200, 0},
+		{18462, "localhost", "/c11/a.html", 200, 0},
+		{18462, "localhost", "/c12/sub/a.html", 200, 0}, // an Order written replaces, even the default
+		{18462, "localhost", "/c13/a.html", 200, 0},
+		{18462, "localhost", "/c14/a.html", 200, 0},
+		{18462, "localhost", "/c15/a.html", 403, simulate.KindDenyRule},
+		{18462, "localhost", "/c16/a.html", 403, simulate.KindDenyRule},
+		{18462, "localhost", "/c17/b/a.html", 200, 0},
+		{18462, "localhost", "/c17/b/c/a.html", 403, simulate.KindDenyOvermatch},
+		{18462, "localhost", "/c18/a.html", 403, simulate.KindDenyRule},
+		{18462, "localhost", "/c19/a.html", 403, simulate.KindDenyRule},
+	},
+}, {
+	name:  "auth",
+	ports: []int{18463},
+	tree: htaccessHead + `Listen 127.0.0.1:18463
+ServerName localhost
+DocumentRoot /srv/www
+<Directory />
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory /srv/www>
+    AllowOverride All
+    Require all granted
+</Directory>
+<Directory /srv/www/a1>
+    AuthType Basic
+    AuthName "a1"
+    AuthUserFile /etc/apache2/htpasswd
+    Require valid-user
+</Directory>
+<Directory /srv/www/a2>
+    AuthType Basic
+    AuthName "a2"
+    AuthUserFile /etc/apache2/missing
+    Require valid-user
+</Directory>
+<Directory /srv/www/a3>
+    Require valid-user
+</Directory>
+<Directory /srv/www/a5>
+    AuthType Basic
+    AuthName "a5"
+    AuthUserFile /etc/apache2/htpasswd
+    Require user bob
+</Directory>
+<Directory /srv/www/a6>
+    AuthType Basic
+    AuthName "a6"
+    AuthUserFile /etc/apache2/htpasswd
+    Require ip 127.0.0.1
+    Require valid-user
+</Directory>
+<Directory /srv/www/a7>
+    AuthType Basic
+    AuthName "a7"
+    AuthUserFile /etc/apache2/htpasswd
+    <RequireAll>
+        Require ip 10.0.0.1
+        Require valid-user
+    </RequireAll>
+</Directory>
+<Directory /srv/www/a8>
+    AuthType Basic
+    AuthName "a8"
+    AuthUserFile /etc/apache2/htpasswd
+    <RequireAll>
+        Require ip 127.0.0.1
+        Require valid-user
+    </RequireAll>
+</Directory>
+<Directory /srv/www/a9>
+    AuthType Basic
+    AuthName "a9"
+    AuthUserFile /etc/apache2/htpasswd
+    Require valid-user
+    Order deny,allow
+    Deny from all
+    Allow from 127.0.0.1
+    Satisfy Any
+</Directory>
+<Directory /srv/www/a10>
+    AuthType Basic
+    AuthName "a10"
+    AuthUserFile /etc/apache2/htpasswd
+    Require valid-user
+    Order deny,allow
+    Deny from all
+</Directory>
+<Directory /srv/www/a11>
+    AuthType Basic
+    AuthUserFile /etc/apache2/htpasswd
+    Require valid-user
+</Directory>
+<Files "secret.txt">
+    Require all denied
+</Files>
+<Directory /srv/www/fd>
+    Require all denied
+</Directory>
+-- etc/apache2/htpasswd --
+bob:$apr1$N6e0Vh8q$C0fwVwD6f1UPbqdLk6xQh/
+-- srv/www/a1/a.html --
+-- srv/www/a2/a.html --
+-- srv/www/a3/a.html --
+-- srv/www/a5/a.html --
+-- srv/www/a6/a.html --
+-- srv/www/a7/a.html --
+-- srv/www/a8/a.html --
+-- srv/www/a9/a.html --
+-- srv/www/a10/a.html --
+-- srv/www/a11/a.html --
+-- srv/www/ht/.htaccess --
+AuthType Basic
+AuthName "ht"
+AuthUserFile /etc/apache2/htpasswd
+Require valid-user
+-- srv/www/ht/a.html --
+-- srv/www/secret.txt --
+-- srv/www/other.txt --
+-- srv/www/f/.htaccess --
+<FilesMatch "\.bak$">
+    Require all denied
+</FilesMatch>
+-- srv/www/f/x.bak --
+-- srv/www/f/x.html --
+-- srv/www/fd/.htaccess --
+<Files "*.html">
+    Require all granted
+</Files>
+-- srv/www/fd/a.html --
+-- srv/www/fd/a.txt --
+`,
+	reqs: []request{
+		{18463, "localhost", "/a1/a.html", 401, 0},
+		{18463, "localhost", "/a2/a.html", 401, simulate.KindAuthFileMissing},
+		{18463, "localhost", "/a3/a.html", 500, 0},
+		{18463, "localhost", "/a5/a.html", 401, 0},
+		{18463, "localhost", "/a6/a.html", 200, 0},
+		{18463, "localhost", "/a7/a.html", 403, simulate.KindDenyRule},
+		{18463, "localhost", "/a8/a.html", 401, 0},
+		{18463, "localhost", "/a9/a.html", 200, 0},
+		{18463, "localhost", "/a10/a.html", 403, simulate.KindDenyOvermatch},
+		{18463, "localhost", "/a11/a.html", 500, 0},
+		{18463, "localhost", "/ht/a.html", 401, 0},
+		{18463, "localhost", "/secret.txt", 403, simulate.KindDenyRule},
+		{18463, "localhost", "/other.txt", 200, 0},
+		{18463, "localhost", "/f/x.bak", 403, simulate.KindDenyRule},
+		{18463, "localhost", "/f/missing.bak", 403, simulate.KindDenyRule},
+		{18463, "localhost", "/f/x.html", 200, 0},
+		{18463, "localhost", "/fd/a.html", 200, 0},
+		{18463, "localhost", "/fd/a.txt", 403, simulate.KindDenyOvermatch},
+	},
+}, {
+	name:  "htaccess-unset",
+	ports: []int{18464},
+	tree: htaccessHead + `Listen 127.0.0.1:18464
+ServerName localhost
+DocumentRoot /srv/www
+<Directory /srv/www>
+    Require all granted
+</Directory>
+-- srv/www/a.html --
+-- srv/www/d/.htaccess --
+Require all denied
+-- srv/www/d/a.html --
+`,
+	reqs: []request{
+		{18464, "localhost", "/a.html", 200, 0},
+		{18464, "localhost", "/d/a.html", 500, 0},
+	},
 }}
 
 func init() { trees = append(trees, htaccessTrees...) }

@@ -132,7 +132,7 @@ chmod 0700 srv/www/idxclosed/index.html
 		{18450, "localhost", "/home/", 200, 0},
 		{18450, "localhost", "/mixed/a.html", 200, 0},
 		{18450, "localhost", "/local/a.html", 200, 0},
-		{18450, "localhost", "/.htpasswd", 403, simulate.KindDenyRule}, // <FilesMatch "^\.ht">: intended
+		{18450, "localhost", "/.htpasswd", 403, simulate.KindDenyRule},        // <FilesMatch "^\.ht">: intended
 		{18450, "localhost", "/icons/a.png", 403, simulate.KindDenyOvermatch}, // <Directory /> denies /usr/share/apache2/icons
 		{18450, "localhost", "/../other.html", unsure, 0},
 	},
