@@ -148,20 +148,6 @@ func (a *authz) admits() bool {
 	return !a.negate
 }
 
-// users reports whether the tree has a provider that needs an
-// authenticated user.
-func (a *authz) users() bool {
-	if a.provider == "user" || a.provider == "valid-user" {
-		return true
-	}
-	for _, k := range a.kids {
-		if k.users() {
-			return true
-		}
-	}
-	return false
-}
-
 // overmatch returns the "Require all denied" line that refuses every
 // client in a, nil when a admits some.
 func (a *authz) overmatch() *authz {

@@ -48,6 +48,7 @@ var htDirectives = map[string]htDirective{
 	"fallbackresource":  {orIndexes, "dir_module"},
 	"errordocument":     {orFileInfo, ""},
 	"files":             {orAll, ""},
+	"ifmodule":          {orAll, ""},
 	"filesmatch":        {orAll, ""},
 	"indexoptions":      {orIndexes, "autoindex_module"},
 	"indexignore":       {orIndexes, "autoindex_module"},
@@ -157,7 +158,7 @@ func (s *Simulator) readAccess(st *state, p *perDir, f, dir string, isReg bool) 
 	if unsure != "" {
 		return unsure
 	}
-	if why := p.apply(file.Directives); why != "" {
+	if why := p.apply(s.expandIfModule(file.Directives)); why != "" {
 		return why
 	}
 	st.step("htaccess", parserRange(f), "%s applies (%s)", f, overrideText(p.override))
@@ -211,6 +212,9 @@ func (s *Simulator) checkAccess(ds []*conf.Directive, ov overrides) (*htError, s
 				}
 			}
 		}
+		if d.Is("IfModule") && !s.ifModule(d) {
+			continue
+		}
 		if d.Section {
 			bad, why := s.checkAccess(d.Block, ov)
 			if bad != nil {
@@ -229,4 +233,31 @@ func parserRange(f string) (r parser.Range) {
 	r.File = f
 	r.Start.Line = 1
 	return r
+}
+
+// ifModule reports whether the condition of an <IfModule> section holds
+// (a module by identifier or source file name, "!" negating it).
+func (s *Simulator) ifModule(d *conf.Directive) bool {
+	if len(d.Args) != 1 {
+		return false
+	}
+	arg := d.Args[0]
+	neg := strings.HasPrefix(arg, "!")
+	return s.Config.Modules[strings.TrimPrefix(arg, "!")] != neg
+}
+
+// expandIfModule replaces the <IfModule> sections of ds by their
+// contents when their condition holds, and drops them otherwise.
+func (s *Simulator) expandIfModule(ds []*conf.Directive) []*conf.Directive {
+	var out []*conf.Directive
+	for _, d := range ds {
+		if d.Section && d.Is("IfModule") {
+			if s.ifModule(d) {
+				out = append(out, s.expandIfModule(d.Block)...)
+			}
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
 }

@@ -1,6 +1,13 @@
 package apache
 
-import "github.com/unforbid/unforbid/rules/simulate"
+import (
+	"encoding/base64"
+	"fmt"
+	"testing"
+
+	"github.com/unforbid/unforbid/internal/realapache"
+	"github.com/unforbid/unforbid/rules/simulate"
+)
 
 // htaccessHead starts the trees of the access side: Debian's default
 // authentication and access modules.
@@ -93,6 +100,9 @@ FallbackResource /a.html
 -- srv/www/indexes/.htaccess --
 DirectoryIndex a.html
 -- srv/www/indexes/a.html --
+-- srv/www/indexes/fb/.htaccess --
+FallbackResource /a.html
+-- srv/www/indexes/fb/b.html --
 -- srv/www/indexes/opt/.htaccess --
 Options +Indexes
 -- srv/www/indexes/opt/b.html --
@@ -132,6 +142,9 @@ chmod 0600 srv/www/unreadable/.htaccess
 		{18461, "localhost", "/limit/a.html", 403, simulate.KindDenyOvermatch},
 		{18461, "localhost", "/limit/req/a.html", 500, 0},
 		{18461, "localhost", "/fileinfo/a.html", 200, 0},
+		{18461, "localhost", "/fileinfo/missing", 404, 0}, // ErrorDocument 404 /a.html keeps the status
+		{18461, "localhost", "/indexes/fb/b.html", 200, 0},
+		{18461, "localhost", "/indexes/fb/missing", unsure, 0}, // FallbackResource
 		{18461, "localhost", "/fileinfo/fb/a.html", 500, 0},
 		{18461, "localhost", "/indexes/", 200, 0},
 		{18461, "localhost", "/indexes/opt/", 500, 0},
@@ -364,6 +377,12 @@ DocumentRoot /srv/www
     AuthUserFile /etc/apache2/htpasswd
     Require valid-user
 </Directory>
+<Directory /srv/www/a12>
+    AuthType Basic
+    AuthName "a12"
+    AuthUserFile /etc/apache2/htpasswd600
+    Require valid-user
+</Directory>
 <Files "secret.txt">
     Require all denied
 </Files>
@@ -371,8 +390,19 @@ DocumentRoot /srv/www
     Require all denied
 </Directory>
 -- etc/apache2/htpasswd --
-bob:$apr1$N6e0Vh8q$C0fwVwD6f1UPbqdLk6xQh/
+bob:$apr1$UBt9l7XT$7pc/dnpaZMoRfnX7FObm2.
+-- etc/apache2/htpasswd600 --
+bob:$apr1$UBt9l7XT$7pc/dnpaZMoRfnX7FObm2.
 -- srv/www/a1/a.html --
+-- srv/www/a12/a.html --
+-- srv/www/ifmod/.htaccess --
+<IfModule mod_rewrite.c>
+    RewriteEngine On
+</IfModule>
+<IfModule !mod_rewrite.c>
+    Require all denied
+</IfModule>
+-- srv/www/ifmod/a.html --
 -- srv/www/a2/a.html --
 -- srv/www/a3/a.html --
 -- srv/www/a5/a.html --
@@ -402,6 +432,8 @@ Require valid-user
 </Files>
 -- srv/www/fd/a.html --
 -- srv/www/fd/a.txt --
+-- .fsmeta --
+chmod 0600 etc/apache2/htpasswd600
 `,
 	reqs: []request{
 		{18463, "localhost", "/a1/a.html", 401, 0},
@@ -414,6 +446,8 @@ Require valid-user
 		{18463, "localhost", "/a9/a.html", 200, 0},
 		{18463, "localhost", "/a10/a.html", 403, simulate.KindDenyOvermatch},
 		{18463, "localhost", "/a11/a.html", 500, 0},
+		{18463, "localhost", "/a12/a.html", 401, simulate.KindAuthFileUnreadable},
+		{18463, "localhost", "/ifmod/a.html", 403, simulate.KindDenyOvermatch},
 		{18463, "localhost", "/ht/a.html", 401, 0},
 		{18463, "localhost", "/secret.txt", 403, simulate.KindDenyRule},
 		{18463, "localhost", "/other.txt", 200, 0},
@@ -444,3 +478,122 @@ Require all denied
 }}
 
 func init() { trees = append(trees, htaccessTrees...) }
+
+// assumed is a request of the auth and compat trees with AssumeAuth (a
+// valid login as bob, password secret) or AssumeAccess.
+type assumed struct {
+	tree, path string
+	port       int
+	auth       bool // AssumeAuth; real Apache gets bob's credentials
+	want       int
+	rule       string
+	line       int // the cause's line in its file, 0 for any
+}
+
+var assumedReqs = []assumed{
+	{"auth", "/a1/a.html", 18463, true, 200, "", 0},
+	{"auth", "/a2/a.html", 18463, true, 500, RuleAuthFileMissing, 0},
+	{"auth", "/a5/a.html", 18463, true, 200, "", 0},
+	{"auth", "/a8/a.html", 18463, true, 200, "", 0},
+	{"auth", "/a7/a.html", 18463, true, 403, RuleDenied, 0},
+	{"auth", "/a12/a.html", 18463, true, 500, RuleAuthFileUnreadable, 0},
+	{"auth", "/ht/a.html", 18463, true, 200, "", 0},
+	{"auth", "/a3/a.html", 18463, true, 500, "", 0},
+	// AssumeAccess looks behind allowlists, never behind a deny that
+	// admits nobody.
+	{"compat", "/c19/a.html", 18462, false, 200, "", 0},
+	{"compat", "/c18/a.html", 18462, false, 200, "", 0},
+	{"compat", "/c3/a.html", 18462, false, 200, "", 0},
+	{"compat", "/c1/a.html", 18462, false, 403, RuleDenyOvermatch, 31},
+	{"compat", "/c7/a.html", 18462, false, 403, RuleDenyOvermatch, 57},
+	{"htaccess", "/deny/a.html", 18461, false, 403, RuleDenyOvermatch, 1},
+	{"htaccess", "/auth/opt/a.html", 18461, false, 500, RuleHtaccessInvalid, 1},
+	{"htaccess", "/unreadable/a.html", 18461, false, 403, simulate.RuleUnreadableFile, 0},
+}
+
+// treeNamed returns the test tree called name.
+func treeNamed(t *testing.T, name string) testTree {
+	t.Helper()
+	for _, tt := range trees {
+		if tt.name == name {
+			return tt
+		}
+	}
+	t.Fatalf("no tree %s", name)
+	return testTree{}
+}
+
+// simulateAssumed answers an assumed request.
+func simulateAssumed(t *testing.T, s *Simulator, a assumed) *simulate.Decision {
+	t.Helper()
+	req, err := simulate.ParseRequest("GET", fmt.Sprintf("http://localhost:%d%s", a.port, a.path), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.AssumeAuth, req.AssumeAccess = a.auth, !a.auth
+	return s.Simulate(req)
+}
+
+// TestAssumed checks the answers and causes of requests that assume a
+// valid login or access behind an allowlist.
+func TestAssumed(t *testing.T) {
+	sims := map[string]*Simulator{}
+	for _, a := range assumedReqs {
+		s := sims[a.tree]
+		if s == nil {
+			_, s = load(t, treeNamed(t, a.tree))
+			sims[a.tree] = s
+		}
+		d := simulateAssumed(t, s, a)
+		switch {
+		case d.Unsure != "":
+			t.Errorf("%s%s: unsure (%s), want %d", a.tree, a.path, d.Unsure, a.want)
+		case d.Status != a.want:
+			t.Errorf("%s%s: %d, want %d\n%s", a.tree, a.path, d.Status, a.want, trace(d))
+		case a.rule != "" && (d.Cause == nil || d.Cause.Rule != a.rule):
+			t.Errorf("%s%s: cause %+v, want rule %s", a.tree, a.path, d.Cause, a.rule)
+		case a.line != 0 && d.Cause.Range.Start.Line != a.line:
+			t.Errorf("%s%s: cause at %s, want line %d", a.tree, a.path, d.Cause.Range, a.line)
+		}
+	}
+}
+
+// TestRealAuth checks the requests that assume a valid login against
+// real Apache, sent with bob's credentials.
+func TestRealAuth(t *testing.T) {
+	requireApache(t)
+	tt := treeNamed(t, "auth")
+	tree, s := load(t, tt)
+	dir := t.TempDir()
+	if err := tree.Materialize(dir); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := realapache.Start(dir, "", tt.ports)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := srv.Stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	hdr := map[string]string{"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte("bob:secret"))}
+	for _, a := range assumedReqs {
+		if a.tree != "auth" || !a.auth {
+			continue
+		}
+		real, err := srv.Do("GET", a.port, "localhost", a.path, "", hdr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := simulateAssumed(t, s, a); d.Unsure != "" || d.Status != real {
+			t.Errorf("%s: simulated %d (unsure %q), real Apache %d with credentials\n%s", a.path, d.Status, d.Unsure, real, trace(d))
+		}
+		if real != a.want {
+			t.Errorf("%s: want %d, real Apache %d", a.path, a.want, real)
+		}
+	}
+	if t.Failed() {
+		t.Logf("error log:\n%s", srv.ErrorLog())
+	}
+}
