@@ -63,6 +63,8 @@ type accessConf struct {
 	fallback  string
 	fallbackR parser.Range
 	errorDocs map[string]string
+	// method is the request's method, for <Limit> and <LimitExcept>.
+	method string
 }
 
 // sectionCompat collects the mod_access_compat and authentication lines
@@ -677,4 +679,55 @@ func isAccessDirective(d *conf.Directive) bool {
 // inside reports whether the range r lies in the range of section sec.
 func inside(r, sec parser.Range) bool {
 	return r.File == sec.File && r.Start.Offset >= sec.Start.Offset && r.End.Offset <= sec.End.Offset
+}
+
+// expandLimit replaces the <Limit> and <LimitExcept> sections of ds by
+// their contents when they apply to the request's method (GET covers
+// HEAD) and drops them otherwise: their Require and Allow/Deny lines
+// then weigh as those of the enclosing section, as httpd skips limited
+// lines for other methods. Only access lines are modelled inside.
+func (p *perDir) expandLimit(ds []*conf.Directive) ([]*conf.Directive, string) {
+	has := false
+	for _, d := range ds {
+		has = has || d.Section && (d.Is("Limit") || d.Is("LimitExcept"))
+	}
+	if !has {
+		return ds, ""
+	}
+	m := p.acc.method
+	if m == "" || m == "HEAD" {
+		m = "GET"
+	}
+	var out []*conf.Directive
+	for _, d := range ds {
+		if !d.Section || !d.Is("Limit") && !d.Is("LimitExcept") {
+			out = append(out, d)
+			continue
+		}
+		if len(d.Args) == 0 {
+			return nil, fmt.Sprintf("%s: <%s> without methods is refused by httpd", d.Range, d.Name)
+		}
+		in := false
+		for _, a := range d.Args {
+			if a != strings.ToUpper(a) {
+				return nil, fmt.Sprintf("%s: <%s> with the method %s is not modelled yet", d.Range, d.Name, a)
+			}
+			in = in || a == m
+		}
+		if in == d.Is("LimitExcept") {
+			continue
+		}
+		for _, c := range d.Block {
+			if c.Comment {
+				continue
+			}
+			switch strings.ToLower(c.Name) {
+			case "require", "requireall", "requireany", "requirenone", "order", "allow", "deny", "satisfy":
+				out = append(out, c)
+			default:
+				return nil, fmt.Sprintf("%s: %s in <%s> is not modelled yet", c.Range, c.Name, d.Name)
+			}
+		}
+	}
+	return out, ""
 }

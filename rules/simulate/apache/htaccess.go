@@ -49,6 +49,8 @@ var htDirectives = map[string]htDirective{
 	"errordocument":     {orFileInfo, ""},
 	"files":             {orAll, ""},
 	"ifmodule":          {orAll, ""},
+	"limit":             {orLimit, ""},
+	"limitexcept":       {orLimit, ""},
 	"filesmatch":        {orAll, ""},
 	"indexoptions":      {orIndexes, "autoindex_module"},
 	"indexignore":       {orIndexes, "autoindex_module"},

@@ -247,6 +247,45 @@ DocumentRoot /srv/www
     AuthMerging And
     Require ip 10.0.0.1
 </Directory>
+<Directory /srv/www/l1>
+    <Limit POST>
+        Require all denied
+    </Limit>
+</Directory>
+<Directory /srv/www/l2>
+    <Limit GET>
+        Require all denied
+    </Limit>
+</Directory>
+<Directory /srv/www/l3>
+    <LimitExcept GET>
+        Require all denied
+    </LimitExcept>
+</Directory>
+<Directory /srv/www/l4>
+    Require all granted
+    <Limit POST>
+        Require all denied
+    </Limit>
+</Directory>
+<Directory /srv/www/l5>
+    <Limit GET>
+        Order deny,allow
+        Deny from all
+    </Limit>
+</Directory>
+<Directory /srv/www/l6>
+    <LimitExcept POST>
+        Order deny,allow
+        Deny from all
+    </LimitExcept>
+</Directory>
+<Directory /srv/www/l7>
+    <Limit POST>
+        Order deny,allow
+        Deny from all
+    </Limit>
+</Directory>
 <Directory /srv/www/c19>
     Order allow,deny
     Allow from 10.0.0.1
@@ -271,6 +310,13 @@ DocumentRoot /srv/www
 -- srv/www/c17/b/c/a.html --
 -- srv/www/c18/a.html --
 -- srv/www/c19/a.html --
+-- srv/www/l1/a.html --
+-- srv/www/l2/a.html --
+-- srv/www/l3/a.html --
+-- srv/www/l4/a.html --
+-- srv/www/l5/a.html --
+-- srv/www/l6/a.html --
+-- srv/www/l7/a.html --
 `,
 	reqs: []request{
 		{18462, "localhost", "/c1/a.html", 403, simulate.KindDenyOvermatch},
@@ -293,6 +339,13 @@ DocumentRoot /srv/www
 		{18462, "localhost", "/c17/b/c/a.html", 403, simulate.KindDenyOvermatch},
 		{18462, "localhost", "/c18/a.html", 403, simulate.KindDenyRule},
 		{18462, "localhost", "/c19/a.html", 403, simulate.KindDenyRule},
+		{18462, "localhost", "/l1/a.html", 200, 0},
+		{18462, "localhost", "/l2/a.html", 403, simulate.KindDenyOvermatch},
+		{18462, "localhost", "/l3/a.html", 200, 0},
+		{18462, "localhost", "/l4/a.html", 200, 0},
+		{18462, "localhost", "/l5/a.html", 403, simulate.KindDenyOvermatch},
+		{18462, "localhost", "/l6/a.html", 403, simulate.KindDenyOvermatch},
+		{18462, "localhost", "/l7/a.html", 200, 0},
 	},
 }, {
 	name:  "auth",

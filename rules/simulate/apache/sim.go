@@ -478,6 +478,10 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 	var idxR parser.Range
 	var compat sectionCompat
 	merging := opAny - 1 // AuthMerging Off
+	ds, why := p.expandLimit(ds)
+	if why != "" {
+		return why
+	}
 	for _, d := range ds {
 		if d.Comment {
 			continue
@@ -662,7 +666,7 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 
 	// The server-level per-dir defaults: FollowSymLinks, index.html.
 	p := &perDir{opts: map[string]bool{"FollowSymLinks": true}, index: []string{"index.html"}}
-	st.p = p
+	st.p, p.acc.method = p, req.Method
 	for _, sc := range scopes {
 		if why := p.apply(sc.plain); why != "" {
 			return st.notSure("%s", why)
