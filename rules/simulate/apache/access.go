@@ -115,7 +115,7 @@ func (p *perDir) addAccess(sc *sectionCompat, d *conf.Directive) (ok bool, why s
 				}
 				a.env = v
 			default:
-				n := compatIP(w)
+				n := subnet(w)
 				if n == nil {
 					return true, fmt.Sprintf("%s: %s from %s (a host name: reverse DNS) is not modelled yet", d.Range, d.Name, w)
 				}
@@ -192,24 +192,37 @@ func (p *perDir) mergeCompat(sc *sectionCompat) {
 	}
 }
 
-// compatIP reads an address of Allow/Deny from: a whole address, a
-// partial IPv4 address ("10.1" or "10.1."), a CIDR block or an
-// address/netmask. nil when it is none of them (a host name).
-func compatIP(s string) *net.IPNet {
+// subnet reads an address of Require ip or Allow/Deny from as
+// apr_ipsubnet_create does: a whole address, a partial IPv4 address
+// ("10.1" or "10.1."), a CIDR block or an IPv4 address/netmask, the
+// address masked (127.0.0.1/8 is 127.0.0.0/8, as real Apache admits).
+// nil when it is none of them (a host name).
+func subnet(s string) *net.IPNet {
 	if i := strings.IndexByte(s, '/'); i >= 0 {
 		ip := net.ParseIP(s[:i])
 		if ip == nil {
 			return nil
 		}
+		if v4 := ip.To4(); v4 != nil && strings.Count(s[:i], ".") == 3 {
+			ip = v4
+		} else if !strings.Contains(s[:i], ":") {
+			return nil
+		}
 		mask := s[i+1:]
-		if m := net.ParseIP(mask); m != nil && m.To4() != nil && ip.To4() != nil {
-			mk := net.IPMask(m.To4())
-			if ones, bits := mk.Size(); bits == 0 || ones == 0 && mask != "0.0.0.0" {
+		var mk net.IPMask
+		if m := net.ParseIP(mask); m != nil && m.To4() != nil && len(ip) == 4 {
+			mk = net.IPMask(m.To4())
+			if _, bits := mk.Size(); bits == 0 {
+				return nil // not a contiguous netmask
+			}
+		} else {
+			var n int
+			if _, err := fmt.Sscanf(mask, "%d", &n); err != nil || fmt.Sprint(n) != mask || n < 1 || n > 8*len(ip) {
 				return nil
 			}
-			return &net.IPNet{IP: ip.To4().Mask(mk), Mask: mk}
+			mk = net.CIDRMask(n, 8*len(ip))
 		}
-		return parseIPArg(s)
+		return &net.IPNet{IP: ip.Mask(mk), Mask: mk}
 	}
 	if n := parseIPArg(s); n != nil {
 		return n

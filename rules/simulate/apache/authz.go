@@ -85,7 +85,7 @@ func parseRequire(d *conf.Directive) (*authz, string) {
 			return nil, unsure
 		}
 		for _, s := range args[1:] {
-			n := parseIPArg(s)
+			n := subnet(s)
 			if n == nil {
 				return nil, unsure
 			}

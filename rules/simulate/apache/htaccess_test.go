@@ -3,6 +3,7 @@ package apache
 import (
 	"encoding/base64"
 	"fmt"
+	"net"
 	"testing"
 
 	"github.com/unforbid/unforbid/internal/realapache"
@@ -511,6 +512,49 @@ chmod 0600 etc/apache2/htpasswd600
 		{18463, "localhost", "/fd/a.txt", 403, simulate.KindDenyOvermatch},
 	},
 }, {
+	name:  "requireip",
+	ports: []int{18465},
+	tree: htaccessHead + `Listen 127.0.0.1:18465
+ServerName localhost
+DocumentRoot /srv/www
+<Directory /srv/www>
+    Require all granted
+</Directory>
+<Directory /srv/www/partial>
+    Require ip 127
+</Directory>
+<Directory /srv/www/partial10>
+    Require ip 10.1
+</Directory>
+<Directory /srv/www/netmask>
+    Require ip 127.0.0.0/255.0.0.0
+</Directory>
+<Directory /srv/www/hostbits>
+    Require ip 127.0.0.1/8
+</Directory>
+<Directory /srv/www/hostbits10>
+    Require ip 10.0.0.1/8
+</Directory>
+<Directory /srv/www/allowbits>
+    Order allow,deny
+    Allow from 127.0.0.1/8
+</Directory>
+-- srv/www/partial/a.html --
+-- srv/www/partial10/a.html --
+-- srv/www/netmask/a.html --
+-- srv/www/hostbits/a.html --
+-- srv/www/hostbits10/a.html --
+-- srv/www/allowbits/a.html --
+`,
+	reqs: []request{
+		{18465, "localhost", "/partial/a.html", 200, 0},
+		{18465, "localhost", "/partial10/a.html", 403, simulate.KindDenyRule},
+		{18465, "localhost", "/netmask/a.html", 200, 0},
+		{18465, "localhost", "/hostbits/a.html", 200, 0},
+		{18465, "localhost", "/hostbits10/a.html", 403, simulate.KindDenyRule},
+		{18465, "localhost", "/allowbits/a.html", 200, 0},
+	},
+}, {
 	name:  "htaccess-unset",
 	ports: []int{18464},
 	tree: htaccessHead + `Listen 127.0.0.1:18464
@@ -648,5 +692,41 @@ func TestRealAuth(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("error log:\n%s", srv.ErrorLog())
+	}
+}
+
+func TestSubnet(t *testing.T) {
+	for _, c := range []struct {
+		arg, ip string
+		want    bool
+		bad     bool
+	}{
+		{"127", "127.9.9.9", true, false},
+		{"10.1", "10.1.200.1", true, false},
+		{"10.1.", "10.2.0.1", false, false},
+		{"10.0.0.0/255.0.0.0", "10.9.0.1", true, false},
+		{"127.0.0.1/8", "127.2.0.1", true, false},
+		{"192.168.0.0/16", "192.169.0.1", false, false},
+		{"::1", "::1", true, false},
+		{"2001:db8::/32", "2001:db8::5", true, false},
+		{"10.0.0.0/255.0.255.0", "", false, true},
+		{"example.com", "", false, true},
+		{"10.0.0.0/33", "", false, true},
+		{"1.2.3.4.5", "", false, true},
+	} {
+		n := subnet(c.arg)
+		if c.bad {
+			if n != nil {
+				t.Errorf("subnet(%q) = %v, want nil", c.arg, n)
+			}
+			continue
+		}
+		if n == nil {
+			t.Errorf("subnet(%q) = nil", c.arg)
+			continue
+		}
+		if got := n.Contains(net.ParseIP(c.ip)); got != c.want {
+			t.Errorf("subnet(%q) contains %s = %v, want %v", c.arg, c.ip, got, c.want)
+		}
 	}
 }

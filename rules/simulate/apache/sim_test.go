@@ -387,7 +387,7 @@ DocumentRoot /srv/www
 		{18455, "localhost", "/nested2/a.html", 403, simulate.KindDenyRule},
 		{18455, "localhost", "/merge/a.html", 200, 0},
 		{18455, "localhost", "/mergeoff/a.html", 200, 0},
-		{18455, "localhost", "/partial/a.html", unsure, 0},
+		{18455, "localhost", "/partial/a.html", 200, 0},
 	},
 }, {
 	name:  "alias",
