@@ -555,6 +555,40 @@ DocumentRoot /srv/www
 		{18465, "localhost", "/allowbits/a.html", 200, 0},
 	},
 }, {
+	name:  "accessnames",
+	ports: []int{18466},
+	tree: htaccessHead + `Listen 127.0.0.1:18466
+ServerName localhost
+DocumentRoot /srv/www
+AccessFileName .acl .htaccess
+<Directory /srv/www>
+    AllowOverride All
+    Require all granted
+</Directory>
+-- srv/www/both/.acl --
+Require all granted
+-- srv/www/both/.htaccess --
+Require all denied
+-- srv/www/both/a.html --
+-- srv/www/second/.htaccess --
+Require all denied
+-- srv/www/second/a.html --
+-- srv/www/ignored/.htaccess --
+Require all denied
+-- srv/www/ignored/.acl --
+-- srv/www/ignored/a.html --
+-- srv/www/errdoc/.acl --
+ErrorDocument 403 http://example.com/denied
+Require all denied
+-- srv/www/errdoc/a.html --
+`,
+	reqs: []request{
+		{18466, "localhost", "/both/a.html", 200, 0}, // the first access file found is the only one read
+		{18466, "localhost", "/second/a.html", 403, simulate.KindDenyOvermatch},
+		{18466, "localhost", "/ignored/a.html", 200, 0},
+		{18466, "localhost", "/errdoc/a.html", unsure, 0},
+	},
+}, {
 	name:  "htaccess-unset",
 	ports: []int{18464},
 	tree: htaccessHead + `Listen 127.0.0.1:18464

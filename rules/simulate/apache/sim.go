@@ -714,9 +714,8 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 				st.step("htaccess", p.overRange, "%s: open %s: permission denied", overrideText(p.override), f)
 				return ""
 			case res.OK():
-				if why := s.readAccess(st, p, f, dir, res.Info.Type == fsmeta.TypeRegular); why != "" || st.d.Status != 0 {
-					return why
-				}
+				// The first access file found is the only one read.
+				return s.readAccess(st, p, f, dir, res.Info.Type == fsmeta.TypeRegular)
 			default:
 				return fmt.Sprintf("open %s: %v is not modelled yet", f, res.Err)
 			}
