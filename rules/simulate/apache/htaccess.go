@@ -2,6 +2,7 @@ package apache
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/unforbid/unforbid/parser"
@@ -262,4 +263,16 @@ func (s *Simulator) expandIfModule(ds []*conf.Directive) []*conf.Directive {
 		out = append(out, d)
 	}
 	return out
+}
+
+// ignoredAccess records in the trace the access files of dir that
+// AllowOverride None leaves unread (httpd does not even stat them; the
+// simulator looks, so that the reader learns why they do not apply).
+func (s *Simulator) ignoredAccess(st *state, p *perDir, dir string, scopes []*scope) {
+	for _, name := range s.accessFiles(scopes) {
+		f := path.Join(dir, name)
+		if info, err := s.FS.Lstat(f); err == nil && info != nil {
+			st.step("htaccess", p.overRange, "AllowOverride None: %s is never read", f)
+		}
+	}
 }

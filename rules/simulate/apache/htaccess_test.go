@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 
 	"github.com/unforbid/unforbid/internal/realapache"
@@ -762,5 +763,24 @@ func TestSubnet(t *testing.T) {
 		if got := n.Contains(net.ParseIP(c.ip)); got != c.want {
 			t.Errorf("subnet(%q) contains %s = %v, want %v", c.arg, c.ip, got, c.want)
 		}
+	}
+}
+
+// TestIgnoredAccessStep checks that the trace names a .htaccess that
+// AllowOverride None leaves unread.
+func TestIgnoredAccessStep(t *testing.T) {
+	_, s := load(t, treeNamed(t, "htaccess"))
+	d := request{18461, "localhost", "/none/x/a.html", 200, 0}.simulate(t, s)
+	if d.Unsure != "" || d.Status != 200 {
+		t.Fatalf("%d (unsure %q), want 200", d.Status, d.Unsure)
+	}
+	n := 0
+	for _, st := range d.Trace {
+		if st.Step == "htaccess" && strings.Contains(st.Detail, "is never read") {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d steps name an unread .htaccess, want 2 (/srv/www/none and /srv/www/none/x)\n%s", n, trace(d))
 	}
 }

@@ -694,6 +694,7 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 			}
 		}
 		if strings.EqualFold(p.override, "None") && (p.overList == "" || strings.EqualFold(p.overList, "None")) {
+			s.ignoredAccess(st, p, dir, scopes)
 			return ""
 		}
 		// ap_parse_htaccess: the worker opens the access files of
