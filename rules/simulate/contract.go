@@ -274,6 +274,7 @@ const (
 	KindAliasSlash         // an alias without the trailing slash of its location
 	KindRuleShadowed       // an access rule an earlier one always shadows
 	KindSiteRefusesAll     // a site answers 403 to every request
+	KindHtaccessInvalid    // a per-directory config file the server refuses (a directive not allowed, not a regular file)
 )
 
 // Rule IDs of the filesystem causes, shared by every server.

@@ -3,6 +3,7 @@ package apache
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 
 	"github.com/unforbid/unforbid/parser"
@@ -17,6 +18,9 @@ const (
 	authzNeutral authzResult = iota
 	authzGranted
 	authzDenied
+	// authzDeniedNoUser is a refusal that an authenticated user may
+	// change (Require user, valid-user, group without r->user).
+	authzDeniedNoUser
 )
 
 // authzOp is the logic of an authorization section.
@@ -34,12 +38,16 @@ const (
 type authz struct {
 	rng    parser.Range
 	negate bool
-	// provider is "all", "ip" or "local" for a leaf, "" for a section.
+	// provider is "all", "ip", "local", "env", "method", "user" or
+	// "valid-user" for a leaf, "" for a section.
 	provider string
 	granted  bool         // "all granted" (else denied) for provider all
 	nets     []*net.IPNet // the addresses of provider ip
-	op       authzOp
-	kids     []*authz
+	// names are the variables of env, the methods of method, the users
+	// of user.
+	names []string
+	op    authzOp
+	kids  []*authz
 }
 
 // parseRequire reads one Require line as a leaf; a reason is returned
@@ -77,17 +85,84 @@ func parseRequire(d *conf.Directive) (*authz, string) {
 			return nil, unsure
 		}
 		for _, s := range args[1:] {
-			n := parseIPArg(s)
+			n := subnet(s)
 			if n == nil {
 				return nil, unsure
 			}
 			a.nets = append(a.nets, n)
 		}
 		a.provider = "ip"
+	case "env", "method", "user":
+		if len(args) < 2 {
+			return nil, unsure
+		}
+		a.provider = strings.ToLower(args[0])
+		a.names = args[1:]
+		if a.provider == "method" {
+			for i, m := range a.names {
+				a.names[i] = strings.ToUpper(m)
+			}
+		}
+	case "valid-user":
+		a.provider = "valid-user"
 	default:
 		return nil, unsure
 	}
 	return a, ""
+}
+
+// who is what eval knows of a request: the client and server addresses,
+// the method, the environment variables set, and the authenticated user
+// ("" when none).
+type who struct {
+	client, server net.IP
+	method         string
+	env            map[string]bool
+	user           string
+}
+
+// admits reports whether some client may be granted by a (false for a
+// tree that only "Require all denied" decides).
+func (a *authz) admits() bool {
+	switch a.provider {
+	case "all":
+		return a.granted != a.negate
+	case "":
+		if a.negate {
+			return false
+		}
+		for _, k := range a.kids {
+			if k.negate {
+				continue
+			}
+			ok := k.admits()
+			if a.op == opAny && ok {
+				return true
+			}
+			if a.op == opAll && !ok {
+				return false
+			}
+		}
+		return a.op == opAll
+	}
+	return !a.negate
+}
+
+// overmatch returns the "Require all denied" line that refuses every
+// client in a, nil when a admits some.
+func (a *authz) overmatch() *authz {
+	if a.admits() {
+		return nil
+	}
+	if a.provider == "all" {
+		return a
+	}
+	for _, k := range a.kids {
+		if d := k.overmatch(); d != nil && !k.negate {
+			return d
+		}
+	}
+	return a
 }
 
 // parseIPArg reads one address of `Require ip`: a whole address or a
@@ -178,7 +253,8 @@ func (a *authz) check(name string) string {
 
 // eval is apply_authz_sections for a client at client connected to
 // server.
-func (a *authz) eval(client, server net.IP) authzResult {
+func (a *authz) eval(w who) authzResult {
+	client, server := w.client, w.server
 	var res authzResult
 	switch a.provider {
 	case "all":
@@ -200,10 +276,43 @@ func (a *authz) eval(client, server net.IP) authzResult {
 		if client != nil && (client.IsLoopback() || server != nil && client.Equal(server)) {
 			res = authzGranted
 		}
+	case "env":
+		res = authzDenied
+		for _, n := range a.names {
+			if w.env[n] {
+				res = authzGranted
+			}
+		}
+	case "method":
+		// mod_authz_core compares method numbers: HEAD is GET.
+		m := w.method
+		if m == "HEAD" {
+			m = "GET"
+		}
+		res = authzDenied
+		if slices.Contains(a.names, m) {
+			res = authzGranted
+		}
+	case "valid-user":
+		res = authzDeniedNoUser
+		if w.user != "" {
+			res = authzGranted
+		}
+	case "user":
+		res = authzDeniedNoUser
+		if w.user != "" {
+			res = authzDenied
+			if slices.Contains(a.names, w.user) {
+				res = authzGranted
+			}
+		}
 	default:
+		// apply_authz_sections: a refusal that a user may change
+		// (denied, no user) weighs more than a plain one in
+		// <RequireAny>, less in <RequireAll>.
 		res = authzNeutral
 		for _, k := range a.kids {
-			r := k.eval(client, server)
+			r := k.eval(w)
 			if r == authzNeutral {
 				continue
 			}
@@ -212,7 +321,7 @@ func (a *authz) eval(client, server net.IP) authzResult {
 					res = r
 					break
 				}
-				if res == authzNeutral {
+				if r == authzDeniedNoUser && res != authzDenied || res == authzNeutral {
 					res = r
 				}
 			} else {
@@ -220,7 +329,7 @@ func (a *authz) eval(client, server net.IP) authzResult {
 					res = r
 					break
 				}
-				if res == authzNeutral {
+				if r == authzDeniedNoUser && res == authzDenied || res == authzNeutral {
 					res = r
 				}
 			}
@@ -230,7 +339,7 @@ func (a *authz) eval(client, server net.IP) authzResult {
 		switch res {
 		case authzGranted:
 			res = authzDenied
-		case authzDenied:
+		case authzDenied, authzDeniedNoUser:
 			res = authzNeutral
 		}
 	}

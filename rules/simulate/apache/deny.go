@@ -11,17 +11,8 @@ import (
 	"github.com/unforbid/unforbid/rules/simulate"
 )
 
-// Rule IDs of the causes Require sets up.
-const (
-	// RuleNotGranted: a DocumentRoot or Alias target no <Directory>
-	// grants, so the default <Directory /> Require all denied refuses it.
-	RuleNotGranted = "apache/directory-not-granted"
-	// RuleDenyOvermatch: a Require that admits no client refuses
-	// public content.
-	RuleDenyOvermatch = "apache/deny-overmatch"
-	// RuleSiteRefusesAll: a virtual host answers 403 to every request.
-	RuleSiteRefusesAll = "apache/site-refuses-all"
-)
+// RuleSiteRefusesAll: a virtual host answers 403 to every request.
+const RuleSiteRefusesAll = "apache/site-refuses-all"
 
 // admitsSomeone reports whether some client may be granted by a: an
 // allowlist (Require ip, local) rather than a deny that admits no one
@@ -57,48 +48,6 @@ func (a *authz) admitsSomeone() bool {
 		}
 		return false
 	}
-}
-
-// refuse sets the cause of a request whose client the Require lines of p
-// refuse, and reports true; it reports false when the request assumes
-// access (a scan) and the Require is an allowlist, which some client
-// passes: the request then goes on as that client's.
-func (s *Simulator) refuse(st *state, p *perDir, file, client string) bool {
-	reason := "AH01630: client denied by server configuration: " + file
-	if p.authz.admitsSomeone() {
-		if st.req.AssumeAccess {
-			st.step("access", p.reqRange, "Require refuses the client %s: taken as a client it admits, to look behind it", client)
-			return false
-		}
-		st.d.Status = 403
-		st.d.Cause = &simulate.Cause{Rule: RuleDenied, Kind: simulate.KindDenyRule, Range: p.reqRange, Reason: reason}
-		st.step("access", p.reqRange, "Require refuses the client %s", client)
-		return true
-	}
-	st.d.Status = 403
-	st.d.Cause = &simulate.Cause{Rule: RuleDenyOvermatch, Kind: simulate.KindDenyOvermatch, Range: p.reqRange, Reason: reason}
-	if src := sectionOf(st.dirs, p.reqRange); src != nil && canonDir(src.Args[0]) == "/" {
-		// No <Directory> on the way grants anything: the tree's mapping
-		// directive is the cause, as Lint reports it.
-		for _, t := range st.d.Trace {
-			if (t.Step == "root" || t.Step == "alias") && !t.Range.IsZero() {
-				st.d.Cause.Rule, st.d.Cause.Range = RuleNotGranted, t.Range
-				st.d.Cause.Directive = "<Directory>"
-			}
-		}
-	}
-	st.step("access", p.reqRange, "Require refuses every client: %s", reason)
-	return true
-}
-
-// sectionOf returns the <Directory> of dirs that holds the range r.
-func sectionOf(dirs []*conf.Directive, r parser.Range) *conf.Directive {
-	for _, d := range dirs {
-		if d.Range.File == r.File && d.Range.Start.Offset <= r.Start.Offset && r.End.Offset <= d.Range.End.Offset {
-			return d
-		}
-	}
-	return nil
 }
 
 // effective returns the merged per-directory configuration of dir, as the

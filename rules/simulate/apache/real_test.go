@@ -62,6 +62,7 @@ func TestRealApache(t *testing.T) {
 				switch {
 				case d.Unsure != "":
 					unsureN++
+					t.Logf("%s%s: unsure: %s", r.host, r.path, d.Unsure)
 				case d.Status == real:
 					agree++
 				default:
@@ -157,7 +158,7 @@ chmod 0600 srv/site/f600.html
 		{18460, "localhost", "/sub/", 200, 0}, // /var/www: Options Indexes
 		{18460, "localhost", "/empty/", 200, 0},
 		{18460, "localhost", "/missing", 404, 0},
-		{18460, "localhost", "/.htaccess", unsure, 0},
+		{18460, "localhost", "/.htaccess", 403, simulate.KindDenyRule}, // <FilesMatch "^\.ht">
 		// alias.conf's Alias /icons/ to the host's icons (the tree
 		// stands for them): no index, no Options Indexes
 		{18460, "localhost", "/icons/", 403, simulate.KindIndexMissing},
@@ -169,7 +170,7 @@ chmod 0600 srv/site/f600.html
 		{18460, "site.test", "/private/a.html", 403, simulate.KindDenyOvermatch},
 		{18460, "site.test", "/f600.html", 403, simulate.KindUnreadableFile},
 		{18460, "site.test", "/missing", 404, 0},
-		{18460, "unlisted.test", "/a.html", 403, simulate.KindDenyOvermatch}, // <Directory /> Require all denied: not granted
+		{18460, "unlisted.test", "/a.html", 403, simulate.KindDenyOvermatch}, // <Directory /> Require all denied
 		{18460, "unlisted.test", "/", 403, simulate.KindDenyOvermatch},
 		{18460, "other.test", "/", 200, 0},
 	} {
@@ -183,6 +184,7 @@ chmod 0600 srv/site/f600.html
 		switch {
 		case d.Unsure != "":
 			unsureN++
+			t.Logf("%s%s: unsure: %s", r.host, r.path, d.Unsure)
 			if r.want != unsure {
 				t.Errorf("%s%s: unsure (%s), want %d", r.host, r.path, d.Unsure, r.want)
 			}

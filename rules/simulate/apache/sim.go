@@ -49,6 +49,9 @@ type Simulator struct {
 	// unsure says why no request can be simulated at all ("" when some
 	// can).
 	unsure string
+	// envNames are the environment variables the configuration may set
+	// (see envSetters).
+	envNames map[string]bool
 }
 
 // listen is one Listen directive.
@@ -264,6 +267,11 @@ func (sc *scope) add(d *conf.Directive) {
 	switch {
 	case d.Section && d.Is("Directory") && len(d.Args) == 1 && d.Args[0] != "~" && !hasWild(d.Args[0]):
 		sc.dirs = append(sc.dirs, d)
+	case d.Section && (d.Is("Files") || d.Is("FilesMatch")):
+		// Merged by perDir.apply, judged after the directory walk.
+		sc.plain = append(sc.plain, d)
+	case isAccessDirective(d):
+		sc.plain = append(sc.plain, d)
 	case d.Section:
 		sc.others = append(sc.others, d)
 	case d.Is("DocumentRoot") && len(d.Args) == 1:
@@ -297,6 +305,9 @@ type state struct {
 	others, dirs []*conf.Directive
 	// serverIP is the local address of the connection.
 	serverIP string
+	// p is the per-directory configuration of the request, once the
+	// walk starts.
+	p *perDir
 }
 
 func (st *state) step(kind string, r parser.Range, format string, args ...any) {
@@ -361,7 +372,7 @@ func (s *Simulator) Simulate(req simulate.Request) *simulate.Decision {
 	} else {
 		st.step("server", parser.Range{}, "no <VirtualHost> matches: the main server takes the request")
 	}
-	return s.serve(st, scopes)
+	return s.finish(st, s.serve(st, scopes))
 }
 
 // selectVhost picks the virtual host of a connection to ip:port for host,
@@ -448,6 +459,9 @@ type perDir struct {
 	overList  string
 	overRange parser.Range
 	block     *conf.Directive
+	// acc is the access side: mod_access_compat, authentication,
+	// <Files> sections (access.go).
+	acc accessConf
 }
 
 // optionNames are the flags of Options, by lower-case name.
@@ -462,11 +476,19 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 	var reqR parser.Range
 	var index []string
 	var idxR parser.Range
+	var compat sectionCompat
+	merging := opAny - 1 // AuthMerging Off
+	ds, why := p.expandLimit(ds)
+	if why != "" {
+		return why
+	}
 	for _, d := range ds {
 		if d.Comment {
 			continue
 		}
 		switch {
+		case d.Section && (d.Is("Files") || d.Is("FilesMatch")):
+			p.acc.files = append(slices.Clip(p.acc.files), d)
 		case d.Section && (d.Is("RequireAll") || d.Is("RequireAny") || d.Is("RequireNone")):
 			a, why := parseSection(d)
 			if why != "" {
@@ -476,7 +498,14 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 		case d.Section:
 			return fmt.Sprintf("%s: <%s> is not modelled yet", d.Range, d.Name)
 		case d.Is("AuthMerging"):
-			if len(d.Args) != 1 || !strings.EqualFold(d.Args[0], "off") {
+			switch strings.ToLower(strings.Join(d.Args, " ")) {
+			case "off":
+				merging = opAny - 1
+			case "and":
+				merging = opAll
+			case "or":
+				merging = opAny
+			default:
 				return fmt.Sprintf("%s: AuthMerging %s is not modelled yet", d.Range, strings.Join(d.Args, " "))
 			}
 		case d.Is("Options"):
@@ -511,17 +540,29 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 			}
 		case harmless[strings.ToLower(d.Name)]:
 		default:
+			if ok, why := p.addAccess(&compat, d); ok {
+				if why != "" {
+					return why
+				}
+				continue
+			}
 			return fmt.Sprintf("%s: %s is not modelled yet", d.Range, d.Name)
 		}
 	}
+	p.mergeCompat(&compat)
 	if reqs != nil {
 		// Several Require lines are an implicit <RequireAny>; a section
-		// with any replaces the inherited ones (AuthMerging Off).
+		// with any replaces the inherited ones (AuthMerging Off), or
+		// joins them in a <RequireAll> (And) or <RequireAny> (Or).
 		top := &authz{rng: reqR, op: opAny, kids: reqs}
 		if why := top.check("RequireAny"); why != "" {
 			return why
 		}
+		if merging >= opAny && p.authz != nil {
+			top = &authz{rng: reqR, op: merging, kids: []*authz{p.authz, top}}
+		}
 		p.authz, p.reqRange = top, reqR
+		p.acc.filesAuthz = false
 	}
 	if index != nil {
 		p.index, p.indexRange = index, idxR
@@ -625,6 +666,7 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 
 	// The server-level per-dir defaults: FollowSymLinks, index.html.
 	p := &perDir{opts: map[string]bool{"FollowSymLinks": true}, index: []string{"index.html"}}
+	st.p, p.acc.method = p, req.Method
 	for _, sc := range scopes {
 		if why := p.apply(sc.plain); why != "" {
 			return st.notSure("%s", why)
@@ -652,6 +694,7 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 			}
 		}
 		if strings.EqualFold(p.override, "None") && (p.overList == "" || strings.EqualFold(p.overList, "None")) {
+			s.ignoredAccess(st, p, dir, scopes)
 			return ""
 		}
 		// ap_parse_htaccess: the worker opens the access files of
@@ -672,7 +715,8 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 				st.step("htaccess", p.overRange, "%s: open %s: permission denied", overrideText(p.override), f)
 				return ""
 			case res.OK():
-				return fmt.Sprintf("%s is read (%s): .htaccess files are not modelled yet", f, overrideText(p.override))
+				// The first access file found is the only one read.
+				return s.readAccess(st, p, f, dir, res.Info.Type == fsmeta.TypeRegular)
 			default:
 				return fmt.Sprintf("open %s: %v is not modelled yet", f, res.Err)
 			}
@@ -739,21 +783,16 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		}
 		break
 	}
-	// The sections of <Files>, <Location>, <If> were judged above by
-	// mayChange; now authorization (mod_authz_core).
-	if p.authz != nil {
-		client := req.ClientIP
-		if client == "" {
-			client = "127.0.0.1"
-		}
-		if p.authz.eval(net.ParseIP(client), net.ParseIP(st.serverIP)) != authzGranted {
-			if s.refuse(st, p, file, client) {
-				s.where(st, p)
-				return st.d
-			}
-		} else {
-			st.step("access", p.reqRange, "Require grants the client %s", client)
-		}
+	// ap_file_walk: <Files> and <FilesMatch> on the file name (the
+	// first missing component of a missing path); the sections of
+	// <Location>, <If> were judged above by mayChange. Then access and
+	// authorization.
+	if why := s.filesWalk(st, p, uri, cur, finfo, pathInfo); why != "" {
+		return st.notSure("%s", why)
+	}
+	if !s.authorize(st, p, file) {
+		s.where(st, p)
+		return st.d
 	}
 	s.where(st, p)
 	if finfo == nil {
@@ -837,10 +876,8 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 		if strings.Contains(name, "/") {
 			return st.notSure("%s: DirectoryIndex %s with a path is not modelled yet", p.indexRange, name)
 		}
-		for _, o := range st.others {
-			if (o.Is("Files") || o.Is("FilesMatch")) && mayChange(o, "/"+name) != "" {
-				return st.notSure("%s", mayChange(o, "/"+name))
-			}
+		if why := p.filesMay(name); why != "" {
+			return st.notSure("%s", why)
 		}
 		f := path.Join(dir, name)
 		res := s.FS.Access(s.Cred, f, 0, false)

@@ -132,8 +132,8 @@ chmod 0700 srv/www/idxclosed/index.html
 		{18450, "localhost", "/home/", 200, 0},
 		{18450, "localhost", "/mixed/a.html", 200, 0},
 		{18450, "localhost", "/local/a.html", 200, 0},
-		{18450, "localhost", "/.htpasswd", unsure, 0},
-		{18450, "localhost", "/icons/a.png", 403, simulate.KindDenyOvermatch}, // <Directory /> denies /usr/share/apache2/icons: not granted
+		{18450, "localhost", "/.htpasswd", 403, simulate.KindDenyRule},        // <FilesMatch "^\.ht">: intended
+		{18450, "localhost", "/icons/a.png", 403, simulate.KindDenyOvermatch}, // <Directory /> denies /usr/share/apache2/icons
 		{18450, "localhost", "/../other.html", unsure, 0},
 	},
 }, {
@@ -254,7 +254,7 @@ symlink srv/www/linked.html -> link.html
 		{18454, "localhost", "/closed", 403, simulate.KindNoSearch}, // its .htaccess is checked
 		{18454, "localhost", "/closed/", 403, simulate.KindNoSearch},
 		{18454, "localhost", "/linked.html", unsure, 0},
-		{18454, "localhost", "/ht/a.html", unsure, 0},
+		{18454, "localhost", "/ht/a.html", 200, 0},
 		{18454, "localhost", "/ht600/a.html", 403, simulate.KindUnreadableFile},
 	},
 }, {
@@ -385,9 +385,9 @@ DocumentRoot /srv/www
 		{18455, "localhost", "/none2/a.html", 200, 0},
 		{18455, "localhost", "/nested/a.html", 200, 0},
 		{18455, "localhost", "/nested2/a.html", 403, simulate.KindDenyRule},
-		{18455, "localhost", "/merge/a.html", unsure, 0},
+		{18455, "localhost", "/merge/a.html", 200, 0},
 		{18455, "localhost", "/mergeoff/a.html", 200, 0},
-		{18455, "localhost", "/partial/a.html", unsure, 0},
+		{18455, "localhost", "/partial/a.html", 200, 0},
 	},
 }, {
 	name:  "alias",
