@@ -566,9 +566,6 @@ func (p *perDir) options(d *conf.Directive) string {
 	if p.opts["MultiViews"] {
 		return fmt.Sprintf("%s: Options MultiViews is not modelled yet", d.Range)
 	}
-	if p.opts["SymLinksIfOwnerMatch"] {
-		return fmt.Sprintf("%s: Options SymLinksIfOwnerMatch is not modelled yet", d.Range)
-	}
 	return ""
 }
 
@@ -716,10 +713,14 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 			}
 			return st.notSure("stat %s: %v is not modelled yet", next, res.Err)
 		}
-		if res.Info.Type == fsmeta.TypeSymlink {
-			return st.notSure("symbolic link %s: symlinks are not modelled yet", next)
+		info := res.Info
+		if info.Type == fsmeta.TypeSymlink {
+			var stop *simulate.Decision
+			if info, stop = s.walkLink(st, p, next, info); stop != nil {
+				return stop
+			}
 		}
-		cur, finfo = next, res.Info
+		cur, finfo = next, info
 		if finfo.Type == fsmeta.TypeDir {
 			if why := applyAt(cur); why != "" {
 				return st.notSure("%s", why)
@@ -802,7 +803,7 @@ func (s *Simulator) where(st *state, p *perDir) {
 
 // open is the default handler on a regular file: the worker opens it.
 func (s *Simulator) open(st *state, file string) *simulate.Decision {
-	res := s.FS.Access(s.Cred, file, fsmeta.Read, false)
+	res := s.FS.Access(s.Cred, file, fsmeta.Read, true)
 	if res.Blind {
 		return st.notSure("cannot read the metadata of %s", res.At)
 	}
@@ -849,7 +850,23 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 			return st.notSure("cannot read the metadata of %s", res.At)
 		}
 		if res.OK() && res.Info.Type == fsmeta.TypeSymlink {
-			return st.notSure("symbolic link %s: symlinks are not modelled yet", f)
+			// The index's subrequest walks to the link under the
+			// directory's Options: a refused link is its error.
+			target, cause, detail, why := s.followLink(p, f, res.Info)
+			if why != "" {
+				return st.notSure("%s", why)
+			}
+			if cause != nil {
+				if refused == nil {
+					refused = cause
+				}
+				st.step("index", cause.Range, "DirectoryIndex %s: %s", name, detail)
+				continue
+			}
+			if target.Type != fsmeta.TypeRegular && target.Type != fsmeta.TypeDir {
+				return st.notSure("%s points to neither a file nor a directory (AH00038): not modelled yet", f)
+			}
+			res.Info = target
 		}
 		if res.OK() && res.Info.Type == fsmeta.TypeRegular {
 			st.step("index", p.indexRange, "DirectoryIndex finds %s", f)

@@ -253,7 +253,7 @@ symlink srv/www/linked.html -> link.html
 		{18454, "localhost", "/two/", 200, 0},
 		{18454, "localhost", "/closed", 403, simulate.KindNoSearch}, // its .htaccess is checked
 		{18454, "localhost", "/closed/", 403, simulate.KindNoSearch},
-		{18454, "localhost", "/linked.html", unsure, 0},
+		{18454, "localhost", "/linked.html", 403, simulate.KindSymlinkDenied}, // Options None
 		{18454, "localhost", "/ht/a.html", unsure, 0},
 		{18454, "localhost", "/ht600/a.html", 403, simulate.KindUnreadableFile},
 	},

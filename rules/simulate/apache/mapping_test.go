@@ -1,0 +1,134 @@
+package apache
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/unforbid/unforbid/rules/simulate"
+)
+
+// mappingTrees are the test trees of the URL-to-file mapping: symbolic
+// links, regex and wildcard sections, the aliases, handlers and
+// mod_rewrite. TestSimulate and TestRealApache run them with the trees of
+// sim_test.go.
+var mappingTrees = []testTree{{
+	name:  "symlinks",
+	ports: []int{18470},
+	tree: head + `LoadModule autoindex_module /usr/lib/apache2/modules/mod_autoindex.so
+Listen 127.0.0.1:18470
+ServerName localhost
+DocumentRoot /srv/www
+<Directory />
+    Options FollowSymLinks
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory /srv/www>
+    Options FollowSymLinks
+    Require all granted
+</Directory>
+<Directory /srv/www/nofollow>
+    Options None
+</Directory>
+<Directory /srv/www/owner>
+    Options SymLinksIfOwnerMatch
+</Directory>
+<Directory /srv/www/both>
+    Options FollowSymLinks SymLinksIfOwnerMatch
+</Directory>
+<Directory /srv/www/linkdir>
+    Require all denied
+</Directory>
+<Directory /srv/www/selflink>
+    Options None
+</Directory>
+<Directory /srv/target>
+    Require all granted
+    Options None
+</Directory>
+<Directory /srv/denied>
+    Require all denied
+</Directory>
+-- srv/www/a.html --
+-- srv/www/o.html --
+-- srv/www/sub/x.html --
+-- srv/www/nofollow/a.html --
+-- srv/www/nofollow/sub/x.html --
+-- srv/www/nofollow/idx/a.html --
+-- srv/www/owner/a.html --
+-- srv/www/both/a.html --
+-- srv/www/idx/a.html --
+-- srv/target/a.html --
+-- srv/target/in/a.html --
+-- srv/denied/a.html --
+-- srv/nogrant/a.html --
+-- .fsmeta --
+chown www-data srv/www/o.html
+symlink srv/www/link.html -> a.html
+symlink srv/www/dangling.html -> nothing.html
+symlink srv/www/nofollow/link.html -> a.html
+symlink srv/www/nofollow/dirlink -> sub
+symlink srv/www/nofollow/idx/index.html -> a.html
+symlink srv/www/owner/same.html -> ../a.html
+symlink srv/www/owner/other.html -> ../o.html
+symlink srv/www/owner/dir -> ../sub
+symlink srv/www/both/other.html -> ../o.html
+symlink srv/www/both/same.html -> ../a.html
+symlink srv/www/linkdir -> /srv/target
+symlink srv/www/selflink -> /srv/target
+symlink srv/www/todenied -> /srv/denied
+symlink srv/www/tonogrant -> /srv/nogrant
+symlink srv/www/fl -> nofollow
+symlink srv/www/idx/index.html -> ../a.html
+symlink srv/target/in/link.html -> a.html
+`,
+	reqs: []request{
+		{18470, "localhost", "/a.html", 200, 0},
+		{18470, "localhost", "/link.html", 200, 0},
+		{18470, "localhost", "/dangling.html", 403, simulate.KindSymlinkDenied},
+		{18470, "localhost", "/nofollow/a.html", 200, 0},
+		{18470, "localhost", "/nofollow/link.html", 403, simulate.KindSymlinkDenied},
+		{18470, "localhost", "/nofollow/dirlink/x.html", 403, simulate.KindSymlinkDenied},
+		{18470, "localhost", "/nofollow/dirlink/", 403, simulate.KindSymlinkDenied},
+		{18470, "localhost", "/nofollow/dirlink", 403, simulate.KindSymlinkDenied},
+		{18470, "localhost", "/nofollow/sub/x.html", 200, 0},
+		{18470, "localhost", "/nofollow/idx/", 403, simulate.KindSymlinkDenied},
+		{18470, "localhost", "/owner/same.html", 200, 0},
+		{18470, "localhost", "/owner/other.html", 403, simulate.KindSymlinkDenied},
+		{18470, "localhost", "/owner/dir/x.html", 200, 0},
+		{18470, "localhost", "/both/same.html", 200, 0},
+		{18470, "localhost", "/both/other.html", 403, simulate.KindSymlinkDenied},
+		{18470, "localhost", "/linkdir/a.html", 403, simulate.KindDenyRule},
+		{18470, "localhost", "/selflink/a.html", 200, 0},
+		{18470, "localhost", "/selflink/in/link.html", 403, simulate.KindSymlinkDenied},
+		{18470, "localhost", "/todenied/a.html", 200, 0},
+		{18470, "localhost", "/tonogrant/a.html", 200, 0},
+		{18470, "localhost", "/fl/link.html", 200, 0}, // <Directory> by the link's path, not its target
+		{18470, "localhost", "/fl/a.html", 200, 0},
+		{18470, "localhost", "/idx/", 200, 0},
+		{18470, "localhost", "/missing/x", 404, 0},
+	},
+}}
+
+func init() { trees = append(trees, mappingTrees...) }
+
+// TestSymlinkCause checks the cause of a refused link: the rule, the
+// setting and the Options line responsible.
+func TestSymlinkCause(t *testing.T) {
+	_, s := load(t, mappingTrees[0])
+	for _, c := range []struct {
+		path string
+		line int // of the Options responsible, 0 for none
+		at   string
+	}{
+		{"/nofollow/link.html", 28, "/srv/www/nofollow/link.html"},
+		{"/owner/other.html", 31, "/srv/www/owner/other.html"},
+		{"/dangling.html", 0, "/srv/www/dangling.html"},
+	} {
+		d := request{18470, "localhost", c.path, 403, 0}.simulate(t, s)
+		if d.Cause == nil || d.Cause.Rule != RuleSymlinkDenied || d.Cause.Directive != "Options FollowSymLinks" ||
+			d.Cause.Range.Start.Line != c.line || d.Cause.Path != c.at || !strings.HasPrefix(d.Cause.Reason, "AH00037: Symbolic link not allowed or link target not accessible") {
+			t.Errorf("%s: cause %+v, want %s at line %d on %s", c.path, d.Cause, RuleSymlinkDenied, c.line, c.at)
+		}
+	}
+}
