@@ -108,6 +108,174 @@ symlink srv/target/in/link.html -> a.html
 		{18470, "localhost", "/idx/", 200, 0},
 		{18470, "localhost", "/missing/x", 404, 0},
 	},
+}, {
+	name:  "sections",
+	ports: []int{18471, 18472},
+	tree: head + `LoadModule autoindex_module /usr/lib/apache2/modules/mod_autoindex.so
+Listen 127.0.0.1:18471
+Listen 127.0.0.1:18472
+ServerName localhost
+DocumentRoot /srv/www
+<Directory />
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory /srv/www>
+    Require all granted
+</Directory>
+<Directory /srv/www/w*>
+    Require all denied
+</Directory>
+<Directory /srv/www/x*>
+    Require all denied
+</Directory>
+<Directory /srv/www/xa>
+    Require all granted
+</Directory>
+<Directory /srv/www/ya>
+    Require all granted
+</Directory>
+<Directory /srv/www/y?>
+    Require all denied
+</Directory>
+<Directory /srv/www/*/deep>
+    Require all denied
+</Directory>
+<Directory ~ "^/srv/www/re[0-9]">
+    Require all denied
+</Directory>
+<DirectoryMatch "^/srv/www/dm/$">
+    Require all denied
+</DirectoryMatch>
+<DirectoryMatch "\.txt$">
+    Require all denied
+</DirectoryMatch>
+<DirectoryMatch "^/srv/www/dp">
+    Require all denied
+</DirectoryMatch>
+<DirectoryMatch "^/srv/www/order/">
+    Require all granted
+</DirectoryMatch>
+<Directory /srv/www/order>
+    Require all denied
+</Directory>
+<Directory /srv/www/ord2/sub>
+    Require all granted
+</Directory>
+<DirectoryMatch "^/srv/www/ord2">
+    Require all denied
+</DirectoryMatch>
+<DirectoryMatch "^/srv/www/idxm/">
+    Options -Indexes
+</DirectoryMatch>
+<Location /loc>
+    Require all denied
+</Location>
+<Location /loc/open>
+    Require all granted
+</Location>
+<Location /dirloc>
+    Require all granted
+</Location>
+<Directory /srv/www/dirloc>
+    Require all denied
+</Directory>
+<LocationMatch "^/lm/.*\.html$">
+    Require all denied
+</LocationMatch>
+<Location ~ "\.pdf$">
+    Require all denied
+</Location>
+<Location /star/*>
+    Require all denied
+</Location>
+<Location /sl/>
+    Require all denied
+</Location>
+<Location /lidx>
+    Options -Indexes
+</Location>
+<VirtualHost *:18472>
+    DocumentRoot /srv/www
+    <Location />
+        Require all denied
+    </Location>
+    <Location /vopen>
+        Require all granted
+    </Location>
+</VirtualHost>
+-- srv/www/a.html --
+-- srv/www/f.txt --
+-- srv/www/f.pdf --
+-- srv/www/wild/a.html --
+-- srv/www/wild/sub/a.html --
+-- srv/www/w/a.html --
+-- srv/www/xa/a.html --
+-- srv/www/xb/a.html --
+-- srv/www/ya/a.html --
+-- srv/www/yab/a.html --
+-- srv/www/a/deep/a.html --
+-- srv/www/a/b/deep/a.html --
+-- srv/www/re1/a.html --
+-- srv/www/re/a.html --
+-- srv/www/dm/a.html --
+-- srv/www/dm/sub/a.html --
+-- srv/www/dp/a.html --
+-- srv/www/dpx.html --
+-- srv/www/order/a.html --
+-- srv/www/ord2/sub/a.html --
+-- srv/www/idxm/a.html --
+-- srv/www/loc/a.html --
+-- srv/www/loc/open/a.html --
+-- srv/www/locx/a.html --
+-- srv/www/dirloc/a.html --
+-- srv/www/lm/a.html --
+-- srv/www/lm/a.txt2 --
+-- srv/www/star/a.html --
+-- srv/www/star/sub/a.html --
+-- srv/www/sl/a.html --
+-- srv/www/lidx/a.html --
+-- srv/www/vopen/a.html --
+`,
+	reqs: []request{
+		{18471, "localhost", "/a.html", 200, 0},
+		{18471, "localhost", "/wild/a.html", 403, simulate.KindDenyRule},
+		{18471, "localhost", "/wild/sub/a.html", 403, simulate.KindDenyRule},
+		{18471, "localhost", "/w/a.html", 403, simulate.KindDenyRule},
+		{18471, "localhost", "/xa/a.html", 200, 0},
+		{18471, "localhost", "/xb/a.html", 403, simulate.KindDenyRule},
+		{18471, "localhost", "/ya/a.html", 403, simulate.KindDenyRule},
+		{18471, "localhost", "/yab/a.html", 200, 0},
+		{18471, "localhost", "/a/deep/a.html", 403, simulate.KindDenyRule},
+		{18471, "localhost", "/a/b/deep/a.html", 200, 0},
+		{18471, "localhost", "/re1/a.html", 403, simulate.KindDenyRule},
+		{18471, "localhost", "/re/a.html", 200, 0},
+		{18471, "localhost", "/dm/a.html", 200, 0},
+		{18471, "localhost", "/dm/", 403, simulate.KindDenyRule},
+		{18471, "localhost", "/dm/sub/a.html", 200, 0},
+		{18471, "localhost", "/f.txt", 403, simulate.KindDenyRule},
+		{18471, "localhost", "/dp/a.html", 403, simulate.KindDenyRule},
+		{18471, "localhost", "/dpx.html", 403, simulate.KindDenyRule},
+		{18471, "localhost", "/order/a.html", 200, 0},
+		{18471, "localhost", "/ord2/sub/a.html", 403, simulate.KindDenyRule},
+		{18471, "localhost", "/idxm/", 403, simulate.KindIndexMissing},
+		{18471, "localhost", "/idxm", 301, 0},
+		{18471, "localhost", "/loc/a.html", 403, simulate.KindDenyRule},
+		{18471, "localhost", "/loc/open/a.html", 200, 0},
+		{18471, "localhost", "/locx/a.html", 200, 0},
+		{18471, "localhost", "/loc", 403, simulate.KindDenyRule},
+		{18471, "localhost", "/dirloc/a.html", 200, 0},
+		{18471, "localhost", "/lm/a.html", 403, simulate.KindDenyRule},
+		{18471, "localhost", "/lm/a.txt2", 200, 0},
+		{18471, "localhost", "/f.pdf", 403, simulate.KindDenyRule},
+		{18471, "localhost", "/star/a.html", 403, simulate.KindDenyRule},
+		{18471, "localhost", "/star/sub/a.html", 200, 0},
+		{18471, "localhost", "/sl/a.html", 403, simulate.KindDenyRule},
+		{18471, "localhost", "/sl", 301, 0},
+		{18471, "localhost", "/lidx/", 403, simulate.KindIndexMissing},
+		{18472, "localhost", "/a.html", 403, simulate.KindDenyRule},
+		{18472, "localhost", "/vopen/a.html", 200, 0},
+	},
 }}
 
 func init() { trees = append(trees, mappingTrees...) }

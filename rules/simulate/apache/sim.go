@@ -65,8 +65,11 @@ type scope struct {
 	docRange parser.Range
 	// plain are the directives outside sections, in order.
 	plain []*conf.Directive
-	// dirs are the non-regex <Directory> sections, in config order.
-	dirs []*conf.Directive
+	// dirs are the non-regex <Directory> sections (paths and wildcards),
+	// in config order; rdirs the regex ones (<Directory ~>,
+	// <DirectoryMatch>) and locs the <Location> and <LocationMatch>
+	// sections (sections.go).
+	dirs, rdirs, locs []*conf.Directive
 	// others are the sections the simulator does not model, judged per
 	// request (may they apply?).
 	others []*conf.Directive
@@ -262,8 +265,12 @@ func (sc *scope) add(d *conf.Directive) {
 		return
 	}
 	switch {
-	case d.Section && d.Is("Directory") && len(d.Args) == 1 && d.Args[0] != "~" && !hasWild(d.Args[0]):
+	case d.Section && d.Is("Directory") && len(d.Args) == 1 && d.Args[0] != "~":
 		sc.dirs = append(sc.dirs, d)
+	case d.Section && isRegexDir(d):
+		sc.rdirs = append(sc.rdirs, d)
+	case d.Section && isLocation(d):
+		sc.locs = append(sc.locs, d)
 	case d.Section:
 		sc.others = append(sc.others, d)
 	case d.Is("DocumentRoot") && len(d.Args) == 1:
@@ -295,6 +302,9 @@ type state struct {
 	// others are the unmodelled sections of the request's scopes, dirs
 	// their <Directory> sections.
 	others, dirs []*conf.Directive
+	// rdirs and locs are the regex directory and the location sections
+	// of the request's scopes (sections.go).
+	rdirs, locs []*conf.Directive
 	// serverIP is the local address of the connection.
 	serverIP string
 }
@@ -632,6 +642,10 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		dirs = append(dirs, sc.dirs...)
 	}
 	st.dirs = dirs
+	for _, sc := range scopes {
+		st.rdirs = append(st.rdirs, sc.rdirs...)
+		st.locs = append(st.locs, sc.locs...)
+	}
 
 	// ap_directory_walk: every component from "/", its sections merged
 	// as the walk reaches it, each component stat()ed by the worker.
@@ -640,7 +654,7 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 	var finfo *fsmeta.Info
 	applyAt := func(dir string) string {
 		for _, d := range dirs {
-			if canonDir(d.Args[0]) == canonDir(dir) {
+			if dirMatches(d.Args[0], dir) {
 				if why := p.apply(d.Block); why != "" {
 					return why
 				}
@@ -740,8 +754,25 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		}
 		break
 	}
-	// The sections of <Files>, <Location>, <If> were judged above by
-	// mayChange; now authorization (mod_authz_core).
+	// After the walk (and its .htaccess files): the regex <Directory>
+	// sections on r->filename, then (after <Files>) the <Location>
+	// sections on the URI, each in config order.
+	rd, why := regexDirsMatching(st.rdirs, walkSubject(cur, finfo, pathInfo, uri))
+	if why == "" {
+		why = st.applySections(p, rd, "directory")
+	}
+	if why != "" {
+		return st.notSure("%s", why)
+	}
+	locs, why := locationsMatching(st.locs, uri)
+	if why == "" {
+		why = st.applySections(p, locs, "location")
+	}
+	if why != "" {
+		return st.notSure("%s", why)
+	}
+	// The sections of <Files>, <If> were judged above by mayChange; now
+	// authorization (mod_authz_core).
 	if p.authz != nil {
 		client := req.ClientIP
 		if client == "" {
@@ -797,7 +828,7 @@ func (s *Simulator) accessFiles(scopes []*scope) []string {
 // where records the section that decided the request.
 func (s *Simulator) where(st *state, p *perDir) {
 	if p.block != nil {
-		st.d.Location, st.d.LocationRange, st.d.Block = p.block.Args[0], p.block.Range, "Directory"
+		st.d.Location, st.d.LocationRange, st.d.Block = strings.Join(p.block.Args, " "), p.block.Range, p.block.Name
 	}
 }
 
@@ -845,6 +876,9 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 			}
 		}
 		f := path.Join(dir, name)
+		if why := st.sameSections(strings.TrimSuffix(dir, "/")+"/", uri, f, uri+name); why != "" {
+			return st.notSure("%s", why)
+		}
 		res := s.FS.Access(s.Cred, f, 0, false)
 		if res.Blind {
 			return st.notSure("cannot read the metadata of %s", res.At)
@@ -876,7 +910,7 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 			// The index's subrequest meets a directory without its
 			// slash: mod_dir propagates its redirect at once.
 			for _, d := range st.dirs {
-				if canonDir(d.Args[0]) == canonDir(f) {
+				if dirMatches(d.Args[0], f) {
 					return st.notSure("%s: <Directory> of an index directory is not modelled yet", d.Range)
 				}
 			}
