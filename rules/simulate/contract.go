@@ -274,6 +274,7 @@ const (
 	KindAliasSlash         // an alias without the trailing slash of its location
 	KindRuleShadowed       // an access rule an earlier one always shadows
 	KindSiteRefusesAll     // a site answers 403 to every request
+	KindExecCGIOff         // a CGI handler where the server may not run scripts (Apache: Options ExecCGI)
 )
 
 // Rule IDs of the filesystem causes, shared by every server.

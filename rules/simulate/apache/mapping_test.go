@@ -276,27 +276,152 @@ DocumentRoot /srv/www
 		{18472, "localhost", "/a.html", 403, simulate.KindDenyRule},
 		{18472, "localhost", "/vopen/a.html", 200, 0},
 	},
+}, {
+	name:  "aliases",
+	ports: []int{18473},
+	tree: head + `LoadModule autoindex_module /usr/lib/apache2/modules/mod_autoindex.so
+LoadModule cgid_module /usr/lib/apache2/modules/mod_cgid.so
+LoadModule userdir_module /usr/lib/apache2/modules/mod_userdir.so
+Listen 127.0.0.1:18473
+ServerName localhost
+DocumentRoot /srv/www
+<Directory />
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory /srv/www>
+    Require all granted
+</Directory>
+<Directory /srv/cgi>
+    Require all granted
+</Directory>
+<Directory /srv/data>
+    Require all granted
+</Directory>
+<Directory /home/*/public_html>
+    Require all granted
+</Directory>
+<Directory /srv/www/exec>
+    Options +ExecCGI
+</Directory>
+<Directory /srv/www/sh>
+    SetHandler cgi-script
+</Directory>
+ScriptAlias /cgi-bin/ /srv/cgi/
+ScriptAliasMatch ^/run/(.*)\.x$ /srv/cgi/$1.sh
+AliasMatch ^/img/(.*)\.png$ /srv/data/$1.png
+AliasMatch ^/m/(.*)$ /srv/data/$1
+Alias /data /srv/data
+Redirect /old /new
+Redirect permanent /perm http://localhost/x
+Redirect gone /gone
+Redirect 403 /forbidden
+RedirectMatch 301 ^/rm/(.*)$ /x/$1
+RedirectMatch ^/rm2 /y
+UserDir public_html
+UserDir disabled root
+AddHandler cgi-script .cgi
+-- etc/passwd --
+root:x:0:0:root:/root:/bin/bash
+www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin
+alice:x:4101:4101:alice:/home/alice:/bin/sh
+bob:x:4102:4102:bob:/home/bob:/bin/sh
+-- etc/group --
+root:x:0:
+www-data:x:33:
+alice:x:4101:
+bob:x:4102:
+-- srv/cgi/ok.sh --
+#!/bin/sh
+echo 'Content-Type: text/plain'
+echo
+echo ok
+-- srv/cgi/plain.txt --
+-- srv/data/a.png --
+-- srv/data/b.html --
+-- srv/www/a.html --
+-- srv/www/x.cgi --
+-- srv/www/a.cgi.html --
+-- srv/www/exec/x.cgi --
+-- srv/www/sh/a.html --
+-- srv/www/oldx --
+-- srv/www/gonex.html --
+-- home/alice/public_html/a.html --
+-- home/bob/public_html/a.html --
+-- root/public_html/a.html --
+-- .fsmeta --
+chmod 0755 srv/cgi/ok.sh
+chmod 0755 home/alice
+chmod 0700 home/bob
+chmod 0755 root
+`,
+	reqs: []request{
+		{18473, "localhost", "/a.html", 200, 0},
+		{18473, "localhost", "/cgi-bin/ok.sh", unsure, 0},
+		{18473, "localhost", "/cgi-bin/plain.txt", 500, 0}, // not executable: AH01241
+		{18473, "localhost", "/cgi-bin/missing", 404, 0},
+		{18473, "localhost", "/cgi-bin/", 403, 0},
+		{18473, "localhost", "/cgi-bin", 404, 0},
+		{18473, "localhost", "/run/ok.x", unsure, 0},
+		{18473, "localhost", "/run/none.x", 404, 0},
+		{18473, "localhost", "/x.cgi", 403, simulate.KindExecCGIOff},
+		{18473, "localhost", "/missing.cgi", 403, simulate.KindExecCGIOff},
+		{18473, "localhost", "/a.cgi.html", 403, simulate.KindExecCGIOff},
+		{18473, "localhost", "/exec/x.cgi", 500, 0},
+		{18473, "localhost", "/sh/a.html", 403, simulate.KindExecCGIOff},
+		{18473, "localhost", "/img/a.png", 200, 0},
+		{18473, "localhost", "/img/b.png", 404, 0},
+		{18473, "localhost", "/m/b.html", 200, 0},
+		{18473, "localhost", "/m/", 403, simulate.KindIndexMissing},
+		{18473, "localhost", "/data/b.html", 200, 0},
+		{18473, "localhost", "/old", 302, 0},
+		{18473, "localhost", "/old/x", 302, 0},
+		{18473, "localhost", "/oldx", 200, 0},
+		{18473, "localhost", "/perm", 301, 0},
+		{18473, "localhost", "/gone", 410, 0},
+		{18473, "localhost", "/gonex.html", 200, 0},
+		{18473, "localhost", "/forbidden", 403, simulate.KindReturn},
+		{18473, "localhost", "/rm/a", 301, 0},
+		{18473, "localhost", "/rm2", 302, 0},
+		{18473, "localhost", "/~alice/a.html", 200, 0},
+		{18473, "localhost", "/~alice", 301, 0},
+		{18473, "localhost", "/~alice/missing", 404, 0},
+		{18473, "localhost", "/~bob/a.html", 403, simulate.KindNoSearch},
+		{18473, "localhost", "/~root/a.html", 404, 0},
+		{18473, "localhost", "/~zed/a.html", 404, 0}, // no such user (not "nobody": nss-systemd makes one)
+	},
 }}
 
 func init() { trees = append(trees, mappingTrees...) }
 
-// TestSymlinkCause checks the cause of a refused link: the rule, the
-// setting and the Options line responsible.
-func TestSymlinkCause(t *testing.T) {
-	_, s := load(t, mappingTrees[0])
+// TestMappingCauses checks the causes of refusals: the rule, the
+// setting, the line responsible and the log message.
+func TestMappingCauses(t *testing.T) {
+	sims := map[string]*Simulator{}
+	for _, tt := range mappingTrees {
+		_, sims[tt.name] = load(t, tt)
+	}
 	for _, c := range []struct {
-		path string
-		line int // of the Options responsible, 0 for none
-		at   string
+		tree      string
+		port      int
+		path      string
+		rule      string
+		directive string
+		line      int // of the directive responsible, 0 for none
+		at        string
+		reason    string
 	}{
-		{"/nofollow/link.html", 28, "/srv/www/nofollow/link.html"},
-		{"/owner/other.html", 31, "/srv/www/owner/other.html"},
-		{"/dangling.html", 0, "/srv/www/dangling.html"},
+		{"symlinks", 18470, "/nofollow/link.html", RuleSymlinkDenied, "Options FollowSymLinks", 28, "/srv/www/nofollow/link.html", "AH00037: Symbolic link not allowed or link target not accessible"},
+		{"symlinks", 18470, "/owner/other.html", RuleSymlinkDenied, "Options FollowSymLinks", 31, "/srv/www/owner/other.html", "AH00037: Symbolic link not allowed or link target not accessible"},
+		{"symlinks", 18470, "/dangling.html", RuleSymlinkDenied, "Options FollowSymLinks", 0, "/srv/www/dangling.html", "AH00037: Symbolic link not allowed or link target not accessible"},
+		{"aliases", 18473, "/x.cgi", RuleExecCGIOff, "Options ExecCGI", 55, "/srv/www/x.cgi", "AH01262: stderr from /srv/www/x.cgi: Options ExecCGI is off in this directory"},
+		{"aliases", 18473, "/sh/a.html", RuleExecCGIOff, "Options ExecCGI", 40, "/srv/www/sh/a.html", "AH01262: stderr from /srv/www/sh/a.html"},
+		{"aliases", 18473, "/forbidden", RuleRedirectStatus, "", 50, "", "Redirect answers 403"},
 	} {
-		d := request{18470, "localhost", c.path, 403, 0}.simulate(t, s)
-		if d.Cause == nil || d.Cause.Rule != RuleSymlinkDenied || d.Cause.Directive != "Options FollowSymLinks" ||
-			d.Cause.Range.Start.Line != c.line || d.Cause.Path != c.at || !strings.HasPrefix(d.Cause.Reason, "AH00037: Symbolic link not allowed or link target not accessible") {
-			t.Errorf("%s: cause %+v, want %s at line %d on %s", c.path, d.Cause, RuleSymlinkDenied, c.line, c.at)
+		d := request{c.port, "localhost", c.path, 403, 0}.simulate(t, sims[c.tree])
+		if d.Cause == nil || d.Cause.Rule != c.rule || d.Cause.Directive != c.directive ||
+			d.Cause.Range.Start.Line != c.line || d.Cause.Path != c.at || !strings.HasPrefix(d.Cause.Reason, c.reason) {
+			t.Errorf("%s: cause %+v, want %s (%s) at line %d on %q: %s", c.path, d.Cause, c.rule, c.directive, c.line, c.at, c.reason)
 		}
 	}
 }

@@ -75,9 +75,10 @@ type scope struct {
 	others []*conf.Directive
 	// access are the AccessFileName directives.
 	access []*conf.Directive
-	// aliases are the Alias directives of an absolute URL-path and
-	// directory, in config order.
-	aliases []*conf.Directive
+	// aliases are mod_alias's Alias, ScriptAlias, AliasMatch and
+	// ScriptAliasMatch, redirects its Redirect* directives, userdirs the
+	// UserDir directives, each in config order (mapping.go).
+	aliases, redirects, userdirs []*conf.Directive
 	// unsure is set when the scope holds something that may change any
 	// answer.
 	unsure string
@@ -275,12 +276,16 @@ func (sc *scope) add(d *conf.Directive) {
 		sc.others = append(sc.others, d)
 	case d.Is("DocumentRoot") && len(d.Args) == 1:
 		sc.docRoot, sc.docRange = path.Clean(d.Args[0]), d.Range
-	case d.Is("Options"), d.Is("DirectoryIndex"), d.Is("DirectorySlash"), d.Is("AllowOverride"), d.Is("AllowOverrideList"):
+	case d.Is("Options"), d.Is("DirectoryIndex"), d.Is("DirectorySlash"), d.Is("AllowOverride"), d.Is("AllowOverrideList"),
+		d.Is("AddHandler"), d.Is("SetHandler"), d.Is("RemoveHandler"):
 		sc.plain = append(sc.plain, d)
-	case d.Is("Alias") && len(d.Args) == 2 && strings.HasPrefix(d.Args[0], "/") && strings.HasPrefix(d.Args[1], "/"):
+	case isAlias(d):
 		sc.aliases = append(sc.aliases, d)
-	case d.Is("Alias"), d.Is("ScriptAlias"), d.Is("Redirect"), d.Is("RedirectPermanent"), d.Is("RedirectTemp"),
-		d.Is("AliasMatch"), d.Is("ScriptAliasMatch"), d.Is("RedirectMatch"), d.Is("UserDir"), d.Is("AddHandler"):
+	case isRedirect(d):
+		sc.redirects = append(sc.redirects, d)
+	case d.Is("UserDir"):
+		sc.userdirs = append(sc.userdirs, d)
+	case d.Is("Alias"), d.Is("ScriptAlias"), d.Is("AliasMatch"), d.Is("ScriptAliasMatch"):
 		sc.others = append(sc.others, d)
 	case d.Is("AccessFileName"):
 		sc.access = append(sc.access, d)
@@ -458,6 +463,9 @@ type perDir struct {
 	overList  string
 	overRange parser.Range
 	block     *conf.Directive
+	// handlers are the AddHandler, SetHandler and RemoveHandler lines
+	// met, in merge order (mapping.go's handlerOf).
+	handlers []*conf.Directive
 }
 
 // optionNames are the flags of Options, by lower-case name.
@@ -515,6 +523,8 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 			p.override, p.overRange = strings.Join(d.Args, " "), d.Range
 		case d.Is("AllowOverrideList"):
 			p.overList = strings.Join(d.Args, " ")
+		case d.Is("AddHandler"), d.Is("SetHandler"), d.Is("RemoveHandler"):
+			p.handlers = append(p.handlers, d)
 		case d.Is("DirectorySlash"):
 			if len(d.Args) != 1 || !strings.EqualFold(d.Args[0], "on") {
 				return fmt.Sprintf("%s: DirectorySlash %s is not modelled yet", d.Range, strings.Join(d.Args, " "))
@@ -612,22 +622,11 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 			}
 		}
 	}
-	file := ""
-	// mod_alias: the virtual host's aliases, then the main server's,
-	// each in config order; the first that matches maps the request.
-	for i := len(scopes) - 1; i >= 0 && file == ""; i-- {
-		for _, a := range scopes[i].aliases {
-			if n := aliasMatches(uri, a.Args[0]); n > 0 {
-				file = a.Args[1] + uri[n:]
-				st.step("alias", a.Range, "Alias %s maps %s to %s", a.Args[0], uri, file)
-				break
-			}
-		}
+	m, done := s.translate(st, scopes, uri, docRoot, docRange)
+	if done != nil {
+		return done
 	}
-	if file == "" {
-		file = strings.TrimSuffix(docRoot, "/") + uri
-		st.step("root", docRange, "DocumentRoot %s maps %s to %s", docRoot, uri, file)
-	}
+	file := m.file
 	st.d.Path = file
 
 	// The server-level per-dir defaults: FollowSymLinks, index.html.
@@ -789,6 +788,9 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		st.step("access", p.reqRange, "Require grants the client %s", client)
 	}
 	s.where(st, p)
+	if d := s.handle(st, p, m, uri, walkSubject(cur, finfo, pathInfo, uri), finfo, pathInfo); d != nil {
+		return d
+	}
 	if finfo == nil {
 		st.d.Status = 404
 		st.step("static", parser.Range{}, "%s does not exist", file)

@@ -458,7 +458,7 @@ ScriptAlias /cgi-bin/ /usr/lib/cgi-bin/
 		{18456, "localhost", "/www/only.html", 404, 0},
 		{18456, "localhost", "/ord/sub/a.html", 200, 0},
 		{18456, "localhost", "/ord/sub/only.html", 404, 0},
-		{18456, "localhost", "/cgi-bin/x", unsure, 0},
+		{18456, "localhost", "/cgi-bin/x", 403, simulate.KindDenyRule}, // ScriptAlias maps without mod_cgi; <Directory /> denies
 		{18457, "v.test", "/www/only.html", 200, 0},
 		{18457, "v.test", "/data/a.html", 200, 0},
 	},
