@@ -28,6 +28,9 @@ const (
 // mapping is what translate_name decided for a request.
 type mapping struct {
 	file string
+	// uri is the URL-path the later phases see (r->uri): the request's,
+	// or what a RewriteRule [PT] made of it.
+	uri string
 	// cgi is set under ScriptAlias/ScriptAliasMatch: the handler is
 	// cgi-script and ExecCGI is implied.
 	cgi    bool
@@ -51,6 +54,26 @@ func isAlias(d *conf.Directive) bool {
 // DocumentRoot. A non-nil decision ends the request (a redirect, or
 // unsure).
 func (s *Simulator) translate(st *state, scopes []*scope, uri, docRoot string, docRange parser.Range) (mapping, *simulate.Decision) {
+	// mod_rewrite's translate hook runs first.
+	rm, done := s.rewriteServer(st, scopes, uri, docRoot)
+	if done != nil {
+		return mapping{}, done
+	}
+	if rm.file != "" {
+		rm.uri = uri
+		return rm, nil
+	}
+	if rm.uri != "" {
+		uri = rm.uri
+	}
+	m, done := s.mapURI(st, scopes, uri, docRoot, docRange)
+	m.uri = uri
+	return m, done
+}
+
+// mapURI is translate_name after mod_rewrite: mod_alias, mod_userdir,
+// core.
+func (s *Simulator) mapURI(st *state, scopes []*scope, uri, docRoot string, docRange parser.Range) (mapping, *simulate.Decision) {
 	for i := len(scopes) - 1; i >= 0; i-- {
 		for _, d := range scopes[i].redirects {
 			if done := s.redirect(st, d, uri); done != nil {

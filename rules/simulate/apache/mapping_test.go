@@ -390,6 +390,146 @@ chmod 0755 root
 		{18473, "localhost", "/~root/a.html", 404, 0},
 		{18473, "localhost", "/~zed/a.html", 404, 0}, // no such user (not "nobody": nss-systemd makes one)
 	},
+}, {
+	name:  "rewrite",
+	ports: []int{18474, 18475},
+	tree: head + `LoadModule autoindex_module /usr/lib/apache2/modules/mod_autoindex.so
+LoadModule rewrite_module /usr/lib/apache2/modules/mod_rewrite.so
+Listen 127.0.0.1:18474
+Listen 127.0.0.1:18475
+ServerName localhost
+DocumentRoot /srv/www
+RewriteEngine On
+RewriteRule ^/srvdeny - [F]
+RewriteRule ^/old/(.*)$ /new/$1 [R=301,L]
+RewriteRule ^/gone - [G]
+RewriteRule ^/r403 - [R=403]
+RewriteRule ^/tofile$ /srv/data/f.html [L]
+RewriteRule ^/tourl$ /a.html [L]
+RewriteRule ^/pt$ /data/f.html [PT]
+RewriteRule ^/nopt$ /data/f.html
+RewriteCond %{REQUEST_URI} ^/cond
+RewriteRule ^ - [F]
+RewriteRule ^/nc$ - [F,NC]
+RewriteCond %{REQUEST_FILENAME} -f
+RewriteRule ^/srvf - [F]
+Alias /data /srv/data
+<Directory />
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory /srv/www>
+    Require all granted
+</Directory>
+<Directory /srv/data>
+    Require all granted
+</Directory>
+<Directory /srv/www/wp>
+    RewriteEngine On
+    RewriteBase /wp/
+    RewriteRule ^index\.php$ - [L]
+    RewriteCond %{REQUEST_FILENAME} !-f
+    RewriteCond %{REQUEST_FILENAME} !-d
+    RewriteRule . /wp/index.php [L]
+</Directory>
+<Directory /srv/www/lv>
+    RewriteEngine On
+    RewriteCond %{REQUEST_FILENAME} !-d
+    RewriteCond %{REQUEST_FILENAME} !-f
+    RewriteRule ^ index.php [L]
+</Directory>
+<Directory /srv/www/lv/sub>
+    Options +Indexes
+</Directory>
+<Directory /srv/www/lv/own>
+    RewriteEngine On
+</Directory>
+<Directory /srv/www/dirdeny>
+    RewriteEngine On
+    RewriteRule \.secret$ - [F]
+    RewriteRule ^x\.html$ y.html
+</Directory>
+<Directory /srv/www/nosym>
+    Options None
+    RewriteEngine On
+    RewriteRule ^zzz - [F]
+</Directory>
+<Directory /srv/www/loop>
+    RewriteEngine On
+    RewriteRule ^(.*)$ a/$1
+</Directory>
+<Directory /srv/www/endd>
+    RewriteEngine On
+    RewriteRule ^x\.html$ y.html [END]
+</Directory>
+<Directory /srv/www/base>
+    RewriteEngine On
+    RewriteBase /other
+    RewriteRule ^x\.html$ y.html
+</Directory>
+<Directory /srv/www/same>
+    RewriteEngine On
+    RewriteRule ^(a\.html)$ $1
+</Directory>
+<VirtualHost *:18475>
+    DocumentRoot /srv/www
+    RewriteRule ^/vdeny - [F]
+</VirtualHost>
+-- srv/www/a.html --
+-- srv/www/srvfile --
+-- srv/data/f.html --
+-- srv/www/new/x --
+-- srv/www/wp/index.php --
+-- srv/www/wp/exists.html --
+-- srv/www/wp/sub/a.html --
+-- srv/www/lv/index.php --
+-- srv/www/lv/real.html --
+-- srv/www/lv/sub/a.html --
+-- srv/www/lv/own/a.html --
+-- srv/www/dirdeny/a.secret --
+-- srv/www/nosym/a.html --
+-- srv/www/loop/a.html --
+-- srv/www/endd/y.html --
+-- srv/www/base/y.html --
+-- srv/other/y.html --
+-- srv/www/same/a.html --
+`,
+	reqs: []request{
+		{18474, "localhost", "/a.html", 200, 0},
+		{18474, "localhost", "/srvdeny", 403, simulate.KindDenyOvermatch},
+		{18474, "localhost", "/srvdenyx/a", 403, simulate.KindDenyOvermatch},
+		{18474, "localhost", "/old/x", 301, 0},
+		{18474, "localhost", "/gone", 410, 0},
+		{18474, "localhost", "/r403", 403, simulate.KindDenyOvermatch},
+		{18474, "localhost", "/tofile", 200, 0},
+		{18474, "localhost", "/tourl", 200, 0},
+		{18474, "localhost", "/pt", 200, 0},
+		{18474, "localhost", "/nopt", 404, 0},
+		{18474, "localhost", "/cond", 403, simulate.KindDenyRule},
+		{18474, "localhost", "/NC", 403, simulate.KindDenyOvermatch},
+		{18474, "localhost", "/srvfile", 200, 0},
+		{18474, "localhost", "/wp/anything", 200, 0},
+		{18474, "localhost", "/wp/deep/er/path", 200, 0},
+		{18474, "localhost", "/wp/exists.html", 200, 0},
+		{18474, "localhost", "/wp/", 403, simulate.KindIndexMissing},
+		{18474, "localhost", "/wp/sub/", 403, simulate.KindIndexMissing},
+		{18474, "localhost", "/wp/sub/a.html", 200, 0},
+		{18474, "localhost", "/wp/index.php", 200, 0},
+		{18474, "localhost", "/lv/foo", 200, 0},
+		{18474, "localhost", "/lv/real.html", 200, 0},
+		{18474, "localhost", "/lv/sub/", 200, 0},
+		{18474, "localhost", "/lv/sub/missing", 200, 0},
+		{18474, "localhost", "/lv/own/missing", 404, 0},
+		{18474, "localhost", "/dirdeny/a.secret", 403, simulate.KindDenyOvermatch},
+		{18474, "localhost", "/dirdeny/x.html", 404, 0},
+		{18474, "localhost", "/nosym/a.html", 403, simulate.KindSymlinkDenied},
+		{18474, "localhost", "/loop/a.html", 500, 0},
+		{18474, "localhost", "/endd/x.html", 200, 0},
+		{18474, "localhost", "/base/x.html", 404, 0}, // RewriteBase /other: /other/y.html is not below the DocumentRoot
+		{18474, "localhost", "/same/a.html", 200, 0},
+		{18475, "localhost", "/vdeny", 403, simulate.KindDenyOvermatch},
+		{18475, "localhost", "/srvdeny", 404, 0},
+	},
 }}
 
 func init() { trees = append(trees, mappingTrees...) }

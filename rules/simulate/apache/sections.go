@@ -129,6 +129,7 @@ func (st *state) applySections(p *perDir, ds []*conf.Directive, kind string) str
 		if why := p.apply(d.Block); why != "" {
 			return why
 		}
+		p.rewriteSection(d, d.Block, "")
 		p.block = d
 		st.step(kind, d.Range, "<%s %s> applies", d.Name, strings.Join(d.Args, " "))
 	}

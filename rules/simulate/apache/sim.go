@@ -79,6 +79,9 @@ type scope struct {
 	// ScriptAliasMatch, redirects its Redirect* directives, userdirs the
 	// UserDir directives, each in config order (mapping.go).
 	aliases, redirects, userdirs []*conf.Directive
+	// rewrite are the server-context mod_rewrite directives
+	// (rewrite.go).
+	rewrite []*conf.Directive
 	// unsure is set when the scope holds something that may change any
 	// answer.
 	unsure string
@@ -285,6 +288,8 @@ func (sc *scope) add(d *conf.Directive) {
 		sc.redirects = append(sc.redirects, d)
 	case d.Is("UserDir"):
 		sc.userdirs = append(sc.userdirs, d)
+	case isRewrite(d):
+		sc.rewrite = append(sc.rewrite, d)
 	case d.Is("Alias"), d.Is("ScriptAlias"), d.Is("AliasMatch"), d.Is("ScriptAliasMatch"):
 		sc.others = append(sc.others, d)
 	case d.Is("AccessFileName"):
@@ -310,6 +315,10 @@ type state struct {
 	// rdirs and locs are the regex directory and the location sections
 	// of the request's scopes (sections.go).
 	rdirs, locs []*conf.Directive
+	// redirects counts the internal redirects of mod_rewrite, and
+	// rewriteEnded is set after a rule with [END] (rewrite.go).
+	redirects    int
+	rewriteEnded bool
 	// serverIP is the local address of the connection.
 	serverIP string
 }
@@ -466,6 +475,9 @@ type perDir struct {
 	// handlers are the AddHandler, SetHandler and RemoveHandler lines
 	// met, in merge order (mapping.go's handlerOf).
 	handlers []*conf.Directive
+	// rw is the merged per-directory mod_rewrite config (rewrite.go's
+	// rewriteSection), nil when no section had any.
+	rw *rwConf
 }
 
 // optionNames are the flags of Options, by lower-case name.
@@ -525,6 +537,8 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 			p.overList = strings.Join(d.Args, " ")
 		case d.Is("AddHandler"), d.Is("SetHandler"), d.Is("RemoveHandler"):
 			p.handlers = append(p.handlers, d)
+		case isRewrite(d):
+			// merged by rewriteSection, which knows the directory
 		case d.Is("DirectorySlash"):
 			if len(d.Args) != 1 || !strings.EqualFold(d.Args[0], "on") {
 				return fmt.Sprintf("%s: DirectorySlash %s is not modelled yet", d.Range, strings.Join(d.Args, " "))
@@ -627,6 +641,7 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		return done
 	}
 	file := m.file
+	uri = m.uri
 	st.d.Path = file
 
 	// The server-level per-dir defaults: FollowSymLinks, index.html.
@@ -657,6 +672,7 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 				if why := p.apply(d.Block); why != "" {
 					return why
 				}
+				p.rewriteSection(d, d.Block, d.Args[0])
 				p.block = d
 				st.step("directory", d.Range, "<Directory %s> applies", d.Args[0])
 			}
@@ -788,6 +804,9 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		st.step("access", p.reqRange, "Require grants the client %s", client)
 	}
 	s.where(st, p)
+	if d := s.rewriteDir(st, p, scopes, uri, walkSubject(cur, finfo, pathInfo, uri), fullPath(cur, finfo, pathInfo, uri), docRoot); d != nil {
+		return d
+	}
 	if d := s.handle(st, p, m, uri, walkSubject(cur, finfo, pathInfo, uri), finfo, pathInfo); d != nil {
 		return d
 	}
