@@ -411,3 +411,72 @@ func (s *Simulator) handle(st *state, p *perDir, m mapping, uri, file string, fi
 	st.d.Backend = "cgi-script " + file
 	return st.notSure("%s runs as a CGI script: its answer is its own", file)
 }
+
+// fallback is mod_dir's fixup_dflt: a request for nothing on disk, with
+// no handler, is served by FallbackResource's URL when a subrequest finds
+// a regular file there; nil when it does not apply (the 404 stands).
+func (s *Simulator) fallback(st *state, p *perDir, scopes []*scope, uri string) *simulate.Decision {
+	if p.fallback == nil || !s.Config.Modules["dir_module"] {
+		return nil
+	}
+	target := p.fallback.Args[0]
+	if strings.EqualFold(target, "disabled") {
+		return nil
+	}
+	if h, _ := handlerOf(p, path.Base(uri)); h != "" {
+		return nil
+	}
+	if !strings.HasPrefix(target, "/") {
+		target = uri[:strings.LastIndex(uri, "/")+1] + target
+	}
+	if p.rw != nil || st.hasServerRewrite(scopes) {
+		return st.notSure("%s: FallbackResource's subrequest with mod_rewrite rules in play is not modelled yet", p.fallback.Range)
+	}
+	if st.redirects >= maxRedirects {
+		// ap_is_recursion_limit_exceeded: the subrequest fails with 500,
+		// which every level returns.
+		st.d.Status = 500
+		st.d.Cause = &simulate.Cause{Kind: simulate.KindNone, Range: p.fallback.Range,
+			Reason: "AH00125: Request exceeded the limit of 10 subrequest nesting levels due to probable configuration error. Use 'LimitInternalRecursion' to increase the limit if necessary."}
+		st.step("fallback", p.fallback.Range, "FallbackResource %s: subrequests nested more than %d deep", target, maxRedirects)
+		return st.d
+	}
+	st.step("fallback", p.fallback.Range, "FallbackResource: subrequest for %s", target)
+	sub := &state{req: st.req, d: &simulate.Decision{}, redirects: st.redirects + 1}
+	sub.req.Path, sub.req.RawPath, sub.req.EscapedPath = target, "", ""
+	sub.serverIP = st.serverIP
+	d := s.serve(sub, scopes)
+	st.d.Trace = append(st.d.Trace, d.Trace...)
+	if d.Unsure != "" {
+		return st.notSure("FallbackResource %s: %s", target, d.Unsure)
+	}
+	if d.Status == 200 && d.Path != "" {
+		if info, err := s.FS.Lstat(d.Path); err == nil && info.Type == fsmeta.TypeRegular || err == nil && info.Type == fsmeta.TypeSymlink {
+			st.d.Status, st.d.Path = 200, d.Path
+			st.step("fallback", p.fallback.Range, "FallbackResource serves %s", d.Path)
+			return st.d
+		}
+	}
+	if d.Status >= 300 && d.Status < 400 {
+		return st.notSure("FallbackResource %s redirects: not modelled yet", target)
+	}
+	if d.Status != 200 && d.Status != 404 && d.Status != 0 {
+		// fixup_dflt returns the subrequest's error rather than 404.
+		st.d.Status, st.d.Cause = d.Status, d.Cause
+		st.step("fallback", p.fallback.Range, "FallbackResource %s answers %d: mod_dir returns it", target, d.Status)
+		return st.d
+	}
+	st.step("fallback", p.fallback.Range, "FallbackResource %s answers %d: not used", target, d.Status)
+	return nil
+}
+
+// hasServerRewrite reports whether a scope of the request has
+// server-context mod_rewrite directives.
+func (st *state) hasServerRewrite(scopes []*scope) bool {
+	for _, sc := range scopes {
+		if len(sc.rewrite) > 0 {
+			return true
+		}
+	}
+	return false
+}

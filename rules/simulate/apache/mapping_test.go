@@ -530,6 +530,63 @@ Alias /data /srv/data
 		{18475, "localhost", "/vdeny", 403, simulate.KindDenyOvermatch},
 		{18475, "localhost", "/srvdeny", 404, 0},
 	},
+}, {
+	name:  "fallback",
+	ports: []int{18476},
+	tree: head + `LoadModule cgid_module /usr/lib/apache2/modules/mod_cgid.so
+Listen 127.0.0.1:18476
+ServerName localhost
+DocumentRoot /srv/www
+AddHandler cgi-script .cgi
+<Directory />
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory /srv/www>
+    Require all granted
+    FallbackResource /index.php
+</Directory>
+<Directory /srv/www/rel>
+    FallbackResource front.html
+</Directory>
+<Directory /srv/www/broken>
+    FallbackResource /nothing.php
+</Directory>
+<Directory /srv/www/off>
+    FallbackResource disabled
+</Directory>
+<Directory /srv/www/closed>
+    FallbackResource /private/front.html
+</Directory>
+<Directory /srv/www/private>
+    Require all denied
+</Directory>
+<Directory /srv/www/idx>
+    DirectoryIndex index.cgi
+</Directory>
+-- srv/www/index.php --
+-- srv/www/a.html --
+-- srv/www/rel/front.html --
+-- srv/www/rel/sub/a.html --
+-- srv/www/broken/a.html --
+-- srv/www/off/a.html --
+-- srv/www/closed/a.html --
+-- srv/www/private/front.html --
+-- srv/www/idx/index.cgi --
+`,
+	reqs: []request{
+		{18476, "localhost", "/a.html", 200, 0},
+		{18476, "localhost", "/missing", 200, 0},
+		{18476, "localhost", "/deep/missing/path", 200, 0},
+		{18476, "localhost", "/a.html/extra", 404, 0},
+		{18476, "localhost", "/x.cgi", 403, simulate.KindExecCGIOff},
+		{18476, "localhost", "/rel/missing", 200, 0},
+		{18476, "localhost", "/rel/sub/missing", 500, 0}, // the fallback falls back to itself
+		{18476, "localhost", "/broken/missing", 200, 0}, // the subrequest falls back to /index.php
+		{18476, "localhost", "/off/missing", 404, 0},
+		{18476, "localhost", "/closed/missing", 403, simulate.KindDenyRule}, // the subrequest's 403
+		{18476, "localhost", "/idx/", unsure, 0},
+	},
 }}
 
 func init() { trees = append(trees, mappingTrees...) }

@@ -2,11 +2,17 @@
 // server/request.c, mod_authz_core, mod_dir and mod_autoindex decide it,
 // for a configuration loaded by parser/apache. It implements a first
 // slice of the server-neutral contract (simulate.Simulator): virtual host
-// selection, DocumentRoot, Alias, non-regex <Directory> sections with
-// Require (all, ip, local, not; <RequireAll|Any|None>), Options Indexes
-// and FollowSymLinks, DirectoryIndex, the slash redirect of a directory
-// and the permission checks of the worker. Every request that meets anything else is
-// answered Unsure, never guessed.
+// selection, DocumentRoot, mod_alias (Alias, ScriptAlias, AliasMatch,
+// ScriptAliasMatch, Redirect, RedirectMatch), UserDir and server-context
+// mod_rewrite (mapping.go, rewrite.go); <Directory> sections by path,
+// wildcard and regex, <DirectoryMatch>, <Location> and <LocationMatch>
+// in httpd's merge order (sections.go) with Require (all, ip, local,
+// not; <RequireAll|Any|None>); Options (symbolic links as
+// resolve_symlink checks them, symlink.go); DirectoryIndex,
+// FallbackResource, the slash redirect of a directory, per-directory
+// mod_rewrite, the cgi-script handler and the permission checks of the
+// worker. Every request that meets anything else is answered Unsure,
+// never guessed.
 package apache
 
 import (
@@ -475,6 +481,8 @@ type perDir struct {
 	// handlers are the AddHandler, SetHandler and RemoveHandler lines
 	// met, in merge order (mapping.go's handlerOf).
 	handlers []*conf.Directive
+	// fallback is FallbackResource (mapping.go), nil when unset.
+	fallback *conf.Directive
 	// rw is the merged per-directory mod_rewrite config (rewrite.go's
 	// rewriteSection), nil when no section had any.
 	rw *rwConf
@@ -539,6 +547,8 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 			p.handlers = append(p.handlers, d)
 		case isRewrite(d):
 			// merged by rewriteSection, which knows the directory
+		case d.Is("FallbackResource") && len(d.Args) == 1:
+			p.fallback = d
 		case d.Is("DirectorySlash"):
 			if len(d.Args) != 1 || !strings.EqualFold(d.Args[0], "on") {
 				return fmt.Sprintf("%s: DirectorySlash %s is not modelled yet", d.Range, strings.Join(d.Args, " "))
@@ -811,6 +821,9 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		return d
 	}
 	if finfo == nil {
+		if d := s.fallback(st, p, scopes, uri); d != nil {
+			return d
+		}
 		st.d.Status = 404
 		st.step("static", parser.Range{}, "%s does not exist", file)
 		return st.d
@@ -899,6 +912,9 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 		f := path.Join(dir, name)
 		if why := st.sameSections(strings.TrimSuffix(dir, "/")+"/", uri, f, uri+name); why != "" {
 			return st.notSure("%s", why)
+		}
+		if h, by := handlerOf(p, name); h != "" {
+			return st.notSure("%s: the DirectoryIndex %s has the handler %s: not modelled yet", by.Range, name, h)
 		}
 		res := s.FS.Access(s.Cred, f, 0, false)
 		if res.Blind {
