@@ -582,7 +582,7 @@ AddHandler cgi-script .cgi
 		{18476, "localhost", "/x.cgi", 403, simulate.KindExecCGIOff},
 		{18476, "localhost", "/rel/missing", 200, 0},
 		{18476, "localhost", "/rel/sub/missing", 500, 0}, // the fallback falls back to itself
-		{18476, "localhost", "/broken/missing", 200, 0}, // the subrequest falls back to /index.php
+		{18476, "localhost", "/broken/missing", 200, 0},  // the subrequest falls back to /index.php
 		{18476, "localhost", "/off/missing", 404, 0},
 		{18476, "localhost", "/closed/missing", 403, simulate.KindDenyRule}, // the subrequest's 403
 		{18476, "localhost", "/idx/", unsure, 0},
