@@ -413,6 +413,7 @@ RewriteRule ^ - [F]
 RewriteRule ^/nc$ - [F,NC]
 RewriteCond %{REQUEST_FILENAME} -f
 RewriteRule ^/srvf - [F]
+RewriteRule ^/idxrw/index\.html$ /a.html
 Alias /data /srv/data
 <Directory />
     AllowOverride None
@@ -493,6 +494,7 @@ Alias /data /srv/data
 -- srv/www/base/y.html --
 -- srv/other/y.html --
 -- srv/www/same/a.html --
+-- srv/www/idxrw/x.html --
 `,
 	reqs: []request{
 		{18474, "localhost", "/a.html", 200, 0},
@@ -527,6 +529,7 @@ Alias /data /srv/data
 		{18474, "localhost", "/endd/x.html", 200, 0},
 		{18474, "localhost", "/base/x.html", 404, 0}, // RewriteBase /other: /other/y.html is not below the DocumentRoot
 		{18474, "localhost", "/same/a.html", 200, 0},
+		{18474, "localhost", "/idxrw/", unsure, 0}, // the index subrequest is rewritten
 		{18475, "localhost", "/vdeny", 403, simulate.KindDenyOvermatch},
 		{18475, "localhost", "/srvdeny", 404, 0},
 	},

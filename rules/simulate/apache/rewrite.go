@@ -596,3 +596,22 @@ func fullPath(cur string, finfo *fsmeta.Info, pathInfo, uri string) string {
 	}
 	return full
 }
+
+// indexRewritten says why the DirectoryIndex subrequest for uri cannot
+// be judged: a server-context RewriteRule (which subrequests run too)
+// matches it. "" when none does.
+func (s *Simulator) indexRewritten(st *state, uri string) string {
+	if st.rewriteEnded || !st.hasServerRewrite(st.scopes) {
+		return ""
+	}
+	dry := &state{req: st.req, d: &simulate.Decision{}}
+	dry.req.Path = uri
+	m, d := s.rewriteServer(dry, st.scopes, uri, "")
+	switch {
+	case d != nil && d.Unsure != "":
+		return d.Unsure
+	case d != nil || m.file != "" || m.uri != "":
+		return fmt.Sprintf("a server-context RewriteRule rewrites the DirectoryIndex subrequest %s: not modelled yet", uri)
+	}
+	return ""
+}

@@ -325,6 +325,9 @@ type state struct {
 	// rewriteEnded is set after a rule with [END] (rewrite.go).
 	redirects    int
 	rewriteEnded bool
+	// scopes are the request's server scopes (the main server's, then
+	// its virtual host's).
+	scopes []*scope
 	// serverIP is the local address of the connection.
 	serverIP string
 }
@@ -666,6 +669,7 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		dirs = append(dirs, sc.dirs...)
 	}
 	st.dirs = dirs
+	st.scopes = scopes
 	for _, sc := range scopes {
 		st.rdirs = append(st.rdirs, sc.rdirs...)
 		st.locs = append(st.locs, sc.locs...)
@@ -911,6 +915,9 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 		}
 		f := path.Join(dir, name)
 		if why := st.sameSections(strings.TrimSuffix(dir, "/")+"/", uri, f, uri+name); why != "" {
+			return st.notSure("%s", why)
+		}
+		if why := s.indexRewritten(st, uri+name); why != "" {
 			return st.notSure("%s", why)
 		}
 		if h, by := handlerOf(p, name); h != "" {
