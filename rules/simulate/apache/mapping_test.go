@@ -617,6 +617,9 @@ func TestMappingCauses(t *testing.T) {
 		{"aliases", 18473, "/x.cgi", RuleExecCGIOff, "Options ExecCGI", 55, "/srv/www/x.cgi", "AH01262: stderr from /srv/www/x.cgi: Options ExecCGI is off in this directory"},
 		{"aliases", 18473, "/sh/a.html", RuleExecCGIOff, "Options ExecCGI", 40, "/srv/www/sh/a.html", "AH01262: stderr from /srv/www/sh/a.html"},
 		{"aliases", 18473, "/forbidden", RuleRedirectStatus, "", 50, "", "Redirect answers 403"},
+		{"rewrite", 18474, "/srvdeny", RuleRewriteForbidden, "", 21, "/srvdeny", "RewriteRule ^/srvdeny - [F] forces 403"},
+		{"rewrite", 18474, "/cond", RuleRewriteForbidden, "", 30, "/cond", "RewriteRule ^ - [F] forces 403"},
+		{"rewrite", 18474, "/nosym/a.html", RuleSymlinkDenied, "Options FollowSymLinks", 72, "/srv/www/nosym/a.html", "AH00670: Options FollowSymLinks and SymLinksIfOwnerMatch are both off"},
 	} {
 		d := request{c.port, "localhost", c.path, 403, 0}.simulate(t, sims[c.tree])
 		if d.Cause == nil || d.Cause.Rule != c.rule || d.Cause.Directive != c.directive ||
