@@ -414,6 +414,11 @@ RewriteRule ^/nc$ - [F,NC]
 RewriteCond %{REQUEST_FILENAME} -f
 RewriteRule ^/srvf - [F]
 RewriteRule ^/idxrw/index\.html$ /a.html
+RewriteCond %{HTTP_REFERER} !^$
+RewriteCond %{HTTP_REFERER} !^http://localhost/ [NC]
+RewriteRule \.png$ - [F]
+RewriteCond %{HTTP_USER_AGENT} bot [NC]
+RewriteRule ^/ua - [F]
 Alias /data /srv/data
 <Directory />
     AllowOverride None
@@ -495,6 +500,8 @@ Alias /data /srv/data
 -- srv/other/y.html --
 -- srv/www/same/a.html --
 -- srv/www/idxrw/x.html --
+-- srv/www/pic.png --
+-- srv/www/ua --
 `,
 	reqs: []request{
 		{18474, "localhost", "/a.html", 200, 0},
@@ -530,6 +537,8 @@ Alias /data /srv/data
 		{18474, "localhost", "/base/x.html", 404, 0}, // RewriteBase /other: /other/y.html is not below the DocumentRoot
 		{18474, "localhost", "/same/a.html", 200, 0},
 		{18474, "localhost", "/idxrw/", unsure, 0}, // the index subrequest is rewritten
+		{18474, "localhost", "/pic.png", 200, 0},   // hot-link protection: no Referer passes
+		{18474, "localhost", "/ua", unsure, 0},     // the User-Agent is the client's
 		{18475, "localhost", "/vdeny", 403, simulate.KindDenyOvermatch},
 		{18475, "localhost", "/srvdeny", 404, 0},
 	},
@@ -619,7 +628,7 @@ func TestMappingCauses(t *testing.T) {
 		{"aliases", 18473, "/forbidden", RuleRedirectStatus, "", 50, "", "Redirect answers 403"},
 		{"rewrite", 18474, "/srvdeny", RuleRewriteForbidden, "", 21, "/srvdeny", "RewriteRule ^/srvdeny - [F] forces 403"},
 		{"rewrite", 18474, "/cond", RuleRewriteForbidden, "", 30, "/cond", "RewriteRule ^ - [F] forces 403"},
-		{"rewrite", 18474, "/nosym/a.html", RuleSymlinkDenied, "Options FollowSymLinks", 72, "/srv/www/nosym/a.html", "AH00670: Options FollowSymLinks and SymLinksIfOwnerMatch are both off"},
+		{"rewrite", 18474, "/nosym/a.html", RuleSymlinkDenied, "Options FollowSymLinks", 77, "/srv/www/nosym/a.html", "AH00670: Options FollowSymLinks and SymLinksIfOwnerMatch are both off"},
 	} {
 		d := request{c.port, "localhost", c.path, 403, 0}.simulate(t, sims[c.tree])
 		if d.Cause == nil || d.Cause.Rule != c.rule || d.Cause.Directive != c.directive ||

@@ -227,6 +227,19 @@ func (e *rwEnv) expand(d *conf.Directive, text string, ruleSub, condSub []string
 			}
 			return req.ClientIP
 		}
+		if h, ok := strings.CutPrefix(m[2:len(m)-1], "HTTP:"); ok || strings.HasPrefix(name, "HTTP_") {
+			if !ok {
+				h = strings.ReplaceAll(strings.TrimPrefix(name, "HTTP_"), "_", "-")
+			}
+			if v, ok := header(req.Headers, h); ok {
+				return v
+			}
+			// A request without Referer is a direct visit; other
+			// headers depend on the client.
+			if strings.EqualFold(h, "Referer") {
+				return ""
+			}
+		}
 		if why == "" {
 			why = fmt.Sprintf("%s: %s is not modelled yet", d.Range, m)
 		}
@@ -614,4 +627,14 @@ func (s *Simulator) indexRewritten(st *state, uri string) string {
 		return fmt.Sprintf("a server-context RewriteRule rewrites the DirectoryIndex subrequest %s: not modelled yet", uri)
 	}
 	return ""
+}
+
+// header finds the header field name in h, case-insensitively.
+func header(h map[string]string, name string) (string, bool) {
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return "", false
 }
