@@ -419,6 +419,13 @@ RewriteCond %{HTTP_REFERER} !^http://localhost/ [NC]
 RewriteRule \.png$ - [F]
 RewriteCond %{HTTP_USER_AGENT} bot [NC]
 RewriteRule ^/ua - [F]
+RewriteCond %{HTTPS} off
+RewriteRule ^/secure(.*)$ https://%{HTTP_HOST}/secure$1 [R=301,L]
+RewriteRule ^/ext$ http://example.com/
+RewriteCond %{QUERY_STRING} =""
+RewriteRule ^/eq$ - [F]
+RewriteCond %{REQUEST_METHOD} =POST
+RewriteRule ^/post$ - [F]
 Alias /data /srv/data
 <Directory />
     AllowOverride None
@@ -539,6 +546,10 @@ Alias /data /srv/data
 		{18474, "localhost", "/idxrw/", unsure, 0}, // the index subrequest is rewritten
 		{18474, "localhost", "/pic.png", 200, 0},   // hot-link protection: no Referer passes
 		{18474, "localhost", "/ua", unsure, 0},     // the User-Agent is the client's
+		{18474, "localhost", "/secure/a", 301, 0},
+		{18474, "localhost", "/ext", 302, 0},
+		{18474, "localhost", "/eq", 403, simulate.KindDenyRule},
+		{18474, "localhost", "/post", 404, 0},
 		{18475, "localhost", "/vdeny", 403, simulate.KindDenyOvermatch},
 		{18475, "localhost", "/srvdeny", 404, 0},
 	},
@@ -628,7 +639,7 @@ func TestMappingCauses(t *testing.T) {
 		{"aliases", 18473, "/forbidden", RuleRedirectStatus, "", 50, "", "Redirect answers 403"},
 		{"rewrite", 18474, "/srvdeny", RuleRewriteForbidden, "", 21, "/srvdeny", "RewriteRule ^/srvdeny - [F] forces 403"},
 		{"rewrite", 18474, "/cond", RuleRewriteForbidden, "", 30, "/cond", "RewriteRule ^ - [F] forces 403"},
-		{"rewrite", 18474, "/nosym/a.html", RuleSymlinkDenied, "Options FollowSymLinks", 77, "/srv/www/nosym/a.html", "AH00670: Options FollowSymLinks and SymLinksIfOwnerMatch are both off"},
+		{"rewrite", 18474, "/nosym/a.html", RuleSymlinkDenied, "Options FollowSymLinks", 84, "/srv/www/nosym/a.html", "AH00670: Options FollowSymLinks and SymLinksIfOwnerMatch are both off"},
 	} {
 		d := request{c.port, "localhost", c.path, 403, 0}.simulate(t, sims[c.tree])
 		if d.Cause == nil || d.Cause.Rule != c.rule || d.Cause.Directive != c.directive ||

@@ -299,6 +299,17 @@ func (e *rwEnv) cond(d *conf.Directive, ruleSub, condSub []string) (bool, []stri
 		}
 		return ok != neg, nil, ""
 	}
+	if eq, ok := strings.CutPrefix(pat, "="); ok && !strings.HasPrefix(eq, "=") {
+		// Lexical equality ("=" alone: the empty string).
+		if eq == `""` {
+			eq = ""
+		}
+		match := test == eq
+		if fl.nocase {
+			match = strings.EqualFold(test, eq)
+		}
+		return match != neg, nil, ""
+	}
 	if strings.HasPrefix(pat, "-") || strings.HasPrefix(pat, "=") || strings.HasPrefix(pat, "<") || strings.HasPrefix(pat, ">") {
 		return false, nil, fmt.Sprintf("%s: the condition %s is not modelled yet", d.Range, d.Args[1])
 	}
@@ -399,13 +410,27 @@ func (e *rwEnv) apply(c *rwConf, subject string) (rwResult, string) {
 			return res, ""
 		}
 		subst := r.d.Args[1]
-		if subst != "-" {
+		if fl.redirect == 0 && strings.Contains(subst, "://") {
+			// An absolute URL redirects (302) unless it names this
+			// server, which mod_rewrite reduces to a local path.
 			t, why := e.expand(r.d, subst, sub, condSub)
 			if why != "" {
 				return res, why
 			}
-			if strings.Contains(t, "://") {
-				return res, fmt.Sprintf("%s: a substitution to an absolute URL is not modelled yet", r.d.Range)
+			host := strings.SplitN(t[strings.Index(t, "://")+3:], "/", 2)[0]
+			if strings.EqualFold(strings.Split(host, ":")[0], e.st.req.Host) {
+				return res, fmt.Sprintf("%s: a substitution to an absolute URL of this server is not modelled yet", r.d.Range)
+			}
+			fl.redirect = 302
+		}
+		if fl.redirect != 0 {
+			// The status of a redirect does not depend on its target.
+			subst = "-"
+		}
+		if subst != "-" {
+			t, why := e.expand(r.d, subst, sub, condSub)
+			if why != "" {
+				return res, why
 			}
 			t, _, _ = strings.Cut(t, "?")
 			if c.dir != "" && !strings.HasPrefix(t, "/") {
@@ -421,9 +446,22 @@ func (e *rwEnv) apply(c *rwConf, subject string) (rwResult, string) {
 		}
 		if fl.redirect != 0 {
 			if !fl.last && !fl.end && i+1 < len(c.rules) {
-				return res, fmt.Sprintf("%s: [R] without [L] before more rules is not modelled yet", r.d.Range)
+				// The later rules see the redirect's URL: judged
+				// only when none of their patterns matches it.
+				t, why := e.expand(r.d, r.d.Args[1], sub, condSub)
+				if why != "" {
+					return res, why
+				}
+				for _, later := range c.rules[i+1:] {
+					lf, _ := parseFlags(later.d, false)
+					p := strings.TrimPrefix(later.d.Args[0], "!")
+					re, why := compile(later.d, p, lf.nocase)
+					if why != "" || re.MatchString(t) != strings.HasPrefix(later.d.Args[0], "!") {
+						return res, fmt.Sprintf("%s: [R] without [L] before a rule that may match %s is not modelled yet", r.d.Range, t)
+					}
+				}
 			}
-			res.status = fl.redirect
+			res.rule, res.status = r, fl.redirect
 			return res, ""
 		}
 		res.pt = res.pt || fl.pt
