@@ -617,9 +617,10 @@ func init() { trees = append(trees, mappingTrees...) }
 // TestMappingCauses checks the causes of refusals: the rule, the
 // setting, the line responsible and the log message.
 func TestMappingCauses(t *testing.T) {
-	sims := map[string]*Simulator{}
+	sims, confs := map[string]*Simulator{}, map[string]string{}
 	for _, tt := range mappingTrees {
 		_, sims[tt.name] = load(t, tt)
+		confs[tt.name] = tt.tree[strings.Index(tt.tree, "--\n")+3:]
 	}
 	for _, c := range []struct {
 		tree      string
@@ -627,24 +628,35 @@ func TestMappingCauses(t *testing.T) {
 		path      string
 		rule      string
 		directive string
-		line      int // of the directive responsible, 0 for none
-		at        string
-		reason    string
+		// line is the text of the directive responsible, found in the
+		// tree's apache2.conf (its last line is the directive); "" for
+		// none.
+		line   string
+		at     string
+		reason string
 	}{
-		{"symlinks", 18470, "/nofollow/link.html", RuleSymlinkDenied, "Options FollowSymLinks", 28, "/srv/www/nofollow/link.html", "AH00037: Symbolic link not allowed or link target not accessible"},
-		{"symlinks", 18470, "/owner/other.html", RuleSymlinkDenied, "Options FollowSymLinks", 31, "/srv/www/owner/other.html", "AH00037: Symbolic link not allowed or link target not accessible"},
-		{"symlinks", 18470, "/dangling.html", RuleSymlinkDenied, "Options FollowSymLinks", 0, "/srv/www/dangling.html", "AH00037: Symbolic link not allowed or link target not accessible"},
-		{"aliases", 18473, "/x.cgi", RuleExecCGIOff, "Options ExecCGI", 55, "/srv/www/x.cgi", "AH01262: stderr from /srv/www/x.cgi: Options ExecCGI is off in this directory"},
-		{"aliases", 18473, "/sh/a.html", RuleExecCGIOff, "Options ExecCGI", 40, "/srv/www/sh/a.html", "AH01262: stderr from /srv/www/sh/a.html"},
-		{"aliases", 18473, "/forbidden", RuleRedirectStatus, "", 50, "", "Redirect answers 403"},
-		{"rewrite", 18474, "/srvdeny", RuleRewriteForbidden, "", 21, "/srvdeny", "RewriteRule ^/srvdeny - [F] forces 403"},
-		{"rewrite", 18474, "/cond", RuleRewriteForbidden, "", 30, "/cond", "RewriteRule ^ - [F] forces 403"},
-		{"rewrite", 18474, "/nosym/a.html", RuleSymlinkDenied, "Options FollowSymLinks", 84, "/srv/www/nosym/a.html", "AH00670: Options FollowSymLinks and SymLinksIfOwnerMatch are both off"},
+		{"symlinks", 18470, "/nofollow/link.html", RuleSymlinkDenied, "Options FollowSymLinks", "<Directory /srv/www/nofollow>\n    Options None", "/srv/www/nofollow/link.html", "AH00037: Symbolic link not allowed or link target not accessible"},
+		{"symlinks", 18470, "/owner/other.html", RuleSymlinkDenied, "Options FollowSymLinks", "Options SymLinksIfOwnerMatch", "/srv/www/owner/other.html", "AH00037: Symbolic link not allowed or link target not accessible"},
+		{"symlinks", 18470, "/dangling.html", RuleSymlinkDenied, "Options FollowSymLinks", "", "/srv/www/dangling.html", "AH00037: Symbolic link not allowed or link target not accessible"},
+		{"aliases", 18473, "/x.cgi", RuleExecCGIOff, "Options ExecCGI", "AddHandler cgi-script .cgi", "/srv/www/x.cgi", "AH01262: stderr from /srv/www/x.cgi: Options ExecCGI is off in this directory"},
+		{"aliases", 18473, "/sh/a.html", RuleExecCGIOff, "Options ExecCGI", "SetHandler cgi-script", "/srv/www/sh/a.html", "AH01262: stderr from /srv/www/sh/a.html"},
+		{"aliases", 18473, "/forbidden", RuleRedirectStatus, "", "Redirect 403 /forbidden", "", "Redirect answers 403"},
+		{"rewrite", 18474, "/srvdeny", RuleRewriteForbidden, "", "RewriteRule ^/srvdeny - [F]", "/srvdeny", "RewriteRule ^/srvdeny - [F] forces 403"},
+		{"rewrite", 18474, "/cond", RuleRewriteForbidden, "", "RewriteRule ^ - [F]", "/cond", "RewriteRule ^ - [F] forces 403"},
+		{"rewrite", 18474, "/nosym/a.html", RuleSymlinkDenied, "Options FollowSymLinks", "<Directory /srv/www/nosym>\n    Options None", "/srv/www/nosym/a.html", "AH00670: Options FollowSymLinks and SymLinksIfOwnerMatch are both off"},
 	} {
+		line := 0
+		if c.line != "" {
+			n := strings.Index(confs[c.tree], c.line+"\n")
+			if n < 0 {
+				t.Fatalf("%s: no %q in the config", c.path, c.line)
+			}
+			line = strings.Count(confs[c.tree][:n+len(c.line)], "\n") + 1
+		}
 		d := request{c.port, "localhost", c.path, 403, 0}.simulate(t, sims[c.tree])
 		if d.Cause == nil || d.Cause.Rule != c.rule || d.Cause.Directive != c.directive ||
-			d.Cause.Range.Start.Line != c.line || d.Cause.Path != c.at || !strings.HasPrefix(d.Cause.Reason, c.reason) {
-			t.Errorf("%s: cause %+v, want %s (%s) at line %d on %q: %s", c.path, d.Cause, c.rule, c.directive, c.line, c.at, c.reason)
+			d.Cause.Range.Start.Line != line || d.Cause.Path != c.at || !strings.HasPrefix(d.Cause.Reason, c.reason) {
+			t.Errorf("%s: cause %+v, want %s (%s) at line %d on %q: %s", c.path, d.Cause, c.rule, c.directive, line, c.at, c.reason)
 		}
 	}
 }
