@@ -275,6 +275,7 @@ const (
 	KindRuleShadowed       // an access rule an earlier one always shadows
 	KindSiteRefusesAll     // a site answers 403 to every request
 	KindHtaccessInvalid    // a per-directory config file the server refuses (a directive not allowed, not a regular file)
+	KindExecCGIOff         // a CGI handler where the server may not run scripts (Apache: Options ExecCGI)
 )
 
 // Rule IDs of the filesystem causes, shared by every server.

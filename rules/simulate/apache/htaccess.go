@@ -64,6 +64,18 @@ var htDirectives = map[string]htDirective{
 	"addencoding":       {orFileInfo, "mime_module"},
 	"addlanguage":       {orFileInfo, "mime_module"},
 	"removetype":        {orFileInfo, "mime_module"},
+	"addhandler":        {orFileInfo, "mime_module"},
+	"removehandler":     {orFileInfo, "mime_module"},
+	"sethandler":        {orFileInfo, ""},
+	"rewriteengine":     {orFileInfo, "rewrite_module"},
+	"rewritebase":       {orFileInfo, "rewrite_module"},
+	"rewritecond":       {orFileInfo, "rewrite_module"},
+	"rewriterule":       {orFileInfo, "rewrite_module"},
+	"rewriteoptions":    {orFileInfo, "rewrite_module"},
+	// mod_php's directives: "Invalid command" (500) where it is not
+	// loaded, as on Debian's stock server with PHP-FPM
+	"php_value": {orOptions, "php_module"},
+	"php_flag":  {orOptions, "php_module"},
 }
 
 // overrides is an AllowOverride and AllowOverrideList in force.
@@ -161,9 +173,13 @@ func (s *Simulator) readAccess(st *state, p *perDir, f, dir string, isReg bool) 
 	if unsure != "" {
 		return unsure
 	}
-	if why := p.apply(s.expandIfModule(file.Directives)); why != "" {
+	ds := s.expandIfModule(file.Directives)
+	if why := p.apply(ds); why != "" {
 		return why
 	}
+	// its mod_rewrite directives replace the inherited per-directory
+	// rules, as a <Directory> section's do
+	p.rewriteSection(nil, ds, dir)
 	st.step("htaccess", parserRange(f), "%s applies (%s)", f, overrideText(p.override))
 	return ""
 }

@@ -146,7 +146,7 @@ chmod 0600 srv/www/unreadable/.htaccess
 		{18461, "localhost", "/fileinfo/a.html", 200, 0},
 		{18461, "localhost", "/fileinfo/missing", 404, 0}, // ErrorDocument 404 /a.html keeps the status
 		{18461, "localhost", "/indexes/fb/b.html", 200, 0},
-		{18461, "localhost", "/indexes/fb/missing", unsure, 0}, // FallbackResource
+		{18461, "localhost", "/indexes/fb/missing", 200, 0}, // FallbackResource
 		{18461, "localhost", "/fileinfo/fb/a.html", 500, 0},
 		{18461, "localhost", "/indexes/", 200, 0},
 		{18461, "localhost", "/indexes/opt/", 500, 0},

@@ -53,9 +53,9 @@ type repairCase struct {
 	want    []wantFix
 }
 
-// mapping is the Problem of apache/directory-not-granted: the range of
+// mappingDirective is the Problem of apache/directory-not-granted: the range of
 // the DocumentRoot or Alias that mapped the request, its target as Path.
-func mapping(s *Simulator, d *simulate.Decision) simulate.Problem {
+func mappingDirective(s *Simulator, d *simulate.Decision) simulate.Problem {
 	p := simulate.Problem{}
 	for _, st := range d.Trace {
 		if st.Step == "root" || st.Step == "alias" {
@@ -120,7 +120,7 @@ var repairCases = []repairCase{{
 -- srv/site/index.html --
 -- srv/site/a.html --
 `,
-	rule: ruleNotGranted, url: "/", refused: []string{"/a.html"}, rangeOf: mapping,
+	rule: ruleNotGranted, url: "/", refused: []string{"/a.html"}, rangeOf: mappingDirective,
 	want: []wantFix{{class: fix.Safe,
 		inserted: "    <Directory /srv/site>\n        Require all granted\n    </Directory>\n",
 		after:    map[string]int{"/": 200, "/a.html": 200, "/missing": 404}}},
@@ -133,7 +133,7 @@ DocumentRoot "/srv/my site"
 -- srv/my site/index.html --
 -- srv/my site/.git/config --
 `,
-	rule: ruleNotGranted, url: "/", rangeOf: mapping,
+	rule: ruleNotGranted, url: "/", rangeOf: mappingDirective,
 	want: []wantFix{{class: fix.Review,
 		inserted: "<Directory \"/srv/my site\">\n    Require all granted\n</Directory>\n",
 		after:    map[string]int{"/": 200, "/.git/config": 200}}},
@@ -151,7 +151,7 @@ DocumentRoot /srv/site
 -- srv/site/index.html --
 -- srv/site/.htaccess --
 `,
-	rule: ruleNotGranted, url: "/", rangeOf: mapping,
+	rule: ruleNotGranted, url: "/", rangeOf: mappingDirective,
 	// safe: the simulator shows the stock <FilesMatch "^\.ht"> keeps
 	// the .htaccess refused once the grant is in
 	want: []wantFix{{class: fix.Safe,
@@ -171,7 +171,7 @@ DocumentRoot /srv/site
 -- srv/docs/index.html --
 -- srv/docs/b.html --
 `,
-	rule: ruleNotGranted, url: "/docs/", refused: []string{"/docs/b.html"}, rangeOf: mapping,
+	rule: ruleNotGranted, url: "/docs/", refused: []string{"/docs/b.html"}, rangeOf: mappingDirective,
 	want: []wantFix{{class: fix.Safe,
 		inserted: "\t<Directory /srv/docs>\n\t\tRequire all granted\n\t</Directory>\n",
 		after:    map[string]int{"/docs/": 200, "/docs/b.html": 200, "/": 200}}},
@@ -183,7 +183,7 @@ ServerName site.test
 DocumentRoot /srv
 -- srv/index.html --
 `,
-	rule: ruleNotGranted, url: "/", rangeOf: mapping,
+	rule: ruleNotGranted, url: "/", rangeOf: mappingDirective,
 }, {
 	name: "index-htm",
 	port: 18474,
@@ -623,7 +623,7 @@ mkdir etc
 		}
 		p := simulate.Problem{Rule: c.rule, Request: r, Decision: d, Range: d.Cause.Range, Path: d.Cause.Path, Kind: d.Cause.Kind}
 		if c.rule == ruleNotGranted {
-			m := mapping(s, d)
+			m := mappingDirective(s, d)
 			p.Range, p.Path = m.Range, m.Path
 		}
 		fixes := s.Repairs(p)

@@ -2,11 +2,17 @@
 // server/request.c, mod_authz_core, mod_dir and mod_autoindex decide it,
 // for a configuration loaded by parser/apache. It implements a first
 // slice of the server-neutral contract (simulate.Simulator): virtual host
-// selection, DocumentRoot, Alias, non-regex <Directory> sections with
-// Require (all, ip, local, not; <RequireAll|Any|None>), Options Indexes
-// and FollowSymLinks, DirectoryIndex, the slash redirect of a directory
-// and the permission checks of the worker. Every request that meets anything else is
-// answered Unsure, never guessed.
+// selection, DocumentRoot, mod_alias (Alias, ScriptAlias, AliasMatch,
+// ScriptAliasMatch, Redirect, RedirectMatch), UserDir and server-context
+// mod_rewrite (mapping.go, rewrite.go); <Directory> sections by path,
+// wildcard and regex, <DirectoryMatch>, <Location> and <LocationMatch>
+// in httpd's merge order (sections.go) with Require (all, ip, local,
+// not; <RequireAll|Any|None>); Options (symbolic links as
+// resolve_symlink checks them, symlink.go); DirectoryIndex,
+// FallbackResource, the slash redirect of a directory, per-directory
+// mod_rewrite, the cgi-script handler and the permission checks of the
+// worker. Every request that meets anything else is answered Unsure,
+// never guessed.
 package apache
 
 import (
@@ -68,16 +74,23 @@ type scope struct {
 	docRange parser.Range
 	// plain are the directives outside sections, in order.
 	plain []*conf.Directive
-	// dirs are the non-regex <Directory> sections, in config order.
-	dirs []*conf.Directive
+	// dirs are the non-regex <Directory> sections (paths and wildcards),
+	// in config order; rdirs the regex ones (<Directory ~>,
+	// <DirectoryMatch>) and locs the <Location> and <LocationMatch>
+	// sections (sections.go).
+	dirs, rdirs, locs []*conf.Directive
 	// others are the sections the simulator does not model, judged per
 	// request (may they apply?).
 	others []*conf.Directive
 	// access are the AccessFileName directives.
 	access []*conf.Directive
-	// aliases are the Alias directives of an absolute URL-path and
-	// directory, in config order.
-	aliases []*conf.Directive
+	// aliases are mod_alias's Alias, ScriptAlias, AliasMatch and
+	// ScriptAliasMatch, redirects its Redirect* directives, userdirs the
+	// UserDir directives, each in config order (mapping.go).
+	aliases, redirects, userdirs []*conf.Directive
+	// rewrite are the server-context mod_rewrite directives
+	// (rewrite.go).
+	rewrite []*conf.Directive
 	// unsure is set when the scope holds something that may change any
 	// answer.
 	unsure string
@@ -265,23 +278,33 @@ func (sc *scope) add(d *conf.Directive) {
 		return
 	}
 	switch {
-	case d.Section && d.Is("Directory") && len(d.Args) == 1 && d.Args[0] != "~" && !hasWild(d.Args[0]):
+	case d.Section && d.Is("Directory") && len(d.Args) == 1 && d.Args[0] != "~":
 		sc.dirs = append(sc.dirs, d)
 	case d.Section && (d.Is("Files") || d.Is("FilesMatch")):
 		// Merged by perDir.apply, judged after the directory walk.
 		sc.plain = append(sc.plain, d)
 	case isAccessDirective(d):
 		sc.plain = append(sc.plain, d)
+	case d.Section && isRegexDir(d):
+		sc.rdirs = append(sc.rdirs, d)
+	case d.Section && isLocation(d):
+		sc.locs = append(sc.locs, d)
 	case d.Section:
 		sc.others = append(sc.others, d)
 	case d.Is("DocumentRoot") && len(d.Args) == 1:
 		sc.docRoot, sc.docRange = path.Clean(d.Args[0]), d.Range
-	case d.Is("Options"), d.Is("DirectoryIndex"), d.Is("DirectorySlash"), d.Is("AllowOverride"), d.Is("AllowOverrideList"):
+	case d.Is("Options"), d.Is("DirectoryIndex"), d.Is("DirectorySlash"), d.Is("AllowOverride"), d.Is("AllowOverrideList"),
+		d.Is("AddHandler"), d.Is("SetHandler"), d.Is("RemoveHandler"):
 		sc.plain = append(sc.plain, d)
-	case d.Is("Alias") && len(d.Args) == 2 && strings.HasPrefix(d.Args[0], "/") && strings.HasPrefix(d.Args[1], "/"):
+	case isAlias(d):
 		sc.aliases = append(sc.aliases, d)
-	case d.Is("Alias"), d.Is("ScriptAlias"), d.Is("Redirect"), d.Is("RedirectPermanent"), d.Is("RedirectTemp"),
-		d.Is("AliasMatch"), d.Is("ScriptAliasMatch"), d.Is("RedirectMatch"), d.Is("UserDir"), d.Is("AddHandler"):
+	case isRedirect(d):
+		sc.redirects = append(sc.redirects, d)
+	case d.Is("UserDir"):
+		sc.userdirs = append(sc.userdirs, d)
+	case isRewrite(d):
+		sc.rewrite = append(sc.rewrite, d)
+	case d.Is("Alias"), d.Is("ScriptAlias"), d.Is("AliasMatch"), d.Is("ScriptAliasMatch"):
 		sc.others = append(sc.others, d)
 	case d.Is("AccessFileName"):
 		sc.access = append(sc.access, d)
@@ -303,6 +326,16 @@ type state struct {
 	// others are the unmodelled sections of the request's scopes, dirs
 	// their <Directory> sections.
 	others, dirs []*conf.Directive
+	// rdirs and locs are the regex directory and the location sections
+	// of the request's scopes (sections.go).
+	rdirs, locs []*conf.Directive
+	// redirects counts the internal redirects of mod_rewrite, and
+	// rewriteEnded is set after a rule with [END] (rewrite.go).
+	redirects    int
+	rewriteEnded bool
+	// scopes are the request's server scopes (the main server's, then
+	// its virtual host's).
+	scopes []*scope
 	// serverIP is the local address of the connection.
 	serverIP string
 	// p is the per-directory configuration of the request, once the
@@ -462,6 +495,14 @@ type perDir struct {
 	// acc is the access side: mod_access_compat, authentication,
 	// <Files> sections (access.go).
 	acc accessConf
+	// handlers are the AddHandler, SetHandler and RemoveHandler lines
+	// met, in merge order (mapping.go's handlerOf).
+	handlers []*conf.Directive
+	// fallback is FallbackResource (mapping.go), nil when unset.
+	fallback *conf.Directive
+	// rw is the merged per-directory mod_rewrite config (rewrite.go's
+	// rewriteSection), nil when no section had any.
+	rw *rwConf
 }
 
 // optionNames are the flags of Options, by lower-case name.
@@ -534,6 +575,12 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 			p.override, p.overRange = strings.Join(d.Args, " "), d.Range
 		case d.Is("AllowOverrideList"):
 			p.overList = strings.Join(d.Args, " ")
+		case d.Is("AddHandler"), d.Is("SetHandler"), d.Is("RemoveHandler"):
+			p.handlers = append(p.handlers, d)
+		case isRewrite(d):
+			// merged by rewriteSection, which knows the directory
+		case d.Is("FallbackResource") && len(d.Args) == 1:
+			p.fallback = d
 		case d.Is("DirectorySlash"):
 			if len(d.Args) != 1 || !strings.EqualFold(d.Args[0], "on") {
 				return fmt.Sprintf("%s: DirectorySlash %s is not modelled yet", d.Range, strings.Join(d.Args, " "))
@@ -607,9 +654,6 @@ func (p *perDir) options(d *conf.Directive) string {
 	if p.opts["MultiViews"] {
 		return fmt.Sprintf("%s: Options MultiViews is not modelled yet", d.Range)
 	}
-	if p.opts["SymLinksIfOwnerMatch"] {
-		return fmt.Sprintf("%s: Options SymLinksIfOwnerMatch is not modelled yet", d.Range)
-	}
 	return ""
 }
 
@@ -646,22 +690,12 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 			}
 		}
 	}
-	file := ""
-	// mod_alias: the virtual host's aliases, then the main server's,
-	// each in config order; the first that matches maps the request.
-	for i := len(scopes) - 1; i >= 0 && file == ""; i-- {
-		for _, a := range scopes[i].aliases {
-			if n := aliasMatches(uri, a.Args[0]); n > 0 {
-				file = a.Args[1] + uri[n:]
-				st.step("alias", a.Range, "Alias %s maps %s to %s", a.Args[0], uri, file)
-				break
-			}
-		}
+	m, done := s.translate(st, scopes, uri, docRoot, docRange)
+	if done != nil {
+		return done
 	}
-	if file == "" {
-		file = strings.TrimSuffix(docRoot, "/") + uri
-		st.step("root", docRange, "DocumentRoot %s maps %s to %s", docRoot, uri, file)
-	}
+	file := m.file
+	uri = m.uri
 	st.d.Path = file
 
 	// The server-level per-dir defaults: FollowSymLinks, index.html.
@@ -677,6 +711,11 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		dirs = append(dirs, sc.dirs...)
 	}
 	st.dirs = dirs
+	st.scopes = scopes
+	for _, sc := range scopes {
+		st.rdirs = append(st.rdirs, sc.rdirs...)
+		st.locs = append(st.locs, sc.locs...)
+	}
 
 	// ap_directory_walk: every component from "/", its sections merged
 	// as the walk reaches it, each component stat()ed by the worker.
@@ -685,10 +724,11 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 	var finfo *fsmeta.Info
 	applyAt := func(dir string) string {
 		for _, d := range dirs {
-			if canonDir(d.Args[0]) == canonDir(dir) {
+			if dirMatches(d.Args[0], dir) {
 				if why := p.apply(d.Block); why != "" {
 					return why
 				}
+				p.rewriteSection(d, d.Block, d.Args[0])
 				p.block = d
 				st.step("directory", d.Range, "<Directory %s> applies", d.Args[0])
 			}
@@ -760,10 +800,14 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 			}
 			return st.notSure("stat %s: %v is not modelled yet", next, res.Err)
 		}
-		if res.Info.Type == fsmeta.TypeSymlink {
-			return st.notSure("symbolic link %s: symlinks are not modelled yet", next)
+		info := res.Info
+		if info.Type == fsmeta.TypeSymlink {
+			var stop *simulate.Decision
+			if info, stop = s.walkLink(st, p, next, info); stop != nil {
+				return stop
+			}
 		}
-		cur, finfo = next, res.Info
+		cur, finfo = next, info
 		if finfo.Type == fsmeta.TypeDir {
 			if why := applyAt(cur); why != "" {
 				return st.notSure("%s", why)
@@ -783,11 +827,26 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		}
 		break
 	}
-	// ap_file_walk: <Files> and <FilesMatch> on the file name (the
-	// first missing component of a missing path); the sections of
-	// <Location>, <If> were judged above by mayChange. Then access and
-	// authorization.
+	// After the walk (and its .htaccess files): the regex <Directory>
+	// sections on r->filename, then ap_file_walk's <Files> and
+	// <FilesMatch> on the file name (the first missing component of a
+	// missing path), then the <Location> sections on the URI, each in
+	// config order. Then access and authorization.
+	rd, why := regexDirsMatching(st.rdirs, walkSubject(cur, finfo, pathInfo, uri))
+	if why == "" {
+		why = st.applySections(p, rd, "directory")
+	}
+	if why != "" {
+		return st.notSure("%s", why)
+	}
 	if why := s.filesWalk(st, p, uri, cur, finfo, pathInfo); why != "" {
+		return st.notSure("%s", why)
+	}
+	locs, why := locationsMatching(st.locs, uri)
+	if why == "" {
+		why = st.applySections(p, locs, "location")
+	}
+	if why != "" {
 		return st.notSure("%s", why)
 	}
 	if !s.authorize(st, p, file) {
@@ -795,7 +854,16 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		return st.d
 	}
 	s.where(st, p)
+	if d := s.rewriteDir(st, p, scopes, uri, walkSubject(cur, finfo, pathInfo, uri), fullPath(cur, finfo, pathInfo, uri), docRoot); d != nil {
+		return d
+	}
+	if d := s.handle(st, p, m, uri, walkSubject(cur, finfo, pathInfo, uri), finfo, pathInfo); d != nil {
+		return d
+	}
 	if finfo == nil {
+		if d := s.fallback(st, p, scopes, uri); d != nil {
+			return d
+		}
 		st.d.Status = 404
 		st.step("static", parser.Range{}, "%s does not exist", file)
 		return st.d
@@ -834,13 +902,13 @@ func (s *Simulator) accessFiles(scopes []*scope) []string {
 // where records the section that decided the request.
 func (s *Simulator) where(st *state, p *perDir) {
 	if p.block != nil {
-		st.d.Location, st.d.LocationRange, st.d.Block = p.block.Args[0], p.block.Range, "Directory"
+		st.d.Location, st.d.LocationRange, st.d.Block = strings.Join(p.block.Args, " "), p.block.Range, p.block.Name
 	}
 }
 
 // open is the default handler on a regular file: the worker opens it.
 func (s *Simulator) open(st *state, file string) *simulate.Decision {
-	res := s.FS.Access(s.Cred, file, fsmeta.Read, false)
+	res := s.FS.Access(s.Cred, file, fsmeta.Read, true)
 	if res.Blind {
 		return st.notSure("cannot read the metadata of %s", res.At)
 	}
@@ -880,12 +948,37 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 			return st.notSure("%s", why)
 		}
 		f := path.Join(dir, name)
+		if why := st.sameSections(strings.TrimSuffix(dir, "/")+"/", uri, f, uri+name); why != "" {
+			return st.notSure("%s", why)
+		}
+		if why := s.indexRewritten(st, uri+name); why != "" {
+			return st.notSure("%s", why)
+		}
+		if h, by := handlerOf(p, name); h != "" {
+			return st.notSure("%s: the DirectoryIndex %s has the handler %s: not modelled yet", by.Range, name, h)
+		}
 		res := s.FS.Access(s.Cred, f, 0, false)
 		if res.Blind {
 			return st.notSure("cannot read the metadata of %s", res.At)
 		}
 		if res.OK() && res.Info.Type == fsmeta.TypeSymlink {
-			return st.notSure("symbolic link %s: symlinks are not modelled yet", f)
+			// The index's subrequest walks to the link under the
+			// directory's Options: a refused link is its error.
+			target, cause, detail, why := s.followLink(p, f, res.Info)
+			if why != "" {
+				return st.notSure("%s", why)
+			}
+			if cause != nil {
+				if refused == nil {
+					refused = cause
+				}
+				st.step("index", cause.Range, "DirectoryIndex %s: %s", name, detail)
+				continue
+			}
+			if target.Type != fsmeta.TypeRegular && target.Type != fsmeta.TypeDir {
+				return st.notSure("%s points to neither a file nor a directory (AH00038): not modelled yet", f)
+			}
+			res.Info = target
 		}
 		if res.OK() && res.Info.Type == fsmeta.TypeRegular {
 			st.step("index", p.indexRange, "DirectoryIndex finds %s", f)
@@ -895,7 +988,7 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 			// The index's subrequest meets a directory without its
 			// slash: mod_dir propagates its redirect at once.
 			for _, d := range st.dirs {
-				if canonDir(d.Args[0]) == canonDir(f) {
+				if dirMatches(d.Args[0], f) {
 					return st.notSure("%s: <Directory> of an index directory is not modelled yet", d.Range)
 				}
 			}

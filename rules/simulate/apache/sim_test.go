@@ -253,7 +253,7 @@ symlink srv/www/linked.html -> link.html
 		{18454, "localhost", "/two/", 200, 0},
 		{18454, "localhost", "/closed", 403, simulate.KindNoSearch}, // its .htaccess is checked
 		{18454, "localhost", "/closed/", 403, simulate.KindNoSearch},
-		{18454, "localhost", "/linked.html", unsure, 0},
+		{18454, "localhost", "/linked.html", 403, simulate.KindSymlinkDenied}, // Options None
 		{18454, "localhost", "/ht/a.html", 200, 0},
 		{18454, "localhost", "/ht600/a.html", 403, simulate.KindUnreadableFile},
 	},
@@ -458,7 +458,7 @@ ScriptAlias /cgi-bin/ /usr/lib/cgi-bin/
 		{18456, "localhost", "/www/only.html", 404, 0},
 		{18456, "localhost", "/ord/sub/a.html", 200, 0},
 		{18456, "localhost", "/ord/sub/only.html", 404, 0},
-		{18456, "localhost", "/cgi-bin/x", unsure, 0},
+		{18456, "localhost", "/cgi-bin/x", 403, simulate.KindDenyOvermatch}, // ScriptAlias maps without mod_cgi; <Directory /> denies
 		{18457, "v.test", "/www/only.html", 200, 0},
 		{18457, "v.test", "/data/a.html", 200, 0},
 	},
