@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/unforbid/unforbid/parser"
 	"github.com/unforbid/unforbid/parser/nginxlog"
@@ -43,11 +44,36 @@ const maxLogCauses = 1000
 const maxCountedCauses = 100_000
 
 // logLine is one relevant line of the error log: a request error, read or
-// not.
+// not, in words that do not depend on the server that wrote it.
 type logLine struct {
-	n     int // 1-based line number in the log
-	entry nginxlog.Entry
-	err   string // why the line could not be read; "" when it was
+	n       int // 1-based line number in the log
+	time    time.Time
+	level   string
+	message string // the message as the log wrote it (Apache's with its code)
+	request string // the request line the log names ("GET /x HTTP/1.1"); "" when it names none
+	client  string // the client's address
+	kind    string // the kind of message, to tell causes apart the simulator does not find
+	path    string // the filesystem path the message names
+	// want holds the statuses the message allows, nil when any fits.
+	want []int
+	// rebuild makes the request of the line against the server's sites;
+	// note says what it had to choose (a path more than one site serves).
+	rebuild func(sites []simulate.Site, sim func(simulate.Request) *simulate.Decision) (req simulate.Request, note string, err error)
+	err     string // why the line could not be read; "" when it was
+}
+
+// logFormat is the error log of one kind of server: it reads the lines
+// into logLines, and rebuilds their requests.
+type logFormat interface {
+	// line reads one line of the log: entry says it is a line of this
+	// server's error log at all, ok that it is a request error to
+	// explain (possibly one that cannot be read: logLine.err).
+	line(n int, text string) (ll logLine, entry, ok bool)
+	// server names the server in messages: "nginx", "Apache".
+	server() string
+	// shape says how the lines of the log start, for the error that a
+	// file is no such log.
+	shape() string
 }
 
 // logGroup collects the log lines that share one cause.
@@ -65,18 +91,22 @@ type logGroup struct {
 	// predict; disagreement describes the first of them.
 	disagree     int
 	disagreement string
+	// ambiguous says, for the first line that needed it, what rebuilding
+	// its request had to choose.
+	ambiguous string
 }
 
 // logExplainer reads an error log and explains its request errors.
 type logExplainer struct {
 	srv    simulate.Server
+	format logFormat
 	sites  []simulate.Site
 	groups map[string]*logGroup
 	order  []*logGroup
 	cache  map[string]*simulate.Decision
 
 	lines        int // lines read
-	entries      int // lines that are nginx log entries
+	entries      int // lines that are entries of the server's error log
 	firstNUL     int // the first line with a NUL byte, before any entry
 	relevant     int // request error lines considered
 	unparsed     int // request error lines that could not be read
@@ -117,11 +147,11 @@ func explainLog(o options, pos []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitError
 	}
-	if l.srv.Kind() != "nginx" {
-		fmt.Fprintf(stderr, "unforbid: explain --log reads nginx error logs; this config is for %s\n", l.srv.Kind())
+	x := newLogExplainer(l.srv, maxLogCauses)
+	if x.format == nil {
+		fmt.Fprintf(stderr, "unforbid: explain --log reads the error logs of nginx and Apache; this config is for %s\n", l.srv.Kind())
 		return exitError
 	}
-	x := newLogExplainer(l.srv, maxLogCauses)
 	if err := x.read(r, o.last); err != nil {
 		fmt.Fprintf(stderr, "unforbid: %s: %v\n", o.logFile, err)
 		return exitError
@@ -149,8 +179,20 @@ func explainLog(o options, pos []string, stdout, stderr io.Writer) int {
 // newLogExplainer explains the log lines against srv, keeping at most
 // maxCauses distinct causes.
 func newLogExplainer(srv simulate.Server, maxCauses int) *logExplainer {
-	return &logExplainer{srv: srv, sites: srv.Sites(), groups: map[string]*logGroup{}, cache: map[string]*simulate.Decision{},
+	return &logExplainer{srv: srv, format: logFormatOf(srv.Kind()), sites: srv.Sites(), groups: map[string]*logGroup{}, cache: map[string]*simulate.Decision{},
 		maxCauses: maxCauses, more: map[uint64]struct{}{}, seed: maphash.MakeSeed()}
+}
+
+// logFormatOf returns the error log format of the server kind, nil when
+// its log cannot be read.
+func logFormatOf(kind string) logFormat {
+	switch kind {
+	case "nginx":
+		return nginxLog{}
+	case "apache":
+		return apacheLog{}
+	}
+	return nil
 }
 
 // openLog opens the error log; a name ending in .gz is decompressed.
@@ -189,7 +231,11 @@ func (x *logExplainer) read(r io.Reader, last int) error {
 		if x.entries == 0 && x.firstNUL == 0 && strings.IndexByte(line, 0) >= 0 {
 			x.firstNUL = n
 		}
-		if ll, ok := x.relevantLine(n, line); ok {
+		ll, entry, ok := x.format.line(n, line)
+		if entry {
+			x.entries++
+		}
+		if ok {
 			if last == 0 {
 				x.handle(ll)
 			} else if len(ring) < last {
@@ -207,9 +253,9 @@ func (x *logExplainer) read(r io.Reader, last int) error {
 		// an access log, a binary file: saying "0 causes" would call
 		// it clean
 		if x.firstNUL > 0 {
-			return fmt.Errorf("binary data (NUL byte at line %d): not an nginx error log", x.firstNUL)
+			return fmt.Errorf("binary data (NUL byte at line %d): not an %s error log", x.firstNUL, x.format.server())
 		}
-		return fmt.Errorf("not an nginx error log: no line starts as nginx writes them (\"2006/01/02 15:04:05 [error] ...\")")
+		return fmt.Errorf("not an %s error log: no line starts as %s writes them (%s)", x.format.server(), x.format.server(), x.format.shape())
 	}
 	for i := range ring {
 		x.handle(ring[(next+i)%len(ring)])
@@ -240,35 +286,48 @@ var refusalKinds = map[nginxlog.Kind]bool{
 	nginxlog.KindForbidden: true, nginxlog.KindNotFound: true, nginxlog.KindDirIndex: true, nginxlog.KindAccessRule: true,
 }
 
-// relevantLine reads one line and says whether it is a request error:
-// a refusal message with its request, or a line that looks like one but
-// cannot be read.
-func (x *logExplainer) relevantLine(n int, line string) (logLine, bool) {
+// nginxLog is nginx's error log.
+type nginxLog struct{}
+
+func (nginxLog) server() string { return "nginx" }
+
+func (nginxLog) shape() string { return `"2006/01/02 15:04:05 [error] ..."` }
+
+// line reads one line and says whether it is a request error: a refusal
+// message with its request, or a line that looks like one but cannot be
+// read.
+func (nginxLog) line(n int, line string) (logLine, bool, bool) {
 	e, err := nginxlog.ParseLine(line)
-	if err == nil || !nginxlog.NotEntry(err) {
-		x.entries++
-	}
+	entry := err == nil || !nginxlog.NotEntry(err)
+	ll := logLine{n: n, time: e.Time, level: e.Level, message: e.Message, request: e.Request, client: e.Client,
+		kind: e.Kind.String(), path: e.Path, want: logStatuses(e),
+		rebuild: func(sites []simulate.Site, _ func(simulate.Request) *simulate.Decision) (simulate.Request, string, error) {
+			req, err := logRequest(sites, e)
+			return req, "", err
+		}}
 	switch {
 	case err != nil && nginxlog.NotEntry(err):
 		// Not a log line at all (a continuation of a multi-line
 		// message, say): it counts only if it carries a request.
 		if strings.Contains(line, ", client: ") && strings.Contains(line, ", request: ") {
-			return logLine{n: n, err: err.Error()}, true
+			return logLine{n: n, err: err.Error()}, entry, true
 		}
-		return logLine{}, false
+		return logLine{}, entry, false
 	case !refusalKinds[e.Kind] || e.Client == "" && !e.HasRequest:
 		// other messages, and refusals outside a request (startup)
-		return logLine{}, false
+		return logLine{}, entry, false
 	case err != nil:
-		return logLine{n: n, entry: e, err: err.Error()}, true
+		ll.err = err.Error()
+		return ll, entry, true
 	case !e.HasRequest:
-		return logLine{n: n, entry: e, err: "the line has no request: field (cut short?)"}, true
+		ll.err = "the line has no request: field (cut short?)"
+		return ll, entry, true
 	case e.Kind == nginxlog.KindOpen && strings.HasSuffix(e.Path, ".gz") && !strings.HasSuffix(strings.SplitN(e.URI, "?", 2)[0], ".gz"):
 		// gzip_static could not open the .gz twin: it declines and
 		// the plain file may still be served (no refusal)
-		return logLine{}, false
+		return logLine{}, entry, false
 	}
-	return logLine{n: n, entry: e}, true
+	return ll, entry, true
 }
 
 // handle simulates the request of one line and adds it to its cause.
@@ -278,8 +337,7 @@ func (x *logExplainer) handle(ll logLine) {
 		x.unparsable(ll.n, ll.err)
 		return
 	}
-	e := ll.entry
-	req, err := logRequest(x.sites, e)
+	req, note, err := ll.rebuild(x.sites, x.simulate)
 	if err != nil {
 		x.unparsable(ll.n, err.Error())
 		return
@@ -296,7 +354,7 @@ func (x *logExplainer) handle(ll logLine) {
 	if d.Masked != nil {
 		cause = d.Masked
 	}
-	want := logStatuses(e)
+	want := ll.want
 	agree := want == nil || containsInt(want, d.Status)
 	var key string
 	switch {
@@ -309,7 +367,7 @@ func (x *logExplainer) handle(ll logLine) {
 		}
 		return
 	default:
-		key = "\x00" + e.Kind.String() + "\x00" + e.Path + "\x00" + strconv.Itoa(d.Status) + "\x00" + d.LocationRange.String()
+		key = "\x00" + ll.kind + "\x00" + ll.path + "\x00" + strconv.Itoa(d.Status) + "\x00" + d.LocationRange.String()
 	}
 	g := x.groups[key]
 	if g == nil && len(x.order) >= x.maxCauses {
@@ -335,16 +393,19 @@ func (x *logExplainer) handle(ll logLine) {
 				g.message += "; likely intended: the path looks like a secret"
 			}
 		} else {
-			g.rng, g.path = d.LocationRange, e.Path
+			g.rng, g.path = d.LocationRange, ll.path
 			if g.rng.IsZero() {
 				g.rng = d.Site
 			}
-			g.message = fmt.Sprintf("nginx logged %q but the simulator finds no refusal", e.Message)
+			g.message = fmt.Sprintf("%s logged %q but the simulator finds no refusal", x.format.server(), ll.message)
 		}
 		x.groups[key] = g
 		x.order = append(x.order, g)
 	}
 	g.count++
+	if note != "" && g.ambiguous == "" {
+		g.ambiguous = fmt.Sprintf("line %d: %s", ll.n, note)
+	}
 	if !agree {
 		g.disagree++
 		if g.disagreement == "" {
@@ -613,7 +674,10 @@ func (x *logExplainer) writeText(w io.Writer) {
 			fmt.Fprintf(w, "   path: %s", g.path)
 		}
 		fmt.Fprintf(w, "   log lines: %d\n", g.count)
-		fmt.Fprintf(w, "    first at line %d: [%s] %s\n", g.first.n, g.first.entry.Level, g.first.entry.Message)
+		fmt.Fprintf(w, "    first at line %d: [%s] %s\n", g.first.n, g.first.level, g.first.message)
+		if g.ambiguous != "" {
+			fmt.Fprintf(w, "    ambiguous: %s\n", g.ambiguous)
+		}
 		if g.disagree > 0 {
 			fmt.Fprintf(w, "    disagrees (%d of %d lines): %s\n", g.disagree, g.count, g.disagreement)
 		}
@@ -663,6 +727,7 @@ type jsonLogCause struct {
 	Log          jsonLogLine     `json:"log"`
 	Disagree     int             `json:"disagree,omitempty"`
 	Disagreement string          `json:"disagreement,omitempty"`
+	Ambiguous    string          `json:"ambiguous,omitempty"`
 	Example      json.RawMessage `json:"example"`
 }
 
@@ -671,7 +736,10 @@ type jsonLogLine struct {
 	Time    string `json:"time"`
 	Level   string `json:"level"`
 	Message string `json:"message"`
-	Request string `json:"request"`
+	// Request is the request line the log names; Apache's lines name
+	// none (the example holds the request rebuilt from the path).
+	Request string `json:"request,omitempty"`
+	Client  string `json:"client,omitempty"`
 }
 
 // writeJSON prints the array of causes; each example has the shape of an
@@ -687,11 +755,11 @@ func (x *logExplainer) writeJSON(w io.Writer) error {
 		if err := json.Unmarshal(b.Bytes(), &one); err != nil || len(one) != 1 {
 			return errors.New("internal error: explain JSON is not a one-element array")
 		}
-		e := g.first.entry
+		f := g.first
 		out = append(out, jsonLogCause{
 			Rule: g.rule, Severity: g.severity, Message: g.message, File: g.rng.File, Line: g.rng.Start.Line,
-			Path: g.path, Count: g.count, Disagree: g.disagree, Disagreement: g.disagreement,
-			Log:     jsonLogLine{Line: g.first.n, Time: e.Time.Format("2006-01-02T15:04:05"), Level: e.Level, Message: e.Message, Request: e.Request},
+			Path: g.path, Count: g.count, Disagree: g.disagree, Disagreement: g.disagreement, Ambiguous: g.ambiguous,
+			Log:     jsonLogLine{Line: f.n, Time: f.time.Format("2006-01-02T15:04:05"), Level: f.level, Message: f.message, Request: f.request, Client: f.client},
 			Example: one[0],
 		})
 	}
