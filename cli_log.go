@@ -60,6 +60,10 @@ type logLine struct {
 	// note says what it had to choose (a path more than one site serves).
 	rebuild func(sites []simulate.Site, sim func(simulate.Request) *simulate.Decision) (req simulate.Request, note string, err error)
 	err     string // why the line could not be read; "" when it was
+	// accessFile is set when path is the per-directory config file read
+	// on the way to the request (Apache's .htaccess), not what the
+	// request asked for: its name says nothing of the request's intent.
+	accessFile bool
 }
 
 // logFormat is the error log of one kind of server: it reads the lines
@@ -91,6 +95,10 @@ type logGroup struct {
 	// predict; disagreement describes the first of them.
 	disagree     int
 	disagreement string
+	// unsure counts the lines the simulator could not model; unsureWhy
+	// says why for the first of them.
+	unsure    int
+	unsureWhy string
 	// ambiguous says, for the first line that needed it, what rebuilding
 	// its request had to choose.
 	ambiguous string
@@ -113,6 +121,10 @@ type logExplainer struct {
 	firstUnparse string
 	noRefusal    int // lines the simulator agrees are no refusal (404s)
 	noRefusalEx  string
+	explained    int // lines explained by a cause (a rule)
+	agreeing     int // lines whose status the simulator predicts
+	disagreeing  int // lines whose status it does not
+	unsureLines  int // lines it could not model (Decision.Unsure)
 
 	maxCauses   int                 // the causes kept; maxLogCauses
 	more        map[uint64]struct{} // hashes of the keys of the causes past it
@@ -356,9 +368,21 @@ func (x *logExplainer) handle(ll logLine) {
 	}
 	want := ll.want
 	agree := want == nil || containsInt(want, d.Status)
+	// the simulator could not model the request: no disagreement,
+	// no cause either
+	unsure := !agree && d.Unsure != ""
+	switch {
+	case agree:
+		x.agreeing++
+	case unsure:
+		x.unsureLines++
+	default:
+		x.disagreeing++
+	}
 	var key string
 	switch {
 	case cause != nil && cause.Rule != "":
+		x.explained++
 		key = cause.Rule + "\x00" + cause.Path + "\x00" + cause.Range.String()
 	case agree:
 		x.noRefusal++
@@ -367,7 +391,7 @@ func (x *logExplainer) handle(ll logLine) {
 		}
 		return
 	default:
-		key = "\x00" + ll.kind + "\x00" + ll.path + "\x00" + strconv.Itoa(d.Status) + "\x00" + d.LocationRange.String()
+		key = "\x00" + ll.kind + "\x00" + ll.path + "\x00" + strconv.Itoa(d.Status) + "\x00" + d.LocationRange.String() + "\x00" + strconv.FormatBool(unsure)
 	}
 	g := x.groups[key]
 	if g == nil && len(x.order) >= x.maxCauses {
@@ -387,7 +411,7 @@ func (x *logExplainer) handle(ll logLine) {
 			if r := rules.Lookup(cause.Rule); r != nil {
 				g.severity = r.Severity.String()
 			}
-			if rules.IsSecret(req.Path) || rules.IsSecret(cause.Path) {
+			if rules.IsSecret(req.Path) || rules.IsSecret(cause.Path) && !ll.accessFile {
 				// as --check judges it: refusing a secret is meant
 				g.severity = rules.Info.String()
 				g.message += "; likely intended: the path looks like a secret"
@@ -398,6 +422,9 @@ func (x *logExplainer) handle(ll logLine) {
 				g.rng = d.Site
 			}
 			g.message = fmt.Sprintf("%s logged %q but the simulator finds no refusal", x.format.server(), ll.message)
+			if unsure {
+				g.message = fmt.Sprintf("%s logged %q; the simulator cannot tell why: it does not model the request", x.format.server(), ll.message)
+			}
 		}
 		x.groups[key] = g
 		x.order = append(x.order, g)
@@ -406,7 +433,12 @@ func (x *logExplainer) handle(ll logLine) {
 	if note != "" && g.ambiguous == "" {
 		g.ambiguous = fmt.Sprintf("line %d: %s", ll.n, note)
 	}
-	if !agree {
+	if unsure {
+		g.unsure++
+		if g.unsureWhy == "" {
+			g.unsureWhy = fmt.Sprintf("line %d: %s", ll.n, d.Unsure)
+		}
+	} else if !agree {
 		g.disagree++
 		if g.disagreement == "" {
 			g.disagreement = fmt.Sprintf("line %d: the log says %s, the simulator %s: the config or the files changed since, or the simulator is wrong",
@@ -664,7 +696,10 @@ func (x *logExplainer) writeText(w io.Writer) {
 	for _, g := range x.order {
 		fmt.Fprintln(w)
 		where := g.rng.String()
-		if g.rule != "" {
+		if g.rule != "" && g.severity == "" {
+			// a rule not registered (yet): no severity to tell
+			fmt.Fprintf(w, "%s: %s [%s]\n", where, g.message, g.rule)
+		} else if g.rule != "" {
 			fmt.Fprintf(w, "%s: %s: %s [%s]\n", where, g.severity, g.message, g.rule)
 		} else {
 			fmt.Fprintf(w, "%s: %s\n", where, g.message)
@@ -677,6 +712,9 @@ func (x *logExplainer) writeText(w io.Writer) {
 		fmt.Fprintf(w, "    first at line %d: [%s] %s\n", g.first.n, g.first.level, g.first.message)
 		if g.ambiguous != "" {
 			fmt.Fprintf(w, "    ambiguous: %s\n", g.ambiguous)
+		}
+		if g.unsure > 0 {
+			fmt.Fprintf(w, "    unsure (%d of %d lines): %s\n", g.unsure, g.count, g.unsureWhy)
 		}
 		if g.disagree > 0 {
 			fmt.Fprintf(w, "    disagrees (%d of %d lines): %s\n", g.disagree, g.count, g.disagreement)
@@ -728,6 +766,8 @@ type jsonLogCause struct {
 	Disagree     int             `json:"disagree,omitempty"`
 	Disagreement string          `json:"disagreement,omitempty"`
 	Ambiguous    string          `json:"ambiguous,omitempty"`
+	Unsure       int             `json:"unsure,omitempty"`
+	UnsureWhy    string          `json:"unsure_why,omitempty"`
 	Example      json.RawMessage `json:"example"`
 }
 
@@ -759,6 +799,7 @@ func (x *logExplainer) writeJSON(w io.Writer) error {
 		out = append(out, jsonLogCause{
 			Rule: g.rule, Severity: g.severity, Message: g.message, File: g.rng.File, Line: g.rng.Start.Line,
 			Path: g.path, Count: g.count, Disagree: g.disagree, Disagreement: g.disagreement, Ambiguous: g.ambiguous,
+			Unsure: g.unsure, UnsureWhy: g.unsureWhy,
 			Log:     jsonLogLine{Line: f.n, Time: f.time.Format("2006-01-02T15:04:05"), Level: f.level, Message: f.message, Request: f.request, Client: f.client},
 			Example: one[0],
 		})
@@ -776,6 +817,10 @@ func (x *logExplainer) summary(w io.Writer, name string) {
 		causes = "at least " + causes
 	}
 	fmt.Fprintf(w, "%s: %s read, %s considered, %s\n", name, rules.Plural(x.lines, "line"), rules.Plural(x.relevant, "request error"), causes)
+	if read := x.relevant - x.unparsed; read > 0 {
+		fmt.Fprintf(w, "agreement: %d of %d request errors read agree with the simulator (%d disagree, %d it cannot model); %d explained by a cause\n",
+			x.agreeing, read, x.disagreeing, x.unsureLines, x.explained)
+	}
 	if more := x.moreText(); more != "" {
 		fmt.Fprintf(w, "note: %s not explained: only the first %d distinct causes of the log are kept (--last N looks at the latest lines)\n", more, x.maxCauses)
 	}

@@ -70,7 +70,8 @@ func (apacheLog) line(n int, text string) (logLine, bool, bool) {
 	if e.Errno != 0 {
 		msg = fmt.Sprintf("(%d)%s: %s", e.Errno, e.Err, msg)
 	}
-	ll := logLine{n: n, time: e.Time, level: e.Level, message: msg, client: e.Client, kind: e.Cause.String(), path: e.Path}
+	ll := logLine{n: n, time: e.Time, level: e.Level, message: msg, client: e.Client, kind: e.Cause.String(), path: e.Path,
+		accessFile: e.Cause == apachelog.CauseHtaccess || e.Cause == apachelog.CauseHtaccessSyntax}
 	want, ok := apacheStatuses[e.Cause]
 	uri := e.URI
 	switch {
