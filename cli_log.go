@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,6 +57,12 @@ type logLine struct {
 	path    string // the filesystem path the message names
 	// want holds the statuses the message allows, nil when any fits.
 	want []int
+	// causes holds the kinds of cause the message names, nil when the
+	// log does not tell (nginx's open() failed may be a search bit
+	// missing on a parent or the file's own read bit); what, in words,
+	// for the disagreement.
+	causes []simulate.Kind
+	what   string
 	// rebuild makes the request of the line against the server's sites;
 	// note says what it had to choose (a path more than one site serves).
 	rebuild func(sites []simulate.Site, sim func(simulate.Request) *simulate.Decision) (req simulate.Request, note string, err error)
@@ -368,6 +375,10 @@ func (x *logExplainer) handle(ll logLine) {
 	}
 	want := ll.want
 	agree := want == nil || containsInt(want, d.Status)
+	// the status fits, the cause does not: the simulator found another
+	// refusal than the one the server logged
+	otherCause := agree && ll.causes != nil && d.Status >= 400 && (cause == nil || !slices.Contains(ll.causes, cause.Kind))
+	agree = agree && !otherCause
 	// the simulator could not model the request: no disagreement,
 	// no cause either
 	unsure := !agree && d.Unsure != ""
@@ -440,6 +451,14 @@ func (x *logExplainer) handle(ll logLine) {
 		}
 	} else if !agree {
 		g.disagree++
+		if g.disagreement == "" && otherCause {
+			found := "no cause"
+			if cause != nil && cause.Rule != "" {
+				found = cause.Rule
+			}
+			g.disagreement = fmt.Sprintf("line %d: the log says %s (%s), the simulator answers %d too but finds %s: the config or the files changed since, or the simulator is wrong",
+				ll.n, statusText(want), ll.what, d.Status, found)
+		}
 		if g.disagreement == "" {
 			g.disagreement = fmt.Sprintf("line %d: the log says %s, the simulator %s: the config or the files changed since, or the simulator is wrong",
 				ll.n, statusText(want), simStatus(d.Status))

@@ -44,6 +44,41 @@ var apacheStatuses = map[apachelog.Cause][]int{
 	apachelog.CauseScriptNotFound:  {404},
 }
 
+var denied = []simulate.Kind{simulate.KindDenyRule, simulate.KindDenyOvermatch, simulate.KindSiteRefusesAll}
+
+// apacheCauses are the kinds of cause each message names; a cause not
+// listed names none the simulator tells apart (lstat failed, not a file).
+var apacheCauses = map[apachelog.Cause][]simulate.Kind{
+	apachelog.CauseRequire:      denied,
+	apachelog.CauseAccessCompat: denied,
+	apachelog.CauseSearch:       {simulate.KindNoSearch},
+	apachelog.CauseSymlink:      {simulate.KindSymlinkDenied, simulate.KindSymlinkLoop},
+	apachelog.CauseFilePerm:     {simulate.KindUnreadableFile},
+	// AH00529 is any failure to open the access file: unreadable,
+	// behind a directory without search bit, not a regular file
+	apachelog.CauseHtaccess:        {simulate.KindUnreadableFile, simulate.KindNoSearch, simulate.KindHtaccessInvalid},
+	apachelog.CauseHtaccessSyntax:  {simulate.KindHtaccessInvalid},
+	apachelog.CauseDirIndex:        {simulate.KindIndexMissing},
+	apachelog.CauseDirOpen:         {simulate.KindUnreadableDir},
+	apachelog.CauseRewriteSymlinks: {simulate.KindSymlinkDenied},
+	apachelog.CauseExecCGI:         {simulate.KindExecCGIOff},
+}
+
+// apacheWords name the causes of apacheCauses in messages.
+var apacheWords = map[apachelog.Cause]string{
+	apachelog.CauseRequire:         "an access rule refuses the client",
+	apachelog.CauseAccessCompat:    "Order/Allow/Deny refuses the client",
+	apachelog.CauseSearch:          "a directory on the path lacks the search bit",
+	apachelog.CauseSymlink:         "a symbolic link is not followed",
+	apachelog.CauseFilePerm:        "the worker cannot read the file",
+	apachelog.CauseHtaccess:        "the access file cannot be opened",
+	apachelog.CauseHtaccessSyntax:  "the access file holds a directive not allowed there",
+	apachelog.CauseDirIndex:        "no DirectoryIndex file and no Indexes",
+	apachelog.CauseDirOpen:         "the worker cannot open the directory",
+	apachelog.CauseRewriteSymlinks: "per-directory rewriting without FollowSymLinks",
+	apachelog.CauseExecCGI:         "Options ExecCGI is off",
+}
+
 // Messages of mod_authn_file and mod_auth_basic that apachelog leaves
 // unclassified (CauseOther).
 const (
@@ -73,6 +108,7 @@ func (apacheLog) line(n int, text string) (logLine, bool, bool) {
 	ll := logLine{n: n, time: e.Time, level: e.Level, message: msg, client: e.Client, kind: e.Cause.String(), path: e.Path,
 		accessFile: e.Cause == apachelog.CauseHtaccess || e.Cause == apachelog.CauseHtaccessSyntax}
 	want, ok := apacheStatuses[e.Cause]
+	ll.causes, ll.what = apacheCauses[e.Cause], apacheWords[e.Cause]
 	uri := e.URI
 	switch {
 	case ok:
