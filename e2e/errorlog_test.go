@@ -171,9 +171,14 @@ type explainedLog []struct {
 // logSummary matches explain --log's agreement line on stderr.
 var logSummary = regexp.MustCompile(`agreement: (\d+) of (\d+) request errors read agree with the simulator \((\d+) disagree, (\d+) it cannot model\); (\d+) explained by a cause\n`)
 
+// apacheLogTree holds one refusal of each kind Apache logs that explain
+// --log reads; it is no tree of testdata/trees, whose tests would judge
+// it as a site.
+const apacheLogTree = "testdata/errorlog-apache.txtar"
+
 // errorLogKindTrees are the trees whose real error log
-// TestErrorLogExplained explains: nginx's (errorLogTrees) and every tree
-// of an Apache config.
+// TestErrorLogExplained explains: nginx's (errorLogTrees), every tree of
+// an Apache config and apacheLogTree.
 func errorLogKindTrees(t *testing.T) []string {
 	t.Helper()
 	out := slices.Clone(errorLogTrees)
@@ -190,7 +195,7 @@ func errorLogKindTrees(t *testing.T) []string {
 			out = append(out, strings.TrimSuffix(filepath.Base(f), ".txtar"))
 		}
 	}
-	return out
+	return append(out, apacheLogTree)
 }
 
 // TestErrorLogExplained starts the real server (nginx, or Apache with
@@ -206,8 +211,12 @@ func TestErrorLogExplained(t *testing.T) {
 	bin := buildCLI(t)
 	total := map[parser.Kind][5]int{} // lines considered, read, agreeing, explained, trees
 	for _, name := range errorLogKindTrees(t) {
+		file := filepath.Join("../testdata/trees", name+".txtar")
+		if strings.HasSuffix(name, ".txtar") {
+			file, name = name, strings.TrimSuffix(filepath.Base(name), ".txtar")
+		}
 		t.Run(name, func(t *testing.T) {
-			c := treetest.SetupDisk(t, filepath.Join("../testdata/trees", name+".txtar"))
+			c := treetest.SetupDisk(t, file)
 			if c.Kind == parser.KindApache {
 				needRealApache(t)
 			} else {
