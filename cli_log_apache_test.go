@@ -338,3 +338,21 @@ func TestExplainApacheLogNotALog(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want exit 2 and %q", code, errOut, want)
 	}
 }
+
+// TestExplainApacheLogLast keeps only the last request errors of Apache's
+// log: lines 15 (rewrite without FollowSymLinks), 16 (ExecCGI) and 19 (a
+// script not found, 404: no refusal).
+func TestExplainApacheLogLast(t *testing.T) {
+	root := apacheLogRoot(t)
+	code, out, errOut := runCLI(t, "explain", "--log", apacheErrorLog, "--last", "3", "--root", root, "/etc/apache2/apache2.conf")
+	if code != exitClean {
+		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
+	}
+	m := summaryRe.FindStringSubmatch(errOut)
+	if m == nil || m[2] != "3" || m[3] != "2" {
+		t.Errorf("summary %q: want 3 request errors, 2 causes", errOut)
+	}
+	if !strings.Contains(out, "[apache/execcgi-off]") || strings.Contains(out, "/srv/www/f600.html") {
+		t.Errorf("want the ExecCGI line and not the earlier ones:\n%s", out)
+	}
+}
