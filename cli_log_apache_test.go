@@ -10,6 +10,7 @@ import (
 	"github.com/unforbid/unforbid/internal/layout"
 	"github.com/unforbid/unforbid/internal/realapache"
 	"github.com/unforbid/unforbid/internal/treetest"
+	"github.com/unforbid/unforbid/rules/simulate"
 )
 
 // apacheErrorLog is the error log real Apache 2.4 wrote for the requests
@@ -354,5 +355,53 @@ func TestExplainApacheLogLast(t *testing.T) {
 	}
 	if !strings.Contains(out, "[apache/execcgi-off]") || strings.Contains(out, "/srv/www/f600.html") {
 		t.Errorf("want the ExecCGI line and not the earlier ones:\n%s", out)
+	}
+}
+
+// TestApacheRequest rebuilds requests from Apache lines against sites
+// built by hand: the deepest tree maps the path, a directory keeps its
+// slash, an access file stands for its directory, a line's URL path is
+// taken as it is, the client and the referer go with the request.
+func TestApacheRequest(t *testing.T) {
+	sites := []simulate.Site{
+		{Name: "a", Host: "a.test", Port: 80, ServerIP: "127.0.0.1", Roots: []simulate.Root{
+			{Dir: "/srv/a", URL: "/"}, {Dir: "/srv/a/big", URL: "/b/"}, {Dir: "/opt/docs", URL: "/docs/"}}},
+		{Name: "b", Host: "b.test", Port: 443, ServerIP: "127.0.0.1", Roots: []simulate.Root{{Dir: "/srv/b", URL: "/"}}},
+		{Name: "unreachable", Roots: []simulate.Root{{Dir: "/srv/b", URL: "/"}}},
+	}
+	const at = "[Tue Dec 01 15:23:27.876756 2026] "
+	for _, tt := range []struct {
+		line, url, client, referer, err string
+	}{
+		{at + `[core:error] [pid 1] (13)Permission denied: [client 10.0.0.1:1] AH00132: file permissions deny server access: /srv/a/x y.html, referer: http://r.test/`,
+			"http://a.test/x y.html", "10.0.0.1", "http://r.test/", ""},
+		{at + `[core:error] [pid 1] [client ::1:1] AH00037: Symbolic link not allowed or link target not accessible: /srv/a/big/l.html`,
+			"http://a.test/b/l.html", "::1", "", ""},
+		{at + `[autoindex:error] [pid 1] [client 10.0.0.1:1] AH01276: Cannot serve directory /opt/docs/sub/: No matching DirectoryIndex (index.html) found, and server-generated directory index forbidden by Options directive`,
+			"http://a.test/docs/sub/", "10.0.0.1", "", ""},
+		{at + `[core:crit] [pid 1] (13)Permission denied: [client 10.0.0.1:1] AH00529: /srv/b/d/.htaccess pcfg_openfile: unable to check htaccess file, ensure it is readable and that '/srv/b/d/' is executable`,
+			"https://b.test/d/", "10.0.0.1", "", ""},
+		{at + `[core:error] [pid 1] (13)Permission denied: [client 10.0.0.1:1] AH00035: access to /b/c/x.html denied (filesystem path '/srv/a/big/c/x.html') because search permissions are missing on a component of the path`,
+			"http://a.test/b/c/x.html", "10.0.0.1", "", ""},
+		{at + `[core:error] [pid 1] (13)Permission denied: [client 10.0.0.1:1] AH00132: file permissions deny server access: /var/www/x.html`,
+			"", "", "", "no site serves /var/www/x.html (no DocumentRoot or Alias holds it)"},
+	} {
+		ll, entry, ok := apacheLog{}.line(1, tt.line)
+		if !entry || !ok || ll.err != "" {
+			t.Errorf("%s: entry %v, request error %v, %q", tt.line, entry, ok, ll.err)
+			continue
+		}
+		sim := func(simulate.Request) *simulate.Decision { return &simulate.Decision{Status: 403} }
+		req, note, err := ll.rebuild(sites, sim)
+		if tt.err != "" {
+			if err == nil || err.Error() != tt.err {
+				t.Errorf("%s: error %v, want %q", tt.line, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || req.URL() != tt.url || req.ClientIP != tt.client || req.Headers["Referer"] != tt.referer || note != "" {
+			t.Errorf("%s:\n got %s from %s referer %q (note %q, err %v)\nwant %s from %s referer %q",
+				tt.line, req.URL(), req.ClientIP, req.Headers["Referer"], note, err, tt.url, tt.client, tt.referer)
+		}
 	}
 }
