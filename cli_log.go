@@ -364,7 +364,7 @@ func (x *logExplainer) handle(ll logLine) {
 	d := x.simulate(req)
 	if d.Status == 401 {
 		// the server reached the file (or the user file) only because
-		// client sent credentials: simulate the request with them
+		// the client sent credentials: simulate the request with them
 		req.Headers = withHeader(req.Headers, "Authorization", "Basic dW5mb3JiaWQ6bG9n")
 		req.AssumeAuth = true
 		d = x.simulate(req)
