@@ -362,7 +362,7 @@ func (x *logExplainer) handle(ll logLine) {
 		return
 	}
 	d := x.simulate(req)
-	if d.Status == 401 {
+	if d.Status == 401 && !containsInt(ll.want, 401) {
 		// the server reached the file (or the user file) only because
 		// the client sent credentials: simulate the request with them
 		req.Headers = withHeader(req.Headers, "Authorization", "Basic dW5mb3JiaWQ6bG9n")

@@ -218,6 +218,10 @@ LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
 LoadModule authz_host_module /usr/lib/apache2/modules/mod_authz_host.so
 LoadModule alias_module /usr/lib/apache2/modules/mod_alias.so
 LoadModule dir_module /usr/lib/apache2/modules/mod_dir.so
+LoadModule auth_basic_module /usr/lib/apache2/modules/mod_auth_basic.so
+LoadModule authn_core_module /usr/lib/apache2/modules/mod_authn_core.so
+LoadModule authn_file_module /usr/lib/apache2/modules/mod_authn_file.so
+LoadModule authz_user_module /usr/lib/apache2/modules/mod_authz_user.so
 Listen 127.0.0.1:8080
 <Directory />
     Require all denied
@@ -227,6 +231,12 @@ Listen 127.0.0.1:8080
 </Directory>
 <Directory /srv/docs>
     Require all granted
+</Directory>
+<Directory /srv/shared/private>
+    AuthType Basic
+    AuthName private
+    AuthUserFile /etc/apache2/.htpasswd
+    Require valid-user
 </Directory>
 <Directory /srv/shared/office>
     Require ip 10.0.0.0/8
@@ -245,6 +255,9 @@ Listen 127.0.0.1:8080
 -- srv/shared/index.html --
 -- srv/shared/f600.html --
 -- srv/shared/office/plan.html --
+-- srv/shared/private/x.html --
+-- etc/apache2/.htpasswd --
+user:$apr1$x$y
 -- srv/docs/manual.html --
 -- srv/docs/index.html --
 -- srv/manual/index.html --
@@ -281,6 +294,8 @@ func TestExplainApacheLogTricky(t *testing.T) {
 		at + `[core:error] [pid 1:tid 2] (13)Permission denied: [client 127.0.0.1:5561] AH00132: file permissions deny server access: /srv/manual/index.html`,
 		// the file is readable now: 200
 		at + `[core:error] [pid 1:tid 2] (13)Permission denied: [client 127.0.0.1:5562] AH00132: file permissions deny server access: /srv/docs/index.html`,
+		// a wrong user: 401, no refusal
+		at + `[auth_basic:error] [pid 1:tid 2] [client 127.0.0.1:5563] AH01618: user bob not found: /private/x.html`,
 		// a script's error output: no refusal
 		at + `[cgid:error] [pid 1:tid 2] [client 127.0.0.1:5560] End of script output before headers: fail.cgi`,
 	}
@@ -293,8 +308,8 @@ func TestExplainApacheLogTricky(t *testing.T) {
 		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
 	}
 	m := summaryRe.FindStringSubmatch(errOut)
-	if m == nil || m[1] != "11" || m[2] != "7" || m[3] != "5" {
-		t.Errorf("summary: want 11 lines, 7 request errors, 5 causes:\n%s", errOut)
+	if m == nil || m[1] != "12" || m[2] != "8" || m[3] != "5" {
+		t.Errorf("summary: want 12 lines, 8 request errors, 5 causes:\n%s", errOut)
 	}
 	for _, want := range []string{
 		"example: GET http://a.test:8080/docs/manual.html from 192.0.2.7 -> 403",
@@ -313,7 +328,8 @@ func TestExplainApacheLogTricky(t *testing.T) {
 	}
 	for _, want := range []string{
 		"note: 2 lines look like request errors but could not be read (first: line 7: the line names the password file /etc/apache2/.htpasswd, not the request (the access log has it))",
-		"agreement: 3 of 5 request errors read agree with the simulator (2 disagree, 0 it cannot model); 4 explained by a cause",
+		"agreement: 4 of 6 request errors read agree with the simulator (2 disagree, 0 it cannot model); 4 explained by a cause",
+		"note: 1 line the simulator agrees are no refusal (e.g. line 11: GET http://a.test:8080/private/x.html answers 401)",
 	} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
