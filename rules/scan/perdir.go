@@ -2,6 +2,7 @@ package scan
 
 import (
 	"fmt"
+	"path"
 
 	"github.com/unforbid/unforbid/rules"
 	"github.com/unforbid/unforbid/rules/simulate"
@@ -16,9 +17,14 @@ func (sc *scanner) judgeHtaccessInvalid(req simulate.Request, d *simulate.Decisi
 	if sc.isSecretHere(req.Path, "") {
 		return
 	}
-	status := d.Status
-	sc.add(c.Rule, defaultSeverity, c.Range, c.Path, req, func(n int) string {
-		return fmt.Sprintf("%s below it answer %d: %s", plural(n, "URL"), status, c.Reason)
+	// The file is named by the finding's range, not its path: the path
+	// of a .htaccess would read as a secret the refusal protects.
+	status, dir, p := d.Status, path.Dir(c.Path), ""
+	if c.Range.IsZero() {
+		p = c.Path // a file that does not parse: no directive to name
+	}
+	sc.add(c.Rule, defaultSeverity, c.Range, p, req, func(n int) string {
+		return fmt.Sprintf("%s below %s answer %d: %s", plural(n, "URL"), dir, status, c.Reason)
 	})
 }
 
