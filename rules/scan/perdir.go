@@ -50,7 +50,7 @@ func (sc *scanner) lintDir(req simulate.Request, d *simulate.Decision, dir strin
 		return
 	}
 	for _, f := range dl.LintDir(req, d, dir) {
-		if f.Site.IsZero() {
+		if f.Site.IsZero() || f.Site == sc.site.Range && f.SiteName == "" {
 			f.Site, f.SiteName = sc.site.Range, sc.site.Name
 		}
 		sc.addConfig(f)
