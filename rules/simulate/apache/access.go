@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"path"
-	"regexp"
 	"strings"
 	"syscall"
 
@@ -412,11 +411,12 @@ func filesMatch(f *conf.Directive, base string) (bool, string) {
 	}
 	pat := f.Args[len(f.Args)-1]
 	if f.Is("FilesMatch") || len(f.Args) == 2 && f.Args[0] == "~" {
-		re, err := regexp.Compile(pat)
-		if err != nil {
-			return false, fmt.Sprintf("%s: the regex %q is not understood: not modelled", f.Range, pat)
+		re, why := compileRe(f, pat, false)
+		if why != "" {
+			return false, why
 		}
-		return re.MatchString(base), ""
+		m, why := matchRe(f, re, base)
+		return m != nil, why
 	}
 	if len(f.Args) != 1 {
 		return false, fmt.Sprintf("%s: <%s> with %d arguments is not modelled yet", f.Range, f.Name, len(f.Args))

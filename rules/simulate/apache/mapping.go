@@ -3,7 +3,6 @@ package apache
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -109,13 +108,13 @@ func aliasMap(a *conf.Directive, uri string) (mapping, bool, string) {
 		m.cgiDir = a.Range
 	}
 	if a.Is("AliasMatch") || a.Is("ScriptAliasMatch") {
-		re, err := regexp.Compile(a.Args[0])
-		if err != nil {
-			return m, false, fmt.Sprintf("%s: the regex %q is not one Go's regexp reads (PCRE is not modelled): %v", a.Range, a.Args[0], err)
+		re, why := compileRe(a, a.Args[0], false)
+		if why != "" {
+			return m, false, why
 		}
-		sub := re.FindStringSubmatch(uri)
+		sub, why := matchRe(a, re, uri)
 		if sub == nil {
-			return m, false, ""
+			return m, false, why
 		}
 		m.file = pregsub(a.Args[1], sub)
 		if !strings.HasPrefix(m.file, "/") {
@@ -194,11 +193,15 @@ func (s *Simulator) redirect(st *state, d *conf.Directive, uri string) *simulate
 		return st.notSure("%s: %s without a URL-path is not modelled yet", d.Range, d.Name)
 	}
 	if d.Is("RedirectMatch") {
-		re, err := regexp.Compile(args[0])
-		if err != nil {
-			return st.notSure("%s: the regex %q is not one Go's regexp reads (PCRE is not modelled): %v", d.Range, args[0], err)
+		re, why := compileRe(d, args[0], false)
+		if why != "" {
+			return st.notSure("%s", why)
 		}
-		if !re.MatchString(uri) {
+		m, why := matchRe(d, re, uri)
+		if why != "" {
+			return st.notSure("%s", why)
+		}
+		if m == nil {
 			return nil
 		}
 	} else if aliasMatches(uri, args[0]) == 0 {

@@ -11,6 +11,7 @@ import (
 	conf "github.com/unforbid/unforbid/parser/apache"
 	"github.com/unforbid/unforbid/parser/fsmeta"
 	"github.com/unforbid/unforbid/rules/simulate"
+	"github.com/unforbid/unforbid/rules/simulate/pcre"
 )
 
 // RuleRewriteForbidden is a RewriteRule [F] (or [R=403]) refusing a
@@ -249,15 +250,8 @@ func (e *rwEnv) expand(d *conf.Directive, text string, ruleSub, condSub []string
 }
 
 // compile compiles a mod_rewrite regex (PCRE) in Go's syntax.
-func compile(d *conf.Directive, pat string, nocase bool) (*regexp.Regexp, string) {
-	if nocase {
-		pat = "(?i)" + pat
-	}
-	re, err := regexp.Compile(pat)
-	if err != nil {
-		return nil, fmt.Sprintf("%s: the regex %q is not one Go's regexp reads (PCRE is not modelled): %v", d.Range, pat, err)
-	}
-	return re, ""
+func compile(d *conf.Directive, pat string, nocase bool) (*pcre.Regex, string) {
+	return compileRe(d, pat, nocase)
 }
 
 // cond evaluates one RewriteCond; sub are its submatches (%N) when it
@@ -317,7 +311,10 @@ func (e *rwEnv) cond(d *conf.Directive, ruleSub, condSub []string) (bool, []stri
 	if why != "" {
 		return false, nil, why
 	}
-	sub := re.FindStringSubmatch(test)
+	sub, why := matchRe(d, re, test)
+	if why != "" {
+		return false, nil, why
+	}
 	if neg {
 		return sub == nil, condSub, ""
 	}
@@ -355,7 +352,10 @@ func (e *rwEnv) apply(c *rwConf, subject string) (rwResult, string) {
 		if why != "" {
 			return res, why
 		}
-		sub := re.FindStringSubmatch(subject)
+		sub, why := matchRe(r.d, re, subject)
+		if why != "" {
+			return res, why
+		}
 		if (sub != nil) == neg {
 			continue
 		}
@@ -456,7 +456,8 @@ func (e *rwEnv) apply(c *rwConf, subject string) (rwResult, string) {
 					lf, _ := parseFlags(later.d, false)
 					p := strings.TrimPrefix(later.d.Args[0], "!")
 					re, why := compile(later.d, p, lf.nocase)
-					if why != "" || re.MatchString(t) != strings.HasPrefix(later.d.Args[0], "!") {
+					m, err := re.Match(t)
+					if why != "" || err != nil || (m != nil) != strings.HasPrefix(later.d.Args[0], "!") {
 						return res, fmt.Sprintf("%s: [R] without [L] before a rule that may match %s is not modelled yet", r.d.Range, t)
 					}
 				}

@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"net"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,6 +28,7 @@ import (
 	conf "github.com/unforbid/unforbid/parser/apache"
 	"github.com/unforbid/unforbid/parser/fsmeta"
 	"github.com/unforbid/unforbid/rules/simulate"
+	"github.com/unforbid/unforbid/rules/simulate/pcre"
 )
 
 // Rule IDs of Apache's own causes.
@@ -1171,12 +1171,12 @@ func mayChange(o *conf.Directive, uri string) string {
 // regexMay says unsure when the regex pat may match one of subjects, or
 // does not compile in Go.
 func regexMay(pat string, subjects []string, unsure string) string {
-	re, err := regexp.Compile(pat)
+	re, err := pcre.Compile(pat, false)
 	if err != nil {
 		return unsure
 	}
 	for _, s := range subjects {
-		if re.MatchString(s) {
+		if m, err := re.Match(s); m != nil || err != nil {
 			return unsure
 		}
 	}
