@@ -304,6 +304,11 @@ func (s *Simulator) envSetters() map[string]bool {
 // the configuration may set it (then unsure).
 func (s *Simulator) env(v string) (bool, string) {
 	n := s.envSetters()
+	if strings.HasPrefix(v, "REDIRECT_") {
+		// An internal redirect (mod_rewrite's, ErrorDocument's) hands
+		// the variables of the first request on, renamed.
+		return false, fmt.Sprintf("the environment variable %s is set after an internal redirect: not modelled yet", v)
+	}
 	if n[v] || n["*"] {
 		return false, fmt.Sprintf("the environment variable %s may be set by the configuration: not modelled yet", v)
 	}

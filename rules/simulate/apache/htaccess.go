@@ -201,6 +201,10 @@ func (s *Simulator) checkAccess(ds []*conf.Directive, ov overrides) (*htError, s
 		}
 		name := strings.ToLower(d.Name)
 		h, known := htDirectives[name]
+		harmless, isHarmless := htHarmless[name]
+		if isHarmless {
+			h, known = harmless.htDirective, true
+		}
 		if !known {
 			if unsure == "" {
 				unsure = fmt.Sprintf("%s: %s in a .htaccess file is not modelled yet", d.Range, d.Name)
@@ -229,6 +233,15 @@ func (s *Simulator) checkAccess(ds []*conf.Directive, ov overrides) (*htError, s
 				if on, ok := optionNames[n]; ok && !ov.opts[on] {
 					return &htError{d, "Option " + on + " not allowed here"}, ""
 				}
+			}
+		}
+		if isHarmless && harmless.check != nil {
+			msg, why := harmless.check(s, d)
+			if msg != "" {
+				return &htError{d, msg}, ""
+			}
+			if unsure == "" {
+				unsure = why
 			}
 		}
 		if d.Is("IfModule") && !s.ifModule(d) {
@@ -266,19 +279,37 @@ func (s *Simulator) ifModule(d *conf.Directive) bool {
 }
 
 // expandIfModule replaces the <IfModule> sections of ds by their
-// contents when their condition holds, and drops them otherwise.
+// contents when their condition holds, and drops them otherwise, in
+// nested sections too (<Files> holding <IfModule>, as Drupal's does):
+// those are copied, the parsed file left as it is.
 func (s *Simulator) expandIfModule(ds []*conf.Directive) []*conf.Directive {
 	var out []*conf.Directive
 	for _, d := range ds {
-		if d.Section && d.Is("IfModule") {
+		switch {
+		case d.Section && d.Is("IfModule"):
 			if s.ifModule(d) {
 				out = append(out, s.expandIfModule(d.Block)...)
 			}
 			continue
+		case d.Section && hasIfModule(d.Block):
+			c := *d
+			c.Block = s.expandIfModule(d.Block)
+			d = &c
 		}
 		out = append(out, d)
 	}
 	return out
+}
+
+// hasIfModule reports whether an <IfModule> section lies in ds, at any
+// depth.
+func hasIfModule(ds []*conf.Directive) bool {
+	for _, d := range ds {
+		if d.Section && (d.Is("IfModule") || hasIfModule(d.Block)) {
+			return true
+		}
+	}
+	return false
 }
 
 // ignoredAccess records in the trace the access files of dir that

@@ -147,6 +147,14 @@ func parseFlags(d *conf.Directive, cond bool) (rwFlags, string) {
 		case n == "pt" || n == "passthrough":
 			f.pt = true
 		case n == "qsa" || n == "qsappend" || n == "qsd" || n == "qsdiscard" || n == "ne" || n == "noescape":
+		case (n == "e" || n == "env") && val != "" && val != "!":
+			// E=VAR[:VALUE] or E=!VAR sets or unsets an environment
+			// variable when the rule matches, status unchanged. Its
+			// readers: %{ENV:...} (not modelled: unsure), and, the
+			// per-directory rules running at fixups, after the access
+			// checks, only a later internal redirect's checks, where it
+			// is REDIRECT_VAR (Simulator.env: unsure); in server
+			// context envSetters makes every env test unsure.
 		case n == "r" || n == "redirect":
 			f.redirect = 302
 			if val != "" {
@@ -235,9 +243,10 @@ func (e *rwEnv) expand(d *conf.Directive, text string, ruleSub, condSub []string
 			if v, ok := header(req.Headers, h); ok {
 				return v
 			}
-			// A request without Referer is a direct visit; other
-			// headers depend on the client.
-			if strings.EqualFold(h, "Referer") {
+			// A request without Referer is a direct visit, without
+			// Authorization an anonymous one (a browser sends it only
+			// once challenged); other headers depend on the client.
+			if strings.EqualFold(h, "Referer") || strings.EqualFold(h, "Authorization") {
 				return ""
 			}
 		}

@@ -955,7 +955,9 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 			return st.notSure("%s", why)
 		}
 		if h, by := handlerOf(p, name); h != "" {
-			return st.notSure("%s: the DirectoryIndex %s has the handler %s: not modelled yet", by.Range, name, h)
+			if why := s.handlerClaimed(h); why != "" || strings.EqualFold(h, "cgi-script") {
+				return st.notSure("%s: the DirectoryIndex %s has the handler %s: not modelled yet", by.Range, name, h)
+			}
 		}
 		res := s.FS.Access(s.Cred, f, 0, false)
 		if res.Blind {
@@ -1017,6 +1019,22 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 	}
 	if refused != nil {
 		st.d.Status, st.d.Cause = 403, refused
+		return st.d
+	}
+	if h, by := handlerOf(p, ""); h != "" {
+		// SetHandler takes the directory from mod_autoindex: a handler
+		// no module claims leaves it to core's default handler, which
+		// refuses to serve a directory (AH00129).
+		if why := s.handlerClaimed(h); why != "" || strings.EqualFold(h, "cgi-script") {
+			return st.notSure("%s: %s", by.Range, why)
+		}
+		if m := st.req.Method; m != "" && m != "GET" && m != "HEAD" && m != "POST" {
+			return st.notSure("core's default handler on %s with the method %s is not modelled yet", dir, m)
+		}
+		st.d.Status = 404
+		st.d.Cause = &simulate.Cause{Kind: simulate.KindNone, Path: dir, Range: by.Range,
+			Reason: "AH00129: Attempt to serve directory: " + strings.TrimSuffix(dir, "/") + "/"}
+		st.step("handler", by.Range, "no DirectoryIndex file in %s and the handler %s: core's default handler does not serve a directory", dir, strings.ToLower(h))
 		return st.d
 	}
 	if !s.Config.Modules["autoindex_module"] {
