@@ -304,23 +304,31 @@ func (s *Simulator) envSetters() map[string]bool {
 // the configuration may set it (then unsure).
 func (s *Simulator) env(v string) (bool, string) {
 	n := s.envSetters()
-	if strings.HasPrefix(v, "REDIRECT_") {
-		// An internal redirect (mod_rewrite's, ErrorDocument's) hands
-		// the variables of the first request on, renamed.
-		return false, fmt.Sprintf("the environment variable %s is set after an internal redirect: not modelled yet", v)
-	}
 	if n[v] || n["*"] {
 		return false, fmt.Sprintf("the environment variable %s may be set by the configuration: not modelled yet", v)
 	}
 	return false, ""
 }
 
+// envOf is Simulator.env for the request of st: after an internal
+// redirect, the variables of the request before it (a RewriteRule's
+// [E=], its REDIRECT_STATUS...) are there renamed REDIRECT_NAME, which
+// is not modelled.
+func (s *Simulator) envOf(st *state) func(string) (bool, string) {
+	return func(v string) (bool, string) {
+		if st.redirects > 0 && strings.HasPrefix(v, "REDIRECT_") {
+			return false, fmt.Sprintf("the environment variable %s after an internal redirect is not modelled yet", v)
+		}
+		return s.env(v)
+	}
+}
+
 // compat is mod_access_compat's check_dir_access: ok, or the line that
 // refuses the client.
-func (s *Simulator) compat(p *perDir, client net.IP) (bool, parser.Range, string) {
+func (s *Simulator) compat(p *perDir, client net.IP, env func(string) (bool, string)) (bool, parser.Range, string) {
 	find := func(list []*allowDeny) (*allowDeny, string) {
 		for _, a := range list {
-			ok, why := a.matches(client, s.env)
+			ok, why := a.matches(client, env)
 			if why != "" {
 				return nil, why
 			}
@@ -465,7 +473,7 @@ func (s *Simulator) authorize(st *state, p *perDir, file string) bool {
 		method = "GET"
 	}
 	cip := net.ParseIP(client)
-	compatOK, compatR, why := s.compat(p, cip)
+	compatOK, compatR, why := s.compat(p, cip, s.envOf(st))
 	if why != "" {
 		st.notSure("%s", why)
 		return false
@@ -502,7 +510,7 @@ func (s *Simulator) authorize(st *state, p *perDir, file string) bool {
 		return true
 	}
 	for _, v := range envNames(p.authz) {
-		if _, why := s.env(v); why != "" {
+		if _, why := s.envOf(st)(v); why != "" {
 			st.notSure("%s", why)
 			return false
 		}

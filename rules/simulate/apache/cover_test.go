@@ -1,0 +1,155 @@
+package apache
+
+// coverTrees are the test trees of what the real applications' .htaccess
+// files need (realapps_test.go): mod_rewrite's [E=] flag, PCRE
+// lookaheads, handlers no module claims, <IfModule> inside sections, and
+// the header, expiry and output-filter directives of a .htaccess file
+// with and without their modules. TestSimulate and TestRealApache run
+// them with the trees of sim_test.go.
+var coverTrees = []testTree{{
+	name:  "htaccess-coverage",
+	ports: []int{18485},
+	tree: head + `LoadModule rewrite_module /usr/lib/apache2/modules/mod_rewrite.so
+LoadModule autoindex_module /usr/lib/apache2/modules/mod_autoindex.so
+LoadModule filter_module /usr/lib/apache2/modules/mod_filter.so
+LoadModule expires_module /usr/lib/apache2/modules/mod_expires.so
+Listen 127.0.0.1:18485
+ServerName localhost
+DocumentRoot /srv/www
+<Directory />
+    Options FollowSymLinks
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory /srv/www>
+    Options FollowSymLinks
+    AllowOverride All
+    Require all granted
+</Directory>
+<Directory /srv/www/gate>
+    Require env REDIRECT_PASS
+</Directory>
+-- srv/www/a.html --
+-- srv/www/env/.htaccess --
+RewriteEngine On
+RewriteRule .* - [E=HTTP_AUTHORIZATION:%{HTTP:Authorization}]
+RewriteRule ^old$ new.html [E=!GONE,L]
+RewriteCond %{HTTP:Authorization} .
+RewriteRule ^auth$ - [F]
+RewriteRule ^pass$ /gate/ok.html [E=PASS:1,L]
+RewriteRule ^nopass$ /gate/ok.html [L]
+-- srv/www/env/new.html --
+-- srv/www/env/x.html --
+-- srv/www/gate/ok.html --
+-- srv/www/look/.htaccess --
+<FilesMatch "^\.(?!well-known)">
+    Require all denied
+</FilesMatch>
+RewriteEngine On
+RewriteRule ^(?!keep)[a-z]+\.txt$ - [R=404,L]
+-- srv/www/look/.env --
+-- srv/www/look/.well-known --
+-- srv/www/look/keep.txt --
+-- srv/www/look/drop.txt --
+-- srv/www/look/A.txt --
+-- srv/www/handler/.htaccess --
+SetHandler Drupal_Security_Do_Not_Remove_See_SA_2006_006
+Options -Indexes
+-- srv/www/handler/photo.jpg --
+-- srv/www/handler/sub/x.html --
+-- srv/www/handler/idx/index.html --
+-- srv/www/addh/.htaccess --
+AddHandler application/x-httpd-ea-php81 .php
+DirectoryIndex index.php
+-- srv/www/addh/index.php --
+<?php echo 1;
+-- srv/www/addh/empty/x --
+-- srv/www/nested/.htaccess --
+<FilesMatch "\.(sql|bak)$">
+    <IfModule mod_authz_core.c>
+        Require all denied
+    </IfModule>
+    <IfModule !mod_authz_core.c>
+        Order allow,deny
+    </IfModule>
+</FilesMatch>
+-- srv/www/nested/dump.sql --
+-- srv/www/nested/a.txt --
+-- srv/www/hdr/.htaccess --
+Header set X-Frame-Options DENY
+-- srv/www/hdr/a.html --
+-- srv/www/hdrif/.htaccess --
+<IfModule mod_headers.c>
+    Header set X-Frame-Options DENY
+</IfModule>
+<If "%{HTTPS} == 'on'">
+    Header always set Strict-Transport-Security "max-age=1"
+</If>
+-- srv/www/hdrif/a.html --
+-- srv/www/exp/.htaccess --
+ExpiresActive On
+ExpiresDefault "access plus 1 month"
+ExpiresByType text/css "access plus 1 year"
+ExpiresByType image/png A3600
+-- srv/www/exp/a.html --
+-- srv/www/expbad/.htaccess --
+ExpiresDefault "access plus 1 fortnight"
+-- srv/www/expbad/a.html --
+-- srv/www/expflag/.htaccess --
+ExpiresActive maybe
+-- srv/www/expflag/a.html --
+-- srv/www/filter/.htaccess --
+<IfModule mod_filter.c>
+    AddOutputFilterByType DEFLATE text/html text/css
+</IfModule>
+-- srv/www/filter/a.html --
+-- srv/www/filterok/.htaccess --
+<IfModule mod_deflate.c>
+    AddOutputFilterByType DEFLATE text/html text/css
+</IfModule>
+-- srv/www/filterok/a.html --
+`,
+	reqs: []request{
+		{18485, "localhost", "/a.html", 200, 0},
+		// [E=] sets a variable and changes nothing else.
+		{18485, "localhost", "/env/x.html", 200, 0},
+		{18485, "localhost", "/env/old", 200, 0},
+		{18485, "localhost", "/env/auth", 404, 0},
+		{18485, "localhost", "/env/missing", 404, 0},
+		// ... but a later request's Require env sees it renamed after
+		// the internal redirect: not modelled.
+		{18485, "localhost", "/env/pass", unsure, 0},
+		{18485, "localhost", "/env/nopass", unsure, 0},
+		{18485, "localhost", "/gate/ok.html", 403, 0},
+		// lookaheads in <FilesMatch> and RewriteRule
+		{18485, "localhost", "/look/.env", 403, 0},
+		{18485, "localhost", "/look/.well-known", 200, 0},
+		{18485, "localhost", "/look/keep.txt", 200, 0},
+		{18485, "localhost", "/look/drop.txt", 404, 0},
+		{18485, "localhost", "/look/A.txt", 200, 0},
+		// a handler no module claims: core's default handler
+		{18485, "localhost", "/handler/photo.jpg", 200, 0},
+		{18485, "localhost", "/handler/missing.jpg", 404, 0},
+		{18485, "localhost", "/handler/sub/", 404, 0},
+		{18485, "localhost", "/handler/sub", 301, 0},
+		{18485, "localhost", "/handler/idx/", 200, 0},
+		{18485, "localhost", "/addh/index.php", 200, 0},
+		{18485, "localhost", "/addh/", 200, 0},
+		{18485, "localhost", "/addh/empty/", 403, 0},
+		// <IfModule> inside <FilesMatch>
+		{18485, "localhost", "/nested/dump.sql", 403, 0},
+		{18485, "localhost", "/nested/a.txt", 200, 0},
+		// mod_headers not loaded: Invalid command, also inside <If>
+		{18485, "localhost", "/hdr/a.html", 500, 0},
+		{18485, "localhost", "/hdrif/a.html", 500, 0},
+		// mod_expires loaded: harmless, unless its arguments are refused
+		{18485, "localhost", "/exp/a.html", 200, 0},
+		{18485, "localhost", "/expbad/a.html", unsure, 0},
+		{18485, "localhost", "/expflag/a.html", 500, 0},
+		// mod_filter without mod_deflate: Unknown filter provider
+		{18485, "localhost", "/filter/a.html", 500, 0},
+		{18485, "localhost", "/filterok/a.html", 200, 0},
+	},
+}}
+
+func init() { trees = append(trees, coverTrees...) }
