@@ -172,23 +172,22 @@ func (p *perDir) addAccess(sc *sectionCompat, d *conf.Directive) (ok bool, why s
 	return true, ""
 }
 
-// mergeCompat merges a section's mod_access_compat lines as
-// merge_access_dir_config does: an Order written in the section (even
-// the default Deny,Allow) replaces the inherited one, Allow and Deny
-// lines replace the inherited lists, Satisfy replaces when set.
+// mergeCompat merges a section's mod_access_compat lines as httpd does
+// for a module without a per-directory merger: a section holding any of
+// Order, Allow, Deny or Satisfy replaces the whole inherited
+// configuration with its own (the defaults for what it does not set:
+// Order Deny,Allow, no Allow or Deny lines, Satisfy All), as real Apache
+// answers (coverTrees' compat requests).
 func (p *perDir) mergeCompat(sc *sectionCompat) {
-	if sc.orderSet {
-		p.acc.order, p.acc.orderR = sc.order, sc.orderR
+	if !sc.orderSet && len(sc.allows) == 0 && len(sc.denys) == 0 && sc.satisfy == "" {
+		return
 	}
-	if len(sc.allows) > 0 {
-		p.acc.allows = sc.allows
+	p.acc.order, p.acc.orderR = sc.order, sc.orderR
+	if !sc.orderSet {
+		p.acc.order, p.acc.orderR = denyThenAllow, parser.Range{}
 	}
-	if len(sc.denys) > 0 {
-		p.acc.denys = sc.denys
-	}
-	if sc.satisfy != "" {
-		p.acc.satisfyAny, p.acc.satisfyR = sc.satisfy == "any", sc.satisfyR
-	}
+	p.acc.allows, p.acc.denys = sc.allows, sc.denys
+	p.acc.satisfyAny, p.acc.satisfyR = sc.satisfy == "any", sc.satisfyR
 }
 
 // subnet reads an address of Require ip or Allow/Deny from as

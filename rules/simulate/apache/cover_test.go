@@ -13,6 +13,7 @@ var coverTrees = []testTree{{
 LoadModule autoindex_module /usr/lib/apache2/modules/mod_autoindex.so
 LoadModule filter_module /usr/lib/apache2/modules/mod_filter.so
 LoadModule expires_module /usr/lib/apache2/modules/mod_expires.so
+LoadModule access_compat_module /usr/lib/apache2/modules/mod_access_compat.so
 Listen 127.0.0.1:18485
 ServerName localhost
 DocumentRoot /srv/www
@@ -108,6 +109,31 @@ ExpiresActive maybe
     AddOutputFilterByType DEFLATE text/html text/css
 </IfModule>
 -- srv/www/filterok/a.html --
+-- srv/www/compat/.htaccess --
+Order deny,allow
+Deny from all
+Allow from 10.1.1.1
+-- srv/www/compat/x.html --
+-- srv/www/compat/e/.htaccess --
+Allow from 10.9.9.9
+-- srv/www/compat/e/x.html --
+-- srv/www/compat/s/.htaccess --
+Satisfy all
+-- srv/www/compat/s/x.html --
+-- srv/www/compat/o/.htaccess --
+Order allow,deny
+-- srv/www/compat/o/x.html --
+-- srv/www/slash/.htaccess --
+Options -FollowSymLinks
+RewriteEngine On
+RewriteRule ^nothing$ - [F]
+-- srv/www/slash/sub/x.html --
+-- srv/www/slashp/.htaccess --
+Options -FollowSymLinks
+-- srv/www/slashp/sub/.htaccess --
+RewriteEngine On
+RewriteRule ^nothing$ - [F]
+-- srv/www/slashp/sub/x.html --
 `,
 	reqs: []request{
 		{18485, "localhost", "/a.html", 200, 0},
@@ -149,6 +175,20 @@ ExpiresActive maybe
 		// mod_filter without mod_deflate: Unknown filter provider
 		{18485, "localhost", "/filter/a.html", 500, 0},
 		{18485, "localhost", "/filterok/a.html", 200, 0},
+		// mod_access_compat has no merger: a section with any of its
+		// lines replaces all of the inherited ones
+		{18485, "localhost", "/compat/x.html", 403, 0},
+		{18485, "localhost", "/compat/e/x.html", 200, 0},
+		{18485, "localhost", "/compat/s/x.html", 200, 0},
+		{18485, "localhost", "/compat/o/x.html", 403, 0},
+		// per-directory rules skip a directory lacking its slash
+		// (mod_dir redirects it), before the FollowSymLinks check
+		{18485, "localhost", "/slash", 301, 0},
+		{18485, "localhost", "/slash/", 403, 0},
+		{18485, "localhost", "/slash/sub", 403, 0},
+		{18485, "localhost", "/slash/sub/x.html", 403, 0},
+		{18485, "localhost", "/slashp/sub", 301, 0},
+		{18485, "localhost", "/slashp/sub/", 403, 0},
 	},
 }}
 

@@ -567,6 +567,13 @@ func (s *Simulator) rewriteDir(st *state, p *perDir, scopes []*scope, uri, filen
 	if c.unsure != "" {
 		return st.notSure("%s", c.unsure)
 	}
+	if filename+"/" == c.dir {
+		// The rules of the directory itself, asked without its slash:
+		// hook_fixup leaves it to mod_dir's redirect (RewriteOptions
+		// AllowNoSlash aside), before its FollowSymLinks check.
+		st.step("rewrite", c.rules[0].d.Range, "%s is asked without its slash: its own per-directory rules are skipped", filename)
+		return nil
+	}
 	if !p.opts["FollowSymLinks"] && !p.opts["SymLinksIfOwnerMatch"] {
 		st.d.Status = 403
 		st.d.Cause = &simulate.Cause{Rule: RuleSymlinkDenied, Kind: simulate.KindSymlinkDenied, Range: p.optsRange,
