@@ -30,6 +30,18 @@ DocumentRoot /srv/www
 <Directory /srv/www/gate>
     Require env REDIRECT_PASS
 </Directory>
+<Directory /srv/www/lim1>
+    AllowOverride Indexes
+</Directory>
+<Directory /srv/www/lim2>
+    AllowOverride AuthConfig
+</Directory>
+<Directory /srv/www/lim3>
+    AllowOverride Limit
+</Directory>
+<Directory /srv/www/lim4>
+    AllowOverride FileInfo
+</Directory>
 -- srv/www/a.html --
 -- srv/www/env/.htaccess --
 RewriteEngine On
@@ -134,6 +146,29 @@ Options -FollowSymLinks
 RewriteEngine On
 RewriteRule ^nothing$ - [F]
 -- srv/www/slashp/sub/x.html --
+-- srv/www/lim1/.htaccess --
+<Limit POST>
+</Limit>
+-- srv/www/lim1/x.html --
+-- srv/www/lim2/.htaccess --
+<Limit POST>
+    Require all denied
+</Limit>
+-- srv/www/lim2/x.html --
+-- srv/www/lim3/.htaccess --
+<Limit POST>
+    Deny from all
+</Limit>
+-- srv/www/lim3/x.html --
+-- srv/www/lim4/.htaccess --
+<LimitExcept GET>
+</LimitExcept>
+-- srv/www/lim4/x.html --
+-- srv/www/front/.htaccess --
+RewriteEngine On
+RewriteRule ^(sub)?$ x.html [L]
+-- srv/www/front/x.html --
+-- srv/www/front/sub/a.html --
 `,
 	reqs: []request{
 		{18485, "localhost", "/a.html", 200, 0},
@@ -189,6 +224,17 @@ RewriteRule ^nothing$ - [F]
 		{18485, "localhost", "/slash/sub/x.html", 403, 0},
 		{18485, "localhost", "/slashp/sub", 301, 0},
 		{18485, "localhost", "/slashp/sub/", 403, 0},
+		// a per-directory rewrite of a directory lacking its slash: its
+		// internal redirect waits for the handler, mod_dir's fixup
+		// redirects first
+		{18485, "localhost", "/front/sub", 301, 0},
+		{18485, "localhost", "/front/", 200, 0},
+		{18485, "localhost", "/front/sub/", 403, 0},
+		// <Limit> and <LimitExcept> in .htaccess: their override class
+		{18485, "localhost", "/lim1/x.html", 500, 0},
+		{18485, "localhost", "/lim2/x.html", 200, 0},
+		{18485, "localhost", "/lim3/x.html", 200, 0},
+		{18485, "localhost", "/lim4/x.html", 500, 0},
 	},
 }}
 

@@ -50,8 +50,10 @@ var htDirectives = map[string]htDirective{
 	"errordocument":     {orFileInfo, ""},
 	"files":             {orAll, ""},
 	"ifmodule":          {orAll, ""},
-	"limit":             {orLimit, ""},
-	"limitexcept":       {orLimit, ""},
+	// <Limit> and <LimitExcept>: AllowOverride Limit or AuthConfig
+	// (real Apache refuses them under Indexes and FileInfo)
+	"limit":             {orLimit | orAuthCfg, ""},
+	"limitexcept":       {orLimit | orAuthCfg, ""},
 	"filesmatch":        {orAll, ""},
 	"indexoptions":      {orIndexes, "autoindex_module"},
 	"indexignore":       {orIndexes, "autoindex_module"},

@@ -558,8 +558,9 @@ func (s *Simulator) rewriteServer(st *state, scopes []*scope, uri, docRoot strin
 
 // rewriteDir runs the directory-context rules (hook_fixup) after the
 // walk and authorization: a decision ends the request (a status, or the
-// answer of the internal redirect to the rewritten URL).
-func (s *Simulator) rewriteDir(st *state, p *perDir, scopes []*scope, uri, filename, full, docRoot string) *simulate.Decision {
+// answer of the internal redirect to the rewritten URL). noSlash is set
+// for a directory asked without its slash.
+func (s *Simulator) rewriteDir(st *state, p *perDir, scopes []*scope, uri, filename, full, docRoot string, noSlash bool) *simulate.Decision {
 	c := p.rw
 	if st.rewriteEnded || c == nil || !c.on || len(c.rules) == 0 {
 		return nil
@@ -614,6 +615,12 @@ func (s *Simulator) rewriteDir(st *state, p *perDir, scopes []*scope, uri, filen
 	}
 	if !strings.HasPrefix(target, "/") {
 		return st.notSure("the rewritten URL %q is not modelled yet", target)
+	}
+	if noSlash && s.Config.Modules["dir_module"] {
+		// The internal redirect waits for mod_rewrite's handler; the
+		// fixups go on, and mod_dir's redirects the directory first.
+		st.step("rewrite", res.rule.d.Range, "RewriteRule rewrites %s to %s, but mod_dir's fixup redirects the directory to its slash first", uri, target)
+		return nil
 	}
 	if res.end {
 		st.rewriteEnded = true

@@ -854,7 +854,8 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		return st.d
 	}
 	s.where(st, p)
-	if d := s.rewriteDir(st, p, scopes, uri, walkSubject(cur, finfo, pathInfo, uri), fullPath(cur, finfo, pathInfo, uri), docRoot); d != nil {
+	noSlash := finfo != nil && finfo.Type == fsmeta.TypeDir && !strings.HasSuffix(uri, "/")
+	if d := s.rewriteDir(st, p, scopes, uri, walkSubject(cur, finfo, pathInfo, uri), fullPath(cur, finfo, pathInfo, uri), docRoot, noSlash); d != nil {
 		return d
 	}
 	if d := s.handle(st, p, m, uri, walkSubject(cur, finfo, pathInfo, uri), finfo, pathInfo); d != nil {
