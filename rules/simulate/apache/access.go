@@ -76,6 +76,9 @@ type sectionCompat struct {
 	allows, denys []*allowDeny
 	satisfy       string
 	satisfyR      parser.Range
+	// limited is set when the section has lines for other methods
+	// only (in <Limit>): it still replaces the inherited ones.
+	limited bool
 }
 
 // add handles one directive of the access side in a section; ok is false
@@ -179,7 +182,7 @@ func (p *perDir) addAccess(sc *sectionCompat, d *conf.Directive) (ok bool, why s
 // Order Deny,Allow, no Allow or Deny lines, Satisfy All), as real Apache
 // answers (coverTrees' compat requests).
 func (p *perDir) mergeCompat(sc *sectionCompat) {
-	if !sc.orderSet && len(sc.allows) == 0 && len(sc.denys) == 0 && sc.satisfy == "" {
+	if !sc.orderSet && len(sc.allows) == 0 && len(sc.denys) == 0 && sc.satisfy == "" && !sc.limited {
 		return
 	}
 	p.acc.order, p.acc.orderR = sc.order, sc.orderR
@@ -721,53 +724,69 @@ func inside(r, sec parser.Range) bool {
 	return r.File == sec.File && r.Start.Offset >= sec.Start.Offset && r.End.Offset <= sec.End.Offset
 }
 
+// limitedOut says what the <Limit> sections expandLimit dropped held:
+// Require lines, mod_access_compat lines, and where.
+type limitedOut struct {
+	require, compat bool
+	rng             parser.Range
+}
+
 // expandLimit replaces the <Limit> and <LimitExcept> sections of ds by
 // their contents when they apply to the request's method (GET covers
 // HEAD) and drops them otherwise: their Require and Allow/Deny lines
 // then weigh as those of the enclosing section, as httpd skips limited
-// lines for other methods. Only access lines are modelled inside.
-func (p *perDir) expandLimit(ds []*conf.Directive) ([]*conf.Directive, string) {
+// lines for other methods; what was dropped is returned, for the
+// section still replaces the inherited configuration of its modules.
+// Only access lines are modelled inside.
+func (p *perDir) expandLimit(ds []*conf.Directive) ([]*conf.Directive, limitedOut, string) {
+	var out []*conf.Directive
+	var dropped limitedOut
 	has := false
 	for _, d := range ds {
 		has = has || d.Section && (d.Is("Limit") || d.Is("LimitExcept"))
 	}
 	if !has {
-		return ds, ""
+		return ds, dropped, ""
 	}
 	m := p.acc.method
 	if m == "" || m == "HEAD" {
 		m = "GET"
 	}
-	var out []*conf.Directive
 	for _, d := range ds {
 		if !d.Section || !d.Is("Limit") && !d.Is("LimitExcept") {
 			out = append(out, d)
 			continue
 		}
 		if len(d.Args) == 0 {
-			return nil, fmt.Sprintf("%s: <%s> without methods is refused by httpd", d.Range, d.Name)
+			return nil, dropped, fmt.Sprintf("%s: <%s> without methods is refused by httpd", d.Range, d.Name)
 		}
 		in := false
 		for _, a := range d.Args {
 			if a != strings.ToUpper(a) {
-				return nil, fmt.Sprintf("%s: <%s> with the method %s is not modelled yet", d.Range, d.Name, a)
+				return nil, dropped, fmt.Sprintf("%s: <%s> with the method %s is not modelled yet", d.Range, d.Name, a)
 			}
 			in = in || a == m
-		}
-		if in == d.Is("LimitExcept") {
-			continue
 		}
 		for _, c := range d.Block {
 			if c.Comment {
 				continue
 			}
-			switch strings.ToLower(c.Name) {
+			switch n := strings.ToLower(c.Name); n {
 			case "require", "requireall", "requireany", "requirenone", "order", "allow", "deny", "satisfy":
-				out = append(out, c)
+				if in != d.Is("LimitExcept") {
+					out = append(out, c)
+					continue
+				}
+				if strings.HasPrefix(n, "require") {
+					dropped.require = true
+				} else {
+					dropped.compat = true
+				}
+				dropped.rng = d.Range
 			default:
-				return nil, fmt.Sprintf("%s: %s in <%s> is not modelled yet", c.Range, c.Name, d.Name)
+				return nil, dropped, fmt.Sprintf("%s: %s in <%s> is not modelled yet", c.Range, c.Name, d.Name)
 			}
 		}
 	}
-	return out, ""
+	return out, dropped, ""
 }

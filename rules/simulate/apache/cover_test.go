@@ -42,6 +42,12 @@ DocumentRoot /srv/www
 <Directory /srv/www/lim4>
     AllowOverride FileInfo
 </Directory>
+<Directory /srv/www/lim5>
+    Require ip 10.9.8.7
+</Directory>
+<Directory /srv/www/lim7>
+    Deny from all
+</Directory>
 -- srv/www/a.html --
 -- srv/www/env/.htaccess --
 RewriteEngine On
@@ -164,6 +170,22 @@ RewriteRule ^nothing$ - [F]
 <LimitExcept GET>
 </LimitExcept>
 -- srv/www/lim4/x.html --
+-- srv/www/lim5/.htaccess --
+<LimitExcept GET>
+    Require all denied
+</LimitExcept>
+-- srv/www/lim5/x.html --
+-- srv/www/lim5/sub/.htaccess --
+Require ip 10.9.8.7
+<LimitExcept GET>
+    Require all denied
+</LimitExcept>
+-- srv/www/lim5/sub/x.html --
+-- srv/www/lim7/.htaccess --
+<Limit POST>
+    Deny from all
+</Limit>
+-- srv/www/lim7/x.html --
 -- srv/www/front/.htaccess --
 RewriteEngine On
 RewriteRule ^(sub)?$ x.html [L]
@@ -235,6 +257,11 @@ RewriteRule ^(sub)?$ x.html [L]
 		{18485, "localhost", "/lim2/x.html", 200, 0},
 		{18485, "localhost", "/lim3/x.html", 200, 0},
 		{18485, "localhost", "/lim4/x.html", 500, 0},
+		// Require or Deny lines for other methods only: the section
+		// grants GET, and replaces the inherited lines
+		{18485, "localhost", "/lim5/x.html", 200, 0},
+		{18485, "localhost", "/lim5/sub/x.html", 403, 0},
+		{18485, "localhost", "/lim7/x.html", 200, 0},
 	},
 }}
 

@@ -44,7 +44,11 @@ func pick[T any](r *rand.Rand, xs ...T) T { return xs[r.IntN(len(xs))] }
 // diffOptions draws an Options line: plain words or +/- ones (httpd
 // refuses a mix).
 func diffOptions(r *rand.Rand) string {
-	words := []string{"Indexes", "FollowSymLinks", "SymLinksIfOwnerMatch", "MultiViews", "ExecCGI"}
+	words := []string{"Indexes", "FollowSymLinks", "SymLinksIfOwnerMatch", "ExecCGI"}
+	if r.IntN(8) == 0 {
+		// MultiViews is not modelled: rare, so that the rest is judged
+		words = append(words, "MultiViews")
+	}
 	if r.IntN(4) == 0 {
 		return "Options " + pick(r, "None", "All")
 	}
@@ -67,8 +71,11 @@ func diffOptions(r *rand.Rand) string {
 
 // diffRequire draws a Require line.
 func diffRequire(r *rand.Rand) string {
+	if r.IntN(10) == 0 {
+		return "Require host localhost" // reverse DNS: not modelled
+	}
 	return pick(r, "Require all granted", "Require all denied", "Require ip 127.0.0.1", "Require ip 10.9.8.7",
-		"Require local", "Require all granted", "Require host localhost")
+		"Require local", "Require all granted")
 }
 
 // diffHtaccess draws the lines of a .htaccess file.
@@ -80,9 +87,14 @@ func diffHtaccess(r *rand.Rand) string {
 		"<Files x.html>\n    Require all denied\n</Files>", "<FilesMatch \"^\\.(?!keep)\">\n    Require all denied\n</FilesMatch>",
 		"RewriteEngine On\nRewriteRule ^x\\.html$ - [F]", "RewriteEngine On\nRewriteCond %{REQUEST_FILENAME} !-f\nRewriteRule . index.html [L]",
 		"RewriteEngine On\nRewriteRule .* - [E=HTTP_AUTHORIZATION:%{HTTP:Authorization}]",
-		"Header set X-Test 1", "<IfModule mod_headers.c>\n    Header set X-Test 1\n</IfModule>", "AddType text/plain .html",
-		"AddHandler application/x-httpd-php .php", "SetHandler none", "ExpiresActive On", "AuthType Basic",
-		"<Limit POST>\n    Require all denied\n</Limit>", "AllowOverride All",
+		"<IfModule mod_headers.c>\n    Header set X-Test 1\n</IfModule>", "AddType text/plain .html", "Require not ip 10.9.8.7",
+		"AddHandler application/x-httpd-php .php", "SetHandler none", "SetHandler my-handler",
+		"<Limit POST>\n    Require all denied\n</Limit>", "<LimitExcept GET>\n    Require all denied\n</LimitExcept>",
+	}
+	if r.IntN(6) == 0 {
+		// lines httpd refuses in a .htaccess file (500), rarer: one
+		// spoils every request below its directory
+		lines = []string{"Header set X-Test 1", "ExpiresActive On", "AuthType Basic", "AllowOverride All", "Bogus on"}
 	}
 	n := 1 + r.IntN(3)
 	var out []string
@@ -289,7 +301,9 @@ func TestApacheDifferential(t *testing.T) {
 	for k := range why {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return why[keys[i]] > why[keys[j]] || why[keys[i]] == why[keys[j]] && keys[i] < keys[j] })
+	sort.Slice(keys, func(i, j int) bool {
+		return why[keys[i]] > why[keys[j]] || why[keys[i]] == why[keys[j]] && keys[i] < keys[j]
+	})
 	var b strings.Builder
 	for _, k := range keys {
 		fmt.Fprintf(&b, "\n\t%4d× %s", why[k], k)

@@ -519,10 +519,11 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 	var idxR parser.Range
 	var compat sectionCompat
 	merging := opAny - 1 // AuthMerging Off
-	ds, why := p.expandLimit(ds)
+	ds, limited, why := p.expandLimit(ds)
 	if why != "" {
 		return why
 	}
+	compat.limited = limited.compat
 	for _, d := range ds {
 		if d.Comment {
 			continue
@@ -597,6 +598,19 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 		}
 	}
 	p.mergeCompat(&compat)
+	if reqs == nil && limited.require {
+		// Require lines for other methods only: mod_authz_core's
+		// section does not apply to this one, which it grants, and it
+		// still replaces the inherited lines (AuthMerging Off), or
+		// joins them with And (granted changes nothing).
+		if merging == opAny {
+			return fmt.Sprintf("%s: AuthMerging Or with Require lines of other methods is not modelled yet", limited.rng)
+		}
+		if merging < opAny {
+			p.authz, p.reqRange = &authz{rng: limited.rng, provider: "all", granted: true}, limited.rng
+			p.acc.filesAuthz = false
+		}
+	}
 	if reqs != nil {
 		// Several Require lines are an implicit <RequireAny>; a section
 		// with any replaces the inherited ones (AuthMerging Off), or
