@@ -186,6 +186,16 @@ Require ip 10.9.8.7
     Deny from all
 </Limit>
 -- srv/www/lim7/x.html --
+-- srv/www/ctx1/.htaccess --
+AllowOverride None
+-- srv/www/ctx1/x.html --
+-- srv/www/ctx2/.htaccess --
+Alias /x /srv
+-- srv/www/ctx2/x.html --
+-- srv/www/ctx3/.htaccess --
+<Directory /srv>
+</Directory>
+-- srv/www/ctx3/x.html --
 -- srv/www/front/.htaccess --
 RewriteEngine On
 RewriteRule ^(sub)?$ x.html [L]
@@ -262,6 +272,10 @@ RewriteRule ^(sub)?$ x.html [L]
 		{18485, "localhost", "/lim5/x.html", 200, 0},
 		{18485, "localhost", "/lim5/sub/x.html", 403, 0},
 		{18485, "localhost", "/lim7/x.html", 200, 0},
+		// directives of the server config or <Directory> only
+		{18485, "localhost", "/ctx1/x.html", 500, 0},
+		{18485, "localhost", "/ctx2/x.html", 500, 0},
+		{18485, "localhost", "/ctx3/x.html", 500, 0},
 	},
 }}
 

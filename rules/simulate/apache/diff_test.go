@@ -94,7 +94,8 @@ func diffHtaccess(r *rand.Rand) string {
 	if r.IntN(6) == 0 {
 		// lines httpd refuses in a .htaccess file (500), rarer: one
 		// spoils every request below its directory
-		lines = []string{"Header set X-Test 1", "ExpiresActive On", "AuthType Basic", "AllowOverride All", "Bogus on"}
+		lines = []string{"Header set X-Test 1", "ExpiresActive On", "AuthType Basic", "AllowOverride All", "Bogus on",
+			"DocumentRoot /srv", "Alias /x /srv", "<Directory /srv>\n</Directory>"}
 	}
 	n := 1 + r.IntN(3)
 	var out []string
@@ -121,7 +122,7 @@ func genDiff(seed uint64, index int) diffCase {
 	}
 	dirs := []string{"", "a", "b", "a/c"}
 	override := func() string {
-		return pick(r, "None", "All", "AuthConfig", "Indexes", "Limit", "Options", "FileInfo", "AuthConfig Indexes Limit", "Options=Indexes")
+		return pick(r, "None", "All", "All", "All", "AuthConfig", "Indexes", "Limit", "Options", "FileInfo", "AuthConfig Indexes Limit", "Options=Indexes")
 	}
 	fmt.Fprintf(&conf, "<Directory /srv/www>\n    %s\n    AllowOverride %s\n    %s\n", diffOptions(r), override(), pick(r, "Require all granted", "Require all granted", diffRequire(r)))
 	if r.IntN(3) == 0 {

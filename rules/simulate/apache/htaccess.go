@@ -74,6 +74,25 @@ var htDirectives = map[string]htDirective{
 	"rewritecond":       {orFileInfo, "rewrite_module"},
 	"rewriterule":       {orFileInfo, "rewrite_module"},
 	"rewriteoptions":    {orFileInfo, "rewrite_module"},
+	// directives of the server config or <Directory> only: "not
+	// allowed here" (500) in a .htaccess file whatever AllowOverride
+	"allowoverride":     {0, ""},
+	"allowoverridelist": {0, ""},
+	"accessfilename":    {0, ""},
+	"documentroot":      {0, ""},
+	"servername":        {0, ""},
+	"serveralias":       {0, ""},
+	"listen":            {0, ""},
+	"loadmodule":        {0, ""},
+	"directory":         {0, ""},
+	"directorymatch":    {0, ""},
+	"location":          {0, ""},
+	"locationmatch":     {0, ""},
+	"virtualhost":       {0, ""},
+	"alias":             {0, "alias_module"},
+	"aliasmatch":        {0, "alias_module"},
+	"scriptalias":       {0, "alias_module"},
+	"scriptaliasmatch":  {0, "alias_module"},
 	// mod_php's directives: "Invalid command" (500) where it is not
 	// loaded, as on Debian's stock server with PHP-FPM
 	"php_value": {orOptions, "php_module"},
