@@ -196,6 +196,21 @@ Alias /x /srv
 <Directory /srv>
 </Directory>
 -- srv/www/ctx3/x.html --
+-- srv/www/neg1/.htaccess --
+Require all granted
+Require not ip 10.9.8.7
+-- srv/www/neg1/x.html --
+-- srv/www/neg2/.htaccess --
+<RequireAll>
+    Require all granted
+    Require not ip 10.9.8.7
+</RequireAll>
+-- srv/www/neg2/x.html --
+-- srv/www/neg3/.htaccess --
+<Files x.html>
+    Require not ip 10.9.8.7
+</Files>
+-- srv/www/neg3/x.html --
 -- srv/www/front/.htaccess --
 RewriteEngine On
 RewriteRule ^(sub)?$ x.html [L]
@@ -276,6 +291,10 @@ RewriteRule ^(sub)?$ x.html [L]
 		{18485, "localhost", "/ctx1/x.html", 500, 0},
 		{18485, "localhost", "/ctx2/x.html", 500, 0},
 		{18485, "localhost", "/ctx3/x.html", 500, 0},
+		// a negated Require outside <RequireAll>
+		{18485, "localhost", "/neg1/x.html", 500, 0},
+		{18485, "localhost", "/neg2/x.html", 200, 0},
+		{18485, "localhost", "/neg3/x.html", 500, 0},
 	},
 }}
 

@@ -15,7 +15,7 @@ import (
 
 var (
 	apacheDiffSeed  = flag.Uint64("apachediff.seed", 1, "seed of the Apache differential test's random cases")
-	apacheDiffCases = flag.Int("apachediff.cases", 40, "number of random cases the Apache differential test runs")
+	apacheDiffCases = flag.Int("apachediff.cases", 100, "number of random cases the Apache differential test runs")
 	apacheDiffLog   = flag.Bool("apachediff.unsure", false, "log why the simulator was unsure")
 )
 

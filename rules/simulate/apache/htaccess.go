@@ -184,6 +184,11 @@ func (s *Simulator) readAccess(st *state, p *perDir, f, dir string, isReg bool) 
 		return why
 	}
 	bad, unsure := s.checkAccess(file.Directives, ov)
+	if bad == nil {
+		if neg := s.negatedInAny(file.Directives); neg != nil {
+			bad, unsure = &htError{neg, "negative Require directive has no effect in <RequireAny> directive"}, ""
+		}
+	}
 	if bad != nil {
 		st.d.Status = 500
 		st.d.Cause = &simulate.Cause{Rule: RuleHtaccessInvalid, Kind: simulate.KindHtaccessInvalid, Path: f, Range: bad.d.Range,
@@ -279,6 +284,27 @@ func (s *Simulator) checkAccess(ds []*conf.Directive, ov overrides) (*htError, s
 		}
 	}
 	return nil, unsure
+}
+
+// negatedInAny finds a "Require not" line that mod_authz_core refuses
+// when it reads the file: one whose section is a <RequireAny>, the
+// implicit one of the file, of <Files> and <Limit> sections included.
+// The lines of <RequireAll> (where negation belongs) and of the sections
+// it does not know are not looked at.
+func (s *Simulator) negatedInAny(ds []*conf.Directive) *conf.Directive {
+	for _, d := range ds {
+		switch {
+		case d.Comment:
+		case d.Is("Require") && len(d.Args) > 0 && strings.EqualFold(d.Args[0], "not"):
+			return d
+		case d.Section && d.Is("IfModule") && !s.ifModule(d):
+		case d.Section && (d.Is("IfModule") || d.Is("Files") || d.Is("FilesMatch") || d.Is("Limit") || d.Is("LimitExcept") || d.Is("RequireAny")):
+			if n := s.negatedInAny(d.Block); n != nil {
+				return n
+			}
+		}
+	}
+	return nil
 }
 
 // parserRange is the range of a whole file, for trace steps.
