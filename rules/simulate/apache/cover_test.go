@@ -211,6 +211,9 @@ Require not ip 10.9.8.7
     Require not ip 10.9.8.7
 </Files>
 -- srv/www/neg3/x.html --
+-- srv/www/mv/.htaccess --
+Options +MultiViews
+-- srv/www/mv/x.html --
 -- srv/www/front/.htaccess --
 RewriteEngine On
 RewriteRule ^(sub)?$ x.html [L]
@@ -295,6 +298,9 @@ RewriteRule ^(sub)?$ x.html [L]
 		{18485, "localhost", "/neg1/x.html", 500, 0},
 		{18485, "localhost", "/neg2/x.html", 200, 0},
 		{18485, "localhost", "/neg3/x.html", 500, 0},
+		// MultiViews without mod_negotiation changes nothing
+		{18485, "localhost", "/mv/x.html", 200, 0},
+		{18485, "localhost", "/mv/x", 404, 0},
 	},
 }}
 

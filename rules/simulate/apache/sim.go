@@ -665,10 +665,17 @@ func (p *perDir) options(d *conf.Directive) string {
 		}
 	}
 	p.opts, p.optsRange = next, d.Range
-	if p.opts["MultiViews"] {
-		return fmt.Sprintf("%s: Options MultiViews is not modelled yet", d.Range)
-	}
 	return ""
+}
+
+// multiViews says why mod_negotiation may answer for the missing file
+// f: Options MultiViews in force with the module loaded (its
+// type_checker then looks for variants f.*); "" when it cannot.
+func (s *Simulator) multiViews(p *perDir, f string) string {
+	if !p.opts["MultiViews"] || !s.Config.Modules["negotiation_module"] {
+		return ""
+	}
+	return fmt.Sprintf("%s: Options MultiViews: mod_negotiation's search for variants of %s is not modelled yet", p.optsRange, f)
 }
 
 // serve maps the request into the tree of the chosen scopes and walks it.
@@ -868,6 +875,12 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		return st.d
 	}
 	s.where(st, p)
+	if finfo == nil {
+		// mod_negotiation's type_checker comes before the fixups
+		if why := s.multiViews(p, walkSubject(cur, finfo, pathInfo, uri)); why != "" {
+			return st.notSure("%s", why)
+		}
+	}
 	noSlash := finfo != nil && finfo.Type == fsmeta.TypeDir && !strings.HasSuffix(uri, "/")
 	if d := s.rewriteDir(st, p, scopes, uri, walkSubject(cur, finfo, pathInfo, uri), fullPath(cur, finfo, pathInfo, uri), docRoot, noSlash); d != nil {
 		return d
@@ -1030,6 +1043,9 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 		}
 		if !res.OK() && res.Err != syscall.ENOENT {
 			return st.notSure("the index %s: %v is not modelled yet", f, res.Err)
+		}
+		if why := s.multiViews(p, f); why != "" {
+			return st.notSure("%s", why)
 		}
 	}
 	if refused != nil {
