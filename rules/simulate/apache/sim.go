@@ -1057,7 +1057,7 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 		// no module claims leaves it to core's default handler, which
 		// refuses to serve a directory (AH00129).
 		if why := s.handlerClaimed(h); why != "" || strings.EqualFold(h, "cgi-script") {
-			return st.notSure("%s: %s", by.Range, why)
+			return st.notSure("%s: the handler %s of a directory without its index is not modelled yet", by.Range, h)
 		}
 		if m := st.req.Method; m != "" && m != "GET" && m != "HEAD" && m != "POST" {
 			return st.notSure("core's default handler on %s with the method %s is not modelled yet", dir, m)
