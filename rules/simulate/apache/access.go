@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"path"
-	"regexp"
 	"strings"
 	"syscall"
 
@@ -77,6 +76,9 @@ type sectionCompat struct {
 	allows, denys []*allowDeny
 	satisfy       string
 	satisfyR      parser.Range
+	// limited is set when the section has lines for other methods
+	// only (in <Limit>): it still replaces the inherited ones.
+	limited bool
 }
 
 // add handles one directive of the access side in a section; ok is false
@@ -173,23 +175,22 @@ func (p *perDir) addAccess(sc *sectionCompat, d *conf.Directive) (ok bool, why s
 	return true, ""
 }
 
-// mergeCompat merges a section's mod_access_compat lines as
-// merge_access_dir_config does: an Order written in the section (even
-// the default Deny,Allow) replaces the inherited one, Allow and Deny
-// lines replace the inherited lists, Satisfy replaces when set.
+// mergeCompat merges a section's mod_access_compat lines as httpd does
+// for a module without a per-directory merger: a section holding any of
+// Order, Allow, Deny or Satisfy replaces the whole inherited
+// configuration with its own (the defaults for what it does not set:
+// Order Deny,Allow, no Allow or Deny lines, Satisfy All), as real Apache
+// answers (coverTrees' compat requests).
 func (p *perDir) mergeCompat(sc *sectionCompat) {
-	if sc.orderSet {
-		p.acc.order, p.acc.orderR = sc.order, sc.orderR
+	if !sc.orderSet && len(sc.allows) == 0 && len(sc.denys) == 0 && sc.satisfy == "" && !sc.limited {
+		return
 	}
-	if len(sc.allows) > 0 {
-		p.acc.allows = sc.allows
+	p.acc.order, p.acc.orderR = sc.order, sc.orderR
+	if !sc.orderSet {
+		p.acc.order, p.acc.orderR = denyThenAllow, parser.Range{}
 	}
-	if len(sc.denys) > 0 {
-		p.acc.denys = sc.denys
-	}
-	if sc.satisfy != "" {
-		p.acc.satisfyAny, p.acc.satisfyR = sc.satisfy == "any", sc.satisfyR
-	}
+	p.acc.allows, p.acc.denys = sc.allows, sc.denys
+	p.acc.satisfyAny, p.acc.satisfyR = sc.satisfy == "any", sc.satisfyR
 }
 
 // subnet reads an address of Require ip or Allow/Deny from as
@@ -311,12 +312,25 @@ func (s *Simulator) env(v string) (bool, string) {
 	return false, ""
 }
 
+// envOf is Simulator.env for the request of st: after an internal
+// redirect, the variables of the request before it (a RewriteRule's
+// [E=], its REDIRECT_STATUS...) are there renamed REDIRECT_NAME, which
+// is not modelled.
+func (s *Simulator) envOf(st *state) func(string) (bool, string) {
+	return func(v string) (bool, string) {
+		if st.redirects > 0 && strings.HasPrefix(v, "REDIRECT_") {
+			return false, fmt.Sprintf("the environment variable %s after an internal redirect is not modelled yet", v)
+		}
+		return s.env(v)
+	}
+}
+
 // compat is mod_access_compat's check_dir_access: ok, or the line that
 // refuses the client.
-func (s *Simulator) compat(p *perDir, client net.IP) (bool, parser.Range, string) {
+func (s *Simulator) compat(p *perDir, client net.IP, env func(string) (bool, string)) (bool, parser.Range, string) {
 	find := func(list []*allowDeny) (*allowDeny, string) {
 		for _, a := range list {
-			ok, why := a.matches(client, s.env)
+			ok, why := a.matches(client, env)
 			if why != "" {
 				return nil, why
 			}
@@ -412,11 +426,12 @@ func filesMatch(f *conf.Directive, base string) (bool, string) {
 	}
 	pat := f.Args[len(f.Args)-1]
 	if f.Is("FilesMatch") || len(f.Args) == 2 && f.Args[0] == "~" {
-		re, err := regexp.Compile(pat)
-		if err != nil {
-			return false, fmt.Sprintf("%s: the regex %q is not understood: not modelled", f.Range, pat)
+		re, why := compileRe(f, pat, false)
+		if why != "" {
+			return false, why
 		}
-		return re.MatchString(base), ""
+		m, why := matchRe(f, re, base)
+		return m != nil, why
 	}
 	if len(f.Args) != 1 {
 		return false, fmt.Sprintf("%s: <%s> with %d arguments is not modelled yet", f.Range, f.Name, len(f.Args))
@@ -460,7 +475,7 @@ func (s *Simulator) authorize(st *state, p *perDir, file string) bool {
 		method = "GET"
 	}
 	cip := net.ParseIP(client)
-	compatOK, compatR, why := s.compat(p, cip)
+	compatOK, compatR, why := s.compat(p, cip, s.envOf(st))
 	if why != "" {
 		st.notSure("%s", why)
 		return false
@@ -497,7 +512,7 @@ func (s *Simulator) authorize(st *state, p *perDir, file string) bool {
 		return true
 	}
 	for _, v := range envNames(p.authz) {
-		if _, why := s.env(v); why != "" {
+		if _, why := s.envOf(st)(v); why != "" {
 			st.notSure("%s", why)
 			return false
 		}
@@ -711,53 +726,69 @@ func inside(r, sec parser.Range) bool {
 	return r.File == sec.File && r.Start.Offset >= sec.Start.Offset && r.End.Offset <= sec.End.Offset
 }
 
+// limitedOut says what the <Limit> sections expandLimit dropped held:
+// Require lines, mod_access_compat lines, and where.
+type limitedOut struct {
+	require, compat bool
+	rng             parser.Range
+}
+
 // expandLimit replaces the <Limit> and <LimitExcept> sections of ds by
 // their contents when they apply to the request's method (GET covers
 // HEAD) and drops them otherwise: their Require and Allow/Deny lines
 // then weigh as those of the enclosing section, as httpd skips limited
-// lines for other methods. Only access lines are modelled inside.
-func (p *perDir) expandLimit(ds []*conf.Directive) ([]*conf.Directive, string) {
+// lines for other methods; what was dropped is returned, for the
+// section still replaces the inherited configuration of its modules.
+// Only access lines are modelled inside.
+func (p *perDir) expandLimit(ds []*conf.Directive) ([]*conf.Directive, limitedOut, string) {
+	var out []*conf.Directive
+	var dropped limitedOut
 	has := false
 	for _, d := range ds {
 		has = has || d.Section && (d.Is("Limit") || d.Is("LimitExcept"))
 	}
 	if !has {
-		return ds, ""
+		return ds, dropped, ""
 	}
 	m := p.acc.method
 	if m == "" || m == "HEAD" {
 		m = "GET"
 	}
-	var out []*conf.Directive
 	for _, d := range ds {
 		if !d.Section || !d.Is("Limit") && !d.Is("LimitExcept") {
 			out = append(out, d)
 			continue
 		}
 		if len(d.Args) == 0 {
-			return nil, fmt.Sprintf("%s: <%s> without methods is refused by httpd", d.Range, d.Name)
+			return nil, dropped, fmt.Sprintf("%s: <%s> without methods is refused by httpd", d.Range, d.Name)
 		}
 		in := false
 		for _, a := range d.Args {
 			if a != strings.ToUpper(a) {
-				return nil, fmt.Sprintf("%s: <%s> with the method %s is not modelled yet", d.Range, d.Name, a)
+				return nil, dropped, fmt.Sprintf("%s: <%s> with the method %s is not modelled yet", d.Range, d.Name, a)
 			}
 			in = in || a == m
-		}
-		if in == d.Is("LimitExcept") {
-			continue
 		}
 		for _, c := range d.Block {
 			if c.Comment {
 				continue
 			}
-			switch strings.ToLower(c.Name) {
+			switch n := strings.ToLower(c.Name); n {
 			case "require", "requireall", "requireany", "requirenone", "order", "allow", "deny", "satisfy":
-				out = append(out, c)
+				if in != d.Is("LimitExcept") {
+					out = append(out, c)
+					continue
+				}
+				if strings.HasPrefix(n, "require") {
+					dropped.require = true
+				} else {
+					dropped.compat = true
+				}
+				dropped.rng = d.Range
 			default:
-				return nil, fmt.Sprintf("%s: %s in <%s> is not modelled yet", c.Range, c.Name, d.Name)
+				return nil, dropped, fmt.Sprintf("%s: %s in <%s> is not modelled yet", c.Range, c.Name, d.Name)
 			}
 		}
 	}
-	return out, ""
+	return out, dropped, ""
 }

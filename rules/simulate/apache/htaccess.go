@@ -50,8 +50,10 @@ var htDirectives = map[string]htDirective{
 	"errordocument":     {orFileInfo, ""},
 	"files":             {orAll, ""},
 	"ifmodule":          {orAll, ""},
-	"limit":             {orLimit, ""},
-	"limitexcept":       {orLimit, ""},
+	// <Limit> and <LimitExcept>: AllowOverride Limit or AuthConfig
+	// (real Apache refuses them under Indexes and FileInfo)
+	"limit":             {orLimit | orAuthCfg, ""},
+	"limitexcept":       {orLimit | orAuthCfg, ""},
 	"filesmatch":        {orAll, ""},
 	"indexoptions":      {orIndexes, "autoindex_module"},
 	"indexignore":       {orIndexes, "autoindex_module"},
@@ -72,6 +74,25 @@ var htDirectives = map[string]htDirective{
 	"rewritecond":       {orFileInfo, "rewrite_module"},
 	"rewriterule":       {orFileInfo, "rewrite_module"},
 	"rewriteoptions":    {orFileInfo, "rewrite_module"},
+	// directives of the server config or <Directory> only: "not
+	// allowed here" (500) in a .htaccess file whatever AllowOverride
+	"allowoverride":     {0, ""},
+	"allowoverridelist": {0, ""},
+	"accessfilename":    {0, ""},
+	"documentroot":      {0, ""},
+	"servername":        {0, ""},
+	"serveralias":       {0, ""},
+	"listen":            {0, ""},
+	"loadmodule":        {0, ""},
+	"directory":         {0, ""},
+	"directorymatch":    {0, ""},
+	"location":          {0, ""},
+	"locationmatch":     {0, ""},
+	"virtualhost":       {0, ""},
+	"alias":             {0, "alias_module"},
+	"aliasmatch":        {0, "alias_module"},
+	"scriptalias":       {0, "alias_module"},
+	"scriptaliasmatch":  {0, "alias_module"},
 	// mod_php's directives: "Invalid command" (500) where it is not
 	// loaded, as on Debian's stock server with PHP-FPM
 	"php_value": {orOptions, "php_module"},
@@ -163,6 +184,11 @@ func (s *Simulator) readAccess(st *state, p *perDir, f, dir string, isReg bool) 
 		return why
 	}
 	bad, unsure := s.checkAccess(file.Directives, ov)
+	if bad == nil {
+		if neg := s.negatedInAny(file.Directives); neg != nil {
+			bad, unsure = &htError{neg, "negative Require directive has no effect in <RequireAny> directive"}, ""
+		}
+	}
 	if bad != nil {
 		st.d.Status = 500
 		st.d.Cause = &simulate.Cause{Rule: RuleHtaccessInvalid, Kind: simulate.KindHtaccessInvalid, Path: f, Range: bad.d.Range,
@@ -201,6 +227,10 @@ func (s *Simulator) checkAccess(ds []*conf.Directive, ov overrides) (*htError, s
 		}
 		name := strings.ToLower(d.Name)
 		h, known := htDirectives[name]
+		harmless, isHarmless := htHarmless[name]
+		if isHarmless {
+			h, known = harmless.htDirective, true
+		}
 		if !known {
 			if unsure == "" {
 				unsure = fmt.Sprintf("%s: %s in a .htaccess file is not modelled yet", d.Range, d.Name)
@@ -231,6 +261,15 @@ func (s *Simulator) checkAccess(ds []*conf.Directive, ov overrides) (*htError, s
 				}
 			}
 		}
+		if isHarmless && harmless.check != nil {
+			msg, why := harmless.check(s, d)
+			if msg != "" {
+				return &htError{d, msg}, ""
+			}
+			if unsure == "" {
+				unsure = why
+			}
+		}
 		if d.Is("IfModule") && !s.ifModule(d) {
 			continue
 		}
@@ -245,6 +284,27 @@ func (s *Simulator) checkAccess(ds []*conf.Directive, ov overrides) (*htError, s
 		}
 	}
 	return nil, unsure
+}
+
+// negatedInAny finds a "Require not" line that mod_authz_core refuses
+// when it reads the file: one whose section is a <RequireAny>, the
+// implicit one of the file, of <Files> and <Limit> sections included.
+// The lines of <RequireAll> (where negation belongs) and of the sections
+// it does not know are not looked at.
+func (s *Simulator) negatedInAny(ds []*conf.Directive) *conf.Directive {
+	for _, d := range ds {
+		switch {
+		case d.Comment:
+		case d.Is("Require") && len(d.Args) > 0 && strings.EqualFold(d.Args[0], "not"):
+			return d
+		case d.Section && d.Is("IfModule") && !s.ifModule(d):
+		case d.Section && (d.Is("IfModule") || d.Is("Files") || d.Is("FilesMatch") || d.Is("Limit") || d.Is("LimitExcept") || d.Is("RequireAny")):
+			if n := s.negatedInAny(d.Block); n != nil {
+				return n
+			}
+		}
+	}
+	return nil
 }
 
 // parserRange is the range of a whole file, for trace steps.
@@ -266,19 +326,37 @@ func (s *Simulator) ifModule(d *conf.Directive) bool {
 }
 
 // expandIfModule replaces the <IfModule> sections of ds by their
-// contents when their condition holds, and drops them otherwise.
+// contents when their condition holds, and drops them otherwise, in
+// nested sections too (<Files> holding <IfModule>, as Drupal's does):
+// those are copied, the parsed file left as it is.
 func (s *Simulator) expandIfModule(ds []*conf.Directive) []*conf.Directive {
 	var out []*conf.Directive
 	for _, d := range ds {
-		if d.Section && d.Is("IfModule") {
+		switch {
+		case d.Section && d.Is("IfModule"):
 			if s.ifModule(d) {
 				out = append(out, s.expandIfModule(d.Block)...)
 			}
 			continue
+		case d.Section && hasIfModule(d.Block):
+			c := *d
+			c.Block = s.expandIfModule(d.Block)
+			d = &c
 		}
 		out = append(out, d)
 	}
 	return out
+}
+
+// hasIfModule reports whether an <IfModule> section lies in ds, at any
+// depth.
+func hasIfModule(ds []*conf.Directive) bool {
+	for _, d := range ds {
+		if d.Section && (d.Is("IfModule") || hasIfModule(d.Block)) {
+			return true
+		}
+	}
+	return false
 }
 
 // ignoredAccess records in the trace the access files of dir that

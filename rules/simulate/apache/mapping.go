@@ -3,7 +3,6 @@ package apache
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -109,13 +108,13 @@ func aliasMap(a *conf.Directive, uri string) (mapping, bool, string) {
 		m.cgiDir = a.Range
 	}
 	if a.Is("AliasMatch") || a.Is("ScriptAliasMatch") {
-		re, err := regexp.Compile(a.Args[0])
-		if err != nil {
-			return m, false, fmt.Sprintf("%s: the regex %q is not one Go's regexp reads (PCRE is not modelled): %v", a.Range, a.Args[0], err)
+		re, why := compileRe(a, a.Args[0], false)
+		if why != "" {
+			return m, false, why
 		}
-		sub := re.FindStringSubmatch(uri)
+		sub, why := matchRe(a, re, uri)
 		if sub == nil {
-			return m, false, ""
+			return m, false, why
 		}
 		m.file = pregsub(a.Args[1], sub)
 		if !strings.HasPrefix(m.file, "/") {
@@ -194,11 +193,15 @@ func (s *Simulator) redirect(st *state, d *conf.Directive, uri string) *simulate
 		return st.notSure("%s: %s without a URL-path is not modelled yet", d.Range, d.Name)
 	}
 	if d.Is("RedirectMatch") {
-		re, err := regexp.Compile(args[0])
-		if err != nil {
-			return st.notSure("%s: the regex %q is not one Go's regexp reads (PCRE is not modelled): %v", d.Range, args[0], err)
+		re, why := compileRe(d, args[0], false)
+		if why != "" {
+			return st.notSure("%s", why)
 		}
-		if !re.MatchString(uri) {
+		m, why := matchRe(d, re, uri)
+		if why != "" {
+			return st.notSure("%s", why)
+		}
+		if m == nil {
 			return nil
 		}
 	} else if aliasMatches(uri, args[0]) == 0 {
@@ -350,7 +353,14 @@ func (s *Simulator) handle(st *state, p *perDir, m mapping, uri, file string, fi
 		return nil
 	case "cgi-script":
 	default:
-		return st.notSure("%s: the handler %s is not modelled yet", by.Range, h)
+		if why := s.handlerClaimed(h); why != "" {
+			return st.notSure("%s: %s", by.Range, why)
+		}
+		// No loaded module claims it: core's default handler serves
+		// the request (a file as it is; a directory mod_dir does not
+		// resolve to an index answers 404, Simulator.directory).
+		st.step("handler", by.Range, "no loaded module handles %q: core's default handler serves %s", strings.ToLower(h), file)
+		return nil
 	}
 	mod, refusedID, dirID := "", "", ""
 	switch {
@@ -410,6 +420,43 @@ func (s *Simulator) handle(st *state, p *perDir, m mapping, uri, file string, fi
 	}
 	st.d.Backend = "cgi-script " + file
 	return st.notSure("%s runs as a CGI script: its answer is its own", file)
+}
+
+// handlerModules are the handler names the modules of Debian's apache2
+// (and mod_php) claim in their handler hooks, by lower-case name.
+var handlerModules = map[string]string{
+	"cgi-script": "cgi_module", "server-status": "status_module", "server-info": "info_module",
+	"type-map": "negotiation_module", "send-as-is": "asis_module", "imap-file": "imagemap_module",
+	"ldap-status": "ldap_module", "balancer-manager": "proxy_balancer_module", "proxy-server": "proxy_module",
+	"redirect-handler": "rewrite_module", "httpd/unix-directory": "dir_module", "server-parsed": "include_module",
+	"text/x-server-parsed-html": "include_module", "text/x-server-parsed-html3": "include_module",
+	"lua-script": "lua_module", "md-status": "md_module", "dav-handler": "dav_module",
+	"application/x-httpd-php": "php_module", "application/x-httpd-php-source": "php_module", "php-script": "php_module",
+}
+
+// handlerClaimers are modules that may claim handler names the
+// configuration invents (mod_actions' Action, mod_lua's LuaMapHandler,
+// language embeddings).
+var handlerClaimers = []string{"actions_module", "lua_module", "perl_module", "python_module", "wsgi_module",
+	"php_module", "php5_module", "php7_module", "fcgid_module", "fastcgi_module", "proxy_module", "dav_module"}
+
+// handlerClaimed says why the handler h (SetHandler or AddHandler) may be
+// taken by a loaded module; "" when none can take it, and core's
+// default handler then serves the request as a static file.
+func (s *Simulator) handlerClaimed(h string) string {
+	h = strings.ToLower(h)
+	if mod, ok := handlerModules[h]; ok && (s.Config.Modules[mod] || mod == "cgi_module" && s.Config.Modules["cgid_module"]) {
+		return fmt.Sprintf("the handler %s of %s is not modelled yet", h, mod)
+	}
+	if strings.HasPrefix(h, "proxy:") && s.Config.Modules["proxy_module"] {
+		return fmt.Sprintf("the handler %s of proxy_module is not modelled yet", h)
+	}
+	for _, m := range handlerClaimers {
+		if s.Config.Modules[m] {
+			return fmt.Sprintf("the handler %s with %s loaded is not modelled yet", h, m)
+		}
+	}
+	return ""
 }
 
 // fallback is mod_dir's fixup_dflt: a request for nothing on disk, with

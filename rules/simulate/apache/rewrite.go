@@ -11,6 +11,7 @@ import (
 	conf "github.com/unforbid/unforbid/parser/apache"
 	"github.com/unforbid/unforbid/parser/fsmeta"
 	"github.com/unforbid/unforbid/rules/simulate"
+	"github.com/unforbid/unforbid/rules/simulate/pcre"
 )
 
 // RuleRewriteForbidden is a RewriteRule [F] (or [R=403]) refusing a
@@ -146,6 +147,14 @@ func parseFlags(d *conf.Directive, cond bool) (rwFlags, string) {
 		case n == "pt" || n == "passthrough":
 			f.pt = true
 		case n == "qsa" || n == "qsappend" || n == "qsd" || n == "qsdiscard" || n == "ne" || n == "noescape":
+		case (n == "e" || n == "env") && val != "" && val != "!":
+			// E=VAR[:VALUE] or E=!VAR sets or unsets an environment
+			// variable when the rule matches, status unchanged. Its
+			// readers: %{ENV:...} (not modelled: unsure), and, the
+			// per-directory rules running at fixups, after the access
+			// checks, only a later internal redirect's checks, where it
+			// is REDIRECT_VAR (Simulator.env: unsure); in server
+			// context envSetters makes every env test unsure.
 		case n == "r" || n == "redirect":
 			f.redirect = 302
 			if val != "" {
@@ -234,9 +243,10 @@ func (e *rwEnv) expand(d *conf.Directive, text string, ruleSub, condSub []string
 			if v, ok := header(req.Headers, h); ok {
 				return v
 			}
-			// A request without Referer is a direct visit; other
-			// headers depend on the client.
-			if strings.EqualFold(h, "Referer") {
+			// A request without Referer is a direct visit, without
+			// Authorization an anonymous one (a browser sends it only
+			// once challenged); other headers depend on the client.
+			if strings.EqualFold(h, "Referer") || strings.EqualFold(h, "Authorization") {
 				return ""
 			}
 		}
@@ -249,15 +259,8 @@ func (e *rwEnv) expand(d *conf.Directive, text string, ruleSub, condSub []string
 }
 
 // compile compiles a mod_rewrite regex (PCRE) in Go's syntax.
-func compile(d *conf.Directive, pat string, nocase bool) (*regexp.Regexp, string) {
-	if nocase {
-		pat = "(?i)" + pat
-	}
-	re, err := regexp.Compile(pat)
-	if err != nil {
-		return nil, fmt.Sprintf("%s: the regex %q is not one Go's regexp reads (PCRE is not modelled): %v", d.Range, pat, err)
-	}
-	return re, ""
+func compile(d *conf.Directive, pat string, nocase bool) (*pcre.Regex, string) {
+	return compileRe(d, pat, nocase)
 }
 
 // cond evaluates one RewriteCond; sub are its submatches (%N) when it
@@ -317,7 +320,10 @@ func (e *rwEnv) cond(d *conf.Directive, ruleSub, condSub []string) (bool, []stri
 	if why != "" {
 		return false, nil, why
 	}
-	sub := re.FindStringSubmatch(test)
+	sub, why := matchRe(d, re, test)
+	if why != "" {
+		return false, nil, why
+	}
 	if neg {
 		return sub == nil, condSub, ""
 	}
@@ -355,7 +361,10 @@ func (e *rwEnv) apply(c *rwConf, subject string) (rwResult, string) {
 		if why != "" {
 			return res, why
 		}
-		sub := re.FindStringSubmatch(subject)
+		sub, why := matchRe(r.d, re, subject)
+		if why != "" {
+			return res, why
+		}
 		if (sub != nil) == neg {
 			continue
 		}
@@ -456,7 +465,8 @@ func (e *rwEnv) apply(c *rwConf, subject string) (rwResult, string) {
 					lf, _ := parseFlags(later.d, false)
 					p := strings.TrimPrefix(later.d.Args[0], "!")
 					re, why := compile(later.d, p, lf.nocase)
-					if why != "" || re.MatchString(t) != strings.HasPrefix(later.d.Args[0], "!") {
+					m, err := re.Match(t)
+					if why != "" || err != nil || (m != nil) != strings.HasPrefix(later.d.Args[0], "!") {
 						return res, fmt.Sprintf("%s: [R] without [L] before a rule that may match %s is not modelled yet", r.d.Range, t)
 					}
 				}
@@ -548,14 +558,22 @@ func (s *Simulator) rewriteServer(st *state, scopes []*scope, uri, docRoot strin
 
 // rewriteDir runs the directory-context rules (hook_fixup) after the
 // walk and authorization: a decision ends the request (a status, or the
-// answer of the internal redirect to the rewritten URL).
-func (s *Simulator) rewriteDir(st *state, p *perDir, scopes []*scope, uri, filename, full, docRoot string) *simulate.Decision {
+// answer of the internal redirect to the rewritten URL). noSlash is set
+// for a directory asked without its slash.
+func (s *Simulator) rewriteDir(st *state, p *perDir, scopes []*scope, uri, filename, full, docRoot string, noSlash bool) *simulate.Decision {
 	c := p.rw
 	if st.rewriteEnded || c == nil || !c.on || len(c.rules) == 0 {
 		return nil
 	}
 	if c.unsure != "" {
 		return st.notSure("%s", c.unsure)
+	}
+	if filename+"/" == c.dir {
+		// The rules of the directory itself, asked without its slash:
+		// hook_fixup leaves it to mod_dir's redirect (RewriteOptions
+		// AllowNoSlash aside), before its FollowSymLinks check.
+		st.step("rewrite", c.rules[0].d.Range, "%s is asked without its slash: its own per-directory rules are skipped", filename)
+		return nil
 	}
 	if !p.opts["FollowSymLinks"] && !p.opts["SymLinksIfOwnerMatch"] {
 		st.d.Status = 403
@@ -597,6 +615,12 @@ func (s *Simulator) rewriteDir(st *state, p *perDir, scopes []*scope, uri, filen
 	}
 	if !strings.HasPrefix(target, "/") {
 		return st.notSure("the rewritten URL %q is not modelled yet", target)
+	}
+	if noSlash && s.Config.Modules["dir_module"] {
+		// The internal redirect waits for mod_rewrite's handler; the
+		// fixups go on, and mod_dir's redirects the directory first.
+		st.step("rewrite", res.rule.d.Range, "RewriteRule rewrites %s to %s, but mod_dir's fixup redirects the directory to its slash first", uri, target)
+		return nil
 	}
 	if res.end {
 		st.rewriteEnded = true

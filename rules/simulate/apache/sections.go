@@ -3,11 +3,11 @@ package apache
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 
 	conf "github.com/unforbid/unforbid/parser/apache"
 	"github.com/unforbid/unforbid/parser/fsmeta"
+	"github.com/unforbid/unforbid/rules/simulate/pcre"
 )
 
 // isRegexDir reports whether d is a regex directory section:
@@ -25,13 +25,8 @@ func isLocation(d *conf.Directive) bool {
 }
 
 // sectionRegex is the regex of a regex section (its last argument).
-func sectionRegex(d *conf.Directive) (*regexp.Regexp, string) {
-	pat := d.Args[len(d.Args)-1]
-	re, err := regexp.Compile(pat)
-	if err != nil {
-		return nil, fmt.Sprintf("%s: the regex %q is not one Go's regexp reads (PCRE is not modelled): %v", d.Range, pat, err)
-	}
-	return re, ""
+func sectionRegex(d *conf.Directive) (*pcre.Regex, string) {
+	return compileRe(d, d.Args[len(d.Args)-1], false)
 }
 
 // dirMatches reports whether the <Directory> path or wildcard pattern
@@ -79,7 +74,11 @@ func regexDirsMatching(rdirs []*conf.Directive, subject string) ([]*conf.Directi
 		if why != "" {
 			return nil, why
 		}
-		if re.MatchString(subject) {
+		m, why := matchRe(d, re, subject)
+		if why != "" {
+			return nil, why
+		}
+		if m != nil {
 			out = append(out, d)
 		}
 	}
@@ -99,7 +98,11 @@ func locationsMatching(locs []*conf.Directive, uri string) ([]*conf.Directive, s
 			if why != "" {
 				return nil, why
 			}
-			if re.MatchString(uri) {
+			m, why := matchRe(d, re, uri)
+			if why != "" {
+				return nil, why
+			}
+			if m != nil {
 				out = append(out, d)
 			}
 			continue

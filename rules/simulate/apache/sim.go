@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"net"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,6 +28,7 @@ import (
 	conf "github.com/unforbid/unforbid/parser/apache"
 	"github.com/unforbid/unforbid/parser/fsmeta"
 	"github.com/unforbid/unforbid/rules/simulate"
+	"github.com/unforbid/unforbid/rules/simulate/pcre"
 )
 
 // Rule IDs of Apache's own causes.
@@ -519,10 +519,11 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 	var idxR parser.Range
 	var compat sectionCompat
 	merging := opAny - 1 // AuthMerging Off
-	ds, why := p.expandLimit(ds)
+	ds, limited, why := p.expandLimit(ds)
 	if why != "" {
 		return why
 	}
+	compat.limited = limited.compat
 	for _, d := range ds {
 		if d.Comment {
 			continue
@@ -597,6 +598,19 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 		}
 	}
 	p.mergeCompat(&compat)
+	if reqs == nil && limited.require {
+		// Require lines for other methods only: mod_authz_core's
+		// section does not apply to this one, which it grants, and it
+		// still replaces the inherited lines (AuthMerging Off), or
+		// joins them with And (granted changes nothing).
+		if merging == opAny {
+			return fmt.Sprintf("%s: AuthMerging Or with Require lines of other methods is not modelled yet", limited.rng)
+		}
+		if merging < opAny {
+			p.authz, p.reqRange = &authz{rng: limited.rng, provider: "all", granted: true}, limited.rng
+			p.acc.filesAuthz = false
+		}
+	}
 	if reqs != nil {
 		// Several Require lines are an implicit <RequireAny>; a section
 		// with any replaces the inherited ones (AuthMerging Off), or
@@ -651,10 +665,17 @@ func (p *perDir) options(d *conf.Directive) string {
 		}
 	}
 	p.opts, p.optsRange = next, d.Range
-	if p.opts["MultiViews"] {
-		return fmt.Sprintf("%s: Options MultiViews is not modelled yet", d.Range)
-	}
 	return ""
+}
+
+// multiViews says why mod_negotiation may answer for the missing file
+// f: Options MultiViews in force with the module loaded (its
+// type_checker then looks for variants f.*); "" when it cannot.
+func (s *Simulator) multiViews(p *perDir, f string) string {
+	if !p.opts["MultiViews"] || !s.Config.Modules["negotiation_module"] {
+		return ""
+	}
+	return fmt.Sprintf("%s: Options MultiViews: mod_negotiation's search for variants of %s is not modelled yet", p.optsRange, f)
 }
 
 // serve maps the request into the tree of the chosen scopes and walks it.
@@ -854,7 +875,14 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		return st.d
 	}
 	s.where(st, p)
-	if d := s.rewriteDir(st, p, scopes, uri, walkSubject(cur, finfo, pathInfo, uri), fullPath(cur, finfo, pathInfo, uri), docRoot); d != nil {
+	if finfo == nil {
+		// mod_negotiation's type_checker comes before the fixups
+		if why := s.multiViews(p, walkSubject(cur, finfo, pathInfo, uri)); why != "" {
+			return st.notSure("%s", why)
+		}
+	}
+	noSlash := finfo != nil && finfo.Type == fsmeta.TypeDir && !strings.HasSuffix(uri, "/")
+	if d := s.rewriteDir(st, p, scopes, uri, walkSubject(cur, finfo, pathInfo, uri), fullPath(cur, finfo, pathInfo, uri), docRoot, noSlash); d != nil {
 		return d
 	}
 	if d := s.handle(st, p, m, uri, walkSubject(cur, finfo, pathInfo, uri), finfo, pathInfo); d != nil {
@@ -955,7 +983,9 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 			return st.notSure("%s", why)
 		}
 		if h, by := handlerOf(p, name); h != "" {
-			return st.notSure("%s: the DirectoryIndex %s has the handler %s: not modelled yet", by.Range, name, h)
+			if why := s.handlerClaimed(h); why != "" || strings.EqualFold(h, "cgi-script") {
+				return st.notSure("%s: the DirectoryIndex %s has the handler %s: not modelled yet", by.Range, name, h)
+			}
 		}
 		res := s.FS.Access(s.Cred, f, 0, false)
 		if res.Blind {
@@ -1014,9 +1044,28 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 		if !res.OK() && res.Err != syscall.ENOENT {
 			return st.notSure("the index %s: %v is not modelled yet", f, res.Err)
 		}
+		if why := s.multiViews(p, f); why != "" {
+			return st.notSure("%s", why)
+		}
 	}
 	if refused != nil {
 		st.d.Status, st.d.Cause = 403, refused
+		return st.d
+	}
+	if h, by := handlerOf(p, ""); h != "" {
+		// SetHandler takes the directory from mod_autoindex: a handler
+		// no module claims leaves it to core's default handler, which
+		// refuses to serve a directory (AH00129).
+		if why := s.handlerClaimed(h); why != "" || strings.EqualFold(h, "cgi-script") {
+			return st.notSure("%s: the handler %s of a directory without its index is not modelled yet", by.Range, h)
+		}
+		if m := st.req.Method; m != "" && m != "GET" && m != "HEAD" && m != "POST" {
+			return st.notSure("core's default handler on %s with the method %s is not modelled yet", dir, m)
+		}
+		st.d.Status = 404
+		st.d.Cause = &simulate.Cause{Kind: simulate.KindNone, Path: dir, Range: by.Range,
+			Reason: "AH00129: Attempt to serve directory: " + strings.TrimSuffix(dir, "/") + "/"}
+		st.step("handler", by.Range, "no DirectoryIndex file in %s and the handler %s: core's default handler does not serve a directory", dir, strings.ToLower(h))
 		return st.d
 	}
 	if !s.Config.Modules["autoindex_module"] {
@@ -1171,12 +1220,12 @@ func mayChange(o *conf.Directive, uri string) string {
 // regexMay says unsure when the regex pat may match one of subjects, or
 // does not compile in Go.
 func regexMay(pat string, subjects []string, unsure string) string {
-	re, err := regexp.Compile(pat)
+	re, err := pcre.Compile(pat, false)
 	if err != nil {
 		return unsure
 	}
 	for _, s := range subjects {
-		if re.MatchString(s) {
+		if m, err := re.Match(s); m != nil || err != nil {
 			return unsure
 		}
 	}

@@ -1,0 +1,50 @@
+package pcre
+
+import "testing"
+
+// TestMatch checks both engines on the expressions real configs use.
+func TestMatch(t *testing.T) {
+	tests := []struct {
+		expr      string
+		fold      bool
+		in        string
+		want      []string // nil: no match
+		backtrack bool
+	}{
+		{`\.php$`, false, "index.php", []string{".php"}, false},
+		{`\.PHP$`, true, "index.php", []string{".php"}, false},
+		{`^\.(?!well-known)`, false, ".env", []string{"."}, true},
+		{`^\.(?!well-known)`, false, ".well-known", nil, true},
+		{`^(?:\.(?!well-known)|occ)`, false, "occ", []string{"occ"}, true},
+		{`^(a)(b)?\1`, false, "aa", []string{"aa", "a", ""}, true},
+		{`(?!X)`, true, "x", []string{""}, true},
+	}
+	for _, tt := range tests {
+		re, err := Compile(tt.expr, tt.fold)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.expr, err)
+		}
+		if re.Backtracking() != tt.backtrack {
+			t.Errorf("%s: Backtracking() = %v", tt.expr, re.Backtracking())
+		}
+		got, err := re.Match(tt.in)
+		if err != nil {
+			t.Fatalf("%s on %q: %v", tt.expr, tt.in, err)
+		}
+		if len(got) != len(tt.want) || (got == nil) != (tt.want == nil) {
+			t.Errorf("%s on %q: %q, want %q", tt.expr, tt.in, got, tt.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tt.want[i] {
+				t.Errorf("%s on %q: %q, want %q", tt.expr, tt.in, got, tt.want)
+			}
+		}
+		if re.MatchString(tt.in) != (tt.want != nil) {
+			t.Errorf("%s on %q: MatchString disagrees", tt.expr, tt.in)
+		}
+	}
+	if _, err := Compile(`(?<`, false); err == nil {
+		t.Error("(?< compiled")
+	}
+}
