@@ -327,8 +327,8 @@ func applyCmd(o options, config string, minSev rules.Severity, stdout, stderr io
 	for _, c := range fp.conflicts {
 		fmt.Fprintf(stderr, "note: %s; looked at again on the edited text\n", c)
 	}
-	if l.htaccess != "" && len(planned) > 0 {
-		fmt.Fprintln(stderr, "note: "+NoConfigTestNote)
+	if why := noConfigTestWhy(o, l); why != "" && len(planned) > 0 {
+		fmt.Fprintln(stderr, "note: "+why)
 	}
 	applied, err := applyChange(o, l, planned, fp.change, fix.DefaultStateDir())
 	if err != nil {
@@ -447,7 +447,10 @@ var configTester = configTest
 // config is the machine's own (not under --root); nil otherwise.
 func configTest(o options, l *loaded) func() error {
 	test, _, ok := serverCommands(l.srv.Kind(), l.main)
-	if !ok || o.root != "" || o.view != nil || l.htaccess != "" {
+	if o.root != "" && o.view == nil && l.htaccess == "" {
+		test, ok = rootedTest(o, l)
+	}
+	if !ok || o.view != nil || l.htaccess != "" {
 		return nil
 	}
 	return func() error {
