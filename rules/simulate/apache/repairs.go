@@ -116,6 +116,12 @@ func (s *Simulator) grantRepairs(p simulate.Problem) []fix.Fix {
 		Class:       fix.Safe,
 		Edits:       []fix.Edit{e},
 	}
+	if p.Request.Path == "" {
+		// a finding of the config alone: checked on the URL it serves
+		if p.Request, ok = s.requestAt(d, urlOf(d)); !ok {
+			return nil
+		}
+	}
 	reqs := refusedRequests(p)
 	if len(reqs) == 0 {
 		return nil
