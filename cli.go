@@ -92,6 +92,8 @@ func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {
   unforbid --diff [flags] [CONFIG]          print the proposed fixes (unified diffs, commands)
   unforbid --apply [flags] [CONFIG]         apply the safe fixes (--fix RULE, --include-review for more)
   unforbid --undo [--root DIR]              restore what the last --apply changed
+  unforbid --check --htaccess DOCROOT       Apache: judge a docroot's .htaccess files under Debian's
+                                            stock apache2 (also --diff, --apply, explain --htaccess DOCROOT URL...)
   unforbid explain [flags] CONFIG URL...    simulate requests and show the decision trace
   unforbid explain --log FILE [--last N] [flags] CONFIG
                                             explain the request errors of an nginx error log
