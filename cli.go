@@ -81,7 +81,7 @@ func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.clientIP, "client-ip", "", "explain: client `ADDR` for allow/deny and $remote_addr (default 127.0.0.1, or ::1 when the server address is IPv6)")
 	fs.StringVar(&o.serverIP, "server-ip", "", "explain: the local `ADDR` the client connects to (default: from the URL's host and the listens, never the client's)")
 	fs.Var(&o.headers, "header", "explain: request header 'Name: value' (repeatable)")
-	fs.StringVar(&o.logFile, "log", "", "explain: rebuild and explain the requests of nginx error log `FILE` (.gz too)")
+	fs.StringVar(&o.logFile, "log", "", "explain: rebuild and explain the requests of the nginx or Apache error log `FILE` (.gz too)")
 	fs.IntVar(&o.last, "last", 0, "explain --log: only the last `N` request errors of the log (0: all)")
 	fs.StringVar(&o.htaccess, "htaccess", "", "Apache: judge the .htaccess files of `DOCROOT` under Debian's stock apache2 config (AllowOverride All); no CONFIG")
 	fs.BoolVar(&o.progress, "progress", false, "show scan progress on stderr (default: when stderr is a terminal)")
@@ -96,7 +96,7 @@ func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {
                                             stock apache2 (also --diff, --apply, explain --htaccess DOCROOT URL...)
   unforbid explain [flags] CONFIG URL...    simulate requests and show the decision trace
   unforbid explain --log FILE [--last N] [flags] CONFIG
-                                            explain the request errors of an nginx error log
+                                            explain the request errors of an nginx or Apache error log
   unforbid rules [--format json]            list the rules
   unforbid demo                             run on a bundled demo tree with typical 403 causes
                                             (on a terminal: the review, applying to a temporary copy)

@@ -12,9 +12,11 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/unforbid/unforbid/parser"
 	"github.com/unforbid/unforbid/parser/nginxlog"
@@ -43,11 +45,46 @@ const maxLogCauses = 1000
 const maxCountedCauses = 100_000
 
 // logLine is one relevant line of the error log: a request error, read or
-// not.
+// not, in words that do not depend on the server that wrote it.
 type logLine struct {
-	n     int // 1-based line number in the log
-	entry nginxlog.Entry
-	err   string // why the line could not be read; "" when it was
+	n       int // 1-based line number in the log
+	time    time.Time
+	level   string
+	message string // the message as the log wrote it (Apache's with its code)
+	request string // the request line the log names ("GET /x HTTP/1.1"); "" when it names none
+	client  string // the client's address
+	kind    string // the kind of message, to tell causes apart the simulator does not find
+	path    string // the filesystem path the message names
+	// want holds the statuses the message allows, nil when any fits.
+	want []int
+	// causes holds the kinds of cause the message names, nil when the
+	// log does not tell (nginx's open() failed may be a search bit
+	// missing on a parent or the file's own read bit); what, in words,
+	// for the disagreement.
+	causes []simulate.Kind
+	what   string
+	// rebuild makes the request of the line against the server's sites;
+	// note says what it had to choose (a path more than one site serves).
+	rebuild func(sites []simulate.Site, sim func(simulate.Request) *simulate.Decision) (req simulate.Request, note string, err error)
+	err     string // why the line could not be read; "" when it was
+	// accessFile is set when path is the per-directory config file read
+	// on the way to the request (Apache's .htaccess), not what the
+	// request asked for: its name says nothing of the request's intent.
+	accessFile bool
+}
+
+// logFormat is the error log of one kind of server: it reads the lines
+// into logLines, and rebuilds their requests.
+type logFormat interface {
+	// line reads one line of the log: entry says it is a line of this
+	// server's error log at all, ok that it is a request error to
+	// explain (possibly one that cannot be read: logLine.err).
+	line(n int, text string) (ll logLine, entry, ok bool)
+	// server names the server in messages: "nginx", "Apache".
+	server() string
+	// shape says how the lines of the log start, for the error that a
+	// file is no such log.
+	shape() string
 }
 
 // logGroup collects the log lines that share one cause.
@@ -65,24 +102,36 @@ type logGroup struct {
 	// predict; disagreement describes the first of them.
 	disagree     int
 	disagreement string
+	// unsure counts the lines the simulator could not model; unsureWhy
+	// says why for the first of them.
+	unsure    int
+	unsureWhy string
+	// ambiguous says, for the first line that needed it, what rebuilding
+	// its request had to choose.
+	ambiguous string
 }
 
 // logExplainer reads an error log and explains its request errors.
 type logExplainer struct {
 	srv    simulate.Server
+	format logFormat
 	sites  []simulate.Site
 	groups map[string]*logGroup
 	order  []*logGroup
 	cache  map[string]*simulate.Decision
 
 	lines        int // lines read
-	entries      int // lines that are nginx log entries
+	entries      int // lines that are entries of the server's error log
 	firstNUL     int // the first line with a NUL byte, before any entry
 	relevant     int // request error lines considered
 	unparsed     int // request error lines that could not be read
 	firstUnparse string
 	noRefusal    int // lines the simulator agrees are no refusal (404s)
 	noRefusalEx  string
+	explained    int // lines explained by a cause (a rule)
+	agreeing     int // lines whose status the simulator predicts
+	disagreeing  int // lines whose status it does not
+	unsureLines  int // lines it could not model (Decision.Unsure)
 
 	maxCauses   int                 // the causes kept; maxLogCauses
 	more        map[uint64]struct{} // hashes of the keys of the causes past it
@@ -117,11 +166,11 @@ func explainLog(o options, pos []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitError
 	}
-	if l.srv.Kind() != "nginx" {
-		fmt.Fprintf(stderr, "unforbid: explain --log reads nginx error logs; this config is for %s\n", l.srv.Kind())
+	x := newLogExplainer(l.srv, maxLogCauses)
+	if x.format == nil {
+		fmt.Fprintf(stderr, "unforbid: explain --log reads the error logs of nginx and Apache; this config is for %s\n", l.srv.Kind())
 		return exitError
 	}
-	x := newLogExplainer(l.srv, maxLogCauses)
 	if err := x.read(r, o.last); err != nil {
 		fmt.Fprintf(stderr, "unforbid: %s: %v\n", o.logFile, err)
 		return exitError
@@ -149,8 +198,20 @@ func explainLog(o options, pos []string, stdout, stderr io.Writer) int {
 // newLogExplainer explains the log lines against srv, keeping at most
 // maxCauses distinct causes.
 func newLogExplainer(srv simulate.Server, maxCauses int) *logExplainer {
-	return &logExplainer{srv: srv, sites: srv.Sites(), groups: map[string]*logGroup{}, cache: map[string]*simulate.Decision{},
+	return &logExplainer{srv: srv, format: logFormatOf(srv.Kind()), sites: srv.Sites(), groups: map[string]*logGroup{}, cache: map[string]*simulate.Decision{},
 		maxCauses: maxCauses, more: map[uint64]struct{}{}, seed: maphash.MakeSeed()}
+}
+
+// logFormatOf returns the error log format of the server kind, nil when
+// its log cannot be read.
+func logFormatOf(kind string) logFormat {
+	switch kind {
+	case "nginx":
+		return nginxLog{}
+	case "apache":
+		return apacheLog{}
+	}
+	return nil
 }
 
 // openLog opens the error log; a name ending in .gz is decompressed.
@@ -189,7 +250,11 @@ func (x *logExplainer) read(r io.Reader, last int) error {
 		if x.entries == 0 && x.firstNUL == 0 && strings.IndexByte(line, 0) >= 0 {
 			x.firstNUL = n
 		}
-		if ll, ok := x.relevantLine(n, line); ok {
+		ll, entry, ok := x.format.line(n, line)
+		if entry {
+			x.entries++
+		}
+		if ok {
 			if last == 0 {
 				x.handle(ll)
 			} else if len(ring) < last {
@@ -207,9 +272,9 @@ func (x *logExplainer) read(r io.Reader, last int) error {
 		// an access log, a binary file: saying "0 causes" would call
 		// it clean
 		if x.firstNUL > 0 {
-			return fmt.Errorf("binary data (NUL byte at line %d): not an nginx error log", x.firstNUL)
+			return fmt.Errorf("binary data (NUL byte at line %d): not an %s error log", x.firstNUL, x.format.server())
 		}
-		return fmt.Errorf("not an nginx error log: no line starts as nginx writes them (\"2006/01/02 15:04:05 [error] ...\")")
+		return fmt.Errorf("not an %s error log: no line starts as %s writes them (%s)", x.format.server(), x.format.server(), x.format.shape())
 	}
 	for i := range ring {
 		x.handle(ring[(next+i)%len(ring)])
@@ -240,35 +305,48 @@ var refusalKinds = map[nginxlog.Kind]bool{
 	nginxlog.KindForbidden: true, nginxlog.KindNotFound: true, nginxlog.KindDirIndex: true, nginxlog.KindAccessRule: true,
 }
 
-// relevantLine reads one line and says whether it is a request error:
-// a refusal message with its request, or a line that looks like one but
-// cannot be read.
-func (x *logExplainer) relevantLine(n int, line string) (logLine, bool) {
+// nginxLog is nginx's error log.
+type nginxLog struct{}
+
+func (nginxLog) server() string { return "nginx" }
+
+func (nginxLog) shape() string { return `"2006/01/02 15:04:05 [error] ..."` }
+
+// line reads one line and says whether it is a request error: a refusal
+// message with its request, or a line that looks like one but cannot be
+// read.
+func (nginxLog) line(n int, line string) (logLine, bool, bool) {
 	e, err := nginxlog.ParseLine(line)
-	if err == nil || !nginxlog.NotEntry(err) {
-		x.entries++
-	}
+	entry := err == nil || !nginxlog.NotEntry(err)
+	ll := logLine{n: n, time: e.Time, level: e.Level, message: e.Message, request: e.Request, client: e.Client,
+		kind: e.Kind.String(), path: e.Path, want: logStatuses(e),
+		rebuild: func(sites []simulate.Site, _ func(simulate.Request) *simulate.Decision) (simulate.Request, string, error) {
+			req, err := logRequest(sites, e)
+			return req, "", err
+		}}
 	switch {
 	case err != nil && nginxlog.NotEntry(err):
 		// Not a log line at all (a continuation of a multi-line
 		// message, say): it counts only if it carries a request.
 		if strings.Contains(line, ", client: ") && strings.Contains(line, ", request: ") {
-			return logLine{n: n, err: err.Error()}, true
+			return logLine{n: n, err: err.Error()}, entry, true
 		}
-		return logLine{}, false
+		return logLine{}, entry, false
 	case !refusalKinds[e.Kind] || e.Client == "" && !e.HasRequest:
 		// other messages, and refusals outside a request (startup)
-		return logLine{}, false
+		return logLine{}, entry, false
 	case err != nil:
-		return logLine{n: n, entry: e, err: err.Error()}, true
+		ll.err = err.Error()
+		return ll, entry, true
 	case !e.HasRequest:
-		return logLine{n: n, entry: e, err: "the line has no request: field (cut short?)"}, true
+		ll.err = "the line has no request: field (cut short?)"
+		return ll, entry, true
 	case e.Kind == nginxlog.KindOpen && strings.HasSuffix(e.Path, ".gz") && !strings.HasSuffix(strings.SplitN(e.URI, "?", 2)[0], ".gz"):
 		// gzip_static could not open the .gz twin: it declines and
 		// the plain file may still be served (no refusal)
-		return logLine{}, false
+		return logLine{}, entry, false
 	}
-	return logLine{n: n, entry: e}, true
+	return ll, entry, true
 }
 
 // handle simulates the request of one line and adds it to its cause.
@@ -278,16 +356,15 @@ func (x *logExplainer) handle(ll logLine) {
 		x.unparsable(ll.n, ll.err)
 		return
 	}
-	e := ll.entry
-	req, err := logRequest(x.sites, e)
+	req, note, err := ll.rebuild(x.sites, x.simulate)
 	if err != nil {
 		x.unparsable(ll.n, err.Error())
 		return
 	}
 	d := x.simulate(req)
-	if d.Status == 401 {
-		// nginx reached the file (or the user file) only because the
-		// client sent credentials: simulate the request with them
+	if d.Status == 401 && !containsInt(ll.want, 401) {
+		// the server reached the file (or the user file) only because
+		// the client sent credentials: simulate the request with them
 		req.Headers = withHeader(req.Headers, "Authorization", "Basic dW5mb3JiaWQ6bG9n")
 		req.AssumeAuth = true
 		d = x.simulate(req)
@@ -296,11 +373,27 @@ func (x *logExplainer) handle(ll logLine) {
 	if d.Masked != nil {
 		cause = d.Masked
 	}
-	want := logStatuses(e)
+	want := ll.want
 	agree := want == nil || containsInt(want, d.Status)
+	// the status fits, the cause does not: the simulator found another
+	// refusal than the one the server logged
+	otherCause := agree && ll.causes != nil && d.Status >= 400 && (cause == nil || !slices.Contains(ll.causes, cause.Kind))
+	agree = agree && !otherCause
+	// the simulator could not model the request: no disagreement,
+	// no cause either
+	unsure := !agree && d.Unsure != ""
+	switch {
+	case agree:
+		x.agreeing++
+	case unsure:
+		x.unsureLines++
+	default:
+		x.disagreeing++
+	}
 	var key string
 	switch {
 	case cause != nil && cause.Rule != "":
+		x.explained++
 		key = cause.Rule + "\x00" + cause.Path + "\x00" + cause.Range.String()
 	case agree:
 		x.noRefusal++
@@ -309,7 +402,7 @@ func (x *logExplainer) handle(ll logLine) {
 		}
 		return
 	default:
-		key = "\x00" + e.Kind.String() + "\x00" + e.Path + "\x00" + strconv.Itoa(d.Status) + "\x00" + d.LocationRange.String()
+		key = "\x00" + ll.kind + "\x00" + ll.path + "\x00" + strconv.Itoa(d.Status) + "\x00" + d.LocationRange.String() + "\x00" + strconv.FormatBool(unsure)
 	}
 	g := x.groups[key]
 	if g == nil && len(x.order) >= x.maxCauses {
@@ -329,24 +422,43 @@ func (x *logExplainer) handle(ll logLine) {
 			if r := rules.Lookup(cause.Rule); r != nil {
 				g.severity = r.Severity.String()
 			}
-			if rules.IsSecret(req.Path) || rules.IsSecret(cause.Path) {
+			if rules.IsSecret(req.Path) || rules.IsSecret(cause.Path) && !ll.accessFile {
 				// as --check judges it: refusing a secret is meant
 				g.severity = rules.Info.String()
 				g.message += "; likely intended: the path looks like a secret"
 			}
 		} else {
-			g.rng, g.path = d.LocationRange, e.Path
+			g.rng, g.path = d.LocationRange, ll.path
 			if g.rng.IsZero() {
 				g.rng = d.Site
 			}
-			g.message = fmt.Sprintf("nginx logged %q but the simulator finds no refusal", e.Message)
+			g.message = fmt.Sprintf("%s logged %q but the simulator finds no refusal", x.format.server(), ll.message)
+			if unsure {
+				g.message = fmt.Sprintf("%s logged %q; the simulator cannot tell why: it does not model the request", x.format.server(), ll.message)
+			}
 		}
 		x.groups[key] = g
 		x.order = append(x.order, g)
 	}
 	g.count++
-	if !agree {
+	if note != "" && g.ambiguous == "" {
+		g.ambiguous = fmt.Sprintf("line %d: %s", ll.n, note)
+	}
+	if unsure {
+		g.unsure++
+		if g.unsureWhy == "" {
+			g.unsureWhy = fmt.Sprintf("line %d: %s", ll.n, d.Unsure)
+		}
+	} else if !agree {
 		g.disagree++
+		if g.disagreement == "" && otherCause {
+			found := "no cause"
+			if cause != nil && cause.Rule != "" {
+				found = cause.Rule
+			}
+			g.disagreement = fmt.Sprintf("line %d: the log says %s (%s), the simulator answers %d too but finds %s: the config or the files changed since, or the simulator is wrong",
+				ll.n, statusText(want), ll.what, d.Status, found)
+		}
 		if g.disagreement == "" {
 			g.disagreement = fmt.Sprintf("line %d: the log says %s, the simulator %s: the config or the files changed since, or the simulator is wrong",
 				ll.n, statusText(want), simStatus(d.Status))
@@ -603,7 +715,10 @@ func (x *logExplainer) writeText(w io.Writer) {
 	for _, g := range x.order {
 		fmt.Fprintln(w)
 		where := g.rng.String()
-		if g.rule != "" {
+		if g.rule != "" && g.severity == "" {
+			// a rule not registered (yet): no severity to tell
+			fmt.Fprintf(w, "%s: %s [%s]\n", where, g.message, g.rule)
+		} else if g.rule != "" {
 			fmt.Fprintf(w, "%s: %s: %s [%s]\n", where, g.severity, g.message, g.rule)
 		} else {
 			fmt.Fprintf(w, "%s: %s\n", where, g.message)
@@ -613,7 +728,13 @@ func (x *logExplainer) writeText(w io.Writer) {
 			fmt.Fprintf(w, "   path: %s", g.path)
 		}
 		fmt.Fprintf(w, "   log lines: %d\n", g.count)
-		fmt.Fprintf(w, "    first at line %d: [%s] %s\n", g.first.n, g.first.entry.Level, g.first.entry.Message)
+		fmt.Fprintf(w, "    first at line %d: [%s] %s\n", g.first.n, g.first.level, g.first.message)
+		if g.ambiguous != "" {
+			fmt.Fprintf(w, "    ambiguous: %s\n", g.ambiguous)
+		}
+		if g.unsure > 0 {
+			fmt.Fprintf(w, "    unsure (%d of %d lines): %s\n", g.unsure, g.count, g.unsureWhy)
+		}
 		if g.disagree > 0 {
 			fmt.Fprintf(w, "    disagrees (%d of %d lines): %s\n", g.disagree, g.count, g.disagreement)
 		}
@@ -663,6 +784,9 @@ type jsonLogCause struct {
 	Log          jsonLogLine     `json:"log"`
 	Disagree     int             `json:"disagree,omitempty"`
 	Disagreement string          `json:"disagreement,omitempty"`
+	Ambiguous    string          `json:"ambiguous,omitempty"`
+	Unsure       int             `json:"unsure,omitempty"`
+	UnsureWhy    string          `json:"unsure_why,omitempty"`
 	Example      json.RawMessage `json:"example"`
 }
 
@@ -671,7 +795,10 @@ type jsonLogLine struct {
 	Time    string `json:"time"`
 	Level   string `json:"level"`
 	Message string `json:"message"`
-	Request string `json:"request"`
+	// Request is the request line the log names; Apache's lines name
+	// none (the example holds the request rebuilt from the path).
+	Request string `json:"request,omitempty"`
+	Client  string `json:"client,omitempty"`
 }
 
 // writeJSON prints the array of causes; each example has the shape of an
@@ -687,11 +814,12 @@ func (x *logExplainer) writeJSON(w io.Writer) error {
 		if err := json.Unmarshal(b.Bytes(), &one); err != nil || len(one) != 1 {
 			return errors.New("internal error: explain JSON is not a one-element array")
 		}
-		e := g.first.entry
+		f := g.first
 		out = append(out, jsonLogCause{
 			Rule: g.rule, Severity: g.severity, Message: g.message, File: g.rng.File, Line: g.rng.Start.Line,
-			Path: g.path, Count: g.count, Disagree: g.disagree, Disagreement: g.disagreement,
-			Log:     jsonLogLine{Line: g.first.n, Time: e.Time.Format("2006-01-02T15:04:05"), Level: e.Level, Message: e.Message, Request: e.Request},
+			Path: g.path, Count: g.count, Disagree: g.disagree, Disagreement: g.disagreement, Ambiguous: g.ambiguous,
+			Unsure: g.unsure, UnsureWhy: g.unsureWhy,
+			Log:     jsonLogLine{Line: f.n, Time: f.time.Format("2006-01-02T15:04:05"), Level: f.level, Message: f.message, Request: f.request, Client: f.client},
 			Example: one[0],
 		})
 	}
@@ -708,6 +836,10 @@ func (x *logExplainer) summary(w io.Writer, name string) {
 		causes = "at least " + causes
 	}
 	fmt.Fprintf(w, "%s: %s read, %s considered, %s\n", name, rules.Plural(x.lines, "line"), rules.Plural(x.relevant, "request error"), causes)
+	if read := x.relevant - x.unparsed; read > 0 {
+		fmt.Fprintf(w, "agreement: %d of %d request errors read agree with the simulator (%d disagree, %d it cannot model); %d explained by a cause\n",
+			x.agreeing, read, x.disagreeing, x.unsureLines, x.explained)
+	}
 	if more := x.moreText(); more != "" {
 		fmt.Fprintf(w, "note: %s not explained: only the first %d distinct causes of the log are kept (--last N looks at the latest lines)\n", more, x.maxCauses)
 	}

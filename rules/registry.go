@@ -172,12 +172,14 @@ info, counted per Options directive.`,
 		ID: "apache/deny-overmatch", Server: "apache", Severity: Error,
 		Doc: Doc{
 			Title: "a Require that admits no one refuses public content",
-			Text: `"Require all denied" (in a <Directory> or a <RequireAll> that admits no client) is judged by
-the files it refuses, as nginx's deny: refusing secrets is intended, refusing images, pages,
-scripts, stylesheets, downloads or well-known files to every client is not. Reported once per
-Require line, with the count, kinds and examples of the public files it refuses; a comment
-above it that names other files is quoted. An allowlist (Require ip, Require local) is
-intended (apache/require-denied).`,
+			Text: `"Require all denied" (in a <Directory>, a .htaccess file or a <RequireAll> that admits no
+client) and the 2.2-style "Order deny,allow" with "Deny from all" and no Allow
+(mod_access_compat, AH01797) are judged by the files they refuse, as nginx's deny: refusing
+secrets is intended, refusing images, pages, scripts, stylesheets, downloads or well-known
+files to every client is not. Reported once per Require or Deny line, with the count, kinds
+and examples of the public files it refuses; a comment above it that names other files is
+quoted. An allowlist (Require ip, Require local, Allow from 10.0.0.0/8) is intended
+(apache/require-denied); a .htaccess that refuses only .env or .git stays quiet.`,
 			Before: "<Directory /srv/www/images>\n    Require all denied\n</Directory>",
 			After:  "<Directory /srv/www/images>\n    Require all granted\n</Directory>",
 		},
@@ -203,6 +205,110 @@ purpose; explain shows it (AH01630). The scan looks behind it, so that permissio
 admitted clients meet are found too; never behind a Require that admits no client at all
 (apache/deny-overmatch).`,
 			Before: "<Directory /srv/www/admin>\n    Require ip 10.0.0.0/8\n</Directory>",
+			After:  "(intended)",
+		},
+	},
+	{
+		ID: "apache/symlink-denied", Server: "apache", Severity: Warning,
+		Doc: Doc{
+			Title: "a symbolic link Options does not let Apache follow",
+			Text: `Apache follows a symbolic link in the path only with Options FollowSymLinks, or with
+SymLinksIfOwnerMatch when the link and its target have the same owner; otherwise (and for a
+link whose target does not exist) it answers 403 and logs AH00037: Symbolic link not allowed
+or link target not accessible. An Options line that names other flags without "+" (Options
+Indexes) drops FollowSymLinks. Reported per link, at the Options line that applies, unless
+the link is a secret (a dotfile, a key, a backup).`,
+			Before: "<Directory /srv/www>\n    Options Indexes         # /srv/www/logo.png -> assets/logo.png\n</Directory>",
+			After:  "<Directory /srv/www>\n    Options Indexes FollowSymLinks\n</Directory>",
+		},
+	},
+	{
+		ID: "apache/execcgi-off", Server: "apache", Severity: Error,
+		Doc: Doc{
+			Title: "a CGI handler where Options lacks ExecCGI",
+			Text: `AddHandler cgi-script .cgi (or SetHandler cgi-script) hands scripts to mod_cgi or mod_cgid,
+which refuse to run them unless Options ExecCGI is on in their directory: Apache answers 403
+and logs "Options ExecCGI is off in this directory" (AH01262 for mod_cgid, AH02809 for
+mod_cgi). ScriptAlias implies ExecCGI. Reported once per handler directive, with the count of
+scripts and an example; secrets stay quiet.`,
+			Before: "AddHandler cgi-script .cgi       # /srv/www/cgi/hello.cgi",
+			After:  "AddHandler cgi-script .cgi\n<Directory /srv/www/cgi>\n    Options +ExecCGI\n</Directory>",
+		},
+	},
+	{
+		ID: "apache/rewrite-forbidden", Server: "apache", Severity: Error,
+		Doc: Doc{
+			Title: "a RewriteRule [F] refuses public content",
+			Text: `A RewriteRule with the [F] flag (or [R=403]) answers 403 for every URL its pattern matches,
+with no line in the error log at the default LogLevel. A rule without RewriteCond refuses
+every client and is judged as a deny (apache/deny-overmatch): refusing secrets or scripts run
+by a backend (WordPress's "RewriteRule ^xmlrpc\.php$ - [F]", "(^|/)\.git") is intended,
+refusing images, documents, downloads or well-known files is not. Reported once per rule,
+with the count, kinds and examples of the public files it refuses. A rule with a RewriteCond
+(hotlink protection on the Referer) is intended.`,
+			Before: "RewriteRule \\.(png|jpe?g|gif)$ - [F]",
+			After:  "RewriteCond %{HTTP_REFERER} !^https://example\\.com/\nRewriteRule \\.(png|jpe?g|gif)$ - [F]",
+		},
+	},
+	{
+		ID: "apache/htaccess-invalid", Server: "apache", Severity: Error,
+		Doc: Doc{
+			Title: "a .htaccess directive that AllowOverride does not allow",
+			Text: `Apache reads the .htaccess files of every directory on the path where AllowOverride is not
+None, and refuses a directive of a class it does not allow ("AllowOverride AuthConfig" and an
+"Options -Indexes"), or of a module that is not loaded: every request below the file answers
+500 and the error log says "<file>: Options not allowed here" (or "Invalid command"). A
+.htaccess that is no regular file answers 403 (AH00554). Reported once per file, at the
+directive, with the count of URLs below it.`,
+			Before: "AllowOverride AuthConfig          # /srv/www/docs/.htaccess: Options -Indexes",
+			After:  "AllowOverride AuthConfig Options",
+		},
+	},
+	{
+		ID: "apache/htaccess-ignored", Server: "apache", Severity: Info,
+		Doc: Doc{
+			Title: "a .htaccess file AllowOverride None never reads",
+			Text: `Where AllowOverride is None (Debian's apache2.conf sets it for / and /var/www) Apache does
+not even open .htaccess files: their directives have no effect, while their authors believe
+they apply (a "Require all denied" that protects nothing, rewrite rules that never run).
+Reported at info level once per .htaccess file that holds directives, at its first directive,
+with the AllowOverride None that applies as related location. A file of comments only is
+quiet.`,
+			Before: "AllowOverride None                # /srv/www/private/.htaccess: Require all denied",
+			After:  "<Directory /srv/www/private>\n    Require all denied\n</Directory>",
+		},
+	},
+	{
+		ID: "apache/auth-file-missing", Server: "apache", Severity: Error,
+		Doc: Doc{
+			Title: "the password file of AuthUserFile does not exist",
+			Text: `With AuthType Basic, Apache asks for a login (401); once credentials come, it opens
+AuthUserFile, and when the file does not exist every login answers 500 and the error log
+says AH01620: Could not open password file. Reported once per AuthUserFile line.`,
+			Before: "AuthUserFile /etc/apache2/.htpasswd-members   # never created",
+			After:  "htpasswd -c /etc/apache2/.htpasswd-members alice",
+		},
+	},
+	{
+		ID: "apache/auth-file-unreadable", Server: "apache", Severity: Error,
+		Doc: Doc{
+			Title: "the workers cannot read the password file of AuthUserFile",
+			Text: `The password file is opened by the worker processes (www-data on Debian, apache on RHEL)
+for every login: when they cannot read it, every login answers 500 and the error log says
+(13)Permission denied: AH01620: Could not open password file. Reported once per AuthUserFile
+line.`,
+			Before: "-rw------- root root /etc/apache2/htpasswd",
+			After:  "-rw-r----- root www-data /etc/apache2/htpasswd",
+		},
+	},
+	{
+		ID: "apache/redirect-status", Server: "apache", Severity: Info,
+		Doc: Doc{
+			Title: "a Redirect answers an error status (reported when linked)",
+			Text: `"Redirect 403 /old" or "Redirect gone /old" (and RedirectMatch) answer an error status on
+purpose and are not reported; explain shows them. One for a URL the site's own pages link to
+is reported as an error, with the linking page as related location.`,
+			Before: "Redirect 403 /private",
 			After:  "(intended)",
 		},
 	},

@@ -313,7 +313,9 @@ func (c *Case) Wants(t testing.TB) []*Want {
 	t.Helper()
 	var out []*Want
 	for _, f := range c.Tree.Archive.Files {
-		if strings.HasPrefix(f.Name, ".") || !strings.HasPrefix(f.Name, "etc/") {
+		// Config files, and Apache's .htaccess files in the trees they
+		// serve.
+		if strings.HasPrefix(f.Name, ".") || !strings.HasPrefix(f.Name, "etc/") && !strings.HasSuffix(f.Name, "/.htaccess") {
 			continue
 		}
 		lines := strings.Split(string(f.Data), "\n")

@@ -59,7 +59,7 @@ func (sc *scanner) judgeDeny(req simulate.Request, d *simulate.Decision) {
 		where = w
 	}
 	what := ""
-	if c.Reason != "access forbidden by rule" && !strings.HasPrefix(c.Reason, "AH01630:") { // a deny's own words: nginx's, Apache's
+	if c.Reason != "access forbidden by rule" && !ownWords(c.Reason) { // a deny's own words: nginx's, Apache's
 		what = " with " + c.Reason
 	}
 	probe := req.Path
@@ -151,38 +151,13 @@ func (sc *scanner) blanket(c *simulate.Cause) bool {
 // one by one.
 func (sc *scanner) lint() {
 	for _, f := range sc.srv.Lint() {
-		sev := defaultSeverity
-		if r := rules.Lookup(f.Rule); r != nil {
-			sev = r.Severity
-		}
-		if f.Harmless {
-			sev = rules.Info
-		}
 		if f.Kind == simulate.KindSiteRefusesAll {
 			if sc.refusing == nil {
 				sc.refusing = map[string]bool{}
 			}
 			sc.refusing[f.Site.String()] = true
 		}
-		key := f.Rule + "\x00" + f.Range.String() + "\x00"
-		if sc.groups[key] != nil {
-			continue
-		}
-		if sc.linted == nil {
-			sc.linted = map[string]bool{}
-		}
-		sc.linted[key] = true
-		msg := f.Message
-		g := &group{rule: f.Rule, severity: sev, rng: f.Range, url: f.URL, method: "GET", count: 1, message: func(int) string { return msg }, kind: f.Kind, site: f.Site}
-		for _, r := range f.Related {
-			g.related = append(g.related, rules.Related{Range: r.Range, Message: r.Message})
-		}
-		g.causeRelated = f.Related
-		if !f.Site.IsZero() && f.Kind != simulate.KindSiteRefusesAll {
-			g.related = append(g.related, rules.Related{Range: f.Site, Message: f.SiteName})
-		}
-		sc.groups[key] = g
-		sc.order = append(sc.order, key)
+		sc.addConfig(f)
 	}
 }
 
@@ -199,4 +174,16 @@ func (sc *scanner) judgeAliasSlash(req simulate.Request, d *simulate.Decision) {
 		}
 		return fmt.Sprintf("%s; %s below the %s %s 403 or 404", c.Reason, plural(n, "URL"), block, verb)
 	})
+}
+
+// ownWords reports whether reason is Apache's own wording of a deny
+// (mod_authz_core's AH01630, mod_access_compat's AH01797, a RewriteRule
+// [F]), which the message quotes at its end already.
+func ownWords(reason string) bool {
+	for _, p := range []string{"AH01630:", "AH01797:", "RewriteRule "} {
+		if strings.HasPrefix(reason, p) {
+			return true
+		}
+	}
+	return false
 }

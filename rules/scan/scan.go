@@ -313,6 +313,7 @@ func (sc *scanner) walk(dir, url string) *rules.DirContents {
 	sc.visited[key] = true
 	sc.tick()
 	req, d := sc.request(url)
+	sc.lintDir(req, d, dir)
 	later := dependsOnContents(d) // pages or assets: judged once listed
 	if !later {
 		sc.judge(req, d, dir, true)
@@ -469,7 +470,8 @@ func (sc *scanner) rootCause(d *simulate.Decision, fsPath string) (c *simulate.C
 		// fallback answered
 		return d.Masked, true
 	case d.Status == 403 && c != nil:
-	case d.Status == 500 && c != nil && c.Kind == simulate.KindAuthFileUnreadable:
+	case d.Status == 500 && c != nil && (c.Kind == simulate.KindAuthFileUnreadable || c.Kind == simulate.KindAuthFileMissing):
+	case d.Status == 500 && c != nil && c.Kind == simulate.KindHtaccessInvalid:
 	case d.Status == 404 && c != nil && (c.Kind == simulate.KindSymlinkDenied || aliasSlash):
 	default:
 		return nil, false
@@ -502,9 +504,14 @@ func (sc *scanner) judgeCause(req simulate.Request, d *simulate.Decision, c *sim
 			sc.judgeIndexMissing(req, c, fsPath)
 		}
 	case simulate.KindAuthFileMissing, simulate.KindAuthFileUnreadable:
+		status := d.Status
 		sc.add(c.Rule, defaultSeverity, c.Range, c.Path, req, func(int) string {
-			return CauseMessage(sc.srv, c, c.Reason)
+			return authMessage(sc.srv, c, status)
 		})
+	case simulate.KindHtaccessInvalid:
+		sc.judgeHtaccessInvalid(req, d, c)
+	case simulate.KindExecCGIOff:
+		sc.judgeExecCGIOff(req, c)
 	}
 	return nil
 }

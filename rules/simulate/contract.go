@@ -276,6 +276,7 @@ const (
 	KindSiteRefusesAll     // a site answers 403 to every request
 	KindHtaccessInvalid    // a per-directory config file the server refuses (a directive not allowed, not a regular file)
 	KindExecCGIOff         // a CGI handler where the server may not run scripts (Apache: Options ExecCGI)
+	KindConfigIgnored      // a per-directory config file the server never reads (Apache: AllowOverride None)
 )
 
 // Rule IDs of the filesystem causes, shared by every server.
@@ -307,4 +308,17 @@ func FSCause(res fsmeta.Result) (rule string, kind Kind, ok bool) {
 		}
 	}
 	return "", KindNone, false
+}
+
+// DirLinter is implemented by servers that read config files of their
+// own in the directories they serve (Apache's .htaccess). The scanner
+// asks it about every directory it walks, with the request for that
+// directory and the server's answer to it, and reports what it returns
+// as config findings (once per rule and directive).
+type DirLinter interface {
+	// LintDir returns what the per-directory config files of dir show
+	// by themselves, as req (answered d) reaches it: a file the server
+	// never reads, say. Site may be left zero: the scanner fills in the
+	// site walked.
+	LintDir(req Request, d *Decision, dir string) []ConfigFinding
 }

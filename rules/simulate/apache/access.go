@@ -601,7 +601,9 @@ func (s *Simulator) authenticate(st *state, p *perDir, w who, file string) bool 
 		cause = &simulate.Cause{Rule: RuleAuthFileUnreadable, Kind: simulate.KindAuthFileUnreadable, Path: uf, Range: p.acc.userFileR,
 			Reason: "(13)Permission denied: AH01620: Could not open password file: " + uf}
 	}
-	if !st.req.AssumeAuth {
+	if _, sent := st.req.Headers["Authorization"]; !st.req.AssumeAuth && (cause == nil || !sent) {
+		// credentials sent meet the password file, whatever they are:
+		// one that cannot be opened answers 500
 		st.d.Status = 401
 		st.d.Cause = cause
 		st.step("auth", p.acc.authTypeR, "AuthType Basic: no credentials, 401 asks for a login (AuthName %q)", p.acc.authName)

@@ -194,41 +194,19 @@ const publicClient = "203.0.113.9"
 // answers "secrets not checked".
 func (s *Simulator) openedSecrets(after *Simulator, tmpl simulate.Request, url, dir string) []string {
 	var opened []string
-	walked := 0
-	var walk func(dir, url string, depth int)
-	walk = func(dir, url string, depth int) {
-		if depth > maxWalkDepth || walked > maxSecretWalk {
-			walked = maxSecretWalk + 1
-			return
+	sw := simulate.SecretWalk{MaxEntries: maxSecretWalk, MaxDepth: maxWalkDepth}
+	sw.Walk(s.FS, dir, url, func(_, u string) bool {
+		r := tmpl
+		r.Path, r.RawPath, r.EscapedPath, r.RequestURI, r.ClientIP = u, u, "", "", publicClient
+		was, now := s.Simulate(r), after.Simulate(r)
+		servedBefore := was.Unsure == "" && was.Status < 400
+		refusedNow := now.Unsure == "" && now.Status >= 400
+		if !servedBefore && !refusedNow {
+			opened = append(opened, u)
 		}
-		names, err := s.FS.ReadDirNames(dir)
-		if err != nil {
-			return
-		}
-		for _, n := range names {
-			walked++
-			p, u := path.Join(dir, n), url+n
-			info, err := s.FS.Lstat(p)
-			if err != nil {
-				continue
-			}
-			if rules.IsSecret(u) {
-				r := tmpl
-				r.Path, r.RawPath, r.EscapedPath, r.RequestURI, r.ClientIP = u, u, "", "", publicClient
-				was, now := s.Simulate(r), after.Simulate(r)
-				servedBefore := was.Unsure == "" && was.Status < 400
-				refusedNow := now.Unsure == "" && now.Status >= 400
-				if !servedBefore && !refusedNow {
-					opened = append(opened, u)
-				}
-			}
-			if info.Type == fsmeta.TypeDir {
-				walk(p, u+"/", depth+1)
-			}
-		}
-	}
-	walk(dir, url, 0)
-	if walked > maxSecretWalk {
+		return true
+	})
+	if sw.Partial {
 		opened = append(opened, "secrets not checked: the tree is too large")
 	}
 	return opened

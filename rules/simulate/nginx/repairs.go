@@ -1089,7 +1089,7 @@ const publicClient = "203.0.113.9"
 func (s *Simulator) secretRequests() []simulate.Request {
 	s.secretsOnce.Do(func() {
 		seen := map[string]bool{}
-		walked := 0
+		sw := simulate.SecretWalk{MaxEntries: maxSecretWalk, MaxDepth: maxWalkDepth}
 		for _, site := range s.Sites() {
 			if site.Host == "" {
 				continue
@@ -1099,40 +1099,20 @@ func (s *Simulator) secretRequests() []simulate.Request {
 				if root.Host != "" {
 					host = root.Host
 				}
-				var walk func(dir, url string, depth int)
-				walk = func(dir, url string, depth int) {
-					if depth > maxWalkDepth || walked >= maxSecretWalk || len(s.secrets) >= maxSecrets {
-						s.secretsPartial = true
-						return
+				sw.Walk(s.FS, root.Dir, strings.TrimSuffix(root.URL, "/")+"/", func(_, u string) bool {
+					if len(s.secrets) >= maxSecrets {
+						return false
 					}
-					names, err := s.FS.ReadDirNames(dir)
-					if err != nil {
-						return
+					if key := host + "\x00" + u; !seen[key] {
+						seen[key] = true
+						s.secrets = append(s.secrets, simulate.Request{Method: "GET", Scheme: "http", Host: host,
+							Port: site.Port, ServerIP: site.ServerIP, Path: u, RawPath: u, ClientIP: publicClient})
 					}
-					for _, n := range names {
-						walked++
-						p, u := path.Join(dir, n), url+n
-						info, err := s.FS.Lstat(p)
-						if err != nil {
-							continue
-						}
-						if info.Type == fsmeta.TypeDir {
-							u += "/"
-						}
-						key := host + "\x00" + u
-						if rules.IsSecret(u) && !seen[key] && len(s.secrets) < maxSecrets {
-							seen[key] = true
-							s.secrets = append(s.secrets, simulate.Request{Method: "GET", Scheme: "http", Host: host,
-								Port: site.Port, ServerIP: site.ServerIP, Path: u, RawPath: u, ClientIP: publicClient})
-						}
-						if info.Type == fsmeta.TypeDir {
-							walk(p, u, depth+1)
-						}
-					}
-				}
-				walk(root.Dir, strings.TrimSuffix(root.URL, "/")+"/", 0)
+					return true
+				})
 			}
 		}
+		s.secretsPartial = sw.Partial
 	})
 	return s.secrets
 }
