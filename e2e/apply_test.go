@@ -228,6 +228,12 @@ type cliReport struct {
 	} `json:"applied"`
 }
 
+// buildCLI builds the unforbid binary into a temporary directory.
+func buildCLI(t *testing.T) string {
+	t.Helper()
+	return buildCLIIn(t, t.TempDir())
+}
+
 // buildCLIIn builds the unforbid binary into dir.
 func buildCLIIn(t *testing.T, dir string) string {
 	t.Helper()
