@@ -48,6 +48,7 @@ type options struct {
 	progress           bool
 	logFile            string // explain --log: the error log to explain
 	last               int    // explain --last: only the last N request errors
+	htaccess           string // --htaccess DOCROOT: its .htaccess files under stock Debian apache2
 	// view, when set, is the filesystem view to read instead of the
 	// disk under --root (the demo's in-memory tree).
 	view *fsmeta.FS
@@ -82,6 +83,7 @@ func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.Var(&o.headers, "header", "explain: request header 'Name: value' (repeatable)")
 	fs.StringVar(&o.logFile, "log", "", "explain: rebuild and explain the requests of the nginx or Apache error log `FILE` (.gz too)")
 	fs.IntVar(&o.last, "last", 0, "explain --log: only the last `N` request errors of the log (0: all)")
+	fs.StringVar(&o.htaccess, "htaccess", "", "Apache: judge the .htaccess files of `DOCROOT` under Debian's stock apache2 config (AllowOverride All); no CONFIG")
 	fs.BoolVar(&o.progress, "progress", false, "show scan progress on stderr (default: when stderr is a terminal)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage:
@@ -90,6 +92,8 @@ func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {
   unforbid --diff [flags] [CONFIG]          print the proposed fixes (unified diffs, commands)
   unforbid --apply [flags] [CONFIG]         apply the safe fixes (--fix RULE, --include-review for more)
   unforbid --undo [--root DIR]              restore what the last --apply changed
+  unforbid --check --htaccess DOCROOT       Apache: judge a docroot's .htaccess files under Debian's
+                                            stock apache2 (also --diff, --apply, explain --htaccess DOCROOT URL...)
   unforbid explain [flags] CONFIG URL...    simulate requests and show the decision trace
   unforbid explain --log FILE [--last N] [flags] CONFIG
                                             explain the request errors of an nginx or Apache error log
@@ -235,6 +239,10 @@ type loaded struct {
 	fsys *fsmeta.FS
 	srv  simulate.Server
 	main string // the main config file, as the server sees it
+	// htaccess is the docroot of --htaccess (main is it too), and reload
+	// loads the stock server around it again on another view.
+	htaccess string
+	reload   func(*fsmeta.FS) (simulate.Server, error)
 }
 
 // newFS opens the filesystem view under --root. main_test.go swaps it to
@@ -260,6 +268,9 @@ func load(o options, config string, stderr io.Writer) (*loaded, bool) {
 			}
 		}
 		fsys = newFS(o.root)
+	}
+	if o.htaccess != "" {
+		return loadHtaccess(o, config, fsys, stderr)
 	}
 	kind, main, err := findConfig(o, config, fsys)
 	if err != nil {
@@ -337,6 +348,7 @@ func check(o options, config string, minSev rules.Severity, stdout, stderr io.Wr
 	}
 	start := time.Now()
 	all, stats := scan.Run(l.srv, opts)
+	all = l.judgeHtaccess(all)
 	var shown []rules.Finding
 	for _, f := range all {
 		if f.Severity >= minSev {
@@ -409,11 +421,15 @@ func explain(o options, pos []string, stdout, stderr io.Writer) int {
 	if o.logFile != "" {
 		return explainLog(o, pos, stdout, stderr)
 	}
-	if len(pos) < 2 {
-		fmt.Fprintln(stderr, "usage: unforbid explain [flags] CONFIG URL [URL...]")
+	config, urls := "", pos // --htaccess DOCROOT: no CONFIG
+	if o.htaccess == "" && len(pos) > 0 {
+		config, urls = pos[0], pos[1:]
+	}
+	if len(urls) < 1 {
+		fmt.Fprintln(stderr, "usage: unforbid explain [flags] CONFIG URL [URL...]  (or explain --htaccess DOCROOT URL...)")
 		return exitError
 	}
-	l, ok := load(o, pos[0], stderr)
+	l, ok := load(o, config, stderr)
 	if !ok {
 		return exitError
 	}
@@ -428,7 +444,7 @@ func explain(o options, pos []string, stdout, stderr io.Writer) int {
 		headers[canonicalHeader(strings.TrimSpace(k))] = strings.TrimSpace(v)
 	}
 	var es []report.Explained
-	for _, u := range pos[1:] {
+	for _, u := range urls {
 		// --method post means POST (nginx itself answers 400 to "post")
 		req, err := simulate.ParseRequest(strings.ToUpper(o.method), u, o.clientIP)
 		if err != nil {

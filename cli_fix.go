@@ -32,10 +32,25 @@ func fixScan(o options, l *loaded, srv simulate.Server, opts scan.Options) ([]ru
 		fo = *opts.Fixes
 	}
 	fo.Reload = func(v *fsmeta.FS) (simulate.Server, error) {
-		return servers.Load(parserKind(srv), l.main, v, servers.Options{NginxPrefix: o.prefix})
+		return l.loadOn(o, srv, v)
+	}
+	if enough := fo.Enough; enough != nil && l.htaccess != "" {
+		// only fixes of the docroot count: the stock config is not here
+		fo.Enough = func(rule string, found []fix.Fix) bool {
+			return enough(rule, slices.DeleteFunc(slices.Clone(found), func(fx fix.Fix) bool { return !l.fixOK(fx) }))
+		}
 	}
 	opts.Fixes = &fo
-	return scan.Run(srv, opts)
+	all, stats := scan.Run(srv, opts)
+	return l.judgeHtaccess(all), stats
+}
+
+// loadOn loads l's configuration, of srv's kind, again on view v.
+func (l *loaded) loadOn(o options, srv simulate.Server, v *fsmeta.FS) (simulate.Server, error) {
+	if l.reload != nil {
+		return l.reload(v)
+	}
+	return servers.Load(parserKind(srv), l.main, v, servers.Options{NginxPrefix: o.prefix})
 }
 
 // chosen returns the fix --apply takes for f: its first safe fix, or its
@@ -138,7 +153,7 @@ func planFixes(o options, l *loaded, minSev rules.Severity, opts scan.Options) (
 		if rl, ok := l.srv.(simulate.Reloader); ok {
 			srv, err = rl.Reload(view) // parses again only the edited files
 		} else {
-			srv, err = servers.Load(parserKind(l.srv), l.main, view, servers.Options{NginxPrefix: o.prefix})
+			srv, err = l.loadOn(o, l.srv, view)
 		}
 		if err != nil {
 			return stats, fp, fmt.Errorf("the fixes leave a config that does not load: %v", err)
@@ -200,7 +215,7 @@ func diffCmd(o options, config string, minSev rules.Severity, stdout, stderr io.
 		if f.Suppressed == nil {
 			if slices.Contains(o.fixRules, f.Rule) {
 				// --diff --fix RULE: the comment that marks it as meant
-				if fx, ok := scan.SuppressionFix(l.srv, f, scan.ReasonPlaceholder); ok {
+				if fx, ok := scan.SuppressionFix(l.srv, f, scan.ReasonPlaceholder); ok && l.fixOK(fx) {
 					f.Fixes = append(f.Fixes, realFiles(l.fsys, fx))
 				}
 			}
@@ -311,6 +326,9 @@ func applyCmd(o options, config string, minSev rules.Severity, stdout, stderr io
 	planned, left := fp.planned, fp.left
 	for _, c := range fp.conflicts {
 		fmt.Fprintf(stderr, "note: %s; looked at again on the edited text\n", c)
+	}
+	if why := noConfigTestWhy(o, l); why != "" && len(planned) > 0 {
+		fmt.Fprintln(stderr, "note: "+why)
 	}
 	applied, err := applyChange(o, l, planned, fp.change, fix.DefaultStateDir())
 	if err != nil {
@@ -429,7 +447,10 @@ var configTester = configTest
 // config is the machine's own (not under --root); nil otherwise.
 func configTest(o options, l *loaded) func() error {
 	test, _, ok := serverCommands(l.srv.Kind(), l.main)
-	if !ok || o.root != "" || o.view != nil {
+	if o.root != "" && o.view == nil && l.htaccess == "" {
+		test, ok = rootedTest(o, l)
+	}
+	if !ok || o.view != nil || l.htaccess != "" {
 		return nil
 	}
 	return func() error {
@@ -445,7 +466,7 @@ func configTest(o options, l *loaded) func() error {
 // graceful`).
 func reloader(o options, l *loaded) func() error {
 	_, reload, ok := serverCommands(l.srv.Kind(), l.main)
-	if !o.reload || !ok || o.root != "" || o.view != nil {
+	if !o.reload || !ok || o.root != "" || o.view != nil || l.htaccess != "" {
 		return nil
 	}
 	return func() error {

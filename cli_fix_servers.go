@@ -1,10 +1,17 @@
 package main
 
 import (
+	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
+	"path/filepath"
+	"slices"
 	"strings"
+
+	conf "github.com/unforbid/unforbid/parser/apache"
+	apachesim "github.com/unforbid/unforbid/rules/simulate/apache"
 )
 
 // serverCmd is a command line of a server's own tools, and the
@@ -78,4 +85,83 @@ func (c serverCmd) run() (string, error) {
 	}
 	out, err := cmd.CombinedOutput()
 	return strings.TrimSpace(string(out)), err
+}
+
+// rootedApacheTest returns the config test of an Apache configuration
+// read under --root (a copy of /etc/apache2, a container image, a test
+// tree): the host's apache2 (or httpd) run as `apache2 -t -d
+// ROOT/SERVERROOT -f ROOT/MAIN`, the variables of the tree's envvars
+// given in its environment (read by the parser, never executed: a tree is
+// not trusted as apache2ctl trusts /etc/apache2/envvars). The server then
+// reads the tree's files, relative Includes resolving under the tree.
+// When it would read others (an absolute Include, a ServerRoot directive,
+// a file read outside ServerRoot), or no server binary is installed, it
+// returns why not instead.
+func rootedApacheTest(root string, cfg *conf.Config) (serverCmd, string) {
+	bin := lookBinary("apache2", "httpd")
+	if bin == "" {
+		return serverCmd{}, "neither apache2 nor httpd is installed"
+	}
+	sr := path.Clean(cfg.ServerRoot)
+	for _, d := range cfg.Directives {
+		if strings.EqualFold(d.Name, "ServerRoot") {
+			return serverCmd{}, fmt.Sprintf("%s sets ServerRoot, which the host's server would read on the host", d.Range)
+		}
+	}
+	for _, inc := range cfg.Includes {
+		for _, a := range inc.Directive.Args {
+			if path.IsAbs(a) {
+				return serverCmd{}, fmt.Sprintf("%s includes %s by an absolute path, which the host's server would read on the host", inc.Directive.Range, a)
+			}
+		}
+	}
+	for _, f := range cfg.Order {
+		if f != sr && !strings.HasPrefix(f, sr+"/") {
+			return serverCmd{}, fmt.Sprintf("%s lies outside ServerRoot %s", f, sr)
+		}
+	}
+	var env []string
+	for _, k := range slices.Sorted(maps.Keys(cfg.Env)) {
+		env = append(env, k+"="+cfg.Env[k])
+	}
+	host := func(p string) string { return filepath.Join(root, filepath.FromSlash(p)) }
+	return serverCmd{Args: []string{bin, "-t", "-d", host(sr), "-f", host(cfg.Main)}, Env: env}, ""
+}
+
+// rootedTest returns the config test of the configuration l read under
+// --root: Apache's (rootedApacheTest); ok is false for another server or
+// when the test would not read the tree's own files.
+func rootedTest(o options, l *loaded) (serverCmd, bool) {
+	cmd, why := rootedTestWhy(o, l)
+	return cmd, why == ""
+}
+
+// rootedTestWhy is rootedTest with the reason there is none.
+func rootedTestWhy(o options, l *loaded) (serverCmd, string) {
+	s, ok := l.srv.(*apachesim.Simulator)
+	if !ok {
+		return serverCmd{}, "the " + l.srv.Kind() + " config test does not run under --root"
+	}
+	return rootedApacheTest(o.root, s.Config)
+}
+
+// noConfigTestWhy says why --apply runs no Apache config test after its
+// writes, "" when it runs one (or the server is not Apache: nginx's test
+// runs for the machine's own config alone, as it always did).
+func noConfigTestWhy(o options, l *loaded) string {
+	switch {
+	case l.htaccess != "":
+		return NoConfigTestNote
+	case l.srv.Kind() != "apache" || o.view != nil:
+		return ""
+	case o.root != "":
+		if _, why := rootedTestWhy(o, l); why != "" {
+			return "no Apache config test under --root: " + why
+		}
+	default:
+		if _, _, ok := serverCommands(l.srv.Kind(), l.main); !ok {
+			return "no Apache config test: neither apache2ctl nor httpd is installed"
+		}
+	}
+	return ""
 }

@@ -18,18 +18,20 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/unforbid/unforbid/internal/treetest"
+	"github.com/unforbid/unforbid/parser"
 )
 
-// The fix-* trees (testdata/trees/fix-*.txtar) hold one kind of fix each.
-// Their .requests section gives the statuses real nginx answers before
-// any fix, their .apply section the same requests after `unforbid --apply`
-// and a reload, a `review` mark on the unintended refusals no safe fix
-// repairs. A refusal (see refused) in .requests that .apply still refuses
+// The fix-* trees (testdata/trees/fix-*.txtar for nginx,
+// apache-fix-*.txtar for Apache) hold one kind of fix each. Their
+// .requests section gives the statuses the real server answers before any
+// fix, their .apply section the same requests after `unforbid --apply`
+// and a reload (a graceful restart for Apache), a `review` mark on the
+// unintended refusals no safe fix repairs. A refusal (see refused) in .requests that .apply still refuses
 // without that mark is an intended one (secrets, listings, credentials):
 // it must refuse with the same status after the apply. Their .fix section
 // is the reference repair a human would make, as shell commands run in the
-// tree root: TestApplyReference holds the .apply statuses to real nginx
-// with it, independently of unforbid's own fixes.
+// tree root: TestApplyReference holds the .apply statuses to the real
+// server with it, independently of unforbid's own fixes.
 
 // refused reports whether status refuses the request: a client or server
 // error, but for 502, which says nginx passed the request on to a backend
@@ -96,13 +98,17 @@ func fixSteps(t *testing.T, c *treetest.Case) []step {
 	return out
 }
 
-// fixTrees lays out every fix-* tree for real and returns them with
-// their steps.
+// fixTrees lays out every fix-* tree, of every server kind, for real and
+// returns them.
 func fixTrees(t *testing.T) []*treetest.Case {
 	t.Helper()
-	files, err := filepath.Glob("../testdata/trees/fix-*.txtar")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no fix-* trees: %v", err)
+	var files []string
+	for _, pattern := range []string{"fix-*.txtar", "apache-fix-*.txtar"} {
+		found, err := filepath.Glob("../testdata/trees/" + pattern)
+		if err != nil || len(found) == 0 {
+			t.Fatalf("no %s trees: %v", pattern, err)
+		}
+		files = append(files, found...)
 	}
 	var out []*treetest.Case
 	for _, f := range files {
@@ -111,10 +117,21 @@ func fixTrees(t *testing.T) []*treetest.Case {
 	return out
 }
 
+// needReal skips (or, with UNFORBID_E2E=1, fails) the test when the real
+// server of kind cannot run here.
+func needReal(t *testing.T, kind parser.Kind) {
+	t.Helper()
+	if kind == parser.KindApache {
+		needRealApache(t)
+		return
+	}
+	needRealNginx(t)
+}
+
 // checkStatuses sends every request of steps (its before or after line)
-// to srv and fails t for each status real nginx does not answer. It
-// returns the real statuses (0 for a request that failed).
-func checkStatuses(t *testing.T, srv realServer, steps []step, after bool) []int {
+// to srv, the real server of c, and fails t for each status it does not
+// answer. It returns the real statuses (0 for a request that failed).
+func checkStatuses(t *testing.T, c *treetest.Case, srv realServer, steps []step, after bool) []int {
 	t.Helper()
 	out := make([]int, len(steps))
 	for i, s := range steps {
@@ -129,25 +146,26 @@ func checkStatuses(t *testing.T, srv realServer, steps []step, after bool) []int
 		}
 		out[i] = got
 		if got != r.Want {
-			t.Errorf("%s: real nginx answers %d, the tree says %d (%s)", r, got, r.Want, s.want)
+			t.Errorf("%s: real %s answers %d, the tree says %d (%s)", r, c.Kind, got, r.Want, s.want)
 		}
 	}
 	return out
 }
 
 // checkSimulator fails t for every request of steps (after lines) whose
-// real status the simulator, reading the tree as it is now on disk, does
-// not predict.
+// real status the simulator of the tree's server kind, reading the tree
+// as it is now on disk, does not predict.
 func checkSimulator(t *testing.T, c *treetest.Case, steps []step, real []int) {
 	t.Helper()
-	sim := c.Simulator(t)
+	c.FS.Reset() // the tree changed on disk
+	sim := c.Server(t)
 	for i, s := range steps {
 		req, err := s.after.Simulated()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if d := sim.Simulate(req); real[i] != 0 && d.Status != real[i] {
-			t.Errorf("%s: after the fix real nginx answers %d, the simulator predicts %d", s.after, real[i], d.Status)
+			t.Errorf("%s: after the fix real %s answers %d, the simulator predicts %d", s.after, c.Kind, real[i], d.Status)
 			for _, st := range d.Trace {
 				t.Logf("    %s %s (%s)", st.Step, st.Detail, st.Range)
 			}
@@ -156,19 +174,19 @@ func checkSimulator(t *testing.T, c *treetest.Case, steps []step, real []int) {
 }
 
 // TestApplyReference applies the reference repair of each fix-* tree (its
-// .fix section) by hand, reloads real nginx and holds the tree's .apply
+// .fix section) by hand, reloads the real server and holds the tree's .apply
 // statuses to it, and the simulator's predictions on the repaired tree.
 func TestApplyReference(t *testing.T) {
-	needRealNginx(t)
 	for _, c := range fixTrees(t) {
 		t.Run(c.Name, func(t *testing.T) {
+			needReal(t, c.Kind)
 			steps := fixSteps(t, c)
 			script, ok := c.Tree.Section(".fix")
 			if !ok {
 				t.Fatalf("%s: no .fix section", c.Name)
 			}
 			srv := startTree(t, c, c.Requests(t))
-			checkStatuses(t, srv, steps, false)
+			checkStatuses(t, c, srv, steps, false)
 			cmd := exec.Command("sh", "-ec", script)
 			cmd.Dir = c.Dir
 			if out, err := cmd.CombinedOutput(); err != nil {
@@ -177,10 +195,10 @@ func TestApplyReference(t *testing.T) {
 			if err := srv.Reload(); err != nil {
 				t.Fatal(err)
 			}
-			real := checkStatuses(t, srv, steps, true)
+			real := checkStatuses(t, c, srv, steps, true)
 			checkSimulator(t, c, steps, real)
 			if t.Failed() {
-				t.Logf("nginx error log:\n%s", srv.ErrorLog())
+				t.Logf("%s error log:\n%s", c.Kind, srv.ErrorLog())
 			}
 		})
 	}
@@ -213,7 +231,13 @@ type cliReport struct {
 // buildCLI builds the unforbid binary into a temporary directory.
 func buildCLI(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "unforbid")
+	return buildCLIIn(t, t.TempDir())
+}
+
+// buildCLIIn builds the unforbid binary into dir.
+func buildCLIIn(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "unforbid")
 	cmd := exec.Command("go", "build", "-o", bin, "github.com/unforbid/unforbid")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -241,51 +265,70 @@ func runCLI(t *testing.T, bin, stateDir string, args ...string) (stdout, stderr 
 	return o.String(), e.String(), code
 }
 
-// applyTally counts, for one tree, what real nginx answered after --apply.
+// applyTally counts, for one tree, what its real server answered after
+// --apply.
 type applyTally struct {
 	name                              string
+	kind                              parser.Kind
 	unintended, fixed, review, missed int
 	intended, kept, opened            int
 	served, broke, applied, leftRules int
 }
 
 // TestApply runs `unforbid --apply --root TREE` on each fix-* tree laid
-// out for real, reloads real nginx and holds it to the tree's .apply
+// out for real (nginx's and Apache's), reloads the real server (nginx -s
+// reload, Apache's graceful restart) and holds it to the tree's .apply
 // statuses: every unintended refusal with a safe fix now serves, every
 // intended refusal still refuses as before, nothing served broke. A
 // second --apply finds nothing to do; --undo gives back the tree byte
 // for byte (content, modes, owners, ACLs and other extended attributes)
-// and real nginx its .requests statuses. It logs, per tree and in total,
-// how many unintended refusals the apply fixed on real nginx and how many
-// it left for review.
+// and the real server its .requests statuses. It logs, per tree and in
+// total per server kind, how many unintended refusals the apply fixed on
+// the real server and how many it left for review.
 func TestApply(t *testing.T) {
-	needRealNginx(t)
-	bin := buildCLI(t)
+	// built by the first tree whose server runs here, kept for the others
+	bin, binDir := "", t.TempDir()
 	var tallies []applyTally
 	for _, c := range fixTrees(t) {
 		t.Run(c.Name, func(t *testing.T) {
-			tl := applyTally{name: c.Name}
+			needReal(t, c.Kind)
+			if bin == "" {
+				bin = buildCLIIn(t, binDir)
+			}
+			tl := applyTally{name: c.Name, kind: c.Kind}
 			defer func() { tallies = append(tallies, tl) }()
 			applyTree(t, bin, c, &tl)
 		})
 	}
-	var sum applyTally
-	t.Logf("%-14s %10s %6s %7s %7s %9s %5s %6s %7s %6s", "tree", "unintended", "fixed", "review", "missed", "intended", "kept", "opened", "served", "broke")
-	for _, x := range tallies {
-		t.Logf("%-14s %10d %6d %7d %7d %9d %5d %6d %7d %6d", x.name, x.unintended, x.fixed, x.review, x.missed, x.intended, x.kept, x.opened, x.served, x.broke)
-		sum.unintended += x.unintended
-		sum.fixed += x.fixed
-		sum.review += x.review
-		sum.missed += x.missed
-		sum.intended += x.intended
-		sum.kept += x.kept
-		sum.opened += x.opened
-		sum.served += x.served
-		sum.broke += x.broke
+	for _, kind := range []parser.Kind{parser.KindNginx, parser.KindApache} {
+		var sum applyTally
+		trees := 0
+		for _, x := range tallies {
+			if x.kind != kind {
+				continue
+			}
+			if trees == 0 {
+				t.Logf("%-22s %10s %6s %7s %7s %9s %5s %6s %7s %6s", "tree", "unintended", "fixed", "review", "missed", "intended", "kept", "opened", "served", "broke")
+			}
+			trees++
+			t.Logf("%-22s %10d %6d %7d %7d %9d %5d %6d %7d %6d", x.name, x.unintended, x.fixed, x.review, x.missed, x.intended, x.kept, x.opened, x.served, x.broke)
+			sum.unintended += x.unintended
+			sum.fixed += x.fixed
+			sum.review += x.review
+			sum.missed += x.missed
+			sum.intended += x.intended
+			sum.kept += x.kept
+			sum.opened += x.opened
+			sum.served += x.served
+			sum.broke += x.broke
+		}
+		if trees == 0 {
+			continue
+		}
+		t.Logf("%-22s %10d %6d %7d %7d %9d %5d %6d %7d %6d", "total "+string(kind), sum.unintended, sum.fixed, sum.review, sum.missed, sum.intended, sum.kept, sum.opened, sum.served, sum.broke)
+		t.Logf("--apply fixed %d of %d unintended refusals on real %s over %d trees, left %d for review (%d it should have fixed did not serve); %d of %d intended refusals still refuse, %d opened; %d of %d served requests broke",
+			sum.fixed, sum.unintended, kind, trees, sum.review, sum.missed, sum.kept, sum.intended, sum.opened, sum.broke, sum.served)
 	}
-	t.Logf("%-14s %10d %6d %7d %7d %9d %5d %6d %7d %6d", "total", sum.unintended, sum.fixed, sum.review, sum.missed, sum.intended, sum.kept, sum.opened, sum.served, sum.broke)
-	t.Logf("--apply fixed %d of %d unintended refusals on real nginx over %d trees, left %d for review (%d it should have fixed did not serve); %d of %d intended refusals still refuse, %d opened; %d of %d served requests broke",
-		sum.fixed, sum.unintended, len(tallies), sum.review, sum.missed, sum.kept, sum.intended, sum.opened, sum.broke, sum.served)
 }
 
 // applyTree is TestApply for one tree.
@@ -295,15 +338,15 @@ func applyTree(t *testing.T, bin string, c *treetest.Case, tl *applyTally) {
 	srv := startTree(t, c, c.Requests(t))
 	defer func() {
 		if t.Failed() {
-			t.Logf("nginx error log:\n%s", srv.ErrorLog())
+			t.Logf("%s error log:\n%s", c.Kind, srv.ErrorLog())
 		}
 	}()
-	if checkStatuses(t, srv, steps, false); t.Failed() {
+	if checkStatuses(t, c, srv, steps, false); t.Failed() {
 		t.FailNow()
 	}
 
 	state := t.TempDir()
-	args := []string{"--apply", "--root", c.Dir, "--format", "json", treetest.MainConfig}
+	args := []string{"--apply", "--root", c.Dir, "--format", "json", c.Main}
 	stdout, stderr, code := runCLI(t, bin, state, args...)
 	if code == 2 {
 		t.Fatalf("unforbid --apply: exit 2\nstderr:\n%s\nstdout:\n%s", stderr, stdout)
@@ -312,6 +355,10 @@ func applyTree(t *testing.T, bin string, c *treetest.Case, tl *applyTally) {
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("unforbid --apply: bad JSON: %v\n%s\nstderr:\n%s", err, stdout, stderr)
 	}
+	if c.Kind == parser.KindApache && strings.Contains(stderr, "no Apache config test") {
+		// the tree's config must pass the real apache2 -t before it stays
+		t.Errorf("unforbid --apply ran no config test:\n%s", stderr)
+	}
 	tl.applied = len(rep.Applied)
 	for _, a := range rep.Applied {
 		t.Logf("applied [%s] %s: files %v, commands %v", a.Rule, a.Description, a.Files, a.Commands)
@@ -319,7 +366,7 @@ func applyTree(t *testing.T, bin string, c *treetest.Case, tl *applyTally) {
 	if err := srv.Reload(); err != nil {
 		t.Fatalf("reload after --apply: %v", err)
 	}
-	real := checkStatuses(t, srv, steps, true)
+	real := checkStatuses(t, c, srv, steps, true)
 	for i, s := range steps {
 		got := real[i]
 		if got == 0 {
@@ -393,7 +440,7 @@ func applyTree(t *testing.T, bin string, c *treetest.Case, tl *applyTally) {
 		}
 		return
 	}
-	// --undo gives back the tree as it was, and nginx its old answers.
+	// --undo gives back the tree as it was, and the server its old answers.
 	if _, stderr, code := runCLI(t, bin, state, "--undo", "--root", c.Dir); code != 0 {
 		t.Fatalf("unforbid --undo: exit %d\nstderr:\n%s", code, stderr)
 	}
@@ -403,7 +450,7 @@ func applyTree(t *testing.T, bin string, c *treetest.Case, tl *applyTally) {
 	if err := srv.Reload(); err != nil {
 		t.Fatalf("reload after --undo: %v", err)
 	}
-	checkStatuses(t, srv, steps, false)
+	checkStatuses(t, c, srv, steps, false)
 }
 
 // snapshotTree records every entry under dir without following links: its

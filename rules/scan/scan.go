@@ -431,7 +431,9 @@ func (sc *scanner) judge(req simulate.Request, d *simulate.Decision, fsPath stri
 	}
 	sc.cur, sc.added = d, false
 	g := sc.judgeCause(req, d, c, fsPath, isDir, masked)
-	sc.sample(req, d, !sc.added)
+	// a refusal of a config finding's cause (Lint) is that finding's,
+	// not one refused on purpose that its fix must keep
+	sc.sample(req, d, !sc.added && !sc.linted[c.Rule+"\x00"+c.Range.String()+"\x00"])
 	sc.cur = nil
 	if g != nil && masked && g.counted {
 		g.masked++

@@ -36,7 +36,13 @@ const debianWwwData = 33
 // ranges name /etc/apache2 paths that need not exist in fsys, so repairs
 // that edit them do not apply to a shared host.
 func LoadHtaccess(docroot string, fsys *fsmeta.FS) (*Simulator, []simulate.Note, error) {
-	return loadStock(debianstock.Site{DocRoot: docroot, Rewrite: true}, fsys)
+	s, notes, err := loadStock(debianstock.Site{DocRoot: docroot, Rewrite: true}, fsys)
+	if err != nil {
+		return nil, nil, err
+	}
+	// its repairs change the docroot's .htaccess files (dirFix)
+	s.htaccessRoot = path.Clean(docroot)
+	return s, notes, nil
 }
 
 // loadStock loads the stock configuration changed as site says.

@@ -116,6 +116,12 @@ func (s *Simulator) grantRepairs(p simulate.Problem) []fix.Fix {
 		Class:       fix.Safe,
 		Edits:       []fix.Edit{e},
 	}
+	if p.Request.Path == "" {
+		// a finding of the config alone: checked on the URL it serves
+		if p.Request, ok = s.requestAt(d, urlOf(d)); !ok {
+			return nil
+		}
+	}
 	reqs := refusedRequests(p)
 	if len(reqs) == 0 {
 		return nil
@@ -267,19 +273,19 @@ func (s *Simulator) indexRepairs(p simulate.Problem) []fix.Fix {
 		if script && !s.phpLoaded() {
 			continue // its source would go out
 		}
-		var e fix.Edit
+		var f fix.Fix
 		ok := false
 		if idx != nil && s.exactDir(idx, dir) && len(idx.ArgSpans) > 0 && !slices.ContainsFunc(idx.Args, func(a string) bool { return strings.EqualFold(a, "disabled") }) {
 			// The directory's own DirectoryIndex: name added to it.
 			end := idx.ArgSpans[len(idx.ArgSpans)-1].End
-			e, ok = fix.Edit{File: idx.Range.File, Start: end, End: end, New: " " + quoteArg(n)}, true
+			f, ok = fix.Fix{Edits: []fix.Edit{{File: idx.Range.File, Start: end, End: end, New: " " + quoteArg(n)}}}, true
 		} else {
-			e, ok = s.dirEdit(d, dir, "DirectoryIndex "+strings.Join(quoteArgs(append(slices.Clone(inherited), n)), " "))
+			f, ok = s.dirFix(d, dir, "DirectoryIndex "+strings.Join(quoteArgs(append(slices.Clone(inherited), n)), " "))
 		}
 		if !ok {
 			continue
 		}
-		f := fix.Fix{Description: fmt.Sprintf("serve %s as the index of %s", n, dir), Class: fix.Safe, Edits: []fix.Edit{e}}
+		f.Description, f.Class = fmt.Sprintf("serve %s as the index of %s", n, dir), fix.Safe
 		if _, ok := s.fixHolds(f, []simulate.Request{p.Request}, served200); !ok {
 			continue
 		}
@@ -290,8 +296,8 @@ func (s *Simulator) indexRepairs(p simulate.Problem) []fix.Fix {
 		out = append(out, f)
 		break
 	}
-	if e, ok := s.dirEdit(d, dir, "Options +Indexes"); ok {
-		f := fix.Fix{Description: fmt.Sprintf("list the files of %s (Options +Indexes for that directory alone)", dir), Class: fix.Review, Edits: []fix.Edit{e}}
+	if f, ok := s.dirFix(d, dir, "Options +Indexes"); ok {
+		f.Description, f.Class = fmt.Sprintf("list the files of %s (Options +Indexes for that directory alone)", dir), fix.Review
 		if _, ok := s.fixHolds(f, []simulate.Request{p.Request}, served200); ok {
 			out = append(out, f)
 		}
@@ -492,11 +498,11 @@ func (s *Simulator) acmeFix(p simulate.Problem) (fix.Fix, bool) {
 	if path.Base(dir) != "acme-challenge" || simulate.IsSystemDir(dir) {
 		return fix.Fix{}, false
 	}
-	e, ok := s.dirEdit(d, dir, "Require all granted")
+	f, ok := s.dirFix(d, dir, "Require all granted")
 	if !ok {
 		return fix.Fix{}, false
 	}
-	f := fix.Fix{Description: fmt.Sprintf("serve the ACME challenges in %s, which the deny refuses", dir), Class: fix.Safe, Edits: []fix.Edit{e}}
+	f.Description, f.Class = fmt.Sprintf("serve the ACME challenges in %s, which the deny refuses", dir), fix.Safe
 	info, err := s.FS.Lstat(dir)
 	if err != nil || info.Type != fsmeta.TypeDir {
 		f.Class = fix.Review
@@ -590,18 +596,18 @@ func (s *Simulator) symlinkRepairs(p simulate.Problem) []fix.Fix {
 	if simulate.IsSystemDir(dir) {
 		return nil
 	}
-	e, ok := s.dirEdit(p.Decision, dir, "Options +FollowSymLinks")
+	f, ok := s.dirFix(p.Decision, dir, "Options +FollowSymLinks")
 	if !ok {
 		return nil
 	}
-	return []fix.Fix{{Description: fmt.Sprintf("follow the symbolic links of %s (Options +FollowSymLinks for that directory alone)", dir),
-		Class: fix.Review, Edits: []fix.Edit{e}}}
+	f.Description, f.Class = fmt.Sprintf("follow the symbolic links of %s (Options +FollowSymLinks for that directory alone)", dir), fix.Review
+	return []fix.Fix{f}
 }
 
 // fixHolds applies f's edits, loads the configuration again and simulates
 // serve: each must answer as served says. It returns the new simulator.
 func (s *Simulator) fixHolds(f fix.Fix, serve []simulate.Request, served func(*simulate.Decision) bool) (*Simulator, bool) {
-	after, err := s.withEdits(f.Edits)
+	after, err := s.withChange(f.Edits, createdFiles(f.Ops))
 	if err != nil {
 		return nil, false
 	}
@@ -617,13 +623,24 @@ func (s *Simulator) fixHolds(f fix.Fix, serve []simulate.Request, served func(*s
 // applied, on a view of the same filesystem where the edited files hold
 // their new text.
 func (s *Simulator) withEdits(edits []fix.Edit) (*Simulator, error) {
+	return s.withChange(edits, nil)
+}
+
+// withChange is withEdits with the files created in files too; with
+// LoadHtaccess, edits may change the docroot's .htaccess files.
+func (s *Simulator) withChange(edits []fix.Edit, files map[string]fsmeta.FileContent) (*Simulator, error) {
 	byFile := map[string][]fix.Edit{}
 	for _, e := range edits {
 		byFile[e.File] = append(byFile[e.File], e)
 	}
-	files := map[string]fsmeta.FileContent{}
+	if files == nil {
+		files = map[string]fsmeta.FileContent{}
+	}
 	for file, es := range byFile {
 		src := s.confText(file)
+		if src == nil {
+			src = s.htaccessText(file)
+		}
 		if src == nil {
 			return nil, fmt.Errorf("%s: not a config file read", file)
 		}
@@ -634,6 +651,11 @@ func (s *Simulator) withEdits(edits []fix.Edit) (*Simulator, error) {
 		files[file] = fsmeta.FileContent{Data: b}
 	}
 	view := s.FS.With(fsmeta.Changes{Files: files})
+	if s.htaccessRoot != "" {
+		// the stock configuration again, around the changed docroot
+		after, _, err := LoadHtaccess(s.htaccessRoot, view)
+		return after, err
+	}
 	var defines []string
 	for k, v := range s.Config.Defines {
 		if v != "" {

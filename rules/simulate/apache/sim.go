@@ -58,6 +58,9 @@ type Simulator struct {
 	// envNames are the environment variables the configuration may set
 	// (see envSetters).
 	envNames map[string]bool
+	// htaccessRoot is the docroot of LoadHtaccess ("" otherwise): repairs
+	// change its .htaccess files, never the stock configuration.
+	htaccessRoot string
 }
 
 // listen is one Listen directive.
