@@ -65,7 +65,7 @@ type logLine struct {
 	what   string
 	// rebuild makes the request of the line against the server's sites;
 	// note says what it had to choose (a path more than one site serves).
-	rebuild func(sites []simulate.Site, sim func(simulate.Request) *simulate.Decision) (req simulate.Request, note string, err error)
+	rebuild func(srv simulate.Server, sites []simulate.Site, sim func(simulate.Request) *simulate.Decision) (req simulate.Request, note string, err error)
 	err     string // why the line could not be read; "" when it was
 	// accessFile is set when path is the per-directory config file read
 	// on the way to the request (Apache's .htaccess), not what the
@@ -320,7 +320,7 @@ func (nginxLog) line(n int, line string) (logLine, bool, bool) {
 	entry := err == nil || !nginxlog.NotEntry(err)
 	ll := logLine{n: n, time: e.Time, level: e.Level, message: e.Message, request: e.Request, client: e.Client,
 		kind: e.Kind.String(), path: e.Path, want: logStatuses(e),
-		rebuild: func(sites []simulate.Site, _ func(simulate.Request) *simulate.Decision) (simulate.Request, string, error) {
+		rebuild: func(_ simulate.Server, sites []simulate.Site, _ func(simulate.Request) *simulate.Decision) (simulate.Request, string, error) {
 			req, err := logRequest(sites, e)
 			return req, "", err
 		}}
@@ -356,7 +356,7 @@ func (x *logExplainer) handle(ll logLine) {
 		x.unparsable(ll.n, ll.err)
 		return
 	}
-	req, note, err := ll.rebuild(x.sites, x.simulate)
+	req, note, err := ll.rebuild(x.srv, x.sites, x.simulate)
 	if err != nil {
 		x.unparsable(ll.n, err.Error())
 		return

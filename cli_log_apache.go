@@ -113,8 +113,16 @@ func (apacheLog) line(n int, text string) (logLine, bool, bool) {
 	switch {
 	case ok:
 	case e.Code == "AH01620" && strings.HasPrefix(e.Message, authFileMessage):
+		// the line names the password file, not the request: the
+		// request is one of a directory whose login reads that file
 		ll.kind, ll.path = "auth-file", strings.TrimPrefix(e.Message, authFileMessage)
-		ll.err = "the line names the password file " + ll.path + ", not the request (the access log has it)"
+		ll.causes = []simulate.Kind{simulate.KindAuthFileMissing, simulate.KindAuthFileUnreadable}
+		ll.what = "a password file that cannot be opened"
+		ll.want = []int{500}
+		file := ll.path
+		ll.rebuild = func(srv simulate.Server, sites []simulate.Site, sim func(simulate.Request) *simulate.Decision) (simulate.Request, string, error) {
+			return passwordFileRequest(srv, sites, e, file, sim)
+		}
 		return ll, true, true
 	case e.Code == "AH01618" && strings.HasPrefix(e.Message, userNotFound) && strings.Contains(e.Message, " not found: /"):
 		want, ll.kind = []int{401}, "user-not-found"
@@ -123,10 +131,40 @@ func (apacheLog) line(n int, text string) (logLine, bool, bool) {
 		return logLine{}, true, false
 	}
 	ll.want = want
-	ll.rebuild = func(sites []simulate.Site, sim func(simulate.Request) *simulate.Decision) (simulate.Request, string, error) {
+	ll.rebuild = func(_ simulate.Server, sites []simulate.Site, sim func(simulate.Request) *simulate.Decision) (simulate.Request, string, error) {
 		return apacheRequest(sites, e, uri, want, sim)
 	}
 	return ll, true, true
+}
+
+// passwordFileRequest rebuilds the request of an AH01620 line, which
+// names the password file it could not open and not the request: a
+// request of the first served directory whose login reads that file
+// (simulate.PasswordFileUser), the note naming the others.
+func passwordFileRequest(srv simulate.Server, sites []simulate.Site, e apachelog.Entry, file string, sim func(simulate.Request) *simulate.Decision) (simulate.Request, string, error) {
+	pu, ok := srv.(simulate.PasswordFileUser)
+	if !ok {
+		return simulate.Request{}, "", fmt.Errorf("the line names the password file %s, not the request (the access log has it)", file)
+	}
+	var dirs []string
+	for _, dir := range pu.PasswordFileDirs(file) {
+		if len(pathTargets(sites, strings.TrimSuffix(dir, "/")+"/")) > 0 {
+			dirs = append(dirs, dir)
+		}
+	}
+	if len(dirs) == 0 {
+		return simulate.Request{}, "", fmt.Errorf("the line names the password file %s, which no served directory's AuthUserFile reads", file)
+	}
+	e.Path = strings.TrimSuffix(dirs[0], "/") + "/"
+	req, note, err := apacheRequest(sites, e, "", []int{500}, sim)
+	if len(dirs) > 1 {
+		more := fmt.Sprintf("the line names the password file %s, which %d directories read (%s): explained on the first", file, len(dirs), strings.Join(dirs, ", "))
+		if note != "" {
+			more += "; " + note
+		}
+		note = more
+	}
+	return req, note, err
 }
 
 // apacheTarget is a request target that may have written a line: the URL

@@ -238,6 +238,12 @@ Listen 127.0.0.1:8080
     AuthUserFile /etc/apache2/.htpasswd
     Require valid-user
 </Directory>
+<Directory /srv/shared/members>
+    AuthType Basic
+    AuthName members
+    AuthUserFile /etc/apache2/gone
+    Require valid-user
+</Directory>
 <Directory /srv/shared/office>
     Require ip 10.0.0.0/8
 </Directory>
@@ -258,6 +264,7 @@ Listen 127.0.0.1:8080
 -- srv/shared/private/x.html --
 -- etc/apache2/.htpasswd --
 user:$apr1$x$y
+-- srv/shared/members/x.html --
 -- srv/docs/manual.html --
 -- srv/docs/index.html --
 -- srv/manual/index.html --
@@ -286,8 +293,9 @@ func TestExplainApacheLogTricky(t *testing.T) {
 		// two sites serve the DocumentRoot
 		at + `[core:error] [pid 1:tid 2] (13)Permission denied: [client ::1:5556] AH00132: file permissions deny server access: /srv/shared/f600.html`,
 		at + `[authz_core:error] [pid 1:tid 2] [client 192.0.2.8:5557] AH01630: client denied by server configuration: /srv/shared/office/plan.html`,
-		// the password file: no request named
-		at + `[authn_file:error] [pid 1:tid 2] (2)No such file or directory: [client 127.0.0.1:5558] AH01620: Could not open password file: /etc/apache2/.htpasswd`,
+		// the password file, missing: the line names no request, one of
+		// the directory whose AuthUserFile it is stands for it
+		at + `[authn_file:error] [pid 1:tid 2] (2)No such file or directory: [client 127.0.0.1:5558] AH01620: Could not open password file: /etc/apache2/gone`,
 		// no site serves it
 		at + `[core:error] [pid 1:tid 2] (13)Permission denied: [client 127.0.0.1:5559] AH00132: file permissions deny server access: /var/www/html/x.html`,
 		// the simulator finds another cause: the Alias target is not granted
@@ -308,14 +316,16 @@ func TestExplainApacheLogTricky(t *testing.T) {
 		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
 	}
 	m := summaryRe.FindStringSubmatch(errOut)
-	if m == nil || m[1] != "12" || m[2] != "8" || m[3] != "5" {
-		t.Errorf("summary: want 12 lines, 8 request errors, 5 causes:\n%s", errOut)
+	if m == nil || m[1] != "12" || m[2] != "8" || m[3] != "6" {
+		t.Errorf("summary: want 12 lines, 8 request errors, 6 causes:\n%s", errOut)
 	}
 	for _, want := range []string{
 		"example: GET http://a.test:8080/docs/manual.html from 192.0.2.7 -> 403",
 		"example: GET http://a.test:8080/f600.html from ::1 -> 403",
 		"ambiguous: line 5: Apache does not log the virtual host; 2 sites serve the path (",
 		"example: GET http://a.test:8080/office/plan.html from 192.0.2.8 -> 403",
+		"[apache/auth-file-missing]",
+		"example: GET http://a.test:8080/members/ from 127.0.0.1 -> 500",
 		"disagrees (1 of 1 lines): line 9: the log says 403 (the worker cannot read the file), the simulator answers 403 too but finds apache/directory-not-granted:",
 		"disagrees (1 of 1 lines): line 10: the log says 403, the simulator answers 200:",
 	} {
@@ -327,8 +337,8 @@ func TestExplainApacheLogTricky(t *testing.T) {
 		t.Errorf("an Alias target of one site is not ambiguous:\n%s", out)
 	}
 	for _, want := range []string{
-		"note: 2 lines look like request errors but could not be read (first: line 7: the line names the password file /etc/apache2/.htpasswd, not the request (the access log has it))",
-		"agreement: 4 of 6 request errors read agree with the simulator (2 disagree, 0 it cannot model); 4 explained by a cause",
+		"note: 1 line look like request errors but could not be read (first: line 8: no site serves /var/www/html/x.html (no DocumentRoot or Alias holds it))",
+		"agreement: 5 of 7 request errors read agree with the simulator (2 disagree, 0 it cannot model); 5 explained by a cause",
 		"note: 1 line the simulator agrees are no refusal (e.g. line 11: GET http://a.test:8080/private/x.html answers 401)",
 	} {
 		if !strings.Contains(errOut, want) {
@@ -408,7 +418,7 @@ func TestApacheRequest(t *testing.T) {
 			continue
 		}
 		sim := func(simulate.Request) *simulate.Decision { return &simulate.Decision{Status: 403} }
-		req, note, err := ll.rebuild(sites, sim)
+		req, note, err := ll.rebuild(nil, sites, sim)
 		if tt.err != "" {
 			if err == nil || err.Error() != tt.err {
 				t.Errorf("%s: error %v, want %q", tt.line, err, tt.err)

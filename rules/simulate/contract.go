@@ -98,6 +98,15 @@ type Reloader interface {
 	Reload(fsys *fsmeta.FS) (Server, error)
 }
 
+// PasswordFileUser is implemented by servers whose error log may name a
+// password file rather than the request that read it (Apache's AH01620
+// "Could not open password file"): it tells which requests read it.
+type PasswordFileUser interface {
+	// PasswordFileDirs returns the directories (server paths) whose
+	// logins read the password file f, in config order.
+	PasswordFileDirs(f string) []string
+}
+
 // CommentLiner is implemented by a Server that reads the admin's comments
 // around a directive line by line, which Comment cannot tell apart (a
 // comment on the directive's own line, or on the line above it).

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -397,3 +398,27 @@ var (
 	_ simulate.CommentLiner = (*Simulator)(nil)
 	_ simulate.Suppressor   = (*Simulator)(nil)
 )
+
+// PasswordFileDirs returns the directories whose <Directory> section
+// (of the main server or a virtual host) names f as its AuthUserFile, in
+// config order: the requests whose login reads f
+// (simulate.PasswordFileUser).
+func (s *Simulator) PasswordFileDirs(f string) []string {
+	var dirs []string
+	var walk func(ds []*conf.Directive, dir string)
+	walk = func(ds []*conf.Directive, dir string) {
+		for _, d := range ds {
+			switch {
+			case d.Comment:
+			case d.Section && d.Is("Directory") && len(d.Args) == 1 && !hasWild(d.Args[0]):
+				walk(d.Block, canonDir(d.Args[0]))
+			case d.Section:
+				walk(d.Block, dir)
+			case d.Is("AuthUserFile") && len(d.Args) == 1 && path.Clean(d.Args[0]) == path.Clean(f) && dir != "" && !slices.Contains(dirs, dir):
+				dirs = append(dirs, dir)
+			}
+		}
+	}
+	walk(s.Config.Directives, "")
+	return dirs
+}
