@@ -23,6 +23,7 @@ import (
 	"testing"
 
 	"github.com/unforbid/unforbid/internal/layout"
+	"github.com/unforbid/unforbid/internal/treetest/need"
 	"github.com/unforbid/unforbid/parser"
 	"github.com/unforbid/unforbid/parser/fsmeta"
 	conf "github.com/unforbid/unforbid/parser/nginx"
@@ -118,6 +119,8 @@ func SetupTree(t testing.TB, tree *layout.Tree) *Case {
 // the real-disk FS.
 func SetupDisk(t testing.TB, file string) *Case {
 	t.Helper()
+	// trees set owners (chown): only root lays them out
+	need.Root(t, "tests that lay test trees out on disk")
 	tree, err := layout.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
