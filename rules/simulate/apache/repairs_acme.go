@@ -99,7 +99,7 @@ func (s *Simulator) acmeExemptClass(p simulate.Problem, f fix.Fix) (fix.Class, s
 	if !ok {
 		return fix.Review, " (review: not simulated)"
 	}
-	if opened := s.acmeOpened(after, p, req, dir); len(opened) > 0 {
+	if opened := s.acmeOpened(after, nil, p, req, dir); len(opened) > 0 {
 		return fix.Review, fmt.Sprintf(" (review: it may also open %s)", strings.Join(opened, ", "))
 	}
 	return fix.Safe, ""
@@ -143,7 +143,14 @@ func (s *Simulator) acmeLocationFix(p simulate.Problem, req simulate.Request, di
 	if !ok {
 		return fix.Fix{}, false
 	}
-	if opened := s.acmeOpened(after, p, req, dir); len(opened) > 0 {
+	// what the deny hides: a password a .htaccess asks for below it
+	// (merged before a <DirectoryMatch>, so overridden by it) is seen
+	// on the configuration without the deny
+	bare, err := s.withEdits([]fix.Edit{{File: deny.Range.File, Start: deny.Range.Start.Offset, End: deny.Range.End.Offset, New: "# " + deny.Name}})
+	if err != nil {
+		bare = nil
+	}
+	if opened := s.acmeOpened(after, bare, p, req, dir); len(opened) > 0 {
 		f.Class = fix.Review
 		f.Description += fmt.Sprintf(" (review: it may also open %s)", strings.Join(opened, ", "))
 	}
@@ -153,9 +160,10 @@ func (s *Simulator) acmeLocationFix(p simulate.Problem, req simulate.Request, di
 // acmeOpened returns what after opens in the ACME challenge directory dir
 // ("" when it maps to none or does not exist): the secrets below it
 // (openedSecrets), and every entry refused before for another cause than
-// p's (a password, another deny) that after serves. Requests carry no
-// credentials, so a password counts as a refusal.
-func (s *Simulator) acmeOpened(after *Simulator, p simulate.Problem, req simulate.Request, dir string) []string {
+// p's (a password, another deny) that after serves, or that bare (the
+// configuration without p's deny, when not nil) refuses. Requests carry
+// no credentials, so a password counts as a refusal.
+func (s *Simulator) acmeOpened(after, bare *Simulator, p simulate.Problem, req simulate.Request, dir string) []string {
 	if dir == "" {
 		return nil
 	}
@@ -180,6 +188,10 @@ func (s *Simulator) acmeOpened(after *Simulator, p simulate.Problem, req simulat
 		r.AssumeAuth, r.AssumeAccess, r.Headers = false, false, nil
 		was, now := s.Simulate(r), after.Simulate(r)
 		refusedBefore := was.Unsure != "" || was.Status == 401 || was.Status == 403 && (was.Cause == nil || was.Cause.Range != p.Range)
+		if bare != nil {
+			b := bare.Simulate(r)
+			refusedBefore = refusedBefore || b.Unsure != "" || b.Status == 401 || b.Status == 403
+		}
 		servesNow := now.Unsure != "" || now.Status < 400
 		if refusedBefore && servesNow {
 			opened = append(opened, u)
