@@ -95,7 +95,7 @@ func (s *Simulator) acmeExemptClass(p simulate.Problem, f fix.Fix) (fix.Class, s
 	if !ok {
 		return fix.Review, ""
 	}
-	after, ok := s.fixHolds(f, []simulate.Request{req}, notDenied)
+	after, ok := s.acmeHolds(f, req, dir)
 	if !ok {
 		return fix.Review, " (review: not simulated)"
 	}
@@ -139,7 +139,7 @@ func (s *Simulator) acmeLocationFix(p simulate.Problem, req simulate.Request, di
 	}
 	f := fix.Fix{Edits: []fix.Edit{e}, Class: fix.Safe,
 		Description: "serve the ACME challenge tokens alone with a <LocationMatch>, which merges after the deny"}
-	after, ok := s.fixHolds(f, []simulate.Request{req}, notDenied)
+	after, ok := s.acmeHolds(f, req, dir)
 	if !ok {
 		return fix.Fix{}, false
 	}
@@ -155,6 +155,29 @@ func (s *Simulator) acmeLocationFix(p simulate.Problem, req simulate.Request, di
 		f.Description += fmt.Sprintf(" (review: it may also open %s)", strings.Join(opened, ", "))
 	}
 	return f, true
+}
+
+// acmeHolds applies f and simulates the ACME request req: it must be
+// served (200) with its token in place, as certbot writes it during a
+// renewal (0644, root) into dir when it is not there, for a deny of what
+// exists (RewriteCond -f) refuses only then. It returns the simulator
+// after f, on the view without the token.
+func (s *Simulator) acmeHolds(f fix.Fix, req simulate.Request, dir string) (*Simulator, bool) {
+	after, ok := s.fixHolds(f, []simulate.Request{req}, notDenied)
+	if !ok || dir == "" {
+		return after, ok
+	}
+	token := path.Join(dir, strings.TrimPrefix(req.Path, acmePrefix))
+	if _, err := s.FS.Lstat(token); err == nil {
+		return after, served200(after.Simulate(req))
+	}
+	files := createdFiles(f.Ops)
+	files[token] = fsmeta.FileContent{Data: []byte("token\n"), Perm: 0o644}
+	renewing, err := s.withChange(f.Edits, files)
+	if err != nil || !served200(renewing.Simulate(req)) {
+		return nil, false
+	}
+	return after, true
 }
 
 // acmeOpened returns what after opens in the ACME challenge directory dir
