@@ -511,6 +511,13 @@ func (s *Simulator) acmeFix(p simulate.Problem) (fix.Fix, bool) {
 	f.Description, f.Class = fmt.Sprintf("serve the ACME challenges in %s, which the deny refuses", dir), fix.Safe
 	info, err := s.FS.Lstat(dir)
 	if err != nil || info.Type != fsmeta.TypeDir {
+		if _, holds := s.fixHolds(f, []simulate.Request{req}, notDenied); !holds {
+			// a deny that merges after <Directory>: the tokens'
+			// <LocationMatch> holds whether the directory exists
+			if lf, ok := s.acmeLocationFix(p, req, dir); ok {
+				return lf, true
+			}
+		}
 		f.Class = fix.Review
 		f.Description += " (review: the directory does not exist yet)"
 		return f, true

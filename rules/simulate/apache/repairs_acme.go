@@ -160,12 +160,19 @@ func (s *Simulator) acmeLocationFix(p simulate.Problem, req simulate.Request, di
 // acmeHolds applies f and simulates the ACME request req: it must be
 // served (200) with its token in place, as certbot writes it during a
 // renewal (0644, root) into dir when it is not there, for a deny of what
-// exists (RewriteCond -f) refuses only then. It returns the simulator
+// exists (RewriteCond -f) refuses only then. When dir does not exist the
+// request need only be no longer refused. It returns the simulator
 // after f, on the view without the token.
 func (s *Simulator) acmeHolds(f fix.Fix, req simulate.Request, dir string) (*Simulator, bool) {
 	after, ok := s.fixHolds(f, []simulate.Request{req}, notDenied)
 	if !ok || dir == "" {
 		return after, ok
+	}
+	if info, err := s.FS.Lstat(dir); err != nil || info.Type != fsmeta.TypeDir {
+		// no directory to write the token into on a view (the
+		// overlay creates files in existing directories only): the
+		// answer without it must do
+		return after, true
 	}
 	token := path.Join(dir, strings.TrimPrefix(req.Path, acmePrefix))
 	if _, err := s.FS.Lstat(token); err == nil {
