@@ -154,6 +154,9 @@ type scanner struct {
 	// probing is set while judging the ACME probe, which is no file: it
 	// reports a cause nothing else shows, but adds nothing to counts.
 	probing bool
+	// renewing is set while the ACME probe judged is refused only with
+	// its token written (duringRenewal).
+	renewing bool
 	intent  intentState // pages versus assets, the site's own links
 
 	// cur is the decision being judged, kept by the group it makes;
@@ -397,12 +400,12 @@ func (sc *scanner) probeACME() {
 	req, d := sc.request(acmeProbe)
 	if d.Status == 404 {
 		if during := sc.duringRenewal(req, d); during != nil {
-			d = during
+			d, sc.renewing = during, true
 		}
 	}
 	sc.probing = true
 	sc.judge(req, d, "/", false)
-	sc.probing = false
+	sc.probing, sc.renewing = false, false
 }
 
 // duringRenewal simulates the ACME probe again as certbot's webroot
