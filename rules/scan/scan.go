@@ -157,7 +157,7 @@ type scanner struct {
 	// renewing is set while the ACME probe judged is refused only with
 	// its token written (duringRenewal).
 	renewing bool
-	intent  intentState // pages versus assets, the site's own links
+	intent   intentState // pages versus assets, the site's own links
 
 	// cur is the decision being judged, kept by the group it makes;
 	// added is set when judging it made or grew a group.
