@@ -63,6 +63,7 @@ func (sc *scanner) judgeDeny(req simulate.Request, d *simulate.Decision) {
 		what = " with " + c.Reason
 	}
 	probe := req.Path
+	renewing := sc.renewing
 	g := sc.add(c.Rule, defaultSeverity, c.Range, "", req, func(n int) string {
 		ex := dg.examples
 		if len(ex) == 0 {
@@ -79,6 +80,9 @@ func (sc *scanner) judgeDeny(req simulate.Request, d *simulate.Decision) {
 		}
 		msg := fmt.Sprintf("%s refuses %s to %s%s (%s), e.g. %s: %s",
 			where, plural(n, "public file"), whom, what, strings.Join(kinds, ", "), strings.Join(ex, ", "), c.Reason)
+		if renewing && len(dg.examples) == 0 {
+			msg += " (only while certbot renews: the challenge file exists only then)"
+		}
 		if comment != "" {
 			msg += fmt.Sprintf("; its comment says %q", comment)
 		}

@@ -154,7 +154,10 @@ type scanner struct {
 	// probing is set while judging the ACME probe, which is no file: it
 	// reports a cause nothing else shows, but adds nothing to counts.
 	probing bool
-	intent  intentState // pages versus assets, the site's own links
+	// renewing is set while the ACME probe judged is refused only with
+	// its token written (duringRenewal).
+	renewing bool
+	intent   intentState // pages versus assets, the site's own links
 
 	// cur is the decision being judged, kept by the group it makes;
 	// added is set when judging it made or grew a group.
@@ -395,9 +398,42 @@ func (sc *scanner) probeACME() {
 	// answers 404 when all is well; a 403 is an overmatched deny or a
 	// webroot the worker cannot reach.
 	req, d := sc.request(acmeProbe)
+	if d.Status == 404 {
+		if during := sc.duringRenewal(req, d); during != nil {
+			d, sc.renewing = during, true
+		}
+	}
 	sc.probing = true
 	sc.judge(req, d, "/", false)
-	sc.probing = false
+	sc.probing, sc.renewing = false, false
+}
+
+// duringRenewal simulates the ACME probe again as certbot's webroot
+// renewal has it, the token written (0644, root) into the challenge
+// directory that exists: a deny for what exists (h5bp's RewriteCond -f
+// before its hidden-files rule) refuses the token only then. It returns
+// that decision when it refuses, else nil; nil too when the server cannot
+// be simulated on another view or the directory does not exist.
+func (sc *scanner) duringRenewal(req simulate.Request, d *simulate.Decision) *simulate.Decision {
+	rb, ok := sc.srv.(simulate.Rebinder)
+	if !ok || d.Path == "" || d.Unsure != "" {
+		return nil
+	}
+	if res := sc.fsys.Access(fsmeta.Cred{}, path.Dir(d.Path), 0, true); res.Err != 0 || res.Info.Type != fsmeta.TypeDir {
+		return nil // TODO(aacme): a view with the directories certbot creates
+	}
+	view := sc.fsys.With(fsmeta.Changes{Files: map[string]fsmeta.FileContent{
+		d.Path: {Data: []byte("unforbid-probe.thumbprint\n"), Perm: 0o644}}})
+	srv, err := rb.OnView(view)
+	if err != nil {
+		return nil
+	}
+	sc.stats.Requests++
+	during := srv.Simulate(req)
+	if during.Unsure != "" || during.Status != 403 {
+		return nil
+	}
+	return during
 }
 
 // indexLikeNames are the index files of common setups: a directory that

@@ -680,6 +680,7 @@ func (s *Simulator) finish(st *state, d *simulate.Decision) *simulate.Decision {
 	if d.Unsure != "" || p == nil {
 		return d
 	}
+	s.htaccessDecided(d)
 	if d.Status == 404 && p.acc.fallback != "" {
 		return st.notSure("%s: FallbackResource %s on a missing file is not modelled yet", p.acc.fallbackR, p.acc.fallback)
 	}
@@ -687,6 +688,24 @@ func (s *Simulator) finish(st *state, d *simulate.Decision) *simulate.Decision {
 		return st.notSure("ErrorDocument %d %s (a redirect) is not modelled yet", d.Status, doc)
 	}
 	return d
+}
+
+// htaccessDecided names the per-directory file (.htaccess) whose line
+// refused d as the block that decided it, rather than the last section
+// merged before it was read: a deny or RewriteRule [F] of a .htaccess is
+// the .htaccess's, not its <Directory>'s.
+func (s *Simulator) htaccessDecided(d *simulate.Decision) {
+	c := d.Cause
+	if c == nil || c.Kind != simulate.KindDenyOvermatch && c.Kind != simulate.KindDenyRule {
+		return
+	}
+	f := c.Range.File
+	if f == "" || s.Config.Files[f] != nil {
+		return // a line of the configuration
+	}
+	// its range is the deciding line: the file holds no section to
+	// point at besides it
+	d.Location, d.LocationRange, d.Block = f, c.Range, ""
 }
 
 // filesWalk applies the <Files> sections to the request's file name, as

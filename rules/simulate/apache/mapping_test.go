@@ -521,7 +521,7 @@ Alias /data /srv/data
 		{18474, "localhost", "/tourl", 200, 0},
 		{18474, "localhost", "/pt", 200, 0},
 		{18474, "localhost", "/nopt", 404, 0},
-		{18474, "localhost", "/cond", 403, simulate.KindDenyRule},
+		{18474, "localhost", "/cond", 403, simulate.KindDenyOvermatch}, // a condition on the URL refuses every client
 		{18474, "localhost", "/NC", 403, simulate.KindDenyOvermatch},
 		{18474, "localhost", "/srvfile", 200, 0},
 		{18474, "localhost", "/wp/anything", 200, 0},

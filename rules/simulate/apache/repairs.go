@@ -360,16 +360,21 @@ func (s *Simulator) dirEdit(d *simulate.Decision, dir, text string) (fix.Edit, b
 // the well-known public files it refuses, a narrower <FilesMatch>.
 func (s *Simulator) denyRepairs(p simulate.Problem) []fix.Fix {
 	deny := s.directiveAtRange(p.Range)
-	if deny == nil {
-		return nil
-	}
 	refused := p.Refused
 	if len(refused) == 0 && p.Request.Path != "" {
 		refused = []string{p.Request.Path}
 	}
+	if deny == nil {
+		// a deny of a .htaccess file: its RewriteRule [F] is exempted
+		// in the file itself
+		if d, sibs := s.htaccessDirective(p.Range); d != nil && d.Is("RewriteRule") {
+			return s.rewriteRepairs(p, d, sibs, refused)
+		}
+		return nil
+	}
 	var out []fix.Fix
 	if deny.Is("RewriteRule") {
-		return s.rewriteRepairs(deny, refused)
+		return s.rewriteRepairs(p, deny, s.blockOf(deny), refused)
 	}
 	acme, files := false, map[string]bool{}
 	for _, u := range refused {
@@ -434,8 +439,7 @@ func publicPattern(u string) string {
 // rewriteRepairs exempts the well-known public URLs a RewriteRule [F]
 // refuses: a rule that leaves them alone ("-" [L]) inserted before it and
 // the RewriteCond lines that belong to it (review).
-func (s *Simulator) rewriteRepairs(rule *conf.Directive, refused []string) []fix.Fix {
-	sibs := s.blockOf(rule)
+func (s *Simulator) rewriteRepairs(p simulate.Problem, rule *conf.Directive, sibs []*conf.Directive, refused []string) []fix.Fix {
 	i := slices.Index(sibs, rule)
 	if i < 0 {
 		return nil
@@ -462,12 +466,14 @@ func (s *Simulator) rewriteRepairs(rule *conf.Directive, refused []string) []fix
 		if !ok {
 			continue
 		}
-		what := strings.TrimPrefix(u, "/")
+		what, why := strings.TrimPrefix(u, "/"), ""
+		f := fix.Fix{Class: fix.Review, Edits: []fix.Edit{e}}
 		if strings.HasPrefix(u, acmePrefix) {
 			what = "ACME challenges"
+			f.Class, why = s.acmeExemptClass(p, f)
 		}
-		out = append(out, fix.Fix{Description: fmt.Sprintf("let %s through before the RewriteRule that refuses them", what),
-			Class: fix.Review, Edits: []fix.Edit{e}})
+		f.Description = fmt.Sprintf("let %s through before the RewriteRule that refuses them", what) + why
+		out = append(out, f)
 	}
 	return out
 }
@@ -505,12 +511,24 @@ func (s *Simulator) acmeFix(p simulate.Problem) (fix.Fix, bool) {
 	f.Description, f.Class = fmt.Sprintf("serve the ACME challenges in %s, which the deny refuses", dir), fix.Safe
 	info, err := s.FS.Lstat(dir)
 	if err != nil || info.Type != fsmeta.TypeDir {
+		if _, holds := s.fixHolds(f, []simulate.Request{req}, notDenied); !holds {
+			// a deny that merges after <Directory>: the tokens'
+			// <LocationMatch> holds whether the directory exists
+			if lf, ok := s.acmeLocationFix(p, req, dir); ok {
+				return lf, true
+			}
+		}
 		f.Class = fix.Review
 		f.Description += " (review: the directory does not exist yet)"
 		return f, true
 	}
 	after, ok := s.fixHolds(f, []simulate.Request{req}, notDenied)
 	if !ok {
+		// a deny that merges after <Directory> (<DirectoryMatch>,
+		// <Files>, <Location>): a <LocationMatch> of the tokens alone
+		if lf, ok := s.acmeLocationFix(p, req, dir); ok {
+			return lf, true
+		}
 		f.Class = fix.Review
 		f.Description += " (review: not simulated)"
 		return f, true
@@ -791,7 +809,7 @@ func indentText(text, indent, unit string) string {
 // editAfter returns an edit that puts text on the lines just after d
 // (a directive or a whole section), with d's indentation.
 func (s *Simulator) editAfter(d *conf.Directive, text string) (fix.Edit, bool) {
-	src := s.confText(d.Range.File)
+	src := s.textOf(d.Range.File)
 	if src == nil || !hasOffsets(d) {
 		return fix.Edit{}, false
 	}
@@ -811,7 +829,7 @@ func (s *Simulator) editAfter(d *conf.Directive, text string) (fix.Edit, bool) {
 // editBefore returns an edit that puts text on a line of its own just
 // before d, with d's indentation; d must start its line.
 func (s *Simulator) editBefore(d *conf.Directive, text string) (fix.Edit, bool) {
-	src := s.confText(d.Range.File)
+	src := s.textOf(d.Range.File)
 	if src == nil || !hasOffsets(d) {
 		return fix.Edit{}, false
 	}
@@ -825,7 +843,7 @@ func (s *Simulator) editBefore(d *conf.Directive, text string) (fix.Edit, bool) 
 // editFirstIn returns an edit that puts text first in the section sec, on
 // the line after its opening tag, indented one step deeper than sec.
 func (s *Simulator) editFirstIn(sec *conf.Directive, text string) (fix.Edit, bool) {
-	src := s.confText(sec.Range.File)
+	src := s.textOf(sec.Range.File)
 	if src == nil || !hasOffsets(sec) || sec.OpenEnd <= 0 {
 		return fix.Edit{}, false
 	}
@@ -848,7 +866,7 @@ func (s *Simulator) editFirstIn(sec *conf.Directive, text string) (fix.Edit, boo
 // editLastIn returns an edit that puts text last in the section sec, on
 // a line of its own just before its closing tag.
 func (s *Simulator) editLastIn(sec *conf.Directive, text string) (fix.Edit, bool) {
-	src := s.confText(sec.Range.File)
+	src := s.textOf(sec.Range.File)
 	if src == nil || !hasOffsets(sec) || sec.CloseStart <= 0 {
 		return fix.Edit{}, false
 	}

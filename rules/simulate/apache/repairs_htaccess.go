@@ -50,10 +50,16 @@ func (s *Simulator) inHtaccessRoot(p string) bool {
 	return p == s.htaccessRoot || strings.HasPrefix(p, s.htaccessRoot+"/")
 }
 
-// htaccessText returns the current text of a .htaccess file a fix of
-// LoadHtaccess's simulator edits, nil for another file.
+// htaccessText returns the current text of a .htaccess file a fix
+// edits: for LoadHtaccess's simulator any file of its docroot, else a
+// per-directory file (AccessFileName); nil for another file.
 func (s *Simulator) htaccessText(file string) []byte {
-	if s.htaccessRoot == "" || !s.inHtaccessRoot(file) {
+	switch {
+	case s.htaccessRoot != "":
+		if !s.inHtaccessRoot(file) {
+			return nil
+		}
+	case path.Base(file) != s.accessFileName():
 		return nil
 	}
 	b, err := s.FS.ReadFile(file)

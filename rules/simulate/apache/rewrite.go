@@ -486,6 +486,24 @@ func (e *rwEnv) apply(c *rwConf, subject string) (rwResult, string) {
 	return res, ""
 }
 
+// sameForEveryClient are the RewriteCond test strings whose value no
+// client chooses: the file the request maps to and its URL-path.
+var sameForEveryClient = map[string]bool{"%{REQUEST_FILENAME}": true, "%{SCRIPT_FILENAME}": true,
+	"%{REQUEST_URI}": true, "%{DOCUMENT_ROOT}": true}
+
+// clientConds reports whether a rule's conditions may tell clients apart
+// (a Referer, an address, an agent): its [F] is then taken as meant for
+// some clients (a deny rule). Conditions on the mapped file alone (h5bp's
+// "-d [OR] -f" before its hidden-files rule) refuse every client.
+func clientConds(conds []*conf.Directive) bool {
+	for _, c := range conds {
+		if len(c.Args) == 0 || !sameForEveryClient[strings.ToUpper(c.Args[0])] {
+			return true
+		}
+	}
+	return false
+}
+
 // statusOf turns the status of a rule list into the request's answer.
 func (e *rwEnv) statusOf(res rwResult) *simulate.Decision {
 	st := e.st
@@ -493,7 +511,7 @@ func (e *rwEnv) statusOf(res rwResult) *simulate.Decision {
 	r := res.rule.d
 	if res.status == 403 {
 		kind := simulate.KindDenyOvermatch
-		if len(res.rule.conds) > 0 {
+		if clientConds(res.rule.conds) {
 			kind = simulate.KindDenyRule
 		}
 		st.d.Cause = &simulate.Cause{Rule: RuleRewriteForbidden, Kind: kind, Range: r.Range, Path: e.filename,
