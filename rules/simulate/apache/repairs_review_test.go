@@ -1,0 +1,98 @@
+package apache
+
+import (
+	"path"
+	"testing"
+
+	"github.com/unforbid/unforbid/fix"
+	"github.com/unforbid/unforbid/internal/layout"
+	"github.com/unforbid/unforbid/parser/fsmeta"
+	"github.com/unforbid/unforbid/rules/simulate"
+)
+
+// htaccessSim loads tree (txtar) in memory and the --htaccess simulator
+// of docroot on it.
+func htaccessSim(t *testing.T, name, tree, docroot string) *Simulator {
+	t.Helper()
+	lt, err := layout.Parse(name+".txtar", []byte(tree))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := lt.Memory("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _, err := LoadHtaccess(docroot, fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// throughLink reports whether p or a directory above it is a symbolic
+// link in fsys.
+func throughLink(fsys *fsmeta.FS, p string) bool {
+	for q := path.Clean(p); q != "/"; q = path.Dir(q) {
+		if info, err := fsys.Lstat(q); err == nil && info.Type == fsmeta.TypeSymlink {
+			return true
+		}
+	}
+	return false
+}
+
+// TestHtaccessRepairsStayInTree: in --htaccess mode a fix writes the
+// docroot's own .htaccess files; never one that is a symbolic link to a
+// file elsewhere, nor one below a linked directory (the write would land
+// outside the docroot: fix.Apply resolves a config file's links).
+func TestHtaccessRepairsStayInTree(t *testing.T) {
+	for _, c := range []struct {
+		name, tree, url string
+	}{{
+		name: "htaccess-is-a-link",
+		url:  "/sub/",
+		tree: `-- home/u/public_html/index.html --
+-- home/u/public_html/sub/default.html --
+-- home/u/other/conf --
+Options -Indexes
+-- .fsmeta --
+symlink home/u/public_html/sub/.htaccess -> ../../other/conf
+`,
+	}, {
+		name: "directory-is-a-link",
+		url:  "/sub/",
+		tree: `-- home/u/public_html/index.html --
+-- home/u/public_html/.htaccess --
+Options -Indexes +FollowSymLinks
+-- home/u/other/default.html --
+-- .fsmeta --
+symlink home/u/public_html/sub -> ../other
+`,
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			s := htaccessSim(t, c.name, c.tree, "/home/u/public_html")
+			req, err := simulate.ParseRequest("GET", "http://localhost"+c.url, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := s.Simulate(req)
+			if d.Cause == nil || d.Cause.Kind != simulate.KindIndexMissing {
+				t.Fatalf("%s: want a missing index before the fix, got %d\n%s", c.url, d.Status, trace(d))
+			}
+			p := simulate.Problem{Rule: RuleIndexMissing, Kind: d.Cause.Kind, Range: d.Cause.Range, Path: d.Cause.Path, Request: req, Decision: d}
+			for _, f := range s.Repairs(p) {
+				for _, e := range f.Edits {
+					if throughLink(s.FS, e.File) {
+						t.Errorf("fix %q edits %s, through a symbolic link", f.Description, e.File)
+					}
+				}
+				for _, op := range f.Ops {
+					if throughLink(s.FS, op.Path) {
+						t.Errorf("fix %q: %s %s, through a symbolic link", f.Description, op.Kind, op.Path)
+					}
+				}
+			}
+		})
+	}
+}
+
+var _ = fix.Safe
