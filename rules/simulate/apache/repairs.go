@@ -38,7 +38,9 @@ const (
 //     all granted </Directory>` block inserted just after that directive,
 //     with its indentation (safe; review when a secret lies below the
 //     target, which the grant would also open). None for a system
-//     directory (simulate.IsSystemDir) or a target that is a secret.
+//     directory (simulate.IsSystemDir), a target that is a secret, or
+//     one whose name holds a wildcard character (the section would be
+//     a pattern granting every directory it matches).
 //   - apache/directory-index-missing: an index-like file the directory
 //     holds added to the DirectoryIndex in effect, in a <Directory> of
 //     that directory alone (safe; a script such as index.php only when a
@@ -101,7 +103,9 @@ func (s *Simulator) grantRepairs(p simulate.Problem) []fix.Fix {
 		return nil
 	}
 	target = path.Clean(target)
-	if !path.IsAbs(target) || simulate.IsSystemDir(target) || rules.IsSecret(target) {
+	if !path.IsAbs(target) || simulate.IsSystemDir(target) || rules.IsSecret(target) || hasWild(target) {
+		// a wildcard character would make the <Directory> a pattern
+		// granting every directory it matches
 		return nil
 	}
 	if info, err := s.FS.Lstat(target); err != nil || info.Type != fsmeta.TypeDir {
@@ -318,6 +322,10 @@ func (s *Simulator) exactDir(d *conf.Directive, dir string) bool {
 // section that decided d (in its file and context), else after the
 // DocumentRoot or Alias that mapped d.
 func (s *Simulator) dirEdit(d *simulate.Decision, dir, text string) (fix.Edit, bool) {
+	if hasWild(dir) {
+		// a <Directory> of that name is a pattern matching others
+		return fix.Edit{}, false
+	}
 	var anchor *conf.Directive
 	if !d.LocationRange.IsZero() {
 		anchor = s.directiveAtRange(d.LocationRange)

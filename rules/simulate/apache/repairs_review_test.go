@@ -96,3 +96,34 @@ symlink home/u/public_html/sub -> ../other
 }
 
 var _ = fix.Safe
+
+// TestGrantNeverWildcard: a <Directory> grant whose path holds a
+// wildcard character (*, ?) is a pattern to Apache (fnmatch) and would
+// open every directory it matches: /srv/a*b grants /srv/aXb too, here
+// served (and refused) at /other/. No grant is offered for such a target.
+func TestGrantNeverWildcard(t *testing.T) {
+	for _, c := range []struct{ name, root, other string }{
+		{name: "star", root: "/srv/a*b", other: "/srv/aprivb"},
+		{name: "question", root: "/srv/site?", other: "/srv/site2"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tree := repairHead + "Listen 127.0.0.1:18470\nServerName site.test\nDocumentRoot \"" + c.root + "\"\n" +
+				"Alias /other/ " + c.other + "/\n" +
+				"-- " + c.root[1:] + "/index.html --\n-- " + c.other[1:] + "/.env --\nSECRET=1\n-- " + c.other[1:] + "/index.html --\n"
+			_, s := load(t, testTree{name: c.name, tree: tree})
+			rc := repairCase{port: 18470}
+			req := rc.request(t, "/")
+			d := s.Simulate(req)
+			p := mappingDirective(s, d)
+			p.Rule, p.Request, p.Decision, p.Refused = ruleNotGranted, req, d, []string{"/"}
+			for _, f := range s.Repairs(p) {
+				after, err := s.withEdits(f.Edits)
+				if err != nil {
+					t.Fatal(err)
+				}
+				dd := after.Simulate(rc.request(t, "/other/"))
+				t.Errorf("fix offered for a wildcard path: %q writes %q; /other/ then answers %d", f.Description, inserted(f), dd.Status)
+			}
+		})
+	}
+}
