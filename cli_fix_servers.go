@@ -95,8 +95,9 @@ func (c serverCmd) run() (string, error) {
 // not trusted as apache2ctl trusts /etc/apache2/envvars). The server then
 // reads the tree's files, relative Includes resolving under the tree.
 // When it would read others (an absolute Include, a ServerRoot directive,
-// a file read outside ServerRoot), or no server binary is installed, it
-// returns why not instead.
+// a file read outside ServerRoot), would run code the tree names
+// (loadsUntrusted), or no server binary is installed, it returns why not
+// instead.
 func rootedApacheTest(root string, cfg *conf.Config) (serverCmd, string) {
 	bin := lookBinary("apache2", "httpd")
 	if bin == "" {
@@ -107,6 +108,16 @@ func rootedApacheTest(root string, cfg *conf.Config) (serverCmd, string) {
 		if strings.EqualFold(d.Name, "ServerRoot") {
 			return serverCmd{}, fmt.Sprintf("%s sets ServerRoot, which the host's server would read on the host", d.Range)
 		}
+	}
+	var loads string
+	conf.Walk(cfg.Directives, func(d *conf.Directive) bool {
+		if loads == "" {
+			loads = loadsUntrusted(d)
+		}
+		return loads == ""
+	})
+	if loads != "" {
+		return serverCmd{}, loads
 	}
 	for _, inc := range cfg.Includes {
 		for _, a := range inc.Directive.Args {
@@ -126,6 +137,40 @@ func rootedApacheTest(root string, cfg *conf.Config) (serverCmd, string) {
 	}
 	host := func(p string) string { return filepath.Join(root, filepath.FromSlash(p)) }
 	return serverCmd{Args: []string{bin, "-t", "-d", host(sr), "-f", host(cfg.Main)}, Env: env}, ""
+}
+
+// systemLibDirs are the directories whose shared objects a config test
+// of a tree may load: the system's own, which the tree cannot write.
+var systemLibDirs = []string{"/usr/lib/", "/usr/lib64/", "/lib/", "/lib64/"}
+
+// loadsUntrusted says why the host's server must not read a tree holding
+// d, "" when it may: `apache2 -t` runs the code of what LoadModule and
+// LoadFile name (a relative path resolves under the tree's ServerRoot, an
+// absolute one may lie anywhere), and mod_perl runs the config's <Perl>
+// sections and PerlRequire files while it reads them.
+func loadsUntrusted(d *conf.Directive) string {
+	var file string
+	switch {
+	case d.Is("LoadModule") && len(d.Args) == 2:
+		if strings.EqualFold(d.Args[0], "perl_module") {
+			return fmt.Sprintf("%s loads mod_perl, which runs the tree's code while it reads the config", d.Range)
+		}
+		file = d.Args[1]
+	case d.Is("LoadFile") && len(d.Args) > 0:
+		for _, a := range d.Args {
+			if why := loadsUntrusted(&conf.Directive{Name: "LoadModule", Args: []string{"", a}, Range: d.Range}); why != "" {
+				return why
+			}
+		}
+		return ""
+	default:
+		return ""
+	}
+	clean := path.Clean(file)
+	if path.IsAbs(file) && slices.ContainsFunc(systemLibDirs, func(dir string) bool { return strings.HasPrefix(clean, dir) }) {
+		return ""
+	}
+	return fmt.Sprintf("%s loads %s, code the host's server would run, from outside the system's library directories", d.Range, file)
 }
 
 // rootedTest returns the config test of the configuration l read under
