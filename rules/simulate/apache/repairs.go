@@ -301,12 +301,79 @@ func (s *Simulator) indexRepairs(p simulate.Problem) []fix.Fix {
 		break
 	}
 	if f, ok := s.dirFix(d, dir, "Options +Indexes"); ok {
-		f.Description, f.Class = fmt.Sprintf("list the files of %s (Options +Indexes for that directory alone)", dir), fix.Review
-		if _, ok := s.fixHolds(f, []simulate.Request{p.Request}, served200); ok {
+		f.Class = fix.Review
+		if after, ok := s.fixHolds(f, []simulate.Request{p.Request}, served200); ok {
+			below, secrets := s.newlyListed(after, p.Request, dir)
+			if below {
+				f.Description = fmt.Sprintf("list the files of %s and of the directories below it that have no index (Options +Indexes)", dir)
+			} else {
+				f.Description = fmt.Sprintf("list the files of %s (Options +Indexes for that directory alone)", dir)
+			}
+			if len(secrets) > 0 {
+				f.Description += fmt.Sprintf(" (review: it lists %s)", strings.Join(secrets, ", "))
+			}
 			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// newlyListed walks the directories of the tree dir served at
+// tmpl.Path (ending in "/") and reports whether a directory below dir
+// is listed after and was not before, and the URL of each secret
+// (rules.IsSecret) the listing of dir or of a directory newly listed
+// shows: one mod_autoindex does not leave out as refused (an unsure
+// answer counts as listed and shown). A tree too large to walk whole answers "secrets not
+// checked".
+func (s *Simulator) newlyListed(after *Simulator, tmpl simulate.Request, dir string) (below bool, secrets []string) {
+	walked := 0
+	req := func(u string) simulate.Request {
+		r := tmpl
+		r.Path, r.RawPath, r.EscapedPath, r.RequestURI, r.ClientIP = u, u, "", "", publicClient
+		return r
+	}
+	listedNow := func(u string) bool {
+		was, now := s.Simulate(req(u)), after.Simulate(req(u))
+		return !(was.Unsure == "" && was.Status == 200) && !(now.Unsure == "" && now.Status != 200)
+	}
+	// mod_autoindex leaves out the entries the client is refused
+	shown := func(u string) bool {
+		now := after.Simulate(req(u))
+		return !(now.Unsure == "" && now.Status >= 400)
+	}
+	var walk func(dir, url string, depth int) bool
+	walk = func(dir, url string, depth int) bool {
+		if depth > maxWalkDepth || walked >= maxSecretWalk {
+			return false
+		}
+		names, err := s.FS.ReadDirNames(dir)
+		if err != nil {
+			return true
+		}
+		listed := depth == 0 || listedNow(url)
+		if depth > 0 && listed {
+			below = true
+		}
+		for _, n := range names {
+			walked++
+			p, u := path.Join(dir, n), url+n
+			info, err := s.FS.Lstat(p)
+			if err != nil {
+				continue
+			}
+			if listed && rules.IsSecret(p) && shown(u) {
+				secrets = append(secrets, u)
+			}
+			if info.Type == fsmeta.TypeDir && !walk(p, u+"/", depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	if !walk(dir, tmpl.Path, 0) {
+		secrets = append(secrets, "secrets not checked: the tree is too large")
+	}
+	return below, secrets
 }
 
 // exactDir reports whether d stands directly in a <Directory> section of

@@ -2,6 +2,7 @@ package apache
 
 import (
 	"path"
+	"strings"
 	"testing"
 
 	"github.com/unforbid/unforbid/fix"
@@ -125,5 +126,61 @@ func TestGrantNeverWildcard(t *testing.T) {
 				t.Errorf("fix offered for a wildcard path: %q writes %q; /other/ then answers %d", f.Description, inserted(f), dd.Status)
 			}
 		})
+	}
+}
+
+// TestIndexesListsSecrets: `Options +Indexes` in a <Directory> of a
+// directory lists it and every directory below it that has no index of
+// its own; a listing that shows a secret's name (a database dump, a key)
+// makes it found. The fix must say which secrets it lists, and must not
+// claim to be for that directory alone when it lists those below.
+func TestIndexesListsSecrets(t *testing.T) {
+	tree := repairHead + `Listen 127.0.0.1:18470
+ServerName site.test
+DocumentRoot /srv/site
+<Directory /srv/site>
+    Options None
+    Require all granted
+</Directory>
+-- srv/site/index.html --
+-- srv/site/pub/a.txt --
+-- srv/site/pub/old/dump.sql --
+-- srv/site/pub/old/id_rsa --
+`
+	_, s := load(t, testTree{name: "indexes-secrets", tree: tree})
+	rc := repairCase{port: 18470}
+	req := rc.request(t, "/pub/")
+	d := s.Simulate(req)
+	if d.Cause == nil || d.Cause.Kind != simulate.KindIndexMissing {
+		t.Fatalf("/pub/: want a missing index, got %d\n%s", d.Status, trace(d))
+	}
+	p := simulate.Problem{Rule: RuleIndexMissing, Kind: d.Cause.Kind, Range: d.Cause.Range, Path: d.Cause.Path, Request: req, Decision: d}
+	found := false
+	for _, f := range s.Repairs(p) {
+		if !strings.Contains(inserted(f), "+Indexes") {
+			continue
+		}
+		found = true
+		after, err := s.withEdits(f.Edits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dd := after.Simulate(rc.request(t, "/pub/old/")); dd.Status != 200 {
+			t.Fatalf("/pub/old/ answers %d after the fix; the case wants it listed", dd.Status)
+		}
+		if f.Class != fix.Review {
+			t.Errorf("fix %q is %v, want review", f.Description, f.Class)
+		}
+		for _, w := range []string{"/pub/old/dump.sql", "/pub/old/id_rsa"} {
+			if !strings.Contains(f.Description, w) {
+				t.Errorf("fix %q does not say it lists %s", f.Description, w)
+			}
+		}
+		if strings.Contains(f.Description, "alone") {
+			t.Errorf("fix %q claims one directory, but lists /pub/old/ too", f.Description)
+		}
+	}
+	if !found {
+		t.Fatal("no Options +Indexes fix")
 	}
 }
