@@ -198,8 +198,12 @@ const publicClient = "203.0.113.9"
 // answers "secrets not checked".
 func (s *Simulator) openedSecrets(after *Simulator, tmpl simulate.Request, url, dir string) []string {
 	var opened []string
-	sw := simulate.SecretWalk{MaxEntries: maxSecretWalk, MaxDepth: maxWalkDepth}
-	sw.Walk(s.FS, dir, url, func(_, u string) bool {
+	seen := map[string]bool{}
+	visit := func(_, u string) bool {
+		if seen[u] {
+			return true
+		}
+		seen[u] = true
 		r := tmpl
 		r.Path, r.RawPath, r.EscapedPath, r.RequestURI, r.ClientIP = u, u, "", "", publicClient
 		was, now := s.Simulate(r), after.Simulate(r)
@@ -209,11 +213,70 @@ func (s *Simulator) openedSecrets(after *Simulator, tmpl simulate.Request, url, 
 			opened = append(opened, u)
 		}
 		return true
-	})
-	if sw.Partial {
+	}
+	sw := simulate.SecretWalk{MaxEntries: maxSecretWalk, MaxDepth: maxWalkDepth}
+	sw.Walk(s.FS, dir, url, visit)
+	if !s.linkedSecrets(&sw, dir, url, 0, map[string]bool{}, visit) || sw.Partial {
 		opened = append(opened, "secrets not checked: the tree is too large")
 	}
 	return opened
+}
+
+// linkedSecrets finds the secrets the symbolic links of the tree dir
+// served at url reach, as Apache follows them (Options FollowSymLinks;
+// <Directory> sections match the path the URL maps to, not the link's
+// target): a link whose target is a secret is visited at the link's URL,
+// a link to a directory has that directory's secrets visited below the
+// link's URL, and its own links in turn. It shares sw's bounds and
+// reports false when it stopped at them.
+func (s *Simulator) linkedSecrets(sw *simulate.SecretWalk, dir, url string, depth int, walked map[string]bool, visit func(p, u string) bool) bool {
+	if depth > sw.MaxDepth || sw.Walked >= sw.MaxEntries {
+		return false
+	}
+	names, err := s.FS.ReadDirNames(dir)
+	if err != nil {
+		return true
+	}
+	for _, n := range names {
+		sw.Walked++
+		p, u := path.Join(dir, n), url+n
+		info, err := s.FS.Lstat(p)
+		if err != nil {
+			continue
+		}
+		switch info.Type {
+		case fsmeta.TypeDir:
+			if !s.linkedSecrets(sw, p, u+"/", depth+1, walked, visit) {
+				return false
+			}
+		case fsmeta.TypeSymlink:
+			res := s.FS.Access(fsmeta.Cred{}, p, 0, true)
+			if res.Err != 0 || res.Info == nil || res.At == "" {
+				continue
+			}
+			target := path.Clean(res.At)
+			if res.Info.Type != fsmeta.TypeDir {
+				if rules.IsSecret(target) {
+					visit(p, u)
+				}
+				continue
+			}
+			if rules.IsSecret(target + "/") {
+				visit(p, u+"/")
+			}
+			if walked[target] {
+				continue // a loop, or a tree seen through another link
+			}
+			walked[target] = true
+			sub := simulate.SecretWalk{MaxEntries: sw.MaxEntries - sw.Walked, MaxDepth: sw.MaxDepth - depth - 1}
+			sub.Walk(s.FS, target, u+"/", visit)
+			sw.Walked += sub.Walked
+			if sub.Partial || !s.linkedSecrets(sw, target, u+"/", depth+1, walked, visit) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // indexNames are the file names that serve as a directory's index, in

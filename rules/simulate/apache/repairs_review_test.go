@@ -1,6 +1,7 @@
 package apache
 
 import (
+	"github.com/unforbid/unforbid/internal/realapache"
 	"path"
 	"strings"
 	"testing"
@@ -182,5 +183,97 @@ DocumentRoot /srv/site
 	}
 	if !found {
 		t.Fatal("no Options +Indexes fix")
+	}
+}
+
+// linkTree is a DocumentRoot no <Directory> grants, holding links out of
+// it: a directory link to a home and a file link to a key. Apache
+// follows them (Options FollowSymLinks of <Directory />) and matches
+// <Directory> sections on the path as the URL maps it, so a grant of the
+// docroot serves what they point at.
+var linkTree = repairHead + `Listen 127.0.0.1:18478
+ServerName site.test
+DocumentRoot /srv/site
+-- srv/site/index.html --
+-- home/alice/.ssh/id_rsa --
+KEY
+-- home/alice/notes.txt --
+-- .fsmeta --
+symlink srv/site/data -> ../../home/alice
+symlink srv/site/key.txt -> ../../home/alice/.ssh/id_rsa
+`
+
+// TestGrantSecretsThroughLinks: the secrets a grant opens include those
+// reached through the tree's symbolic links (a link to a directory
+// holding secrets, a link whose target is a secret); the grant is then
+// for review and names them.
+func TestGrantSecretsThroughLinks(t *testing.T) {
+	_, s := load(t, testTree{name: "grant-links", tree: linkTree})
+	rc := repairCase{port: 18478}
+	req := rc.request(t, "/")
+	d := s.Simulate(req)
+	p := mappingDirective(s, d)
+	p.Rule, p.Request, p.Decision, p.Refused = ruleNotGranted, req, d, []string{"/"}
+	fixes := s.Repairs(p)
+	if len(fixes) != 1 {
+		t.Fatalf("got %d fixes, want 1", len(fixes))
+	}
+	f := fixes[0]
+	after, err := s.withEdits(f.Edits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"/key.txt", "/data/.ssh/id_rsa"} {
+		dd := after.Simulate(rc.request(t, u))
+		t.Logf("%s after the grant: %d %s", u, dd.Status, dd.Unsure)
+		if (dd.Unsure != "" || dd.Status == 200) && (f.Class != fix.Review || !strings.Contains(f.Description, u)) {
+			t.Errorf("fix %q (%v) serves %s and does not say so", f.Description, f.Class, u)
+		}
+	}
+}
+
+// TestGrantSecretsThroughLinksRealApache holds the simulator's answers
+// on linkTree with the grant applied to real Apache's. It uses port
+// 18478 on 127.0.0.1: run it under the e2e lock.
+func TestGrantSecretsThroughLinksRealApache(t *testing.T) {
+	requireApache(t)
+	tree, s := load(t, testTree{name: "grant-links", tree: linkTree})
+	rc := repairCase{port: 18478}
+	req := rc.request(t, "/")
+	d := s.Simulate(req)
+	p := mappingDirective(s, d)
+	p.Rule, p.Request, p.Decision, p.Refused = ruleNotGranted, req, d, []string{"/"}
+	fixes := s.Repairs(p)
+	if len(fixes) == 0 {
+		t.Fatal("no fix")
+	}
+	after, err := s.withEdits(fixes[0].Edits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := tree.Materialize(dir); err != nil {
+		t.Fatal(err)
+	}
+	for file, b := range applied(t, s, fixes[0]) {
+		if err := writeOver(dir, file, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv, err := realapache.Start(dir, "", []int{rc.port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	for _, u := range []string{"/", "/key.txt", "/data/.ssh/id_rsa", "/data/notes.txt"} {
+		real, err := srv.Do("GET", rc.port, "site.test", u, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dd := after.Simulate(rc.request(t, u))
+		if dd.Unsure == "" && dd.Status != real {
+			t.Errorf("%s: real Apache %d, simulator %d", u, real, dd.Status)
+		}
+		t.Logf("%s: real %d, simulated %d %s", u, real, dd.Status, dd.Unsure)
 	}
 }
