@@ -134,11 +134,45 @@ func (s *Simulator) grantRepairs(p simulate.Problem) []fix.Fix {
 	if !ok {
 		return nil
 	}
-	if opened := s.openedSecrets(after, p.Request, urlOf(d), target); len(opened) > 0 {
+	opened := s.openedSecrets(after, p.Request, urlOf(d), target)
+	opened = append(opened, s.othersOpened(after, p)...)
+	if len(opened) > 0 {
 		f.Class = fix.Review
 		f.Description += fmt.Sprintf(" (review: it may also open %s)", strings.Join(opened, ", "))
 	}
 	return []fix.Fix{f}
+}
+
+// othersOpened returns the URLs of the served trees of every site that
+// after may serve (it does not surely refuse them) though s surely
+// refused them for another cause than p's own: the edit lands in a file
+// other sites read too (an Include shared by virtual hosts), or in a
+// context they inherit, and a later section of the same path replaces
+// what they refuse on purpose (an allowlist). Requests come from a
+// public client.
+func (s *Simulator) othersOpened(after *Simulator, p simulate.Problem) []string {
+	own := s.Simulate(p.Request)
+	if own.Cause == nil {
+		return nil
+	}
+	var out []string
+	for _, site := range s.Sites() {
+		for _, root := range site.Roots {
+			r, ok := siteRequest(site, root.URL, publicClient)
+			if !ok {
+				continue
+			}
+			was := s.Simulate(r)
+			if was.Unsure != "" || was.Status < 400 || was.Cause != nil && was.Cause.Range == own.Cause.Range {
+				continue // served before, or refused for this very cause
+			}
+			if now := after.Simulate(r); now.Unsure == "" && now.Status >= 400 {
+				continue
+			}
+			out = append(out, fmt.Sprintf("http://%s:%d%s", site.Host, site.Port, root.URL))
+		}
+	}
+	return out
 }
 
 // urlOf returns the URL path a DocumentRoot or Alias directive serves its

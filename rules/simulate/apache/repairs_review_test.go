@@ -277,3 +277,121 @@ func TestGrantSecretsThroughLinksRealApache(t *testing.T) {
 		t.Logf("%s: real %d, simulated %d %s", u, real, dd.Status, dd.Unsure)
 	}
 }
+
+// sharedIncludeTree: two virtual hosts include the same file, which sets
+// their DocumentRoot. b.test allowlists its clients with a <Directory>
+// of the docroot written before the Include; a.test grants nothing. A
+// grant inserted into the shared file comes after b.test's allowlist in
+// b.test, and a later <Directory> of the same path wins: b.test would be
+// open to everyone.
+var sharedIncludeTree = repairHead + `Listen 127.0.0.1:18479
+<VirtualHost *:18479>
+    ServerName a.test
+    Include /etc/apache2/common.conf
+</VirtualHost>
+<VirtualHost *:18479>
+    ServerName b.test
+    <Directory /srv/www>
+        Require ip 10.9.9.0/24
+    </Directory>
+    Include /etc/apache2/common.conf
+</VirtualHost>
+-- etc/apache2/common.conf --
+DocumentRoot /srv/www
+-- srv/www/index.html --
+`
+
+// TestGrantSharedInclude: a grant for one virtual host must not open
+// another that refuses on purpose; a grant whose text every site of the
+// file gets is checked on all of them, and is for review (naming the
+// site it opens) when it opens one.
+func TestGrantSharedInclude(t *testing.T) {
+	_, s := load(t, testTree{name: "grant-shared-include", tree: sharedIncludeTree})
+	reqOf := func(host, u string) simulate.Request {
+		r, err := simulate.ParseRequest("GET", "http://"+host+":18479"+u, "203.0.113.9")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	req := reqOf("a.test", "/")
+	d := s.Simulate(req)
+	if d.Status != 403 {
+		t.Fatalf("a.test/ answers %d before the fix\n%s", d.Status, trace(d))
+	}
+	if db := s.Simulate(reqOf("b.test", "/")); db.Status != 403 {
+		t.Fatalf("b.test/ answers %d before the fix\n%s", db.Status, trace(db))
+	}
+	p := mappingDirective(s, d)
+	p.Rule, p.Request, p.Decision, p.Refused = ruleNotGranted, req, d, []string{"/"}
+	for _, f := range s.Repairs(p) {
+		after, err := s.withEdits(f.Edits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db := after.Simulate(reqOf("b.test", "/"))
+		t.Logf("fix %q (%v): b.test/ answers %d", f.Description, f.Class, db.Status)
+		if (db.Unsure != "" || db.Status < 400) && (f.Class != fix.Review || !strings.Contains(f.Description, "b.test")) {
+			t.Errorf("fix %q (%v) opens b.test and does not say so", f.Description, f.Class)
+		}
+	}
+}
+
+// TestGrantSharedIncludeRealApache holds the simulator's answers for
+// b.test before and after the grant of sharedIncludeTree to real
+// Apache's: the grant in the shared file does open b.test. It uses port
+// 18479 on 127.0.0.1: run it under the e2e lock.
+func TestGrantSharedIncludeRealApache(t *testing.T) {
+	requireApache(t)
+	tree, s := load(t, testTree{name: "grant-shared-include", tree: sharedIncludeTree})
+	req, err := simulate.ParseRequest("GET", "http://a.test:18479/", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := s.Simulate(req)
+	p := mappingDirective(s, d)
+	p.Rule, p.Request, p.Decision, p.Refused = ruleNotGranted, req, d, []string{"/"}
+	fixes := s.Repairs(p)
+	if len(fixes) == 0 {
+		t.Fatal("no fix")
+	}
+	after, err := s.withEdits(fixes[0].Edits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, sim := range []*Simulator{s, after} {
+		dir := t.TempDir()
+		if err := tree.Materialize(dir); err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			for file, b := range applied(t, s, fixes[0]) {
+				if err := writeOver(dir, file, b); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		srv, err := realapache.Start(dir, "", []int{18479})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, host := range []string{"a.test", "b.test"} {
+			real, err := srv.Do("GET", 18479, host, "/", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := simulate.ParseRequest("GET", "http://"+host+":18479/", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			dd := sim.Simulate(r)
+			t.Logf("fix applied %v: %s/ real %d, simulated %d %s", i == 1, host, real, dd.Status, dd.Unsure)
+			if dd.Unsure == "" && dd.Status != real {
+				t.Errorf("fix applied %v: %s/: real Apache %d, simulator %d", i == 1, host, real, dd.Status)
+			}
+		}
+		if err := srv.Stop(); err != nil {
+			t.Error(err)
+		}
+	}
+}
