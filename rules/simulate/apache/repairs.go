@@ -37,8 +37,11 @@ const (
 //     whose target no <Directory> grants): a `<Directory TARGET> Require
 //     all granted </Directory>` block inserted just after that directive,
 //     with its indentation (safe; review when a secret lies below the
-//     target, which the grant would also open). None for a system
-//     directory (simulate.IsSystemDir), a target that is a secret, or
+//     target or its links, which the grant would also open, when it
+//     opens another site's tree refused on purpose, or when the target
+//     lies in the machine's own trees such as /etc or /var/lib). None
+//     for a system directory (simulate.IsSystemDir), a target that is
+//     a secret, or
 //     one whose name holds a wildcard character (the section would be
 //     a pattern granting every directory it matches).
 //   - apache/directory-index-missing: an index-like file the directory
@@ -136,6 +139,9 @@ func (s *Simulator) grantRepairs(p simulate.Problem) []fix.Fix {
 	}
 	opened := s.openedSecrets(after, p.Request, urlOf(d), target)
 	opened = append(opened, s.othersOpened(after, p)...)
+	if sys := machineTree(target); sys != "" {
+		opened = append(opened, "files of the machine's own "+sys+" tree, whose names do not say they are secret")
+	}
 	if len(opened) > 0 {
 		f.Class = fix.Review
 		f.Description += fmt.Sprintf(" (review: it may also open %s)", strings.Join(opened, ", "))
@@ -173,6 +179,22 @@ func (s *Simulator) othersOpened(after *Simulator, p simulate.Problem) []string 
 		}
 	}
 	return out
+}
+
+// machineTrees are the trees of the machine's own configuration, state
+// and kernel files: a file there (a database password in an .ini) is
+// secret whatever its name.
+var machineTrees = []string{"/etc", "/root", "/proc", "/sys", "/dev", "/boot", "/run", "/var/lib"}
+
+// machineTree returns the tree of machineTrees that p lies in, "" for
+// none.
+func machineTree(p string) string {
+	for _, t := range machineTrees {
+		if p == t || strings.HasPrefix(p, t+"/") {
+			return t
+		}
+	}
+	return ""
 }
 
 // urlOf returns the URL path a DocumentRoot or Alias directive serves its

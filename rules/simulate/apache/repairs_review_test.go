@@ -395,3 +395,27 @@ func TestGrantSharedIncludeRealApache(t *testing.T) {
 		}
 	}
 }
+
+// TestGrantUnderSystemTree: a DocumentRoot inside the machine's own
+// configuration or a home of root (/etc/x, /root/x, /proc, ...) holds
+// files whose names do not say they are secret (a database password in
+// an .ini); a grant there is never safe.
+func TestGrantUnderSystemTree(t *testing.T) {
+	for _, root := range []string{"/etc/myapp", "/root/site", "/boot/www", "/var/lib/app"} {
+		t.Run(root, func(t *testing.T) {
+			tree := repairHead + "Listen 127.0.0.1:18470\nServerName site.test\nDocumentRoot " + root + "\n" +
+				"-- " + root[1:] + "/index.html --\n-- " + root[1:] + "/db.ini --\npassword=x\n"
+			_, s := load(t, testTree{name: "system-tree", tree: tree})
+			rc := repairCase{port: 18470}
+			req := rc.request(t, "/")
+			d := s.Simulate(req)
+			p := mappingDirective(s, d)
+			p.Rule, p.Request, p.Decision, p.Refused = ruleNotGranted, req, d, []string{"/"}
+			for _, f := range s.Repairs(p) {
+				if f.Class == fix.Safe {
+					t.Errorf("safe fix %q grants %s", f.Description, root)
+				}
+			}
+		})
+	}
+}
