@@ -95,7 +95,8 @@ func (c serverCmd) run() (string, error) {
 // not trusted as apache2ctl trusts /etc/apache2/envvars). The server then
 // reads the tree's files, relative Includes resolving under the tree.
 // When it would read others (an absolute Include, a ServerRoot directive,
-// a file read outside ServerRoot), would run code the tree names
+// a file read outside ServerRoot or through a link out of the tree),
+// would run code the tree names
 // (loadsUntrusted), or no server binary is installed, it returns why not
 // instead.
 func rootedApacheTest(root string, cfg *conf.Config) (serverCmd, string) {
@@ -131,11 +132,14 @@ func rootedApacheTest(root string, cfg *conf.Config) (serverCmd, string) {
 			return serverCmd{}, fmt.Sprintf("%s lies outside ServerRoot %s", f, sr)
 		}
 	}
+	host := func(p string) string { return filepath.Join(root, filepath.FromSlash(p)) }
+	if why := leavesTree(root, append([]string{sr}, cfg.Order...), host); why != "" {
+		return serverCmd{}, why
+	}
 	var env []string
 	for _, k := range slices.Sorted(maps.Keys(cfg.Env)) {
 		env = append(env, k+"="+cfg.Env[k])
 	}
-	host := func(p string) string { return filepath.Join(root, filepath.FromSlash(p)) }
 	return serverCmd{Args: []string{bin, "-t", "-d", host(sr), "-f", host(cfg.Main)}, Env: env}, ""
 }
 
@@ -171,6 +175,28 @@ func loadsUntrusted(d *conf.Directive) string {
 		return ""
 	}
 	return fmt.Sprintf("%s loads %s, code the host's server would run, from outside the system's library directories", d.Range, file)
+}
+
+// leavesTree says which of the server paths files the host's server
+// would read outside the tree at root, "" when none: a symbolic link on
+// the way to an absolute path (resolved on the host, not in the tree) or
+// climbing out of it. The config test would then check other files than
+// those --apply writes.
+func leavesTree(root string, files []string, host func(string) string) string {
+	top, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return fmt.Sprintf("%s: %v", root, err)
+	}
+	for _, f := range files {
+		real, err := filepath.EvalSymlinks(host(f))
+		if err != nil {
+			return fmt.Sprintf("%s does not resolve on the host as in the tree (a symbolic link out of the tree?): %v", f, err)
+		}
+		if real != top && !strings.HasPrefix(real, top+string(filepath.Separator)) {
+			return fmt.Sprintf("%s is reached through a symbolic link that leads out of the tree on the host (to %s)", f, real)
+		}
+	}
+	return ""
 }
 
 // rootedTest returns the config test of the configuration l read under

@@ -65,3 +65,50 @@ func TestApacheConfigTestRootLoadsNoTreeCode(t *testing.T) {
 		}
 	}
 }
+
+// TestApacheConfigTestRootAbsoluteLink: a config file of the tree
+// reached through a symbolic link to an absolute path is read by the
+// tree's view where the link leads inside the tree, but by the host's
+// apache2 where it leads on the host: the test would check the host's
+// file, not the one --apply edits. No config test runs then, and the
+// reason says so.
+func TestApacheConfigTestRootAbsoluteLink(t *testing.T) {
+	if lookBinary("apache2", "httpd") == "" {
+		t.Skip("the Apache config test needs apache2 or httpd")
+	}
+	text, err := os.ReadFile(filepath.Join("testdata", "trees", "apache-deny.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := treeOnDisk(t, "apache-deny.txtar", text)
+	const main = "/etc/apache2/apache2.conf"
+	conf := filepath.Join(dir, "etc/apache2/apache2.conf")
+	orig, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "etc/apache2/sites-available"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "etc/apache2/sites-available/site.conf"), []byte("# the tree's\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/apache2/sites-available/site.conf", filepath.Join(dir, "etc/apache2/site.conf")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(conf, append(append([]byte{}, orig...), "Include site.conf\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := apachesim.Load(main, fsmeta.New(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &loaded{srv: s, main: main}
+	o := options{root: dir}
+	if _, why := rootedTestWhy(o, l); !strings.Contains(why, "link") {
+		t.Errorf("why %q, want a link named", why)
+	}
+	if test := configTest(o, l); test != nil {
+		t.Error("a config test runs though the host's server would read the host's file")
+	}
+}
