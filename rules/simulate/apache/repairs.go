@@ -794,7 +794,24 @@ func (s *Simulator) symlinkRepairs(p simulate.Problem) []fix.Fix {
 	if !ok {
 		return nil
 	}
-	f.Description, f.Class = fmt.Sprintf("follow the symbolic links of %s (Options +FollowSymLinks for that directory alone)", dir), fix.Review
+	f.Description, f.Class = fmt.Sprintf("follow the symbolic links of %s and of the directories below it (Options +FollowSymLinks)", dir), fix.Review
+	// the secrets the links there lead to, as the link's URL names them
+	link := path.Clean(p.Path)
+	rest := strings.TrimPrefix(p.Decision.Path, link)
+	if p.Request.Path == "" || p.Decision.Path != link && !strings.HasPrefix(p.Decision.Path, link+"/") || !strings.HasSuffix(p.Request.Path, rest) ||
+		!strings.HasSuffix(strings.TrimSuffix(p.Request.Path, rest), "/"+path.Base(link)) {
+		f.Description += " (review: the secrets its links lead to were not checked)"
+		return []fix.Fix{f}
+	}
+	linkURL := strings.TrimSuffix(p.Request.Path, rest)
+	dirURL := strings.TrimSuffix(linkURL, path.Base(link)) // ends in "/"
+	after, err := s.withChange(f.Edits, createdFiles(f.Ops))
+	if err != nil {
+		return nil
+	}
+	if opened := s.openedSecrets(after, p.Request, dirURL, dir); len(opened) > 0 {
+		f.Description += fmt.Sprintf(" (review: it may also open %s)", strings.Join(opened, ", "))
+	}
 	return []fix.Fix{f}
 }
 

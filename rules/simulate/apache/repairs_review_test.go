@@ -419,3 +419,42 @@ func TestGrantUnderSystemTree(t *testing.T) {
 		})
 	}
 }
+
+// TestFollowSymLinksSecrets: `Options +FollowSymLinks` for the directory
+// of a refused link follows every link there and below, a link to a
+// private key among them; the fix must name what it opens.
+func TestFollowSymLinksSecrets(t *testing.T) {
+	tree := repairHead + `Listen 127.0.0.1:18480
+ServerName site.test
+DocumentRoot /srv/site
+<Directory /srv/site>
+    Options None
+    Require all granted
+</Directory>
+-- srv/site/real.html --
+-- home/alice/.ssh/id_rsa --
+KEY
+-- .fsmeta --
+symlink srv/site/link.html -> real.html
+symlink srv/site/key.txt -> ../../home/alice/.ssh/id_rsa
+`
+	_, s := load(t, testTree{name: "follow-secrets", tree: tree})
+	rc := repairCase{port: 18480}
+	req := rc.request(t, "/link.html")
+	d := s.Simulate(req)
+	p := simulate.Problem{Rule: ruleSymlinkDenied, Kind: simulate.KindSymlinkDenied, Path: "/srv/site/link.html", Request: req, Decision: d}
+	fixes := s.Repairs(p)
+	if len(fixes) == 0 {
+		t.Fatal("no fix")
+	}
+	for _, f := range fixes {
+		after, err := s.withEdits(f.Edits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dd := after.Simulate(rc.request(t, "/key.txt"))
+		if (dd.Unsure != "" || dd.Status == 200) && !strings.Contains(f.Description, "/key.txt") {
+			t.Errorf("fix %q serves /key.txt (%d) and does not say so", f.Description, dd.Status)
+		}
+	}
+}
