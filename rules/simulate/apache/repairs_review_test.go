@@ -97,7 +97,6 @@ symlink home/u/public_html/sub -> ../other
 	}
 }
 
-var _ = fix.Safe
 
 // TestGrantNeverWildcard: a <Directory> grant whose path holds a
 // wildcard character (*, ?) is a pattern to Apache (fnmatch) and would
