@@ -97,7 +97,6 @@ symlink home/u/public_html/sub -> ../other
 	}
 }
 
-
 // TestGrantNeverWildcard: a <Directory> grant whose path holds a
 // wildcard character (*, ?) is a pattern to Apache (fnmatch) and would
 // open every directory it matches: /srv/a*b grants /srv/aXb too, here
