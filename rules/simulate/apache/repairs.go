@@ -455,10 +455,11 @@ func (s *Simulator) newlyListed(after *Simulator, tmpl simulate.Request, dir str
 		was, now := s.Simulate(req(u)), after.Simulate(req(u))
 		return !(was.Unsure == "" && was.Status == 200) && !(now.Unsure == "" && now.Status != 200)
 	}
-	// mod_autoindex leaves out the entries the client is refused
+	// mod_autoindex leaves out the entries its subrequest is refused
+	// (it shows those that ask for a password, 401)
 	shown := func(u string) bool {
 		now := after.Simulate(req(u))
-		return !(now.Unsure == "" && now.Status >= 400)
+		return !(now.Unsure == "" && now.Status >= 400 && now.Status != 401)
 	}
 	var walk func(dir, url string, depth int) bool
 	walk = func(dir, url string, depth int) bool {
