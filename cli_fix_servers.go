@@ -95,8 +95,10 @@ func (c serverCmd) run() (string, error) {
 // not trusted as apache2ctl trusts /etc/apache2/envvars). The server then
 // reads the tree's files, relative Includes resolving under the tree.
 // When it would read others (an absolute Include, a ServerRoot directive,
-// a file read outside ServerRoot), or no server binary is installed, it
-// returns why not instead.
+// a file read outside ServerRoot or through a link out of the tree),
+// would run code the tree names
+// (loadsUntrusted), or no server binary is installed, it returns why not
+// instead.
 func rootedApacheTest(root string, cfg *conf.Config) (serverCmd, string) {
 	bin := lookBinary("apache2", "httpd")
 	if bin == "" {
@@ -107,6 +109,16 @@ func rootedApacheTest(root string, cfg *conf.Config) (serverCmd, string) {
 		if strings.EqualFold(d.Name, "ServerRoot") {
 			return serverCmd{}, fmt.Sprintf("%s sets ServerRoot, which the host's server would read on the host", d.Range)
 		}
+	}
+	var loads string
+	conf.Walk(cfg.Directives, func(d *conf.Directive) bool {
+		if loads == "" {
+			loads = loadsUntrusted(d)
+		}
+		return loads == ""
+	})
+	if loads != "" {
+		return serverCmd{}, loads
 	}
 	for _, inc := range cfg.Includes {
 		for _, a := range inc.Directive.Args {
@@ -120,12 +132,71 @@ func rootedApacheTest(root string, cfg *conf.Config) (serverCmd, string) {
 			return serverCmd{}, fmt.Sprintf("%s lies outside ServerRoot %s", f, sr)
 		}
 	}
+	host := func(p string) string { return filepath.Join(root, filepath.FromSlash(p)) }
+	if why := leavesTree(root, append([]string{sr}, cfg.Order...), host); why != "" {
+		return serverCmd{}, why
+	}
 	var env []string
 	for _, k := range slices.Sorted(maps.Keys(cfg.Env)) {
 		env = append(env, k+"="+cfg.Env[k])
 	}
-	host := func(p string) string { return filepath.Join(root, filepath.FromSlash(p)) }
 	return serverCmd{Args: []string{bin, "-t", "-d", host(sr), "-f", host(cfg.Main)}, Env: env}, ""
+}
+
+// systemLibDirs are the directories whose shared objects a config test
+// of a tree may load: the system's own, which the tree cannot write.
+var systemLibDirs = []string{"/usr/lib/", "/usr/lib64/", "/lib/", "/lib64/"}
+
+// loadsUntrusted says why the host's server must not read a tree holding
+// d, "" when it may: `apache2 -t` runs the code of what LoadModule and
+// LoadFile name (a relative path resolves under the tree's ServerRoot, an
+// absolute one may lie anywhere), and mod_perl runs the config's <Perl>
+// sections and PerlRequire files while it reads them.
+func loadsUntrusted(d *conf.Directive) string {
+	var file string
+	switch {
+	case d.Is("LoadModule") && len(d.Args) == 2:
+		if strings.EqualFold(d.Args[0], "perl_module") {
+			return fmt.Sprintf("%s loads mod_perl, which runs the tree's code while it reads the config", d.Range)
+		}
+		file = d.Args[1]
+	case d.Is("LoadFile") && len(d.Args) > 0:
+		for _, a := range d.Args {
+			if why := loadsUntrusted(&conf.Directive{Name: "LoadModule", Args: []string{"", a}, Range: d.Range}); why != "" {
+				return why
+			}
+		}
+		return ""
+	default:
+		return ""
+	}
+	clean := path.Clean(file)
+	if path.IsAbs(file) && slices.ContainsFunc(systemLibDirs, func(dir string) bool { return strings.HasPrefix(clean, dir) }) {
+		return ""
+	}
+	return fmt.Sprintf("%s loads %s, code the host's server would run, from outside the system's library directories", d.Range, file)
+}
+
+// leavesTree says which of the server paths files the host's server
+// would read outside the tree at root, "" when none: a symbolic link on
+// the way to an absolute path (resolved on the host, not in the tree) or
+// climbing out of it. The config test would then check other files than
+// those --apply writes.
+func leavesTree(root string, files []string, host func(string) string) string {
+	top, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return fmt.Sprintf("%s: %v", root, err)
+	}
+	for _, f := range files {
+		real, err := filepath.EvalSymlinks(host(f))
+		if err != nil {
+			return fmt.Sprintf("%s does not resolve on the host as in the tree (a symbolic link out of the tree?): %v", f, err)
+		}
+		if real != top && !strings.HasPrefix(real, top+string(filepath.Separator)) {
+			return fmt.Sprintf("%s is reached through a symbolic link that leads out of the tree on the host (to %s)", f, real)
+		}
+	}
+	return ""
 }
 
 // rootedTest returns the config test of the configuration l read under

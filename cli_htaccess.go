@@ -93,23 +93,38 @@ func (l *loaded) inDocroot(p string) bool {
 
 // fixOK reports whether fx may be offered: with --htaccess, only fixes
 // whose edits change files of the docroot (its .htaccess files) and that
-// create files only there; the stock configuration is not on the user's
-// disk.
+// create files only there, no symbolic link on the way below the docroot;
+// the stock configuration is not on the user's disk.
 func (l *loaded) fixOK(fx fix.Fix) bool {
 	if l.htaccess == "" {
 		return true
 	}
 	for _, e := range fx.Edits {
-		if !l.inDocroot(e.File) {
+		if !l.inDocroot(e.File) || l.linkBelowDocroot(e.File) {
 			return false
 		}
 	}
 	for _, op := range fx.Ops {
-		if op.Kind == fix.OpCreate && !l.inDocroot(op.Path) {
+		if op.Kind == fix.OpCreate && (!l.inDocroot(op.Path) || l.linkBelowDocroot(op.Path)) {
 			return false
 		}
 	}
 	return true
+}
+
+// linkBelowDocroot reports whether p, or a directory between it and the
+// docroot, is a symbolic link: --apply writes a config file where its
+// links lead, which may lie outside the docroot.
+func (l *loaded) linkBelowDocroot(p string) bool {
+	if l.fsys == nil {
+		return false
+	}
+	for q := path.Clean(p); q != l.htaccess && l.inDocroot(q); q = path.Dir(q) {
+		if info, err := l.fsys.Lstat(q); err == nil && info.Type == fsmeta.TypeSymlink {
+			return true
+		}
+	}
+	return false
 }
 
 // stockDirective is what a --htaccess finding adds when the directive

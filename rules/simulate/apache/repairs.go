@@ -37,8 +37,13 @@ const (
 //     whose target no <Directory> grants): a `<Directory TARGET> Require
 //     all granted </Directory>` block inserted just after that directive,
 //     with its indentation (safe; review when a secret lies below the
-//     target, which the grant would also open). None for a system
-//     directory (simulate.IsSystemDir) or a target that is a secret.
+//     target or its links, which the grant would also open, when it
+//     opens another site's tree refused on purpose, or when the target
+//     lies in the machine's own trees such as /etc or /var/lib). None
+//     for a system directory (simulate.IsSystemDir), a target that is
+//     a secret, or
+//     one whose name holds a wildcard character (the section would be
+//     a pattern granting every directory it matches).
 //   - apache/directory-index-missing: an index-like file the directory
 //     holds added to the DirectoryIndex in effect, in a <Directory> of
 //     that directory alone (safe; a script such as index.php only when a
@@ -101,7 +106,9 @@ func (s *Simulator) grantRepairs(p simulate.Problem) []fix.Fix {
 		return nil
 	}
 	target = path.Clean(target)
-	if !path.IsAbs(target) || simulate.IsSystemDir(target) || rules.IsSecret(target) {
+	if !path.IsAbs(target) || simulate.IsSystemDir(target) || rules.IsSecret(target) || hasWild(target) {
+		// a wildcard character would make the <Directory> a pattern
+		// granting every directory it matches
 		return nil
 	}
 	if info, err := s.FS.Lstat(target); err != nil || info.Type != fsmeta.TypeDir {
@@ -130,11 +137,64 @@ func (s *Simulator) grantRepairs(p simulate.Problem) []fix.Fix {
 	if !ok {
 		return nil
 	}
-	if opened := s.openedSecrets(after, p.Request, urlOf(d), target); len(opened) > 0 {
+	opened := s.openedSecrets(after, p.Request, urlOf(d), target)
+	opened = append(opened, s.othersOpened(after, p)...)
+	if sys := machineTree(target); sys != "" {
+		opened = append(opened, "files of the machine's own "+sys+" tree, whose names do not say they are secret")
+	}
+	if len(opened) > 0 {
 		f.Class = fix.Review
 		f.Description += fmt.Sprintf(" (review: it may also open %s)", strings.Join(opened, ", "))
 	}
 	return []fix.Fix{f}
+}
+
+// othersOpened returns the URLs of the served trees of every site that
+// after may serve (it does not surely refuse them) though s surely
+// refused them for another cause than p's own: the edit lands in a file
+// other sites read too (an Include shared by virtual hosts), or in a
+// context they inherit, and a later section of the same path replaces
+// what they refuse on purpose (an allowlist). Requests come from a
+// public client.
+func (s *Simulator) othersOpened(after *Simulator, p simulate.Problem) []string {
+	own := s.Simulate(p.Request)
+	if own.Cause == nil {
+		return nil
+	}
+	var out []string
+	for _, site := range s.Sites() {
+		for _, root := range site.Roots {
+			r, ok := siteRequest(site, root.URL, publicClient)
+			if !ok {
+				continue
+			}
+			was := s.Simulate(r)
+			if was.Unsure != "" || was.Status < 400 || was.Cause != nil && was.Cause.Range == own.Cause.Range {
+				continue // served before, or refused for this very cause
+			}
+			if now := after.Simulate(r); now.Unsure == "" && now.Status >= 400 {
+				continue
+			}
+			out = append(out, fmt.Sprintf("http://%s:%d%s", site.Host, site.Port, root.URL))
+		}
+	}
+	return out
+}
+
+// machineTrees are the trees of the machine's own configuration, state
+// and kernel files: a file there (a database password in an .ini) is
+// secret whatever its name.
+var machineTrees = []string{"/etc", "/root", "/proc", "/sys", "/dev", "/boot", "/run", "/var/lib"}
+
+// machineTree returns the tree of machineTrees that p lies in, "" for
+// none.
+func machineTree(p string) string {
+	for _, t := range machineTrees {
+		if p == t || strings.HasPrefix(p, t+"/") {
+			return t
+		}
+	}
+	return ""
 }
 
 // urlOf returns the URL path a DocumentRoot or Alias directive serves its
@@ -194,8 +254,12 @@ const publicClient = "203.0.113.9"
 // answers "secrets not checked".
 func (s *Simulator) openedSecrets(after *Simulator, tmpl simulate.Request, url, dir string) []string {
 	var opened []string
-	sw := simulate.SecretWalk{MaxEntries: maxSecretWalk, MaxDepth: maxWalkDepth}
-	sw.Walk(s.FS, dir, url, func(_, u string) bool {
+	seen := map[string]bool{}
+	visit := func(_, u string) bool {
+		if seen[u] {
+			return true
+		}
+		seen[u] = true
 		r := tmpl
 		r.Path, r.RawPath, r.EscapedPath, r.RequestURI, r.ClientIP = u, u, "", "", publicClient
 		was, now := s.Simulate(r), after.Simulate(r)
@@ -205,11 +269,70 @@ func (s *Simulator) openedSecrets(after *Simulator, tmpl simulate.Request, url, 
 			opened = append(opened, u)
 		}
 		return true
-	})
-	if sw.Partial {
+	}
+	sw := simulate.SecretWalk{MaxEntries: maxSecretWalk, MaxDepth: maxWalkDepth}
+	sw.Walk(s.FS, dir, url, visit)
+	if !s.linkedSecrets(&sw, dir, url, 0, map[string]bool{}, visit) || sw.Partial {
 		opened = append(opened, "secrets not checked: the tree is too large")
 	}
 	return opened
+}
+
+// linkedSecrets finds the secrets the symbolic links of the tree dir
+// served at url reach, as Apache follows them (Options FollowSymLinks;
+// <Directory> sections match the path the URL maps to, not the link's
+// target): a link whose target is a secret is visited at the link's URL,
+// a link to a directory has that directory's secrets visited below the
+// link's URL, and its own links in turn. It shares sw's bounds and
+// reports false when it stopped at them.
+func (s *Simulator) linkedSecrets(sw *simulate.SecretWalk, dir, url string, depth int, walked map[string]bool, visit func(p, u string) bool) bool {
+	if depth > sw.MaxDepth || sw.Walked >= sw.MaxEntries {
+		return false
+	}
+	names, err := s.FS.ReadDirNames(dir)
+	if err != nil {
+		return true
+	}
+	for _, n := range names {
+		sw.Walked++
+		p, u := path.Join(dir, n), url+n
+		info, err := s.FS.Lstat(p)
+		if err != nil {
+			continue
+		}
+		switch info.Type {
+		case fsmeta.TypeDir:
+			if !s.linkedSecrets(sw, p, u+"/", depth+1, walked, visit) {
+				return false
+			}
+		case fsmeta.TypeSymlink:
+			res := s.FS.Access(fsmeta.Cred{}, p, 0, true)
+			if res.Err != 0 || res.Info == nil || res.At == "" {
+				continue
+			}
+			target := path.Clean(res.At)
+			if res.Info.Type != fsmeta.TypeDir {
+				if rules.IsSecret(target) {
+					visit(p, u)
+				}
+				continue
+			}
+			if rules.IsSecret(target + "/") {
+				visit(p, u+"/")
+			}
+			if walked[target] {
+				continue // a loop, or a tree seen through another link
+			}
+			walked[target] = true
+			sub := simulate.SecretWalk{MaxEntries: sw.MaxEntries - sw.Walked, MaxDepth: sw.MaxDepth - depth - 1}
+			sub.Walk(s.FS, target, u+"/", visit)
+			sw.Walked += sub.Walked
+			if sub.Partial || !s.linkedSecrets(sw, target, u+"/", depth+1, walked, visit) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // indexNames are the file names that serve as a directory's index, in
@@ -297,12 +420,80 @@ func (s *Simulator) indexRepairs(p simulate.Problem) []fix.Fix {
 		break
 	}
 	if f, ok := s.dirFix(d, dir, "Options +Indexes"); ok {
-		f.Description, f.Class = fmt.Sprintf("list the files of %s (Options +Indexes for that directory alone)", dir), fix.Review
-		if _, ok := s.fixHolds(f, []simulate.Request{p.Request}, served200); ok {
+		f.Class = fix.Review
+		if after, ok := s.fixHolds(f, []simulate.Request{p.Request}, served200); ok {
+			below, secrets := s.newlyListed(after, p.Request, dir)
+			if below {
+				f.Description = fmt.Sprintf("list the files of %s and of the directories below it that have no index (Options +Indexes)", dir)
+			} else {
+				f.Description = fmt.Sprintf("list the files of %s (Options +Indexes for that directory alone)", dir)
+			}
+			if len(secrets) > 0 {
+				f.Description += fmt.Sprintf(" (review: it lists %s)", strings.Join(secrets, ", "))
+			}
 			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// newlyListed walks the directories of the tree dir served at
+// tmpl.Path (ending in "/") and reports whether a directory below dir
+// is listed after and was not before, and the URL of each secret
+// (rules.IsSecret) the listing of dir or of a directory newly listed
+// shows: one mod_autoindex does not leave out as refused (an unsure
+// answer counts as listed and shown). A tree too large to walk whole answers "secrets not
+// checked".
+func (s *Simulator) newlyListed(after *Simulator, tmpl simulate.Request, dir string) (below bool, secrets []string) {
+	walked := 0
+	req := func(u string) simulate.Request {
+		r := tmpl
+		r.Path, r.RawPath, r.EscapedPath, r.RequestURI, r.ClientIP = u, u, "", "", publicClient
+		return r
+	}
+	listedNow := func(u string) bool {
+		was, now := s.Simulate(req(u)), after.Simulate(req(u))
+		return !(was.Unsure == "" && was.Status == 200) && !(now.Unsure == "" && now.Status != 200)
+	}
+	// mod_autoindex leaves out the entries its subrequest is refused
+	// (it shows those that ask for a password, 401)
+	shown := func(u string) bool {
+		now := after.Simulate(req(u))
+		return !(now.Unsure == "" && now.Status >= 400 && now.Status != 401)
+	}
+	var walk func(dir, url string, depth int) bool
+	walk = func(dir, url string, depth int) bool {
+		if depth > maxWalkDepth || walked >= maxSecretWalk {
+			return false
+		}
+		names, err := s.FS.ReadDirNames(dir)
+		if err != nil {
+			return true
+		}
+		listed := depth == 0 || listedNow(url)
+		if depth > 0 && listed {
+			below = true
+		}
+		for _, n := range names {
+			walked++
+			p, u := path.Join(dir, n), url+n
+			info, err := s.FS.Lstat(p)
+			if err != nil {
+				continue
+			}
+			if listed && rules.IsSecret(p) && shown(u) {
+				secrets = append(secrets, u)
+			}
+			if info.Type == fsmeta.TypeDir && !walk(p, u+"/", depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	if !walk(dir, tmpl.Path, 0) {
+		secrets = append(secrets, "secrets not checked: the tree is too large")
+	}
+	return below, secrets
 }
 
 // exactDir reports whether d stands directly in a <Directory> section of
@@ -318,6 +509,10 @@ func (s *Simulator) exactDir(d *conf.Directive, dir string) bool {
 // section that decided d (in its file and context), else after the
 // DocumentRoot or Alias that mapped d.
 func (s *Simulator) dirEdit(d *simulate.Decision, dir, text string) (fix.Edit, bool) {
+	if hasWild(dir) {
+		// a <Directory> of that name is a pattern matching others
+		return fix.Edit{}, false
+	}
 	var anchor *conf.Directive
 	if !d.LocationRange.IsZero() {
 		anchor = s.directiveAtRange(d.LocationRange)
@@ -618,7 +813,24 @@ func (s *Simulator) symlinkRepairs(p simulate.Problem) []fix.Fix {
 	if !ok {
 		return nil
 	}
-	f.Description, f.Class = fmt.Sprintf("follow the symbolic links of %s (Options +FollowSymLinks for that directory alone)", dir), fix.Review
+	f.Description, f.Class = fmt.Sprintf("follow the symbolic links of %s and of the directories below it (Options +FollowSymLinks)", dir), fix.Review
+	// the secrets the links there lead to, as the link's URL names them
+	link := path.Clean(p.Path)
+	rest := strings.TrimPrefix(p.Decision.Path, link)
+	if p.Request.Path == "" || p.Decision.Path != link && !strings.HasPrefix(p.Decision.Path, link+"/") || !strings.HasSuffix(p.Request.Path, rest) ||
+		!strings.HasSuffix(strings.TrimSuffix(p.Request.Path, rest), "/"+path.Base(link)) {
+		f.Description += " (review: the secrets its links lead to were not checked)"
+		return []fix.Fix{f}
+	}
+	linkURL := strings.TrimSuffix(p.Request.Path, rest)
+	dirURL := strings.TrimSuffix(linkURL, path.Base(link)) // ends in "/"
+	after, err := s.withChange(f.Edits, createdFiles(f.Ops))
+	if err != nil {
+		return nil
+	}
+	if opened := s.openedSecrets(after, p.Request, dirURL, dir); len(opened) > 0 {
+		f.Description += fmt.Sprintf(" (review: it may also open %s)", strings.Join(opened, ", "))
+	}
 	return []fix.Fix{f}
 }
 

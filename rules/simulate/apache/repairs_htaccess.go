@@ -24,6 +24,9 @@ func (s *Simulator) dirFix(d *simulate.Decision, dir, text string) (fix.Fix, boo
 		return fix.Fix{}, false
 	}
 	file := path.Join(dir, s.accessFileName())
+	if s.linkBelowRoot(file) {
+		return fix.Fix{}, false // the write would follow it out of the docroot
+	}
 	src, err := s.FS.ReadFile(file)
 	if err != nil {
 		if _, lerr := s.FS.Lstat(file); lerr == nil {
@@ -50,17 +53,43 @@ func (s *Simulator) inHtaccessRoot(p string) bool {
 	return p == s.htaccessRoot || strings.HasPrefix(p, s.htaccessRoot+"/")
 }
 
+// linkBelowRoot reports whether p, or a directory between it and the
+// --htaccess docroot, is a symbolic link (or cannot be looked at): a
+// .htaccess linked to a file elsewhere, a subdirectory linked to another
+// tree. A write there would change a file outside the docroot.
+func (s *Simulator) linkBelowRoot(p string) bool {
+	for q := path.Clean(p); q != s.htaccessRoot && s.inHtaccessRoot(q); q = path.Dir(q) {
+		info, err := s.FS.Lstat(q)
+		if err != nil {
+			if q == path.Clean(p) {
+				continue // the file to create
+			}
+			return true
+		}
+		if info.Type == fsmeta.TypeSymlink {
+			return true
+		}
+	}
+	return false
+}
+
 // htaccessText returns the current text of a .htaccess file a fix
 // edits: for LoadHtaccess's simulator any file of its docroot, else a
 // per-directory file (AccessFileName); nil for another file.
 func (s *Simulator) htaccessText(file string) []byte {
 	switch {
 	case s.htaccessRoot != "":
-		if !s.inHtaccessRoot(file) {
-			return nil
+		if !s.inHtaccessRoot(file) || s.linkBelowRoot(file) {
+			return nil // a write through a link would leave the docroot
 		}
 	case path.Base(file) != s.accessFileName():
 		return nil
+	default:
+		// a .htaccess in a served tree may belong to its users: a link
+		// there could lead a write as root to any file
+		if info, err := s.FS.Lstat(file); err != nil || info.Type == fsmeta.TypeSymlink {
+			return nil
+		}
 	}
 	b, err := s.FS.ReadFile(file)
 	if err != nil {

@@ -27,16 +27,34 @@ func (s *Simulator) requestAt(d *conf.Directive, u string) (simulate.Request, bo
 			site = &sites[i] // the main server, unless a virtual host holds d
 		}
 	}
-	if site == nil || site.Host == "" {
+	if site == nil {
+		return simulate.Request{}, false
+	}
+	return siteRequest(*site, u, "")
+}
+
+// siteRequest returns a request for the URL path u of site from client
+// (a loopback address of the site's family when ""); ok is false when no
+// request reaches the site.
+func siteRequest(site simulate.Site, u, client string) (simulate.Request, bool) {
+	if site.Host == "" {
 		return simulate.Request{}, false
 	}
 	host := site.Host
 	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
 		host = "[" + host + "]"
 	}
-	client := "127.0.0.1"
+	v6 := false
 	if ip := net.ParseIP(site.ServerIP); ip != nil && ip.To4() == nil {
+		v6 = true
+	}
+	switch {
+	case client == "" && v6:
 		client = "::1"
+	case client == "":
+		client = "127.0.0.1"
+	case v6:
+		client = "2001:db8::9" // no private network either
 	}
 	req, err := simulate.ParseRequest("GET", fmt.Sprintf("http://%s:%s%s", host, strconv.Itoa(site.Port), u), client)
 	if err != nil {
