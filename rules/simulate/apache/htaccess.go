@@ -231,6 +231,9 @@ func (s *Simulator) checkAccess(ds []*conf.Directive, ov overrides) (*htError, s
 		if isHarmless {
 			h, known = harmless.htDirective, true
 		}
+		if !known && s.Config.Undefined(sectionName(d)) {
+			return &htError{d, fmt.Sprintf("Invalid command '%s', perhaps misspelled or defined by a module not included in the server configuration", sectionName(d))}, ""
+		}
 		if !known {
 			if unsure == "" {
 				unsure = fmt.Sprintf("%s: %s in a .htaccess file is not modelled yet", d.Range, d.Name)
@@ -369,4 +372,12 @@ func (s *Simulator) ignoredAccess(st *state, p *perDir, dir string, scopes []*sc
 			st.step("htaccess", p.overRange, "AllowOverride None: %s is never read", f)
 		}
 	}
+}
+
+// sectionName is d's name as httpd looks it up: "<Name" for a section.
+func sectionName(d *conf.Directive) string {
+	if d.Section {
+		return "<" + d.Name
+	}
+	return d.Name
 }
