@@ -114,6 +114,8 @@ type loader struct {
 	// loaded modules: true while every loaded module is one whose
 	// directives moduleDirectives knows.
 	checkNames bool
+	// builtin are the compiled-in modules, by source name.
+	builtin map[string]bool
 }
 
 // Load reads the server whose main config file is main (a server path; a
@@ -152,11 +154,13 @@ func Load(main string, opts Options) (*Config, error) {
 		defined:    map[string]bool{},
 		vars:       map[string]string{},
 		checkNames: true,
+		builtin:    map[string]bool{},
 	}
 	for _, m := range builtin {
 		if !KnownModule(m) {
 			l.checkNames = false
 		}
+		l.builtin[m] = true
 		l.addModule(strings.TrimSuffix(strings.TrimPrefix(m, "mod_"), ".c")+"_module", m)
 	}
 	l.cfg.Modules["http_module"] = true
@@ -432,6 +436,10 @@ func (l *loader) nodes(ds []*Directive) []*Directive {
 				continue
 			}
 			src := moduleSource(c.Args[0])
+			if l.builtin[src] {
+				l.errAt(c, "module %s is built-in and can't be loaded", c.Args[0])
+				continue
+			}
 			if !KnownModule(src) {
 				l.checkNames = false // its directives are unknown to us
 			}
