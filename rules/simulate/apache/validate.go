@@ -125,21 +125,28 @@ func validate(cfg *conf.Config, fsys *fsmeta.FS) error {
 					}
 				}
 			case "options":
+				// measured on apache2 -t: a plain word after a signed
+				// one is refused, and a signed one after a plain word
+				// other than None and All ("None +Indexes" passes)
 				signed, plain := false, false
 				for _, a := range d.Args {
-					w := a
+					w, mixed := a, false
 					if strings.HasPrefix(w, "+") || strings.HasPrefix(w, "-") {
-						signed, w = true, w[1:]
+						w, mixed, signed = w[1:], plain, true
 					} else {
-						plain = true
+						mixed = signed
 					}
-					if !optionWords[strings.ToLower(w)] {
+					l := strings.ToLower(w)
+					if !optionWords[l] {
 						at(d, "Illegal option %s", w)
 						break
 					}
-					if signed && plain {
+					if mixed {
 						at(d, "Either all Options must start with + or -, or no Option may.")
 						break
+					}
+					if !signed && l != "none" && l != "all" {
+						plain = true
 					}
 				}
 			case "allowoverride":
