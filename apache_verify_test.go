@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/unforbid/unforbid/internal/realapache"
+	"github.com/unforbid/unforbid/internal/treetest"
 	"github.com/unforbid/unforbid/internal/treetest/need"
 )
 
@@ -165,5 +166,29 @@ func TestApacheVerifyReal(t *testing.T) {
 				t.Errorf("apache2 -t: rejected %v, table says %v:\n%s", rejected, tt.rejected, out)
 			}
 		})
+	}
+}
+
+// TestApacheRHELLayout: a RHEL/Fedora tree is found by --check without a
+// config argument (/etc/httpd/conf/httpd.conf), its workers are apache
+// (uid 48, read from the tree's /etc/passwd), and the tree's findings are
+// reported. Real Apache does not run it: Debian's apache2 has neither the
+// /etc/httpd layout nor RHEL's modules, so the simulator side is tested.
+func TestApacheRHELLayout(t *testing.T) {
+	c := treetest.Setup(t, filepath.Join("testdata", "trees", "apache-rhel.txtar"))
+	root := useMemory(t, c)
+	code, out, errOut := runCLI(t, "--check", "--root", root)
+	if code != exitFindings {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitFindings, out, errOut)
+	}
+	for _, want := range []string{
+		"workers run as apache (uid 48, gid 48)",
+		"[fs/unreadable-file]",
+		"[apache/directory-index-missing]",
+		"/etc/httpd/conf.d/site.conf:",
+	} {
+		if !strings.Contains(out+errOut, want) {
+			t.Errorf("output lacks %q:\nstdout:\n%s\nstderr:\n%s", want, out, errOut)
+		}
 	}
 }
