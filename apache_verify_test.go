@@ -83,16 +83,16 @@ var apacheVerifyTable = []struct {
 	{"Include of a glob in a missing dir", "Include nothere/*.conf\n", true, 14, "Could not open directory /etc/apache2/nothere"},
 	{"IncludeOptional of a missing glob", "IncludeOptional nothere/*.conf\n", false, 0, ""},
 	{"Include cycle", "Include apache2.conf\n", true, 14, "recursion"},
-	{"<IfModule> of a missing module left open", "<IfModule nope_module>\nDirectoryIndex index.html\n", true, 14, "<IfModule> was not closed."},
+	{"<IfModule> of a missing module left open", "<IfModule nope_module>\nDirectoryIndex index.html\n", true, 14, "Expected </IfModule> before end of configuration"},
 	{"undefined ${VAR} (AH00111 warning)", "ServerAdmin ${UNDEFINED_AVERIFY}\n", false, 0, ""},
 	{"Define a:b", "Define a:b\n", true, 14, "Variable name must not contain ':'"},
 	{"Define with 3 args", "Define a b c\n", true, 14, "Define takes 1-2 arguments"},
 	{"control bytes", "ServerAdmin a\x01\x7f\xffb\n", false, 0, ""},
 	{"a 20000-byte line", "ServerAdmin " + strings.Repeat("a", 20000) + "\n", false, 0, ""},
-	// Known disagreement: apache2 -t accepts an <IfModule> it keeps that
-	// is left open at the end of the file (its contents run to the end);
-	// we refuse it ("<IfModule> was not closed."). Not in the table
-	// until the parser defers that error to the loader.
+	{"<IfModule> kept, left open", "<IfModule dir_module>\nDirectoryIndex index.html\n", false, 0, ""},
+	{"<IfModule> kept, left open with an open <Directory>", "<IfModule dir_module>\n<Directory />\nRequire all denied\n", false, 0, ""},
+	{"<IfDefine> skipped, left open", "<IfDefine NOPE>\nDirectoryIndex index.html\n", true, 14, "Expected </IfDefine> before end of configuration"},
+	{"<Directory> left open holding an <IfModule>", "<Directory />\n<IfModule dir_module>\n", true, 14, "<Directory> was not closed."},
 }
 
 // verifyTree lays out the tree of one config under dir: the config, a

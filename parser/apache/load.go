@@ -487,6 +487,8 @@ func (l *loader) nodes(ds []*Directive) []*Directive {
 					continue
 				}
 				out = append(out, l.nodes(c.Block)...)
+			} else if c.Unclosed {
+				l.errAt(c, "Expected </%s> before end of configuration", c.Name)
 			} else {
 				l.cfg.Dropped = append(l.cfg.Dropped, Dropped{Section: d, Reason: what})
 			}

@@ -179,6 +179,11 @@ func (s *Simulator) readAccess(st *state, p *perDir, f, dir string, isReg bool) 
 		st.step("htaccess", parserRange(f), "%v", err)
 		return ""
 	}
+	for _, d := range file.Directives {
+		if d.Unclosed {
+			return fmt.Sprintf("%s: <%s> left open in a .htaccess file is not modelled yet", d.Range, d.Name)
+		}
+	}
 	ov, why := parseOverrides(p)
 	if why != "" {
 		return why
