@@ -110,6 +110,12 @@ type loader struct {
 	vars    map[string]string // Define names with values
 	stack   []string          // files being read, for cycles
 	reads   int
+	// checkNames is whether directive names are checked against the
+	// loaded modules: true while every loaded module is one whose
+	// directives moduleDirectives knows.
+	checkNames bool
+	// builtin are the compiled-in modules, by source name.
+	builtin map[string]bool
 }
 
 // Load reads the server whose main config file is main (a server path; a
@@ -145,10 +151,16 @@ func Load(main string, opts Options) (*Config, error) {
 		fs:   opts.FS,
 		cfg: &Config{Main: main, ServerRoot: root, Files: map[string]*File{}, Defines: map[string]string{},
 			Env: map[string]string{}, Modules: map[string]bool{}},
-		defined: map[string]bool{},
-		vars:    map[string]string{},
+		defined:    map[string]bool{},
+		vars:       map[string]string{},
+		checkNames: true,
+		builtin:    map[string]bool{},
 	}
 	for _, m := range builtin {
+		if !KnownModule(m) {
+			l.checkNames = false
+		}
+		l.builtin[m] = true
 		l.addModule(strings.TrimSuffix(strings.TrimPrefix(m, "mod_"), ".c")+"_module", m)
 	}
 	l.cfg.Modules["http_module"] = true
@@ -164,10 +176,37 @@ func Load(main string, opts Options) (*Config, error) {
 		}
 	}
 	l.cfg.Directives = l.includeFile(main, nil, true)
+	// A server config loads its MPM (apache2 refuses to start without
+	// one: AH00534); a fragment without one, as tests and samples are,
+	// is not held to its modules.
+	if l.checkNames && (l.cfg.Modules["event.c"] || l.cfg.Modules["prefork.c"] || l.cfg.Modules["worker.c"]) {
+		l.checkDirectiveNames(l.cfg.Directives)
+	}
 	for name := range l.defined {
 		l.cfg.Defines[name] = l.vars[name]
 	}
 	return l.cfg, l.errs.Err()
+}
+
+// checkDirectiveNames reports, as httpd does when it walks the tree it
+// read, every directive (and section) of ds that no loaded module
+// defines. httpd looks names up only once every LoadModule has run, so
+// the modules are those loaded at the end, wherever the line stands.
+func (l *loader) checkDirectiveNames(ds []*Directive) {
+	Walk(ds, func(d *Directive) bool {
+		if d.Comment || d.Name == "" {
+			return true
+		}
+		name := d.Name
+		if d.Section {
+			name = "<" + name
+		}
+		if !directiveKnown(name, l.cfg.Modules) {
+			l.errAt(d, "Invalid command '%s', perhaps misspelled or defined by a module not included in the server configuration", name)
+			return false
+		}
+		return true
+	})
 }
 
 // addModule records a loaded module by identifier and source name.
@@ -396,7 +435,15 @@ func (l *loader) nodes(ds []*Directive) []*Directive {
 				l.errAt(c, "LoadModule takes two arguments, a module name and the name of a shared object file to load it from")
 				continue
 			}
-			l.addModule(c.Args[0], moduleSource(c.Args[0]))
+			src := moduleSource(c.Args[0])
+			if l.builtin[src] {
+				l.errAt(c, "module %s is built-in and can't be loaded", c.Args[0])
+				continue
+			}
+			if !KnownModule(src) {
+				l.checkNames = false // its directives are unknown to us
+			}
+			l.addModule(c.Args[0], src)
 			out = append(out, c)
 		case c.Section && (c.Is("IfModule") || c.Is("IfDefine") || c.Is("IfFile")):
 			if len(c.Args) == 0 {
@@ -440,6 +487,8 @@ func (l *loader) nodes(ds []*Directive) []*Directive {
 					continue
 				}
 				out = append(out, l.nodes(c.Block)...)
+			} else if c.Unclosed {
+				l.errAt(c, "Expected </%s> before end of configuration", c.Name)
 			} else {
 				l.cfg.Dropped = append(l.cfg.Dropped, Dropped{Section: d, Reason: what})
 			}

@@ -112,7 +112,7 @@ DocumentRoot "/var/www/html"
 </IfModule>
 IncludeOptional conf.d/*.conf
 `,
-	"/etc/httpd/conf.modules.d/00-base.conf": "LoadModule dir_module modules/mod_dir.so\nLoadModule authz_core_module modules/mod_authz_core.so\n",
+	"/etc/httpd/conf.modules.d/00-base.conf": "LoadModule dir_module modules/mod_dir.so\nLoadModule authz_core_module modules/mod_authz_core.so\nLoadModule unixd_module modules/mod_unixd.so\n",
 	"/etc/httpd/conf.modules.d/00-mpm.conf":  "LoadModule mpm_prefork_module modules/mod_mpm_prefork.so\n",
 	"/etc/httpd/conf.d/b.conf":               "<VirtualHost *:80>\n  ServerName b.example\n</VirtualHost>\n",
 	"/etc/httpd/conf.d/a.conf":               "<VirtualHost *:80>\n  ServerName a.example\n</VirtualHost>\n",
@@ -130,7 +130,7 @@ func TestLoadRHEL(t *testing.T) {
 			names = append(names, d.Name)
 		}
 	}
-	want := "ServerRoot Listen LoadModule LoadModule LoadModule User Group Directory DocumentRoot DirectoryIndex VirtualHost VirtualHost"
+	want := "ServerRoot Listen LoadModule LoadModule LoadModule LoadModule User Group Directory DocumentRoot DirectoryIndex VirtualHost VirtualHost"
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("nodes\n got %s\nwant %s", got, want)
 	}

@@ -65,6 +65,12 @@ type Directive struct {
 	// Parse leaves it to Load, which reports it for the sections it
 	// keeps ("<Directory> directive missing closing '>'").
 	MissingGT bool
+	// Unclosed is true for an <IfModule>, <IfDefine> or <IfFile> left
+	// open at the end of its file, outside every other section: its
+	// Block runs to the end of the file. httpd accepts it when it keeps
+	// the section and refuses it ("Expected </IfModule> before end of
+	// configuration") when it skips it; Load does the same.
+	Unclosed bool
 	// Comment is true for a comment line; Text is then the text after
 	// "#" as written (continuations joined), without the final newline.
 	Comment bool
@@ -389,6 +395,12 @@ func Parse(file string, src []byte) (*File, error) {
 			d.ArgSpans = append(d.ArgSpans, span(w))
 		}
 		*cur = append(*cur, d)
+	}
+	if len(stack) > 0 && (stack[0].d.Is("IfModule") || stack[0].d.Is("IfDefine") || stack[0].d.Is("IfFile")) {
+		// httpd reads a conditional section it keeps to the end of the
+		// file without complaint, whatever it holds; Load decides.
+		stack[0].d.Unclosed = true
+		stack = nil
 	}
 	for i := len(stack) - 1; i >= 0; i-- {
 		d := stack[i].d

@@ -170,6 +170,9 @@ func TestParseErrors(t *testing.T) {
 		name, src, want string
 	}{
 		{"unclosed", "A\n<Directory /x>\nB\n", "t.conf:2: <Directory> was not closed."},
+		// httpd keeps reading a conditional section to the end of the
+		// file; Load refuses it only when it skips it (Unclosed)
+		{"unclosed IfModule", "<IfModule x>\n<Directory /x>\nB\n", ""},
 		{"unclosed nested", "<VirtualHost *>\n<Location />\n", "t.conf:2: <Location> was not closed.\nt.conf:1: <VirtualHost> was not closed."},
 		{"close blank before gt", "<Files x>\n</Files >\n", "t.conf:2: </Files> directive missing closing '>'"},
 		{"stray", "</Files>\n", "t.conf:1: </Files> without matching <Files> section"},

@@ -179,6 +179,11 @@ func (s *Simulator) readAccess(st *state, p *perDir, f, dir string, isReg bool) 
 		st.step("htaccess", parserRange(f), "%v", err)
 		return ""
 	}
+	for _, d := range file.Directives {
+		if d.Unclosed {
+			return fmt.Sprintf("%s: <%s> left open in a .htaccess file is not modelled yet", d.Range, d.Name)
+		}
+	}
 	ov, why := parseOverrides(p)
 	if why != "" {
 		return why
@@ -230,6 +235,9 @@ func (s *Simulator) checkAccess(ds []*conf.Directive, ov overrides) (*htError, s
 		harmless, isHarmless := htHarmless[name]
 		if isHarmless {
 			h, known = harmless.htDirective, true
+		}
+		if !known && s.Config.Undefined(sectionName(d)) {
+			return &htError{d, fmt.Sprintf("Invalid command '%s', perhaps misspelled or defined by a module not included in the server configuration", sectionName(d))}, ""
 		}
 		if !known {
 			if unsure == "" {
@@ -369,4 +377,12 @@ func (s *Simulator) ignoredAccess(st *state, p *perDir, dir string, scopes []*sc
 			st.step("htaccess", p.overRange, "AllowOverride None: %s is never read", f)
 		}
 	}
+}
+
+// sectionName is d's name as httpd looks it up: "<Name" for a section.
+func sectionName(d *conf.Directive) string {
+	if d.Section {
+		return "<" + d.Name
+	}
+	return d.Name
 }

@@ -155,7 +155,7 @@ chmod 0600 srv/www/unreadable/.htaccess
 		{18461, "localhost", "/list/a.html", 403, simulate.KindDenyOvermatch},
 		{18461, "localhost", "/list/opt/a.html", 500, 0},
 		{18461, "localhost", "/noidx/", 403, simulate.KindIndexMissing},
-		{18461, "localhost", "/unknown/a.html", unsure, 0},
+		{18461, "localhost", "/unknown/a.html", 500, 0}, // Invalid command: no loaded module defines Bogus
 	},
 }, {
 	name:  "compat",

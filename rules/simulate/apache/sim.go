@@ -118,6 +118,9 @@ type vaddr struct {
 // with the identity of User and Group (Debian's www-data when the
 // directives are missing, as apache2 is started with its envvars).
 func New(cfg *conf.Config, fsys *fsmeta.FS) (*Simulator, error) {
+	if err := validate(cfg, fsys); err != nil {
+		return nil, err
+	}
 	s := &Simulator{Config: cfg, FS: fsys, User: "www-data", Group: "www-data"}
 	s.main = &scope{}
 	for _, d := range cfg.Directives {
@@ -157,6 +160,13 @@ func New(cfg *conf.Config, fsys *fsmeta.FS) (*Simulator, error) {
 		return nil, fmt.Errorf("worker identity %s:%s: %v", s.User, s.Group, err)
 	}
 	s.Cred = cred
+	// a relative DocumentRoot is under the server root
+	// (ap_server_root_relative)
+	for _, sc := range append([]*scope{s.main}, vhostScopes(s.vhosts)...) {
+		if sc.docRoot != "" && !path.IsAbs(sc.docRoot) {
+			sc.docRoot = path.Join(cfg.ServerRoot, sc.docRoot)
+		}
+	}
 	if len(s.listens) == 0 {
 		s.unsure = "no Listen directive: the compiled-in port is not modelled yet"
 	}
@@ -1233,4 +1243,13 @@ func regexMay(pat string, subjects []string, unsure string) string {
 		}
 	}
 	return ""
+}
+
+// vhostScopes are the scopes of vs.
+func vhostScopes(vs []*vhost) []*scope {
+	out := make([]*scope, len(vs))
+	for i, v := range vs {
+		out[i] = v.scope
+	}
+	return out
 }
