@@ -1,9 +1,12 @@
 package nginx_test
 
 import (
+	"os"
 	"testing"
 
 	"github.com/unforbid/unforbid/fix"
+	"github.com/unforbid/unforbid/internal/realnginx"
+	"github.com/unforbid/unforbid/internal/treetest/need"
 	"github.com/unforbid/unforbid/parser/fsmeta"
 	"github.com/unforbid/unforbid/rules/simulate"
 	nginxsim "github.com/unforbid/unforbid/rules/simulate/nginx"
@@ -55,25 +58,7 @@ var linkedSecretCases = []repairCase{
 func TestRepairsLinkedSecrets(t *testing.T) {
 	for _, c := range linkedSecretCases {
 		t.Run(c.name, func(t *testing.T) {
-			c.conf = `# main config
-worker_processes 1;
-events {}
-http {
-    server {
-        listen 80;
-        server_name example.com;
-        root /srv/www;
-    }
-}
-`
-			c.url, c.kind = "/", simulate.KindNoSearch
-			c.entries = append([]fsmeta.Entry{
-				dir("/srv/www", 0o750, 0, 33),
-				file("/srv/www/index.html", 0o640, 0, 33, "hi"),
-				dir("/home/alice", 0o755, 1000, 1000),
-				dir("/home/alice/.ssh", 0o755, 1000, 1000),
-				file("/home/alice/.ssh/id_rsa", 0o644, 1000, 1000, "-----BEGIN OPENSSH PRIVATE KEY-----"),
-			}, c.entries...)
+			c = linkedCase(c)
 			sim, err := nginxsim.Load(repairMain, memoryTree(t, c, nil), nginxsim.Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -95,6 +80,80 @@ http {
 			}
 			if !safe && len(c.secrets) == 0 {
 				t.Error("no safe fix offered")
+			}
+		})
+	}
+}
+
+// linkedCase completes a linkedSecretCases case: workers running as
+// nobody cannot search the root, which www-data may; alice's key is
+// world-readable.
+func linkedCase(c repairCase) repairCase {
+	c.conf = `# main config
+worker_processes 1;
+events {}
+http {
+    server {
+        listen 80;
+        server_name example.com;
+        root /srv/www;
+    }
+}
+`
+	c.url, c.kind = "/", simulate.KindNoSearch
+	c.entries = append([]fsmeta.Entry{
+		dir("/srv/www", 0o750, 0, 33),
+		file("/srv/www/index.html", 0o640, 0, 33, "hi"),
+		dir("/home/alice", 0o755, 1000, 1000),
+		dir("/home/alice/.ssh", 0o755, 1000, 1000),
+		file("/home/alice/.ssh/id_rsa", 0o644, 1000, 1000, "-----BEGIN OPENSSH PRIVATE KEY-----"),
+	}, c.entries...)
+	return c
+}
+
+// TestRepairsLinkedSecretsRealNginx runs real nginx on each linked-secret
+// case as it is and with `user www-data;`, and checks that it answers
+// the case's request and its secrets as the simulator does: the key
+// reached through a link is served once the workers may search the root.
+// Like TestRepairsRealNginx, it runs only with UNFORBID_E2E=1, under the
+// shared lock.
+func TestRepairsLinkedSecretsRealNginx(t *testing.T) {
+	if os.Getenv(need.Env) != "1" {
+		t.Skip("skipping: starts real nginx on 127.0.0.1:8080; set " + need.Env + "=1 and hold /tmp/unforbid-e2e.lock")
+	}
+	if err := realnginx.Available(); err != nil {
+		need.Skip(t, "real-nginx repair tests: "+err.Error())
+	}
+	for _, c := range linkedSecretCases {
+		t.Run(c.name, func(t *testing.T) {
+			c = linkedCase(c)
+			for i, conf := range []string{c.conf, "user www-data;\n" + c.conf} {
+				dir := t.TempDir()
+				layOut(t, dir, c, conf)
+				esim, err := nginxsim.Load(repairMain, memoryTree(t, c, map[string][]byte{repairMain: []byte(conf)}), nginxsim.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				srv, err := realnginx.Start(dir, "", []int{realPort})
+				if err != nil {
+					t.Fatalf("config %d: %v", i, err)
+				}
+				for _, u := range append([]string{c.url}, c.secrets...) {
+					req := request(t, u)
+					req.ClientIP = "127.0.0.1"
+					want := esim.Simulate(req).Status
+					got, err := srv.Do("GET", realPort, "example.com", u, "127.0.0.1")
+					if err != nil {
+						t.Errorf("config %d: %s: %v", i, u, err)
+					} else if got != want {
+						t.Errorf("config %d: %s: real nginx %d, simulated %d\n%s", i, u, got, want, conf)
+					} else if i == 1 && got != 200 {
+						t.Errorf("%s answers %d with user www-data; want 200 (the hole the check closes)", u, got)
+					}
+				}
+				if err := srv.Stop(); err != nil {
+					t.Errorf("stop: %v", err)
+				}
 			}
 		})
 	}
