@@ -247,10 +247,10 @@ const (
 const publicClient = "203.0.113.9"
 
 // openedSecrets walks the tree dir served at url for secrets
-// (rules.IsSecret) and returns the URL of each one after may serve (it
-// does not surely refuse it) while s did not surely serve it: an unsure
-// answer counts as opened, as nothing shows it stays closed (a <Files>
-// section the simulator does not model). A tree too large to walk whole
+// (rules.IsSecret), following its symbolic links, and returns the URL of
+// each one after may serve (it does not surely refuse it) while s did
+// not surely serve it: an unsure answer counts as opened, as nothing
+// shows it stays closed (a <Files> section the simulator does not model). A tree too large to walk whole
 // answers "secrets not checked".
 func (s *Simulator) openedSecrets(after *Simulator, tmpl simulate.Request, url, dir string) []string {
 	var opened []string
@@ -270,69 +270,14 @@ func (s *Simulator) openedSecrets(after *Simulator, tmpl simulate.Request, url, 
 		}
 		return true
 	}
-	sw := simulate.SecretWalk{MaxEntries: maxSecretWalk, MaxDepth: maxWalkDepth}
+	// Apache follows links (Options FollowSymLinks; <Directory> sections
+	// match the path the URL maps to, not the link's target).
+	sw := simulate.SecretWalk{MaxEntries: maxSecretWalk, MaxDepth: maxWalkDepth, FollowLinks: true}
 	sw.Walk(s.FS, dir, url, visit)
-	if !s.linkedSecrets(&sw, dir, url, 0, map[string]bool{}, visit) || sw.Partial {
+	if sw.Partial {
 		opened = append(opened, "secrets not checked: the tree is too large")
 	}
 	return opened
-}
-
-// linkedSecrets finds the secrets the symbolic links of the tree dir
-// served at url reach, as Apache follows them (Options FollowSymLinks;
-// <Directory> sections match the path the URL maps to, not the link's
-// target): a link whose target is a secret is visited at the link's URL,
-// a link to a directory has that directory's secrets visited below the
-// link's URL, and its own links in turn. It shares sw's bounds and
-// reports false when it stopped at them.
-func (s *Simulator) linkedSecrets(sw *simulate.SecretWalk, dir, url string, depth int, walked map[string]bool, visit func(p, u string) bool) bool {
-	if depth > sw.MaxDepth || sw.Walked >= sw.MaxEntries {
-		return false
-	}
-	names, err := s.FS.ReadDirNames(dir)
-	if err != nil {
-		return true
-	}
-	for _, n := range names {
-		sw.Walked++
-		p, u := path.Join(dir, n), url+n
-		info, err := s.FS.Lstat(p)
-		if err != nil {
-			continue
-		}
-		switch info.Type {
-		case fsmeta.TypeDir:
-			if !s.linkedSecrets(sw, p, u+"/", depth+1, walked, visit) {
-				return false
-			}
-		case fsmeta.TypeSymlink:
-			res := s.FS.Access(fsmeta.Cred{}, p, 0, true)
-			if res.Err != 0 || res.Info == nil || res.At == "" {
-				continue
-			}
-			target := path.Clean(res.At)
-			if res.Info.Type != fsmeta.TypeDir {
-				if rules.IsSecret(target) {
-					visit(p, u)
-				}
-				continue
-			}
-			if rules.IsSecret(target + "/") {
-				visit(p, u+"/")
-			}
-			if walked[target] {
-				continue // a loop, or a tree seen through another link
-			}
-			walked[target] = true
-			sub := simulate.SecretWalk{MaxEntries: sw.MaxEntries - sw.Walked, MaxDepth: sw.MaxDepth - depth - 1}
-			sub.Walk(s.FS, target, u+"/", visit)
-			sw.Walked += sub.Walked
-			if sub.Partial || !s.linkedSecrets(sw, target, u+"/", depth+1, walked, visit) {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // indexNames are the file names that serve as a directory's index, in

@@ -1084,12 +1084,14 @@ const (
 const publicClient = "203.0.113.9"
 
 // secretRequests returns a request for each secret (rules.IsSecret) in
-// the trees the sites serve, at the site's address, from a public
-// client; computed once.
+// the trees the sites serve, and each one reached through their symbolic
+// links, at the site's address, from a public client; computed once.
 func (s *Simulator) secretRequests() []simulate.Request {
 	s.secretsOnce.Do(func() {
 		seen := map[string]bool{}
-		sw := simulate.SecretWalk{MaxEntries: maxSecretWalk, MaxDepth: maxWalkDepth}
+		// nginx follows links unless disable_symlinks says otherwise;
+		// following them always checks more secrets, the safe side.
+		sw := simulate.SecretWalk{MaxEntries: maxSecretWalk, MaxDepth: maxWalkDepth, FollowLinks: true}
 		for _, site := range s.Sites() {
 			if site.Host == "" {
 				continue
