@@ -36,8 +36,9 @@ type tmuxSession struct {
 }
 
 // startTmux builds unforbid and runs it with args in a new tmux session;
-// when it exits, the shell prints its exit status and whether the
-// terminal is back in canonical mode with echo, then waits.
+// when it exits, the shell prints whether the terminal is back in
+// canonical mode with echo, then its exit status (last, so that waiting
+// for "exit N" sees both), then waits.
 func startTmux(t *testing.T, bin string, args ...string) *tmuxSession {
 	t.Helper()
 	s := &tmuxSession{t: t, sock: filepath.Join(t.TempDir(), "tmux.sock")}
@@ -46,7 +47,7 @@ func startTmux(t *testing.T, bin string, args ...string) *tmuxSession {
 		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 	}
 	script := "'" + bin + "' " + strings.Join(quoted, " ") +
-		`; echo "exit $?"; stty -a | tr ' ;' '\n\n' | grep -x -e -icanon -e -echo -e icanon -e echo | tr '\n' ' '; echo; sleep 120`
+		`; rc=$?; stty -a | tr ' ;' '\n\n' | grep -x -e -icanon -e -echo -e icanon -e echo | tr '\n' ' '; echo; echo "exit $rc"; sleep 120`
 	s.tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", "review",
 		"env", "NO_COLOR=1", "TERM=xterm-256color", "UNFORBID_STATE_DIR="+os.Getenv("UNFORBID_STATE_DIR"), "sh", "-c", script)
 	t.Cleanup(func() { _ = exec.Command("tmux", "-S", s.sock, "kill-server").Run() })
