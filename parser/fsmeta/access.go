@@ -72,7 +72,11 @@ func (f *FS) Access(c Cred, p string, want Perm, follow bool) Result {
 		return Result{Err: syscall.ENOTDIR, At: "/"}
 	}
 	cur, curInfo := "/", rootInfo
-	todo := pushComponents(nil, p)
+	var stack [24]string
+	todo := pushComponents(stack[:0], p)
+	// While inP, cur is p's own prefix and the components come from p
+	// in order: the next path is a substring of p, not a new string.
+	inP := true
 	links := 0
 	for len(todo) > 0 {
 		name := todo[len(todo)-1]
@@ -89,12 +93,13 @@ func (f *FS) Access(c Cred, p string, want Perm, follow bool) Result {
 		case ".":
 			continue
 		case "..":
+			inP = false
 			if cur == "/" {
 				continue
 			}
 			next = path.Dir(cur)
 		default:
-			next = join(cur, name)
+			next, inP = joinIn(p, cur, name, inP)
 			if len(name) > nameMax {
 				return Result{Err: syscall.ENAMETOOLONG, At: next}
 			}
@@ -116,6 +121,7 @@ func (f *FS) Access(c Cred, p string, want Perm, follow bool) Result {
 				mustDir = true
 			}
 			todo = pushComponents(todo, t)
+			inP = false
 			if t[0] == '/' {
 				cur, curInfo = "/", rootInfo
 			}
@@ -149,6 +155,24 @@ func pushComponents(todo []string, p string) []string {
 		todo[i], todo[j] = todo[j], todo[i]
 	}
 	return todo
+}
+
+// joinIn is join(cur, name) for Access walking p: while inP (cur is
+// p[:len(cur)], or "/") and name is p's next component, the result is a
+// substring of p and inP stays set; otherwise it is a new string and inP
+// is cleared.
+func joinIn(p, cur, name string, inP bool) (string, bool) {
+	if inP && len(p) > 0 && p[0] == '/' {
+		start := len(cur) + 1
+		if cur == "/" {
+			start = 1
+		}
+		end := start + len(name)
+		if end <= len(p) && p[start-1] == '/' && p[start:end] == name && (end == len(p) || p[end] == '/') {
+			return p[:end], true
+		}
+	}
+	return join(cur, name), false
 }
 
 func join(dir, name string) string {

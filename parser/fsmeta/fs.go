@@ -193,14 +193,18 @@ func (f *FS) Lstat(p string) (*Info, error) {
 		// server would.
 		return f.lstatPhys(p)
 	}
-	r := f.Access(rootCred, path.Dir(p), 0, true)
+	dir := path.Dir(p)
+	r := f.Access(rootCred, dir, 0, true)
 	if r.Err == 0 && r.Info.Type != TypeDir {
 		r.Err = syscall.ENOTDIR
 	}
 	if r.Err != 0 {
 		return nil, &fs.PathError{Op: "lstat", Path: p, Err: r.Err}
 	}
-	phys := path.Join(r.Info.Path, path.Base(p))
+	phys := p // no link on the way: Join(Dir(p), Base(p)) is p
+	if r.Info.Path != dir {
+		phys = path.Join(r.Info.Path, path.Base(p))
+	}
 	info, err := f.lstatPhys(phys)
 	if err != nil {
 		return nil, &fs.PathError{Op: "lstat", Path: p, Err: errnoOf(err)}

@@ -48,6 +48,11 @@ type Request struct {
 	// and fragment included: nginx's $request_uri. Empty means Path
 	// and Query.
 	RequestURI string
+	// NoTrace tells the simulator that nobody reads Decision.Trace: it
+	// may leave it empty (a scan's request per file spends a tenth of
+	// its time writing the steps otherwise). A simulator whose own
+	// logic reads the trace keeps writing it.
+	NoTrace bool
 }
 
 // ParseRequest builds a request from a URL such as

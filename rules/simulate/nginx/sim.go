@@ -225,6 +225,9 @@ var ruleKinds = map[string]simulate.Kind{
 }
 
 func (r *run) step(kind string, d *conf.Directive, format string, args ...any) {
+	if r.req.NoTrace {
+		return
+	}
 	r.d.Trace = append(r.d.Trace, simulate.Step{Step: kind, Range: Pos(d), Detail: fmt.Sprintf(format, args...)})
 }
 
