@@ -79,8 +79,8 @@ http {
 func NginxSite(b *strings.Builder, i int) {
 	fmt.Fprintf(b, `server {
 	listen 8080;
-	server_name site%[1]05d.example.com www.site%[1]05d.example.com;
-	root /srv/sites/site%[1]05d/public;
+	server_name site%05[1]d.example.com www.site%05[1]d.example.com;
+	root /srv/sites/site%05[1]d/public;
 	index index.html index.php;
 	access_log off;
 	error_page 404 /404.html;
@@ -139,13 +139,13 @@ func ApacheVhosts(root string, n int) error {
 // sites-enabled.
 func ApacheSite(b *strings.Builder, i int) {
 	fmt.Fprintf(b, `<VirtualHost *:80>
-	ServerName site%[1]05d.example.com
-	ServerAlias www.site%[1]05d.example.com
-	ServerAdmin webmaster@site%[1]05d.example.com
-	DocumentRoot /srv/sites/site%[1]05d/public
+	ServerName site%05[1]d.example.com
+	ServerAlias www.site%05[1]d.example.com
+	ServerAdmin webmaster@site%05[1]d.example.com
+	DocumentRoot /srv/sites/site%05[1]d/public
 	ErrorLog ${APACHE_LOG_DIR}/error.log
 	CustomLog ${APACHE_LOG_DIR}/access.log combined
-	<Directory /srv/sites/site%[1]05d/public>
+	<Directory /srv/sites/site%05[1]d/public>
 		Options FollowSymLinks
 		AllowOverride None
 		Require all granted
