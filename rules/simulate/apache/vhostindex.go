@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"net"
 	"path"
+	"slices"
 	"strings"
 	"sync"
+
+	"github.com/unforbid/unforbid/rules/simulate"
 )
 
 // With thousands of <VirtualHost>s, scanning all of them for every
@@ -20,6 +23,9 @@ type vhostIndex struct {
 	chains   map[vhostKey]*vchain
 	mainOnce sync.Once
 	mainName string
+	// pages are the main server's ErrorDocuments, once read.
+	pagesOnce sync.Once
+	pages     []simulate.ErrorPage
 }
 
 // vhostKey is the local address and port of a connection.
@@ -175,4 +181,20 @@ func (s *Simulator) selectVhost(ip string, port int, host string) (*vhost, strin
 		return nil, fmt.Sprintf("%s: a <VirtualHost> without ServerName takes the machine's host name: not modelled yet", c.hosts[c.noName].sec.Range)
 	}
 	return c.hosts[0], ""
+}
+
+// mainErrorPages returns a copy of the main server's error pages, read
+// from the top level of the configuration the first time: every virtual
+// host inherits them, and reading that level (which holds every host)
+// again for each of thousands of hosts made Sites quadratic.
+func (s *Simulator) mainErrorPages() []simulate.ErrorPage {
+	s.vindex.pagesOnce.Do(func() {
+		s.vindex.pages = errorPages(s.Config.Directives)
+	})
+	out := make([]simulate.ErrorPage, len(s.vindex.pages))
+	for i, p := range s.vindex.pages {
+		p.Codes = slices.Clone(p.Codes)
+		out[i] = p
+	}
+	return out
 }
