@@ -13,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -185,6 +186,9 @@ func Load(mainPath string, opts Options) (*Config, error) {
 	}
 	l.stack = []string{main}
 	l.cfg.Dirs = l.expand(f.dirs, nil, nil)
+	for _, pf := range l.pre {
+		<-pf.done // left when the expansion stopped early
+	}
 	if l.tooMany && len(l.errs) == 0 {
 		l.errorf(main, 0, "more than %d directives once includes are expanded", maxDirectives)
 	}
@@ -242,6 +246,7 @@ type loader struct {
 	count   int      // directives in the tree so far
 	tooMany bool
 	ctxKeys map[[2]string]string // enterKey's cache
+	pre     map[string]*pending  // files being fetched ahead (prefetch)
 }
 
 func (l *loader) errorf(file string, line int, format string, args ...any) {
@@ -273,6 +278,43 @@ func (l *loader) load(p string, ctx blockCtx) *loaded {
 	}
 	f := &loaded{path: p, checked: map[string]bool{ctx.key(): true}}
 	l.files[p] = f
+	r := l.prefetched(p, ctx)
+	if r == nil {
+		r = l.fetch(p, ctx)
+	}
+	if r.err != nil {
+		rerr := newReadErr(r.err)
+		f.rerr = rerr
+		if rerr.tooLarge {
+			l.errorf(p, 0, "too large (%d bytes, limit %d)", rerr.size, l.opts.MaxFileSize)
+		}
+		return f
+	}
+	src := r.src
+	file := &File{Path: p, Src: src}
+	l.cfg.Files = append(l.cfg.Files, file)
+	l.cfg.byPath[p] = file
+	if r.parsed == nil {
+		i := bytes.IndexByte(src, 0)
+		l.errorf(p, 1+bytes.Count(src[:i], []byte{'\n'}), "binary data (NUL byte)")
+		return f
+	}
+	f.src = src
+	f.dirs = l.parse(f, r.parsed)
+	return f
+}
+
+// fetched is what reading and parsing one file gave (fetch).
+type fetched struct {
+	src    []byte
+	err    error   // the read's
+	parsed *parsed // nil when not parsed (a read error, a NUL byte)
+}
+
+// fetch reads the file at server path p and parses it in context ctx (or
+// takes the Cache's result). It changes nothing of the loader but the
+// Cache, so that several files are fetched at once (prefetch).
+func (l *loader) fetch(p string, ctx blockCtx) *fetched {
 	read := l.fs.ReadFileLimit
 	if l.opts.Cache != nil {
 		// loaded again and again to check fixes: read each file once
@@ -283,36 +325,12 @@ func (l *loader) load(p string, ctx blockCtx) *loaded {
 		src = edited
 	}
 	if err != nil {
-		rerr := newReadErr(err)
-		f.rerr = rerr
-		if rerr.tooLarge {
-			l.errorf(p, 0, "too large (%d bytes, limit %d)", rerr.size, l.opts.MaxFileSize)
-		}
-		return f
+		return &fetched{err: err}
 	}
-	file := &File{Path: p, Src: src}
-	l.cfg.Files = append(l.cfg.Files, file)
-	l.cfg.byPath[p] = file
-	if i := bytes.IndexByte(src, 0); i >= 0 {
-		l.errorf(p, 1+bytes.Count(src[:i], []byte{'\n'}), "binary data (NUL byte)")
-		return f
+	if bytes.IndexByte(src, 0) >= 0 {
+		return &fetched{src: src}
 	}
-	f.src = src
-	f.dirs = l.parse(f, src, ctx)
-	return f
-}
-
-func (l *loader) report(errs []*parser.Error) {
-	for _, e := range errs {
-		l.errorf(e.File, e.Line, "%s", e.Msg)
-	}
-}
-
-// parse runs crossplane on one file, checking its directives in context
-// ctx, and recovers the byte ranges; a result of the Cache for the same
-// content in the same context stands in for all of it.
-func (l *loader) parse(f *loaded, src []byte, ctx blockCtx) []*Directive {
-	p, key := f.path, ctx.key()
+	key := ctx.key()
 	r := l.opts.Cache.get(p, key, src)
 	if r == nil || !r.tree {
 		r = parseTree(p, src, ctx)
@@ -321,6 +339,82 @@ func (l *loader) parse(f *loaded, src []byte, ctx blockCtx) []*Directive {
 			l.opts.Cache.put(p, key, r)
 		}
 	}
+	return &fetched{src: src, parsed: r}
+}
+
+// pending is a file being fetched ahead of its turn, in context ctx.
+type pending struct {
+	ctx  string
+	done chan struct{}
+	r    *fetched
+}
+
+// prefetch fetches, on all cores, the files an include names that are not
+// loaded yet, in the include's context ctx: load then takes them in order
+// (prefetched), reporting exactly what fetching each in turn would.
+func (l *loader) prefetch(names []string, ctx blockCtx) {
+	var todo []string
+	for _, name := range names {
+		if _, ok := l.files[name]; ok || l.pre[name] != nil || slices.Contains(l.stack, name) {
+			continue
+		}
+		todo = append(todo, name)
+	}
+	if len(todo) < 2 {
+		return
+	}
+	if l.pre == nil {
+		l.pre = map[string]*pending{}
+	}
+	key := ctx.key()
+	jobs := make(chan *pendingJob, len(todo))
+	for _, name := range todo {
+		pf := &pending{ctx: key, done: make(chan struct{})}
+		l.pre[name] = pf
+		jobs <- &pendingJob{name, pf}
+	}
+	close(jobs)
+	for range min(runtime.GOMAXPROCS(0), len(todo)) {
+		go func() {
+			for j := range jobs {
+				j.pf.r = l.fetch(j.name, ctx)
+				close(j.pf.done)
+			}
+		}()
+	}
+}
+
+// pendingJob is one file for prefetch's workers.
+type pendingJob struct {
+	name string
+	pf   *pending
+}
+
+// prefetched returns the fetch of p started by prefetch in context ctx,
+// waiting for it, or nil when there is none (or in another context).
+func (l *loader) prefetched(p string, ctx blockCtx) *fetched {
+	pf := l.pre[p]
+	if pf == nil {
+		return nil
+	}
+	delete(l.pre, p)
+	<-pf.done
+	if pf.ctx != ctx.key() {
+		return nil
+	}
+	return pf.r
+}
+
+func (l *loader) report(errs []*parser.Error) {
+	for _, e := range errs {
+		l.errorf(e.File, e.Line, "%s", e.Msg)
+	}
+}
+
+// parse reports what parsing the file gave (fetch), its template tree
+// being returned.
+func (l *loader) parse(f *loaded, r *parsed) []*Directive {
+	p := f.path
 	l.report(r.syntax)
 	f.syntaxLine = firstLine(r.syntax)
 	if r.problem != nil {
@@ -500,6 +594,7 @@ func (l *loader) include(inc *Directive, ctx blockCtx) []*Directive {
 	names := []string{pattern}
 	if hasMagic(pattern) {
 		names = l.fs.GlobLenient(pattern)
+		l.prefetch(names, ctx)
 	}
 	var out []*Directive
 	for _, name := range names {

@@ -51,6 +51,7 @@ type Simulator struct {
 	listens []listen
 	main    *scope
 	vhosts  []*vhost
+	vindex  vhostIndex // selectVhost's
 	userR   parser.Range
 	// unsure says why no request can be simulated at all ("" when some
 	// can).
@@ -419,72 +420,6 @@ func (s *Simulator) Simulate(req simulate.Request) *simulate.Decision {
 		st.step("server", parser.Range{}, "no <VirtualHost> matches: the main server takes the request")
 	}
 	return s.finish(st, s.serve(st, scopes))
-}
-
-// selectVhost picks the virtual host of a connection to ip:port for host,
-// as vhost.c does: the vhosts of the exact address if any, else those of
-// the wildcard addresses for the port; then the first whose ServerName or
-// ServerAlias matches host, else the first one. nil means the main server.
-func (s *Simulator) selectVhost(ip string, port int, host string) (*vhost, string) {
-	var exact, wild []*vhost
-	for _, v := range s.vhosts {
-		for _, a := range v.addrs {
-			switch a.port {
-			case -1:
-				return nil, fmt.Sprintf("%s: a <VirtualHost> address without port is not modelled yet", v.sec.Range)
-			case -2:
-				return nil, fmt.Sprintf("%s: a <VirtualHost> address by host name is not modelled yet", v.sec.Range)
-			}
-			if a.port != 0 && a.port != port {
-				continue
-			}
-			if a.ip == ip {
-				exact = append(exact, v)
-				break
-			}
-			if a.ip == "" {
-				wild = append(wild, v)
-				break
-			}
-		}
-	}
-	chain := exact
-	if len(chain) == 0 {
-		chain = wild
-	}
-	if len(chain) == 0 {
-		return nil, ""
-	}
-	mainName := ""
-	for _, d := range s.Config.Directives {
-		if d.Is("ServerName") && len(d.Args) == 1 {
-			mainName = strings.ToLower(d.Args[0])
-			if h, _, err := net.SplitHostPort(mainName); err == nil {
-				mainName = h
-			}
-		}
-	}
-	for i, v := range chain {
-		name := v.name
-		if name == "" {
-			name = mainName
-		}
-		if name == "" {
-			if i == 0 {
-				continue
-			}
-			return nil, fmt.Sprintf("%s: a <VirtualHost> without ServerName takes the machine's host name: not modelled yet", v.sec.Range)
-		}
-		if name == host {
-			return v, ""
-		}
-		for _, a := range v.alias {
-			if ok, _ := path.Match(a, host); ok || a == host {
-				return v, ""
-			}
-		}
-	}
-	return chain[0], ""
 }
 
 // perDir is the merged per-directory configuration at some point of the

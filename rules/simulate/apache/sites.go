@@ -194,22 +194,11 @@ func (s *Simulator) fill(site *simulate.Site, scopes []*scope, ds []*conf.Direct
 			site.Roots = append(site.Roots, simulate.Root{Dir: path.Clean(a.Args[1]), URL: url, Range: a.Range, Directive: "Alias"})
 		}
 	}
-	pages := func(ds []*conf.Directive) {
-		for _, d := range ds {
-			if !d.Is("ErrorDocument") || len(d.Args) != 2 || !strings.HasPrefix(d.Args[1], "/") {
-				continue
-			}
-			code, err := strconv.Atoi(d.Args[0])
-			if err != nil {
-				continue
-			}
-			site.ErrorPages = append(site.ErrorPages, simulate.ErrorPage{Codes: []int{code}, URI: d.Args[1], Range: d.Range})
-		}
-	}
 	if len(scopes) > 1 {
-		pages(s.Config.Directives)
+		// the main server's, read once: its level holds every vhost
+		site.ErrorPages = append(site.ErrorPages, s.mainErrorPages()...)
 	}
-	pages(ds)
+	site.ErrorPages = append(site.ErrorPages, errorPages(ds)...)
 	for _, sc := range scopes {
 		if sc.unsure != "" {
 			site.Notes = append(site.Notes, simulate.Note{Message: "not simulated: " + sc.unsure})
@@ -421,4 +410,21 @@ func (s *Simulator) PasswordFileDirs(f string) []string {
 	}
 	walk(s.Config.Directives, "")
 	return dirs
+}
+
+// errorPages returns the local error pages (ErrorDocument CODE /URI) of a
+// list of directives.
+func errorPages(ds []*conf.Directive) []simulate.ErrorPage {
+	var out []simulate.ErrorPage
+	for _, d := range ds {
+		if !d.Is("ErrorDocument") || len(d.Args) != 2 || !strings.HasPrefix(d.Args[1], "/") {
+			continue
+		}
+		code, err := strconv.Atoi(d.Args[0])
+		if err != nil {
+			continue
+		}
+		out = append(out, simulate.ErrorPage{Codes: []int{code}, URI: d.Args[1], Range: d.Range})
+	}
+	return out
 }
