@@ -69,8 +69,6 @@ const ErrorLogPath = "/var/log/apache2/error.log"
 
 const (
 	startTimeout = 10 * time.Second // for the ports to accept connections
-	stopTimeout  = 10 * time.Second // for Apache to shut down on SIGTERM
-	portTimeout  = 5 * time.Second  // for the ports to close after Stop
 	pollEvery    = 20 * time.Millisecond
 )
 
@@ -112,21 +110,18 @@ var debianEnv = map[string]string{
 
 // Server is a running Apache. Its methods are safe for concurrent use.
 type Server struct {
-	cmd     *exec.Cmd
-	conf    string   // the config Apache reads, as it sees it
-	env     []string // Apache's environment
-	tmp     string   // temp dir holding the dirs of tempMounts
-	logPath string   // ErrorLogPath as the host sees it
-	ports   []int
+	cmd   *exec.Cmd
+	conf  string   // the config Apache reads, as it sees it
+	env   []string // Apache's environment
+	tmp   string   // temp dir holding the dirs of tempMounts
+	ports []int
+	log   realserver.Log // the error log
 
 	done    chan struct{} // closed when the Apache process has exited
 	waitErr error         // the exit status; set before done is closed
 
 	stopOnce sync.Once
 	stopErr  error
-	mu       sync.Mutex
-	finalLog string // the error log as it was when Stop removed it
-	stopped  bool
 }
 
 // Available reports whether real Apache can be run here: nil when
@@ -223,13 +218,13 @@ func Start(treeDir, conf string, ports []int) (*Server, error) {
 		}
 	}
 	script += `exec "$@"` + "\n"
-	s.logPath = filepath.Join(s.tmp, "log", strings.TrimPrefix(ErrorLogPath, "/var/log/apache2/"))
+	s.log.Path = filepath.Join(s.tmp, "log", strings.TrimPrefix(ErrorLogPath, "/var/log/apache2/"))
 
 	if out, err := s.command(script, "-t").CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("realapache: apache2 -t -f %s failed: %v\n%s", conf, err, strings.TrimSpace(string(out)))
 	}
 
-	logFile, err := os.OpenFile(s.logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	logFile, err := os.OpenFile(s.log.Path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
@@ -444,13 +439,7 @@ func (s *Server) Reload() error {
 // (${APACHE_LOG_DIR}/error.log, as Debian's sites do); the tests' configs
 // should not set another.
 func (s *Server) ErrorLog() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.stopped {
-		return s.finalLog
-	}
-	b, _ := os.ReadFile(s.logPath)
-	return string(b)
+	return s.log.Read()
 }
 
 // Stop shuts Apache down: SIGTERM to its process group, SIGKILL after 10s,
@@ -464,20 +453,7 @@ func (s *Server) Stop() error {
 }
 
 func (s *Server) stop() error {
-	realserver.Terminate(s.cmd.Process.Pid, s.done, stopTimeout)
-	var errs []error
-	for _, p := range realserver.WaitClosed(s.ports, portTimeout, pollEvery) {
-		errs = append(errs, fmt.Errorf("realapache: port %d still accepts connections after Stop", p))
-	}
-
-	s.mu.Lock()
-	b, _ := os.ReadFile(s.logPath)
-	s.finalLog, s.stopped = string(b), true
-	s.mu.Unlock()
-	if err := os.RemoveAll(s.tmp); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
+	return realserver.Shutdown("realapache", s.cmd.Process.Pid, s.done, s.ports, s.tmp, &s.log)
 }
 
 // ConfHead returns the start of a test tree's etc/apache2/apache2.conf as

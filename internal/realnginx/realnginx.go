@@ -17,7 +17,6 @@
 package realnginx
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -39,8 +38,6 @@ const DefaultConf = "/etc/nginx/nginx.conf"
 
 const (
 	startTimeout = 10 * time.Second // for the ports to accept connections
-	stopTimeout  = 10 * time.Second // for nginx to shut down on SIGTERM
-	portTimeout  = 5 * time.Second  // for the ports to close after Stop
 	pollEvery    = 20 * time.Millisecond
 )
 
@@ -56,20 +53,17 @@ var tempMounts = []string{"/run", "/var/log/nginx", "/var/lib/nginx"}
 
 // Server is a running nginx. Its methods are safe for concurrent use.
 type Server struct {
-	cmd     *exec.Cmd
-	conf    string // the config nginx reads, as it sees it
-	tmp     string // temp dir holding the error log and the dirs of tempMounts
-	logPath string
-	ports   []int
+	cmd   *exec.Cmd
+	conf  string // the config nginx reads, as it sees it
+	tmp   string // temp dir holding the error log and the dirs of tempMounts
+	ports []int
+	log   realserver.Log // the error log
 
 	done    chan struct{} // closed when the nginx process has exited
 	waitErr error         // the exit status; set before done is closed
 
 	stopOnce sync.Once
 	stopErr  error
-	mu       sync.Mutex
-	finalLog string // the error log as it was when Stop removed it
-	stopped  bool
 }
 
 // Available reports whether real nginx can be run here: nil when
@@ -139,7 +133,7 @@ func Start(treeDir, conf string, ports []int) (*Server, error) {
 		script += fmt.Sprintf("mount --bind %s %s\n", realserver.ShellQuote(filepath.Join(s.tmp, d)), realserver.ShellQuote(tempMounts[i]))
 	}
 	script += `exec "$@"` + "\n"
-	s.logPath = filepath.Join(s.tmp, "error.log")
+	s.log.Path = filepath.Join(s.tmp, "error.log")
 
 	command := func(global string, extra ...string) *exec.Cmd {
 		args := []string{"--mount", "--propagation", "private", "--", "sh", "-c", script, "sh",
@@ -154,11 +148,11 @@ func Start(treeDir, conf string, ports []int) (*Server, error) {
 		return nil, fmt.Errorf("realnginx: nginx -t -c %s failed: %v\n%s", conf, err, strings.TrimSpace(string(out)))
 	}
 
-	logFile, err := os.OpenFile(s.logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	logFile, err := os.OpenFile(s.log.Path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	s.cmd = command(fmt.Sprintf("daemon off; error_log %q info;", s.logPath))
+	s.cmd = command(fmt.Sprintf("daemon off; error_log %q info;", s.log.Path))
 	// nginx's early messages go to stderr; once running it points stderr
 	// at the error log itself.
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
@@ -286,13 +280,7 @@ func (s *Server) Reload() error {
 // replaces this one for the requests it covers; the tests' configs should
 // not set one.
 func (s *Server) ErrorLog() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.stopped {
-		return s.finalLog
-	}
-	b, _ := os.ReadFile(s.logPath)
-	return string(b)
+	return s.log.Read()
 }
 
 // Stop shuts nginx down: SIGTERM to its process group, SIGKILL after 10s,
@@ -306,18 +294,5 @@ func (s *Server) Stop() error {
 }
 
 func (s *Server) stop() error {
-	realserver.Terminate(s.cmd.Process.Pid, s.done, stopTimeout)
-	var errs []error
-	for _, p := range realserver.WaitClosed(s.ports, portTimeout, pollEvery) {
-		errs = append(errs, fmt.Errorf("realnginx: port %d still accepts connections after Stop", p))
-	}
-
-	s.mu.Lock()
-	b, _ := os.ReadFile(s.logPath)
-	s.finalLog, s.stopped = string(b), true
-	s.mu.Unlock()
-	if err := os.RemoveAll(s.tmp); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
+	return realserver.Shutdown("realnginx", s.cmd.Process.Pid, s.done, s.ports, s.tmp, &s.log)
 }

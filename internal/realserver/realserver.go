@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -284,4 +285,53 @@ func TreeDir(treeDir string, ports []int) (string, error) {
 		}
 	}
 	return treeDir, nil
+}
+
+// Bounds of Shutdown.
+const (
+	stopTimeout = 10 * time.Second // for the server to shut down on SIGTERM
+	portTimeout = 5 * time.Second  // for the ports to close after Stop
+	pollEvery   = 20 * time.Millisecond
+)
+
+// Log is a real server's error log file: read while the server runs, and
+// kept in memory once Shutdown removes the server's temporary files.
+type Log struct {
+	Path string // the log file as the host sees it
+
+	mu      sync.Mutex
+	final   string // the log as it was when Shutdown removed it
+	stopped bool
+}
+
+// Read returns what the server has logged so far, or the final log after
+// Shutdown.
+func (l *Log) Read() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.stopped {
+		return l.final
+	}
+	b, _ := os.ReadFile(l.Path)
+	return string(b)
+}
+
+// Shutdown stops the server process whose process group is pgid and
+// which closes done when it exits (Terminate), waits for its ports to
+// stop accepting connections, keeps its log and removes its temporary
+// directory tmp. name prefixes the errors ("realnginx").
+func Shutdown(name string, pgid int, done <-chan struct{}, ports []int, tmp string, log *Log) error {
+	Terminate(pgid, done, stopTimeout)
+	var errs []error
+	for _, p := range WaitClosed(ports, portTimeout, pollEvery) {
+		errs = append(errs, fmt.Errorf("%s: port %d still accepts connections after Stop", name, p))
+	}
+	log.mu.Lock()
+	b, _ := os.ReadFile(log.Path)
+	log.final, log.stopped = string(b), true
+	log.mu.Unlock()
+	if err := os.RemoveAll(tmp); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
