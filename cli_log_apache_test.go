@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/unforbid/unforbid/internal/layout"
-	"github.com/unforbid/unforbid/internal/realapache"
 	"github.com/unforbid/unforbid/internal/treetest"
 	"github.com/unforbid/unforbid/rules/simulate"
 )
@@ -18,89 +17,19 @@ import (
 // golden input).
 const apacheErrorLog = "parser/apachelog/testdata/apache-2.4.log"
 
-// apacheLogTree is the tree of parser/apachelog's TestRegenerateRealLog,
-// with Debian's envvars: the tree on which apacheErrorLog was written.
-var apacheLogTree = "-- etc/apache2/apache2.conf --\n" + realapache.ConfHead("mpm_event", "authz_core", "authz_host", "access_compat", "dir", "mime", "autoindex", "alias", "rewrite", "cgid") + `Listen 127.0.0.1:18490
-Listen [::1]:18490
-ServerName localhost
-DocumentRoot /srv/www
-ScriptAlias /cgi-bin/ /srv/cgi/
-<Directory />
-    Options FollowSymLinks
-    AllowOverride None
-    Require all denied
-</Directory>
-<Directory /srv/www>
-    Options -Indexes +FollowSymLinks
-    Require all granted
-</Directory>
-<Directory /srv/cgi>
-    Require all granted
-</Directory>
-<Directory /srv/www/local>
-    Require ip 127.0.0.1
-</Directory>
-<Directory /srv/www/compat>
-    Order deny,allow
-    Deny from all
-</Directory>
-<Directory /srv/www/nolinks>
-    Options -FollowSymLinks
-</Directory>
-<Directory /srv/www/ht>
-    AllowOverride All
-</Directory>
-<Directory /srv/www/rw>
-    Options None
-    AllowOverride All
-</Directory>
-<Directory /srv/www/scripts>
-    AddHandler cgi-script .cgi
-</Directory>
--- srv/www/ok.html --
-ok
--- srv/www/f600.html --
-secret
--- srv/www/local/a.html --
--- srv/www/compat/a.html --
--- srv/www/noindex/a.html --
--- srv/www/closed/a.html --
--- srv/www/nolinks/target.html --
--- srv/www/ht/unreadable/.htaccess --
-Require all granted
--- srv/www/ht/unreadable/a.html --
--- srv/www/ht/bad/.htaccess --
-Frobnicate on
--- srv/www/ht/bad/a.html --
--- srv/www/ht/notfile/.htaccess/x --
--- srv/www/ht/notfile/a.html --
--- srv/www/rw/.htaccess --
-RewriteEngine On
-RewriteRule ^x$ y.html
--- srv/www/rw/y.html --
--- srv/www/scripts/s.cgi --
-#!/bin/sh
-echo "Content-Type: text/plain"
-echo
-echo s
--- srv/cgi/fail.cgi --
-#!/bin/sh
-echo "no headers, sorry" >&2
-exit 1
--- .fsmeta --
-chmod 0600 srv/www/f600.html
-chmod 0700 srv/www/closed
-symlink srv/www/nolinks/link.html -> target.html
-symlink srv/www/nolinks/dangling.html -> /nowhere
-chmod 0600 srv/www/ht/unreadable/.htaccess
-chmod 0755 srv/www/scripts/s.cgi
-chmod 0755 srv/cgi/fail.cgi
-`
+// apacheLogTree is the tree of parser/apachelog's TestRegenerateRealLog:
+// the tree on which apacheErrorLog was written (Debian's envvars are
+// added to it).
+const apacheLogTree = "parser/apachelog/testdata/apache-2.4.txtar"
 
 // apacheLogRoot lays out apacheLogTree and returns its --root.
 func apacheLogRoot(t *testing.T) string {
 	t.Helper()
-	tree, err := layout.Parse("apache-logtree.txtar", []byte(apacheLogTree+apacheEnvvars))
+	src, err := os.ReadFile(apacheLogTree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := layout.Parse("apache-logtree.txtar", append(src, apacheEnvvars...))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,84 +19,9 @@ var regen = flag.Bool("regen", false, "run real Apache and rewrite testdata/apac
 // of TestRegenerateRealLog.
 const realLog = "testdata/apache-2.4.log"
 
-// logTree is a tree on which Apache writes the messages of the causes
-// unforbid explains.
-var logTree = "-- etc/apache2/apache2.conf --\n" + realapache.ConfHead("mpm_event", "authz_core", "authz_host", "access_compat", "dir", "mime", "autoindex", "alias", "rewrite", "cgid") + `Listen 127.0.0.1:18490
-Listen [::1]:18490
-ServerName localhost
-DocumentRoot /srv/www
-ScriptAlias /cgi-bin/ /srv/cgi/
-<Directory />
-    Options FollowSymLinks
-    AllowOverride None
-    Require all denied
-</Directory>
-<Directory /srv/www>
-    Options -Indexes +FollowSymLinks
-    Require all granted
-</Directory>
-<Directory /srv/cgi>
-    Require all granted
-</Directory>
-<Directory /srv/www/local>
-    Require ip 127.0.0.1
-</Directory>
-<Directory /srv/www/compat>
-    Order deny,allow
-    Deny from all
-</Directory>
-<Directory /srv/www/nolinks>
-    Options -FollowSymLinks
-</Directory>
-<Directory /srv/www/ht>
-    AllowOverride All
-</Directory>
-<Directory /srv/www/rw>
-    Options None
-    AllowOverride All
-</Directory>
-<Directory /srv/www/scripts>
-    AddHandler cgi-script .cgi
-</Directory>
--- srv/www/ok.html --
-ok
--- srv/www/f600.html --
-secret
--- srv/www/local/a.html --
--- srv/www/compat/a.html --
--- srv/www/noindex/a.html --
--- srv/www/closed/a.html --
--- srv/www/nolinks/target.html --
--- srv/www/ht/unreadable/.htaccess --
-Require all granted
--- srv/www/ht/unreadable/a.html --
--- srv/www/ht/bad/.htaccess --
-Frobnicate on
--- srv/www/ht/bad/a.html --
--- srv/www/ht/notfile/.htaccess/x --
--- srv/www/ht/notfile/a.html --
--- srv/www/rw/.htaccess --
-RewriteEngine On
-RewriteRule ^x$ y.html
--- srv/www/rw/y.html --
--- srv/www/scripts/s.cgi --
-#!/bin/sh
-echo "Content-Type: text/plain"
-echo
-echo s
--- srv/cgi/fail.cgi --
-#!/bin/sh
-echo "no headers, sorry" >&2
-exit 1
--- .fsmeta --
-chmod 0600 srv/www/f600.html
-chmod 0700 srv/www/closed
-symlink srv/www/nolinks/link.html -> target.html
-symlink srv/www/nolinks/dangling.html -> /nowhere
-chmod 0600 srv/www/ht/unreadable/.htaccess
-chmod 0755 srv/www/scripts/s.cgi
-chmod 0755 srv/cgi/fail.cgi
-`
+// logTree is the tree on which Apache writes the messages of the causes
+// unforbid explains; the root package's explain --log tests read it too.
+const logTree = "testdata/apache-2.4.txtar"
 
 // TestRegenerateRealLog runs real Apache on logTree, sends the requests
 // below and keeps the error log Apache wrote as testdata/apache-2.4.log.
@@ -108,7 +33,7 @@ func TestRegenerateRealLog(t *testing.T) {
 	if err := realapache.Available(); err != nil {
 		t.Fatal(err)
 	}
-	tr, err := layout.Parse("logtree.txtar", []byte(logTree))
+	tr, err := layout.ReadFile(logTree)
 	if err != nil {
 		t.Fatal(err)
 	}
