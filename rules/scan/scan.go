@@ -129,9 +129,16 @@ func Run(srv simulate.Server, opts Options) ([]rules.Finding, Stats) {
 	}
 	sc := &scanner{srv: srv, fsys: srv.FileSystem(), cred: srv.WorkerCred(), opts: opts, groups: map[string]*group{}}
 	sc.lint()
-	for _, site := range srv.Sites() {
-		sc.scanSite(site)
+	sites := srv.Sites()
+	for len(sites) > 0 {
+		chunk := sites[:min(siteChunk, len(sites))]
+		sites = sites[len(chunk):]
+		for i, a := range sc.lookAheadSites(chunk) {
+			sc.ahead = a
+			sc.scanSite(chunk[i])
+		}
 	}
+	sc.ahead = ahead{}
 	if opts.Fixes != nil {
 		sc.repair()
 	}
@@ -147,6 +154,8 @@ type scanner struct {
 	stats  Stats
 	groups map[string]*group
 	order  []string
+	// ahead holds what workers looked up for the judging (ahead.go).
+	ahead ahead
 	// denies collects the public files each overmatching deny refuses;
 	// refusing holds the sites that refuse every request (deny.go).
 	denies   map[string]*denyGroup
@@ -255,7 +264,7 @@ func (sc *scanner) scanSite(site simulate.Site) {
 		if r.Host != "" {
 			sc.site.Host = r.Host
 		}
-		info, err := sc.fsys.Lstat(r.Dir)
+		info, err := sc.lstat(r.Dir)
 		if err != nil {
 			if fsmeta.HostDenied(err) {
 				sc.blind = true
@@ -276,7 +285,7 @@ func (sc *scanner) scanSite(site simulate.Site) {
 			continue
 		}
 		sc.stats.Roots++
-		sc.walk(r.Dir, r.URL)
+		sc.walk(r.Dir, r.URL, nil)
 	}
 	sc.site.Host = host
 	sc.probeACME()
@@ -295,32 +304,28 @@ func (sc *scanner) clientIP(local string) string {
 var probeHeaders = map[string]string{"Authorization": "Basic dW5mb3JiaWQ6cHJvYmU="}
 
 func (sc *scanner) request(urlPath string) (simulate.Request, *simulate.Decision) {
-	req := simulate.Request{
-		Method: "GET", Scheme: "http", Host: sc.site.Host, Port: sc.site.Port, Path: urlPath,
-		ClientIP: sc.clientIP(sc.site.ServerIP), ServerIP: sc.site.ServerIP,
-		// Credentials are sent so that content behind auth_basic is
-		// checked too (passwords are not simulated).
-		Headers:    probeHeaders,
-		AssumeAuth: true,
-		NoTrace:    true,
+	r, ok := sc.takeDecided(urlPath)
+	if !ok {
+		r = sc.simulate(target{sc.site.Host, sc.site.Port, sc.site.ServerIP}, urlPath)
 	}
-	sc.stats.Requests++
-	d := sc.srv.Simulate(req)
-	if d.Cause != nil && d.Cause.Kind == simulate.KindDenyRule {
-		// an intended deny: look behind an allowlist, since the clients
-		// it admits meet the same files; the simulator never looks
-		// behind a deny that admits no client (nobody meets those)
-		req.AssumeAccess = true
-		sc.stats.Requests++
-		d = sc.srv.Simulate(req)
+	sc.stats.Requests += r.n
+	return r.req, r.d
+}
+
+// requestAhead is request, or pre when that request was looked up ahead.
+func (sc *scanner) requestAhead(pre *decided, urlPath string) (simulate.Request, *simulate.Decision) {
+	if pre == nil {
+		return sc.request(urlPath)
 	}
-	return req, d
+	sc.stats.Requests += pre.n
+	return pre.req, pre.d
 }
 
 // walk visits dir, served at url (ending in "/"), and everything below it,
-// and returns what dir holds (nil when it was visited before). Memory is
-// bounded by the depth times the batch size.
-func (sc *scanner) walk(dir, url string) *rules.DirContents {
+// and returns what dir holds (nil when it was visited before); pre, when
+// set, is the request of url looked up ahead. Memory is bounded by the
+// depth times the batch size.
+func (sc *scanner) walk(dir, url string, pre *decided) *rules.DirContents {
 	// Directories are known by their real path, so that a symbolic link
 	// back up the tree cannot make the walk go round.
 	key := dir
@@ -332,7 +337,7 @@ func (sc *scanner) walk(dir, url string) *rules.DirContents {
 	}
 	sc.visited[key] = true
 	sc.tick()
-	req, d := sc.request(url)
+	req, d := sc.requestAhead(pre, url)
 	sc.lintDir(req, d, dir)
 	later := dependsOnContents(d) // pages or assets: judged once listed
 	if !later {
@@ -342,8 +347,13 @@ func (sc *scanner) walk(dir, url string) *rules.DirContents {
 	// costs a batch of names, not a million; what they are is counted.
 	in := &rules.DirContents{}
 	err := sc.fsys.ReadDirBatches(dir, dirBatch, func(names []string) error {
-		for _, name := range names {
-			sc.entry(dir, url, name, in)
+		looked := sc.lookAheadBatch(dir, url, names)
+		for i, name := range names {
+			var e *entryAhead
+			if looked != nil && looked[i].ok {
+				e = &looked[i]
+			}
+			sc.entry(dir, url, name, in, e)
 		}
 		return nil
 	})
@@ -362,13 +372,24 @@ func (sc *scanner) walk(dir, url string) *rules.DirContents {
 const dirBatch = 1024
 
 // entry judges one directory entry of dir (served at url), counts it in
-// dir's contents and walks into subdirectories.
-func (sc *scanner) entry(dir, url, name string, in *rules.DirContents) {
+// dir's contents and walks into subdirectories; e, when set, holds what
+// was looked up for it ahead.
+func (sc *scanner) entry(dir, url, name string, in *rules.DirContents, e *entryAhead) {
 	p := path.Join(dir, name)
 	u := url + name
-	info, err := sc.fsys.Lstat(p)
+	var info *fsmeta.Info
+	var err error
+	if e != nil {
+		info, err = e.stat.info, e.stat.err
+	} else {
+		info, err = sc.lstat(p)
+	}
 	if err != nil {
 		return
+	}
+	var pre *decided
+	if e != nil {
+		pre = e.dec
 	}
 	switch info.Type {
 	case fsmeta.TypeDir:
@@ -379,14 +400,14 @@ func (sc *scanner) entry(dir, url, name string, in *rules.DirContents) {
 			// /dir without its slash opens the directory (needs r);
 			// judged once its contents are known
 			req, d := sc.request(u)
-			sub := sc.walk(p, u+"/")
+			sub := sc.walk(p, u+"/", pre)
 			sc.judgeDir(req, d, p, false, sub)
 			return
 		}
-		sc.walk(p, u+"/")
+		sc.walk(p, u+"/", pre)
 	case fsmeta.TypeRegular, fsmeta.TypeSymlink:
 		sc.tick()
-		req, d := sc.request(u)
+		req, d := sc.requestAhead(pre, u)
 		sc.judge(req, d, p, false)
 		count(in, name, d)
 		sc.readPage(req, d, p)
@@ -394,7 +415,7 @@ func (sc *scanner) entry(dir, url, name string, in *rules.DirContents) {
 			// nginx serves through links to directories (Laravel's
 			// public/storage, shared uploads): walk them too
 			if res := sc.fsys.Access(fsmeta.Cred{}, p, 0, true); res.Err == 0 && res.Info.Type == fsmeta.TypeDir {
-				sc.walk(p, u+"/")
+				sc.walk(p, u+"/", nil)
 			}
 		}
 	}

@@ -1,0 +1,237 @@
+package scan
+
+import (
+	"path"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/unforbid/unforbid/parser/fsmeta"
+	"github.com/unforbid/unforbid/rules"
+	"github.com/unforbid/unforbid/rules/simulate"
+)
+
+// The scan judges in one goroutine, in a fixed order, so that its findings,
+// counts and examples never depend on timing. What costs is what the
+// judging asks for: the metadata of each entry (lstat and llistxattr) and
+// the simulated request of each file. Both are pure (a simulator and an
+// fsmeta.FS are safe for concurrent use and answer the same whenever they
+// are asked), so workers on every core look them up ahead of the judging:
+// the names of a directory batch before the batch is judged, and the few
+// requests of the next sites before those sites are scanned. The judging
+// takes each answer once from sc.ahead; anything not looked up ahead is
+// asked for as before. Nothing but speed depends on what was looked up.
+
+// ahead holds answers looked up ahead of the judging, each taken once.
+type ahead struct {
+	infos map[string]statResult // file path -> its Lstat
+	decs  map[string]decided    // aheadKey(host, URL path) -> the request's decision
+}
+
+// statResult is what FS.Lstat answered.
+type statResult struct {
+	info *fsmeta.Info
+	err  error
+}
+
+// decided is a request simulated ahead: the request as sent, its
+// decision, and how many simulations it took (see scanner.request).
+type decided struct {
+	req simulate.Request
+	d   *simulate.Decision
+	n   int
+}
+
+func aheadKey(host, urlPath string) string { return host + "\x00" + urlPath }
+
+// lstat is FS.Lstat, taken from what was looked up ahead when it was.
+func (sc *scanner) lstat(p string) (*fsmeta.Info, error) {
+	if r, ok := sc.ahead.infos[p]; ok {
+		delete(sc.ahead.infos, p)
+		return r.info, r.err
+	}
+	return sc.fsys.Lstat(p)
+}
+
+// takeDecided returns the decision of urlPath on the current host when it
+// was simulated ahead.
+func (sc *scanner) takeDecided(urlPath string) (decided, bool) {
+	if sc.ahead.decs == nil {
+		return decided{}, false
+	}
+	k := aheadKey(sc.site.Host, urlPath)
+	r, ok := sc.ahead.decs[k]
+	if ok {
+		delete(sc.ahead.decs, k)
+	}
+	return r, ok
+}
+
+// target is where requests go: the site's host (or a root's own), port
+// and address.
+type target struct {
+	host     string
+	port     int
+	serverIP string
+}
+
+// simulate asks the server what urlPath answers at t, looking behind an
+// intended deny (see request); it returns the number of simulations it
+// took. It reads nothing of the scanner but its options and server, so
+// workers may call it concurrently.
+func (sc *scanner) simulate(t target, urlPath string) decided {
+	req := simulate.Request{
+		Method: "GET", Scheme: "http", Host: t.host, Port: t.port, Path: urlPath,
+		ClientIP: sc.clientIP(t.serverIP), ServerIP: t.serverIP,
+		// Credentials are sent so that content behind auth_basic is
+		// checked too (passwords are not simulated).
+		Headers:    probeHeaders,
+		AssumeAuth: true,
+		NoTrace:    true,
+	}
+	d := sc.srv.Simulate(req)
+	if d.Cause != nil && d.Cause.Kind == simulate.KindDenyRule {
+		// an intended deny: look behind an allowlist, since the clients
+		// it admits meet the same files; the simulator never looks
+		// behind a deny that admits no client (nobody meets those)
+		req.AssumeAccess = true
+		return decided{req: req, d: sc.srv.Simulate(req), n: 2}
+	}
+	return decided{req: req, d: d, n: 1}
+}
+
+// workers is how many goroutines look up ahead.
+var workers = runtime.GOMAXPROCS(0)
+
+// parallel calls fn(i) for every i below n on all workers, and returns
+// once every call has.
+func parallel(n int, fn func(i int)) {
+	w := min(workers, n)
+	if w <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	run := func() {
+		for {
+			i := int(next.Add(1)) - 1
+			if i >= n {
+				return
+			}
+			fn(i)
+		}
+	}
+	wg.Add(w - 1)
+	for range w - 1 {
+		go func() { defer wg.Done(); run() }()
+	}
+	run()
+	wg.Wait()
+}
+
+// entryAhead is what the judging of one directory entry asks for, looked
+// up ahead: its metadata and the request of a file, or of a directory's
+// walk (its URL with the slash).
+type entryAhead struct {
+	ok   bool // looked up
+	stat statResult
+	dec  *decided
+}
+
+// lookAheadBatch looks up the entries names of dir (served at url) on all
+// workers; entry i of the result is names[i]'s. It returns nil when there
+// is nothing to share out.
+func (sc *scanner) lookAheadBatch(dir, url string, names []string) []entryAhead {
+	if workers <= 1 || len(names) < 2 {
+		return nil
+	}
+	t := target{sc.site.Host, sc.site.Port, sc.site.ServerIP}
+	out := make([]entryAhead, len(names))
+	parallel(len(names), func(i int) {
+		p := path.Join(dir, names[i])
+		if _, ok := sc.ahead.infos[p]; ok {
+			return // looked up with the site (read-only while workers run)
+		}
+		e := &out[i]
+		e.ok = true
+		e.stat.info, e.stat.err = sc.fsys.Lstat(p)
+		if e.stat.err != nil {
+			return
+		}
+		u := url + names[i]
+		switch e.stat.info.Type {
+		case fsmeta.TypeRegular, fsmeta.TypeSymlink:
+			d := sc.simulate(t, u)
+			e.dec = &d
+		case fsmeta.TypeDir:
+			if !rules.IsSecret(u) {
+				d := sc.simulate(t, u+"/")
+				e.dec = &d
+			}
+		}
+	})
+	return out
+}
+
+func (a *ahead) ensure() {
+	if a.infos == nil {
+		a.infos = map[string]statResult{}
+	}
+	if a.decs == nil {
+		a.decs = map[string]decided{}
+	}
+}
+
+// siteChunk is how many sites are looked up ahead at a time.
+const siteChunk = 64
+
+// smallRoot is the most entries of a root the look-ahead of its site
+// covers; larger roots are looked up batch by batch as they are walked.
+const smallRoot = 32
+
+// lookAheadSites looks up, on all workers, the requests every scanned site
+// makes whatever it holds: the first request of each root, the metadata
+// and requests of the entries of small roots, and the ACME probe.
+func (sc *scanner) lookAheadSites(sites []simulate.Site) []ahead {
+	out := make([]ahead, len(sites))
+	if workers <= 1 {
+		return out
+	}
+	parallel(len(sites), func(i int) {
+		site := &sites[i]
+		if site.Host == "" {
+			return
+		}
+		a := &out[i]
+		a.ensure()
+		for _, r := range site.Roots {
+			t := target{site.Host, site.Port, site.ServerIP}
+			if r.Host != "" {
+				t.host = r.Host
+			}
+			info, err := sc.fsys.Lstat(r.Dir)
+			a.infos[r.Dir] = statResult{info, err}
+			if err != nil || info.Type != fsmeta.TypeDir {
+				continue // a link or nothing: asked for when walked
+			}
+			a.decs[aheadKey(t.host, r.URL)] = sc.simulate(t, r.URL)
+			names, err := sc.fsys.ReadDirNames(r.Dir)
+			if err != nil || len(names) > smallRoot {
+				continue
+			}
+			for _, name := range names {
+				p, u := path.Join(r.Dir, name), r.URL+name
+				info, err := sc.fsys.Lstat(p)
+				a.infos[p] = statResult{info, err}
+				if err == nil && (info.Type == fsmeta.TypeRegular || info.Type == fsmeta.TypeSymlink) {
+					a.decs[aheadKey(t.host, u)] = sc.simulate(t, u)
+				}
+			}
+		}
+		a.decs[aheadKey(site.Host, acmeProbe)] = sc.simulate(target{site.Host, site.Port, site.ServerIP}, acmeProbe)
+	})
+	return out
+}
