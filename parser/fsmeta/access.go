@@ -2,6 +2,7 @@ package fsmeta
 
 import (
 	"path"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -71,74 +72,174 @@ func (f *FS) Access(c Cred, p string, want Perm, follow bool) Result {
 	if rootInfo.Type != TypeDir {
 		return Result{Err: syscall.ENOTDIR, At: "/"}
 	}
-	cur, curInfo := "/", rootInfo
+	w := walker{f: f, c: c, p: p, root: rootInfo, cur: "/", curInfo: rootInfo, inP: true}
+	if i := strings.LastIndexByte(p, '/'); i > 0 && !mustDir {
+		// The walk of p's directory is the same for every name in it:
+		// start from where the last walk of that directory ended.
+		name := p[i+1:]
+		if name != "." && name != ".." {
+			if !f.dirWalk(&w, p[:i]) {
+				return w.res
+			}
+			var stack [8]string
+			return w.run(append(stack[:0], name), want, follow, mustDir)
+		}
+	}
 	var stack [24]string
-	todo := pushComponents(stack[:0], p)
-	// While inP, cur is p's own prefix and the components come from p
-	// in order: the next path is a substring of p, not a new string.
-	inP := true
-	links := 0
+	return w.run(pushComponents(stack[:0], p), want, follow, mustDir)
+}
+
+// walker is the state of Access's path walk.
+type walker struct {
+	f    *FS
+	c    Cred
+	p    string // the path asked for
+	root *Info
+	// cur is the directory reached, curInfo its metadata; while inP, cur
+	// is p's own prefix and the components come from p in order (the
+	// next path is a substring of p, not a new string).
+	cur     string
+	curInfo *Info
+	inP     bool
+	links   int
+	res     Result // the failure that stopped the walk (see step)
+}
+
+// step looks name up in the current directory; final is set for the last
+// component. It returns false when the walk stops there, with w.res set;
+// otherwise the link text to follow, if any, is in target.
+func (w *walker) step(name string, final, follow bool) (target string, ok bool) {
+	// may_lookup: search permission on the directory, for every
+	// component including "." and "..".
+	if !Permits(w.curInfo, w.c, Exec) {
+		w.res = Result{Err: syscall.EACCES, At: w.cur}
+		return "", false
+	}
+	var next string
+	switch name {
+	case ".":
+		return "", true
+	case "..":
+		w.inP = false
+		if w.cur == "/" {
+			return "", true
+		}
+		next = path.Dir(w.cur)
+	default:
+		next, w.inP = joinIn(w.p, w.cur, name, w.inP)
+		if len(name) > nameMax {
+			w.res = Result{Err: syscall.ENAMETOOLONG, At: next}
+			return "", false
+		}
+	}
+	info, err := w.f.lstatPhys(next)
+	if err != nil {
+		w.res = Result{Err: toErrno(err), At: next, Blind: HostDenied(err)}
+		return "", false
+	}
+	if info.Type == TypeSymlink && (!final || follow) {
+		w.links++
+		if w.links > maxSymlinks {
+			w.res = Result{Err: syscall.ELOOP, At: next}
+			return "", false
+		}
+		if info.Target == "" {
+			w.res = Result{Err: syscall.ENOENT, At: next}
+			return "", false
+		}
+		return info.Target, true
+	}
+	if !final && info.Type != TypeDir {
+		w.res = Result{Err: syscall.ENOTDIR, At: next}
+		return "", false
+	}
+	w.cur, w.curInfo = next, info
+	return "", true
+}
+
+// run walks the components on the stack todo (the next one last) and
+// checks want on the object reached.
+func (w *walker) run(todo []string, want Perm, follow, mustDir bool) Result {
 	for len(todo) > 0 {
 		name := todo[len(todo)-1]
 		todo = todo[:len(todo)-1]
 		final := len(todo) == 0
-		// may_lookup: search permission on the directory, for every
-		// component including "." and "..".
-		if !Permits(curInfo, c, Exec) {
-			return Result{Err: syscall.EACCES, At: cur}
+		t, ok := w.step(name, final, follow)
+		if !ok {
+			return w.res
 		}
-		var next string
-		var info *Info
-		switch name {
-		case ".":
+		if t == "" {
 			continue
-		case "..":
-			inP = false
-			if cur == "/" {
-				continue
-			}
-			next = path.Dir(cur)
-		default:
-			next, inP = joinIn(p, cur, name, inP)
-			if len(name) > nameMax {
-				return Result{Err: syscall.ENAMETOOLONG, At: next}
-			}
 		}
-		info, err = f.lstatPhys(next)
-		if err != nil {
-			return Result{Err: toErrno(err), At: next, Blind: HostDenied(err)}
+		if final && t[len(t)-1] == '/' {
+			mustDir = true
 		}
-		if info.Type == TypeSymlink && (!final || follow) {
-			links++
-			if links > maxSymlinks {
-				return Result{Err: syscall.ELOOP, At: next}
-			}
-			t := info.Target
-			if t == "" {
-				return Result{Err: syscall.ENOENT, At: next}
-			}
-			if final && t[len(t)-1] == '/' {
-				mustDir = true
-			}
+		todo = pushComponents(todo, t)
+		w.inP = false
+		if t[0] == '/' {
+			w.cur, w.curInfo = "/", w.root
+		}
+	}
+	if mustDir && w.curInfo.Type != TypeDir {
+		return Result{Err: syscall.ENOTDIR, At: w.cur}
+	}
+	if !Permits(w.curInfo, w.c, want) {
+		return Result{Err: syscall.EACCES, At: w.cur, Info: w.curInfo}
+	}
+	return Result{At: w.cur, Info: w.curInfo}
+}
+
+// dirWalk brings w to the directory dir (every component followed, as
+// in the middle of a path), from the walks of dir it remembers: it
+// returns false with w.res set when the walk stops on the way.
+func (f *FS) dirWalk(w *walker, dir string) bool {
+	f.mu.Lock()
+	for i := range f.walks {
+		m := &f.walks[i]
+		if m.dir == dir && m.root == w.root && m.c.same(w.c) {
+			w.cur, w.curInfo, w.links, w.res, w.inP = m.cur, m.curInfo, m.links, m.res, m.cur == dir
+			f.mu.Unlock()
+			return m.res.Err == 0
+		}
+	}
+	f.mu.Unlock()
+	var stack [24]string
+	todo := pushComponents(stack[:0], dir)
+	ok := true
+	for len(todo) > 0 && ok {
+		name := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		var t string
+		if t, ok = w.step(name, false, true); ok && t != "" {
 			todo = pushComponents(todo, t)
-			inP = false
+			w.inP = false
 			if t[0] == '/' {
-				cur, curInfo = "/", rootInfo
+				w.cur, w.curInfo = "/", w.root
 			}
-			continue
 		}
-		if !final && info.Type != TypeDir {
-			return Result{Err: syscall.ENOTDIR, At: next}
-		}
-		cur, curInfo = next, info
 	}
-	if mustDir && curInfo.Type != TypeDir {
-		return Result{Err: syscall.ENOTDIR, At: cur}
-	}
-	if !Permits(curInfo, c, want) {
-		return Result{Err: syscall.EACCES, At: cur, Info: curInfo}
-	}
-	return Result{At: cur, Info: curInfo}
+	m := dirWalked{dir: dir, root: w.root, c: w.c, cur: w.cur, curInfo: w.curInfo, links: w.links, res: w.res}
+	f.mu.Lock()
+	f.walks[f.nextWalk] = m
+	f.nextWalk = (f.nextWalk + 1) % len(f.walks)
+	f.mu.Unlock()
+	return ok
+}
+
+// dirWalked remembers where a walk of a directory ended (see dirWalk).
+type dirWalked struct {
+	dir     string
+	root    *Info // the root's Info when walked: a Reset makes another
+	c       Cred
+	cur     string
+	curInfo *Info
+	links   int
+	res     Result
+}
+
+// same reports whether c and o are the same credentials.
+func (c Cred) same(o Cred) bool {
+	return c.UID == o.UID && c.GID == o.GID && c.User == o.User && slices.Equal(c.Groups, o.Groups)
 }
 
 // pushComponents pushes the components of p onto the stack todo in reverse,

@@ -45,6 +45,10 @@ type FS struct {
 	// bytes in all: every check then reads an unchanged file once.
 	contents     map[string][]byte
 	contentBytes int
+	// walks remembers the last directories Access walked to, per
+	// credentials (dirWalk); nextWalk is the slot to fill next.
+	walks    [8]dirWalked
+	nextWalk int
 }
 
 // Bounds of FS.contents: files larger than maxContentFile are not kept,
@@ -178,6 +182,7 @@ func (f *FS) Reset() {
 	clear(f.cache)
 	f.files = nil
 	f.contents, f.contentBytes = nil, 0
+	f.walks = [len(f.walks)]dirWalked{}
 	f.mu.Unlock()
 }
 
