@@ -199,7 +199,7 @@ func (f *FS) dirWalk(w *walker, dir string) bool {
 		if m.dir == dir && m.root == w.root && m.c.same(w.c) {
 			w.cur, w.curInfo, w.links, w.res, w.inP = m.cur, m.curInfo, m.links, m.res, m.cur == dir
 			f.mu.Unlock()
-			return m.res.Err == 0
+			return w.res.Err == 0
 		}
 	}
 	f.mu.Unlock()

@@ -410,3 +410,64 @@ func BenchmarkAccess(b *testing.B) {
 		}
 	}
 }
+
+// TestAccessRemembersDirWalks checks that starting from a remembered walk
+// of the path's directory (dirWalk) answers as a walk from the root does:
+// every path of the access tree, for several credentials, asked in one
+// order and then the reverse on one FS, against the same question asked
+// of an FS just Reset.
+func TestAccessRemembersDirWalks(t *testing.T) {
+	paths := []string{
+		"/", "/srv", "/srv/f644.html", "/srv/f600.html", "/srv/f640g.html", "/srv/f640x.html",
+		"/srv/own600.html", "/srv/d700", "/srv/d700/a.html", "/srv/d700/nope", "/srv/d700/..",
+		"/srv/d711", "/srv/d711/a.html", "/srv/d711/", "/srv/d644/index.html", "/srv/d750g/a.html",
+		"/srv/nope/a.html", "/srv/f644.html/x", "/srv/link", "/srv/link/a.html", "/srv/chain2/a.html",
+		"/srv/d700link/a.html", "/srv/filelink", "/srv/dangling", "/srv/dangling/x", "/srv/loop1",
+		"/srv/loop1/x", "/srv/self", "/srv/deep/parent/f644.html", "/srv/link/../f644.html",
+		"/srv/slashlink", "/srv/dotlink", "/srv/./d711/./a.html", "/srv/up/f644.html",
+		"/srv/absdir/a.html", "/srv/escape", "/srv//d711/a.html", "srv/link/a.html",
+		"/srv/d700/nope/x", "/srv/d700link/nope/x", "/srv/d700/../f644.html", "/srv/d750g/../d700/a.html",
+	}
+	creds := []Cred{www, {User: "root"}, {User: "nobody", UID: 65534, GID: 65534}, {UID: 33, GID: 33, Groups: []uint32{33, 100}}}
+	type question struct {
+		c      Cred
+		p      string
+		want   Perm
+		follow bool
+	}
+	var qs []question
+	for _, p := range paths { // the same path for each in turn
+		for _, c := range creds {
+			qs = append(qs, question{c, p, Read, true}, question{c, p, 0, false})
+		}
+	}
+	for name, fsys := range views(t, accessNodes...) {
+		t.Run(name, func(t *testing.T) {
+			fresh := func(q question) Result {
+				fsys.Reset()
+				return fsys.Access(q.c, q.p, q.want, q.follow)
+			}
+			want := make([]Result, len(qs))
+			for i, q := range qs {
+				want[i] = fresh(q)
+			}
+			fsys.Reset()
+			order := make([]int, 0, 2*len(qs))
+			for i := range qs {
+				order = append(order, i)
+			}
+			for i := len(qs) - 1; i >= 0; i-- {
+				order = append(order, i)
+			}
+			for _, i := range order {
+				q := qs[i]
+				got := fsys.Access(q.c, q.p, q.want, q.follow)
+				w := want[i]
+				if got.Err != w.Err || got.At != w.At || got.Blind != w.Blind || (got.Info == nil) != (w.Info == nil) || got.Info != nil && got.Info.Path != w.Info.Path {
+					t.Errorf("%s %q want %v follow %v: remembered walk gives {%v %q %v}, a walk from the root {%v %q %v}",
+						q.c.User, q.p, q.want, q.follow, got.Err, got.At, got.Info != nil, w.Err, w.At, w.Info != nil)
+				}
+			}
+		})
+	}
+}
