@@ -104,8 +104,8 @@ type Options struct {
 // (unless GOGC is set): the walk's own live heap is small and flat (a few
 // MiB) while a request per file makes much garbage, so collecting less
 // often saves a fifth of the CPU; but the heap may already hold a large
-// configuration (86 MB for 10,000 server blocks), which the percentage
-// multiplies. The target lets the heap grow by scanHeadroom over what is
+// configuration (86 MB for 10,000 server blocks), or grow with the
+// findings of a huge tree, which the percentage multiplies. The target lets the heap grow by scanHeadroom over what is
 // live, between the default 100% and 400%.
 func scanGCPercent() int {
 	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
@@ -116,6 +116,10 @@ func scanGCPercent() int {
 	}
 	return int(min(400, max(100, scanHeadroom*100/live)))
 }
+
+// gcEvery is how many visited entries the scan sets the collector's
+// target again after.
+const gcEvery = 8192
 
 // scanHeadroom is how much the heap may grow over its live part during a
 // scan before the collector runs (see scanGCPercent).
@@ -139,10 +143,11 @@ func Run(srv simulate.Server, opts Options) ([]rules.Finding, Stats) {
 	if opts.ProgressEvery <= 0 {
 		opts.ProgressEvery = 10000
 	}
+	sc := &scanner{srv: srv, fsys: srv.FileSystem(), cred: srv.WorkerCred(), opts: opts, groups: map[string]*group{}}
 	if os.Getenv("GOGC") == "" {
+		sc.tuneGC = true
 		defer debug.SetGCPercent(debug.SetGCPercent(scanGCPercent()))
 	}
-	sc := &scanner{srv: srv, fsys: srv.FileSystem(), cred: srv.WorkerCred(), opts: opts, groups: map[string]*group{}}
 	sc.lint()
 	sites := srv.Sites()
 	for len(sites) > 0 {
@@ -171,6 +176,9 @@ type scanner struct {
 	order  []string
 	// ahead holds what workers looked up for the judging (ahead.go).
 	ahead ahead
+	// tuneGC is set when the scan sets the collector's target, which it
+	// sets again as the findings grow (see scanGCPercent).
+	tuneGC bool
 	// denies collects the public files each overmatching deny refuses;
 	// refusing holds the sites that refuse every request (deny.go).
 	denies   map[string]*denyGroup
@@ -438,6 +446,9 @@ func (sc *scanner) entry(dir, url, name string, in *rules.DirContents, e *entryA
 
 func (sc *scanner) tick() {
 	sc.stats.Files++
+	if sc.tuneGC && sc.stats.Files%gcEvery == 0 {
+		debug.SetGCPercent(scanGCPercent())
+	}
 	if sc.opts.Progress != nil && sc.stats.Files%sc.opts.ProgressEvery == 0 {
 		sc.stats.Causes = len(sc.order)
 		sc.opts.Progress(sc.stats)
