@@ -2,10 +2,13 @@
 # Scale benchmarks of issue 15, virtual hosts: unforbid --check against
 # `nginx -t` on N generated server blocks, and against `apache2 -t` on N
 # generated VirtualHosts (Debian layout), side by side on the same trees,
-# for N = 100, 1,000, 10,000 (or the Ns given after WORKDIR). Prints the
-# median of 3 runs of each (wall time, peak RSS from /usr/bin/time -v) and
-# unforbid's ratio to the reference.
-# Usage: bash docs/bench-scale.sh [WORKDIR [N...]]
+# for N = 100, 1,000, 10,000 (or the Ns given after WORKDIR). Then
+# docroots: unforbid --check against `find DIR ! -perm -o+r` on generated
+# docroots of FILES:DIRS each (DOCROOTS, by default 100,000, 200,000 and
+# 1,000,000 files, and 1,000,000 files in one directory; DOCROOTS= skips
+# them). Prints the median of 3 runs of each (wall time, peak RSS from
+# /usr/bin/time -v) and unforbid's ratio to the reference.
+# Usage: [DOCROOTS="FILES:DIRS..."] bash docs/bench-scale.sh [WORKDIR [N...]]
 set -euo pipefail
 work=${1:-$(mktemp -d)}
 shift || true
@@ -13,7 +16,8 @@ sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(100 1000 10000)
 here=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$work"
-(cd "$here" && go build -o "$work/unforbid" . && go build -o "$work/vhostgen" ./internal/benchgen/cmd/vhostgen)
+(cd "$here" && go build -o "$work/unforbid" . && go build -o "$work/vhostgen" ./internal/benchgen/cmd/vhostgen &&
+  go build -o "$work/benchgen" ./internal/benchgen/cmd/benchgen)
 ub=$work/unforbid
 
 # run3 LABEL CMD...: runs CMD 3 times, prints "median_seconds median_KiB".
@@ -74,3 +78,13 @@ if command -v apache2 >/dev/null; then
     row apache "$n" "apache2 -t" "$u" "$r"
   done
 fi
+
+docroots=${DOCROOTS-100000:2000 200000:4000 1000000:20000 1000000:1}
+for spec in $docroots; do
+  files=${spec%%:*} dirs=${spec##*:}
+  t=$work/docroot-$files-$dirs
+  if [ ! -d "$t" ]; then "$work/benchgen" docroot -files "$files" -dirs "$dirs" -acls "$t" >/dev/null; fi
+  u=$(run3 "$ub" --check --root "$t" /etc/nginx/nginx.conf)
+  r=$(run3 find "$t/srv/www" ! -perm -o+r)
+  row files "$files" "find ($dirs d)" "$u" "$r"
+done
