@@ -43,6 +43,13 @@ const (
 const maxRedirects = 10
 
 // Simulator answers requests for one nginx configuration and filesystem.
+//
+// A Simulator is safe for concurrent use once made: Simulate, Sites,
+// Notes, Lint and FileSystem may be called from several goroutines at once
+// (TestConcurrentSimulate runs them so under -race): what they compute
+// lazily is guarded by sync.Once or a sync.Map, the Model and its Config
+// are only read, and the FS is safe for concurrent use. The exported
+// fields must not be changed after New.
 type Simulator struct {
 	Model *Model
 	FS    *fsmeta.FS
