@@ -51,7 +51,9 @@ func TestConcurrentSimulate(t *testing.T) {
 					_ = sim.Sites()
 					_ = sim.FileSystem()
 					_ = sim.Notes()
-					if l, ok := sim.(interface{ Lint() []simulate.ConfigFinding }); ok {
+					if l, ok := sim.(interface {
+						Lint() []simulate.ConfigFinding
+					}); ok {
 						_ = l.Lint()
 					}
 					for k := range reqs {
