@@ -60,8 +60,23 @@ func lexTokens(src []byte) (toks []token) {
 		rEsc           bool
 		laStart, laEnd int
 	)
+	// Most tokens are written as they read: their value is then a window
+	// of one copy of the file rather than a string of its own. A token is
+	// about six bytes of a config: room for most files in one allocation.
+	text := string(src)
+	toks = make([]token, 0, len(src)/5+8)
 	emit := func(line int, quoted bool, end int) {
-		toks = append(toks, token{val: string(buf), line: line, start: tokStart, end: end, quoted: quoted})
+		val := ""
+		from := tokStart
+		if quoted {
+			from++ // past the opening quote
+		}
+		if to := from + len(buf); to <= len(src) && string(src[from:to]) == string(buf) {
+			val = text[from:to]
+		} else {
+			val = string(buf)
+		}
+		toks = append(toks, token{val: val, line: line, start: tokStart, end: end, quoted: quoted})
 		buf = buf[:0]
 		state = stSkipSpace
 	}
