@@ -185,7 +185,8 @@ func Load(mainPath string, opts Options) (*Config, error) {
 		l.errorf(main, 0, "%s: %s", f.rerr.op, f.rerr.msg)
 	}
 	l.stack = []string{main}
-	l.cfg.Dirs = l.expand(f.dirs, nil, nil)
+	f.spliced = true
+	l.cfg.Dirs = l.expand(f.dirs, nil, nil, true)
 	for _, pf := range l.pre {
 		<-pf.done // left when the expansion stopped early
 	}
@@ -232,6 +233,9 @@ type loaded struct {
 	checked map[string]bool
 	// syntaxLine is the line of the first syntax error, 0 when none.
 	syntaxLine int
+	// spliced is set once the file's directives stand in the tree: a
+	// later splice copies them (expand).
+	spliced bool
 }
 
 type loader struct {
@@ -548,18 +552,33 @@ func build(p string, cp crossplane.Directives, spans []*span, lines lineIndex) [
 
 // expand copies a template list for one place in the tree, setting Via on
 // its members and splicing in the files that includes name; ctx is the
-// context of the list.
-func (l *loader) expand(tmpl []*Directive, via *Directive, ctx blockCtx) []*Directive {
+// context of the list. With share (the first splice of a file: its
+// template then stands nowhere else in the tree), what needs no change is
+// taken as it is rather than copied: a directive without Via to set whose
+// block, if any, includes nothing, and the arguments of every directive.
+// Nothing modifies a loaded tree, so the Config and the Cache may share it.
+func (l *loader) expand(tmpl []*Directive, via *Directive, ctx blockCtx, share bool) []*Directive {
 	out := make([]*Directive, 0, len(tmpl))
 	for _, t := range tmpl {
 		if l.count >= maxDirectives {
 			l.tooMany = true
 			return out
 		}
+		if share && via == nil && t.Name != "include" {
+			// the count as copying would make it, stopping at the same place
+			if n, plain := plainSize(t.Block); plain && l.count+1+n <= maxDirectives {
+				l.count += 1 + n
+				out = append(out, t)
+				continue
+			}
+		}
 		l.count++
-		d := &Directive{Name: t.Name, Args: slices.Clone(t.Args), Comment: t.Comment, Range: t.Range, Via: via, ArgSpans: t.ArgSpans, open: t.open}
+		d := &Directive{Name: t.Name, Args: t.Args, Comment: t.Comment, Range: t.Range, Via: via, ArgSpans: t.ArgSpans, open: t.open}
+		if !share {
+			d.Args = slices.Clone(t.Args)
+		}
 		if t.Block != nil {
-			d.Block = l.expand(t.Block, nil, ctx.enter(t.Name))
+			d.Block = l.expand(t.Block, nil, ctx.enter(t.Name), share)
 		}
 		out = append(out, d)
 		if d.Name == "include" {
@@ -567,6 +586,25 @@ func (l *loader) expand(tmpl []*Directive, via *Directive, ctx blockCtx) []*Dire
 		}
 	}
 	return out
+}
+
+// plainSize returns the number of directives of a block, nested ones
+// included, and whether none of them is an include.
+func plainSize(block []*Directive) (int, bool) {
+	n := len(block)
+	for _, d := range block {
+		if d.Name == "include" {
+			return 0, false
+		}
+		if d.Block != nil {
+			m, ok := plainSize(d.Block)
+			if !ok {
+				return 0, false
+			}
+			n += m
+		}
+	}
+	return n, true
 }
 
 // include returns the directives of the files an include directive names,
@@ -616,7 +654,9 @@ func (l *loader) include(inc *Directive, ctx blockCtx) []*Directive {
 			return out
 		}
 		l.stack = append(l.stack, name)
-		out = append(out, l.expand(f.dirs, inc, ctx)...)
+		share := !f.spliced
+		f.spliced = true
+		out = append(out, l.expand(f.dirs, inc, ctx, share)...)
 		l.stack = l.stack[:len(l.stack)-1]
 	}
 	return out
