@@ -23,7 +23,13 @@ type token struct {
 	line       int // crossplane's line for the token
 	start, end int
 	quoted     bool
-	lexErr     bool // crossplane's lexer fails here
+	lexErr     *lexError // crossplane's lexer fails here
+}
+
+// lexError is the error crossplane's lexer reports: its message and line.
+type lexError struct {
+	msg  string
+	line int
 }
 
 // lexer states, as in crossplane.
@@ -36,7 +42,7 @@ const (
 )
 
 // lexTokens splits src into tokens the way crossplane's tokenize does. Where
-// crossplane's lexer reports an error, the last token has lexErr set (the
+// crossplane's lexer reports an error, the last token has lexErr set, with crossplane's message and line (the
 // parser may stop before it, and then crossplane never sees the error).
 func lexTokens(src []byte) (toks []token) {
 	var (
@@ -166,7 +172,7 @@ func lexTokens(src []byte) (toks []token) {
 					emit(tokenStartLine, false, wEnd)
 				}
 				if dupSpecial && r != '}' {
-					return append(toks, token{lexErr: true})
+					return append(toks, token{line: tokenStartLine, lexErr: &lexError{`unexpected "` + string(r) + `"`, tokenLine}})
 				}
 				dupSpecial = true
 				if r == '{' {
@@ -175,7 +181,7 @@ func lexTokens(src []byte) (toks []token) {
 				if r == '}' {
 					depth--
 					if depth < 0 {
-						return append(toks, token{lexErr: true})
+						return append(toks, token{line: tokenStartLine, lexErr: &lexError{`unexpected "}"`, tokenLine}})
 					}
 				}
 				tokStart = laStart
@@ -215,7 +221,7 @@ func lexTokens(src []byte) (toks []token) {
 		emit(tokenStartLine, state == stQuote, wEnd)
 	}
 	if depth > 0 {
-		toks = append(toks, token{lexErr: true})
+		toks = append(toks, token{line: tokenStartLine, lexErr: &lexError{`unexpected end of file, expecting "}"`, tokenLine}})
 	}
 	return toks
 }
@@ -284,7 +290,7 @@ func (p *spanParser) next() (token, bool) {
 	}
 	t := p.toks[p.i]
 	p.i++
-	if t.lexErr {
+	if t.lexErr != nil {
 		p.failed = true
 		p.i = len(p.toks)
 		return token{}, false

@@ -17,7 +17,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	crossplane "github.com/nginxinc/nginx-go-crossplane"
 
@@ -149,21 +148,10 @@ func (d *Directive) CloseBrace() int {
 // IsBlock reports whether the directive is a block ({...}).
 func (d *Directive) IsBlock() bool { return d.Block != nil }
 
-// tokenChanCap is the capacity of crossplane's lexer channel we use.
-const tokenChanCap = 64
-
-var lexerSetup sync.Once
-
 // Load reads the nginx configuration whose main file is the server path
 // mainPath. On any problem in the input it returns nil and a sorted
 // parser.ErrorList naming files as the server sees them.
 func Load(mainPath string, opts Options) (*Config, error) {
-	lexerSetup.Do(func() {
-		// crossplane allocates a 2,048-token channel per file: with
-		// thousands of include files that is most of the memory. Set once,
-		// before any parse, so concurrent Loads read a fixed value.
-		crossplane.SetTokenChanCap(tokenChanCap)
-	})
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = DefaultMaxFileSize
 	}
@@ -273,7 +261,7 @@ func (l *loader) load(p string, ctx blockCtx) *loaded {
 			r := l.opts.Cache.get(p, key, f.src)
 			if r == nil {
 				r = &parsed{src: l.cacheSrc(f.src)}
-				_, r.syntax, r.checks = parseChecked(p, f.src, ctx)
+				_, r.syntax, r.checks = parseChecked(p, lexTokens(f.src), ctx)
 				l.opts.Cache.put(p, key, r)
 			}
 			l.report(before(r.checks, f.syntaxLine))
@@ -436,11 +424,12 @@ func (l *loader) parse(f *loaded, r *parsed) []*Directive {
 // tree, with byte ranges when they can be recovered, and its errors.
 func parseTree(p string, src []byte, ctx blockCtx) *parsed {
 	r := &parsed{tree: true}
-	cp, syntax, checks := parseChecked(p, src, ctx)
+	toks := lexTokens(src) // the one lexing of the file
+	cp, syntax, checks := parseChecked(p, toks, ctx)
 	r.syntax, r.checks = syntax, checks
 	lines := newLineIndex(src)
 	var spans []*span
-	if sp, problems, ok := parseSpans(lexTokens(src)); ok && matchSpans(cp, sp) {
+	if sp, problems, ok := parseSpans(toks); ok && matchSpans(cp, sp) {
 		spans = sp
 		if len(problems) > 0 {
 			r.problem = &parser.Error{File: p, Line: lines.line(problems[0].off), Msg: problems[0].msg}

@@ -2,6 +2,7 @@ package servers_test
 
 import (
 	"os"
+	"runtime"
 	"testing"
 
 	"github.com/unforbid/unforbid/internal/benchgen"
@@ -30,15 +31,26 @@ func BenchmarkCheckNginxVhosts(b *testing.B) {
 	}
 }
 
-// BenchmarkLoadNginxVhosts is BenchmarkCheckNginxVhosts' load alone.
+// BenchmarkLoadNginxVhosts is BenchmarkCheckNginxVhosts' load alone. It
+// reports the heap still in use once loaded (live-MB).
 func BenchmarkLoadNginxVhosts(b *testing.B) {
 	root := benchVhosts(b)
 	b.ReportAllocs()
+	var live uint64
 	for b.Loop() {
-		if _, err := servers.Load(parser.KindNginx, "/etc/nginx/nginx.conf", fsmeta.New(root), servers.Options{}); err != nil {
+		srv, err := servers.Load(parser.KindNginx, "/etc/nginx/nginx.conf", fsmeta.New(root), servers.Options{})
+		if err != nil {
 			b.Fatal(err)
 		}
+		b.StopTimer()
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		live = ms.HeapAlloc
+		runtime.KeepAlive(srv)
+		b.StartTimer()
 	}
+	b.ReportMetric(float64(live)/(1<<20), "live-MB")
 }
 
 func benchVhosts(b *testing.B) string {
