@@ -66,6 +66,10 @@ type Simulator struct {
 	secretsPartial bool
 	secrets        []simulate.Request
 
+	// sites are the Sites, worked out once.
+	sitesOnce sync.Once
+	sites     []simulate.Site
+
 	// cache keeps the parsed config files (Load makes it), for a fix's
 	// check to parse again only the files it edits (Reload, edited); nil
 	// for a simulator made by New.
