@@ -1,7 +1,9 @@
 package nginx
 
 import (
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -239,6 +241,8 @@ type span struct {
 	// block's '{'.
 	args []Span
 	open int
+	// argAt is the index of the first of args in the parser's slice.
+	argAt int
 }
 
 // problem is a syntax error that crossplane lets through but nginx rejects,
@@ -272,8 +276,14 @@ type spanParser struct {
 // lists what nginx would reject besides. ok is false where crossplane fails.
 func parseSpans(toks []token) ([]*span, []problem, bool) {
 	// Tokens bound the arguments: p.args never grows, so each window
-	// stays in the one array.
-	p := &spanParser{toks: toks, args: make([]Span, 0, len(toks))}
+	// stays in the one array. That array is scratch: the spans kept take
+	// windows of an exact copy (the directives keep them).
+	scratch := argScratch.Get().(*[]Span)
+	if cap(*scratch) < len(toks) {
+		*scratch = make([]Span, 0, len(toks))
+	}
+	p := &spanParser{toks: toks, args: (*scratch)[:0]}
+	defer argScratch.Put(scratch)
 	out, ok := p.parse("", 0)
 	ok = ok && !p.failed
 	if ok && p.closed {
@@ -281,7 +291,25 @@ func parseSpans(toks []token) ([]*span, []problem, bool) {
 		t := toks[p.i-1]
 		p.problems = append(p.problems, problem{t.start, `unexpected "}"`})
 	}
+	if ok {
+		rewindow(out, slices.Clone(p.args))
+	}
 	return out, p.problems, ok
+}
+
+// argScratch holds parseSpans' scratch slices.
+var argScratch = sync.Pool{New: func() any { return new([]Span) }}
+
+// rewindow points the args of spans at the same windows of args, a copy of
+// the parser's slice.
+func rewindow(spans []*span, args []Span) {
+	for _, s := range spans {
+		if s.args != nil {
+			n := len(s.args)
+			s.args = args[s.argAt : s.argAt+n : s.argAt+n]
+		}
+		rewindow(s.block, args)
+	}
 }
 
 func (p *spanParser) next() (token, bool) {
@@ -340,7 +368,7 @@ func (p *spanParser) parse(ctx string, depth int) ([]*span, bool) {
 			}
 			p.args = append(p.args, Span{Start: t.start, End: t.end})
 		}
-		s.args = p.args[first:len(p.args):len(p.args)]
+		s.args, s.argAt = p.args[first:len(p.args):len(p.args)], first
 		if mapBodies[ctx] {
 			if t.val != ";" {
 				return nil, false // crossplane reports and drops it
