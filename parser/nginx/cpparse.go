@@ -168,14 +168,13 @@ func (cp *cpParser) parse(ctx blockCtx, consume bool) (parsed crossplane.Directi
 			}
 			continue
 		}
-		stmt := &crossplane.Directive{Directive: t.val, Line: t.line, Args: []string{}}
 		if strings.HasPrefix(t.val, "#") && !t.quoted {
 			comment := t.val[1:]
-			stmt.Directive = "#"
-			stmt.Comment = &comment
-			parsed = append(parsed, stmt)
+			parsed = append(parsed, &crossplane.Directive{Directive: "#", Line: t.line, Args: []string{}, Comment: &comment})
 			continue
 		}
+		// the arguments, counted ahead: the directive keeps them
+		stmt := &crossplane.Directive{Directive: t.val, Line: t.line, Args: make([]string, 0, cp.countArgs())}
 		var commentsInArgs []string
 		t, ok = cp.next()
 		if !ok {
@@ -251,6 +250,21 @@ func (cp *cpParser) parse(ctx blockCtx, consume bool) (parsed crossplane.Directi
 		}
 	}
 	return parsed, nil
+}
+
+// countArgs returns the number of arguments of the statement whose name
+// was the last token read: the tokens up to its terminator but comments.
+func (cp *cpParser) countArgs() int {
+	n := 0
+	for _, t := range cp.toks[cp.i:] {
+		if !t.quoted && (t.val == "{" || t.val == ";" || t.val == "}") {
+			break
+		}
+		if !strings.HasPrefix(t.val, "#") || t.quoted {
+			n++
+		}
+	}
+	return n
 }
 
 // analyzeMapBody is crossplane's analyzeMapBody.
