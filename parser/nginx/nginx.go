@@ -435,7 +435,7 @@ func parseTree(p string, src []byte, ctx blockCtx) *parsed {
 			r.problem = &parser.Error{File: p, Line: lines.line(problems[0].off), Msg: problems[0].msg}
 		}
 	}
-	r.dirs = build(p, cp, spans, lines)
+	r.dirs, _ = build(p, cp, spans, lines, make([]Directive, countDirs(cp)))
 	return r
 }
 
@@ -503,10 +503,15 @@ func convertError(p string, err error) *parser.Error {
 
 // build turns crossplane's directives into the template tree of a file,
 // with ranges from the matching spans when there are any.
-func build(p string, cp crossplane.Directives, spans []*span, lines lineIndex) []*Directive {
+// The directives are taken in turn from store, which holds room for all
+// of the file's (countDirs): one allocation per file. build returns what
+// it left of store.
+func build(p string, cp crossplane.Directives, spans []*span, lines lineIndex, store []Directive) ([]*Directive, []Directive) {
 	out := make([]*Directive, len(cp))
 	for i, c := range cp {
-		d := &Directive{Name: c.Directive, Args: c.Args}
+		d := &store[0]
+		store = store[1:]
+		*d = Directive{Name: c.Directive, Args: c.Args}
 		if c.Comment != nil {
 			d.Comment = *c.Comment
 		}
@@ -532,11 +537,21 @@ func build(p string, cp crossplane.Directives, spans []*span, lines lineIndex) [
 				End:   parser.Pos{Line: c.Line, Offset: -1}}
 		}
 		if c.Block != nil {
-			d.Block = build(p, c.Block, sub, lines)
+			d.Block, store = build(p, c.Block, sub, lines, store)
 		}
 		out[i] = d
 	}
-	return out
+	return out, store
+}
+
+// countDirs returns the number of directives of a tree, nested ones
+// included.
+func countDirs(cp crossplane.Directives) int {
+	n := len(cp)
+	for _, c := range cp {
+		n += countDirs(c.Block)
+	}
+	return n
 }
 
 // expand copies a template list for one place in the tree, setting Via on
