@@ -101,7 +101,11 @@ func lexTokens(src []byte) (toks []token) {
 				break
 			}
 			var size int
-			r, size = utf8.DecodeRune(src[pos:])
+			if c := src[pos]; c < utf8.RuneSelf {
+				r, size = rune(c), 1
+			} else {
+				r, size = utf8.DecodeRune(src[pos:])
+			}
 			rEsc = false
 			laStart, laEnd = pos, pos+size
 			pos += size
@@ -125,7 +129,12 @@ func lexTokens(src []byte) (toks []token) {
 			laStart = escStart
 		}
 		space := !rEsc && unicode.IsSpace(r)
-		plain := func(c rune) bool { return !rEsc && r == c }
+		// pr is the character when no backslash precedes it, else -1:
+		// pr == c tests for a plain c.
+		pr := r
+		if rEsc {
+			pr = -1
+		}
 
 		switch state {
 		case stSkipSpace:
@@ -140,7 +149,7 @@ func lexTokens(src []byte) (toks []token) {
 		case stWord:
 			if newToken {
 				newToken = false
-				if plain('#') {
+				if pr == '#' {
 					write()
 					state = stComment
 					tokenStartLine = tokenLine
@@ -151,13 +160,13 @@ func lexTokens(src []byte) (toks []token) {
 				emit(tokenStartLine, false, wEnd)
 				continue
 			}
-			if len(buf) > 0 && buf[len(buf)-1] == '$' && plain('{') {
+			if len(buf) > 0 && buf[len(buf)-1] == '$' && pr == '{' {
 				write()
 				state = stVar
 				dupSpecial = false
 				continue
 			}
-			if plain('"') || plain('\'') {
+			if pr == '"' || pr == '\'' {
 				if len(buf) > 0 {
 					write()
 				} else {
@@ -169,7 +178,7 @@ func lexTokens(src []byte) (toks []token) {
 				dupSpecial = false
 				continue
 			}
-			if plain('{') || plain('}') || plain(';') {
+			if pr == '{' || pr == '}' || pr == ';' {
 				if len(buf) > 0 {
 					emit(tokenStartLine, false, wEnd)
 				}
@@ -206,7 +215,7 @@ func lexTokens(src []byte) (toks []token) {
 			}
 			state = stWord
 		case stQuote:
-			if plain(quote) {
+			if pr == quote {
 				wEnd = laEnd
 				emit(tokenStartLine, true, laEnd)
 				continue
