@@ -206,7 +206,7 @@ func (s *Simulator) Simulate(req simulate.Request) *simulate.Decision {
 // simulate runs req and returns the finished run: its decision, and the
 // location and settings that decided it (repairs edit those).
 func (s *Simulator) simulate(req simulate.Request) *run {
-	r := &run{s: s, req: req, d: &simulate.Decision{}, uri: req.Path, args: req.Query, vars: map[string]setVar{}}
+	r := &run{s: s, req: req, d: &simulate.Decision{}, uri: req.Path, args: req.Query}
 	if r.req.Method == "" {
 		r.req.Method = "GET"
 	}
@@ -283,7 +283,7 @@ func (r *run) serve() int {
 		r.caps, r.capNames = sel.caps, sel.capNames
 		for i, n := range sel.capNames {
 			if n != "" && i < len(sel.caps) {
-				r.vars[n] = setVar{value: sel.caps[i]}
+				r.setVar(n, setVar{value: sel.caps[i]})
 			}
 		}
 	}
