@@ -1,11 +1,7 @@
 package nginx
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	crossplane "github.com/nginxinc/nginx-go-crossplane"
@@ -95,15 +91,12 @@ var wrappers = map[string]string{
 }
 
 // The wrapper's own name and the name it includes the checked file by:
-// crossplane opens them through parseWith's Open, never on disk.
+// crossplane opens them through parseWith's Open, never on disk (cpParse
+// follows what crossplane does with them).
 const (
 	wrapperFile  = "/unforbid-check/wrapper.conf"
 	includedFile = "/unforbid-check/included.conf"
 )
-
-// errNotFollowed is what crossplane gets when it opens an include of the
-// checked file: the loader follows includes itself, in their own context.
-var errNotFollowed = errors.New("unforbid: include not followed")
 
 // known reports whether a directive table knows name.
 func known(name string) bool {
@@ -115,22 +108,22 @@ func known(name string) bool {
 	return false
 }
 
-// parseChecked parses the file p (content src) alone, in context ctx, with
-// crossplane's directive checks when it knows ctx. It returns the tree
+// parseChecked parses the file p (its tokens toks) alone, in context ctx,
+// with crossplane's directive checks when it knows ctx. It returns the tree
 // when the checks pass (else the tree of an unchecked parse, so the loader
 // goes on with the right directives), the syntax errors and the errors of
 // the checks.
-func parseChecked(p string, src []byte, ctx blockCtx) (dirs crossplane.Directives, syntax, checks []*parser.Error) {
+func parseChecked(p string, toks []token, ctx blockCtx) (dirs crossplane.Directives, syntax, checks []*parser.Error) {
 	wrap, ok := wrappers[ctx.key()]
 	if !ok {
-		dirs, syntax = crossplaneParse(p, src, "", false)
+		dirs, syntax = cpParse(p, toks, ctx, "", false)
 		return dirs, syntax, nil
 	}
-	dirs, errs := crossplaneParse(p, src, wrap, true)
+	dirs, errs := cpParse(p, toks, ctx, wrap, true)
 	if len(errs) == 0 {
 		return dirs, nil, nil
 	}
-	plain, syntax := crossplaneParse(p, src, "", false)
+	plain, syntax := cpParse(p, toks, ctx, "", false)
 	seen := map[string]bool{}
 	for _, e := range syntax {
 		seen[e.Error()] = true
@@ -161,64 +154,6 @@ func blockAt(dirs crossplane.Directives, line int) bool {
 		}
 	}
 	return false
-}
-
-// crossplaneParse parses the file p alone (the loader follows includes),
-// from memory, turning a panic into an error. With check, crossplane
-// checks each directive's context and arguments; the file is then read as
-// included from a wrapper that opens its context, unless wrap is empty
-// (the top level).
-func crossplaneParse(p string, src []byte, wrap string, check bool) (dirs crossplane.Directives, errs []*parser.Error) {
-	defer func() {
-		if r := recover(); r != nil {
-			dirs = nil
-			errs = append(errs, &parser.Error{File: p, Msg: fmt.Sprintf("internal parser error: %v", r)})
-		}
-	}()
-	name, wrapped := p, check && wrap != ""
-	if wrapped {
-		name = includedFile
-	}
-	opts := &crossplane.ParseOptions{
-		SingleFile:                !wrapped,
-		ParseComments:             true,
-		SkipDirectiveArgsCheck:    !check,
-		SkipDirectiveContextCheck: !check,
-		ErrorOnUnknownDirectives:  false,
-		StopParsingOnError:        false,
-		DirectiveSources:          sources,
-		Open: func(n string) (io.ReadCloser, error) {
-			switch {
-			case wrapped && n == wrapperFile:
-				return io.NopCloser(strings.NewReader(wrap + "include " + includedFile + ";\n")), nil
-			case n == name:
-				return io.NopCloser(bytes.NewReader(src)), nil
-			}
-			return nil, &os.PathError{Op: "open", Path: n, Err: errNotFollowed}
-		},
-		Glob: func(string) ([]string, error) { return nil, nil },
-	}
-	main := name
-	if wrapped {
-		main = wrapperFile
-	}
-	payload, err := crossplane.Parse(main, opts)
-	if err != nil {
-		return nil, []*parser.Error{convertError(p, err)}
-	}
-	for _, pe := range payload.Errors {
-		if pe.File != name || errors.Is(pe.Error, errNotFollowed) ||
-			strings.Contains(pe.Error.Error(), errNotFollowed.Error()) {
-			continue
-		}
-		errs = append(errs, convertError(p, pe.Error))
-	}
-	for _, c := range payload.Config {
-		if c.File == name {
-			dirs = c.Parsed
-		}
-	}
-	return dirs, errs
 }
 
 // Unknown is a directive no directive table of the checks knows, most

@@ -1,7 +1,9 @@
 package nginx
 
 import (
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -23,7 +25,13 @@ type token struct {
 	line       int // crossplane's line for the token
 	start, end int
 	quoted     bool
-	lexErr     bool // crossplane's lexer fails here
+	lexErr     *lexError // crossplane's lexer fails here
+}
+
+// lexError is the error crossplane's lexer reports: its message and line.
+type lexError struct {
+	msg  string
+	line int
 }
 
 // lexer states, as in crossplane.
@@ -36,7 +44,7 @@ const (
 )
 
 // lexTokens splits src into tokens the way crossplane's tokenize does. Where
-// crossplane's lexer reports an error, the last token has lexErr set (the
+// crossplane's lexer reports an error, the last token has lexErr set, with crossplane's message and line (the
 // parser may stop before it, and then crossplane never sees the error).
 func lexTokens(src []byte) (toks []token) {
 	var (
@@ -60,8 +68,23 @@ func lexTokens(src []byte) (toks []token) {
 		rEsc           bool
 		laStart, laEnd int
 	)
+	// Most tokens are written as they read: their value is then a window
+	// of one copy of the file rather than a string of its own. A token is
+	// about six bytes of a config: room for most files in one allocation.
+	text := string(src)
+	toks = make([]token, 0, len(src)/5+8)
 	emit := func(line int, quoted bool, end int) {
-		toks = append(toks, token{val: string(buf), line: line, start: tokStart, end: end, quoted: quoted})
+		val := ""
+		from := tokStart
+		if quoted {
+			from++ // past the opening quote
+		}
+		if to := from + len(buf); to <= len(src) && string(src[from:to]) == string(buf) {
+			val = text[from:to]
+		} else {
+			val = string(buf)
+		}
+		toks = append(toks, token{val: val, line: line, start: tokStart, end: end, quoted: quoted})
 		buf = buf[:0]
 		state = stSkipSpace
 	}
@@ -78,7 +101,11 @@ func lexTokens(src []byte) (toks []token) {
 				break
 			}
 			var size int
-			r, size = utf8.DecodeRune(src[pos:])
+			if c := src[pos]; c < utf8.RuneSelf {
+				r, size = rune(c), 1
+			} else {
+				r, size = utf8.DecodeRune(src[pos:])
+			}
 			rEsc = false
 			laStart, laEnd = pos, pos+size
 			pos += size
@@ -102,7 +129,12 @@ func lexTokens(src []byte) (toks []token) {
 			laStart = escStart
 		}
 		space := !rEsc && unicode.IsSpace(r)
-		plain := func(c rune) bool { return !rEsc && r == c }
+		// pr is the character when no backslash precedes it, else -1:
+		// pr == c tests for a plain c.
+		pr := r
+		if rEsc {
+			pr = -1
+		}
 
 		switch state {
 		case stSkipSpace:
@@ -117,7 +149,7 @@ func lexTokens(src []byte) (toks []token) {
 		case stWord:
 			if newToken {
 				newToken = false
-				if plain('#') {
+				if pr == '#' {
 					write()
 					state = stComment
 					tokenStartLine = tokenLine
@@ -128,13 +160,13 @@ func lexTokens(src []byte) (toks []token) {
 				emit(tokenStartLine, false, wEnd)
 				continue
 			}
-			if len(buf) > 0 && buf[len(buf)-1] == '$' && plain('{') {
+			if len(buf) > 0 && buf[len(buf)-1] == '$' && pr == '{' {
 				write()
 				state = stVar
 				dupSpecial = false
 				continue
 			}
-			if plain('"') || plain('\'') {
+			if pr == '"' || pr == '\'' {
 				if len(buf) > 0 {
 					write()
 				} else {
@@ -146,12 +178,12 @@ func lexTokens(src []byte) (toks []token) {
 				dupSpecial = false
 				continue
 			}
-			if plain('{') || plain('}') || plain(';') {
+			if pr == '{' || pr == '}' || pr == ';' {
 				if len(buf) > 0 {
 					emit(tokenStartLine, false, wEnd)
 				}
 				if dupSpecial && r != '}' {
-					return append(toks, token{lexErr: true})
+					return append(toks, token{line: tokenStartLine, lexErr: &lexError{`unexpected "` + string(r) + `"`, tokenLine}})
 				}
 				dupSpecial = true
 				if r == '{' {
@@ -160,7 +192,7 @@ func lexTokens(src []byte) (toks []token) {
 				if r == '}' {
 					depth--
 					if depth < 0 {
-						return append(toks, token{lexErr: true})
+						return append(toks, token{line: tokenStartLine, lexErr: &lexError{`unexpected "}"`, tokenLine}})
 					}
 				}
 				tokStart = laStart
@@ -183,7 +215,7 @@ func lexTokens(src []byte) (toks []token) {
 			}
 			state = stWord
 		case stQuote:
-			if plain(quote) {
+			if pr == quote {
 				wEnd = laEnd
 				emit(tokenStartLine, true, laEnd)
 				continue
@@ -200,7 +232,7 @@ func lexTokens(src []byte) (toks []token) {
 		emit(tokenStartLine, state == stQuote, wEnd)
 	}
 	if depth > 0 {
-		toks = append(toks, token{lexErr: true})
+		toks = append(toks, token{line: tokenStartLine, lexErr: &lexError{`unexpected end of file, expecting "}"`, tokenLine}})
 	}
 	return toks
 }
@@ -218,6 +250,8 @@ type span struct {
 	// block's '{'.
 	args []Span
 	open int
+	// argAt is the index of the first of args in the parser's slice.
+	argAt int
 }
 
 // problem is a syntax error that crossplane lets through but nginx rejects,
@@ -251,8 +285,14 @@ type spanParser struct {
 // lists what nginx would reject besides. ok is false where crossplane fails.
 func parseSpans(toks []token) ([]*span, []problem, bool) {
 	// Tokens bound the arguments: p.args never grows, so each window
-	// stays in the one array.
-	p := &spanParser{toks: toks, args: make([]Span, 0, len(toks))}
+	// stays in the one array. That array is scratch: the spans kept take
+	// windows of an exact copy (the directives keep them).
+	scratch := argScratch.Get().(*[]Span)
+	if cap(*scratch) < len(toks) {
+		*scratch = make([]Span, 0, len(toks))
+	}
+	p := &spanParser{toks: toks, args: (*scratch)[:0]}
+	defer argScratch.Put(scratch)
 	out, ok := p.parse("", 0)
 	ok = ok && !p.failed
 	if ok && p.closed {
@@ -260,7 +300,25 @@ func parseSpans(toks []token) ([]*span, []problem, bool) {
 		t := toks[p.i-1]
 		p.problems = append(p.problems, problem{t.start, `unexpected "}"`})
 	}
+	if ok {
+		rewindow(out, slices.Clone(p.args))
+	}
 	return out, p.problems, ok
+}
+
+// argScratch holds parseSpans' scratch slices.
+var argScratch = sync.Pool{New: func() any { return new([]Span) }}
+
+// rewindow points the args of spans at the same windows of args, a copy of
+// the parser's slice.
+func rewindow(spans []*span, args []Span) {
+	for _, s := range spans {
+		if s.args != nil {
+			n := len(s.args)
+			s.args = args[s.argAt : s.argAt+n : s.argAt+n]
+		}
+		rewindow(s.block, args)
+	}
 }
 
 func (p *spanParser) next() (token, bool) {
@@ -269,7 +327,7 @@ func (p *spanParser) next() (token, bool) {
 	}
 	t := p.toks[p.i]
 	p.i++
-	if t.lexErr {
+	if t.lexErr != nil {
 		p.failed = true
 		p.i = len(p.toks)
 		return token{}, false
@@ -319,7 +377,7 @@ func (p *spanParser) parse(ctx string, depth int) ([]*span, bool) {
 			}
 			p.args = append(p.args, Span{Start: t.start, End: t.end})
 		}
-		s.args = p.args[first:len(p.args):len(p.args)]
+		s.args, s.argAt = p.args[first:len(p.args):len(p.args)], first
 		if mapBodies[ctx] {
 			if t.val != ";" {
 				return nil, false // crossplane reports and drops it

@@ -17,7 +17,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	crossplane "github.com/nginxinc/nginx-go-crossplane"
 
@@ -149,21 +148,10 @@ func (d *Directive) CloseBrace() int {
 // IsBlock reports whether the directive is a block ({...}).
 func (d *Directive) IsBlock() bool { return d.Block != nil }
 
-// tokenChanCap is the capacity of crossplane's lexer channel we use.
-const tokenChanCap = 64
-
-var lexerSetup sync.Once
-
 // Load reads the nginx configuration whose main file is the server path
 // mainPath. On any problem in the input it returns nil and a sorted
 // parser.ErrorList naming files as the server sees them.
 func Load(mainPath string, opts Options) (*Config, error) {
-	lexerSetup.Do(func() {
-		// crossplane allocates a 2,048-token channel per file: with
-		// thousands of include files that is most of the memory. Set once,
-		// before any parse, so concurrent Loads read a fixed value.
-		crossplane.SetTokenChanCap(tokenChanCap)
-	})
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = DefaultMaxFileSize
 	}
@@ -185,7 +173,8 @@ func Load(mainPath string, opts Options) (*Config, error) {
 		l.errorf(main, 0, "%s: %s", f.rerr.op, f.rerr.msg)
 	}
 	l.stack = []string{main}
-	l.cfg.Dirs = l.expand(f.dirs, nil, nil)
+	f.spliced = true
+	l.cfg.Dirs = l.expand(f.dirs, nil, nil, true)
 	for _, pf := range l.pre {
 		<-pf.done // left when the expansion stopped early
 	}
@@ -232,6 +221,9 @@ type loaded struct {
 	checked map[string]bool
 	// syntaxLine is the line of the first syntax error, 0 when none.
 	syntaxLine int
+	// spliced is set once the file's directives stand in the tree: a
+	// later splice copies them (expand).
+	spliced bool
 }
 
 type loader struct {
@@ -269,7 +261,7 @@ func (l *loader) load(p string, ctx blockCtx) *loaded {
 			r := l.opts.Cache.get(p, key, f.src)
 			if r == nil {
 				r = &parsed{src: l.cacheSrc(f.src)}
-				_, r.syntax, r.checks = parseChecked(p, f.src, ctx)
+				_, r.syntax, r.checks = parseChecked(p, lexTokens(f.src), ctx)
 				l.opts.Cache.put(p, key, r)
 			}
 			l.report(before(r.checks, f.syntaxLine))
@@ -432,17 +424,18 @@ func (l *loader) parse(f *loaded, r *parsed) []*Directive {
 // tree, with byte ranges when they can be recovered, and its errors.
 func parseTree(p string, src []byte, ctx blockCtx) *parsed {
 	r := &parsed{tree: true}
-	cp, syntax, checks := parseChecked(p, src, ctx)
+	toks := lexTokens(src) // the one lexing of the file
+	cp, syntax, checks := parseChecked(p, toks, ctx)
 	r.syntax, r.checks = syntax, checks
 	lines := newLineIndex(src)
 	var spans []*span
-	if sp, problems, ok := parseSpans(lexTokens(src)); ok && matchSpans(cp, sp) {
+	if sp, problems, ok := parseSpans(toks); ok && matchSpans(cp, sp) {
 		spans = sp
 		if len(problems) > 0 {
 			r.problem = &parser.Error{File: p, Line: lines.line(problems[0].off), Msg: problems[0].msg}
 		}
 	}
-	r.dirs = build(p, cp, spans, lines)
+	r.dirs, _ = build(p, cp, spans, lines, make([]Directive, countDirs(cp)))
 	return r
 }
 
@@ -510,10 +503,15 @@ func convertError(p string, err error) *parser.Error {
 
 // build turns crossplane's directives into the template tree of a file,
 // with ranges from the matching spans when there are any.
-func build(p string, cp crossplane.Directives, spans []*span, lines lineIndex) []*Directive {
+// The directives are taken in turn from store, which holds room for all
+// of the file's (countDirs): one allocation per file. build returns what
+// it left of store.
+func build(p string, cp crossplane.Directives, spans []*span, lines lineIndex, store []Directive) ([]*Directive, []Directive) {
 	out := make([]*Directive, len(cp))
 	for i, c := range cp {
-		d := &Directive{Name: c.Directive, Args: c.Args}
+		d := &store[0]
+		store = store[1:]
+		*d = Directive{Name: c.Directive, Args: c.Args}
 		if c.Comment != nil {
 			d.Comment = *c.Comment
 		}
@@ -539,27 +537,52 @@ func build(p string, cp crossplane.Directives, spans []*span, lines lineIndex) [
 				End:   parser.Pos{Line: c.Line, Offset: -1}}
 		}
 		if c.Block != nil {
-			d.Block = build(p, c.Block, sub, lines)
+			d.Block, store = build(p, c.Block, sub, lines, store)
 		}
 		out[i] = d
 	}
-	return out
+	return out, store
+}
+
+// countDirs returns the number of directives of a tree, nested ones
+// included.
+func countDirs(cp crossplane.Directives) int {
+	n := len(cp)
+	for _, c := range cp {
+		n += countDirs(c.Block)
+	}
+	return n
 }
 
 // expand copies a template list for one place in the tree, setting Via on
 // its members and splicing in the files that includes name; ctx is the
-// context of the list.
-func (l *loader) expand(tmpl []*Directive, via *Directive, ctx blockCtx) []*Directive {
+// context of the list. With share (the first splice of a file: its
+// template then stands nowhere else in the tree), what needs no change is
+// taken as it is rather than copied: a directive without Via to set whose
+// block, if any, includes nothing, and the arguments of every directive.
+// Nothing modifies a loaded tree, so the Config and the Cache may share it.
+func (l *loader) expand(tmpl []*Directive, via *Directive, ctx blockCtx, share bool) []*Directive {
 	out := make([]*Directive, 0, len(tmpl))
 	for _, t := range tmpl {
 		if l.count >= maxDirectives {
 			l.tooMany = true
 			return out
 		}
+		if share && via == nil && t.Name != "include" {
+			// the count as copying would make it, stopping at the same place
+			if n, plain := plainSize(t.Block); plain && l.count+1+n <= maxDirectives {
+				l.count += 1 + n
+				out = append(out, t)
+				continue
+			}
+		}
 		l.count++
-		d := &Directive{Name: t.Name, Args: slices.Clone(t.Args), Comment: t.Comment, Range: t.Range, Via: via, ArgSpans: t.ArgSpans, open: t.open}
+		d := &Directive{Name: t.Name, Args: t.Args, Comment: t.Comment, Range: t.Range, Via: via, ArgSpans: t.ArgSpans, open: t.open}
+		if !share {
+			d.Args = slices.Clone(t.Args)
+		}
 		if t.Block != nil {
-			d.Block = l.expand(t.Block, nil, ctx.enter(t.Name))
+			d.Block = l.expand(t.Block, nil, ctx.enter(t.Name), share)
 		}
 		out = append(out, d)
 		if d.Name == "include" {
@@ -567,6 +590,25 @@ func (l *loader) expand(tmpl []*Directive, via *Directive, ctx blockCtx) []*Dire
 		}
 	}
 	return out
+}
+
+// plainSize returns the number of directives of a block, nested ones
+// included, and whether none of them is an include.
+func plainSize(block []*Directive) (int, bool) {
+	n := len(block)
+	for _, d := range block {
+		if d.Name == "include" {
+			return 0, false
+		}
+		if d.Block != nil {
+			m, ok := plainSize(d.Block)
+			if !ok {
+				return 0, false
+			}
+			n += m
+		}
+	}
+	return n, true
 }
 
 // include returns the directives of the files an include directive names,
@@ -616,7 +658,9 @@ func (l *loader) include(inc *Directive, ctx blockCtx) []*Directive {
 			return out
 		}
 		l.stack = append(l.stack, name)
-		out = append(out, l.expand(f.dirs, inc, ctx)...)
+		share := !f.spliced
+		f.spliced = true
+		out = append(out, l.expand(f.dirs, inc, ctx, share)...)
 		l.stack = l.stack[:len(l.stack)-1]
 	}
 	return out

@@ -31,7 +31,7 @@ type Model struct {
 
 	groupsOnce sync.Once
 	groups     map[groupKey]*listenGroup
-	regexes    sync.Map // "expr\x00fold" -> *Regex or error, for rewrite and if
+	regexes    sync.Map // "expr\x00fold" -> *Regex or error (regex)
 
 	setOnce sync.Once
 	setVars map[string]bool // lower-case names of the variables some set directive sets
@@ -59,7 +59,8 @@ func (m *Model) declaredBySet(name string) bool {
 	return m.setVars[strings.ToLower(name)]
 }
 
-// regex compiles (once) a regex of a rewrite or if directive.
+// regex compiles (once) a regex of a location, server_name, rewrite, if
+// or fastcgi_split_path_info: a Regex is safe for concurrent use.
 func (m *Model) regex(expr string, fold bool) (*Regex, error) {
 	key := expr
 	if fold {
@@ -281,7 +282,7 @@ func buildServer(d *conf.Directive, parent *LocConf, m *Model, errs *parser.Erro
 		case "server_name":
 			for _, n := range c.Args {
 				if strings.HasPrefix(n, "~") {
-					if re, err := CompileRegex(n[1:], false); err == nil {
+					if re, err := m.regex(n[1:], false); err == nil {
 						s.nameRes[n] = re
 					} else {
 						m.Unsupported = append(m.Unsupported, fmt.Sprintf("%s: server_name regex %q: %v", c.Range, n, err))
@@ -340,7 +341,9 @@ func buildLocations(block []*conf.Directive, parent *LocConf, up *Location, s *S
 			continue
 		}
 		if l.Mod == "~" || l.Mod == "~*" {
-			re, err := CompileRegex(l.Name, l.Mod == "~*")
+			// compiled once for the configuration: thousands of sites
+			// repeat the same few location regexes
+			re, err := m.regex(l.Name, l.Mod == "~*")
 			if err != nil {
 				l.ReErr = fmt.Sprintf("regex %q cannot be simulated: %v", l.Name, err)
 			} else {
@@ -478,7 +481,7 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 			c.Internal = true
 		case "fastcgi_split_path_info":
 			if len(d.Args) == 1 {
-				if re, err := CompileRegex(d.Args[0], false); err == nil {
+				if re, err := m.regex(d.Args[0], false); err == nil {
 					c.FastCGISplit = re
 				}
 			}

@@ -35,7 +35,7 @@ func (r *run) script(dirs []*conf.Directive, server bool) (st int, done, ended b
 			if len(d.Args) == 2 && strings.HasPrefix(d.Args[0], "$") {
 				// An unknown value only matters where the variable is used.
 				v, err := r.expand(d.Args[1])
-				r.vars[d.Args[0][1:]] = setVar{v, err}
+				r.setVar(d.Args[0][1:], setVar{v, err})
 			}
 		case "break":
 			r.step("break", d, "break: the rewrite directives stop here")
@@ -266,7 +266,7 @@ func (r *run) setCaps(sm, names []string) {
 	r.caps, r.capNames = sm, names
 	for i, n := range names {
 		if n != "" && i < len(sm) {
-			r.vars[n] = setVar{value: sm[i]}
+			r.setVar(n, setVar{value: sm[i]})
 		}
 	}
 }

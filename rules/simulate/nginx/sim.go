@@ -43,6 +43,13 @@ const (
 const maxRedirects = 10
 
 // Simulator answers requests for one nginx configuration and filesystem.
+//
+// A Simulator is safe for concurrent use once made: Simulate, Sites,
+// Notes, Lint and FileSystem may be called from several goroutines at once
+// (TestConcurrentSimulate runs them so under -race): what they compute
+// lazily is guarded by sync.Once or a sync.Map, the Model and its Config
+// are only read, and the FS is safe for concurrent use. The exported
+// fields must not be changed after New.
 type Simulator struct {
 	Model *Model
 	FS    *fsmeta.FS
@@ -58,6 +65,10 @@ type Simulator struct {
 	// its bounds: a fix cannot be shown to keep every secret closed.
 	secretsPartial bool
 	secrets        []simulate.Request
+
+	// sites are the Sites, worked out once.
+	sitesOnce sync.Once
+	sites     []simulate.Site
 
 	// cache keeps the parsed config files (Load makes it), for a fix's
 	// check to parse again only the files it edits (Reload, edited); nil
@@ -195,7 +206,7 @@ func (s *Simulator) Simulate(req simulate.Request) *simulate.Decision {
 // simulate runs req and returns the finished run: its decision, and the
 // location and settings that decided it (repairs edit those).
 func (s *Simulator) simulate(req simulate.Request) *run {
-	r := &run{s: s, req: req, d: &simulate.Decision{}, uri: req.Path, args: req.Query, vars: map[string]setVar{}}
+	r := &run{s: s, req: req, d: &simulate.Decision{}, uri: req.Path, args: req.Query}
 	if r.req.Method == "" {
 		r.req.Method = "GET"
 	}
@@ -272,7 +283,7 @@ func (r *run) serve() int {
 		r.caps, r.capNames = sel.caps, sel.capNames
 		for i, n := range sel.capNames {
 			if n != "" && i < len(sel.caps) {
-				r.vars[n] = setVar{value: sel.caps[i]}
+				r.setVar(n, setVar{value: sel.caps[i]})
 			}
 		}
 	}

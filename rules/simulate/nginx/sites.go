@@ -3,6 +3,7 @@ package nginx
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/unforbid/unforbid/parser/fsmeta"
@@ -38,12 +39,22 @@ func (s *Simulator) Notes() []simulate.Note {
 // Sites returns every server block with an address that reaches it, the
 // trees it serves (its root, the roots and aliases of its locations, and
 // the trees behind regex aliases built from captures) and its error pages.
+//
+// They are worked out once (the scan, the lint and every repair ask):
+// each call returns a new slice, whose Sites share their slices with the
+// other calls' (clipped, so that an append copies): never modify their
+// elements.
 func (s *Simulator) Sites() []simulate.Site {
-	out := make([]simulate.Site, 0, len(s.Model.Servers))
-	for _, srv := range s.Model.Servers {
-		out = append(out, s.site(srv))
-	}
-	return out
+	s.sitesOnce.Do(func() {
+		s.sites = make([]simulate.Site, 0, len(s.Model.Servers))
+		for _, srv := range s.Model.Servers {
+			site := s.site(srv)
+			site.Names, site.Listens, site.Roots = slices.Clip(site.Names), slices.Clip(site.Listens), slices.Clip(site.Roots)
+			site.ErrorPages, site.Notes = slices.Clip(site.ErrorPages), slices.Clip(site.Notes)
+			s.sites = append(s.sites, site)
+		}
+	})
+	return slices.Clone(s.sites)
 }
 
 func (s *Simulator) site(srv *Server) simulate.Site {

@@ -325,3 +325,12 @@ func setsVar(dirs []*conf.Directive, name string) bool {
 	}
 	return false
 }
+
+// setVar sets a variable of the request; the map is made on the first
+// (most requests set none).
+func (r *run) setVar(name string, v setVar) {
+	if r.vars == nil {
+		r.vars = map[string]setVar{}
+	}
+	r.vars[name] = v
+}
