@@ -1,3 +1,10 @@
+// Portions of this file are derived from nginx-go-crossplane v0.4.89
+// (parse.go, analyze.go, analyze_map.go), Copyright (c) F5, Inc., licensed
+// under the Apache License, Version 2.0 (LICENSE-crossplane in this
+// directory). Changed: the parser reads the tokens of this package's
+// lexer instead of crossplane's token channel, and reports its errors
+// through the loader.
+
 package nginx
 
 import (
