@@ -57,6 +57,13 @@ func (d disk) lstat(p string) (*Info, error) {
 	if err := ignoringEINTR(func() error { return unix.Lstat(host, &st) }); err != nil {
 		return nil, &fs.PathError{Op: "lstat", Path: p, Err: errnoOf(err)}
 	}
+	return describe(p, host, &st, func() (string, error) { return os.Readlink(host) }, func() bool { return hasAnyXattr(host) })
+}
+
+// describe makes the Info of the server path p (host on this machine)
+// from its lstat st, reading the text of a link with readlink and its
+// ACL and SELinux label when hasXattr says it may carry any.
+func describe(p, host string, st *unix.Stat_t, readlink func() (string, error), hasXattr func() bool) (*Info, error) {
 	info := &Info{
 		Path: p,
 		Perm: st.Mode & 0o7777,
@@ -69,7 +76,7 @@ func (d disk) lstat(p string) (*Info, error) {
 		info.Nlink = uint64(st.Nlink)
 	}
 	if info.Type == TypeSymlink {
-		t, err := os.Readlink(host)
+		t, err := readlink()
 		if err != nil {
 			var pe *fs.PathError
 			if errors.As(err, &pe) {
@@ -79,7 +86,7 @@ func (d disk) lstat(p string) (*Info, error) {
 		}
 		info.Target = t
 	}
-	if !hasAnyXattr(host) {
+	if !hasXattr() {
 		return info, nil
 	}
 	if info.Type != TypeSymlink {

@@ -225,19 +225,31 @@ func (f *FS) Lstat(p string) (*Info, error) {
 // lstatPhys is Lstat for a cleaned path without symlinks in its
 // directories, with the directory cache.
 func (f *FS) lstatPhys(p string) (*Info, error) {
-	f.mu.Lock()
-	info, ok := f.cache[p]
-	if !ok {
-		info, ok = f.files[p]
-	}
-	f.mu.Unlock()
-	if ok {
+	if info, ok := f.cached(p); ok {
 		return info, nil
 	}
 	info, err := f.b.lstat(p)
 	if err != nil {
 		return nil, err
 	}
+	f.keep(p, info)
+	return info, nil
+}
+
+// cached returns what the caches hold for the physical path p.
+func (f *FS) cached(p string) (*Info, bool) {
+	f.mu.Lock()
+	info, ok := f.cache[p]
+	if !ok {
+		info, ok = f.files[p]
+	}
+	f.mu.Unlock()
+	return info, ok
+}
+
+// keep caches info of the physical path p: a directory for the life of
+// the FS, anything else among the recent files.
+func (f *FS) keep(p string, info *Info) {
 	f.mu.Lock()
 	if info.Type == TypeDir {
 		if len(f.cache) >= maxCache {
@@ -251,7 +263,6 @@ func (f *FS) lstatPhys(p string) (*Info, error) {
 		f.files[p] = info
 	}
 	f.mu.Unlock()
-	return info, nil
 }
 
 // errnoOf returns the syscall.Errno inside err, or err itself.
