@@ -149,15 +149,19 @@ func (sc *scanner) lookAheadBatch(dir, url string, names []string) []entryAhead 
 		return nil
 	}
 	t := target{sc.site.Host, sc.site.Port, sc.site.ServerIP}
+	lstat := func(name string) (*fsmeta.Info, error) { return sc.fsys.Lstat(path.Join(dir, name)) }
+	if d, err := sc.fsys.OpenDir(dir); err == nil {
+		defer d.Close()
+		lstat = d.Lstat
+	}
 	out := make([]entryAhead, len(names))
 	parallel(len(names), func(i int) {
-		p := path.Join(dir, names[i])
-		if _, ok := sc.ahead.infos[p]; ok {
+		if _, ok := sc.ahead.infos[path.Join(dir, names[i])]; ok {
 			return // looked up with the site (read-only while workers run)
 		}
 		e := &out[i]
 		e.ok = true
-		e.stat.info, e.stat.err = sc.fsys.Lstat(p)
+		e.stat.info, e.stat.err = lstat(names[i])
 		if e.stat.err != nil {
 			return
 		}
