@@ -26,6 +26,14 @@ import (
 type ahead struct {
 	infos map[string]statResult // file path -> its Lstat
 	decs  map[string]decided    // aheadKey(host, URL path) -> the request's decision
+	lists map[string][]string   // directory -> its sorted names (small roots)
+	pages map[string]pageRead   // file path -> its content (pages of small roots)
+}
+
+// pageRead is what FS.ReadFileLimit answered for a page.
+type pageRead struct {
+	b   []byte
+	err error
 }
 
 // statResult is what FS.Lstat answered.
@@ -187,6 +195,31 @@ func (a *ahead) ensure() {
 	if a.decs == nil {
 		a.decs = map[string]decided{}
 	}
+	if a.lists == nil {
+		a.lists = map[string][]string{}
+	}
+	if a.pages == nil {
+		a.pages = map[string]pageRead{}
+	}
+}
+
+// listing returns the names of dir when they were listed ahead.
+func (sc *scanner) listing(dir string) ([]string, bool) {
+	names, ok := sc.ahead.lists[dir]
+	if ok {
+		delete(sc.ahead.lists, dir)
+	}
+	return names, ok
+}
+
+// readPageFile is FS.ReadFileLimit of the page p, taken from what was
+// read ahead when it was.
+func (sc *scanner) readPageFile(p string) ([]byte, error) {
+	if r, ok := sc.ahead.pages[p]; ok {
+		delete(sc.ahead.pages, p)
+		return r.b, r.err
+	}
+	return sc.fsys.ReadFileLimit(p, rules.MaxPageSize)
 }
 
 // siteChunk is how many sites are looked up ahead at a time.
@@ -226,12 +259,19 @@ func (sc *scanner) lookAheadSites(sites []simulate.Site) []ahead {
 			if err != nil || len(names) > smallRoot {
 				continue
 			}
+			a.lists[r.Dir] = names
 			for _, name := range names {
 				p, u := path.Join(r.Dir, name), r.URL+name
 				info, err := sc.fsys.Lstat(p)
 				a.infos[p] = statResult{info, err}
-				if err == nil && (info.Type == fsmeta.TypeRegular || info.Type == fsmeta.TypeSymlink) {
-					a.decs[aheadKey(t.host, u)] = sc.simulate(t, u)
+				if err != nil || info.Type != fsmeta.TypeRegular && info.Type != fsmeta.TypeSymlink {
+					continue
+				}
+				dec := sc.simulate(t, u)
+				a.decs[aheadKey(t.host, u)] = dec
+				if servesPage(dec.req, dec.d, p) {
+					b, err := sc.fsys.ReadFileLimit(p, rules.MaxPageSize)
+					a.pages[p] = pageRead{b, err}
 				}
 			}
 		}

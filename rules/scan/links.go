@@ -29,7 +29,7 @@ const maxLinkedFrom = 3
 // Only pages a visitor gets (200, not behind a deny) count, at most
 // rules.MaxPages per site, each at most rules.MaxPageSize bytes.
 func (sc *scanner) readPage(req simulate.Request, d *simulate.Decision, p string) {
-	if sc.probing || !rules.IsHTML(p) || d.Unsure != "" || d.Status != 200 || d.Path != p || req.AssumeAccess {
+	if sc.probing || !servesPage(req, d, p) {
 		return
 	}
 	st := &sc.intent
@@ -38,7 +38,7 @@ func (sc *scanner) readPage(req simulate.Request, d *simulate.Decision, p string
 		return
 	}
 	st.pages++
-	b, err := sc.fsys.ReadFileLimit(p, rules.MaxPageSize)
+	b, err := sc.readPageFile(p)
 	if err != nil {
 		var tl *fsmeta.TooLargeError
 		var pe *fs.PathError
@@ -70,6 +70,12 @@ func (sc *scanner) readPage(req simulate.Request, d *simulate.Decision, p string
 		st.links[lp] = &linkRef{page: p, pageURL: req.Path, line: l.Line, target: lp}
 		st.order = append(st.order, lp)
 	}
+}
+
+// servesPage reports whether the request req answered with d serves the
+// HTML page p to a visitor.
+func servesPage(req simulate.Request, d *simulate.Decision, p string) bool {
+	return rules.IsHTML(p) && d.Unsure == "" && d.Status == 200 && d.Path == p && !req.AssumeAccess
 }
 
 // sameHost reports whether a link's host names the site being scanned:

@@ -369,7 +369,30 @@ func (sc *scanner) walk(dir, url string, pre *decided) *rules.DirContents {
 	// Entries come in bounded batches: a directory of a million uploads
 	// costs a batch of names, not a million; what they are is counted.
 	in := &rules.DirContents{}
-	err := sc.fsys.ReadDirBatches(dir, dirBatch, func(names []string) error {
+	var err error
+	if names, ok := sc.listing(dir); ok {
+		// listed ahead, sorted: the one batch ReadDirBatches would give
+		for _, name := range names {
+			sc.entry(dir, url, name, in, nil)
+		}
+	} else {
+		err = sc.readDir(dir, url, in)
+	}
+	if err != nil {
+		sc.blind = true
+		sc.stats.skip(simulate.Note{NotWalked: true, Message: fmt.Sprintf("%s: cannot list: %v (run unforbid as root to see every docroot)", dir, errText(err))})
+		in = nil
+	}
+	if later {
+		sc.judgeDir(req, d, dir, true, in)
+	}
+	return in
+}
+
+// readDir judges the entries of dir (served at url) batch by batch, each
+// batch looked up ahead on the workers.
+func (sc *scanner) readDir(dir, url string, in *rules.DirContents) error {
+	return sc.fsys.ReadDirBatches(dir, dirBatch, func(names []string) error {
 		looked := sc.lookAheadBatch(dir, url, names)
 		for i, name := range names {
 			var e *entryAhead
@@ -380,15 +403,6 @@ func (sc *scanner) walk(dir, url string, pre *decided) *rules.DirContents {
 		}
 		return nil
 	})
-	if err != nil {
-		sc.blind = true
-		sc.stats.skip(simulate.Note{NotWalked: true, Message: fmt.Sprintf("%s: cannot list: %v (run unforbid as root to see every docroot)", dir, errText(err))})
-		in = nil
-	}
-	if later {
-		sc.judgeDir(req, d, dir, true, in)
-	}
-	return in
 }
 
 // dirBatch is how many names of one directory the walk holds at a time.
