@@ -105,7 +105,9 @@ func (r *run) precontent() (st int, again bool) {
 		switch res.Err {
 		case 0:
 		case syscall.ENOENT, syscall.ENOTDIR, syscall.ENAMETOOLONG:
-			r.step("try_files", d, "%s: %s does not exist", cand, p)
+			if r.tracing() {
+				r.step("try_files", d, "%s: %s does not exist", cand, p)
+			}
 			continue
 		default:
 			reason := fmt.Sprintf("%s %q failed (%s)", r.probeOp(), p, errnoText(res.Err))
@@ -122,14 +124,20 @@ func (r *run) precontent() (st int, again bool) {
 		}
 		if regexAlias {
 			if !testDir {
-				r.step("try_files", d, "%s: %s exists: uri becomes %q, appended to the alias", cand, p, uri)
+				if r.tracing() {
+					r.step("try_files", d, "%s: %s exists: uri becomes %q, appended to the alias", cand, p, uri)
+				}
 				r.uri, r.addURIToAlias = uri, true
 			} else {
-				r.step("try_files", d, "%s: %s exists: the uri stays %q", cand, p, r.uri)
+				if r.tracing() {
+					r.step("try_files", d, "%s: %s exists: the uri stays %q", cand, p, r.uri)
+				}
 			}
 			return 0, false
 		}
-		r.step("try_files", d, "%s: %s exists: uri becomes %q", cand, p, uri)
+		if r.tracing() {
+			r.step("try_files", d, "%s: %s exists: uri becomes %q", cand, p, uri)
+		}
 		r.uri = uri
 		return 0, false
 	}
@@ -348,7 +356,9 @@ func (r *run) content() (int, bool) {
 		r.step("static", nil, "static: POST to a file is not allowed")
 		return 405, false
 	}
-	r.step("static", c.RootDir, "serves %s", p)
+	if r.tracing() {
+		r.step("static", c.RootDir, "serves %s", p)
+	}
 	return 200, false
 }
 

@@ -16,13 +16,17 @@ import (
 // when empty the one localAddr derives from the host (never the client's
 // address, which only access rules and $remote_addr see).
 func (m *Model) selectServer(host string, port int, clientIP, serverIP string) selection {
-	local := canonicalIP(serverIP)
-	if net.ParseIP(local) == nil {
+	var local, addr string
+	if ip := net.ParseIP(serverIP); ip != nil {
+		local = ip.String()
+		addr = local // canonical already
+	} else {
 		local, _ = m.localAddr(host, port, clientIP, "")
+		addr = canonicalIP(local)
 	}
 	v6 := familyOf(local) == 6
 	m.groupsOnce.Do(m.buildGroups)
-	g := m.groups[groupKey{port, canonicalIP(local), v6}]
+	g := m.groups[groupKey{port, addr, v6}]
 	if g == nil {
 		g = m.groups[groupKey{port, "", v6}]
 	}

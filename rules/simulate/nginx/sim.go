@@ -235,6 +235,11 @@ var ruleKinds = map[string]simulate.Kind{
 	RuleAliasSlash:       simulate.KindAliasSlash,
 }
 
+// tracing reports whether the request records its steps: a hot step
+// guards its call with it, since its arguments are built (and allocated)
+// before step could look.
+func (r *run) tracing() bool { return !r.req.NoTrace }
+
 func (r *run) step(kind string, d *conf.Directive, format string, args ...any) {
 	if r.req.NoTrace {
 		return
@@ -272,7 +277,9 @@ func (r *run) serve() int {
 		return 0
 	}
 	r.srv = srv
-	r.step("server", srv.Dir, "server_name %s (listen %s)", strings.Join(srv.Names, " "), strings.Join(l.Dir.Args, " "))
+	if r.tracing() {
+		r.step("server", srv.Dir, "server_name %s (listen %s)", strings.Join(srv.Names, " "), strings.Join(l.Dir.Args, " "))
+	}
 	if sel.def.s != nil && !sel.def.s.MergeSlashes && r.req.RawPath != "" {
 		// the uri is parsed with the socket's default server settings
 		r.uri = simulate.NormalizePathKeepSlashes(r.req.RawPath)
@@ -330,7 +337,9 @@ func (r *run) locationPhase() int {
 				}
 				r.setCaps(caps, names)
 			}
-			r.step("location", loc.Dir, "location %s matches %q", loc, r.uri)
+			if r.tracing() {
+				r.step("location", loc.Dir, "location %s matches %q", loc, r.uri)
+			}
 			r.d.Location, r.d.LocationRange = loc.String(), loc.Dir.Range
 		}
 		if loc != nil && loc.Conf.Internal && !r.internal {

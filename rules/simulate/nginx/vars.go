@@ -1,6 +1,7 @@
 package nginx
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"strconv"
@@ -67,9 +68,21 @@ func expandVars(s string, depth *int, variable func(name string) (string, error)
 // maxExpandDepth bounds nested variable expansion.
 const maxExpandDepth = 8
 
+// captureNumber is strconv.Atoi of a variable's name, which names a
+// capture when it is a number; names that cannot be one fail without
+// Atoi's error value (one allocation per variable looked up).
+func captureNumber(name string) (int, error) {
+	if name == "" || (name[0] < '0' || name[0] > '9') && name[0] != '+' && name[0] != '-' {
+		return 0, errNotNumber
+	}
+	return strconv.Atoi(name)
+}
+
+var errNotNumber = errors.New("not a number")
+
 // variable returns the value of one nginx variable.
 func (r *run) variable(name string) (string, error) {
-	if n, err := strconv.Atoi(name); err == nil {
+	if n, err := captureNumber(name); err == nil {
 		if n < len(r.caps) {
 			return r.caps[n], nil
 		}
