@@ -28,7 +28,6 @@ import (
 	conf "github.com/unforbid/unforbid/parser/apache"
 	"github.com/unforbid/unforbid/parser/fsmeta"
 	"github.com/unforbid/unforbid/rules/simulate"
-	"github.com/unforbid/unforbid/rules/simulate/pcre"
 )
 
 // Rule IDs of Apache's own causes.
@@ -1168,7 +1167,7 @@ func mayChange(o *conf.Directive, uri string) string {
 // regexMay says unsure when the regex pat may match one of subjects, or
 // does not compile in Go.
 func regexMay(pat string, subjects []string, unsure string) string {
-	re, err := pcre.Compile(pat, false)
+	re, err := regexes.compile(pat, false)
 	if err != nil {
 		return unsure
 	}
