@@ -61,6 +61,9 @@ type Simulator struct {
 	// htaccessRoot is the docroot of LoadHtaccess ("" otherwise): repairs
 	// change its .htaccess files, never the stock configuration.
 	htaccessRoot string
+	// present caches the access files that AllowOverride None ignores
+	// (htaccess.go's ignoredAccess).
+	present presence
 }
 
 // listen is one Listen directive.
@@ -690,7 +693,7 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 	comps := strings.Split(strings.Trim(file, "/"), "/")
 	cur := "/"
 	var finfo *fsmeta.Info
-	applyAt := func(dir string) string {
+	applyAt := func(dir string, dirInfo *fsmeta.Info) string {
 		for _, d := range dirs {
 			if dirMatches(d.Args[0], dir) {
 				if why := p.apply(d.Block); why != "" {
@@ -702,7 +705,7 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 			}
 		}
 		if strings.EqualFold(p.override, "None") && (p.overList == "" || strings.EqualFold(p.overList, "None")) {
-			s.ignoredAccess(st, p, dir, scopes)
+			s.ignoredAccess(st, p, dir, dirInfo, scopes)
 			return ""
 		}
 		// ap_parse_htaccess: the worker opens the access files of
@@ -731,7 +734,7 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		}
 		return ""
 	}
-	if why := applyAt("/"); why != "" {
+	if why := applyAt("/", nil); why != "" {
 		return st.notSure("%s", why)
 	}
 	if st.d.Status != 0 {
@@ -777,7 +780,7 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		}
 		cur, finfo = next, info
 		if finfo.Type == fsmeta.TypeDir {
-			if why := applyAt(cur); why != "" {
+			if why := applyAt(cur, finfo); why != "" {
 				return st.notSure("%s", why)
 			}
 			if st.d.Status != 0 {
