@@ -62,8 +62,10 @@ func effective(scopes []*scope, dir string) (*perDir, *conf.Directive, bool) {
 		}
 	}
 	var dirs []*conf.Directive
+	var dirCanon []string
 	for _, sc := range scopes {
 		dirs = append(dirs, sc.dirs...)
+		dirCanon = append(dirCanon, sc.dirCanon...)
 	}
 	var src *conf.Directive
 	cur := "/"
@@ -75,8 +77,9 @@ func effective(scopes []*scope, dir string) (*perDir, *conf.Directive, bool) {
 			}
 			cur = path.Join(cur, comps[i])
 		}
-		for _, d := range dirs {
-			if canonDir(d.Args[0]) == canonDir(cur) {
+		cc := canonDir(cur)
+		for i, d := range dirs {
+			if dirCanon[i] == cc {
 				before := p.authz
 				if p.apply(d.Block) != "" {
 					return nil, nil, false

@@ -85,6 +85,9 @@ type scope struct {
 	// <DirectoryMatch>) and locs the <Location> and <LocationMatch>
 	// sections (sections.go).
 	dirs, rdirs, locs []*conf.Directive
+	// dirCanon are the paths of dirs as canonDir writes them, in the
+	// same order (compared on every step of every request's walk).
+	dirCanon []string
 	// others are the sections the simulator does not model, judged per
 	// request (may they apply?).
 	others []*conf.Directive
@@ -296,6 +299,7 @@ func (sc *scope) add(d *conf.Directive) {
 	switch {
 	case d.Section && d.Is("Directory") && len(d.Args) == 1 && d.Args[0] != "~":
 		sc.dirs = append(sc.dirs, d)
+		sc.dirCanon = append(sc.dirCanon, canonDir(d.Args[0]))
 	case d.Section && (d.Is("Files") || d.Is("FilesMatch")):
 		// Merged by perDir.apply, judged after the directory walk.
 		sc.plain = append(sc.plain, d)
@@ -678,8 +682,10 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		}
 	}
 	var dirs []*conf.Directive
+	var dirCanon []string
 	for _, sc := range scopes {
 		dirs = append(dirs, sc.dirs...)
+		dirCanon = append(dirCanon, sc.dirCanon...)
 	}
 	st.dirs = dirs
 	st.scopes = scopes
@@ -694,8 +700,9 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 	cur := "/"
 	var finfo *fsmeta.Info
 	applyAt := func(dir string, dirInfo *fsmeta.Info) string {
-		for _, d := range dirs {
-			if dirMatches(d.Args[0], dir) {
+		dd := canonDir(dir)
+		for i, d := range dirs {
+			if dirMatchesCanon(d.Args[0], dirCanon[i], dd) {
 				if why := p.apply(d.Block); why != "" {
 					return why
 				}
@@ -1087,18 +1094,18 @@ func canonDir(p string) string {
 // mayChange says why the section or directive o, which the simulator does
 // not model, may change the answer for uri; "" when it cannot.
 func mayChange(o *conf.Directive, uri string) string {
-	unsure := fmt.Sprintf("%s: %s is not modelled yet", o.Range, o.Name)
+	unsure := func() string { return fmt.Sprintf("%s: %s is not modelled yet", o.Range, o.Name) }
 	switch {
 	case o.Is("Alias"), o.Is("ScriptAlias"), o.Is("Redirect"), o.Is("RedirectPermanent"), o.Is("RedirectTemp"):
 		if len(o.Args) == 0 {
-			return unsure
+			return unsure()
 		}
 		prefix := o.Args[0]
 		if o.Is("Redirect") && len(o.Args) > 1 && !strings.HasPrefix(prefix, "/") {
 			prefix = o.Args[1]
 		}
 		if strings.HasPrefix(uri, strings.TrimSuffix(prefix, "/")) {
-			return unsure
+			return unsure()
 		}
 		return ""
 	case o.Is("AddHandler"):
@@ -1108,7 +1115,7 @@ func mayChange(o *conf.Directive, uri string) string {
 			parts := strings.Split(strings.ToLower(seg), ".")
 			for _, ext := range o.Args[min(1, len(o.Args)):] {
 				if slices.Contains(parts[min(1, len(parts)):], strings.TrimPrefix(strings.ToLower(ext), ".")) {
-					return unsure
+					return unsure()
 				}
 			}
 		}
@@ -1118,7 +1125,7 @@ func mayChange(o *conf.Directive, uri string) string {
 			return ""
 		}
 		if strings.HasPrefix(uri, "/~") {
-			return unsure
+			return unsure()
 		}
 		return ""
 	case o.Is("AliasMatch"), o.Is("ScriptAliasMatch"), o.Is("RedirectMatch"):
@@ -1130,41 +1137,41 @@ func mayChange(o *conf.Directive, uri string) string {
 			pat = a
 			break
 		}
-		return regexMay(pat, []string{uri}, unsure)
+		return regexMay(pat, []string{uri}, unsure())
 	case o.Is("Location"), o.Is("LocationMatch"):
 		if len(o.Args) == 0 {
-			return unsure
+			return unsure()
 		}
 		if o.Is("LocationMatch") || o.Args[0] == "~" {
-			return regexMay(o.Args[len(o.Args)-1], []string{uri}, unsure)
+			return regexMay(o.Args[len(o.Args)-1], []string{uri}, unsure())
 		}
 		if strings.HasPrefix(uri, strings.TrimSuffix(o.Args[0], "/")) || hasWild(o.Args[0]) {
-			return unsure
+			return unsure()
 		}
 		return ""
 	case o.Is("Files"), o.Is("FilesMatch"):
 		if len(o.Args) == 0 {
-			return unsure
+			return unsure()
 		}
 		// Any segment of the path may be the last component Apache
 		// matches: judged conservatively. Index names are judged by
 		// the caller.
 		names := strings.Split(uri, "/")
 		if o.Is("FilesMatch") || o.Args[0] == "~" {
-			return regexMay(o.Args[len(o.Args)-1], names, unsure)
+			return regexMay(o.Args[len(o.Args)-1], names, unsure())
 		}
 		for _, n := range names {
 			if ok, err := path.Match(o.Args[0], n); err != nil || ok {
-				return unsure
+				return unsure()
 			}
 		}
 		return ""
 	case o.Is("Directory"), o.Is("DirectoryMatch"):
 		// A regex or wildcard directory: unsure when it may match any
 		// directory of the request's path.
-		return unsure
+		return unsure()
 	}
-	return unsure
+	return unsure()
 }
 
 // regexMay says unsure when the regex pat may match one of subjects, or
