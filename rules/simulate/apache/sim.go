@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/unforbid/unforbid/parser"
@@ -64,6 +65,9 @@ type Simulator struct {
 	// present caches the access files that AllowOverride None ignores
 	// (htaccess.go's ignoredAccess).
 	present presence
+	// bases caches the per-directory configuration the server scopes
+	// give before the directory walk.
+	bases baseCache
 }
 
 // listen is one Listen directive.
@@ -585,6 +589,58 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 	return ""
 }
 
+// baseCache keeps, per server scope and method, the per-directory
+// configuration before the directory walk: the defaults merged with the
+// lines of the scopes outside sections, the same for every request of a
+// virtual host. It is safe for concurrent use; it holds at most one
+// entry per scope and method a request reached (Simulate models GET and
+// HEAD only).
+type baseCache struct {
+	m sync.Map // baseKey -> baseEntry
+}
+
+type baseKey struct {
+	last   *scope // the request's last scope (its virtual host's)
+	n      int    // how many scopes
+	method string
+}
+
+type baseEntry struct {
+	p   *perDir
+	why string
+}
+
+// base returns a copy of the per-directory configuration of scopes
+// before the walk, for the method, that the request may change; why
+// says what is not modelled.
+func (c *baseCache) base(scopes []*scope, method string) (*perDir, string) {
+	k := baseKey{scopes[len(scopes)-1], len(scopes), method}
+	e, ok := c.m.Load(k)
+	if !ok {
+		p := &perDir{opts: map[string]bool{"FollowSymLinks": true}, index: []string{"index.html"}}
+		p.acc.method = method
+		why := ""
+		for _, sc := range scopes {
+			if why = p.apply(sc.plain); why != "" {
+				break
+			}
+		}
+		e, _ = c.m.LoadOrStore(k, baseEntry{p, why})
+	}
+	be := e.(baseEntry)
+	return be.p.clone(), be.why
+}
+
+// clone returns a copy of p that merges more sections without changing
+// p: the maps and trees p holds are replaced, never changed, when
+// sections merge; the slices that merging appends to are clipped.
+func (p *perDir) clone() *perDir {
+	q := *p
+	q.handlers = slices.Clip(q.handlers)
+	q.acc.files = slices.Clip(q.acc.files)
+	return &q
+}
+
 // options merges one Options directive.
 func (p *perDir) options(d *conf.Directive) string {
 	rel := len(d.Args) > 0 && (d.Args[0] != "" && (d.Args[0][0] == '+' || d.Args[0][0] == '-'))
@@ -673,14 +729,14 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 	uri = m.uri
 	st.d.Path = file
 
-	// The server-level per-dir defaults: FollowSymLinks, index.html.
-	p := &perDir{opts: map[string]bool{"FollowSymLinks": true}, index: []string{"index.html"}}
-	st.p, p.acc.method = p, req.Method
-	for _, sc := range scopes {
-		if why := p.apply(sc.plain); why != "" {
-			return st.notSure("%s", why)
-		}
+	// The server-level per-dir defaults: FollowSymLinks, index.html,
+	// then the scopes' own lines.
+	p, why := s.bases.base(scopes, req.Method)
+	if why != "" {
+		st.p = p
+		return st.notSure("%s", why)
 	}
+	st.p = p
 	var dirs []*conf.Directive
 	var dirCanon []string
 	for _, sc := range scopes {
