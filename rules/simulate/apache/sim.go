@@ -38,6 +38,15 @@ const (
 )
 
 // Simulator answers requests for one Apache configuration and filesystem.
+//
+// A Simulator is safe for concurrent use once New (or Load) has returned:
+// Simulate, Sites, Lint and the other methods of simulate.Server may be
+// called from several goroutines at once. They read the configuration
+// without changing it; what they cache (compiled regexes, the
+// per-directory configuration of each server scope, the access files
+// AllowOverride None ignores) is kept behind locks, and holds as long as
+// the filesystem view does (fsmeta.FS is a snapshot: after changing the
+// tree, Reset it or use a new one).
 type Simulator struct {
 	// Config is the loaded configuration (parser/apache's Load).
 	Config *conf.Config
