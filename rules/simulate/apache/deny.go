@@ -54,12 +54,15 @@ func (a *authz) admitsSomeone() bool {
 // directory walk builds it, and the <Directory> whose Require lines apply
 // (nil when none); ok is false when something on the way is not
 // modelled, or .htaccess files may change it.
-func effective(scopes []*scope, dir string) (*perDir, *conf.Directive, bool) {
-	p := &perDir{opts: map[string]bool{"FollowSymLinks": true}, index: []string{"index.html"}}
+func (s *Simulator) effective(scopes []*scope, dir string) (*perDir, *conf.Directive, bool) {
 	for _, sc := range scopes {
-		if sc.unsure != "" || p.apply(sc.plain) != "" {
+		if sc.unsure != "" {
 			return nil, nil, false
 		}
+	}
+	p, why := s.bases.base(scopes, "")
+	if why != "" {
+		return nil, nil, false
 	}
 	var dirs []*conf.Directive
 	var dirCanon []string
@@ -176,7 +179,7 @@ func (s *Simulator) Lint() []simulate.ConfigFinding {
 		refusedAll := len(targets) > 0
 		var deny parser.Range
 		for _, t := range targets {
-			p, src, ok := effective(scopes, t.dir)
+			p, src, ok := s.effective(scopes, t.dir)
 			if !ok || sectionsMay(scopes, t.url) || p.authz == nil || p.authz.admitsSomeone() {
 				refusedAll = false
 				continue

@@ -93,6 +93,11 @@ type scope struct {
 	docRange parser.Range
 	// plain are the directives outside sections, in order.
 	plain []*conf.Directive
+	// perDirLines is set when a directive of plain may change the
+	// per-directory configuration (perDir.apply): one that is not
+	// harmless. Without any, the scope's requests start from the same
+	// configuration as those of the scopes above it.
+	perDirLines bool
 	// dirs are the non-regex <Directory> sections (paths and wildcards),
 	// in config order; rdirs the regex ones (<Directory ~>,
 	// <DirectoryMatch>) and locs the <Location> and <LocationMatch>
@@ -315,9 +320,9 @@ func (sc *scope) add(d *conf.Directive) {
 		sc.dirCanon = append(sc.dirCanon, canonDir(d.Args[0]))
 	case d.Section && (d.Is("Files") || d.Is("FilesMatch")):
 		// Merged by perDir.apply, judged after the directory walk.
-		sc.plain = append(sc.plain, d)
+		sc.addPlain(d)
 	case isAccessDirective(d):
-		sc.plain = append(sc.plain, d)
+		sc.addPlain(d)
 	case d.Section && isRegexDir(d):
 		sc.rdirs = append(sc.rdirs, d)
 	case d.Section && isLocation(d):
@@ -328,7 +333,7 @@ func (sc *scope) add(d *conf.Directive) {
 		sc.docRoot, sc.docRange = path.Clean(d.Args[0]), d.Range
 	case d.Is("Options"), d.Is("DirectoryIndex"), d.Is("DirectorySlash"), d.Is("AllowOverride"), d.Is("AllowOverrideList"),
 		d.Is("AddHandler"), d.Is("SetHandler"), d.Is("RemoveHandler"):
-		sc.plain = append(sc.plain, d)
+		sc.addPlain(d)
 	case isAlias(d):
 		sc.aliases = append(sc.aliases, d)
 	case isRedirect(d):
@@ -346,6 +351,14 @@ func (sc *scope) add(d *conf.Directive) {
 		if sc.unsure == "" {
 			sc.unsure = fmt.Sprintf("%s: %s is not modelled yet", d.Range, d.Name)
 		}
+	}
+}
+
+// addPlain files a directive outside sections.
+func (sc *scope) addPlain(d *conf.Directive) {
+	sc.plain = append(sc.plain, d)
+	if d.Section || !harmless[strings.ToLower(d.Name)] {
+		sc.perDirLines = true
 	}
 }
 
@@ -623,6 +636,12 @@ type baseEntry struct {
 // before the walk, for the method, that the request may change; why
 // says what is not modelled.
 func (c *baseCache) base(scopes []*scope, method string) (*perDir, string) {
+	// a scope whose lines change nothing shares the entry of those
+	// above it (every virtual host of a generated config, that of the
+	// main server)
+	for len(scopes) > 1 && !scopes[len(scopes)-1].perDirLines {
+		scopes = scopes[:len(scopes)-1]
+	}
 	k := baseKey{scopes[len(scopes)-1], len(scopes), method}
 	e, ok := c.m.Load(k)
 	if !ok {
