@@ -129,10 +129,9 @@ type loader struct {
 type prefetched struct {
 	names  []string // the entries, when dirErr is nil
 	dirErr error
-	src    []byte
-	err    error // of reading src
+	err    error // of reading the text
 	f      *File
-	perr   error // of parsing src
+	perr   error // of parsing it
 }
 
 // minPrefetch is the number of paths a wildcard must match for them to
@@ -175,8 +174,9 @@ func (l *loader) prefetch(paths []string) {
 				if r.names, r.dirErr = l.fs.ReadDirNames(p); r.dirErr == nil {
 					continue
 				}
-				if r.src, r.err = l.fs.ReadFileLimit(p, MaxFileSize); r.err == nil {
-					r.f, r.perr = Parse(p, r.src)
+				var src []byte
+				if src, r.err = l.fs.ReadFileLimit(p, MaxFileSize); r.err == nil {
+					r.f, r.perr = Parse(p, src)
 				}
 			}
 		}()
@@ -399,16 +399,13 @@ func (l *loader) includeFile(p string, from *Directive, mustExist bool) []*Direc
 	}
 	f, ok := l.cfg.Files[p]
 	if !ok {
-		var src []byte
-		var err error
-		var perr error
-		pre := l.pre[p]
-		if pre != nil {
+		var err, perr error
+		if pre := l.pre[p]; pre != nil {
 			delete(l.pre, p)
-			src, err, f, perr = pre.src, pre.err, pre.f, pre.perr
+			err, f, perr = pre.err, pre.f, pre.perr
 		} else {
-			src, err = l.fs.ReadFileLimit(p, MaxFileSize)
-			if err == nil {
+			var src []byte
+			if src, err = l.fs.ReadFileLimit(p, MaxFileSize); err == nil {
 				f, perr = Parse(p, src)
 			}
 		}
