@@ -28,3 +28,19 @@ func BenchmarkCheckTree(b *testing.B) {
 		scan.Run(srv, scan.Options{})
 	}
 }
+
+// BenchmarkLoadTree is BenchmarkCheckTree's load alone: parser/apache's
+// Load of the tree named by UNFORBID_BENCH_TREE, then the simulator's
+// construction.
+func BenchmarkLoadTree(b *testing.B) {
+	root := os.Getenv("UNFORBID_BENCH_TREE")
+	if root == "" {
+		b.Skip("UNFORBID_BENCH_TREE names no tree")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := apache.Load("/etc/apache2/apache2.conf", fsmeta.New(root)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
