@@ -128,8 +128,8 @@ type loader struct {
 // its directory listing, or else its text and parse.
 type prefetched struct {
 	names  []string // the entries, when dirErr is nil
-	dirErr error
-	err    error // of reading the text
+	dirErr error    // not a directory (any error will do)
+	err    error    // of reading the text
 	f      *File
 	perr   error // of parsing it
 }
@@ -171,12 +171,16 @@ func (l *loader) prefetch(paths []string) {
 					return
 				}
 				r, p := &out[i], todo[i]
-				if r.names, r.dirErr = l.fs.ReadDirNames(p); r.dirErr == nil {
+				// a file read whole is no directory: includePath's
+				// listing of it would fail (only the failure matters)
+				src, err := l.fs.ReadFileLimit(p, MaxFileSize)
+				if err == nil {
+					r.dirErr = syscall.ENOTDIR
+					r.f, r.perr = Parse(p, src)
 					continue
 				}
-				var src []byte
-				if src, r.err = l.fs.ReadFileLimit(p, MaxFileSize); r.err == nil {
-					r.f, r.perr = Parse(p, src)
+				if r.names, r.dirErr = l.fs.ReadDirNames(p); r.dirErr != nil {
+					r.err = err
 				}
 			}
 		}()
