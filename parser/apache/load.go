@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/unforbid/unforbid/parser"
@@ -116,6 +119,79 @@ type loader struct {
 	checkNames bool
 	// builtin are the compiled-in modules, by source name.
 	builtin map[string]bool
+	// pre holds what prefetch read ahead for the paths a wildcard
+	// Include matched, each taken once by includePath and includeFile.
+	pre map[string]*prefetched
+}
+
+// prefetched is what includePath and includeFile would read of a path:
+// its directory listing, or else its text and parse.
+type prefetched struct {
+	names  []string // the entries, when dirErr is nil
+	dirErr error    // not a directory (any error will do)
+	err    error    // of reading the text
+	f      *File
+	perr   error // of parsing it
+}
+
+// minPrefetch is the number of paths a wildcard must match for them to
+// be read and parsed ahead, concurrently (sites-enabled/*.conf on a host
+// of many virtual hosts).
+var minPrefetch = 16
+
+// prefetch reads and parses the paths ahead, on every CPU, so that the
+// Include of many files costs their sum divided by the cores. It changes
+// nothing of the outcome: the results are taken in the order httpd reads
+// the files, and every error is reported there, as without it. Paths
+// already read or at hand are skipped.
+func (l *loader) prefetch(paths []string) {
+	var todo []string
+	for _, p := range paths {
+		if _, ok := l.cfg.Files[p]; ok {
+			continue
+		}
+		if _, ok := l.pre[p]; ok {
+			continue
+		}
+		todo = append(todo, p)
+	}
+	if len(todo) < minPrefetch {
+		return
+	}
+	out := make([]prefetched, len(todo))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(todo)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(todo) {
+					return
+				}
+				r, p := &out[i], todo[i]
+				// a file read whole is no directory: includePath's
+				// listing of it would fail (only the failure matters)
+				src, err := l.fs.ReadFileLimit(p, MaxFileSize)
+				if err == nil {
+					r.dirErr = syscall.ENOTDIR
+					r.f, r.perr = Parse(p, src)
+					continue
+				}
+				if r.names, r.dirErr = l.fs.ReadDirNames(p); r.dirErr != nil {
+					r.err = err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if l.pre == nil {
+		l.pre = map[string]*prefetched{}
+	}
+	for i, p := range todo {
+		l.pre[p] = &out[i]
+	}
 }
 
 // Load reads the server whose main config file is main (a server path; a
@@ -327,7 +403,16 @@ func (l *loader) includeFile(p string, from *Directive, mustExist bool) []*Direc
 	}
 	f, ok := l.cfg.Files[p]
 	if !ok {
-		src, err := l.fs.ReadFileLimit(p, MaxFileSize)
+		var err, perr error
+		if pre := l.pre[p]; pre != nil {
+			delete(l.pre, p)
+			err, f, perr = pre.err, pre.f, pre.perr
+		} else {
+			var src []byte
+			if src, err = l.fs.ReadFileLimit(p, MaxFileSize); err == nil {
+				f, perr = Parse(p, src)
+			}
+		}
 		if err != nil {
 			msg := fmt.Sprintf("Could not open configuration file %s: %s", p, errText(err))
 			var tl *fsmeta.TooLargeError
@@ -341,8 +426,6 @@ func (l *loader) includeFile(p string, from *Directive, mustExist bool) []*Direc
 			}
 			return nil
 		}
-		var perr error
-		f, perr = Parse(p, src)
 		if perr != nil {
 			var list parser.ErrorList
 			if errors.As(perr, &list) {
@@ -568,6 +651,9 @@ func (l *loader) includeGlob(c *Directive, inc *Include, dir string, comps []str
 		}
 		return nil
 	}
+	if len(rest) == 0 {
+		l.prefetch(matched)
+	}
 	var out []*Directive
 	for _, m := range matched {
 		if len(rest) > 0 {
@@ -593,7 +679,19 @@ func (l *loader) includePath(c *Directive, inc *Include, p string, mustExist boo
 		l.errAt(c, "Exceeded the maximum include directory nesting level of %d. You have probably a recursion somewhere.", MaxIncludeDepth)
 		return nil
 	}
-	if names, err := l.fs.ReadDirNames(p); err == nil {
+	pre := l.pre[p]
+	var names []string
+	var err error
+	if pre != nil {
+		names, err = pre.names, pre.dirErr
+		pre.names, pre.dirErr = nil, nil
+		if err == nil {
+			delete(l.pre, p)
+		}
+	} else {
+		names, err = l.fs.ReadDirNames(p)
+	}
+	if err == nil {
 		var out []*Directive
 		for _, n := range names {
 			out = append(out, l.includePath(c, inc, path.Join(p, n), true, depth+1)...)

@@ -16,6 +16,21 @@ var debianDirectivesText string
 // lower-cased names of the directives it defines.
 var moduleDirectives = parseModuleDirectives(debianDirectivesText)
 
+// directiveModules maps a lower-cased directive name to the source names
+// of the modules defining it: directiveKnown's index.
+var directiveModules = invertModules(moduleDirectives)
+
+// invertModules turns moduleDirectives around.
+func invertModules(mods map[string]map[string]bool) map[string][]string {
+	out := map[string][]string{}
+	for src, set := range mods {
+		for n := range set {
+			out[n] = append(out[n], src)
+		}
+	}
+	return out
+}
+
 // parseModuleDirectives reads lines "mod_x.c: Name Name ...", skipping
 // comments.
 func parseModuleDirectives(text string) map[string]map[string]bool {
@@ -44,9 +59,12 @@ func KnownModule(source string) bool {
 // directiveKnown reports whether name (a directive, or "<Name" for a
 // section) is defined by one of the loaded modules (by source name).
 func directiveKnown(name string, loaded map[string]bool) bool {
-	name = strings.ToLower(name)
-	for src, set := range moduleDirectives {
-		if set[name] && loaded[src] {
+	srcs, ok := directiveModules[name]
+	if !ok {
+		srcs = directiveModules[strings.ToLower(name)]
+	}
+	for _, src := range srcs {
+		if loaded[src] {
 			return true
 		}
 	}

@@ -151,7 +151,8 @@ func (ll *logicalLine) find(i int) int {
 // line end joins the next line in its place, leading blanks included.
 // Leading and trailing whitespace is trimmed.
 func readLines(src []byte) []logicalLine {
-	var out []logicalLine
+	// one logical line at most per physical line
+	out := make([]logicalLine, 0, bytes.Count(src, []byte("\n"))+1)
 	line := 1
 	i := 0
 	for i < len(src) {

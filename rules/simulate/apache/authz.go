@@ -58,55 +58,62 @@ func parseRequire(d *conf.Directive) (*authz, string) {
 	if len(args) > 0 && strings.EqualFold(args[0], "not") {
 		a.negate, args = true, args[1:]
 	}
-	unsure := fmt.Sprintf("%s: Require %s is not modelled yet", d.Range, strings.Join(d.Args, " "))
+	// the reason is written only when needed: every request parses the
+	// Require lines of its sections
+	unsure := func() string {
+		return fmt.Sprintf("%s: Require %s is not modelled yet", d.Range, strings.Join(d.Args, " "))
+	}
 	if len(args) == 0 {
-		return nil, unsure
+		return nil, unsure()
 	}
 	switch strings.ToLower(args[0]) {
 	case "all":
 		if len(args) != 2 || a.negate {
-			return nil, unsure
+			return nil, unsure()
 		}
 		switch strings.ToLower(args[1]) {
 		case "granted":
 			a.granted = true
 		case "denied":
 		default:
-			return nil, unsure
+			return nil, unsure()
 		}
 		a.provider = "all"
 	case "local":
 		if len(args) != 1 {
-			return nil, unsure
+			return nil, unsure()
 		}
 		a.provider = "local"
 	case "ip":
 		if len(args) < 2 {
-			return nil, unsure
+			return nil, unsure()
 		}
 		for _, s := range args[1:] {
 			n := subnet(s)
 			if n == nil {
-				return nil, unsure
+				return nil, unsure()
 			}
 			a.nets = append(a.nets, n)
 		}
 		a.provider = "ip"
 	case "env", "method", "user":
 		if len(args) < 2 {
-			return nil, unsure
+			return nil, unsure()
 		}
 		a.provider = strings.ToLower(args[0])
 		a.names = args[1:]
 		if a.provider == "method" {
-			for i, m := range a.names {
+			// upper-cased in a copy: the directive is shared by every
+			// request, and its arguments stay as written
+			a.names = make([]string, len(args)-1)
+			for i, m := range args[1:] {
 				a.names[i] = strings.ToUpper(m)
 			}
 		}
 	case "valid-user":
 		a.provider = "valid-user"
 	default:
-		return nil, unsure
+		return nil, unsure()
 	}
 	return a, ""
 }

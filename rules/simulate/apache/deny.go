@@ -54,16 +54,21 @@ func (a *authz) admitsSomeone() bool {
 // directory walk builds it, and the <Directory> whose Require lines apply
 // (nil when none); ok is false when something on the way is not
 // modelled, or .htaccess files may change it.
-func effective(scopes []*scope, dir string) (*perDir, *conf.Directive, bool) {
-	p := &perDir{opts: map[string]bool{"FollowSymLinks": true}, index: []string{"index.html"}}
+func (s *Simulator) effective(scopes []*scope, dir string) (*perDir, *conf.Directive, bool) {
 	for _, sc := range scopes {
-		if sc.unsure != "" || p.apply(sc.plain) != "" {
+		if sc.unsure != "" {
 			return nil, nil, false
 		}
 	}
+	p, why := s.bases.base(scopes, "")
+	if why != "" {
+		return nil, nil, false
+	}
 	var dirs []*conf.Directive
+	var dirCanon []string
 	for _, sc := range scopes {
 		dirs = append(dirs, sc.dirs...)
+		dirCanon = append(dirCanon, sc.dirCanon...)
 	}
 	var src *conf.Directive
 	cur := "/"
@@ -75,8 +80,9 @@ func effective(scopes []*scope, dir string) (*perDir, *conf.Directive, bool) {
 			}
 			cur = path.Join(cur, comps[i])
 		}
-		for _, d := range dirs {
-			if canonDir(d.Args[0]) == canonDir(cur) {
+		cc := canonDir(cur)
+		for i, d := range dirs {
+			if dirCanon[i] == cc {
 				before := p.authz
 				if p.apply(d.Block) != "" {
 					return nil, nil, false
@@ -173,7 +179,7 @@ func (s *Simulator) Lint() []simulate.ConfigFinding {
 		refusedAll := len(targets) > 0
 		var deny parser.Range
 		for _, t := range targets {
-			p, src, ok := effective(scopes, t.dir)
+			p, src, ok := s.effective(scopes, t.dir)
 			if !ok || sectionsMay(scopes, t.url) || p.authz == nil || p.authz.admitsSomeone() {
 				refusedAll = false
 				continue

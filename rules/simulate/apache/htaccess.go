@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/unforbid/unforbid/parser"
 	conf "github.com/unforbid/unforbid/parser/apache"
+	"github.com/unforbid/unforbid/parser/fsmeta"
 	"github.com/unforbid/unforbid/rules/simulate"
 )
 
@@ -370,13 +372,68 @@ func hasIfModule(ds []*conf.Directive) bool {
 // ignoredAccess records in the trace the access files of dir that
 // AllowOverride None leaves unread (httpd does not even stat them; the
 // simulator looks, so that the reader learns why they do not apply).
-func (s *Simulator) ignoredAccess(st *state, p *perDir, dir string, scopes []*scope) {
+// dirInfo is dir's metadata as the walk met it (nil when not at hand).
+func (s *Simulator) ignoredAccess(st *state, p *perDir, dir string, dirInfo *fsmeta.Info, scopes []*scope) {
 	for _, name := range s.accessFiles(scopes) {
 		f := path.Join(dir, name)
-		if info, err := s.FS.Lstat(f); err == nil && info != nil {
+		if s.present.lstat(s.FS, dir, dirInfo, name, f) {
 			st.step("htaccess", p.overRange, "AllowOverride None: %s is never read", f)
 		}
 	}
+}
+
+// presence remembers whether the access files of directories exist, for
+// ignoredAccess: every request walks the same directories, and most
+// hold no access file (a lookup that fsmeta does not cache). An answer
+// holds while the directory's metadata is the very *fsmeta.Info the FS
+// keeps for it, as long as the FS holds it (until Reset, or until its
+// cache is full): what a directory holds is then read once per
+// snapshot of it, as its metadata is. It is safe for concurrent use and
+// bounded (emptied when it holds maxPresence entries).
+type presence struct {
+	mu sync.Mutex
+	m  map[presenceKey]presenceEntry
+}
+
+type presenceKey struct{ dir, name string }
+
+type presenceEntry struct {
+	fs     *fsmeta.FS
+	dir    *fsmeta.Info
+	exists bool
+}
+
+const maxPresence = 100_000
+
+// lstat reports whether f, the entry name of the directory dir (whose
+// metadata is dirInfo, looked up when nil), exists: FS.Lstat(f)
+// succeeds.
+func (c *presence) lstat(fsys *fsmeta.FS, dir string, dirInfo *fsmeta.Info, name, f string) bool {
+	if dirInfo == nil {
+		if i, err := fsys.Lstat(dir); err == nil {
+			dirInfo = i
+		}
+	}
+	if dirInfo == nil || dirInfo.Type != fsmeta.TypeDir {
+		info, err := fsys.Lstat(f)
+		return err == nil && info != nil
+	}
+	k := presenceKey{dir, name}
+	c.mu.Lock()
+	e, ok := c.m[k]
+	c.mu.Unlock()
+	if ok && e.fs == fsys && e.dir == dirInfo {
+		return e.exists
+	}
+	info, err := fsys.Lstat(f)
+	exists := err == nil && info != nil
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxPresence {
+		c.m = make(map[presenceKey]presenceEntry)
+	}
+	c.m[k] = presenceEntry{fsys, dirInfo, exists}
+	c.mu.Unlock()
+	return exists
 }
 
 // sectionName is d's name as httpd looks it up: "<Name" for a section.

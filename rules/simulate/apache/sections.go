@@ -34,7 +34,12 @@ func sectionRegex(d *conf.Directive) (*pcre.Regex, string) {
 // with one trailing slash, a wildcard by fnmatch with FNM_PATHNAME (no
 // wildcard matches a slash, so it matches at its own depth only).
 func dirMatches(pattern, dir string) bool {
-	pd, dd := canonDir(pattern), canonDir(dir)
+	return dirMatchesCanon(pattern, canonDir(pattern), canonDir(dir))
+}
+
+// dirMatchesCanon is dirMatches with canonDir of the pattern (pd) and of
+// the directory (dd) at hand.
+func dirMatchesCanon(pattern, pd, dd string) bool {
 	if !hasWild(pattern) {
 		return pd == dd
 	}

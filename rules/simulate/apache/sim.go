@@ -22,13 +22,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/unforbid/unforbid/parser"
 	conf "github.com/unforbid/unforbid/parser/apache"
 	"github.com/unforbid/unforbid/parser/fsmeta"
 	"github.com/unforbid/unforbid/rules/simulate"
-	"github.com/unforbid/unforbid/rules/simulate/pcre"
 )
 
 // Rule IDs of Apache's own causes.
@@ -38,6 +38,15 @@ const (
 )
 
 // Simulator answers requests for one Apache configuration and filesystem.
+//
+// A Simulator is safe for concurrent use once New (or Load) has returned:
+// Simulate, Sites, Lint and the other methods of simulate.Server may be
+// called from several goroutines at once. They read the configuration
+// without changing it; what they cache (compiled regexes, the
+// per-directory configuration of each server scope, the access files
+// AllowOverride None ignores) is kept behind locks, and holds as long as
+// the filesystem view does (fsmeta.FS is a snapshot: after changing the
+// tree, Reset it or use a new one).
 type Simulator struct {
 	// Config is the loaded configuration (parser/apache's Load).
 	Config *conf.Config
@@ -62,6 +71,12 @@ type Simulator struct {
 	// htaccessRoot is the docroot of LoadHtaccess ("" otherwise): repairs
 	// change its .htaccess files, never the stock configuration.
 	htaccessRoot string
+	// present caches the access files that AllowOverride None ignores
+	// (htaccess.go's ignoredAccess).
+	present presence
+	// bases caches the per-directory configuration the server scopes
+	// give before the directory walk.
+	bases baseCache
 }
 
 // listen is one Listen directive.
@@ -78,11 +93,19 @@ type scope struct {
 	docRange parser.Range
 	// plain are the directives outside sections, in order.
 	plain []*conf.Directive
+	// perDirLines is set when a directive of plain may change the
+	// per-directory configuration (perDir.apply): one that is not
+	// harmless. Without any, the scope's requests start from the same
+	// configuration as those of the scopes above it.
+	perDirLines bool
 	// dirs are the non-regex <Directory> sections (paths and wildcards),
 	// in config order; rdirs the regex ones (<Directory ~>,
 	// <DirectoryMatch>) and locs the <Location> and <LocationMatch>
 	// sections (sections.go).
 	dirs, rdirs, locs []*conf.Directive
+	// dirCanon are the paths of dirs as canonDir writes them, in the
+	// same order (compared on every step of every request's walk).
+	dirCanon []string
 	// others are the sections the simulator does not model, judged per
 	// request (may they apply?).
 	others []*conf.Directive
@@ -294,11 +317,12 @@ func (sc *scope) add(d *conf.Directive) {
 	switch {
 	case d.Section && d.Is("Directory") && len(d.Args) == 1 && d.Args[0] != "~":
 		sc.dirs = append(sc.dirs, d)
+		sc.dirCanon = append(sc.dirCanon, canonDir(d.Args[0]))
 	case d.Section && (d.Is("Files") || d.Is("FilesMatch")):
 		// Merged by perDir.apply, judged after the directory walk.
-		sc.plain = append(sc.plain, d)
+		sc.addPlain(d)
 	case isAccessDirective(d):
-		sc.plain = append(sc.plain, d)
+		sc.addPlain(d)
 	case d.Section && isRegexDir(d):
 		sc.rdirs = append(sc.rdirs, d)
 	case d.Section && isLocation(d):
@@ -309,7 +333,7 @@ func (sc *scope) add(d *conf.Directive) {
 		sc.docRoot, sc.docRange = path.Clean(d.Args[0]), d.Range
 	case d.Is("Options"), d.Is("DirectoryIndex"), d.Is("DirectorySlash"), d.Is("AllowOverride"), d.Is("AllowOverrideList"),
 		d.Is("AddHandler"), d.Is("SetHandler"), d.Is("RemoveHandler"):
-		sc.plain = append(sc.plain, d)
+		sc.addPlain(d)
 	case isAlias(d):
 		sc.aliases = append(sc.aliases, d)
 	case isRedirect(d):
@@ -327,6 +351,14 @@ func (sc *scope) add(d *conf.Directive) {
 		if sc.unsure == "" {
 			sc.unsure = fmt.Sprintf("%s: %s is not modelled yet", d.Range, d.Name)
 		}
+	}
+}
+
+// addPlain files a directive outside sections.
+func (sc *scope) addPlain(d *conf.Directive) {
+	sc.plain = append(sc.plain, d)
+	if d.Section || !harmless[strings.ToLower(d.Name)] {
+		sc.perDirLines = true
 	}
 }
 
@@ -579,6 +611,64 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 	return ""
 }
 
+// baseCache keeps, per server scope and method, the per-directory
+// configuration before the directory walk: the defaults merged with the
+// lines of the scopes outside sections, the same for every request of a
+// virtual host. It is safe for concurrent use; it holds at most one
+// entry per scope and method a request reached (Simulate models GET and
+// HEAD only).
+type baseCache struct {
+	m sync.Map // baseKey -> baseEntry
+}
+
+type baseKey struct {
+	last   *scope // the request's last scope (its virtual host's)
+	n      int    // how many scopes
+	method string
+}
+
+type baseEntry struct {
+	p   *perDir
+	why string
+}
+
+// base returns a copy of the per-directory configuration of scopes
+// before the walk, for the method, that the request may change; why
+// says what is not modelled.
+func (c *baseCache) base(scopes []*scope, method string) (*perDir, string) {
+	// a scope whose lines change nothing shares the entry of those
+	// above it (every virtual host of a generated config, that of the
+	// main server)
+	for len(scopes) > 1 && !scopes[len(scopes)-1].perDirLines {
+		scopes = scopes[:len(scopes)-1]
+	}
+	k := baseKey{scopes[len(scopes)-1], len(scopes), method}
+	e, ok := c.m.Load(k)
+	if !ok {
+		p := &perDir{opts: map[string]bool{"FollowSymLinks": true}, index: []string{"index.html"}}
+		p.acc.method = method
+		why := ""
+		for _, sc := range scopes {
+			if why = p.apply(sc.plain); why != "" {
+				break
+			}
+		}
+		e, _ = c.m.LoadOrStore(k, baseEntry{p, why})
+	}
+	be := e.(baseEntry)
+	return be.p.clone(), be.why
+}
+
+// clone returns a copy of p that merges more sections without changing
+// p: the maps and trees p holds are replaced, never changed, when
+// sections merge; the slices that merging appends to are clipped.
+func (p *perDir) clone() *perDir {
+	q := *p
+	q.handlers = slices.Clip(q.handlers)
+	q.acc.files = slices.Clip(q.acc.files)
+	return &q
+}
+
 // options merges one Options directive.
 func (p *perDir) options(d *conf.Directive) string {
 	rel := len(d.Args) > 0 && (d.Args[0] != "" && (d.Args[0][0] == '+' || d.Args[0][0] == '-'))
@@ -667,17 +757,19 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 	uri = m.uri
 	st.d.Path = file
 
-	// The server-level per-dir defaults: FollowSymLinks, index.html.
-	p := &perDir{opts: map[string]bool{"FollowSymLinks": true}, index: []string{"index.html"}}
-	st.p, p.acc.method = p, req.Method
-	for _, sc := range scopes {
-		if why := p.apply(sc.plain); why != "" {
-			return st.notSure("%s", why)
-		}
+	// The server-level per-dir defaults: FollowSymLinks, index.html,
+	// then the scopes' own lines.
+	p, why := s.bases.base(scopes, req.Method)
+	if why != "" {
+		st.p = p
+		return st.notSure("%s", why)
 	}
+	st.p = p
 	var dirs []*conf.Directive
+	var dirCanon []string
 	for _, sc := range scopes {
 		dirs = append(dirs, sc.dirs...)
+		dirCanon = append(dirCanon, sc.dirCanon...)
 	}
 	st.dirs = dirs
 	st.scopes = scopes
@@ -691,9 +783,10 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 	comps := strings.Split(strings.Trim(file, "/"), "/")
 	cur := "/"
 	var finfo *fsmeta.Info
-	applyAt := func(dir string) string {
-		for _, d := range dirs {
-			if dirMatches(d.Args[0], dir) {
+	applyAt := func(dir string, dirInfo *fsmeta.Info) string {
+		dd := canonDir(dir)
+		for i, d := range dirs {
+			if dirMatchesCanon(d.Args[0], dirCanon[i], dd) {
 				if why := p.apply(d.Block); why != "" {
 					return why
 				}
@@ -703,7 +796,7 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 			}
 		}
 		if strings.EqualFold(p.override, "None") && (p.overList == "" || strings.EqualFold(p.overList, "None")) {
-			s.ignoredAccess(st, p, dir, scopes)
+			s.ignoredAccess(st, p, dir, dirInfo, scopes)
 			return ""
 		}
 		// ap_parse_htaccess: the worker opens the access files of
@@ -732,7 +825,7 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		}
 		return ""
 	}
-	if why := applyAt("/"); why != "" {
+	if why := applyAt("/", nil); why != "" {
 		return st.notSure("%s", why)
 	}
 	if st.d.Status != 0 {
@@ -778,7 +871,7 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		}
 		cur, finfo = next, info
 		if finfo.Type == fsmeta.TypeDir {
-			if why := applyAt(cur); why != "" {
+			if why := applyAt(cur, finfo); why != "" {
 				return st.notSure("%s", why)
 			}
 			if st.d.Status != 0 {
@@ -1085,18 +1178,18 @@ func canonDir(p string) string {
 // mayChange says why the section or directive o, which the simulator does
 // not model, may change the answer for uri; "" when it cannot.
 func mayChange(o *conf.Directive, uri string) string {
-	unsure := fmt.Sprintf("%s: %s is not modelled yet", o.Range, o.Name)
+	unsure := func() string { return fmt.Sprintf("%s: %s is not modelled yet", o.Range, o.Name) }
 	switch {
 	case o.Is("Alias"), o.Is("ScriptAlias"), o.Is("Redirect"), o.Is("RedirectPermanent"), o.Is("RedirectTemp"):
 		if len(o.Args) == 0 {
-			return unsure
+			return unsure()
 		}
 		prefix := o.Args[0]
 		if o.Is("Redirect") && len(o.Args) > 1 && !strings.HasPrefix(prefix, "/") {
 			prefix = o.Args[1]
 		}
 		if strings.HasPrefix(uri, strings.TrimSuffix(prefix, "/")) {
-			return unsure
+			return unsure()
 		}
 		return ""
 	case o.Is("AddHandler"):
@@ -1106,7 +1199,7 @@ func mayChange(o *conf.Directive, uri string) string {
 			parts := strings.Split(strings.ToLower(seg), ".")
 			for _, ext := range o.Args[min(1, len(o.Args)):] {
 				if slices.Contains(parts[min(1, len(parts)):], strings.TrimPrefix(strings.ToLower(ext), ".")) {
-					return unsure
+					return unsure()
 				}
 			}
 		}
@@ -1116,7 +1209,7 @@ func mayChange(o *conf.Directive, uri string) string {
 			return ""
 		}
 		if strings.HasPrefix(uri, "/~") {
-			return unsure
+			return unsure()
 		}
 		return ""
 	case o.Is("AliasMatch"), o.Is("ScriptAliasMatch"), o.Is("RedirectMatch"):
@@ -1128,47 +1221,47 @@ func mayChange(o *conf.Directive, uri string) string {
 			pat = a
 			break
 		}
-		return regexMay(pat, []string{uri}, unsure)
+		return regexMay(pat, []string{uri}, unsure())
 	case o.Is("Location"), o.Is("LocationMatch"):
 		if len(o.Args) == 0 {
-			return unsure
+			return unsure()
 		}
 		if o.Is("LocationMatch") || o.Args[0] == "~" {
-			return regexMay(o.Args[len(o.Args)-1], []string{uri}, unsure)
+			return regexMay(o.Args[len(o.Args)-1], []string{uri}, unsure())
 		}
 		if strings.HasPrefix(uri, strings.TrimSuffix(o.Args[0], "/")) || hasWild(o.Args[0]) {
-			return unsure
+			return unsure()
 		}
 		return ""
 	case o.Is("Files"), o.Is("FilesMatch"):
 		if len(o.Args) == 0 {
-			return unsure
+			return unsure()
 		}
 		// Any segment of the path may be the last component Apache
 		// matches: judged conservatively. Index names are judged by
 		// the caller.
 		names := strings.Split(uri, "/")
 		if o.Is("FilesMatch") || o.Args[0] == "~" {
-			return regexMay(o.Args[len(o.Args)-1], names, unsure)
+			return regexMay(o.Args[len(o.Args)-1], names, unsure())
 		}
 		for _, n := range names {
 			if ok, err := path.Match(o.Args[0], n); err != nil || ok {
-				return unsure
+				return unsure()
 			}
 		}
 		return ""
 	case o.Is("Directory"), o.Is("DirectoryMatch"):
 		// A regex or wildcard directory: unsure when it may match any
 		// directory of the request's path.
-		return unsure
+		return unsure()
 	}
-	return unsure
+	return unsure()
 }
 
 // regexMay says unsure when the regex pat may match one of subjects, or
 // does not compile in Go.
 func regexMay(pat string, subjects []string, unsure string) string {
-	re, err := pcre.Compile(pat, false)
+	re, err := regexes.compile(pat, false)
 	if err != nil {
 		return unsure
 	}

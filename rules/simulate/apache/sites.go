@@ -324,13 +324,21 @@ func (s *Simulator) Suppressions() []simulate.SuppressionComment {
 		if f == nil {
 			continue
 		}
-		starts := map[int]parser.Range{}
-		conf.Walk(f.Directives, func(d *conf.Directive) bool {
-			if !d.Comment {
-				starts[d.Range.Start.Line] = d.Range
+		// the lines directives start on, gathered at the file's first
+		// suppression comment (most files have none)
+		var starts map[int]parser.Range
+		startsOf := func() map[int]parser.Range {
+			if starts == nil {
+				starts = map[int]parser.Range{}
+				conf.Walk(f.Directives, func(d *conf.Directive) bool {
+					if !d.Comment {
+						starts[d.Range.Start.Line] = d.Range
+					}
+					return true
+				})
 			}
-			return true
-		})
+			return starts
+		}
 		lines := strings.Split(string(f.Src), "\n")
 		off := 0
 		for i, line := range lines {
@@ -352,7 +360,7 @@ func (s *Simulator) Suppressions() []simulate.SuppressionComment {
 				if strings.HasPrefix(n, "#") {
 					continue
 				}
-				if r, ok := starts[j+1]; ok && n != "" {
+				if r, ok := startsOf()[j+1]; ok && n != "" {
 					c.Target = r
 				}
 				break
