@@ -129,13 +129,19 @@ func (i *Info) IsDir() bool { return i != nil && i.Type == TypeDir }
 
 // New returns an FS whose server paths live under the host directory root.
 // A root of "" or "/" means the real root. A relative root is made absolute
-// against the working directory when possible.
+// against the working directory when possible, and a root that is (or
+// passes through) a symbolic link is taken as the directory it names.
 func New(root string) *FS {
 	if root == "" {
 		root = "/"
 	}
 	if abs, err := filepath.Abs(root); err == nil {
 		root = abs
+	}
+	// A root given through a link (a release directory behind "current")
+	// is the directory it names: server paths start there.
+	if real, err := filepath.EvalSymlinks(root); err == nil {
+		root = real
 	}
 	root = filepath.Clean(root)
 	return &FS{root: root, b: disk{root: root}, hostWalk: root == "/", cache: make(map[string]*Info)}

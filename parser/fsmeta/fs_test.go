@@ -47,6 +47,23 @@ func TestNewRootHostPath(t *testing.T) {
 	}
 }
 
+// TestNewRootThroughLink checks that a root given as a link to a tree
+// (a release behind "current") reads the tree.
+func TestNewRootThroughLink(t *testing.T) {
+	tree := buildTree(t, d("etc", 0o755), f("etc/nginx.conf", 0o644))
+	link := filepath.Join(t.TempDir(), "current")
+	if err := os.Symlink(tree, link); err != nil {
+		t.Fatal(err)
+	}
+	f := New(link)
+	if info, err := f.Lstat("/etc/nginx.conf"); err != nil || info.Type != TypeRegular {
+		t.Fatalf("Lstat through a linked root: %+v, %v", info, err)
+	}
+	if _, err := f.ReadDirNames("/"); err != nil {
+		t.Errorf("ReadDirNames(/) through a linked root: %v", err)
+	}
+}
+
 func TestLstat(t *testing.T) {
 	root := buildTree(t,
 		own(d("srv", os.ModeSetgid|0o750), 0, 33),
