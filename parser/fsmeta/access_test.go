@@ -471,3 +471,27 @@ func TestAccessRemembersDirWalks(t *testing.T) {
 		})
 	}
 }
+
+// FuzzAccessRemembered checks on random paths that a walk started from a
+// remembered walk of the directory (warmed by siblings, for other
+// credentials too) answers as a walk from the root.
+func FuzzAccessRemembered(f *testing.F) {
+	fsys := memoryTree(f, accessNodes...)
+	for _, p := range []string{"/srv/d711/a.html", "/srv/link/../f644.html", "/srv/d700/nope/x", "/srv/loop1/x", "/srv/deep/parent/./d700link/a.html", "srv//up/d711/"} {
+		f.Add(p, uint8(0))
+	}
+	creds := []Cred{www, {User: "root"}, {User: "nobody", UID: 65534, GID: 65534}, {UID: 33, GID: 33, Groups: []uint32{33, 100}}}
+	f.Fuzz(func(t *testing.T, p string, who uint8) {
+		c := creds[int(who)%len(creds)]
+		fsys.Reset()
+		want := fsys.Access(c, p, Read, true)
+		if i := strings.LastIndexByte(p, '/'); i > 0 {
+			fsys.Access(creds[(int(who)+1)%len(creds)], p[:i]+"/x", 0, true)
+			fsys.Access(c, p[:i]+"/y", 0, false)
+		}
+		got := fsys.Access(c, p, Read, true)
+		if got.Err != want.Err || got.At != want.At || got.Blind != want.Blind || (got.Info == nil) != (want.Info == nil) || got.Info != nil && got.Info.Path != want.Info.Path {
+			t.Errorf("%s %q: remembered walk {%v %q}, walk from the root {%v %q}", c.User, p, got.Err, got.At, want.Err, want.At)
+		}
+	})
+}
