@@ -218,7 +218,10 @@ func (f *FS) dirWalk(w *walker, dir string) bool {
 			}
 		}
 	}
-	m := dirWalked{dir: dir, root: w.root, c: w.c, cur: w.cur, curInfo: w.curInfo, links: w.links, res: w.res}
+	// the groups are copied: a caller may reuse its slice for others
+	c := w.c
+	c.Groups = slices.Clone(c.Groups)
+	m := dirWalked{dir: dir, root: w.root, c: c, cur: w.cur, curInfo: w.curInfo, links: w.links, res: w.res}
 	f.mu.Lock()
 	f.walks[f.nextWalk] = m
 	f.nextWalk = (f.nextWalk + 1) % len(f.walks)

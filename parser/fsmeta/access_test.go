@@ -495,3 +495,19 @@ func FuzzAccessRemembered(f *testing.F) {
 		}
 	})
 }
+
+// TestAccessRememberedGroupsCopied checks that a remembered walk keeps its
+// own copy of the credentials' groups: a caller reusing its slice for
+// other groups gets the walk of those.
+func TestAccessRememberedGroupsCopied(t *testing.T) {
+	fsys := memoryTree(t, d("srv", 0o755), own(d("srv/g", 0o710), 0, 100), d("srv/g/h", 0o755), f("srv/g/h/a.html", 0o644))
+	groups := []uint32{100}
+	c := Cred{User: "w", UID: 33, GID: 33, Groups: groups}
+	if r := fsys.Access(c, "/srv/g/h/a.html", Read, true); r.Err != 0 {
+		t.Fatalf("group 100: %v at %q, want success", r.Err, r.At)
+	}
+	groups[0] = 200
+	if r := fsys.Access(c, "/srv/g/h/a.html", Read, true); r.Err != syscall.EACCES {
+		t.Errorf("group 200 in the same slice: %v at %q, want EACCES at /srv/g", r.Err, r.At)
+	}
+}
