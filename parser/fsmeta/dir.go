@@ -3,6 +3,7 @@ package fsmeta
 import (
 	"io/fs"
 	"path"
+	"strings"
 	"sync/atomic"
 	"unsafe"
 
@@ -13,7 +14,8 @@ import (
 // the disk, relative to a descriptor of the directory (fstatat, and
 // listxattrat where the kernel has it), which spares the kernel the walk
 // of the whole path for every entry; a third less system time on a large
-// docroot. A Dir is safe for concurrent use; Close it when done.
+// docroot. Lstat may be called from several goroutines at once; Close it
+// once every Lstat has returned.
 type Dir struct {
 	f    *FS
 	p    string // server path asked for
@@ -53,7 +55,7 @@ func (d *Dir) Close() error {
 // Lstat is FS.Lstat of the entry name (a name, no slash) of the directory:
 // the same answer, the same caching.
 func (d *Dir) Lstat(name string) (*Info, error) {
-	if d.fd < 0 || name == "" || name == "." || name == ".." || containsSlash(name) {
+	if d.fd < 0 || name == "" || name == "." || name == ".." || strings.Contains(name, "/") {
 		return d.f.Lstat(path.Join(d.p, name))
 	}
 	p := join(d.p, name)
@@ -88,15 +90,6 @@ func renamed(info *Info, p string) *Info {
 	return &cp
 }
 
-func containsSlash(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '/' {
-			return true
-		}
-	}
-	return false
-}
-
 // readlinkAt is readlinkat(2) of name in the directory fd.
 func readlinkAt(fd int, name string) (string, error) {
 	for size := 256; ; size *= 2 {
@@ -128,7 +121,7 @@ func hasAnyXattrAt(fd int, name, host string) bool {
 	}
 	b, err := unix.BytePtrFromString(name)
 	if err != nil {
-		return true
+		return hasAnyXattr(host)
 	}
 	for {
 		n, _, e := unix.Syscall6(sysListxattrat, uintptr(fd), uintptr(unsafe.Pointer(b)), uintptr(unix.AT_SYMLINK_NOFOLLOW), 0, 0, 0)
@@ -137,10 +130,10 @@ func hasAnyXattrAt(fd int, name, host string) bool {
 			return n > 0
 		case unix.EINTR:
 			continue
-		case unix.ENOSYS:
+		case unix.ENOSYS, unix.EPERM:
+			// a kernel before 6.13, or a sandbox refusing the call
 			noListxattrat.Store(true)
-			return hasAnyXattr(host)
 		}
-		return true // as hasAnyXattr: the lookups that follow say nothing
+		return hasAnyXattr(host)
 	}
 }
