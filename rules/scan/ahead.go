@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"errors"
 	"path"
 	"runtime"
 	"sync"
@@ -149,7 +150,7 @@ type entryAhead struct {
 	dec  *decided
 }
 
-// lookAheadBatch looks up the entries names of dir (served at url) on all
+// lookAheadBatch looks up the entries of dir (served at url) on all
 // workers; entry i of the result is names[i]'s. It returns nil when there
 // is nothing to share out.
 func (sc *scanner) lookAheadBatch(dir, url string, names []string) []entryAhead {
@@ -229,6 +230,34 @@ const siteChunk = 64
 // covers; larger roots are looked up batch by batch as they are walked.
 const smallRoot = 32
 
+// pageBudget is how many bytes of a root's pages the look-ahead of its
+// site reads (the rest are read when judged): a chunk of sites holds at
+// most siteChunk times this.
+const pageBudget = 256 << 10
+
+// errLarge stops the listing of a root that is not small.
+var errLarge = errors.New("more than smallRoot entries")
+
+// smallListing returns the sorted names of dir when it holds at most
+// smallRoot entries, reading no more than that many names.
+func (sc *scanner) smallListing(dir string) ([]string, bool) {
+	var names []string
+	err := sc.fsys.ReadDirBatches(dir, smallRoot+1, func(batch []string) error {
+		if names != nil || len(batch) > smallRoot {
+			return errLarge
+		}
+		names = batch
+		return nil
+	})
+	if err != nil {
+		return nil, false
+	}
+	if names == nil {
+		names = []string{}
+	}
+	return names, true
+}
+
 // lookAheadSites looks up, on all workers, the requests every scanned site
 // makes whatever it holds: the first request of each root, the metadata
 // and requests of the entries of small roots, and the ACME probe.
@@ -255,11 +284,12 @@ func (sc *scanner) lookAheadSites(sites []simulate.Site) []ahead {
 				continue // a link or nothing: asked for when walked
 			}
 			a.decs[aheadKey(t.host, r.URL)] = sc.simulate(t, r.URL)
-			names, err := sc.fsys.ReadDirNames(r.Dir)
-			if err != nil || len(names) > smallRoot {
+			names, ok := sc.smallListing(r.Dir)
+			if !ok {
 				continue
 			}
 			a.lists[r.Dir] = names
+			budget := int64(pageBudget)
 			for _, name := range names {
 				p, u := path.Join(r.Dir, name), r.URL+name
 				info, err := sc.fsys.Lstat(p)
@@ -269,7 +299,8 @@ func (sc *scanner) lookAheadSites(sites []simulate.Site) []ahead {
 				}
 				dec := sc.simulate(t, u)
 				a.decs[aheadKey(t.host, u)] = dec
-				if servesPage(dec.req, dec.d, p) {
+				if servesPage(dec.req, dec.d, p) && info.Size <= budget {
+					budget -= info.Size
 					b, err := sc.fsys.ReadFileLimit(p, rules.MaxPageSize)
 					a.pages[p] = pageRead{b, err}
 				}

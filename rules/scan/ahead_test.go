@@ -2,7 +2,13 @@ package scan_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"testing"
+
+	"github.com/unforbid/unforbid/parser/fsmeta"
 
 	"github.com/unforbid/unforbid/internal/benchgen"
 	"github.com/unforbid/unforbid/internal/treetest"
@@ -61,4 +67,33 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestSmallListing checks that a site's look-ahead lists a small root
+// whole and sorted, and gives up on a large one.
+func TestSmallListing(t *testing.T) {
+	root := t.TempDir()
+	for dir, n := range map[string]int{"small": 5, "large": 40, "empty": 0} {
+		if err := os.MkdirAll(filepath.Join(root, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			if err := os.WriteFile(filepath.Join(root, dir, fmt.Sprintf("f%02d", n-i)), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	fsys := fsmeta.New(root)
+	if names, ok := scan.SmallListing(fsys, "/small"); !ok || !slices.Equal(names, []string{"f01", "f02", "f03", "f04", "f05"}) {
+		t.Errorf("small: %v %v, want the 5 names sorted", names, ok)
+	}
+	if names, ok := scan.SmallListing(fsys, "/empty"); !ok || len(names) != 0 {
+		t.Errorf("empty: %v %v, want no names", names, ok)
+	}
+	if names, ok := scan.SmallListing(fsys, "/large"); ok {
+		t.Errorf("large: %d names listed, want none (40 entries)", len(names))
+	}
+	if _, ok := scan.SmallListing(fsys, "/missing"); ok {
+		t.Error("missing: listed")
+	}
 }

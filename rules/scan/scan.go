@@ -352,7 +352,8 @@ func (sc *scanner) requestAhead(pre *decided, urlPath string) (simulate.Request,
 // walk visits dir, served at url (ending in "/"), and everything below it,
 // and returns what dir holds (nil when it was visited before); pre, when
 // set, is the request of url looked up ahead. Memory is bounded by the
-// depth times the batch size.
+// depth times the batch size (a batch of names, and of what was looked up
+// ahead for them, per level).
 func (sc *scanner) walk(dir, url string, pre *decided) *rules.DirContents {
 	// Directories are known by their real path, so that a symbolic link
 	// back up the tree cannot make the walk go round.
