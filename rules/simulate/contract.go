@@ -13,6 +13,12 @@ import (
 // Server is the contract every simulated server (nginx, Apache httpd)
 // implements. The scanner, the CLI and the test harness speak only to it:
 // a new server is a new implementation, never a copy of the scanner.
+//
+// A Server must be safe for concurrent use: the scanner calls Simulate
+// from a worker on every core while it reads the FileSystem itself, and
+// each call must answer as it would alone (test it under -race with
+// requests from several goroutines, as the nginx and Apache simulators'
+// TestConcurrentSimulate do).
 type Server interface {
 	Simulator
 	// Kind names the server: "nginx" or "apache".
