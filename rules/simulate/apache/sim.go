@@ -389,8 +389,18 @@ type state struct {
 	p *perDir
 }
 
+// step records a step of the decision's trace.
+//
+// A request with NoTrace (a scan's) keeps the steps without their text,
+// but for the access files': the simulator's own logic and its repairs
+// read the kinds and ranges of the steps (the mapping directive, the
+// DirectoryIndex in effect) and LintDir the text of the access-file steps.
 func (st *state) step(kind string, r parser.Range, format string, args ...any) {
-	st.d.Trace = append(st.d.Trace, simulate.Step{Step: kind, Range: r, Detail: fmt.Sprintf(format, args...)})
+	detail := ""
+	if !st.req.NoTrace || kind == "htaccess" {
+		detail = fmt.Sprintf(format, args...)
+	}
+	st.d.Trace = append(st.d.Trace, simulate.Step{Step: kind, Range: r, Detail: detail})
 }
 
 func (st *state) notSure(format string, args ...any) *simulate.Decision {
