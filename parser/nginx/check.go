@@ -114,16 +114,24 @@ func known(name string) bool {
 // goes on with the right directives), the syntax errors and the errors of
 // the checks.
 func parseChecked(p string, toks []token, ctx blockCtx) (dirs crossplane.Directives, syntax, checks []*parser.Error) {
+	return checkedWith(ctx, func(wrap string, check bool) (crossplane.Directives, []*parser.Error) {
+		return cpParse(p, toks, ctx, wrap, check)
+	})
+}
+
+// checkedWith is parseChecked on the parser parse (with the wrapper of a
+// context and the checks, or with neither).
+func checkedWith(ctx blockCtx, parse func(wrap string, check bool) (crossplane.Directives, []*parser.Error)) (dirs crossplane.Directives, syntax, checks []*parser.Error) {
 	wrap, ok := wrappers[ctx.key()]
 	if !ok {
-		dirs, syntax = cpParse(p, toks, ctx, "", false)
+		dirs, syntax = parse("", false)
 		return dirs, syntax, nil
 	}
-	dirs, errs := cpParse(p, toks, ctx, wrap, true)
+	dirs, errs := parse(wrap, true)
 	if len(errs) == 0 {
 		return dirs, nil, nil
 	}
-	plain, syntax := cpParse(p, toks, ctx, "", false)
+	plain, syntax := parse("", false)
 	seen := map[string]bool{}
 	for _, e := range syntax {
 		seen[e.Error()] = true

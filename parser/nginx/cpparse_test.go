@@ -167,30 +167,9 @@ func comparePort(t *testing.T, src string, ctx blockCtx) {
 
 // crossplaneChecked is parseChecked on crossplane's own Parse.
 func crossplaneChecked(p string, src []byte, ctx blockCtx) (dirs crossplane.Directives, syntax, checks []*parser.Error) {
-	wrap, ok := wrappers[ctx.key()]
-	if !ok {
-		dirs, syntax = crossplaneParse(p, src, "", false)
-		return dirs, syntax, nil
-	}
-	dirs, errs := crossplaneParse(p, src, wrap, true)
-	if len(errs) == 0 {
-		return dirs, nil, nil
-	}
-	plain, syntax := crossplaneParse(p, src, "", false)
-	seen := map[string]bool{}
-	for _, e := range syntax {
-		seen[e.Error()] = true
-	}
-	for _, e := range errs {
-		if seen[e.Error()] {
-			continue
-		}
-		checks = append(checks, e)
-		if blockAt(plain, e.Line) {
-			break
-		}
-	}
-	return plain, syntax, checks
+	return checkedWith(ctx, func(wrap string, check bool) (crossplane.Directives, []*parser.Error) {
+		return crossplaneParse(p, src, wrap, check)
+	})
 }
 
 func dumpDirs(dirs crossplane.Directives) string {
