@@ -164,9 +164,12 @@ func (sc *scanner) lookAheadBatch(dir, url string, names []string) []entryAhead 
 		lstat = d.Lstat
 	}
 	out := make([]entryAhead, len(names))
+	withSite := len(sc.ahead.infos) > 0
 	parallel(len(names), func(i int) {
-		if _, ok := sc.ahead.infos[path.Join(dir, names[i])]; ok {
-			return // looked up with the site (read-only while workers run)
+		if withSite {
+			if _, ok := sc.ahead.infos[path.Join(dir, names[i])]; ok {
+				return // looked up with the site (read-only while workers run)
+			}
 		}
 		e := &out[i]
 		e.ok = true
@@ -299,7 +302,8 @@ func (sc *scanner) lookAheadSites(sites []simulate.Site) []ahead {
 				}
 				dec := sc.simulate(t, u)
 				a.decs[aheadKey(t.host, u)] = dec
-				if servesPage(dec.req, dec.d, p) && info.Size <= budget {
+				// a regular file's size is its content's (a link's is not)
+				if info.Type == fsmeta.TypeRegular && servesPage(dec.req, dec.d, p) && info.Size <= budget {
 					budget -= info.Size
 					b, err := sc.fsys.ReadFileLimit(p, rules.MaxPageSize)
 					a.pages[p] = pageRead{b, err}
