@@ -19,6 +19,43 @@ const realPort = 8080
 // layOut writes a case's tree under dir, its config replaced by conf with
 // "listen 80;" moved to 127.0.0.1:realPort: modes, owners and links as the
 // entries say.
+// againstReal lays c's tree out with conf (config number i of the case),
+// starts real nginx on it and checks that c's URL and its secrets answer
+// as the simulator says. It returns the real statuses by URL (those that
+// could be requested).
+func againstReal(t *testing.T, c repairCase, i int, conf string) map[string]int {
+	t.Helper()
+	dir := t.TempDir()
+	layOut(t, dir, c, conf)
+	esim, err := nginxsim.Load(repairMain, memoryTree(t, c, map[string][]byte{repairMain: []byte(conf)}), nginxsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := realnginx.Start(dir, "", []int{realPort})
+	if err != nil {
+		t.Fatalf("config %d: %v", i, err)
+	}
+	real := map[string]int{}
+	for _, u := range append([]string{c.url}, c.secrets...) {
+		req := request(t, u)
+		req.ClientIP = "127.0.0.1"
+		want := esim.Simulate(req).Status
+		got, err := srv.Do("GET", realPort, "example.com", u, "127.0.0.1")
+		if err != nil {
+			t.Errorf("config %d: %s: %v", i, u, err)
+			continue
+		}
+		real[u] = got
+		if got != want {
+			t.Errorf("config %d: %s: real nginx %d, simulated %d\n%s", i, u, got, want, conf)
+		}
+	}
+	if err := srv.Stop(); err != nil {
+		t.Errorf("stop: %v", err)
+	}
+	return real
+}
+
 func layOut(t *testing.T, dir string, c repairCase, conf string) {
 	t.Helper()
 	conf = strings.ReplaceAll(conf, "listen 80;", "listen 127.0.0.1:8080;")
@@ -98,30 +135,7 @@ func TestRepairsRealNginx(t *testing.T) {
 				confs = append(confs, string(edited[repairMain]))
 			}
 			for i, conf := range confs {
-				dir := t.TempDir()
-				layOut(t, dir, c, conf)
-				esim, err := nginxsim.Load(repairMain, memoryTree(t, c, map[string][]byte{repairMain: []byte(conf)}), nginxsim.Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				srv, err := realnginx.Start(dir, "", []int{realPort})
-				if err != nil {
-					t.Fatalf("config %d: %v", i, err)
-				}
-				for _, u := range append([]string{c.url}, c.secrets...) {
-					req := request(t, u)
-					req.ClientIP = "127.0.0.1"
-					want := esim.Simulate(req).Status
-					got, err := srv.Do("GET", realPort, "example.com", u, "127.0.0.1")
-					if err != nil {
-						t.Errorf("config %d: %s: %v", i, u, err)
-					} else if got != want {
-						t.Errorf("config %d: %s: real nginx %d, simulated %d\n%s", i, u, got, want, conf)
-					}
-				}
-				if err := srv.Stop(); err != nil {
-					t.Errorf("stop: %v", err)
-				}
+				againstReal(t, c, i, conf)
 			}
 		})
 	}
