@@ -1,0 +1,166 @@
+package fsmeta
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// probeNodes are accessNodes with files whose ACL decides for the worker:
+// a named user denied what "other" grants, a named user and a named
+// group granted what the mode refuses, and a mask that takes it back.
+var probeNodes = append(slices.Clone(accessNodes),
+	f("srv/acl-deny.html", 0o644), f("srv/acl-user.html", 0o600),
+	f("srv/acl-group.html", 0o600), f("srv/acl-masked.html", 0o600),
+	d("srv/acls", 0o711), f("srv/acls/a.html", 0o640),
+)
+
+// probeACLs are the setfacl arguments of probeNodes' ACL files.
+var probeACLs = map[string][]string{
+	"srv/acl-deny.html":   {"-m", "u:33:---"},
+	"srv/acl-user.html":   {"-m", "u:33:r"},
+	"srv/acl-group.html":  {"-m", "g:33:r"},
+	"srv/acl-masked.html": {"-m", "u:33:r,m::---"},
+	"srv/acls/a.html":     {"-m", "u:1234:r"},
+}
+
+// TestProberMatchesAccess checks that a Prober answers as Access does,
+// for several credentials, on every view: on the disk, run as root, the
+// kernel answers (with real ACLs), elsewhere Access itself.
+func TestProberMatchesAccess(t *testing.T) {
+	views := map[string]*FS{"memory": memoryTree(t, accessNodes...)}
+	if os.Geteuid() == 0 {
+		root := buildTree(t, probeNodes...)
+		setfacl, err := exec.LookPath("setfacl")
+		if err != nil {
+			if os.Getenv("UNFORBID_E2E") != "" {
+				t.Fatal("setfacl not installed")
+			}
+			t.Log("setfacl not installed: no ACLs")
+		}
+		for p, args := range probeACLs {
+			if setfacl == "" {
+				break
+			}
+			if out, err := exec.Command(setfacl, append(args, filepath.Join(root, p))...).CombinedOutput(); err != nil {
+				t.Fatalf("setfacl %s: %v: %s", p, err, out)
+			}
+		}
+		views["disk"] = New(root)
+	}
+	creds := map[string]Cred{
+		"www-data": www,
+		"other":    {User: "other", UID: 1234, GID: 1234, Groups: []uint32{1234}},
+		"in 33":    {User: "in33", UID: 1235, GID: 1235, Groups: []uint32{1235, 33}},
+		"owner 33": {User: "own", UID: 33, GID: 100, Groups: []uint32{100}},
+		"root":     {User: "root"},
+	}
+	for view, fsys := range views {
+		for name, c := range creds {
+			t.Run(view+"/"+name, func(t *testing.T) {
+				p := fsys.NewProber(c, 2)
+				defer p.Close()
+				if p.Kernel() != (view == "disk") {
+					t.Fatalf("Kernel() = %v on the %s view", p.Kernel(), view)
+				}
+				checked := 0
+				for _, dir := range []string{"/srv", "/srv/d700", "/srv/d711", "/srv/d644", "/srv/d750g", "/srv/acls"} {
+					names, err := fsys.ReadDirNames(dir)
+					if err != nil {
+						continue
+					}
+					var files []string
+					for _, n := range names {
+						if info, err := fsys.Lstat(join(dir, n)); err == nil && info.Type == TypeRegular {
+							files = append(files, n)
+						}
+					}
+					d, err := fsys.OpenDir(dir)
+					if err != nil {
+						t.Fatal(err)
+					}
+					ok := make([]bool, len(files))
+					p.Readable(d, files, ok)
+					d.Close()
+					for i, n := range files {
+						res := fsys.Access(c, join(dir, n), Read, false)
+						if ok[i] != (res.Err == 0) {
+							t.Errorf("%s/%s: Readable %v, Access %v", dir, n, ok[i], res.Err)
+						}
+						checked++
+					}
+				}
+				if checked < 10 {
+					t.Errorf("only %d files checked", checked)
+				}
+			})
+		}
+	}
+}
+
+// TestReadDirBatchesTyped checks that the typed listing gives the batches
+// of ReadDirBatches, and says "regular" exactly of the regular files.
+func TestReadDirBatchesTyped(t *testing.T) {
+	nodes := []node{d("srv", 0o755), d("srv/sub", 0o755), l("srv/link", "a"), l("srv/dirlink", "sub")}
+	for _, n := range []string{"a", "b.html", "c d", "é", "z9", "y", "x", "w", "v"} {
+		nodes = append(nodes, f("srv/"+n, 0o644))
+	}
+	views := map[string]*FS{"memory": memoryTree(t, nodes...)}
+	if os.Geteuid() == 0 {
+		views["disk"] = New(buildTree(t, nodes...))
+	} else {
+		dir := t.TempDir()
+		for _, n := range nodes {
+			p := filepath.Join(dir, n.path)
+			var err error
+			switch {
+			case n.link != "":
+				err = os.Symlink(n.link, p)
+			case n.dir:
+				err = os.Mkdir(p, 0o755)
+			default:
+				err = os.WriteFile(p, nil, 0o644)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		views["disk"] = New(dir)
+	}
+	for view, fsys := range views {
+		for _, batch := range []int{1, 2, 5, 1024} {
+			var want [][]string
+			if err := fsys.ReadDirBatches("/srv", batch, func(names []string) error {
+				want = append(want, names)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			var got [][]string
+			err := fsys.ReadDirBatchesTyped("/srv", batch, func(names []string, regular []bool) error {
+				got = append(got, names)
+				for i, n := range names {
+					info, err := fsys.Lstat("/srv/" + n)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if regular[i] != (info.Type == TypeRegular) {
+						t.Errorf("%s, batch %d: %s: regular %v, a %s", view, batch, n, regular[i], info.Type)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.EqualFunc(got, want, slices.Equal) {
+				t.Errorf("%s, batch %d: batches %q, ReadDirBatches gives %q", view, batch, got, want)
+			}
+		}
+	}
+	if err := views["disk"].ReadDirBatchesTyped("/srv/link", 5, func([]string, []bool) error { return nil }); err == nil {
+		t.Error("listing a link to a file: no error")
+	}
+}
