@@ -337,3 +337,20 @@ type DirLinter interface {
 	// site walked.
 	LintDir(req Request, d *Decision, dir string) []ConfigFinding
 }
+
+// FileGrouper is implemented by servers that can tell, without
+// simulating, which requests of one directory's files they answer alike:
+// the scanner then simulates one file of a group and takes its answer
+// for the rest, which is what makes a directory of a million uploads
+// cost a million permission checks rather than a million requests.
+type FileGrouper interface {
+	// FileGroup returns a key for req, a GET of a file in a directory of
+	// the tree it serves, ok false when the server cannot vouch for one
+	// (then each request is simulated). The promise: two requests equal
+	// but for the last segment of their paths (names of plain letters,
+	// digits, '.', '-' and '_', not starting with '.'), for regular files,
+	// not links, in one directory that the worker may read, whose keys are
+	// equal, get decisions equal in everything but Path, whose last
+	// element is then each file's own name.
+	FileGroup(req Request) (key any, ok bool)
+}

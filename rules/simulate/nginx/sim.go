@@ -14,6 +14,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/unforbid/unforbid/parser"
@@ -74,6 +75,9 @@ type Simulator struct {
 	// check to parse again only the files it edits (Reload, edited); nil
 	// for a simulator made by New.
 	cache *conf.Cache
+
+	// lastSel is FileGroup's last server selection (filegroup.go).
+	lastSel atomic.Pointer[selectedFor]
 }
 
 // fallbackPasswd and fallbackGroup stand in for a missing user database:
