@@ -89,15 +89,7 @@ type target struct {
 // took. It reads nothing of the scanner but its options and server, so
 // workers may call it concurrently.
 func (sc *scanner) simulate(t target, urlPath string) decided {
-	req := simulate.Request{
-		Method: "GET", Scheme: "http", Host: t.host, Port: t.port, Path: urlPath,
-		ClientIP: sc.clientIP(t.serverIP), ServerIP: t.serverIP,
-		// Credentials are sent so that content behind auth_basic is
-		// checked too (passwords are not simulated).
-		Headers:    probeHeaders,
-		AssumeAuth: true,
-		NoTrace:    true,
-	}
+	req := sc.newRequest(t, urlPath)
 	d := sc.srv.Simulate(req)
 	if d.Cause != nil && d.Cause.Kind == simulate.KindDenyRule {
 		// an intended deny: look behind an allowlist, since the clients
@@ -109,71 +101,116 @@ func (sc *scanner) simulate(t target, urlPath string) decided {
 	return decided{req: req, d: d, n: 1}
 }
 
+// newRequest is the scan's GET of urlPath at t.
+func (sc *scanner) newRequest(t target, urlPath string) simulate.Request {
+	return simulate.Request{
+		Method: "GET", Scheme: "http", Host: t.host, Port: t.port, Path: urlPath,
+		ClientIP: sc.clientIP(t.serverIP), ServerIP: t.serverIP,
+		// Credentials are sent so that content behind auth_basic is
+		// checked too (passwords are not simulated).
+		Headers:    probeHeaders,
+		AssumeAuth: true,
+		NoTrace:    true,
+	}
+}
+
 // workers is how many goroutines look up ahead.
 var workers = runtime.GOMAXPROCS(0)
 
 // parallel calls fn(i) for every i below n on all workers, and returns
 // once every call has.
 func parallel(n int, fn func(i int)) {
-	w := min(workers, n)
+	parallelOn(n, 1, func(_, i int) { fn(i) })
+}
+
+// parallelOn calls fn(w, i) for every i below n on all workers, w being
+// the worker's number (below workers), handing out runs of chunk
+// consecutive i at a time; it returns once every call has.
+func parallelOn(n, chunk int, fn func(w, i int)) {
+	w := min(workers, (n+chunk-1)/chunk)
 	if w <= 1 {
 		for i := range n {
-			fn(i)
+			fn(0, i)
 		}
 		return
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	run := func() {
+	run := func(w int) {
 		for {
-			i := int(next.Add(1)) - 1
-			if i >= n {
+			lo := int(next.Add(int64(chunk))) - chunk
+			if lo >= n {
 				return
 			}
-			fn(i)
+			for i := lo; i < min(lo+chunk, n); i++ {
+				fn(w, i)
+			}
 		}
 	}
 	wg.Add(w - 1)
-	for range w - 1 {
-		go func() { defer wg.Done(); run() }()
+	for k := 1; k < w; k++ {
+		go func() { defer wg.Done(); run(k) }()
 	}
-	run()
+	run(0)
 	wg.Wait()
 }
 
+// aheadChunk is how many consecutive names of a batch a worker takes at a
+// time.
+const aheadChunk = 32
+
 // entryAhead is what the judging of one directory entry asks for, looked
 // up ahead: its metadata and the request of a file, or of a directory's
-// walk (its URL with the slash).
+// walk (its URL with the slash); or, for a file served like others of its
+// directory, their answer (alike.go).
 type entryAhead struct {
 	ok   bool // looked up
 	stat statResult
 	dec  *decided
+	// key is the file's group (simulate.FileGrouper), set when the file
+	// is readable by the worker; alike is the group's answer, taken for
+	// this file's, and follower says another file leads its group.
+	key      any
+	alike    *decided
+	follower bool
 }
 
 // lookAheadBatch looks up the entries of dir (served at url) on all
-// workers; entry i of the result is names[i]'s. It returns nil when there
-// is nothing to share out.
-func (sc *scanner) lookAheadBatch(dir, url string, names []string) []entryAhead {
-	if workers <= 1 || len(names) < 2 {
+// workers; entry i of the result is names[i]'s. regular, when set, says
+// which names the directory lists as regular files, and alike holds the
+// answers of dir's groups of files (alike.go), which the batch adds to.
+// It returns nil when there is nothing to share out.
+func (sc *scanner) lookAheadBatch(dir, url string, names []string, regular []bool, alike map[any]*decided) []entryAhead {
+	if workers <= 1 && alike == nil || len(names) < 2 {
 		return nil
 	}
 	t := target{sc.site.Host, sc.site.Port, sc.site.ServerIP}
-	lstat := func(name string) (*fsmeta.Info, error) { return sc.fsys.Lstat(path.Join(dir, name)) }
-	if d, err := sc.fsys.OpenDir(dir); err == nil {
-		defer d.Close()
-		lstat = d.Lstat
-	}
-	out := make([]entryAhead, len(names))
-	withSite := len(sc.ahead.infos) > 0
-	parallel(len(names), func(i int) {
-		if withSite {
-			if _, ok := sc.ahead.infos[path.Join(dir, names[i])]; ok {
-				return // looked up with the site (read-only while workers run)
+	// Each worker stats through its own descriptor of dir: one shared by
+	// threads makes every fstatat take and drop a reference on the same
+	// open file, and the two cores then fight over its cache line.
+	dirs := make([]*fsmeta.Dir, workers)
+	defer func() {
+		for _, d := range dirs {
+			if d != nil {
+				d.Close()
 			}
 		}
+	}()
+	out := make([]entryAhead, len(names))
+	withSite := len(sc.ahead.infos) > 0
+	lookup := func(w, i int) {
 		e := &out[i]
 		e.ok = true
-		e.stat.info, e.stat.err = lstat(names[i])
+		if dirs[w] == nil {
+			if d, err := sc.fsys.OpenDir(dir); err == nil {
+				dirs[w] = d
+			}
+		}
+		if dirs[w] != nil {
+			e.stat.info, e.stat.err = dirs[w].Lstat(names[i])
+		} else {
+			e.stat.info, e.stat.err = sc.fsys.Lstat(path.Join(dir, names[i]))
+		}
 		if e.stat.err != nil {
 			return
 		}
@@ -188,6 +225,45 @@ func (sc *scanner) lookAheadBatch(dir, url string, names []string) []entryAhead 
 				e.dec = &d
 			}
 		}
+	}
+	// what was looked up with the site is taken from sc.ahead as it is
+	// judged (read-only while workers run)
+	var bySite []bool
+	if withSite {
+		bySite = make([]bool, len(names))
+		for i, name := range names {
+			_, bySite[i] = sc.ahead.infos[path.Join(dir, name)]
+		}
+	}
+	if alike == nil || !sc.groupFiles(dir, url, names, regular, bySite, out, dirs) {
+		parallelOn(len(names), aheadChunk, func(w, i int) {
+			if bySite == nil || !bySite[i] {
+				lookup(w, i)
+			}
+		})
+		return out
+	}
+	leaders := sc.leadGroups(out, alike)
+	parallelOn(len(names), aheadChunk, func(w, i int) {
+		if !out[i].ok && !out[i].follower && (bySite == nil || !bySite[i]) {
+			lookup(w, i)
+		}
+	})
+	for _, i := range leaders {
+		if e := &out[i]; servesAlike(e, path.Join(dir, names[i])) {
+			alike[e.key] = e.dec
+		}
+	}
+	parallelOn(len(names), aheadChunk, func(w, i int) {
+		e := &out[i]
+		if !e.follower {
+			return
+		}
+		if g := alike[e.key]; g != nil {
+			e.ok, e.alike = true, g
+			return
+		}
+		lookup(w, i)
 	})
 	return out
 }

@@ -14,3 +14,15 @@ func SetWorkers(n int) (restore func()) {
 func SmallListing(fsys *fsmeta.FS, dir string) ([]string, bool) {
 	return (&scanner{fsys: fsys}).smallListing(dir)
 }
+
+// SetAlike turns serving files alike on or off, for tests; it returns a
+// function that restores the old setting.
+func SetAlike(on bool) (restore func()) {
+	old := noAlike
+	noAlike = !on
+	return func() { noAlike = old }
+}
+
+// ServedAlike returns how many files were judged by their group's answer
+// so far.
+func ServedAlike() int64 { return servedAlikeCount.Load() }

@@ -32,6 +32,11 @@ func (sc *scanner) readPage(req simulate.Request, d *simulate.Decision, p string
 	if sc.probing || !servesPage(req, d, p) {
 		return
 	}
+	sc.readServedPage(req, p)
+}
+
+// readServedPage is readPage of the page p, which req is served.
+func (sc *scanner) readServedPage(req simulate.Request, p string) {
 	st := &sc.intent
 	if st.pages >= rules.MaxPages {
 		st.pagesOver++

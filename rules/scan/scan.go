@@ -157,6 +157,7 @@ func Run(srv simulate.Server, opts Options) ([]rules.Finding, Stats) {
 		defer debug.SetGCPercent(debug.SetGCPercent(scanGCPercent()))
 	}
 	sc.lint()
+	sc.startAlike()
 	sites := srv.Sites()
 	for len(sites) > 0 {
 		chunk := sites[:min(siteChunk, len(sites))]
@@ -167,6 +168,7 @@ func Run(srv simulate.Server, opts Options) ([]rules.Finding, Stats) {
 		}
 	}
 	sc.ahead = ahead{}
+	sc.stopAlike()
 	if opts.Fixes != nil {
 		sc.repair()
 	}
@@ -184,6 +186,9 @@ type scanner struct {
 	order  []string
 	// ahead holds what workers looked up for the judging (ahead.go).
 	ahead ahead
+	// alike is set while files of a directory may be served alike
+	// (alike.go).
+	alike *alikeScan
 	// tuneGC is set when the scan sets the collector's target, which it
 	// sets again as the findings grow (see scanGCPercent).
 	tuneGC bool
@@ -401,8 +406,11 @@ func (sc *scanner) walk(dir, url string, pre *decided) *rules.DirContents {
 // readDir judges the entries of dir (served at url) batch by batch, each
 // batch looked up ahead on the workers.
 func (sc *scanner) readDir(dir, url string, in *rules.DirContents) error {
+	if sc.alike != nil {
+		return sc.readDirAlike(dir, url, in)
+	}
 	return sc.fsys.ReadDirBatches(dir, dirBatch, func(names []string) error {
-		looked := sc.lookAheadBatch(dir, url, names)
+		looked := sc.lookAheadBatch(dir, url, names, nil, nil)
 		for i, name := range names {
 			var e *entryAhead
 			if looked != nil && looked[i].ok {
@@ -421,6 +429,10 @@ const dirBatch = 1024
 // dir's contents and walks into subdirectories; e, when set, holds what
 // was looked up for it ahead.
 func (sc *scanner) entry(dir, url, name string, in *rules.DirContents, e *entryAhead) {
+	if e != nil && e.alike != nil {
+		sc.servedAlike(dir, url, name, in, e.alike)
+		return
+	}
 	p := path.Join(dir, name)
 	u := url + name
 	var info *fsmeta.Info

@@ -1,0 +1,183 @@
+package scan
+
+import (
+	"path"
+	"sync/atomic"
+
+	"github.com/unforbid/unforbid/parser/fsmeta"
+	"github.com/unforbid/unforbid/rules"
+	"github.com/unforbid/unforbid/rules/simulate"
+)
+
+// Files served alike. A directory of uploads holds thousands of files
+// that one location serves the same way; what tells them apart is whether
+// the worker may read each. When the server groups a directory's files
+// (simulate.FileGrouper), the scan asks whether the worker may read each
+// regular file (fsmeta.Prober: run as root on the disk, the kernel
+// answers, one system call where the metadata takes two), simulates the
+// first readable file of each group, and when that one is served (200,
+// no cause) takes its answer for the group's other readable files. Everything else (a
+// file the worker cannot read, a link, a page, a name out of the plain
+// ones) is looked up and simulated as before, so findings and counts are
+// those of simulating every file.
+
+// alikeScan holds what the scan needs to serve files alike: the server's
+// grouping and the prober of the worker's credentials.
+type alikeScan struct {
+	grouper simulate.FileGrouper
+	prober  *fsmeta.Prober
+}
+
+// startAlike sets up serving files alike when the server and the
+// filesystem allow it; stopAlike ends it.
+func (sc *scanner) startAlike() {
+	g, ok := sc.srv.(simulate.FileGrouper)
+	if !ok || noAlike {
+		return
+	}
+	sc.alike = &alikeScan{grouper: g, prober: sc.fsys.NewProber(sc.cred, workers)}
+}
+
+func (sc *scanner) stopAlike() {
+	if sc.alike != nil {
+		sc.alike.prober.Close()
+		sc.alike = nil
+	}
+}
+
+// noAlike turns serving files alike off (tests compare with it off).
+var noAlike = false
+
+// servedAlikeCount counts the files judged by their group's answer, for
+// tests that must see the path taken.
+var servedAlikeCount atomic.Int64
+
+// plainName reports whether a file named name may be served alike: plain
+// letters, digits, '.', '-' and '_', and not a dotfile.
+func plainName(name string) bool {
+	if name == "" || name[0] == '.' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// groupFiles sets the key of every entry of the batch that the directory
+// lists as a regular file of a plain name, that the worker may read (as
+// the kernel says) and that the server groups. It reports whether any
+// entry got one. bySite marks the entries looked up with the site.
+func (sc *scanner) groupFiles(dir, url string, names []string, regular, bySite []bool, out []entryAhead, dirs []*fsmeta.Dir) bool {
+	var cand []int
+	for i, name := range names {
+		if regular[i] && (bySite == nil || !bySite[i]) && plainName(name) {
+			cand = append(cand, i)
+		}
+	}
+	if len(cand) == 0 {
+		return false
+	}
+	d, err := sc.fsys.OpenDir(dir)
+	if err != nil {
+		return false
+	}
+	dirs[0] = d // closed with the batch's
+	probe := make([]string, len(cand))
+	for k, i := range cand {
+		probe[k] = names[i]
+	}
+	readable := make([]bool, len(cand))
+	sc.alike.prober.Readable(d, probe, readable)
+	t := target{sc.site.Host, sc.site.Port, sc.site.ServerIP}
+	parallelOn(len(cand), aheadChunk, func(_, k int) {
+		if !readable[k] {
+			return
+		}
+		i := cand[k]
+		if key, ok := sc.alike.grouper.FileGroup(sc.newRequest(t, url+names[i])); ok {
+			out[i].key = key
+		}
+	})
+	for _, i := range cand {
+		if out[i].key != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// leadGroups takes the answer of each keyed entry's group when alike
+// already has it; of the others, the first of each group leads (it is
+// simulated) and the rest follow. It returns the leaders.
+func (sc *scanner) leadGroups(out []entryAhead, alike map[any]*decided) []int {
+	var leaders []int
+	led := map[any]bool{}
+	for i := range out {
+		e := &out[i]
+		if e.key == nil {
+			continue
+		}
+		if g := alike[e.key]; g != nil {
+			e.ok, e.alike = true, g
+			continue
+		}
+		if led[e.key] {
+			e.follower = true
+			continue
+		}
+		led[e.key] = true
+		leaders = append(leaders, i)
+	}
+	return leaders
+}
+
+// servesAlike reports whether the looked-up entry e, the file p, is
+// served plainly: a regular file answering 200 from p itself, with no
+// cause, nothing masked, unsure or varying, no backend, in one request.
+// Its answer is then its group's.
+func servesAlike(e *entryAhead, p string) bool {
+	if !e.ok || e.stat.err != nil || e.stat.info.Type != fsmeta.TypeRegular || e.dec == nil || e.dec.n != 1 {
+		return false
+	}
+	d := e.dec.d
+	return d.Status == 200 && d.Cause == nil && d.Masked == nil && d.Unsure == "" && d.Varies == "" &&
+		d.Backend == "" && d.Path == p && !e.dec.req.AssumeAccess
+}
+
+// servedAlike judges the file name of dir (served at url) by g, its
+// group's answer: what entry does with the file's own answer, which is
+// g's but for the path served.
+func (sc *scanner) servedAlike(dir, url, name string, in *rules.DirContents, g *decided) {
+	servedAlikeCount.Add(1)
+	sc.tick()
+	sc.stats.Requests += g.n
+	req := g.req
+	req.Path = url + name
+	sc.sample(req, g.d, false) // judge: served, nothing to report
+	count(in, name, g.d)
+	if !sc.probing && rules.IsHTML(name) {
+		// readPage, which the file's own answer (g's, from this path)
+		// passes to here
+		sc.readServedPage(req, path.Join(dir, name))
+	}
+}
+
+// readDirAlike is readDir with files served alike.
+func (sc *scanner) readDirAlike(dir, url string, in *rules.DirContents) error {
+	alike := map[any]*decided{}
+	return sc.fsys.ReadDirBatchesTyped(dir, dirBatch, func(names []string, regular []bool) error {
+		looked := sc.lookAheadBatch(dir, url, names, regular, alike)
+		for i, name := range names {
+			var e *entryAhead
+			if looked != nil && looked[i].ok {
+				e = &looked[i]
+			}
+			sc.entry(dir, url, name, in, e)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,132 @@
+package scan_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/unforbid/unforbid/internal/benchgen"
+	"github.com/unforbid/unforbid/internal/difftest"
+	"github.com/unforbid/unforbid/internal/layout"
+	"github.com/unforbid/unforbid/internal/treetest"
+	"github.com/unforbid/unforbid/internal/treetest/need"
+	"github.com/unforbid/unforbid/rules/scan"
+)
+
+// scanAlike scans run's server with files served alike on or off, with
+// two workers, and returns the findings and stats as JSON, and how many
+// files were served alike.
+func scanAlike(t *testing.T, on bool, run func() ([]byte, []byte)) (string, int64) {
+	t.Helper()
+	defer scan.SetAlike(on)()
+	before := scan.ServedAlike()
+	out := scanWith(t, 2, run)
+	return out, scan.ServedAlike() - before
+}
+
+// TestServedAlikeChangesNothing scans every test tree with files served
+// alike and with every file simulated: findings, their order and
+// examples, and every count must be the same. The trees are views in
+// memory, where the metadata says what the worker may read.
+func TestServedAlikeChangesNothing(t *testing.T) {
+	var alike int64
+	for _, file := range treetest.Files(t, "../../testdata/trees") {
+		c := treetest.Setup(t, file)
+		t.Run(c.Name, func(t *testing.T) {
+			run := func() ([]byte, []byte) {
+				f, s := scan.Run(c.Server(t), scan.Options{})
+				return mustJSON(t, f), mustJSON(t, s)
+			}
+			each, _ := scanAlike(t, false, run)
+			grouped, n := scanAlike(t, true, run)
+			alike += n
+			if each != grouped {
+				t.Errorf("with files served alike the scan differs:\neach simulated: %s\nserved alike:   %s", each, grouped)
+			}
+		})
+	}
+	t.Logf("%d files served alike", alike)
+	if alike == 0 {
+		t.Error("no file of any tree was served alike: the test tests nothing")
+	}
+}
+
+// TestServedAlikeChangesNothingOnDisk does the same with the trees laid
+// out on disk, where, run as root, the kernel says what the worker may
+// read (owners, modes and ACLs set for real), and on a generated docroot.
+func TestServedAlikeChangesNothingOnDisk(t *testing.T) {
+	need.Root(t, "tests that ask the kernel as the worker and lay trees out with owners")
+	var alike int64
+	for _, file := range treetest.Files(t, "../../testdata/trees") {
+		c := treetest.SetupDisk(t, file)
+		t.Run(c.Name, func(t *testing.T) {
+			run := func() ([]byte, []byte) {
+				f, s := scan.Run(c.Server(t), scan.Options{})
+				return mustJSON(t, f), mustJSON(t, s)
+			}
+			each, _ := scanAlike(t, false, run)
+			grouped, n := scanAlike(t, true, run)
+			alike += n
+			if each != grouped {
+				t.Errorf("with files served alike the scan differs:\neach simulated: %s\nserved alike:   %s", each, grouped)
+			}
+		})
+	}
+	t.Run("docroot", func(t *testing.T) {
+		root := t.TempDir()
+		if _, err := (benchgen.Docroot{Files: 3000, Dirs: 60, Seed: 5, Private: 10, ACLs: true}).Write(root); err != nil {
+			t.Fatal(err)
+		}
+		run := func() ([]byte, []byte) {
+			f, s := scan.Run(benchSim(t, root), scan.Options{})
+			return mustJSON(t, f), mustJSON(t, s)
+		}
+		each, _ := scanAlike(t, false, run)
+		grouped, n := scanAlike(t, true, run)
+		alike += n
+		if each != grouped {
+			t.Errorf("with files served alike the scan differs:\neach simulated: %s\nserved alike:   %s", each, grouped)
+		}
+		if n < 1000 {
+			t.Errorf("%d files of 3,000 served alike, want most", n)
+		}
+	})
+	t.Logf("%d files served alike", alike)
+	if alike == 0 {
+		t.Error("no file was served alike: the test tests nothing")
+	}
+}
+
+// TestServedAlikeRandom does the same on random configurations and trees
+// (internal/difftest's, with more files per directory): locations of every
+// kind, rewrites, try_files, aliases, denies, links, modes and ACLs.
+func TestServedAlikeRandom(t *testing.T) {
+	n := 300
+	if testing.Short() {
+		n = 60
+	}
+	var alike int64
+	for i := range n {
+		c := difftest.Generate(7, i)
+		c.Files = append(c.Files, "srv/www/a/y2.txt", "srv/www/a/w.css", "srv/www/b/x2.html", "srv/www/b/z.png",
+			"srv/www/a/sub/w.txt", "srv/www/c/p.jpg", "srv/alt/docs/v.txt", "srv/alt/y.php")
+		tree, err := layout.Parse(fmt.Sprintf("case-%d", i), c.Txtar(c.Requests, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tc := treetest.SetupTree(t, tree)
+		run := func() ([]byte, []byte) {
+			f, s := scan.Run(tc.Server(t), scan.Options{})
+			return mustJSON(t, f), mustJSON(t, s)
+		}
+		each, _ := scanAlike(t, false, run)
+		grouped, k := scanAlike(t, true, run)
+		alike += k
+		if each != grouped {
+			t.Errorf("case %d: with files served alike the scan differs:\n%s\neach simulated: %s\nserved alike:   %s", i, c.Config(), each, grouped)
+		}
+	}
+	t.Logf("%d files served alike", alike)
+	if alike < int64(n) {
+		t.Errorf("%d files served alike in %d cases: the test tests little", alike, n)
+	}
+}
