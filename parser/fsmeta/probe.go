@@ -23,19 +23,25 @@ type Prober struct {
 	f    *FS
 	c    Cred
 	jobs chan probeJob // nil when Access answers
+	n    int           // threads
 	wg   sync.WaitGroup
 }
 
-// probeJob asks for names[i] of the directory fd; ok[i] gets the answer.
+// probeJob asks for names[i] of the directory fd; ok[i] gets the answer,
+// and each(lo+i) is called when it is yes.
 type probeJob struct {
 	fd    int
 	names []string
 	ok    []bool
+	lo    int
+	each  func(int)
 	done  *sync.WaitGroup
 }
 
-// probeChunk is how many names one job of a Probe call holds.
-const probeChunk = 64
+// minProbeChunk is the fewest names a job of Readable holds, unless the
+// call has fewer: a smaller one costs more in waking a thread than it
+// saves.
+const minProbeChunk = 16
 
 // NewProber returns a Prober for the credentials c on f. On the disk, it
 // starts n threads that hold c, when this process may take them (root).
@@ -44,7 +50,7 @@ func (f *FS) NewProber(c Cred, n int) *Prober {
 	if _, ok := f.b.(disk); !ok || n < 1 {
 		return p
 	}
-	p.jobs = make(chan probeJob, n)
+	p.jobs, p.n = make(chan probeJob, n), n
 	started := make(chan bool)
 	for range n {
 		p.wg.Add(1)
@@ -83,6 +89,9 @@ func (p *Prober) serve(c Cred, started chan<- bool) {
 		for i, name := range j.names {
 			path = append(append(path[:0], name...), 0)
 			j.ok[i] = readableAt(j.fd, path)
+			if j.ok[i] && j.each != nil {
+				j.each(j.lo + i)
+			}
 		}
 		j.done.Done()
 	}
@@ -134,21 +143,29 @@ func readableAt(fd int, path []byte) bool {
 // then the entry's mode and ACL. Whether the directories above d let the
 // credentials through is not part of the answer (Access looks at them,
 // the kernel does not): ask Access about d for that. Every other answer
-// (no such entry, a refusal) leaves ok[i] false. It may be called from
-// several goroutines.
-func (p *Prober) Readable(d *Dir, names []string, ok []bool) {
+// (no such entry, a refusal) leaves ok[i] false. Then each, when not
+// nil, is called with i for every name readable, possibly on a thread
+// that holds the credentials: it must make no system call (no file, no
+// network), only compute. Readable may be called from several
+// goroutines.
+func (p *Prober) Readable(d *Dir, names []string, ok []bool, each func(i int)) {
 	if p.jobs == nil || d.fd < 0 {
 		for i, name := range names {
 			res := p.f.Access(p.c, join(d.p, name), Read, false)
 			ok[i] = res.Err == 0
+			if ok[i] && each != nil {
+				each(i)
+			}
 		}
 		return
 	}
+	// as many jobs as threads, or fewer when each would be small
+	chunk := max(minProbeChunk, (len(names)+p.n-1)/p.n)
 	var done sync.WaitGroup
-	for lo := 0; lo < len(names); lo += probeChunk {
-		hi := min(lo+probeChunk, len(names))
+	for lo := 0; lo < len(names); lo += chunk {
+		hi := min(lo+chunk, len(names))
 		done.Add(1)
-		p.jobs <- probeJob{fd: d.fd, names: names[lo:hi], ok: ok[lo:hi], done: &done}
+		p.jobs <- probeJob{fd: d.fd, names: names[lo:hi], ok: ok[lo:hi], lo: lo, each: each, done: &done}
 	}
 	done.Wait()
 }

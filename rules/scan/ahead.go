@@ -120,14 +120,14 @@ var workers = runtime.GOMAXPROCS(0)
 // parallel calls fn(i) for every i below n on all workers, and returns
 // once every call has.
 func parallel(n int, fn func(i int)) {
-	parallelOn(n, 1, func(_, i int) { fn(i) })
+	parallelOn(workers, n, 1, func(_, i int) { fn(i) })
 }
 
-// parallelOn calls fn(w, i) for every i below n on all workers, w being
-// the worker's number (below workers), handing out runs of chunk
+// parallelOn calls fn(w, i) for every i below n on par goroutines, w
+// being the goroutine's number (below par), handing out runs of chunk
 // consecutive i at a time; it returns once every call has.
-func parallelOn(n, chunk int, fn func(w, i int)) {
-	w := min(workers, (n+chunk-1)/chunk)
+func parallelOn(par, n, chunk int, fn func(w, i int)) {
+	w := min(par, (n+chunk-1)/chunk)
 	if w <= 1 {
 		for i := range n {
 			fn(0, i)
@@ -175,20 +175,34 @@ type entryAhead struct {
 	follower bool
 }
 
-// lookAheadBatch looks up the entries of dir (served at url) on all
-// workers; entry i of the result is names[i]'s. regular, when set, says
-// which names the directory lists as regular files, and alike holds the
-// answers of dir's groups of files (alike.go), which the batch adds to.
-// It returns nil when there is nothing to share out.
-func (sc *scanner) lookAheadBatch(dir, url string, names []string, regular []bool, alike map[any]*decided) []entryAhead {
-	if workers <= 1 && alike == nil || len(names) < 2 {
+// batch is a batch of a directory's entries to look up ahead.
+type batch struct {
+	t        target
+	dir, url string // the directory and where it is served (with the slash)
+	names    []string
+	regular  []bool // which names the directory lists as regular files
+	// alike, when not nil, holds the answers of dir's groups of files
+	// (alike.go), which the batch adds to.
+	alike map[any]*decided
+	// bySite, when not nil, marks the names looked up with the site,
+	// left to the judging.
+	bySite []bool
+	par    int // goroutines to look up on
+}
+
+// lookAheadBatch looks up the entries of b; entry i of the result is
+// b.names[i]'s. It returns nil when there is nothing to share out. It
+// reads nothing of the judging's state: the walk's prefetch calls it too
+// (prefetch.go).
+func (sc *scanner) lookAheadBatch(b batch) []entryAhead {
+	if b.par <= 1 && b.alike == nil && sc.pre == nil || len(b.names) < 2 {
 		return nil
 	}
-	t := target{sc.site.Host, sc.site.Port, sc.site.ServerIP}
-	// Each worker stats through its own descriptor of dir: one shared by
-	// threads makes every fstatat take and drop a reference on the same
-	// open file, and the two cores then fight over its cache line.
-	dirs := make([]*fsmeta.Dir, workers)
+	names := b.names
+	// Each goroutine stats through its own descriptor of dir: one shared
+	// by threads makes every fstatat take and drop a reference on the
+	// same open file, and the two cores then fight over its cache line.
+	dirs := make([]*fsmeta.Dir, max(b.par, 1))
 	defer func() {
 		for _, d := range dirs {
 			if d != nil {
@@ -197,75 +211,79 @@ func (sc *scanner) lookAheadBatch(dir, url string, names []string, regular []boo
 		}
 	}()
 	out := make([]entryAhead, len(names))
-	withSite := len(sc.ahead.infos) > 0
 	lookup := func(w, i int) {
 		e := &out[i]
 		e.ok = true
 		if dirs[w] == nil {
-			if d, err := sc.fsys.OpenDir(dir); err == nil {
+			if d, err := sc.fsys.OpenDir(b.dir); err == nil {
 				dirs[w] = d
 			}
 		}
 		if dirs[w] != nil {
 			e.stat.info, e.stat.err = dirs[w].Lstat(names[i])
 		} else {
-			e.stat.info, e.stat.err = sc.fsys.Lstat(path.Join(dir, names[i]))
+			e.stat.info, e.stat.err = sc.fsys.Lstat(path.Join(b.dir, names[i]))
 		}
 		if e.stat.err != nil {
 			return
 		}
-		u := url + names[i]
+		u := b.url + names[i]
 		switch e.stat.info.Type {
 		case fsmeta.TypeRegular, fsmeta.TypeSymlink:
-			d := sc.simulate(t, u)
+			d := sc.simulate(b.t, u)
 			e.dec = &d
 		case fsmeta.TypeDir:
 			if !rules.IsSecret(u) {
-				d := sc.simulate(t, u+"/")
+				d := sc.simulate(b.t, u+"/")
 				e.dec = &d
 			}
 		}
 	}
-	// what was looked up with the site is taken from sc.ahead as it is
-	// judged (read-only while workers run)
-	var bySite []bool
-	if withSite {
-		bySite = make([]bool, len(names))
-		for i, name := range names {
-			_, bySite[i] = sc.ahead.infos[path.Join(dir, name)]
-		}
-	}
-	if alike == nil || !sc.groupFiles(dir, url, names, regular, bySite, out, dirs) {
-		parallelOn(len(names), aheadChunk, func(w, i int) {
+	bySite := b.bySite
+	if b.alike == nil || !sc.groupFiles(b, out, dirs) {
+		parallelOn(b.par, len(names), aheadChunk, func(w, i int) {
 			if bySite == nil || !bySite[i] {
 				lookup(w, i)
 			}
 		})
 		return out
 	}
-	leaders := sc.leadGroups(out, alike)
-	parallelOn(len(names), aheadChunk, func(w, i int) {
+	leaders := sc.leadGroups(out, b.alike)
+	parallelOn(b.par, len(names), aheadChunk, func(w, i int) {
 		if !out[i].ok && !out[i].follower && (bySite == nil || !bySite[i]) {
 			lookup(w, i)
 		}
 	})
 	for _, i := range leaders {
-		if e := &out[i]; servesAlike(e, path.Join(dir, names[i])) {
-			alike[e.key] = e.dec
+		if e := &out[i]; servesAlike(e, path.Join(b.dir, names[i])) {
+			b.alike[e.key] = e.dec
 		}
 	}
-	parallelOn(len(names), aheadChunk, func(w, i int) {
+	parallelOn(b.par, len(names), aheadChunk, func(w, i int) {
 		e := &out[i]
 		if !e.follower {
 			return
 		}
-		if g := alike[e.key]; g != nil {
+		if g := b.alike[e.key]; g != nil {
 			e.ok, e.alike = true, g
 			return
 		}
 		lookup(w, i)
 	})
 	return out
+}
+
+// bySite marks the names of dir looked up with the site, which the
+// judging takes from sc.ahead; nil when there are none.
+func (sc *scanner) bySite(dir string, names []string) []bool {
+	if len(sc.ahead.infos) == 0 {
+		return nil
+	}
+	by := make([]bool, len(names))
+	for i, name := range names {
+		_, by[i] = sc.ahead.infos[path.Join(dir, name)]
+	}
+	return by
 }
 
 func (a *ahead) ensure() {

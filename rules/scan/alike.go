@@ -67,47 +67,47 @@ func plainName(name string) bool {
 	return true
 }
 
-// groupFiles sets the key of every entry of the batch that the directory
-// lists as a regular file of a plain name, that the worker may read (as
-// the kernel says) and that the server groups. It reports whether any
-// entry got one. bySite marks the entries looked up with the site.
-func (sc *scanner) groupFiles(dir, url string, names []string, regular, bySite []bool, out []entryAhead, dirs []*fsmeta.Dir) bool {
+// groupFiles sets the key of every entry of b that the directory lists
+// as a regular file of a plain name, that the worker may read and that
+// the server groups; the prober's threads ask both questions. It reports
+// whether any entry got a key. dirs[0] gets the directory it opened.
+func (sc *scanner) groupFiles(b batch, out []entryAhead, dirs []*fsmeta.Dir) bool {
 	var cand []int
-	for i, name := range names {
-		if regular[i] && (bySite == nil || !bySite[i]) && plainName(name) {
+	for i, name := range b.names {
+		if b.regular[i] && (b.bySite == nil || !b.bySite[i]) && plainName(name) {
 			cand = append(cand, i)
 		}
 	}
 	if len(cand) == 0 {
 		return false
 	}
-	d, err := sc.fsys.OpenDir(dir)
+	d, err := sc.fsys.OpenDir(b.dir)
 	if err != nil {
 		return false
 	}
 	dirs[0] = d // closed with the batch's
 	probe := make([]string, len(cand))
 	for k, i := range cand {
-		probe[k] = names[i]
+		probe[k] = b.names[i]
 	}
 	readable := make([]bool, len(cand))
-	sc.alike.prober.Readable(d, probe, readable)
-	t := target{sc.site.Host, sc.site.Port, sc.site.ServerIP}
-	parallelOn(len(cand), aheadChunk, func(_, k int) {
-		if !readable[k] {
-			return
-		}
-		i := cand[k]
-		if key, ok := sc.alike.grouper.FileGroup(sc.newRequest(t, url+names[i])); ok {
-			out[i].key = key
+	keys := make([]any, len(cand))
+	g := sc.alike.grouper
+	sc.alike.prober.Readable(d, probe, readable, func(k int) {
+		// on a thread that holds the worker's credentials: FileGroup
+		// makes no system call (simulate.FileGrouper)
+		if key, ok := g.FileGroup(sc.newRequest(b.t, b.url+probe[k])); ok {
+			keys[k] = key
 		}
 	})
-	for _, i := range cand {
-		if out[i].key != nil {
-			return true
+	found := false
+	for k, i := range cand {
+		if keys[k] != nil {
+			out[i].key = keys[k]
+			found = true
 		}
 	}
-	return false
+	return found
 }
 
 // leadGroups takes the answer of each keyed entry's group when alike
@@ -155,29 +155,18 @@ func (sc *scanner) servedAlike(dir, url, name string, in *rules.DirContents, g *
 	servedAlikeCount.Add(1)
 	sc.tick()
 	sc.stats.Requests += g.n
-	req := g.req
-	req.Path = url + name
-	sc.sample(req, g.d, false) // judge: served, nothing to report
+	var req simulate.Request
+	if sc.opts.Fixes != nil || !sc.probing && rules.IsHTML(name) {
+		req = g.req
+		req.Path = url + name
+	}
+	if sc.opts.Fixes != nil {
+		sc.sample(req, g.d, false) // judge: served, nothing to report
+	}
 	count(in, name, g.d)
-	if !sc.probing && rules.IsHTML(name) {
+	if !sc.probing && rules.IsHTML(name) && !sc.pagesSpent() {
 		// readPage, which the file's own answer (g's, from this path)
 		// passes to here
 		sc.readServedPage(req, path.Join(dir, name))
 	}
-}
-
-// readDirAlike is readDir with files served alike.
-func (sc *scanner) readDirAlike(dir, url string, in *rules.DirContents) error {
-	alike := map[any]*decided{}
-	return sc.fsys.ReadDirBatchesTyped(dir, dirBatch, func(names []string, regular []bool) error {
-		looked := sc.lookAheadBatch(dir, url, names, regular, alike)
-		for i, name := range names {
-			var e *entryAhead
-			if looked != nil && looked[i].ok {
-				e = &looked[i]
-			}
-			sc.entry(dir, url, name, in, e)
-		}
-		return nil
-	})
 }

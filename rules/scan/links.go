@@ -32,16 +32,25 @@ func (sc *scanner) readPage(req simulate.Request, d *simulate.Decision, p string
 	if sc.probing || !servesPage(req, d, p) {
 		return
 	}
-	sc.readServedPage(req, p)
+	if !sc.pagesSpent() {
+		sc.readServedPage(req, p)
+	}
 }
 
-// readServedPage is readPage of the page p, which req is served.
+// pagesSpent reports whether the site's pages to read are all read, and
+// counts one more page left unread when they are.
+func (sc *scanner) pagesSpent() bool {
+	if sc.intent.pages >= rules.MaxPages {
+		sc.intent.pagesOver++
+		return true
+	}
+	return false
+}
+
+// readServedPage is readPage of the page p, which req is served, once
+// pagesSpent said there is room.
 func (sc *scanner) readServedPage(req simulate.Request, p string) {
 	st := &sc.intent
-	if st.pages >= rules.MaxPages {
-		st.pagesOver++
-		return
-	}
 	st.pages++
 	b, err := sc.readPageFile(p)
 	if err != nil {

@@ -158,6 +158,7 @@ func Run(srv simulate.Server, opts Options) ([]rules.Finding, Stats) {
 	}
 	sc.lint()
 	sc.startAlike()
+	sc.startPrefetch()
 	sites := srv.Sites()
 	for len(sites) > 0 {
 		chunk := sites[:min(siteChunk, len(sites))]
@@ -168,6 +169,7 @@ func Run(srv simulate.Server, opts Options) ([]rules.Finding, Stats) {
 		}
 	}
 	sc.ahead = ahead{}
+	sc.stopPrefetch()
 	sc.stopAlike()
 	if opts.Fixes != nil {
 		sc.repair()
@@ -189,6 +191,9 @@ type scanner struct {
 	// alike is set while files of a directory may be served alike
 	// (alike.go).
 	alike *alikeScan
+	// pre lists and looks up directories ahead of the walk (prefetch.go);
+	// nil with a single worker.
+	pre *prefetch
 	// tuneGC is set when the scan sets the collector's target, which it
 	// sets again as the findings grow (see scanGCPercent).
 	tuneGC bool
@@ -322,6 +327,7 @@ func (sc *scanner) scanSite(site simulate.Site) {
 		}
 		sc.stats.Roots++
 		sc.walk(r.Dir, r.URL, nil)
+		sc.pre.reset()
 	}
 	sc.site.Host = host
 	sc.probeACME()
@@ -404,22 +410,47 @@ func (sc *scanner) walk(dir, url string, pre *decided) *rules.DirContents {
 }
 
 // readDir judges the entries of dir (served at url) batch by batch, each
-// batch looked up ahead on the workers.
+// batch looked up ahead on the workers, or all of them at once when the
+// prefetch (prefetch.go) listed and looked them up already.
 func (sc *scanner) readDir(dir, url string, in *rules.DirContents) error {
-	if sc.alike != nil {
-		return sc.readDirAlike(dir, url, in)
-	}
-	return sc.fsys.ReadDirBatches(dir, dirBatch, func(names []string) error {
-		looked := sc.lookAheadBatch(dir, url, names, nil, nil)
-		for i, name := range names {
-			var e *entryAhead
-			if looked != nil && looked[i].ok {
-				e = &looked[i]
-			}
-			sc.entry(dir, url, name, in, e)
+	if da := sc.pre.take(dirJob{dir, url, sc.target()}); da != nil {
+		if da.err != nil {
+			return da.err
 		}
+		if !da.large {
+			sc.entries(dir, url, da.names, da.looked, in)
+			return nil
+		}
+	}
+	var alike map[any]*decided
+	if sc.alike != nil {
+		alike = map[any]*decided{}
+	}
+	t := sc.target()
+	return sc.fsys.ReadDirBatchesTyped(dir, dirBatch, func(names []string, regular []bool) error {
+		looked := sc.lookAheadBatch(batch{t: t, dir: dir, url: url, names: names, regular: regular, alike: alike, bySite: sc.bySite(dir, names), par: workers})
+		sc.entries(dir, url, names, looked, in)
 		return nil
 	})
+}
+
+// entries judges a batch of dir's entries, with what was looked up for
+// them (nil when nothing was), after asking the prefetch for the
+// directories among them.
+func (sc *scanner) entries(dir, url string, names []string, looked []entryAhead, in *rules.DirContents) {
+	sc.prefetchSubdirs(dir, url, names, looked)
+	for i, name := range names {
+		var e *entryAhead
+		if looked != nil && looked[i].ok {
+			e = &looked[i]
+		}
+		sc.entry(dir, url, name, in, e)
+	}
+}
+
+// target is where the current site's requests go.
+func (sc *scanner) target() target {
+	return target{sc.site.Host, sc.site.Port, sc.site.ServerIP}
 }
 
 // dirBatch is how many names of one directory the walk holds at a time.

@@ -346,11 +346,17 @@ type DirLinter interface {
 type FileGrouper interface {
 	// FileGroup returns a key for req, a GET of a file in a directory of
 	// the tree it serves, ok false when the server cannot vouch for one
-	// (then each request is simulated). The promise: two requests equal
-	// but for the last segment of their paths (names of plain letters,
-	// digits, '.', '-' and '_', not starting with '.'), for regular files,
-	// not links, in one directory that the worker may read, whose keys are
-	// equal, get decisions equal in everything but Path, whose last
-	// element is then each file's own name.
+	// (then each request is simulated). The promise: take two requests
+	// equal but for the last segment of their paths (names of plain
+	// letters, digits, '.', '-' and '_', not starting with '.'), of
+	// regular files, not links, in one directory, that the worker may
+	// read, with equal keys. When one is served (200, no Cause, nothing
+	// Masked, no Backend, Unsure and Varies empty), the other is too, its
+	// decision equal in everything but Path, whose last element is then
+	// its own file's name. Keys must be comparable.
+	//
+	// FileGroup tells from the request and the configuration alone: it
+	// makes no system call (no file, no network), since it may run on a
+	// thread that holds the worker's credentials (fsmeta.Prober).
 	FileGroup(req Request) (key any, ok bool)
 }

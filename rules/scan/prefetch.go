@@ -1,0 +1,224 @@
+package scan
+
+import (
+	"errors"
+	"path"
+	"sync"
+
+	"github.com/unforbid/unforbid/parser/fsmeta"
+	"github.com/unforbid/unforbid/rules"
+)
+
+// The walk's prefetch. The judging goes through a tree depth first, one
+// directory after the other, and each directory's entries are looked up
+// on the workers before they are judged (ahead.go). In a tree of many
+// small directories that leaves the workers idle while a directory is
+// judged, and the judging idle while the next one is listed and looked
+// up. So once a directory's entries are looked up, its subdirectories are
+// handed to the prefetch, next to be walked first: workers list each and
+// look it up (lookAheadBatch, the same answers the walk would get), and
+// the walk takes the result when it comes to the directory. A directory
+// of more than one batch is left to the walk, as is one the prefetch has
+// not started. At most maxPrefetched directories are in the prefetch's
+// hands at a time, so memory stays bounded; what the walk never takes is
+// dropped when the root's walk ends.
+
+// maxPrefetched is how many directories the prefetch holds, started or
+// done, before the walk takes them.
+const maxPrefetched = 16
+
+// dirJob is a directory for the prefetch: its path, its URL (with the
+// slash) and where its requests go.
+type dirJob struct {
+	dir, url string
+	t        target
+}
+
+func (j dirJob) key() string { return j.t.host + "\x00" + j.dir + "\x00" + j.url }
+
+// dirAhead is a directory listed and looked up ahead of its walk.
+type dirAhead struct {
+	done    chan struct{}
+	names   []string
+	regular []bool
+	looked  []entryAhead
+	err     error
+	large   bool // more than one batch: the walk lists it itself
+}
+
+// prefetch hands directories to the workers, in the order the walk
+// wants them.
+type prefetch struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	pending []dirJob             // not started, the next wanted first
+	tasks   map[string]*dirAhead // started (done or not), not taken
+	stop    bool
+	wg      sync.WaitGroup
+	do      func(dirJob, *dirAhead)
+}
+
+// startPrefetch starts workers that prefetch with sc; nothing is
+// prefetched with a single worker.
+func (sc *scanner) startPrefetch() {
+	if workers <= 1 {
+		return
+	}
+	p := &prefetch{tasks: map[string]*dirAhead{}, do: sc.prefetchDir}
+	p.cond = sync.NewCond(&p.mu)
+	for range workers {
+		p.wg.Add(1)
+		go p.work()
+	}
+	sc.pre = p
+}
+
+// stopPrefetch ends the workers, once the ones at work are done.
+func (sc *scanner) stopPrefetch() {
+	p := sc.pre
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.stop = true
+	p.pending = nil
+	p.cond.Broadcast()
+	p.mu.Unlock()
+	p.wg.Wait()
+	sc.pre = nil
+}
+
+// work runs jobs until the prefetch stops.
+func (p *prefetch) work() {
+	defer p.wg.Done()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for {
+		for !p.stop && (len(p.pending) == 0 || len(p.tasks) >= maxPrefetched) {
+			p.cond.Wait()
+		}
+		if p.stop {
+			return
+		}
+		j := p.pending[0]
+		p.pending = p.pending[1:]
+		da := &dirAhead{done: make(chan struct{})}
+		p.tasks[j.key()] = da
+		p.mu.Unlock()
+		p.do(j, da)
+		close(da.done)
+		p.mu.Lock()
+	}
+}
+
+// want puts jobs (in walk order) before every job pending: the walk
+// wants them first.
+func (p *prefetch) want(jobs []dirJob) {
+	if p == nil || len(jobs) == 0 {
+		return
+	}
+	p.mu.Lock()
+	p.pending = append(jobs, p.pending...)
+	p.cond.Broadcast()
+	p.mu.Unlock()
+}
+
+// take returns what the prefetch did for dir (served at url on the
+// current target), once it is done; nil when it did not start it (then
+// it never will).
+func (p *prefetch) take(j dirJob) *dirAhead {
+	if p == nil {
+		return nil
+	}
+	k := j.key()
+	p.mu.Lock()
+	da := p.tasks[k]
+	if da != nil {
+		delete(p.tasks, k)
+		p.cond.Broadcast() // room for one more
+	} else {
+		// the walk comes to directories in the order it wanted them:
+		// one not started yet is first, or nearly
+		for i := range p.pending {
+			if q := &p.pending[i]; q.dir == j.dir && q.url == j.url && q.t == j.t {
+				p.pending = append(p.pending[:i], p.pending[i+1:]...)
+				break
+			}
+		}
+	}
+	p.mu.Unlock()
+	if da != nil {
+		<-da.done
+	}
+	return da
+}
+
+// reset drops every job pending and every result not taken, once the
+// jobs at work are done: a root's walk has ended.
+func (p *prefetch) reset() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.pending = nil
+	tasks := p.tasks
+	p.tasks = map[string]*dirAhead{}
+	p.cond.Broadcast()
+	p.mu.Unlock()
+	for _, da := range tasks {
+		<-da.done
+	}
+}
+
+// errLargeDir stops the prefetch's listing of a directory of more than
+// one batch.
+var errLargeDir = errors.New("more than one batch")
+
+// prefetchDir lists j's directory and looks its entries up, as readDir
+// would.
+func (sc *scanner) prefetchDir(j dirJob, da *dirAhead) {
+	err := sc.fsys.ReadDirBatchesTyped(j.dir, dirBatch, func(names []string, regular []bool) error {
+		if da.names != nil {
+			return errLargeDir
+		}
+		da.names, da.regular = names, regular
+		return nil
+	})
+	switch {
+	case errors.Is(err, errLargeDir):
+		da.large, da.names, da.regular = true, nil, nil
+		return
+	case err != nil:
+		da.err = err
+		return
+	}
+	var alike map[any]*decided
+	if sc.alike != nil {
+		alike = map[any]*decided{}
+	}
+	// the prefetch's own workers are the parallelism: one goroutine each
+	da.looked = sc.lookAheadBatch(batch{t: j.t, dir: j.dir, url: j.url, names: da.names, regular: da.regular, alike: alike, par: 1})
+}
+
+// prefetchSubdirs hands the directories among a batch of dir's entries
+// (served at url), as looked up, to the prefetch, in the order the walk
+// goes into them.
+func (sc *scanner) prefetchSubdirs(dir, url string, names []string, looked []entryAhead) {
+	if sc.pre == nil || looked == nil {
+		return
+	}
+	var jobs []dirJob
+	t := sc.target()
+	for i, name := range names {
+		e := &looked[i]
+		if !e.ok || e.stat.err != nil || e.stat.info == nil || e.stat.info.Type != fsmeta.TypeDir {
+			continue
+		}
+		u := url + name
+		if rules.IsSecret(u) {
+			continue // not walked
+		}
+		jobs = append(jobs, dirJob{dir: path.Join(dir, name), url: u + "/", t: t})
+	}
+	sc.pre.want(jobs)
+}
