@@ -119,8 +119,11 @@ type DirContents struct {
 }
 
 // Add counts the file name.
-func (d *DirContents) Add(name string) {
-	switch Classify(name) {
+func (d *DirContents) Add(name string) { d.AddClass(name, Classify(name)) }
+
+// AddClass counts the file name, of class c (Classify's).
+func (d *DirContents) AddClass(name string, c Class) {
+	switch c {
 	case ClassPage:
 		if d.Pages == 0 {
 			d.FirstPage = name

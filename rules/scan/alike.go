@@ -155,18 +155,24 @@ func (sc *scanner) servedAlike(dir, url, name string, in *rules.DirContents, g *
 	servedAlikeCount.Add(1)
 	sc.tick()
 	sc.stats.Requests += g.n
-	var req simulate.Request
-	if sc.opts.Fixes != nil || !sc.probing && rules.IsHTML(name) {
-		req = g.req
-		req.Path = url + name
-	}
+	class := rules.Classify(name)
 	if sc.opts.Fixes != nil {
-		sc.sample(req, g.d, false) // judge: served, nothing to report
+		// judge: served, nothing to report but the sample
+		sc.sample(g.alikeReq(url+name), g.d, false)
 	}
-	count(in, name, g.d)
-	if !sc.probing && rules.IsHTML(name) && !sc.pagesSpent() {
+	if in != nil { // count
+		in.AddClass(name, class)
+	}
+	if class == rules.ClassPage && !sc.probing && !sc.pagesSpent() {
 		// readPage, which the file's own answer (g's, from this path)
 		// passes to here
-		sc.readServedPage(req, path.Join(dir, name))
+		sc.readServedPage(g.alikeReq(url+name), path.Join(dir, name))
 	}
+}
+
+// alikeReq is g's request for urlPath, a file of g's group.
+func (g *decided) alikeReq(urlPath string) simulate.Request {
+	req := g.req
+	req.Path = urlPath
+	return req
 }

@@ -426,12 +426,38 @@ func (sc *scanner) readDir(dir, url string, in *rules.DirContents) error {
 	if sc.alike != nil {
 		alike = map[any]*decided{}
 	}
+	// While a batch is judged, the next one is looked up: one look-up at
+	// a time, since a directory's batches share alike.
 	t := sc.target()
-	return sc.fsys.ReadDirBatchesTyped(dir, dirBatch, func(names []string, regular []bool) error {
-		looked := sc.lookAheadBatch(batch{t: t, dir: dir, url: url, names: names, regular: regular, alike: alike, bySite: sc.bySite(dir, names), par: workers})
-		sc.entries(dir, url, names, looked, in)
+	var prev *batchAhead
+	err := sc.fsys.ReadDirBatchesTyped(dir, dirBatch, func(names []string, regular []bool) error {
+		b := batch{t: t, dir: dir, url: url, names: names, regular: regular, alike: alike, bySite: sc.bySite(dir, names), par: workers}
+		if prev != nil {
+			<-prev.done
+		}
+		cur := &batchAhead{b: b, done: make(chan struct{})}
+		go func() {
+			defer close(cur.done)
+			cur.looked = sc.lookAheadBatch(b)
+		}()
+		if prev != nil {
+			sc.entries(dir, url, prev.b.names, prev.looked, in)
+		}
+		prev = cur
 		return nil
 	})
+	if prev != nil {
+		<-prev.done
+		sc.entries(dir, url, prev.b.names, prev.looked, in)
+	}
+	return err
+}
+
+// batchAhead is a batch being looked up while the one before is judged.
+type batchAhead struct {
+	b      batch
+	looked []entryAhead
+	done   chan struct{}
 }
 
 // entries judges a batch of dir's entries, with what was looked up for
