@@ -32,6 +32,13 @@ func own(n node, uid, gid int) node     { n.uid, n.gid = uid, gid; return n }
 func buildTree(t testing.TB, nodes ...node) string {
 	t.Helper()
 	need.Root(t, "fsmeta's real-disk and kernel cross-check tests")
+	return layNodes(t, true, nodes...)
+}
+
+// layNodes creates nodes under a fresh root (0755) with exact modes, and
+// their owners when chown is set (root only).
+func layNodes(t testing.TB, chown bool, nodes ...node) string {
+	t.Helper()
 	root := t.TempDir()
 	if err := os.Chmod(root, 0o755); err != nil {
 		t.Fatal(err)
@@ -50,8 +57,10 @@ func buildTree(t testing.TB, nodes ...node) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.Lchown(p, n.uid, n.gid); err != nil {
-			t.Fatal(err)
+		if chown {
+			if err := os.Lchown(p, n.uid, n.gid); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if n.link == "" {
 			if err := os.Chmod(p, n.mode); err != nil {

@@ -111,23 +111,7 @@ func TestReadDirBatchesTyped(t *testing.T) {
 	if os.Geteuid() == 0 {
 		views["disk"] = New(buildTree(t, nodes...))
 	} else {
-		dir := t.TempDir()
-		for _, n := range nodes {
-			p := filepath.Join(dir, n.path)
-			var err error
-			switch {
-			case n.link != "":
-				err = os.Symlink(n.link, p)
-			case n.dir:
-				err = os.Mkdir(p, 0o755)
-			default:
-				err = os.WriteFile(p, nil, 0o644)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-		views["disk"] = New(dir)
+		views["disk"] = New(layNodes(t, false, nodes...))
 	}
 	for view, fsys := range views {
 		for _, batch := range []int{1, 2, 5, 1024} {

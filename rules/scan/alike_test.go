@@ -10,6 +10,7 @@ import (
 	"github.com/unforbid/unforbid/internal/treetest"
 	"github.com/unforbid/unforbid/internal/treetest/need"
 	"github.com/unforbid/unforbid/rules/scan"
+	"github.com/unforbid/unforbid/rules/simulate"
 )
 
 // scanAlike scans run's server with files served alike on or off, with
@@ -23,6 +24,23 @@ func scanAlike(t *testing.T, on bool, run func() ([]byte, []byte)) (string, int6
 	return out, scan.ServedAlike() - before
 }
 
+// checkAlike scans srv's trees with every file simulated and with files
+// served alike, reports any difference, and returns how many files were
+// served alike.
+func checkAlike(t *testing.T, srv func() simulate.Server) int64 {
+	t.Helper()
+	run := func() ([]byte, []byte) {
+		f, s := scan.Run(srv(), scan.Options{})
+		return mustJSON(t, f), mustJSON(t, s)
+	}
+	each, _ := scanAlike(t, false, run)
+	grouped, n := scanAlike(t, true, run)
+	if each != grouped {
+		t.Errorf("with files served alike the scan differs:\neach simulated: %s\nserved alike:   %s", each, grouped)
+	}
+	return n
+}
+
 // TestServedAlikeChangesNothing scans every test tree with files served
 // alike and with every file simulated: findings, their order and
 // examples, and every count must be the same. The trees are views in
@@ -32,16 +50,7 @@ func TestServedAlikeChangesNothing(t *testing.T) {
 	for _, file := range treetest.Files(t, "../../testdata/trees") {
 		c := treetest.Setup(t, file)
 		t.Run(c.Name, func(t *testing.T) {
-			run := func() ([]byte, []byte) {
-				f, s := scan.Run(c.Server(t), scan.Options{})
-				return mustJSON(t, f), mustJSON(t, s)
-			}
-			each, _ := scanAlike(t, false, run)
-			grouped, n := scanAlike(t, true, run)
-			alike += n
-			if each != grouped {
-				t.Errorf("with files served alike the scan differs:\neach simulated: %s\nserved alike:   %s", each, grouped)
-			}
+			alike += checkAlike(t, func() simulate.Server { return c.Server(t) })
 		})
 	}
 	t.Logf("%d files served alike", alike)
@@ -59,16 +68,7 @@ func TestServedAlikeChangesNothingOnDisk(t *testing.T) {
 	for _, file := range treetest.Files(t, "../../testdata/trees") {
 		c := treetest.SetupDisk(t, file)
 		t.Run(c.Name, func(t *testing.T) {
-			run := func() ([]byte, []byte) {
-				f, s := scan.Run(c.Server(t), scan.Options{})
-				return mustJSON(t, f), mustJSON(t, s)
-			}
-			each, _ := scanAlike(t, false, run)
-			grouped, n := scanAlike(t, true, run)
-			alike += n
-			if each != grouped {
-				t.Errorf("with files served alike the scan differs:\neach simulated: %s\nserved alike:   %s", each, grouped)
-			}
+			alike += checkAlike(t, func() simulate.Server { return c.Server(t) })
 		})
 	}
 	t.Run("docroot", func(t *testing.T) {
@@ -76,16 +76,8 @@ func TestServedAlikeChangesNothingOnDisk(t *testing.T) {
 		if _, err := (benchgen.Docroot{Files: 3000, Dirs: 60, Seed: 5, Private: 10, ACLs: true}).Write(root); err != nil {
 			t.Fatal(err)
 		}
-		run := func() ([]byte, []byte) {
-			f, s := scan.Run(benchSim(t, root), scan.Options{})
-			return mustJSON(t, f), mustJSON(t, s)
-		}
-		each, _ := scanAlike(t, false, run)
-		grouped, n := scanAlike(t, true, run)
+		n := checkAlike(t, func() simulate.Server { return benchSim(t, root) })
 		alike += n
-		if each != grouped {
-			t.Errorf("with files served alike the scan differs:\neach simulated: %s\nserved alike:   %s", each, grouped)
-		}
 		if n < 1000 {
 			t.Errorf("%d files of 3,000 served alike, want most", n)
 		}
@@ -114,16 +106,12 @@ func TestServedAlikeRandom(t *testing.T) {
 			t.Fatal(err)
 		}
 		tc := treetest.SetupTree(t, tree)
-		run := func() ([]byte, []byte) {
-			f, s := scan.Run(tc.Server(t), scan.Options{})
-			return mustJSON(t, f), mustJSON(t, s)
-		}
-		each, _ := scanAlike(t, false, run)
-		grouped, k := scanAlike(t, true, run)
-		alike += k
-		if each != grouped {
-			t.Errorf("case %d: with files served alike the scan differs:\n%s\neach simulated: %s\nserved alike:   %s", i, c.Config(), each, grouped)
-		}
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			alike += checkAlike(t, func() simulate.Server { return tc.Server(t) })
+			if t.Failed() {
+				t.Logf("config:\n%s", c.Config())
+			}
+		})
 	}
 	t.Logf("%d files served alike", alike)
 	if alike < int64(n) {
