@@ -44,7 +44,8 @@ type probeJob struct {
 const minProbeChunk = 16
 
 // NewProber returns a Prober for the credentials c on f. On the disk, it
-// starts n threads that hold c, when this process may take them (root).
+// starts n threads that hold c, when this process may take them (root)
+// and the kernel has faccessat2 (Linux 5.8).
 func (f *FS) NewProber(c Cred, n int) *Prober {
 	p := &Prober{f: f, c: c}
 	if _, ok := f.b.(disk); !ok || n < 1 {
@@ -77,7 +78,7 @@ func (p *Prober) Kernel() bool { return p.jobs != nil }
 func (p *Prober) serve(c Cred, started chan<- bool) {
 	defer p.wg.Done()
 	runtime.LockOSThread()
-	if !takeCred(c) {
+	if !takeCred(c) || !hasFaccessat2() {
 		started <- false
 		for range p.jobs {
 		}
@@ -123,6 +124,13 @@ func takeCred(c Cred) bool {
 		return false
 	}
 	return true
+}
+
+// hasFaccessat2 reports whether the kernel has faccessat2 (Linux 5.8).
+func hasFaccessat2() bool {
+	root := []byte("/\x00")
+	_, _, e := unix.Syscall6(unix.SYS_FACCESSAT2, atFDCWD, uintptr(unsafe.Pointer(&root[0])), 0, unix.AT_EACCESS, 0, 0)
+	return e != unix.ENOSYS
 }
 
 // readableAt is faccessat2(fd, path, R_OK, AT_EACCESS|AT_SYMLINK_NOFOLLOW)
@@ -177,3 +185,6 @@ func (p *Prober) Close() {
 		p.wg.Wait()
 	}
 }
+
+// atFDCWD is AT_FDCWD as a system call argument.
+var atFDCWD = func() uintptr { fd := unix.AT_FDCWD; return uintptr(fd) }()

@@ -98,3 +98,21 @@ func TestFileGroupServesAlike(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkFileGroup is FileGroup of a file of a directory that Debian's
+// default site serves (a prefix location and a hidden-files regex).
+func BenchmarkFileGroup(b *testing.B) {
+	conf := "user www-data;\nevents {}\nhttp {\n server {\n  listen 80;\n  server_name t.test;\n  root /srv/www;\n  location / { try_files $uri $uri/ =404; }\n  location ~ /\\. { deny all; }\n }\n}\n"
+	sim, err := nginxsim.Load(treetest.MainConfig, treetest.Memory(b, conf), nginxsim.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := simulate.Request{Method: "GET", Scheme: "http", Host: "t.test", Port: 80, Path: "/uploads/2026/11/f000123.html", ClientIP: "127.0.0.1", ServerIP: "127.0.0.1", NoTrace: true}
+	if _, ok := sim.FileGroup(req); !ok {
+		b.Fatal("no group")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		sim.FileGroup(req)
+	}
+}
