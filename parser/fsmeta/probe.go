@@ -128,8 +128,8 @@ func takeCred(c Cred) bool {
 
 // hasFaccessat2 reports whether the kernel has faccessat2 (Linux 5.8).
 func hasFaccessat2() bool {
-	root := []byte("/\x00")
-	_, _, e := unix.Syscall6(unix.SYS_FACCESSAT2, atFDCWD, uintptr(unsafe.Pointer(&root[0])), 0, unix.AT_EACCESS, 0, 0)
+	root := []byte("/\x00") // absolute: the directory argument is not read
+	_, _, e := unix.Syscall6(unix.SYS_FACCESSAT2, 0, uintptr(unsafe.Pointer(&root[0])), 0, unix.AT_EACCESS, 0, 0)
 	return e != unix.ENOSYS
 }
 
@@ -185,6 +185,3 @@ func (p *Prober) Close() {
 		p.wg.Wait()
 	}
 }
-
-// atFDCWD is AT_FDCWD as a system call argument.
-var atFDCWD = func() uintptr { fd := unix.AT_FDCWD; return uintptr(fd) }()
