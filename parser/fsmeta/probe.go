@@ -154,9 +154,11 @@ func readableAt(fd int, path []byte) bool {
 // (no such entry, a refusal) leaves ok[i] false. Then each, when not
 // nil, is called with i for every name readable, possibly on a thread
 // that holds the credentials: it must make no system call (no file, no
-// network), only compute. Readable may be called from several
+// network), only compute. The names are shared out to at most par of the
+// prober's threads (a caller that runs several calls at once gains
+// nothing from splitting them). Readable may be called from several
 // goroutines.
-func (p *Prober) Readable(d *Dir, names []string, ok []bool, each func(i int)) {
+func (p *Prober) Readable(d *Dir, names []string, ok []bool, par int, each func(i int)) {
 	if p.jobs == nil || d.fd < 0 {
 		for i, name := range names {
 			res := p.f.Access(p.c, join(d.p, name), Read, false)
@@ -168,7 +170,8 @@ func (p *Prober) Readable(d *Dir, names []string, ok []bool, each func(i int)) {
 		return
 	}
 	// as many jobs as threads, or fewer when each would be small
-	chunk := max(minProbeChunk, (len(names)+p.n-1)/p.n)
+	par = max(min(par, p.n), 1)
+	chunk := max(minProbeChunk, (len(names)+par-1)/par)
 	var done sync.WaitGroup
 	for lo := 0; lo < len(names); lo += chunk {
 		hi := min(lo+chunk, len(names))

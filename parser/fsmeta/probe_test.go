@@ -82,7 +82,7 @@ func TestProberMatchesAccess(t *testing.T) {
 						t.Fatal(err)
 					}
 					ok := make([]bool, len(files))
-					p.Readable(d, files, ok, nil)
+					p.Readable(d, files, ok, 2, nil)
 					d.Close()
 					for i, n := range files {
 						res := fsys.Access(c, join(dir, n), Read, false)

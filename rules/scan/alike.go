@@ -93,7 +93,7 @@ func (sc *scanner) groupFiles(b batch, out []entryAhead, dirs []*fsmeta.Dir) boo
 	readable := make([]bool, len(cand))
 	keys := make([]any, len(cand))
 	g := sc.alike.grouper
-	sc.alike.prober.Readable(d, probe, readable, func(k int) {
+	sc.alike.prober.Readable(d, probe, readable, b.par, func(k int) {
 		// on a thread that holds the worker's credentials: FileGroup
 		// makes no system call (simulate.FileGrouper)
 		if key, ok := g.FileGroup(sc.newRequest(b.t, b.url+probe[k])); ok {
