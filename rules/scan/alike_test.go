@@ -2,6 +2,8 @@ package scan_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/unforbid/unforbid/internal/benchgen"
@@ -90,7 +92,8 @@ func TestServedAlikeChangesNothingOnDisk(t *testing.T) {
 
 // TestServedAlikeRandom does the same on random configurations and trees
 // (internal/difftest's, with more files per directory): locations of every
-// kind, rewrites, try_files, aliases, denies, links, modes and ACLs.
+// kind, rewrites, try_files, aliases, denies, links, modes and ACLs; run
+// as root, every fourth tree is also laid out on disk.
 func TestServedAlikeRandom(t *testing.T) {
 	n := 300
 	if testing.Short() {
@@ -108,6 +111,16 @@ func TestServedAlikeRandom(t *testing.T) {
 		tc := treetest.SetupTree(t, tree)
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			alike += checkAlike(t, func() simulate.Server { return tc.Server(t) })
+			if os.Geteuid() == 0 && i%4 == 0 {
+				// laid out for real: the kernel says what the worker
+				// may read, ACLs and all
+				file := filepath.Join(t.TempDir(), "case.txtar")
+				if err := os.WriteFile(file, c.Txtar(c.Requests, nil), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				dc := treetest.SetupDisk(t, file)
+				alike += checkAlike(t, func() simulate.Server { return dc.Server(t) })
+			}
 			if t.Failed() {
 				t.Logf("config:\n%s", c.Config())
 			}
