@@ -46,7 +46,15 @@ const (
 // lexTokens splits src into tokens the way crossplane's tokenize does. Where
 // crossplane's lexer reports an error, the last token has lexErr set, with crossplane's message and line (the
 // parser may stop before it, and then crossplane never sees the error).
-func lexTokens(src []byte) (toks []token) {
+func lexTokens(src []byte) []token {
+	return lexText(src, string(src), nil)
+}
+
+// lexText is lexTokens with the file's text given twice, as bytes and as a
+// string of the same content (the loader makes the string share the bytes,
+// which nothing modifies: see ownedText), the tokens' values being windows
+// of text where they can. The tokens are appended to toks[:0].
+func lexText(src []byte, text string, toks []token) []token {
 	var (
 		buf            []byte
 		tokenLine      = 1
@@ -71,8 +79,10 @@ func lexTokens(src []byte) (toks []token) {
 	// Most tokens are written as they read: their value is then a window
 	// of one copy of the file rather than a string of its own. A token is
 	// about six bytes of a config: room for most files in one allocation.
-	text := string(src)
-	toks = make([]token, 0, len(src)/5+8)
+	if need := len(src)/5 + 8; cap(toks) < need {
+		toks = make([]token, 0, need)
+	}
+	toks = toks[:0]
 	emit := func(line int, quoted bool, end int) {
 		val := ""
 		from := tokStart
