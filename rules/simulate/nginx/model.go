@@ -148,16 +148,16 @@ type LimitExcept struct {
 }
 
 // LocConf holds the effective settings of one server or location level.
+// The settings levels seldom set apart from their parent's (index, auth,
+// disable_symlinks, error pages...) are in a levelRare that a level shares
+// with its parent until it sets one of them: at 10,000 server blocks of
+// ten locations, a LocConf is most of the model's memory. A LocConf is
+// never modified once built.
 type LocConf struct {
 	Root        string // root or alias value, unexpanded
-	Alias       bool
-	AliasPrefix int // length of the location name the alias replaces
+	AliasPrefix int    // length of the location name the alias replaces
 	RootDir     *conf.Directive
 
-	Index    []string
-	IndexDir *conf.Directive
-
-	Autoindex    bool
 	AutoindexDir *conf.Directive
 
 	TryFiles    []string
@@ -166,25 +166,46 @@ type LocConf struct {
 	Access    []AccessRule
 	AccessDir *conf.Directive // the first allow/deny of the level that owns the list
 
+	Handler     string // proxy_pass, fastcgi_pass, ... (not inherited)
+	HandlerDir  *conf.Directive
+	LimitExcept *LimitExcept
+
+	Alias        bool
+	Autoindex    bool
+	Internal     bool
+	AutoRedirect bool // set by the *_pass handlers
+
+	*levelRare
+}
+
+// levelRare holds the settings of a LocConf that levels seldom set apart
+// from their parent's, shared by the levels that do not (see LocConf).
+type levelRare struct {
+	// Index is the index directive in force, IndexDir the directive.
+	Index    []string
+	IndexDir *conf.Directive
+
+	// SatisfyAny is "satisfy any".
 	SatisfyAny bool
 
-	AuthBasic       string // realm; "" when off
+	// AuthBasic is the realm, "" when off; AuthUserFile the
+	// auth_basic_user_file; AuthRequest the auth_request URI, "" when off.
+	AuthBasic       string
 	AuthBasicDir    *conf.Directive
 	AuthUserFile    string
 	AuthUserFileDir *conf.Directive
 	AuthRequest     string
 	AuthRequestDir  *conf.Directive
-	DisableSymlinks string // off, on, if_not_owner
+	// DisableSymlinks is off, on or if_not_owner; DisableFrom its from=.
+	DisableSymlinks string
 	DisableFrom     string
 	DisableDir      *conf.Directive
-	OpenFileCache   bool
-	Internal        bool
-	Handler         string // proxy_pass, fastcgi_pass, ... (not inherited)
-	HandlerDir      *conf.Directive
-	AutoRedirect    bool // set by the *_pass handlers
-	LimitExcept     *LimitExcept
-	ErrorPages      []ErrorPage
-	RecursiveErrors bool // recursive_error_pages
+	// OpenFileCache is open_file_cache not off.
+	OpenFileCache bool
+	// ErrorPages are the error_page mappings in force.
+	ErrorPages []ErrorPage
+	// RecursiveErrors is recursive_error_pages.
+	RecursiveErrors bool
 	// FastCGISplit is fastcgi_split_path_info: its first capture is
 	// $fastcgi_script_name, its second $fastcgi_path_info.
 	FastCGISplit *Regex
@@ -252,7 +273,7 @@ func Build(cfg *conf.Config, opts Options) (*Model, error) {
 					m.mergeSlashes = c.Args[0] != "off"
 				}
 			}
-			httpConf := &LocConf{Index: []string{"index.html"}, DisableSymlinks: "off", Root: "html"}
+			httpConf := &LocConf{Root: "html", levelRare: &levelRare{Index: []string{"index.html"}, DisableSymlinks: "off"}}
 			httpConf = mergeLevel(httpConf, d.Block, m, &errs, nil)
 			for _, s := range d.Block {
 				if s.Name == "server" {
@@ -398,6 +419,15 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 	c.TryFiles, c.TryFilesDir = nil, nil
 	c.Handler, c.HandlerDir, c.AutoRedirect = "", nil, false
 	c.LimitExcept = nil
+	// own makes the level's levelRare its own before one of its settings
+	// is set: until then the parent's is shared.
+	owned := false
+	own := func() {
+		if !owned {
+			r := *c.levelRare
+			c.levelRare, owned = &r, true
+		}
+	}
 	var ownAccess []AccessRule
 	var ownAccessDir *conf.Directive
 	var ownPages []ErrorPage
@@ -417,6 +447,7 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 				c.AliasPrefix = *aliasPrefix
 			}
 		case "index":
+			own()
 			c.Index, c.IndexDir = append([]string(nil), d.Args...), d
 		case "autoindex":
 			if len(d.Args) == 1 {
@@ -444,10 +475,12 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 			ownAccess = append(ownAccess, r)
 		case "satisfy":
 			if len(d.Args) == 1 {
+				own()
 				c.SatisfyAny = d.Args[0] == "any"
 			}
 		case "auth_basic":
 			if len(d.Args) == 1 {
+				own()
 				c.AuthBasic, c.AuthBasicDir = d.Args[0], d
 				if d.Args[0] == "off" {
 					c.AuthBasic = ""
@@ -455,10 +488,12 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 			}
 		case "auth_basic_user_file":
 			if len(d.Args) == 1 {
+				own()
 				c.AuthUserFile, c.AuthUserFileDir = d.Args[0], d
 			}
 		case "auth_request":
 			if len(d.Args) == 1 {
+				own()
 				c.AuthRequest, c.AuthRequestDir = d.Args[0], d
 				if d.Args[0] == "off" {
 					c.AuthRequest = ""
@@ -466,6 +501,7 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 			}
 		case "disable_symlinks":
 			if len(d.Args) >= 1 {
+				own()
 				c.DisableSymlinks, c.DisableDir, c.DisableFrom = d.Args[0], d, ""
 				for _, a := range d.Args[1:] {
 					if v, ok := strings.CutPrefix(a, "from="); ok {
@@ -475,6 +511,7 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 			}
 		case "open_file_cache":
 			if len(d.Args) >= 1 {
+				own()
 				c.OpenFileCache = d.Args[0] != "off"
 			}
 		case "internal":
@@ -482,11 +519,13 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 		case "fastcgi_split_path_info":
 			if len(d.Args) == 1 {
 				if re, err := m.regex(d.Args[0], false); err == nil {
+					own()
 					c.FastCGISplit = re
 				}
 			}
 		case "recursive_error_pages":
 			if len(d.Args) == 1 {
+				own()
 				c.RecursiveErrors = d.Args[0] == "on"
 			}
 		case "error_page":
@@ -508,6 +547,7 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 	}
 	c.Access, c.AccessDir = ownOr(ownAccess, ownAccessDir, parent)
 	if len(ownPages) > 0 {
+		own()
 		c.ErrorPages = ownPages
 	}
 	if leDir != nil {
