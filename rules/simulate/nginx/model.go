@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/unforbid/unforbid/parser"
 	conf "github.com/unforbid/unforbid/parser/nginx"
@@ -376,6 +377,12 @@ func buildLocations(block []*conf.Directive, parent *LocConf, up *Location, s *S
 			aliasPrefix = -1
 		}
 		l.Conf = mergeLevel(parent, c.Block, m, errs, &aliasPrefix)
+		if sameLevel(l.Conf, parent) {
+			// nothing of its own (expires, log_not_found, return...):
+			// the parent's settings, shared (nothing compares a
+			// location's LocConf with its parent's by pointer)
+			l.Conf = parent
+		}
 		for _, r := range c.Block {
 			if rewriteDirectives[r.Name] {
 				l.Rewrites = append(l.Rewrites, r)
@@ -566,6 +573,26 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 		c.LimitExcept = le
 	}
 	return &c
+}
+
+// sameLevel reports whether a and b hold the same settings, slices and
+// directives being the same ones (not merely equal): a level that sets
+// nothing of its own can then share its parent's LocConf.
+// TestSameLevelCoversFields checks that it compares every field.
+func sameLevel(a, b *LocConf) bool {
+	return a.Root == b.Root && a.AliasPrefix == b.AliasPrefix && a.RootDir == b.RootDir &&
+		a.AutoindexDir == b.AutoindexDir &&
+		sameSlice(a.TryFiles, b.TryFiles) && a.TryFilesDir == b.TryFilesDir &&
+		sameSlice(a.Access, b.Access) && a.AccessDir == b.AccessDir &&
+		a.Handler == b.Handler && a.HandlerDir == b.HandlerDir && a.LimitExcept == b.LimitExcept &&
+		a.Alias == b.Alias && a.Autoindex == b.Autoindex && a.Internal == b.Internal &&
+		a.AutoRedirect == b.AutoRedirect && a.levelRare == b.levelRare
+}
+
+// sameSlice reports whether a and b are the same window of the same array
+// (or both empty with no array).
+func sameSlice[T any](a, b []T) bool {
+	return len(a) == len(b) && cap(a) == cap(b) && unsafe.SliceData(a) == unsafe.SliceData(b)
 }
 
 func ownOr(own []AccessRule, ownDir *conf.Directive, parent *LocConf) ([]AccessRule, *conf.Directive) {
