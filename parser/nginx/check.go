@@ -100,12 +100,8 @@ const (
 
 // known reports whether a directive table knows name.
 func known(name string) bool {
-	for _, match := range sources {
-		if _, ok := match(name); ok {
-			return true
-		}
-	}
-	return false
+	_, ok := directiveMasks(name)
+	return ok
 }
 
 // parseChecked parses the file p (its tokens toks) alone, in context ctx,

@@ -289,6 +289,18 @@ type spanParser struct {
 	// taking a window: one allocation per file rather than one per
 	// directive.
 	args []Span
+	// slab is where statements are taken from (newSpan).
+	slab []span
+}
+
+// newSpan returns a new statement, taken from a slab.
+func (p *spanParser) newSpan() *span {
+	if len(p.slab) == 0 {
+		p.slab = make([]span, 16)
+	}
+	s := &p.slab[0]
+	p.slab = p.slab[1:]
+	return s
 }
 
 // parseSpans builds statements from toks as crossplane's parse does, and
@@ -302,6 +314,8 @@ func parseSpans(toks []token) ([]*span, []problem, bool) {
 		*scratch = make([]Span, 0, len(toks))
 	}
 	p := &spanParser{toks: toks, args: (*scratch)[:0]}
+	stmts, _ := countStmts(toks)
+	p.slab = make([]span, stmts)
 	defer argScratch.Put(scratch)
 	out, ok := p.parse("", 0)
 	ok = ok && !p.failed
@@ -361,7 +375,8 @@ func (p *spanParser) parse(ctx string, depth int) ([]*span, bool) {
 			p.closed = true
 			return out, true
 		}
-		s := &span{name: t.val, line: t.line, start: t.start}
+		s := p.newSpan()
+		*s = span{name: t.val, line: t.line, start: t.start}
 		if !t.quoted && strings.HasPrefix(t.val, "#") {
 			s.comment = true
 			s.end = t.end
