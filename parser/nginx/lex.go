@@ -212,12 +212,21 @@ func lexText(src []byte, text string, toks []token) []token {
 			}
 			dupSpecial = false
 			write()
+			if end := plainRun(src, pos, &wordBytes); end > pos {
+				// what the loop would write a character at a time
+				buf = append(buf, src[pos:end]...)
+				pos, wEnd = end, end
+			}
 		case stComment:
 			if r == '\n' { // crossplane's isEOL also ends it at an escaped newline
 				emit(tokenStartLine, false, wEnd)
 				continue
 			}
 			write()
+			if end := plainRun(src, pos, &commentBytes); end > pos {
+				buf = append(buf, src[pos:end]...)
+				pos, wEnd = end, end
+			}
 		case stVar:
 			write()
 			if buf[len(buf)-1] != '}' && !space {
@@ -245,6 +254,33 @@ func lexText(src []byte, text string, toks []token) []token {
 		toks = append(toks, token{line: tokenStartLine, lexErr: &lexError{`unexpected end of file, expecting "}"`, tokenLine}})
 	}
 	return toks
+}
+
+// wordBytes and commentBytes are the bytes that a word, or a comment,
+// takes as they are, leaving the lexer's state as it was: ASCII, and
+// neither a space, a CR, a backslash nor (for a word) a quote, brace or
+// semicolon, nor (for a comment) a newline. lexText takes a run of them
+// at once rather than a character at a time.
+var wordBytes, commentBytes = plainBytes(" \t\n\v\f\r\\\"'{};"), plainBytes("\n\r\\")
+
+// plainBytes returns the table of the ASCII bytes but the control
+// characters and not.
+func plainBytes(not string) (t [256]bool) {
+	for c := ' '; c < utf8.RuneSelf; c++ {
+		t[c] = !strings.ContainsRune(not, c)
+	}
+	for _, c := range not {
+		t[c] = false
+	}
+	return t
+}
+
+// plainRun returns the end of the run of bytes of table at src[pos:].
+func plainRun(src []byte, pos int, table *[256]bool) int {
+	for pos < len(src) && table[src[pos]] {
+		pos++
+	}
+	return pos
 }
 
 // span is one statement found by the port of crossplane's parser.
