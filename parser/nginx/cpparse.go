@@ -10,6 +10,7 @@ package nginx
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -381,7 +382,16 @@ func (cp *cpParser) level(ctx blockCtx) level {
 		lv.mapMasks, lv.mapBody = cpMapMasks[ctx[len(ctx)-1]]
 	}
 	if cp.check {
-		lv.ctxMask, lv.knownCtx = cpContexts[ctx.key()]
+		switch len(ctx) {
+		case 0:
+			lv.ctxMask, lv.knownCtx = cpContexts[""]
+		case 1:
+			lv.ctxMask, lv.knownCtx = cpContexts[ctx[0]]
+		case 2:
+			lv.ctxMask, lv.knownCtx = cpContexts[ctx[0]+">"+ctx[1]] // ctx.key() without keeping it
+		default:
+			lv.ctxMask, lv.knownCtx = cpContexts[ctx.key()]
+		}
 	}
 	return lv
 }
@@ -426,17 +436,14 @@ func (cp *cpParser) analyze(stmt *crossplane.Directive, term string, ctx blockCt
 	if !knownDirective {
 		return nil
 	}
-	var ctxMasks []uint
-	for _, mask := range masks {
-		if mask&currCtx != 0 {
-			ctxMasks = append(ctxMasks, mask)
-		}
-	}
-	if len(ctxMasks) == 0 {
+	if !slices.ContainsFunc(masks, func(mask uint) bool { return mask&currCtx != 0 }) {
 		return cp.parseErr(fmt.Sprintf(`"%s" directive is not allowed here`, stmt.Directive), stmt.Line, ctx)
 	}
 	var what string
-	for _, mask := range ctxMasks {
+	for _, mask := range masks {
+		if mask&currCtx == 0 {
+			continue // crossplane's ctxMasks hold the others
+		}
 		if mask&cpConfExpr > 0 && !validExpr(stmt) {
 			what = fmt.Sprintf(`directive "%s"'s is not enclosed in parentheses`, stmt.Directive)
 			continue
