@@ -138,10 +138,55 @@ func (cp *cpParser) newStmt(t token, n int) *crossplane.Directive {
 // sizeSlabs sizes the first slabs of a file from its tokens: a statement
 // per name, an argument per other word (an estimate, as the parse may
 // skip some; newStmt allocates more when it is short).
-func (cp *cpParser) sizeSlabs() {
+func (cp *cpParser) sizeSlabs(sc *scratch) {
 	stmts, args := countStmts(cp.toks)
-	cp.dirs = make([]crossplane.Directive, stmts)
+	if sc != nil {
+		cp.dirs = sc.directives(stmts)
+	} else {
+		cp.dirs = make([]crossplane.Directive, stmts)
+	}
 	cp.args = make([]string, 0, args)
+}
+
+// scratch holds the slabs of the statements of parses whose trees are
+// dropped once built (parseTree): crossplane's statements, and the span
+// parser's. They come from scratchPool and go back to it (release).
+type scratch struct {
+	dirs  []crossplane.Directive
+	spans []span
+}
+
+// scratchPool holds scratch values.
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// maxScratch bounds the slabs kept in scratchPool.
+const maxScratch = 1 << 14
+
+// directives returns a slab of n statements.
+func (sc *scratch) directives(n int) []crossplane.Directive {
+	if cap(sc.dirs) < n {
+		sc.dirs = make([]crossplane.Directive, n)
+	}
+	return sc.dirs[:n]
+}
+
+// spanSlab returns a slab of n spans.
+func (sc *scratch) spanSlab(n int) []span {
+	if cap(sc.spans) < n {
+		sc.spans = make([]span, n)
+	}
+	return sc.spans[:n]
+}
+
+// release clears sc, so that it keeps no tree alive, and gives it back to
+// the pool.
+func (sc *scratch) release() {
+	if cap(sc.dirs) > maxScratch || cap(sc.spans) > maxScratch {
+		return
+	}
+	clear(sc.dirs[:cap(sc.dirs)])
+	clear(sc.spans[:cap(sc.spans)])
+	scratchPool.Put(sc)
 }
 
 // countStmts estimates the statements and arguments of a file from its
@@ -168,6 +213,13 @@ func countStmts(toks []token) (stmts, args int) {
 // cpParse parses the tokens of the file p as crossplaneParse(p, src, wrap,
 // check) does, toks being lexTokens(src) and ctx the context wrap opens.
 func cpParse(p string, toks []token, ctx blockCtx, wrap string, check bool) (dirs crossplane.Directives, errs []*parser.Error) {
+	return cpParseWith(p, toks, ctx, wrap, check, nil)
+}
+
+// cpParseWith is cpParse taking the statements from the slab of sc, when
+// not nil, rather than from a new one: the tree is then valid until sc
+// is reused.
+func cpParseWith(p string, toks []token, ctx blockCtx, wrap string, check bool, sc *scratch) (dirs crossplane.Directives, errs []*parser.Error) {
 	defer func() {
 		if r := recover(); r != nil {
 			dirs = nil
@@ -175,7 +227,7 @@ func cpParse(p string, toks []token, ctx blockCtx, wrap string, check bool) (dir
 		}
 	}()
 	cp := &cpParser{toks: toks, name: p, check: check, wrapped: check && wrap != ""}
-	cp.sizeSlabs()
+	cp.sizeSlabs(sc)
 	if cp.wrapped {
 		cp.name = includedFile
 	} else {

@@ -342,6 +342,12 @@ func (p *spanParser) newSpan() *span {
 // parseSpans builds statements from toks as crossplane's parse does, and
 // lists what nginx would reject besides. ok is false where crossplane fails.
 func parseSpans(toks []token) ([]*span, []problem, bool) {
+	return parseSpansWith(toks, nil)
+}
+
+// parseSpansWith is parseSpans taking the statements from the slab of sc,
+// when not nil: they are then valid until sc is reused.
+func parseSpansWith(toks []token, sc *scratch) ([]*span, []problem, bool) {
 	// Tokens bound the arguments: p.args never grows, so each window
 	// stays in the one array. That array is scratch: the spans kept take
 	// windows of an exact copy (the directives keep them).
@@ -351,7 +357,11 @@ func parseSpans(toks []token) ([]*span, []problem, bool) {
 	}
 	p := &spanParser{toks: toks, args: (*scratch)[:0]}
 	stmts, _ := countStmts(toks)
-	p.slab = make([]span, stmts)
+	if sc != nil {
+		p.slab = sc.spanSlab(stmts)
+	} else {
+		p.slab = make([]span, stmts)
+	}
 	defer argScratch.Put(scratch)
 	out, ok := p.parse("", 0)
 	ok = ok && !p.failed

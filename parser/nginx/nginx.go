@@ -433,11 +433,14 @@ func parseTree(p string, src []byte, ctx blockCtx) *parsed {
 	tp := lexOwned(src) // the one lexing of the file
 	defer freeTokens(tp)
 	toks := *tp
-	cp, syntax, checks := parseChecked(p, toks, ctx)
+	// the statements of both parses are scratch once built
+	sc := scratchPool.Get().(*scratch)
+	defer sc.release()
+	cp, syntax, checks := parseCheckedWith(p, toks, ctx, sc)
 	r.syntax, r.checks = syntax, checks
 	lines := newLineIndex(src)
 	var spans []*span
-	if sp, problems, ok := parseSpans(toks); ok && matchSpans(cp, sp) {
+	if sp, problems, ok := parseSpansWith(toks, sc); ok && matchSpans(cp, sp) {
 		spans = sp
 		if len(problems) > 0 {
 			r.problem = &parser.Error{File: p, Line: lines.line(problems[0].off), Msg: problems[0].msg}
