@@ -184,6 +184,13 @@ func Load(mainPath string, opts Options) (*Config, error) {
 	if l.tooMany && len(l.errs) == 0 {
 		l.errorf(main, 0, "more than %d directives once includes are expanded", maxDirectives)
 	}
+	// The directives no table knows are listed on another core while the
+	// checks run: both only read the tree.
+	var unknown chan []Unknown
+	if len(l.errs) == 0 {
+		unknown = make(chan []Unknown, 1)
+		go func() { unknown <- unknowns(l.cfg.Dirs) }()
+	}
 	// nginx checks these once the configuration reads without error.
 	if len(l.errs) == 0 {
 		l.checkDuplicates(l.cfg.Dirs, "")
@@ -191,11 +198,13 @@ func Load(mainPath string, opts Options) (*Config, error) {
 	if len(l.errs) == 0 {
 		l.checkEvents()
 	}
+	if unknown != nil {
+		l.cfg.Unknown = <-unknown
+	}
 	if len(l.errs) > 0 {
 		l.errs.Sort()
 		return nil, l.errs
 	}
-	l.cfg.Unknown = unknowns(l.cfg.Dirs)
 	return l.cfg, nil
 }
 

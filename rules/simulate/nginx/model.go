@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"net"
 	"path"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/unforbid/unforbid/parser"
@@ -78,8 +80,9 @@ func (m *Model) regex(expr string, fold bool) (*Regex, error) {
 		m.regexes.Store(key, err)
 		return nil, err
 	}
-	m.regexes.Store(key, re)
-	return re, nil
+	// two goroutines may compile one regex at once: both keep the first
+	v, _ := m.regexes.LoadOrStore(key, re)
+	return v.(*Regex), nil
 }
 
 // Listen is one listen address of a server.
@@ -296,10 +299,16 @@ func Build(cfg *conf.Config, opts Options) (*Model, error) {
 			}
 			httpConf := &LocConf{Root: "html", levelRare: &levelRare{Index: []string{"index.html"}, DisableSymlinks: "off"}}
 			httpConf = mergeLevel(httpConf, d.Block, m, &errs, nil)
+			var blocks []*conf.Directive
 			for _, s := range d.Block {
 				if s.Name == "server" {
-					m.Servers = append(m.Servers, buildServer(s, httpConf, m, &errs))
+					blocks = append(blocks, s)
 				}
+			}
+			for _, b := range buildServers(blocks, httpConf, m) {
+				m.Servers = append(m.Servers, b.srv)
+				errs = append(errs, b.errs...)
+				m.Unsupported = append(m.Unsupported, b.unsupported...)
 			}
 		}
 	}
@@ -309,7 +318,58 @@ func Build(cfg *conf.Config, opts Options) (*Model, error) {
 	return m, nil
 }
 
-func buildServer(d *conf.Directive, parent *LocConf, m *Model, errs *parser.ErrorList) *Server {
+// builtServer is one server block built (buildServers): the server, and
+// what building it added to the errors and to Model.Unsupported.
+type builtServer struct {
+	srv         *Server
+	errs        parser.ErrorList
+	unsupported []string
+}
+
+// serverChunk is the number of server blocks a goroutine of buildServers
+// takes at a time.
+const serverChunk = 64
+
+// buildServers builds the server blocks of one http block, on every core
+// when there are many: each is built apart from the others (the regexes
+// they compile are shared through the Model, which is safe), the results
+// in the order of blocks.
+func buildServers(blocks []*conf.Directive, parent *LocConf, m *Model) []builtServer {
+	out := make([]builtServer, len(blocks))
+	build := func(i int) {
+		b := &out[i]
+		b.srv = buildServer(blocks[i], parent, m, &b.errs, &b.unsupported)
+	}
+	workers := min(runtime.GOMAXPROCS(0), (len(blocks)+serverChunk-1)/serverChunk)
+	if workers < 2 {
+		for i := range blocks {
+			build(i)
+		}
+		return out
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				end := int(next.Add(serverChunk))
+				start := end - serverChunk
+				if start >= len(blocks) {
+					return
+				}
+				for i := start; i < min(end, len(blocks)); i++ {
+					build(i)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// buildServer builds the server block d, whose parent level has the
+// settings parent, adding to errs and unsupported (Model.Unsupported).
+func buildServer(d *conf.Directive, parent *LocConf, m *Model, errs *parser.ErrorList, unsupported *[]string) *Server {
 	s := &Server{Dir: d, Named: map[string]*Location{}, nameRes: map[string]*Regex{}, MergeSlashes: m.mergeSlashes}
 	for _, c := range d.Block {
 		switch c.Name {
@@ -327,7 +387,7 @@ func buildServer(d *conf.Directive, parent *LocConf, m *Model, errs *parser.Erro
 					if re, err := m.regex(n[1:], false); err == nil {
 						s.nameRes[n] = re
 					} else {
-						m.Unsupported = append(m.Unsupported, fmt.Sprintf("%s: server_name regex %q: %v", c.Range, n, err))
+						*unsupported = append(*unsupported, fmt.Sprintf("%s: server_name regex %q: %v", c.Range, n, err))
 					}
 					s.Names = append(s.Names, n)
 					continue
