@@ -336,16 +336,23 @@ const serverChunk = 64
 // in the order of blocks.
 func buildServers(blocks []*conf.Directive, parent *LocConf, m *Model) []builtServer {
 	out := make([]builtServer, len(blocks))
-	build := func(i int) {
+	eachServer(len(blocks), func(i int) {
 		b := &out[i]
 		b.srv = buildServer(blocks[i], parent, m, &b.errs, &b.unsupported)
-	}
-	workers := min(runtime.GOMAXPROCS(0), (len(blocks)+serverChunk-1)/serverChunk)
+	})
+	return out
+}
+
+// eachServer calls f(i) for every i below n, on every core in chunks of
+// serverChunk when there are several chunks, and returns once all are
+// done: f must be safe for concurrent use.
+func eachServer(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), (n+serverChunk-1)/serverChunk)
 	if workers < 2 {
-		for i := range blocks {
-			build(i)
+		for i := range n {
+			f(i)
 		}
-		return out
+		return
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -354,17 +361,16 @@ func buildServers(blocks []*conf.Directive, parent *LocConf, m *Model) []builtSe
 			for {
 				end := int(next.Add(serverChunk))
 				start := end - serverChunk
-				if start >= len(blocks) {
+				if start >= n {
 					return
 				}
-				for i := start; i < min(end, len(blocks)); i++ {
-					build(i)
+				for i := start; i < min(end, n); i++ {
+					f(i)
 				}
 			}
 		})
 	}
 	wg.Wait()
-	return out
 }
 
 // buildServer builds the server block d, whose parent level has the

@@ -46,13 +46,15 @@ func (s *Simulator) Notes() []simulate.Note {
 // elements.
 func (s *Simulator) Sites() []simulate.Site {
 	s.sitesOnce.Do(func() {
-		s.sites = make([]simulate.Site, 0, len(s.Model.Servers))
-		for _, srv := range s.Model.Servers {
-			site := s.site(srv)
+		// each site is worked out apart from the others: on every core
+		sites := make([]simulate.Site, len(s.Model.Servers))
+		eachServer(len(sites), func(i int) {
+			site := s.site(s.Model.Servers[i])
 			site.Names, site.Listens, site.Roots = slices.Clip(site.Names), slices.Clip(site.Listens), slices.Clip(site.Roots)
 			site.ErrorPages, site.Notes = slices.Clip(site.ErrorPages), slices.Clip(site.Notes)
-			s.sites = append(s.sites, site)
-		}
+			sites[i] = site
+		})
+		s.sites = sites
 	})
 	return slices.Clone(s.sites)
 }
