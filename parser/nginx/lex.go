@@ -339,14 +339,10 @@ func (p *spanParser) newSpan() *span {
 	return s
 }
 
-// parseSpans builds statements from toks as crossplane's parse does, and
-// lists what nginx would reject besides. ok is false where crossplane fails.
-func parseSpans(toks []token) ([]*span, []problem, bool) {
-	return parseSpansWith(toks, nil)
-}
-
-// parseSpansWith is parseSpans taking the statements from the slab of sc,
-// when not nil: they are then valid until sc is reused.
+// parseSpansWith builds statements from toks as crossplane's parse does,
+// and lists what nginx would reject besides. ok is false where crossplane
+// fails. The statements are taken from the slab of sc when it is not nil:
+// they are then valid until sc is reused.
 func parseSpansWith(toks []token, sc *scratch) ([]*span, []problem, bool) {
 	// Tokens bound the arguments: p.args never grows, so each window
 	// stays in the one array. That array is scratch: the spans kept take
@@ -376,7 +372,7 @@ func parseSpansWith(toks []token, sc *scratch) ([]*span, []problem, bool) {
 	return out, p.problems, ok
 }
 
-// argScratch holds parseSpans' scratch slices.
+// argScratch holds parseSpansWith's scratch slices.
 var argScratch = sync.Pool{New: func() any { return new([]Span) }}
 
 // rewindow points the args of spans at the same windows of args, a copy of
