@@ -747,13 +747,15 @@ func newReadErr(err error) *readErr {
 type lineIndex []int // offsets of the '\n' bytes
 
 func newLineIndex(src []byte) lineIndex {
-	var nl lineIndex
-	for i, b := range src {
-		if b == '\n' {
-			nl = append(nl, i)
+	nl := make(lineIndex, 0, bytes.Count(src, []byte{'\n'}))
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(src[i:], '\n')
+		if j < 0 {
+			return nl
 		}
+		i += j
+		nl = append(nl, i)
 	}
-	return nl
 }
 
 // line returns the line holding the byte at off.
