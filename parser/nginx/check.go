@@ -100,12 +100,8 @@ const (
 
 // known reports whether a directive table knows name.
 func known(name string) bool {
-	for _, match := range sources {
-		if _, ok := match(name); ok {
-			return true
-		}
-	}
-	return false
+	_, ok := directiveMasks(name)
+	return ok
 }
 
 // parseChecked parses the file p (its tokens toks) alone, in context ctx,
@@ -114,8 +110,17 @@ func known(name string) bool {
 // goes on with the right directives), the syntax errors and the errors of
 // the checks.
 func parseChecked(p string, toks []token, ctx blockCtx) (dirs crossplane.Directives, syntax, checks []*parser.Error) {
+	return parseCheckedWith(p, toks, ctx, nil)
+}
+
+// parseCheckedWith is parseChecked taking the statements from sc (see
+// cpParseWith) when it is not nil: the tree returned is valid until sc
+// is reused.
+func parseCheckedWith(p string, toks []token, ctx blockCtx, sc *scratch) (dirs crossplane.Directives, syntax, checks []*parser.Error) {
+	// The two parses checkedWith may make share sc: it drops the tree of
+	// the first when it makes the second.
 	return checkedWith(ctx, func(wrap string, check bool) (crossplane.Directives, []*parser.Error) {
-		return cpParse(p, toks, ctx, wrap, check)
+		return cpParseWith(p, toks, ctx, wrap, check, sc)
 	})
 }
 

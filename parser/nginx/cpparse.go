@@ -10,7 +10,9 @@ package nginx
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	crossplane "github.com/nginxinc/nginx-go-crossplane"
@@ -104,11 +106,120 @@ type cpParser struct {
 	wrapped bool   // included from the wrapper: includes are looked at
 	errs    []*crossplane.ParseError
 	cycle   bool // an include of the wrapper or of the file itself
+	// dirs and args are slabs the statements and their arguments are
+	// taken from (newStmt), a few allocations per file rather than two
+	// per statement.
+	dirs []crossplane.Directive
+	args []string
+}
+
+// slabDirs is the number of statements allocated together once a file's
+// first slab is used up.
+const slabDirs = 64
+
+// newStmt returns a new statement named t, with room for n arguments.
+// The arguments are a window of the file's slab, capped so that an
+// append past n copies rather than overwriting the next statement's.
+func (cp *cpParser) newStmt(t token, n int) *crossplane.Directive {
+	if len(cp.dirs) == 0 {
+		cp.dirs = make([]crossplane.Directive, slabDirs)
+	}
+	d := &cp.dirs[0]
+	cp.dirs = cp.dirs[1:]
+	if cap(cp.args)-len(cp.args) < n {
+		cp.args = make([]string, 0, max(n, 2*slabDirs))
+	}
+	at := len(cp.args)
+	cp.args = cp.args[:at+n]
+	*d = crossplane.Directive{Directive: t.val, Line: t.line, Args: cp.args[at : at : at+n]}
+	return d
+}
+
+// sizeSlabs sizes the first slabs of a file from its tokens: a statement
+// per name, an argument per other word (an estimate, as the parse may
+// skip some; newStmt allocates more when it is short).
+func (cp *cpParser) sizeSlabs(sc *scratch) {
+	stmts, args := countStmts(cp.toks)
+	if sc != nil {
+		cp.dirs = sc.directives(stmts)
+	} else {
+		cp.dirs = make([]crossplane.Directive, stmts)
+	}
+	cp.args = make([]string, 0, args)
+}
+
+// scratch holds the slabs of the statements of parses whose trees are
+// dropped once built (parseTree): crossplane's statements, and the span
+// parser's. They come from scratchPool and go back to it (release).
+type scratch struct {
+	dirs  []crossplane.Directive
+	spans []span
+}
+
+// scratchPool holds scratch values.
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// maxScratch bounds the slabs kept in scratchPool.
+const maxScratch = 1 << 14
+
+// directives returns a slab of n statements.
+func (sc *scratch) directives(n int) []crossplane.Directive {
+	if cap(sc.dirs) < n {
+		sc.dirs = make([]crossplane.Directive, n)
+	}
+	return sc.dirs[:n]
+}
+
+// spanSlab returns a slab of n spans.
+func (sc *scratch) spanSlab(n int) []span {
+	if cap(sc.spans) < n {
+		sc.spans = make([]span, n)
+	}
+	return sc.spans[:n]
+}
+
+// release clears sc, so that it keeps no tree alive, and gives it back to
+// the pool.
+func (sc *scratch) release() {
+	if cap(sc.dirs) > maxScratch || cap(sc.spans) > maxScratch {
+		return
+	}
+	clear(sc.dirs[:cap(sc.dirs)])
+	clear(sc.spans[:cap(sc.spans)])
+	scratchPool.Put(sc)
+}
+
+// countStmts estimates the statements and arguments of a file from its
+// tokens: a statement per name (comments apart), an argument per other
+// word.
+func countStmts(toks []token) (stmts, args int) {
+	name := true
+	for _, t := range toks {
+		switch {
+		case t.lexErr != nil:
+		case !t.quoted && (t.val == "{" || t.val == ";" || t.val == "}"):
+			name = true
+		case !t.quoted && strings.HasPrefix(t.val, "#"):
+		case name:
+			stmts++
+			name = false
+		default:
+			args++
+		}
+	}
+	return stmts, args
 }
 
 // cpParse parses the tokens of the file p as crossplaneParse(p, src, wrap,
 // check) does, toks being lexTokens(src) and ctx the context wrap opens.
 func cpParse(p string, toks []token, ctx blockCtx, wrap string, check bool) (dirs crossplane.Directives, errs []*parser.Error) {
+	return cpParseWith(p, toks, ctx, wrap, check, nil)
+}
+
+// cpParseWith is cpParse taking the statements from the slab of sc, when
+// not nil, rather than from a new one: the tree is then valid until sc
+// is reused.
+func cpParseWith(p string, toks []token, ctx blockCtx, wrap string, check bool, sc *scratch) (dirs crossplane.Directives, errs []*parser.Error) {
 	defer func() {
 		if r := recover(); r != nil {
 			dirs = nil
@@ -116,6 +227,7 @@ func cpParse(p string, toks []token, ctx blockCtx, wrap string, check bool) (dir
 		}
 	}()
 	cp := &cpParser{toks: toks, name: p, check: check, wrapped: check && wrap != ""}
+	cp.sizeSlabs(sc)
 	if cp.wrapped {
 		cp.name = includedFile
 	} else {
@@ -158,6 +270,11 @@ func (cp *cpParser) parseErr(what string, line int, ctx blockCtx) *crossplane.Pa
 
 // parse is crossplane's parser.parse.
 func (cp *cpParser) parse(ctx blockCtx, consume bool) (parsed crossplane.Directives, _ *crossplane.ParseError) {
+	// what every statement of the block looks up, once for the block
+	var lv level
+	if !consume {
+		lv = cp.level(ctx)
+	}
 	for {
 		t, ok := cp.next()
 		if !ok {
@@ -181,7 +298,7 @@ func (cp *cpParser) parse(ctx blockCtx, consume bool) (parsed crossplane.Directi
 			continue
 		}
 		// the arguments, counted ahead: the directive keeps them
-		stmt := &crossplane.Directive{Directive: t.val, Line: t.line, Args: make([]string, 0, cp.countArgs())}
+		stmt := cp.newStmt(t, cp.countArgs())
 		var commentsInArgs []string
 		t, ok = cp.next()
 		if !ok {
@@ -198,21 +315,19 @@ func (cp *cpParser) parse(ctx blockCtx, consume bool) (parsed crossplane.Directi
 				return nil, cp.parseErr(cpPremature, stmt.Line, ctx)
 			}
 		}
-		if len(ctx) > 0 {
-			if masks, ok := cpMapMasks[ctx[len(ctx)-1]]; ok {
-				if err := cp.analyzeMapBody(stmt, t.val, ctx[len(ctx)-1], masks.special, masks.def); err != nil {
-					cp.errs = append(cp.errs, err)
-					if t.val == "{" && !t.quoted {
-						_, _ = cp.parse(nil, true)
-					}
-					continue
+		if lv.mapBody {
+			if err := cp.analyzeMapBody(stmt, t.val, ctx[len(ctx)-1], lv.mapMasks.special, lv.mapMasks.def); err != nil {
+				cp.errs = append(cp.errs, err)
+				if t.val == "{" && !t.quoted {
+					_, _ = cp.parse(nil, true)
 				}
-				stmt.IsMapBlockParameter = true
-				parsed = append(parsed, stmt)
 				continue
 			}
+			stmt.IsMapBlockParameter = true
+			parsed = append(parsed, stmt)
+			continue
 		}
-		if err := cp.analyze(stmt, t.val, ctx); err != nil {
+		if err := cp.analyze(stmt, t.val, ctx, lv); err != nil {
 			cp.errs = append(cp.errs, err)
 			if strings.HasSuffix(err.What, ` is not terminated by ";"`) {
 				if t.val != "}" && !t.quoted {
@@ -243,12 +358,14 @@ func (cp *cpParser) parse(ctx blockCtx, consume bool) (parsed crossplane.Directi
 			}
 		}
 		if t.val == "{" && !t.quoted {
-			stmt.Block = make(crossplane.Directives, 0)
 			blocks, err := cp.parse(ctx.enter(stmt.Directive), false)
 			if err != nil {
 				return nil, err
 			}
-			stmt.Block = append(stmt.Block, blocks...)
+			if blocks == nil {
+				blocks = crossplane.Directives{} // a block, empty
+			}
+			stmt.Block = blocks
 		}
 		parsed = append(parsed, stmt)
 		for _, comment := range commentsInArgs {
@@ -298,35 +415,87 @@ func validArgs(mask uint, args []string) bool {
 		((mask&cpConf2More) != 0 && len(args) >= 2)
 }
 
+// level is what the statements of one block look up in crossplane's
+// tables: the mask of its context, and the masks of a map-like body.
+type level struct {
+	ctxMask  uint
+	knownCtx bool
+	mapBody  bool
+	mapMasks struct {
+		special map[string]uint
+		def     uint
+	}
+}
+
+// level looks up the tables for the statements of a block in context ctx.
+func (cp *cpParser) level(ctx blockCtx) level {
+	var lv level
+	if len(ctx) > 0 {
+		lv.mapMasks, lv.mapBody = cpMapMasks[ctx[len(ctx)-1]]
+	}
+	if cp.check {
+		switch len(ctx) {
+		case 0:
+			lv.ctxMask, lv.knownCtx = cpContexts[""]
+		case 1:
+			lv.ctxMask, lv.knownCtx = cpContexts[ctx[0]]
+		case 2:
+			lv.ctxMask, lv.knownCtx = cpContexts[ctx[0]+">"+ctx[1]] // ctx.key() without keeping it
+		default:
+			lv.ctxMask, lv.knownCtx = cpContexts[ctx.key()]
+		}
+	}
+	return lv
+}
+
+// knownMasks caches directiveMasks for the directives some table knows
+// (a finite set: the names a config makes up are looked up each time).
+var knownMasks sync.Map // name -> []uint
+
+// directiveMasks returns the masks every table in sources gives the
+// directive name, in order, and whether one of them knows it. The slice
+// is shared: never modify it.
+func directiveMasks(name string) ([]uint, bool) {
+	if v, ok := knownMasks.Load(name); ok {
+		return v.([]uint), true
+	}
+	var masks []uint
+	known := false
+	for _, match := range sources {
+		if m, found := match(name); found {
+			masks = append(masks, m...)
+			known = true
+		}
+	}
+	if known {
+		knownMasks.Store(name, masks)
+	}
+	return masks, known
+}
+
 // analyze is crossplane's analyze with the loader's options: the checks
-// of context and arguments when cp.check, unknown directives let through.
-func (cp *cpParser) analyze(stmt *crossplane.Directive, term string, ctx blockCtx) *crossplane.ParseError {
+// of context and arguments when cp.check, unknown directives let through;
+// lv is cp.level(ctx).
+func (cp *cpParser) analyze(stmt *crossplane.Directive, term string, ctx blockCtx, lv level) *crossplane.ParseError {
 	if !cp.check {
 		return nil // both checks skipped: analyze has nothing to say
 	}
-	currCtx, knownContext := cpContexts[ctx.key()]
-	var masks []uint
-	knownDirective := false
-	for _, match := range sources {
-		if m, found := match(stmt.Directive); found {
-			masks = append(masks, m...)
-			knownDirective = true
-		}
-	}
-	if !knownContext || !knownDirective {
+	currCtx, knownContext := lv.ctxMask, lv.knownCtx
+	if !knownContext {
 		return nil
 	}
-	var ctxMasks []uint
-	for _, mask := range masks {
-		if mask&currCtx != 0 {
-			ctxMasks = append(ctxMasks, mask)
-		}
+	masks, knownDirective := directiveMasks(stmt.Directive)
+	if !knownDirective {
+		return nil
 	}
-	if len(ctxMasks) == 0 {
+	if !slices.ContainsFunc(masks, func(mask uint) bool { return mask&currCtx != 0 }) {
 		return cp.parseErr(fmt.Sprintf(`"%s" directive is not allowed here`, stmt.Directive), stmt.Line, ctx)
 	}
 	var what string
-	for _, mask := range ctxMasks {
+	for _, mask := range masks {
+		if mask&currCtx == 0 {
+			continue // crossplane's ctxMasks hold the others
+		}
 		if mask&cpConfExpr > 0 && !validExpr(stmt) {
 			what = fmt.Sprintf(`directive "%s"'s is not enclosed in parentheses`, stmt.Directive)
 			continue

@@ -46,7 +46,15 @@ const (
 // lexTokens splits src into tokens the way crossplane's tokenize does. Where
 // crossplane's lexer reports an error, the last token has lexErr set, with crossplane's message and line (the
 // parser may stop before it, and then crossplane never sees the error).
-func lexTokens(src []byte) (toks []token) {
+func lexTokens(src []byte) []token {
+	return lexText(src, string(src), nil)
+}
+
+// lexText is lexTokens with the file's text given twice, as bytes and as a
+// string of the same content (the loader makes the string share the bytes,
+// which nothing modifies: see ownedText), the tokens' values being windows
+// of text where they can. The tokens are appended to toks[:0].
+func lexText(src []byte, text string, toks []token) []token {
 	var (
 		buf            []byte
 		tokenLine      = 1
@@ -71,8 +79,10 @@ func lexTokens(src []byte) (toks []token) {
 	// Most tokens are written as they read: their value is then a window
 	// of one copy of the file rather than a string of its own. A token is
 	// about six bytes of a config: room for most files in one allocation.
-	text := string(src)
-	toks = make([]token, 0, len(src)/5+8)
+	if need := len(src)/5 + 8; cap(toks) < need {
+		toks = make([]token, 0, need)
+	}
+	toks = toks[:0]
 	emit := func(line int, quoted bool, end int) {
 		val := ""
 		from := tokStart
@@ -202,12 +212,21 @@ func lexTokens(src []byte) (toks []token) {
 			}
 			dupSpecial = false
 			write()
+			if end := plainRun(src, pos, &wordBytes); end > pos {
+				// what the loop would write a character at a time
+				buf = append(buf, src[pos:end]...)
+				pos, wEnd = end, end
+			}
 		case stComment:
 			if r == '\n' { // crossplane's isEOL also ends it at an escaped newline
 				emit(tokenStartLine, false, wEnd)
 				continue
 			}
 			write()
+			if end := plainRun(src, pos, &commentBytes); end > pos {
+				buf = append(buf, src[pos:end]...)
+				pos, wEnd = end, end
+			}
 		case stVar:
 			write()
 			if buf[len(buf)-1] != '}' && !space {
@@ -235,6 +254,33 @@ func lexTokens(src []byte) (toks []token) {
 		toks = append(toks, token{line: tokenStartLine, lexErr: &lexError{`unexpected end of file, expecting "}"`, tokenLine}})
 	}
 	return toks
+}
+
+// wordBytes and commentBytes are the bytes that a word, or a comment,
+// takes as they are, leaving the lexer's state as it was: ASCII, and
+// neither a space, a CR, a backslash nor (for a word) a quote, brace or
+// semicolon, nor (for a comment) a newline. lexText takes a run of them
+// at once rather than a character at a time.
+var wordBytes, commentBytes = plainBytes(" \t\n\v\f\r\\\"'{};"), plainBytes("\n\r\\")
+
+// plainBytes returns the table of the ASCII bytes but the control
+// characters and not.
+func plainBytes(not string) (t [256]bool) {
+	for c := ' '; c < utf8.RuneSelf; c++ {
+		t[c] = !strings.ContainsRune(not, c)
+	}
+	for _, c := range not {
+		t[c] = false
+	}
+	return t
+}
+
+// plainRun returns the end of the run of bytes of table at src[pos:].
+func plainRun(src []byte, pos int, table *[256]bool) int {
+	for pos < len(src) && table[src[pos]] {
+		pos++
+	}
+	return pos
 }
 
 // span is one statement found by the port of crossplane's parser.
@@ -279,11 +325,25 @@ type spanParser struct {
 	// taking a window: one allocation per file rather than one per
 	// directive.
 	args []Span
+	// slab is where statements are taken from (newSpan).
+	slab []span
 }
 
-// parseSpans builds statements from toks as crossplane's parse does, and
-// lists what nginx would reject besides. ok is false where crossplane fails.
-func parseSpans(toks []token) ([]*span, []problem, bool) {
+// newSpan returns a new statement, taken from a slab.
+func (p *spanParser) newSpan() *span {
+	if len(p.slab) == 0 {
+		p.slab = make([]span, 16)
+	}
+	s := &p.slab[0]
+	p.slab = p.slab[1:]
+	return s
+}
+
+// parseSpansWith builds statements from toks as crossplane's parse does,
+// and lists what nginx would reject besides. ok is false where crossplane
+// fails. The statements are taken from the slab of sc when it is not nil:
+// they are then valid until sc is reused.
+func parseSpansWith(toks []token, sc *scratch) ([]*span, []problem, bool) {
 	// Tokens bound the arguments: p.args never grows, so each window
 	// stays in the one array. That array is scratch: the spans kept take
 	// windows of an exact copy (the directives keep them).
@@ -292,6 +352,12 @@ func parseSpans(toks []token) ([]*span, []problem, bool) {
 		*scratch = make([]Span, 0, len(toks))
 	}
 	p := &spanParser{toks: toks, args: (*scratch)[:0]}
+	stmts, _ := countStmts(toks)
+	if sc != nil {
+		p.slab = sc.spanSlab(stmts)
+	} else {
+		p.slab = make([]span, stmts)
+	}
 	defer argScratch.Put(scratch)
 	out, ok := p.parse("", 0)
 	ok = ok && !p.failed
@@ -306,7 +372,7 @@ func parseSpans(toks []token) ([]*span, []problem, bool) {
 	return out, p.problems, ok
 }
 
-// argScratch holds parseSpans' scratch slices.
+// argScratch holds parseSpansWith's scratch slices.
 var argScratch = sync.Pool{New: func() any { return new([]Span) }}
 
 // rewindow points the args of spans at the same windows of args, a copy of
@@ -351,7 +417,8 @@ func (p *spanParser) parse(ctx string, depth int) ([]*span, bool) {
 			p.closed = true
 			return out, true
 		}
-		s := &span{name: t.val, line: t.line, start: t.start}
+		s := p.newSpan()
+		*s = span{name: t.val, line: t.line, start: t.start}
 		if !t.quoted && strings.HasPrefix(t.val, "#") {
 			s.comment = true
 			s.end = t.end

@@ -17,6 +17,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"unsafe"
 
 	crossplane "github.com/nginxinc/nginx-go-crossplane"
 
@@ -83,7 +85,8 @@ func (c *Config) File(p string) *File {
 type File struct {
 	// Path is the file as the server sees it (no --root prefix).
 	Path string
-	// Src is the file's content.
+	// Src is the file's content. The directives' arguments share its
+	// bytes: never modify it.
 	Src []byte
 }
 
@@ -181,6 +184,13 @@ func Load(mainPath string, opts Options) (*Config, error) {
 	if l.tooMany && len(l.errs) == 0 {
 		l.errorf(main, 0, "more than %d directives once includes are expanded", maxDirectives)
 	}
+	// The directives no table knows are listed on another core while the
+	// checks run: both only read the tree.
+	var unknown chan []Unknown
+	if len(l.errs) == 0 {
+		unknown = make(chan []Unknown, 1)
+		go func() { unknown <- unknowns(l.cfg.Dirs) }()
+	}
 	// nginx checks these once the configuration reads without error.
 	if len(l.errs) == 0 {
 		l.checkDuplicates(l.cfg.Dirs, "")
@@ -188,11 +198,13 @@ func Load(mainPath string, opts Options) (*Config, error) {
 	if len(l.errs) == 0 {
 		l.checkEvents()
 	}
+	if unknown != nil {
+		l.cfg.Unknown = <-unknown
+	}
 	if len(l.errs) > 0 {
 		l.errs.Sort()
 		return nil, l.errs
 	}
-	l.cfg.Unknown = unknowns(l.cfg.Dirs)
 	return l.cfg, nil
 }
 
@@ -261,7 +273,9 @@ func (l *loader) load(p string, ctx blockCtx) *loaded {
 			r := l.opts.Cache.get(p, key, f.src)
 			if r == nil {
 				r = &parsed{src: l.cacheSrc(f.src)}
-				_, r.syntax, r.checks = parseChecked(p, lexTokens(f.src), ctx)
+				toks := lexOwned(f.src)
+				_, r.syntax, r.checks = parseChecked(p, *toks, ctx)
+				freeTokens(toks)
 				l.opts.Cache.put(p, key, r)
 			}
 			l.report(before(r.checks, f.syntaxLine))
@@ -314,7 +328,8 @@ func (l *loader) fetch(p string, ctx blockCtx) *fetched {
 	}
 	src, err := read(p, l.opts.MaxFileSize)
 	if edited, ok := l.opts.Src[p]; ok && err == nil {
-		src = edited
+		// the caller's: the loader's own copy is never modified (lexOwned)
+		src = bytes.Clone(edited)
 	}
 	if err != nil {
 		return &fetched{err: err}
@@ -424,12 +439,17 @@ func (l *loader) parse(f *loaded, r *parsed) []*Directive {
 // tree, with byte ranges when they can be recovered, and its errors.
 func parseTree(p string, src []byte, ctx blockCtx) *parsed {
 	r := &parsed{tree: true}
-	toks := lexTokens(src) // the one lexing of the file
-	cp, syntax, checks := parseChecked(p, toks, ctx)
+	tp := lexOwned(src) // the one lexing of the file
+	defer freeTokens(tp)
+	toks := *tp
+	// the statements of both parses are scratch once built
+	sc := scratchPool.Get().(*scratch)
+	defer sc.release()
+	cp, syntax, checks := parseCheckedWith(p, toks, ctx, sc)
 	r.syntax, r.checks = syntax, checks
 	lines := newLineIndex(src)
 	var spans []*span
-	if sp, problems, ok := parseSpans(toks); ok && matchSpans(cp, sp) {
+	if sp, problems, ok := parseSpansWith(toks, sc); ok && matchSpans(cp, sp) {
 		spans = sp
 		if len(problems) > 0 {
 			r.problem = &parser.Error{File: p, Line: lines.line(problems[0].off), Msg: problems[0].msg}
@@ -439,13 +459,43 @@ func parseTree(p string, src []byte, ctx blockCtx) *parsed {
 	return r
 }
 
-// cacheSrc returns the copy of src the Cache keeps, or nil without a
-// Cache: the caller's bytes may change after Load returns.
+// cacheSrc returns the content the Cache keeps, or nil without a Cache:
+// src itself, which is the loader's own copy (fetch clones what
+// Options.Src gives) and is never modified.
 func (l *loader) cacheSrc(src []byte) []byte {
 	if l.opts.Cache == nil {
 		return nil
 	}
-	return bytes.Clone(src)
+	return src
+}
+
+// lexOwned lexes src, a file's content that the loader owns and that
+// nothing modifies (File.Src), the tokens' values being windows of src
+// itself rather than of a copy of it: the directives' arguments keep the
+// file's one copy alive. The tokens come from a pool: give them back with
+// freeTokens once parsed (the values stay valid).
+func lexOwned(src []byte) *[]token {
+	tp := tokenPool.Get().(*[]token)
+	*tp = lexText(src, unsafe.String(unsafe.SliceData(src), len(src)), *tp)
+	return tp
+}
+
+// tokenPool holds the token slices of lexOwned: tokens are scratch once a
+// file is parsed.
+var tokenPool = sync.Pool{New: func() any { return new([]token) }}
+
+// maxPooledTokens bounds the slices kept in tokenPool.
+const maxPooledTokens = 1 << 16
+
+// freeTokens gives a slice of lexOwned back to the pool, cleared so that
+// it keeps no file alive.
+func freeTokens(tp *[]token) {
+	if cap(*tp) > maxPooledTokens {
+		return
+	}
+	clear(*tp)
+	*tp = (*tp)[:0]
+	tokenPool.Put(tp)
 }
 
 // firstLine returns the first line of errs, 0 when none has a line.
@@ -697,13 +747,15 @@ func newReadErr(err error) *readErr {
 type lineIndex []int // offsets of the '\n' bytes
 
 func newLineIndex(src []byte) lineIndex {
-	var nl lineIndex
-	for i, b := range src {
-		if b == '\n' {
-			nl = append(nl, i)
+	nl := make(lineIndex, 0, bytes.Count(src, []byte{'\n'}))
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(src[i:], '\n')
+		if j < 0 {
+			return nl
 		}
+		i += j
+		nl = append(nl, i)
 	}
-	return nl
 }
 
 // line returns the line holding the byte at off.

@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"net"
 	"path"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"unsafe"
 
 	"github.com/unforbid/unforbid/parser"
 	conf "github.com/unforbid/unforbid/parser/nginx"
@@ -77,8 +80,9 @@ func (m *Model) regex(expr string, fold bool) (*Regex, error) {
 		m.regexes.Store(key, err)
 		return nil, err
 	}
-	m.regexes.Store(key, re)
-	return re, nil
+	// two goroutines may compile one regex at once: both keep the first
+	v, _ := m.regexes.LoadOrStore(key, re)
+	return v.(*Regex), nil
 }
 
 // Listen is one listen address of a server.
@@ -110,17 +114,33 @@ type Server struct {
 	MergeSlashes bool
 }
 
-// Location is one location block.
+// Location is one location block. What few locations have (nested
+// locations, rewrite directives, if blocks, a regex that cannot be
+// compiled) is in a locationRare, which the locations without any share:
+// at 10,000 server blocks of ten locations, Locations are a tenth of the
+// model's memory. A Location is never modified once built.
 type Location struct {
-	Dir      *conf.Directive
-	Mod      string // "", "=", "^~", "~", "~*", "@"
-	Name     string
-	Re       *Regex // for ~ and ~*
-	ReErr    string // why the regex could not be compiled
-	Parent   *Location
-	Conf     *LocConf
-	Prefix   []*Location
-	Regex    []*Location
+	Dir    *conf.Directive
+	Mod    string // "", "=", "^~", "~", "~*", "@"
+	Name   string
+	Re     *Regex // for ~ and ~*
+	Parent *Location
+	Conf   *LocConf
+
+	*locationRare
+}
+
+// locationRare holds the fields of a Location that most locations leave
+// empty (see Location).
+type locationRare struct {
+	// ReErr says why the regex could not be compiled.
+	ReErr string
+	// Prefix and Regex are the nested literal and regex locations, in
+	// config order.
+	Prefix []*Location
+	Regex  []*Location
+	// Rewrites are the location's rewrite module directives (return,
+	// rewrite, if, set, break) in config order.
 	Rewrites []*conf.Directive
 	// IfConfs are the settings in force inside each `if` block of the
 	// location when its condition is true: nginx swaps in the block's own
@@ -128,6 +148,10 @@ type Location struct {
 	// nested level, not try_files).
 	IfConfs map[*conf.Directive]*LocConf
 }
+
+// noLocationRare is the locationRare of the locations whose fields there
+// are all empty: shared, never modified.
+var noLocationRare = &locationRare{}
 
 // AccessRule is one allow or deny directive.
 type AccessRule struct {
@@ -148,16 +172,16 @@ type LimitExcept struct {
 }
 
 // LocConf holds the effective settings of one server or location level.
+// The settings levels seldom set apart from their parent's (index, auth,
+// disable_symlinks, error pages...) are in a levelRare that a level shares
+// with its parent until it sets one of them: at 10,000 server blocks of
+// ten locations, a LocConf is most of the model's memory. A LocConf is
+// never modified once built.
 type LocConf struct {
 	Root        string // root or alias value, unexpanded
-	Alias       bool
-	AliasPrefix int // length of the location name the alias replaces
+	AliasPrefix int    // length of the location name the alias replaces
 	RootDir     *conf.Directive
 
-	Index    []string
-	IndexDir *conf.Directive
-
-	Autoindex    bool
 	AutoindexDir *conf.Directive
 
 	TryFiles    []string
@@ -166,25 +190,46 @@ type LocConf struct {
 	Access    []AccessRule
 	AccessDir *conf.Directive // the first allow/deny of the level that owns the list
 
+	Handler     string // proxy_pass, fastcgi_pass, ... (not inherited)
+	HandlerDir  *conf.Directive
+	LimitExcept *LimitExcept
+
+	Alias        bool
+	Autoindex    bool
+	Internal     bool
+	AutoRedirect bool // set by the *_pass handlers
+
+	*levelRare
+}
+
+// levelRare holds the settings of a LocConf that levels seldom set apart
+// from their parent's, shared by the levels that do not (see LocConf).
+type levelRare struct {
+	// Index is the index directive in force, IndexDir the directive.
+	Index    []string
+	IndexDir *conf.Directive
+
+	// SatisfyAny is "satisfy any".
 	SatisfyAny bool
 
-	AuthBasic       string // realm; "" when off
+	// AuthBasic is the realm, "" when off; AuthUserFile the
+	// auth_basic_user_file; AuthRequest the auth_request URI, "" when off.
+	AuthBasic       string
 	AuthBasicDir    *conf.Directive
 	AuthUserFile    string
 	AuthUserFileDir *conf.Directive
 	AuthRequest     string
 	AuthRequestDir  *conf.Directive
-	DisableSymlinks string // off, on, if_not_owner
+	// DisableSymlinks is off, on or if_not_owner; DisableFrom its from=.
+	DisableSymlinks string
 	DisableFrom     string
 	DisableDir      *conf.Directive
-	OpenFileCache   bool
-	Internal        bool
-	Handler         string // proxy_pass, fastcgi_pass, ... (not inherited)
-	HandlerDir      *conf.Directive
-	AutoRedirect    bool // set by the *_pass handlers
-	LimitExcept     *LimitExcept
-	ErrorPages      []ErrorPage
-	RecursiveErrors bool // recursive_error_pages
+	// OpenFileCache is open_file_cache not off.
+	OpenFileCache bool
+	// ErrorPages are the error_page mappings in force.
+	ErrorPages []ErrorPage
+	// RecursiveErrors is recursive_error_pages.
+	RecursiveErrors bool
 	// FastCGISplit is fastcgi_split_path_info: its first capture is
 	// $fastcgi_script_name, its second $fastcgi_path_info.
 	FastCGISplit *Regex
@@ -252,12 +297,18 @@ func Build(cfg *conf.Config, opts Options) (*Model, error) {
 					m.mergeSlashes = c.Args[0] != "off"
 				}
 			}
-			httpConf := &LocConf{Index: []string{"index.html"}, DisableSymlinks: "off", Root: "html"}
+			httpConf := &LocConf{Root: "html", levelRare: &levelRare{Index: []string{"index.html"}, DisableSymlinks: "off"}}
 			httpConf = mergeLevel(httpConf, d.Block, m, &errs, nil)
+			var blocks []*conf.Directive
 			for _, s := range d.Block {
 				if s.Name == "server" {
-					m.Servers = append(m.Servers, buildServer(s, httpConf, m, &errs))
+					blocks = append(blocks, s)
 				}
+			}
+			for _, b := range buildServers(blocks, httpConf, m) {
+				m.Servers = append(m.Servers, b.srv)
+				errs = append(errs, b.errs...)
+				m.Unsupported = append(m.Unsupported, b.unsupported...)
 			}
 		}
 	}
@@ -267,7 +318,64 @@ func Build(cfg *conf.Config, opts Options) (*Model, error) {
 	return m, nil
 }
 
-func buildServer(d *conf.Directive, parent *LocConf, m *Model, errs *parser.ErrorList) *Server {
+// builtServer is one server block built (buildServers): the server, and
+// what building it added to the errors and to Model.Unsupported.
+type builtServer struct {
+	srv         *Server
+	errs        parser.ErrorList
+	unsupported []string
+}
+
+// serverChunk is the number of server blocks a goroutine of buildServers
+// takes at a time.
+const serverChunk = 64
+
+// buildServers builds the server blocks of one http block, on every core
+// when there are many: each is built apart from the others (the regexes
+// they compile are shared through the Model, which is safe), the results
+// in the order of blocks.
+func buildServers(blocks []*conf.Directive, parent *LocConf, m *Model) []builtServer {
+	out := make([]builtServer, len(blocks))
+	eachServer(len(blocks), func(i int) {
+		b := &out[i]
+		b.srv = buildServer(blocks[i], parent, m, &b.errs, &b.unsupported)
+	})
+	return out
+}
+
+// eachServer calls f(i) for every i below n, on every core in chunks of
+// serverChunk when there are several chunks, and returns once all are
+// done: f must be safe for concurrent use.
+func eachServer(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), (n+serverChunk-1)/serverChunk)
+	if workers < 2 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				end := int(next.Add(serverChunk))
+				start := end - serverChunk
+				if start >= n {
+					return
+				}
+				for i := start; i < min(end, n); i++ {
+					f(i)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// buildServer builds the server block d, whose parent level has the
+// settings parent, adding to errs and unsupported (Model.Unsupported).
+func buildServer(d *conf.Directive, parent *LocConf, m *Model, errs *parser.ErrorList, unsupported *[]string) *Server {
 	s := &Server{Dir: d, Named: map[string]*Location{}, nameRes: map[string]*Regex{}, MergeSlashes: m.mergeSlashes}
 	for _, c := range d.Block {
 		switch c.Name {
@@ -285,7 +393,7 @@ func buildServer(d *conf.Directive, parent *LocConf, m *Model, errs *parser.Erro
 					if re, err := m.regex(n[1:], false); err == nil {
 						s.nameRes[n] = re
 					} else {
-						m.Unsupported = append(m.Unsupported, fmt.Sprintf("%s: server_name regex %q: %v", c.Range, n, err))
+						*unsupported = append(*unsupported, fmt.Sprintf("%s: server_name regex %q: %v", c.Range, n, err))
 					}
 					s.Names = append(s.Names, n)
 					continue
@@ -313,7 +421,8 @@ func buildLocations(block []*conf.Directive, parent *LocConf, up *Location, s *S
 		if c.Name != "location" || !c.IsBlock() {
 			continue
 		}
-		l := &Location{Dir: c, Parent: up}
+		l := &Location{Dir: c, Parent: up, locationRare: noLocationRare}
+		var rare locationRare // the fields of l's own locationRare, if any
 		switch len(c.Args) {
 		case 1:
 			l.Name = c.Args[0]
@@ -345,7 +454,7 @@ func buildLocations(block []*conf.Directive, parent *LocConf, up *Location, s *S
 			// repeat the same few location regexes
 			re, err := m.regex(l.Name, l.Mod == "~*")
 			if err != nil {
-				l.ReErr = fmt.Sprintf("regex %q cannot be simulated: %v", l.Name, err)
+				rare.ReErr = fmt.Sprintf("regex %q cannot be simulated: %v", l.Name, err)
 			} else {
 				l.Re = re
 			}
@@ -355,13 +464,19 @@ func buildLocations(block []*conf.Directive, parent *LocConf, up *Location, s *S
 			aliasPrefix = -1
 		}
 		l.Conf = mergeLevel(parent, c.Block, m, errs, &aliasPrefix)
+		if sameLevel(l.Conf, parent) {
+			// nothing of its own (expires, log_not_found, return...):
+			// the parent's settings, shared (nothing compares a
+			// location's LocConf with its parent's by pointer)
+			l.Conf = parent
+		}
 		for _, r := range c.Block {
 			if rewriteDirectives[r.Name] {
-				l.Rewrites = append(l.Rewrites, r)
+				rare.Rewrites = append(rare.Rewrites, r)
 			}
 			if r.Name == "if" && r.IsBlock() {
-				if l.IfConfs == nil {
-					l.IfConfs = map[*conf.Directive]*LocConf{}
+				if rare.IfConfs == nil {
+					rare.IfConfs = map[*conf.Directive]*LocConf{}
 				}
 				ic := mergeLevel(l.Conf, r.Block, m, errs, &aliasPrefix)
 				if ic.Handler == "" {
@@ -369,10 +484,14 @@ func buildLocations(block []*conf.Directive, parent *LocConf, up *Location, s *S
 					ic.Handler, ic.HandlerDir = l.Conf.Handler, l.Conf.HandlerDir
 				}
 				ic.Internal = l.Conf.Internal
-				l.IfConfs[r] = ic
+				rare.IfConfs[r] = ic
 			}
 		}
-		l.Prefix, l.Regex = buildLocations(c.Block, l.Conf, l, s, m, errs)
+		rare.Prefix, rare.Regex = buildLocations(c.Block, l.Conf, l, s, m, errs)
+		if rare.ReErr != "" || rare.Prefix != nil || rare.Regex != nil || rare.Rewrites != nil || rare.IfConfs != nil {
+			own := rare // on the heap only here
+			l.locationRare = &own
+		}
 		s.Locations = append(s.Locations, l)
 		switch l.Mod {
 		case "@":
@@ -398,6 +517,15 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 	c.TryFiles, c.TryFilesDir = nil, nil
 	c.Handler, c.HandlerDir, c.AutoRedirect = "", nil, false
 	c.LimitExcept = nil
+	// own makes the level's levelRare its own before one of its settings
+	// is set: until then the parent's is shared.
+	owned := false
+	own := func() {
+		if !owned {
+			r := *c.levelRare
+			c.levelRare, owned = &r, true
+		}
+	}
 	var ownAccess []AccessRule
 	var ownAccessDir *conf.Directive
 	var ownPages []ErrorPage
@@ -417,6 +545,7 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 				c.AliasPrefix = *aliasPrefix
 			}
 		case "index":
+			own()
 			c.Index, c.IndexDir = append([]string(nil), d.Args...), d
 		case "autoindex":
 			if len(d.Args) == 1 {
@@ -444,10 +573,12 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 			ownAccess = append(ownAccess, r)
 		case "satisfy":
 			if len(d.Args) == 1 {
+				own()
 				c.SatisfyAny = d.Args[0] == "any"
 			}
 		case "auth_basic":
 			if len(d.Args) == 1 {
+				own()
 				c.AuthBasic, c.AuthBasicDir = d.Args[0], d
 				if d.Args[0] == "off" {
 					c.AuthBasic = ""
@@ -455,10 +586,12 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 			}
 		case "auth_basic_user_file":
 			if len(d.Args) == 1 {
+				own()
 				c.AuthUserFile, c.AuthUserFileDir = d.Args[0], d
 			}
 		case "auth_request":
 			if len(d.Args) == 1 {
+				own()
 				c.AuthRequest, c.AuthRequestDir = d.Args[0], d
 				if d.Args[0] == "off" {
 					c.AuthRequest = ""
@@ -466,6 +599,7 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 			}
 		case "disable_symlinks":
 			if len(d.Args) >= 1 {
+				own()
 				c.DisableSymlinks, c.DisableDir, c.DisableFrom = d.Args[0], d, ""
 				for _, a := range d.Args[1:] {
 					if v, ok := strings.CutPrefix(a, "from="); ok {
@@ -475,6 +609,7 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 			}
 		case "open_file_cache":
 			if len(d.Args) >= 1 {
+				own()
 				c.OpenFileCache = d.Args[0] != "off"
 			}
 		case "internal":
@@ -482,11 +617,13 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 		case "fastcgi_split_path_info":
 			if len(d.Args) == 1 {
 				if re, err := m.regex(d.Args[0], false); err == nil {
+					own()
 					c.FastCGISplit = re
 				}
 			}
 		case "recursive_error_pages":
 			if len(d.Args) == 1 {
+				own()
 				c.RecursiveErrors = d.Args[0] == "on"
 			}
 		case "error_page":
@@ -508,6 +645,7 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 	}
 	c.Access, c.AccessDir = ownOr(ownAccess, ownAccessDir, parent)
 	if len(ownPages) > 0 {
+		own()
 		c.ErrorPages = ownPages
 	}
 	if leDir != nil {
@@ -526,6 +664,26 @@ func mergeLevel(parent *LocConf, block []*conf.Directive, m *Model, errs *parser
 		c.LimitExcept = le
 	}
 	return &c
+}
+
+// sameLevel reports whether a and b hold the same settings, slices and
+// directives being the same ones (not merely equal): a level that sets
+// nothing of its own can then share its parent's LocConf.
+// TestSameLevelCoversFields checks that it compares every field.
+func sameLevel(a, b *LocConf) bool {
+	return a.Root == b.Root && a.AliasPrefix == b.AliasPrefix && a.RootDir == b.RootDir &&
+		a.AutoindexDir == b.AutoindexDir &&
+		sameSlice(a.TryFiles, b.TryFiles) && a.TryFilesDir == b.TryFilesDir &&
+		sameSlice(a.Access, b.Access) && a.AccessDir == b.AccessDir &&
+		a.Handler == b.Handler && a.HandlerDir == b.HandlerDir && a.LimitExcept == b.LimitExcept &&
+		a.Alias == b.Alias && a.Autoindex == b.Autoindex && a.Internal == b.Internal &&
+		a.AutoRedirect == b.AutoRedirect && a.levelRare == b.levelRare
+}
+
+// sameSlice reports whether a and b are the same window of the same array
+// (or both empty with no array).
+func sameSlice[T any](a, b []T) bool {
+	return len(a) == len(b) && cap(a) == cap(b) && unsafe.SliceData(a) == unsafe.SliceData(b)
 }
 
 func ownOr(own []AccessRule, ownDir *conf.Directive, parent *LocConf) ([]AccessRule, *conf.Directive) {

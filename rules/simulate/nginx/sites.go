@@ -46,13 +46,15 @@ func (s *Simulator) Notes() []simulate.Note {
 // elements.
 func (s *Simulator) Sites() []simulate.Site {
 	s.sitesOnce.Do(func() {
-		s.sites = make([]simulate.Site, 0, len(s.Model.Servers))
-		for _, srv := range s.Model.Servers {
-			site := s.site(srv)
+		// each site is worked out apart from the others: on every core
+		sites := make([]simulate.Site, len(s.Model.Servers))
+		eachServer(len(sites), func(i int) {
+			site := s.site(s.Model.Servers[i])
 			site.Names, site.Listens, site.Roots = slices.Clip(site.Names), slices.Clip(site.Listens), slices.Clip(site.Roots)
 			site.ErrorPages, site.Notes = slices.Clip(site.ErrorPages), slices.Clip(site.Notes)
-			s.sites = append(s.sites, site)
-		}
+			sites[i] = site
+		})
+		s.sites = sites
 	})
 	return slices.Clone(s.sites)
 }
@@ -74,7 +76,7 @@ func (s *Simulator) site(srv *Server) simulate.Site {
 
 	var fv *fixedVars
 	noted := map[*conf.Directive]bool{}
-	add := func(c *LocConf, url string) {
+	add := func(c *LocConf, url string, server bool) {
 		if c.Root == "" {
 			return
 		}
@@ -106,7 +108,7 @@ func (s *Simulator) site(srv *Server) simulate.Site {
 				case used:
 					err = cerr
 				}
-				if !noted[c.RootDir] && !(c == srv.Conf && ownRootSlash(srv)) {
+				if !noted[c.RootDir] && !(server && ownRootSlash(srv)) {
 					noted[c.RootDir] = true
 					site.Notes = append(site.Notes, simulate.Note{Range: Pos(c.RootDir), NotWalked: true,
 						Message: fmt.Sprintf("%s %s: %s is not walked: %v", rootDirective(c), c.Root, servedAt(url), err)})
@@ -132,7 +134,7 @@ func (s *Simulator) site(srv *Server) simulate.Site {
 		}
 		site.Roots = append(site.Roots, r)
 	}
-	add(srv.Conf, "/")
+	add(srv.Conf, "/", true)
 	for _, l := range srv.Locations {
 		if l.Mod == "@" || l.Mod == "=" || l.Mod == "~" || l.Mod == "~*" || !strings.HasPrefix(l.Name, "/") {
 			continue
@@ -144,7 +146,7 @@ func (s *Simulator) site(srv *Server) simulate.Site {
 		if !strings.HasSuffix(url, "/") {
 			url += "/"
 		}
-		add(l.Conf, url)
+		add(l.Conf, url, false)
 	}
 	for _, l := range srv.Locations {
 		for _, rr := range s.regexRoots(l) {
@@ -178,12 +180,27 @@ func (s *Simulator) site(srv *Server) simulate.Site {
 	for _, l := range srv.Locations {
 		confs = append(confs, l.Conf)
 	}
+	// Every level repeats the pages it inherits: counted first, so that
+	// the Sites kept for the scan hold no room to grow.
+	local := func(page ErrorPage) bool {
+		return strings.HasPrefix(page.Target, "/") && !strings.Contains(page.Target, "$")
+	}
+	n := 0
 	for _, c := range confs {
 		for _, page := range c.ErrorPages {
-			if !strings.HasPrefix(page.Target, "/") || strings.Contains(page.Target, "$") {
-				continue
+			if local(page) {
+				n++
 			}
-			site.ErrorPages = append(site.ErrorPages, simulate.ErrorPage{Codes: page.Codes, URI: page.Target, Range: Pos(page.Directive)})
+		}
+	}
+	if n > 0 {
+		site.ErrorPages = make([]simulate.ErrorPage, 0, n)
+	}
+	for _, c := range confs {
+		for _, page := range c.ErrorPages {
+			if local(page) {
+				site.ErrorPages = append(site.ErrorPages, simulate.ErrorPage{Codes: page.Codes, URI: page.Target, Range: Pos(page.Directive)})
+			}
 		}
 	}
 	return site
