@@ -35,6 +35,9 @@ var linkAttrs = map[string]bool{"href": true, "src": true, "srcset": true}
 // Text inside <script>, <style>, comments and the like is not markup and
 // holds no links. Character references in values are decoded (a&amp;b).
 func Links(page []byte) []Link {
+	if bytes.IndexByte(page, '<') < 0 {
+		return nil // no tag: spare the tokenizer's buffer
+	}
 	z := html.NewTokenizer(bytes.NewReader(page))
 	var out []Link
 	line := 1

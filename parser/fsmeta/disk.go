@@ -152,41 +152,51 @@ func ignoringEINTR(fn func() error) error {
 // readFile opens phys on the host and reads at most limit bytes.
 func (d disk) readFile(phys, p string, limit int64) ([]byte, error) {
 	// O_NOFOLLOW: the resolved path holds no symlink; if one was swapped
-	// in since, refuse it instead of leaving the root.
-	fd, err := os.OpenFile(d.hostPath(phys), os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	// in since, refuse it instead of leaving the root. O_NONBLOCK: a FIFO
+	// swapped in does not block the open. (The descriptor is used raw:
+	// os.File would register it with the poller and set it blocking, two
+	// more system calls a file.)
+	var fd int
+	err := ignoringEINTR(func() (err error) {
+		fd, err = unix.Open(d.hostPath(phys), unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		return err
+	})
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: p, Err: sysErr(err)}
 	}
-	defer fd.Close()
+	defer unix.Close(fd)
 	// The Info may come from the cache: decide on the object opened.
-	// (fd.Stat, not fd.Fd, which would make a FIFO's reads blocking.)
-	st, err := fd.Stat()
-	if err != nil {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
 		return nil, &fs.PathError{Op: "open", Path: p, Err: sysErr(err)}
 	}
-	switch mode := st.Mode(); {
-	case mode.IsDir():
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFDIR:
 		return nil, &fs.PathError{Op: "read", Path: p, Err: syscall.EISDIR}
-	case !mode.IsRegular():
+	case unix.S_IFREG:
+	default:
 		return nil, &fs.PathError{Op: "read", Path: p, Err: errNotRegular}
 	}
-	size := st.Size()
+	size := st.Size
 	if size > limit {
 		return nil, &fs.PathError{Op: "read", Path: p, Err: &TooLargeError{Size: size, Limit: limit}}
 	}
 	// One byte more than the size, to see the end (or a file that grew).
 	b := make([]byte, 0, size+1)
 	for {
-		n, err := fd.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if int64(len(b)) > limit {
-			return nil, &fs.PathError{Op: "read", Path: p, Err: &TooLargeError{Size: int64(len(b)), Limit: limit}}
-		}
-		if err == io.EOF {
-			return b, nil
+		n, err := unix.Read(fd, b[len(b):cap(b)])
+		if err == unix.EINTR || err == unix.EAGAIN {
+			continue
 		}
 		if err != nil {
 			return nil, &fs.PathError{Op: "read", Path: p, Err: sysErr(err)}
+		}
+		if n == 0 {
+			return b, nil
+		}
+		b = b[:len(b)+n]
+		if int64(len(b)) > limit {
+			return nil, &fs.PathError{Op: "read", Path: p, Err: &TooLargeError{Size: int64(len(b)), Limit: limit}}
 		}
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]

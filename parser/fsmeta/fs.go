@@ -61,7 +61,8 @@ const (
 // ReadFileKept is ReadFileLimit for a file read again and again, unchanged,
 // through this FS and the views With makes of it (a config file loaded
 // again to check each fix): its content is kept, up to a bound, and read
-// once. Like every cache of an FS, it holds until Reset.
+// once. Like every cache of an FS, it holds until Reset. The bytes are
+// shared by every caller: none may change them.
 func (f *FS) ReadFileKept(p string, limit int64) ([]byte, error) {
 	info, err := f.resolve("open", p)
 	if err != nil {
@@ -83,7 +84,7 @@ func (f *FS) readKept(phys, name string, limit int64) ([]byte, error) {
 		if int64(len(b)) > limit {
 			return nil, &fs.PathError{Op: "read", Path: name, Err: &TooLargeError{Size: int64(len(b)), Limit: limit}}
 		}
-		return slices.Clone(b), nil
+		return b, nil
 	}
 	var err error
 	if o, ok := f.b.(*overlay); ok {
@@ -99,7 +100,7 @@ func (f *FS) readKept(phys, name string, limit int64) ([]byte, error) {
 		if f.contents == nil {
 			f.contents = map[string][]byte{}
 		}
-		f.contents[phys] = slices.Clone(b)
+		f.contents[phys] = b // shared: see ReadFileKept
 		f.contentBytes += len(b)
 	}
 	f.mu.Unlock()
