@@ -25,10 +25,56 @@ import (
 
 // ahead holds answers looked up ahead of the judging, each taken once.
 type ahead struct {
-	infos map[string]statResult // file path -> its Lstat
-	decs  map[string]decided    // aheadKey(host, URL path) -> the request's decision
-	lists map[string][]string   // directory -> its sorted names (small roots)
-	pages map[string]pageRead   // file path -> its content (pages of small roots)
+	infos taken[statResult] // file path -> its Lstat
+	decs  taken[decided]    // host, URL path -> the request's decision
+	lists taken[[]string]   // directory -> its sorted names (small roots)
+	pages taken[pageRead]   // file path -> its content (pages of small roots)
+}
+
+// taken holds a site's few answers looked up ahead, by one or two keys,
+// each taken once: for a handful a slice costs less than a map (ten
+// thousand sites made 40 MB of maps).
+type taken[V any] []keyed[V]
+
+type keyed[V any] struct {
+	k1, k2 string
+	v      V
+}
+
+// put sets the answer of (k1, k2).
+func (t *taken[V]) put(k1, k2 string, v V) {
+	for i := range *t {
+		if e := &(*t)[i]; e.k1 == k1 && e.k2 == k2 {
+			e.v = v
+			return
+		}
+	}
+	*t = append(*t, keyed[V]{k1, k2, v})
+}
+
+// has reports whether (k1, k2) has an answer.
+func (t taken[V]) has(k1, k2 string) bool {
+	for i := range t {
+		if t[i].k1 == k1 && t[i].k2 == k2 {
+			return true
+		}
+	}
+	return false
+}
+
+// take returns the answer of (k1, k2) and forgets it.
+func (t *taken[V]) take(k1, k2 string) (V, bool) {
+	for i := range *t {
+		if e := (*t)[i]; e.k1 == k1 && e.k2 == k2 {
+			last := len(*t) - 1
+			(*t)[i] = (*t)[last]
+			(*t)[last] = keyed[V]{}
+			*t = (*t)[:last]
+			return e.v, true
+		}
+	}
+	var zero V
+	return zero, false
 }
 
 // pageRead is what FS.ReadFileLimit answered for a page.
@@ -51,12 +97,9 @@ type decided struct {
 	n   int
 }
 
-func aheadKey(host, urlPath string) string { return host + "\x00" + urlPath }
-
 // lstat is FS.Lstat, taken from what was looked up ahead when it was.
 func (sc *scanner) lstat(p string) (*fsmeta.Info, error) {
-	if r, ok := sc.ahead.infos[p]; ok {
-		delete(sc.ahead.infos, p)
+	if r, ok := sc.ahead.infos.take(p, ""); ok {
 		return r.info, r.err
 	}
 	return sc.fsys.Lstat(p)
@@ -65,15 +108,7 @@ func (sc *scanner) lstat(p string) (*fsmeta.Info, error) {
 // takeDecided returns the decision of urlPath on the current host when it
 // was simulated ahead.
 func (sc *scanner) takeDecided(urlPath string) (decided, bool) {
-	if sc.ahead.decs == nil {
-		return decided{}, false
-	}
-	k := aheadKey(sc.site.Host, urlPath)
-	r, ok := sc.ahead.decs[k]
-	if ok {
-		delete(sc.ahead.decs, k)
-	}
-	return r, ok
+	return sc.ahead.decs.take(sc.site.Host, urlPath)
 }
 
 // target is where requests go: the site's host (or a root's own), port
@@ -281,40 +316,20 @@ func (sc *scanner) bySite(dir string, names []string) []bool {
 	}
 	by := make([]bool, len(names))
 	for i, name := range names {
-		_, by[i] = sc.ahead.infos[path.Join(dir, name)]
+		by[i] = sc.ahead.infos.has(path.Join(dir, name), "")
 	}
 	return by
 }
 
-func (a *ahead) ensure() {
-	if a.infos == nil {
-		a.infos = map[string]statResult{}
-	}
-	if a.decs == nil {
-		a.decs = map[string]decided{}
-	}
-	if a.lists == nil {
-		a.lists = map[string][]string{}
-	}
-	if a.pages == nil {
-		a.pages = map[string]pageRead{}
-	}
-}
-
 // listing returns the names of dir when they were listed ahead.
 func (sc *scanner) listing(dir string) ([]string, bool) {
-	names, ok := sc.ahead.lists[dir]
-	if ok {
-		delete(sc.ahead.lists, dir)
-	}
-	return names, ok
+	return sc.ahead.lists.take(dir, "")
 }
 
 // readPageFile is FS.ReadFileLimit of the page p, taken from what was
 // read ahead when it was.
 func (sc *scanner) readPageFile(p string) ([]byte, error) {
-	if r, ok := sc.ahead.pages[p]; ok {
-		delete(sc.ahead.pages, p)
+	if r, ok := sc.ahead.pages.take(p, ""); ok {
 		return r.b, r.err
 	}
 	return sc.fsys.ReadFileLimit(p, rules.MaxPageSize)
@@ -369,42 +384,41 @@ func (sc *scanner) lookAheadSites(sites []simulate.Site) []ahead {
 			return
 		}
 		a := &out[i]
-		a.ensure()
 		for _, r := range site.Roots {
 			t := target{site.Host, site.Port, site.ServerIP}
 			if r.Host != "" {
 				t.host = r.Host
 			}
 			info, err := sc.fsys.Lstat(r.Dir)
-			a.infos[r.Dir] = statResult{info, err}
+			a.infos.put(r.Dir, "", statResult{info, err})
 			if err != nil || info.Type != fsmeta.TypeDir {
 				continue // a link or nothing: asked for when walked
 			}
-			a.decs[aheadKey(t.host, r.URL)] = sc.simulate(t, r.URL)
+			a.decs.put(t.host, r.URL, sc.simulate(t, r.URL))
 			names, ok := sc.smallListing(r.Dir)
 			if !ok {
 				continue
 			}
-			a.lists[r.Dir] = names
+			a.lists.put(r.Dir, "", names)
 			budget := int64(pageBudget)
 			for _, name := range names {
 				p, u := path.Join(r.Dir, name), r.URL+name
 				info, err := sc.fsys.Lstat(p)
-				a.infos[p] = statResult{info, err}
+				a.infos.put(p, "", statResult{info, err})
 				if err != nil || info.Type != fsmeta.TypeRegular && info.Type != fsmeta.TypeSymlink {
 					continue
 				}
 				dec := sc.simulate(t, u)
-				a.decs[aheadKey(t.host, u)] = dec
+				a.decs.put(t.host, u, dec)
 				// a regular file's size is its content's (a link's is not)
 				if info.Type == fsmeta.TypeRegular && servesPage(dec.req, dec.d, p) && info.Size <= budget {
 					budget -= info.Size
 					b, err := sc.fsys.ReadFileLimit(p, rules.MaxPageSize)
-					a.pages[p] = pageRead{b, err}
+					a.pages.put(p, "", pageRead{b, err})
 				}
 			}
 		}
-		a.decs[aheadKey(site.Host, acmeProbe)] = sc.simulate(target{site.Host, site.Port, site.ServerIP}, acmeProbe)
+		a.decs.put(site.Host, acmeProbe, sc.simulate(target{site.Host, site.Port, site.ServerIP}, acmeProbe))
 	})
 	return out
 }
