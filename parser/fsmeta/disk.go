@@ -5,9 +5,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -52,12 +54,47 @@ func (d disk) hostPath(p string) string {
 }
 
 func (d disk) lstat(p string) (*Info, error) {
-	host := d.hostPath(p)
+	// The host path is made once, NUL-terminated, for both system calls
+	// (the unix package would copy it for each).
+	hostz := make([]byte, 0, len(d.root)+len(p)+1)
+	if d.root != "/" {
+		hostz = append(hostz, d.root...)
+	}
+	if p != "/" || d.root == "/" {
+		hostz = append(hostz, p...)
+	}
+	hostz = append(hostz, 0)
+	host := string(hostz[:len(hostz)-1])
 	var st unix.Stat_t
-	if err := ignoringEINTR(func() error { return unix.Lstat(host, &st) }); err != nil {
+	if err := ignoringEINTR(func() error { return lstatz(hostz, &st) }); err != nil {
 		return nil, &fs.PathError{Op: "lstat", Path: p, Err: errnoOf(err)}
 	}
-	return describe(p, host, &st, func() (string, error) { return os.Readlink(host) }, func() bool { return hasAnyXattr(host) })
+	return describe(p, host, &st, func() (string, error) { return os.Readlink(host) }, func() bool { return hasAnyXattrz(hostz) })
+}
+
+// atCWD is AT_FDCWD, as a system call argument.
+var atCWD = func() uintptr { fd := unix.AT_FDCWD; return uintptr(fd) }()
+
+// lstatz is lstat(2) of the NUL-terminated path hostz.
+func lstatz(hostz []byte, st *unix.Stat_t) error {
+	_, _, e := unix.Syscall6(unix.SYS_NEWFSTATAT, atCWD, uintptr(unsafe.Pointer(&hostz[0])), uintptr(unsafe.Pointer(st)), unix.AT_SYMLINK_NOFOLLOW, 0, 0)
+	runtime.KeepAlive(hostz)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// hasAnyXattrz is hasAnyXattr of the NUL-terminated path hostz.
+func hasAnyXattrz(hostz []byte) bool {
+	for {
+		n, _, e := unix.Syscall(unix.SYS_LLISTXATTR, uintptr(unsafe.Pointer(&hostz[0])), 0, 0)
+		runtime.KeepAlive(hostz)
+		if e == unix.EINTR {
+			continue
+		}
+		return e != 0 || n > 0
+	}
 }
 
 // describe makes the Info of the server path p (host on this machine)
