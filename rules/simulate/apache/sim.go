@@ -400,6 +400,11 @@ func (st *state) step(kind string, r parser.Range, format string, args ...any) {
 	if !st.req.NoTrace || kind == "htaccess" {
 		detail = fmt.Sprintf(format, args...)
 	}
+	if st.d.Trace == nil {
+		// room for the steps of most requests (listen, server, the
+		// mapping, two or three sections, the handler): one allocation
+		st.d.Trace = make([]simulate.Step, 0, 8)
+	}
 	st.d.Trace = append(st.d.Trace, simulate.Step{Step: kind, Range: r, Detail: detail})
 }
 
@@ -467,7 +472,7 @@ func (s *Simulator) Simulate(req simulate.Request) *simulate.Decision {
 // perDir is the merged per-directory configuration at some point of the
 // walk.
 type perDir struct {
-	opts       map[string]bool
+	opts       optSet
 	optsRange  parser.Range
 	index      []string
 	indexRange parser.Range
@@ -499,6 +504,28 @@ type perDir struct {
 var optionNames = map[string]string{"indexes": "Indexes", "followsymlinks": "FollowSymLinks",
 	"symlinksifownermatch": "SymLinksIfOwnerMatch", "execcgi": "ExecCGI", "includes": "Includes",
 	"includesnoexec": "IncludesNOEXEC", "multiviews": "MultiViews"}
+
+// optSet is a set of the flags of Options.
+type optSet uint8
+
+// The flags of Options.
+const (
+	optIndexes optSet = 1 << iota
+	optFollowSymLinks
+	optSymLinksIfOwnerMatch
+	optExecCGI
+	optIncludes
+	optIncludesNOEXEC
+	optMultiViews
+)
+
+// optionBits are the flags of Options, by name as optionNames writes it.
+var optionBits = map[string]optSet{"Indexes": optIndexes, "FollowSymLinks": optFollowSymLinks,
+	"SymLinksIfOwnerMatch": optSymLinksIfOwnerMatch, "ExecCGI": optExecCGI, "Includes": optIncludes,
+	"IncludesNOEXEC": optIncludesNOEXEC, "MultiViews": optMultiViews}
+
+// has reports whether the flag o is set.
+func (s optSet) has(o optSet) bool { return s&o != 0 }
 
 // apply merges the directives ds (of one section or scope) into p; a
 // reason is returned for what is not modelled.
@@ -655,7 +682,7 @@ func (c *baseCache) base(scopes []*scope, method string) (*perDir, string) {
 	k := baseKey{scopes[len(scopes)-1], len(scopes), method}
 	e, ok := c.m.Load(k)
 	if !ok {
-		p := &perDir{opts: map[string]bool{"FollowSymLinks": true}, index: []string{"index.html"}}
+		p := &perDir{opts: optFollowSymLinks, index: []string{"index.html"}}
 		p.acc.method = method
 		why := ""
 		for _, sc := range scopes {
@@ -682,11 +709,9 @@ func (p *perDir) clone() *perDir {
 // options merges one Options directive.
 func (p *perDir) options(d *conf.Directive) string {
 	rel := len(d.Args) > 0 && (d.Args[0] != "" && (d.Args[0][0] == '+' || d.Args[0][0] == '-'))
-	next := map[string]bool{}
+	var next optSet
 	if rel {
-		for k, v := range p.opts {
-			next[k] = v
-		}
+		next = p.opts
 	}
 	for _, a := range d.Args {
 		sign := byte(0)
@@ -696,20 +721,22 @@ func (p *perDir) options(d *conf.Directive) string {
 		if (sign != 0) != rel {
 			return fmt.Sprintf("%s: Options mixing +/- with plain options is refused by httpd", d.Range)
 		}
-		var names []string
+		var bits optSet
 		switch strings.ToLower(a) {
 		case "none":
 		case "all":
-			names = []string{"Indexes", "FollowSymLinks", "ExecCGI", "Includes"}
+			bits = optIndexes | optFollowSymLinks | optExecCGI | optIncludes
 		default:
 			n, ok := optionNames[strings.ToLower(a)]
 			if !ok {
 				return fmt.Sprintf("%s: Options %s is not modelled yet", d.Range, a)
 			}
-			names = []string{n}
+			bits = optionBits[n]
 		}
-		for _, n := range names {
-			next[n] = sign != '-'
+		if sign == '-' {
+			next &^= bits
+		} else {
+			next |= bits
 		}
 	}
 	p.opts, p.optsRange = next, d.Range
@@ -720,7 +747,7 @@ func (p *perDir) options(d *conf.Directive) string {
 // f: Options MultiViews in force with the module loaded (its
 // type_checker then looks for variants f.*); "" when it cannot.
 func (s *Simulator) multiViews(p *perDir, f string) string {
-	if !p.opts["MultiViews"] || !s.Config.Modules["negotiation_module"] {
+	if !p.opts.has(optMultiViews) || !s.Config.Modules["negotiation_module"] {
 		return ""
 	}
 	return fmt.Sprintf("%s: Options MultiViews: mod_negotiation's search for variants of %s is not modelled yet", p.optsRange, f)
@@ -1124,7 +1151,7 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 		st.step("index", p.indexRange, "no DirectoryIndex file in %s and no mod_autoindex", dir)
 		return st.d
 	}
-	if !p.opts["Indexes"] {
+	if !p.opts.has(optIndexes) {
 		st.d.Status = 403
 		st.d.Cause = &simulate.Cause{Rule: RuleIndexMissing, Kind: simulate.KindIndexMissing, Path: dir,
 			Range: p.optsRange, Directive: "DirectoryIndex", Listing: "Options Indexes",
