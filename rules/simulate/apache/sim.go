@@ -648,19 +648,20 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 	return ""
 }
 
-// baseCache keeps, per server scope and method, the per-directory
-// configuration before the directory walk: the defaults merged with the
-// lines of the scopes outside sections, the same for every request of a
-// virtual host. It is safe for concurrent use; it holds at most one
-// entry per scope and method a request reached (Simulate models GET and
-// HEAD only).
+// baseCache keeps, per method, the per-directory configuration of the
+// main server before the directory walk: the defaults merged with its
+// lines outside sections. A virtual host's lines outside sections (few:
+// most are in its sections) are merged on a copy for each request, not
+// kept: 10,000 virtual hosts holding a <FilesMatch> of their own would
+// keep 10,000 entries. It is safe for concurrent use; it holds at most
+// one entry per method a request reached (Simulate models GET and HEAD
+// only).
 type baseCache struct {
 	m sync.Map // baseKey -> baseEntry
 }
 
 type baseKey struct {
-	last   *scope // the request's last scope (its virtual host's)
-	n      int    // how many scopes
+	first  *scope // the request's first scope (the main server's)
 	method string
 }
 
@@ -673,27 +674,30 @@ type baseEntry struct {
 // before the walk, for the method, that the request may change; why
 // says what is not modelled.
 func (c *baseCache) base(scopes []*scope, method string) (*perDir, string) {
-	// a scope whose lines change nothing shares the entry of those
-	// above it (every virtual host of a generated config, that of the
-	// main server)
-	for len(scopes) > 1 && !scopes[len(scopes)-1].perDirLines {
-		scopes = scopes[:len(scopes)-1]
-	}
-	k := baseKey{scopes[len(scopes)-1], len(scopes), method}
+	k := baseKey{scopes[0], method}
 	e, ok := c.m.Load(k)
 	if !ok {
 		p := &perDir{opts: optFollowSymLinks, index: []string{"index.html"}}
 		p.acc.method = method
-		why := ""
-		for _, sc := range scopes {
-			if why = p.apply(sc.plain); why != "" {
-				break
-			}
-		}
+		why := p.apply(scopes[0].plain)
 		e, _ = c.m.LoadOrStore(k, baseEntry{p, why})
 	}
 	be := e.(baseEntry)
-	return be.p.clone(), be.why
+	p := be.p.clone()
+	if be.why != "" {
+		return p, be.why
+	}
+	for _, sc := range scopes[1:] {
+		// a scope whose lines change nothing is skipped (every virtual
+		// host of a generated config but for its <FilesMatch>)
+		if !sc.perDirLines {
+			continue
+		}
+		if why := p.apply(sc.plain); why != "" {
+			return p, why
+		}
+	}
+	return p, ""
 }
 
 // clone returns a copy of p that merges more sections without changing
