@@ -1,6 +1,7 @@
 package apache
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -835,7 +836,7 @@ func (l *loader) substitute(d *Directive) *Directive {
 
 // containsVar reports whether b holds "${".
 func containsVar(b []byte) bool {
-	return strings.Contains(string(b), "${")
+	return bytes.Contains(b, []byte("${"))
 }
 
 // resolve is ap_resolve_env on one string.

@@ -545,7 +545,7 @@ func (s *Simulator) refuse(st *state, p *perDir, file, client string) bool {
 		at = ov.rng
 		// The default <Directory /> Require all denied: no <Directory>
 		// grants the path.
-		for _, d := range st.dirs {
+		for _, d := range st.dirs() {
 			if canonDir(d.Args[0]) == "/" && inside(ov.rng, d.Range) {
 				c.Rule = RuleNotGranted
 			}

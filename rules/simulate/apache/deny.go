@@ -64,12 +64,6 @@ func (s *Simulator) effective(scopes []*scope, dir string) (*perDir, *conf.Direc
 	if why != "" {
 		return nil, nil, false
 	}
-	var dirs []*conf.Directive
-	var dirCanon []string
-	for _, sc := range scopes {
-		dirs = append(dirs, sc.dirs...)
-		dirCanon = append(dirCanon, sc.dirCanon...)
-	}
 	var src *conf.Directive
 	cur := "/"
 	comps := strings.Split(strings.Trim(path.Clean(dir), "/"), "/")
@@ -78,11 +72,13 @@ func (s *Simulator) effective(scopes []*scope, dir string) (*perDir, *conf.Direc
 			if comps[i] == "" {
 				continue
 			}
-			cur = path.Join(cur, comps[i])
+			cur = joinComp(cur, comps[i])
 		}
-		cc := canonDir(cur)
-		for i, d := range dirs {
-			if dirCanon[i] == cc {
+		for _, sc := range scopes {
+			for i, d := range sc.dirs {
+				if !isCanonOf(sc.dirCanon[i], cur) {
+					continue
+				}
 				before := p.authz
 				if p.apply(d.Block) != "" {
 					return nil, nil, false

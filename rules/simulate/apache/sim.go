@@ -369,9 +369,9 @@ func hasWild(p string) bool { return strings.ContainsAny(p, "*?[") }
 type state struct {
 	req simulate.Request
 	d   *simulate.Decision
-	// others are the unmodelled sections of the request's scopes, dirs
-	// their <Directory> sections.
-	others, dirs []*conf.Directive
+	// others are the unmodelled sections of the request's scopes (their
+	// <Directory> sections are dirs' answer).
+	others []*conf.Directive
 	// rdirs and locs are the regex directory and the location sections
 	// of the request's scopes (sections.go).
 	rdirs, locs []*conf.Directive
@@ -387,6 +387,12 @@ type state struct {
 	// p is the per-directory configuration of the request, once the
 	// walk starts.
 	p *perDir
+}
+
+// dirs returns the non-regex <Directory> sections of the request's
+// scopes, in config order.
+func (st *state) dirs() []*conf.Directive {
+	return joined(nil, st.scopes, func(sc *scope) []*conf.Directive { return sc.dirs })
 }
 
 // step records a step of the decision's trace.
@@ -806,18 +812,9 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		return st.notSure("%s", why)
 	}
 	st.p = p
-	var dirs []*conf.Directive
-	var dirCanon []string
-	for _, sc := range scopes {
-		dirs = append(dirs, sc.dirs...)
-		dirCanon = append(dirCanon, sc.dirCanon...)
-	}
-	st.dirs = dirs
 	st.scopes = scopes
-	for _, sc := range scopes {
-		st.rdirs = append(st.rdirs, sc.rdirs...)
-		st.locs = append(st.locs, sc.locs...)
-	}
+	st.rdirs = joined(st.rdirs, scopes, func(sc *scope) []*conf.Directive { return sc.rdirs })
+	st.locs = joined(st.locs, scopes, func(sc *scope) []*conf.Directive { return sc.locs })
 
 	// ap_directory_walk: every component from "/", its sections merged
 	// as the walk reaches it, each component stat()ed by the worker.
@@ -825,9 +822,20 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 	cur := "/"
 	var finfo *fsmeta.Info
 	applyAt := func(dir string, dirInfo *fsmeta.Info) string {
-		dd := canonDir(dir)
-		for i, d := range dirs {
-			if dirMatchesCanon(d.Args[0], dirCanon[i], dd) {
+		dd := "" // canonDir(dir), written when a wildcard needs it
+		for _, sc := range scopes {
+			for i, d := range sc.dirs {
+				pd := sc.dirCanon[i]
+				if hasWild(d.Args[0]) {
+					if dd == "" {
+						dd = canonDir(dir)
+					}
+					if !dirMatchesCanon(d.Args[0], pd, dd) {
+						continue
+					}
+				} else if !isCanonOf(pd, dir) {
+					continue
+				}
 				if why := p.apply(d.Block); why != "" {
 					return why
 				}
@@ -882,7 +890,7 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		if c == "" {
 			continue
 		}
-		next := path.Join(cur, c)
+		next := joinComp(cur, c)
 		res := s.FS.Access(s.Cred, next, 0, false)
 		if res.Blind {
 			return st.notSure("cannot read the metadata of %s", res.At)
@@ -997,10 +1005,13 @@ func overrideText(o string) string {
 	return "AllowOverride " + o
 }
 
+// defaultAccess is httpd's AccessFileName (shared: never changed).
+var defaultAccess = []string{".htaccess"}
+
 // accessFiles are the names of AccessFileName in the scopes, the last
 // one set winning; .htaccess by default.
 func (s *Simulator) accessFiles(scopes []*scope) []string {
-	names := []string{".htaccess"}
+	names := defaultAccess
 	for _, sc := range scopes {
 		for _, d := range sc.access {
 			names = d.Args
@@ -1099,7 +1110,7 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 		if res.OK() && res.Info.Type == fsmeta.TypeDir {
 			// The index's subrequest meets a directory without its
 			// slash: mod_dir propagates its redirect at once.
-			for _, d := range st.dirs {
+			for _, d := range st.dirs() {
 				if dirMatches(d.Args[0], f) {
 					return st.notSure("%s: <Directory> of an index directory is not modelled yet", d.Range)
 				}
@@ -1209,6 +1220,52 @@ func aliasMatches(uri, fake string) int {
 		return 0
 	}
 	return u
+}
+
+// isCanonOf reports whether pd, a path as canonDir writes it, is
+// canonDir(dir) for the clean path dir, without writing the latter.
+func isCanonOf(pd, dir string) bool {
+	if dir == "/" {
+		return pd == "/"
+	}
+	return len(pd) == len(dir)+1 && pd[len(dir)] == '/' && pd[:len(dir)] == dir
+}
+
+// joinComp is path.Join(dir, c) for the clean path dir and a component
+// c (no slash): without path.Join's cleaning when c is neither "." nor
+// "..".
+func joinComp(dir, c string) string {
+	switch {
+	case c == "" || c == "." || c == "..":
+		return path.Join(dir, c)
+	case dir == "/":
+		return "/" + c
+	}
+	return dir + "/" + c
+}
+
+// joined returns to (for a request: the sections of its scopes, nil
+// at first) with the slices field gives of every scope appended. When
+// to is empty and one scope alone has any, that scope's own slice is
+// returned, clipped, not a copy.
+func joined(to []*conf.Directive, scopes []*scope, field func(*scope) []*conf.Directive) []*conf.Directive {
+	if len(to) == 0 {
+		var only []*conf.Directive
+		n := 0
+		for _, sc := range scopes {
+			if f := field(sc); len(f) > 0 {
+				only = f
+				n++
+			}
+		}
+		if n <= 1 {
+			return slices.Clip(only)
+		}
+	}
+	for _, sc := range scopes {
+		to = append(to, field(sc)...)
+	}
+	return to
 }
 
 // canonDir is a directory path with one trailing slash.
