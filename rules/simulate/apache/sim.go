@@ -141,10 +141,21 @@ type vaddr struct {
 // New returns a simulator of cfg reading files through fsys, its workers
 // with the identity of User and Group (Debian's www-data when the
 // directives are missing, as apache2 is started with its envvars).
+//
+// validate's checks run beside the rest (both read cfg alone); what they
+// refuse is the error returned, before any of the rest.
 func New(cfg *conf.Config, fsys *fsmeta.FS) (*Simulator, error) {
-	if err := validate(cfg, fsys); err != nil {
+	verr := make(chan error, 1)
+	go func() { verr <- validate(cfg, fsys) }()
+	s, err := newSimulator(cfg, fsys)
+	if err := <-verr; err != nil {
 		return nil, err
 	}
+	return s, err
+}
+
+// newSimulator is New without validate.
+func newSimulator(cfg *conf.Config, fsys *fsmeta.FS) (*Simulator, error) {
 	s := &Simulator{Config: cfg, FS: fsys, User: "www-data", Group: "www-data"}
 	s.main = &scope{}
 	for _, d := range cfg.Directives {
@@ -943,7 +954,8 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 	// <FilesMatch> on the file name (the first missing component of a
 	// missing path), then the <Location> sections on the URI, each in
 	// config order. Then access and authorization.
-	rd, why := regexDirsMatching(st.rdirs, walkSubject(cur, finfo, pathInfo, uri))
+	subject := walkSubject(cur, finfo, pathInfo, uri)
+	rd, why := regexDirsMatching(st.rdirs, subject)
 	if why == "" {
 		why = st.applySections(p, rd, "directory")
 	}
@@ -967,15 +979,19 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 	s.where(st, p)
 	if finfo == nil {
 		// mod_negotiation's type_checker comes before the fixups
-		if why := s.multiViews(p, walkSubject(cur, finfo, pathInfo, uri)); why != "" {
+		if why := s.multiViews(p, subject); why != "" {
 			return st.notSure("%s", why)
 		}
 	}
 	noSlash := finfo != nil && finfo.Type == fsmeta.TypeDir && !strings.HasSuffix(uri, "/")
-	if d := s.rewriteDir(st, p, scopes, uri, walkSubject(cur, finfo, pathInfo, uri), fullPath(cur, finfo, pathInfo, uri), docRoot, noSlash); d != nil {
+	full := "" // what rewriteDir reads only when there are rules
+	if c := p.rw; c != nil && c.on && len(c.rules) > 0 {
+		full = fullPath(cur, finfo, pathInfo, uri)
+	}
+	if d := s.rewriteDir(st, p, scopes, uri, subject, full, docRoot, noSlash); d != nil {
 		return d
 	}
-	if d := s.handle(st, p, m, uri, walkSubject(cur, finfo, pathInfo, uri), finfo, pathInfo); d != nil {
+	if d := s.handle(st, p, m, uri, subject, finfo, pathInfo); d != nil {
 		return d
 	}
 	if finfo == nil {
