@@ -270,16 +270,31 @@ func Load(main string, opts Options) (*Config, error) {
 // defines. httpd looks names up only once every LoadModule has run, so
 // the modules are those loaded at the end, wherever the line stands.
 func (l *loader) checkDirectiveNames(ds []*Directive) {
+	// the answer per name as written: a large configuration is the same
+	// few names many times over
+	type key struct {
+		name    string
+		section bool
+	}
+	known := map[key]bool{}
 	Walk(ds, func(d *Directive) bool {
 		if d.Comment || d.Name == "" {
 			return true
 		}
-		name := d.Name
-		if d.Section {
-			name = "<" + name
+		name := func() string {
+			if d.Section {
+				return "<" + d.Name
+			}
+			return d.Name
 		}
-		if !directiveKnown(name, l.cfg.Modules) {
-			l.errAt(d, "Invalid command '%s', perhaps misspelled or defined by a module not included in the server configuration", name)
+		k := key{d.Name, d.Section}
+		ok, seen := known[k]
+		if !seen {
+			ok = directiveKnown(name(), l.cfg.Modules)
+			known[k] = ok
+		}
+		if !ok {
+			l.errAt(d, "Invalid command '%s', perhaps misspelled or defined by a module not included in the server configuration", name())
 			return false
 		}
 		return true
