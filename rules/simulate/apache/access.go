@@ -523,7 +523,9 @@ func (s *Simulator) authorize(st *state, p *perDir, file string) bool {
 		return s.authenticate(st, p, w, file)
 	}
 	if res == authzGranted {
-		st.step("access", p.reqRange, "Require grants the client %s", client)
+		if !st.quiet("access", p.reqRange) {
+			st.step("access", p.reqRange, "Require grants the client %s", client)
+		}
 		return true
 	}
 	return s.refuse(st, p, file, client)

@@ -96,7 +96,9 @@ func (s *Simulator) mapURI(st *state, scopes []*scope, uri, docRoot string, docR
 		return m, done
 	}
 	file := strings.TrimSuffix(docRoot, "/") + uri
-	st.step("root", docRange, "DocumentRoot %s maps %s to %s", docRoot, uri, file)
+	if !st.quiet("root", docRange) {
+		st.step("root", docRange, "DocumentRoot %s maps %s to %s", docRoot, uri, file)
+	}
 	return mapping{file: file}, nil
 }
 

@@ -398,6 +398,9 @@ type state struct {
 	// p is the per-directory configuration of the request, once the
 	// walk starts.
 	p *perDir
+	// scopeRoom holds Simulate's scopes (the main server's, its virtual
+	// host's) without an allocation of their own.
+	scopeRoom [2]*scope
 }
 
 // dirs returns the non-regex <Directory> sections of the request's
@@ -423,6 +426,18 @@ func (st *state) step(kind string, r parser.Range, format string, args ...any) {
 		st.d.Trace = make([]simulate.Step, 0, 8)
 	}
 	st.d.Trace = append(st.d.Trace, simulate.Step{Step: kind, Range: r, Detail: detail})
+}
+
+// quiet records a step of the trace without its text when the request
+// keeps none (NoTrace; the access files' steps keep theirs), and
+// reports whether it did: the caller then leaves out step, whose
+// arguments would be boxed for nothing.
+func (st *state) quiet(kind string, r parser.Range) bool {
+	if !st.req.NoTrace || kind == "htaccess" {
+		return false
+	}
+	st.step(kind, r, "")
+	return true
 }
 
 func (st *state) notSure(format string, args ...any) *simulate.Decision {
@@ -468,18 +483,23 @@ func (s *Simulator) Simulate(req simulate.Request) *simulate.Decision {
 	if lst.proto != "" && lst.proto != "http" || req.Scheme == "https" {
 		return st.notSure("TLS and protocols other than http are not modelled yet")
 	}
-	st.step("listen", lst.rng, "Listen %s:%d accepts the connection", ip, req.Port)
+	if !st.quiet("listen", lst.rng) {
+		st.step("listen", lst.rng, "Listen %s:%d accepts the connection", ip, req.Port)
+	}
 	st.serverIP = ip
 
 	v, why := s.selectVhost(ip, req.Port, strings.TrimSuffix(strings.ToLower(req.Host), "."))
 	if why != "" {
 		return st.notSure("%s", why)
 	}
-	scopes := []*scope{s.main}
+	st.scopeRoom[0] = s.main
+	scopes := st.scopeRoom[:1:2]
 	if v != nil {
 		scopes = append(scopes, v.scope)
 		st.d.Site = v.sec.Range
-		st.step("server", v.sec.Range, "<VirtualHost %s> %s takes the request", strings.Join(v.sec.Args, " "), v.name)
+		if !st.quiet("server", v.sec.Range) {
+			st.step("server", v.sec.Range, "<VirtualHost %s> %s takes the request", strings.Join(v.sec.Args, " "), v.name)
+		}
 	} else {
 		st.step("server", parser.Range{}, "no <VirtualHost> matches: the main server takes the request")
 	}
@@ -852,7 +872,9 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 				}
 				p.rewriteSection(d, d.Block, d.Args[0])
 				p.block = d
-				st.step("directory", d.Range, "<Directory %s> applies", d.Args[0])
+				if !st.quiet("directory", d.Range) {
+					st.step("directory", d.Range, "<Directory %s> applies", d.Args[0])
+				}
 			}
 		}
 		if strings.EqualFold(p.override, "None") && (p.overList == "" || strings.EqualFold(p.overList, "None")) {
@@ -999,7 +1021,9 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 			return d
 		}
 		st.d.Status = 404
-		st.step("static", parser.Range{}, "%s does not exist", file)
+		if !st.quiet("static", parser.Range{}) {
+			st.step("static", parser.Range{}, "%s does not exist", file)
+		}
 		return st.d
 	}
 	if pathInfo != "" && pathInfo != "/" || (pathInfo == "/" && finfo.Type != fsmeta.TypeDir) {
@@ -1062,7 +1086,9 @@ func (s *Simulator) open(st *state, file string) *simulate.Decision {
 	}
 	st.d.Path = file
 	st.d.Status = 200
-	st.step("static", parser.Range{}, "serves %s", file)
+	if !st.quiet("static", parser.Range{}) {
+		st.step("static", parser.Range{}, "serves %s", file)
+	}
 	return st.d
 }
 
@@ -1120,7 +1146,9 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 			res.Info = target
 		}
 		if res.OK() && res.Info.Type == fsmeta.TypeRegular {
-			st.step("index", p.indexRange, "DirectoryIndex finds %s", f)
+			if !st.quiet("index", p.indexRange) {
+				st.step("index", p.indexRange, "DirectoryIndex finds %s", f)
+			}
 			return s.open(st, f)
 		}
 		if res.OK() && res.Info.Type == fsmeta.TypeDir {
