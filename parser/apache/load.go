@@ -1,6 +1,7 @@
 package apache
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -269,16 +270,31 @@ func Load(main string, opts Options) (*Config, error) {
 // defines. httpd looks names up only once every LoadModule has run, so
 // the modules are those loaded at the end, wherever the line stands.
 func (l *loader) checkDirectiveNames(ds []*Directive) {
+	// the answer per name as written: a large configuration is the same
+	// few names many times over
+	type key struct {
+		name    string
+		section bool
+	}
+	known := map[key]bool{}
 	Walk(ds, func(d *Directive) bool {
 		if d.Comment || d.Name == "" {
 			return true
 		}
-		name := d.Name
-		if d.Section {
-			name = "<" + name
+		name := func() string {
+			if d.Section {
+				return "<" + d.Name
+			}
+			return d.Name
 		}
-		if !directiveKnown(name, l.cfg.Modules) {
-			l.errAt(d, "Invalid command '%s', perhaps misspelled or defined by a module not included in the server configuration", name)
+		k := key{d.Name, d.Section}
+		ok, seen := known[k]
+		if !seen {
+			ok = directiveKnown(name(), l.cfg.Modules)
+			known[k] = ok
+		}
+		if !ok {
+			l.errAt(d, "Invalid command '%s', perhaps misspelled or defined by a module not included in the server configuration", name())
 			return false
 		}
 		return true
@@ -463,11 +479,17 @@ func errText(err error) string {
 
 // nodes returns the effective nodes of ds, in order, running the
 // directives httpd runs while it reads (EXEC_ON_READ).
+//
+// What nodes keeps as written is not copied: a directive without ${VAR}
+// is the parsed file's own, so is a section whose children are all kept
+// as written, and ds itself is returned when every node is kept (the
+// files of a large configuration are mostly such: the Config shares
+// them with the parsed Files instead of holding a second copy).
 func (l *loader) nodes(ds []*Directive) []*Directive {
-	var out []*Directive
+	out := splice{src: ds}
 	for _, d := range ds {
 		if d.Comment {
-			out = append(out, d)
+			out.add(d)
 			continue
 		}
 		c := l.substitute(d)
@@ -482,13 +504,13 @@ func (l *loader) nodes(ds []*Directive) []*Directive {
 				continue
 			}
 			inc := Include{Directive: c}
-			out = append(out, l.include(c, &inc)...)
+			out.add(l.include(c, &inc)...)
 			l.cfg.Includes = append(l.cfg.Includes, inc)
 		case c.Is("ServerRoot") && !c.Section:
 			if len(c.Args) == 1 {
 				l.cfg.ServerRoot = l.rootRelative(c.Args[0])
 			}
-			out = append(out, c)
+			out.add(c)
 		case c.Is("Define") && !c.Section:
 			if len(c.Args) < 1 || len(c.Args) > 2 {
 				l.errAt(c, "Define takes 1-2 arguments, Define a variable, optionally to a value.  Same as passing -D to the command line.")
@@ -504,7 +526,7 @@ func (l *loader) nodes(ds []*Directive) []*Directive {
 			} else {
 				delete(l.vars, c.Args[0])
 			}
-			out = append(out, c)
+			out.add(c)
 		case c.Is("UnDefine") && !c.Section:
 			if len(c.Args) != 1 {
 				l.errAt(c, "UnDefine takes one argument, Undefine the existence of a variable. Undo a Define.")
@@ -512,7 +534,7 @@ func (l *loader) nodes(ds []*Directive) []*Directive {
 			}
 			delete(l.defined, c.Args[0])
 			delete(l.vars, c.Args[0])
-			out = append(out, c)
+			out.add(c)
 		case c.Is("LoadModule") && !c.Section:
 			if len(c.Args) != 2 {
 				l.errAt(c, "LoadModule takes two arguments, a module name and the name of a shared object file to load it from")
@@ -527,7 +549,7 @@ func (l *loader) nodes(ds []*Directive) []*Directive {
 				l.checkNames = false // its directives are unknown to us
 			}
 			l.addModule(c.Args[0], src)
-			out = append(out, c)
+			out.add(c)
 		case c.Section && (c.Is("IfModule") || c.Is("IfDefine") || c.Is("IfFile")):
 			if len(c.Args) == 0 {
 				l.errAt(c, "<%s> directive requires additional arguments", c.Name)
@@ -569,20 +591,74 @@ func (l *loader) nodes(ds []*Directive) []*Directive {
 					l.errs.Add(parser.Errorf(c.Range.File, c.Range.End.Line, "%s without matching <%s section", w.val, w.val[2:]))
 					continue
 				}
-				out = append(out, l.nodes(c.Block)...)
+				out.add(l.nodes(c.Block)...)
 			} else if c.Unclosed {
 				l.errAt(c, "Expected </%s> before end of configuration", c.Name)
 			} else {
 				l.cfg.Dropped = append(l.cfg.Dropped, Dropped{Section: d, Reason: what})
 			}
 		case c.Section:
-			c.Block = l.nodes(d.Block)
-			out = append(out, c)
+			kids := l.nodes(d.Block)
+			if c == d && !sameNodes(kids, d.Block) {
+				cc := *d
+				c = &cc
+			}
+			if c != d {
+				c.Block = kids
+			}
+			out.add(c)
 		default:
-			out = append(out, c)
+			out.add(c)
 		}
 	}
-	return out
+	return out.result()
+}
+
+// splice gathers the nodes of a list src, copying src only from the
+// first node that differs from src's own.
+type splice struct {
+	src, out []*Directive
+	n        int  // nodes of src kept as they are, while !copied
+	copied   bool // out holds the nodes
+}
+
+// add appends nodes.
+func (s *splice) add(ds ...*Directive) {
+	for _, d := range ds {
+		if !s.copied {
+			if s.n < len(s.src) && s.src[s.n] == d {
+				s.n++
+				continue
+			}
+			s.out = append(make([]*Directive, 0, len(s.src)+len(ds)), s.src[:s.n]...)
+			s.copied = true
+		}
+		s.out = append(s.out, d)
+	}
+}
+
+// result returns the nodes added, nil when none.
+func (s *splice) result() []*Directive {
+	switch {
+	case s.copied:
+		return s.out
+	case s.n == 0:
+		return nil
+	}
+	return s.src[:s.n:s.n]
+}
+
+// sameNodes reports whether a and b hold the same nodes.
+func sameNodes(a, b []*Directive) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // joinContinued returns b with its backslash-newlines removed, as the
@@ -737,17 +813,17 @@ func fnmatchPeriod(pattern, name string) bool {
 	return ok
 }
 
-// substitute returns a copy of d with ${VAR} substituted as
-// ap_resolve_env does, before the words are split: from Define's values
-// first, then the environment. An undefined name is left as written, with
-// a warning (AH00111).
+// substitute returns d with ${VAR} substituted as ap_resolve_env
+// does, before the words are split: from Define's values first, then the
+// environment. An undefined name is left as written, with a warning
+// (AH00111). d itself is returned when it has no ${VAR}, a copy
+// otherwise (the parsed file is left as it is).
 func (l *loader) substitute(d *Directive) *Directive {
+	if !containsVar(d.raw) && !strings.Contains(d.Name, "${") {
+		return d
+	}
 	c := *d
 	c.Block = nil
-	if !containsVar(d.raw) && !strings.Contains(d.Name, "${") {
-		c.Block = d.Block
-		return &c
-	}
 	c.Name = l.resolve(d, d.Name)
 	if containsVar(d.raw) && d.rawStart <= len(d.raw) {
 		text := []byte(l.resolve(d, string(d.raw[d.rawStart:])))
@@ -775,7 +851,7 @@ func (l *loader) substitute(d *Directive) *Directive {
 
 // containsVar reports whether b holds "${".
 func containsVar(b []byte) bool {
-	return strings.Contains(string(b), "${")
+	return bytes.Contains(b, []byte("${"))
 }
 
 // resolve is ap_resolve_env on one string.

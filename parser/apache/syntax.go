@@ -222,6 +222,12 @@ type word struct {
 // getword is ap_getword_conf: it returns the word starting at or after
 // text[i] and the index where the next word starts.
 func getword(text []byte, i int) (word, int) {
+	return getwordIn(text, "", i)
+}
+
+// getwordIn is getword with str, when not "", holding text as a string:
+// a word without a backslash is then a substring of it, not a copy.
+func getwordIn(text []byte, str string, i int) (word, int) {
 	for i < len(text) && isSpace(text[i]) {
 		i++
 	}
@@ -240,7 +246,7 @@ func getword(text []byte, i int) (word, int) {
 		if e > len(text) {
 			e = len(text)
 		}
-		w.val = substringConf(text[i+1:e], quote)
+		w.val = substringIn(text, str, i+1, e, quote)
 		if e < len(text) && text[e] == quote {
 			e++
 		}
@@ -250,7 +256,7 @@ func getword(text []byte, i int) (word, int) {
 		for e < len(text) && !isSpace(text[e]) {
 			e++
 		}
-		w.val = substringConf(text[i:e], 0)
+		w.val = substringIn(text, str, i, e, 0)
 		i = e
 	}
 	w.start, w.end = start, i
@@ -258,6 +264,15 @@ func getword(text []byte, i int) (word, int) {
 		i++
 	}
 	return w, i
+}
+
+// substringIn is substringConf(text[i:e], quote), a substring of str
+// (text as a string, or "") when it has no backslash.
+func substringIn(text []byte, str string, i, e int, quote byte) string {
+	if str != "" && bytes.IndexByte(text[i:e], '\\') < 0 {
+		return str[i:e]
+	}
+	return substringConf(text[i:e], quote)
 }
 
 // substringConf is util.c's substring_conf: a backslash before another
@@ -276,9 +291,14 @@ func substringConf(b []byte, quote byte) string {
 
 // words splits text[i:] into words.
 func words(text []byte, i int) []word {
-	var ws []word
+	return appendWords(nil, text, "", i)
+}
+
+// appendWords appends the words of text[i:] to ws; str is text as a
+// string, or "" (see getwordIn).
+func appendWords(ws []word, text []byte, str string, i int) []word {
 	for i < len(text) {
-		w, next := getword(text, i)
+		w, next := getwordIn(text, str, i)
 		if w.end == w.start && next == i {
 			break
 		}
@@ -312,7 +332,16 @@ func Parse(file string, src []byte) (*File, error) {
 	}
 	var stack []open
 	cur := &f.Directives
-	for _, ll := range readLines(src) {
+	lines := readLines(src)
+	// The file's directives are allocated together, and their
+	// arguments and spans in a few arrays (each directive's clipped):
+	// a large configuration is thousands of small files.
+	var a fileAlloc
+	nd, na := countDirectives(lines)
+	a.dirs = make([]Directive, 0, nd)
+	a.strs, a.spans = make([]string, 0, na), make([]Span, 0, na)
+	var ws []word
+	for _, ll := range lines {
 		if len(ll.text) == 0 {
 			continue
 		}
@@ -322,10 +351,13 @@ func Parse(file string, src []byte) (*File, error) {
 			End:   parser.Pos{Line: ll.lineAt(len(ll.text) - 1), Offset: ll.offset(len(ll.text)-1) + 1},
 		}
 		if ll.text[0] == '#' {
-			*cur = append(*cur, &Directive{Comment: true, Text: string(ll.text[1:]), Range: rng})
+			d := a.directive()
+			d.Comment, d.Text, d.Range = true, string(ll.text[1:]), rng
+			*cur = append(*cur, d)
 			continue
 		}
-		name, next := getword(ll.text, 0)
+		str := string(ll.text)
+		name, next := getwordIn(ll.text, str, 0)
 		cmd := name.val
 		if cmd == "" {
 			continue // an empty quoted name: httpd ignores the line
@@ -358,7 +390,8 @@ func Parse(file string, src []byte) (*File, error) {
 			cur = top.parent
 			continue
 		}
-		d := &Directive{Range: rng}
+		d := a.directive()
+		d.Range = rng
 		if cmd[len(cmd)-1] == '>' {
 			cmd = cmd[:len(cmd)-1]
 		}
@@ -378,9 +411,10 @@ func Parse(file string, src []byte) (*File, error) {
 			}
 			d.raw, d.rawStart = argText, next
 			if len(argText) > next {
-				for _, w := range words(argText, next) {
-					d.Args = append(d.Args, w.val)
-					d.ArgSpans = append(d.ArgSpans, span(w))
+				ws = appendWords(ws[:0], argText, str[:len(argText)], next)
+				d.Args, d.ArgSpans = a.args(len(ws))
+				for i, w := range ws {
+					d.Args[i], d.ArgSpans[i] = w.val, span(w)
 				}
 			}
 			d.OpenEnd = rng.End.Offset
@@ -391,9 +425,10 @@ func Parse(file string, src []byte) (*File, error) {
 		}
 		d.Name = cmd
 		d.raw, d.rawStart = ll.text, next
-		for _, w := range words(ll.text, next) {
-			d.Args = append(d.Args, w.val)
-			d.ArgSpans = append(d.ArgSpans, span(w))
+		ws = appendWords(ws[:0], ll.text, str, next)
+		d.Args, d.ArgSpans = a.args(len(ws))
+		for i, w := range ws {
+			d.Args[i], d.ArgSpans[i] = w.val, span(w)
 		}
 		*cur = append(*cur, d)
 	}
@@ -411,6 +446,59 @@ func Parse(file string, src []byte) (*File, error) {
 		return f, errs
 	}
 	return f, nil
+}
+
+// countDirectives counts the lines of a file that may be directives or
+// comments (not closing tags), and the blank-separated fields after the
+// first of those that are not comments (about their arguments): Parse's
+// room for them.
+func countDirectives(lines []logicalLine) (dirs, args int) {
+	for _, ll := range lines {
+		if len(ll.text) == 0 || bytes.HasPrefix(ll.text, []byte("</")) {
+			continue
+		}
+		dirs++
+		if ll.text[0] == '#' {
+			continue
+		}
+		for i := 1; i < len(ll.text); i++ {
+			if isSpace(ll.text[i-1]) && !isSpace(ll.text[i]) {
+				args++
+			}
+		}
+	}
+	return dirs, args
+}
+
+// fileAlloc allocates the nodes of one file together.
+type fileAlloc struct {
+	dirs  []Directive
+	strs  []string
+	spans []Span
+}
+
+// directive returns a new, zero Directive.
+func (a *fileAlloc) directive() *Directive {
+	if len(a.dirs) == cap(a.dirs) {
+		return &Directive{}
+	}
+	a.dirs = a.dirs[:len(a.dirs)+1]
+	return &a.dirs[len(a.dirs)-1]
+}
+
+// args returns room for n arguments and their spans, clipped (nil when
+// n is 0, as a directive without arguments has).
+func (a *fileAlloc) args(n int) ([]string, []Span) {
+	if n == 0 {
+		return nil, nil
+	}
+	if len(a.strs)+n > cap(a.strs) {
+		size := max(n, 8)
+		a.strs, a.spans = make([]string, 0, size), make([]Span, 0, size)
+	}
+	i, j := len(a.strs), len(a.strs)+n
+	a.strs, a.spans = a.strs[:j], a.spans[:j]
+	return a.strs[i:j:j], a.spans[i:j:j]
 }
 
 // Walk calls fn for every node of ds in order, depth first, a section

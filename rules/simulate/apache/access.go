@@ -523,7 +523,9 @@ func (s *Simulator) authorize(st *state, p *perDir, file string) bool {
 		return s.authenticate(st, p, w, file)
 	}
 	if res == authzGranted {
-		st.step("access", p.reqRange, "Require grants the client %s", client)
+		if !st.quiet("access", p.reqRange) {
+			st.step("access", p.reqRange, "Require grants the client %s", client)
+		}
 		return true
 	}
 	return s.refuse(st, p, file, client)
@@ -545,7 +547,7 @@ func (s *Simulator) refuse(st *state, p *perDir, file, client string) bool {
 		at = ov.rng
 		// The default <Directory /> Require all denied: no <Directory>
 		// grants the path.
-		for _, d := range st.dirs {
+		for _, d := range st.dirs() {
 			if canonDir(d.Args[0]) == "/" && inside(ov.rng, d.Range) {
 				c.Rule = RuleNotGranted
 			}

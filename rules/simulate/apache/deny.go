@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"net"
 	"path"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/unforbid/unforbid/parser"
 	conf "github.com/unforbid/unforbid/parser/apache"
@@ -64,12 +67,6 @@ func (s *Simulator) effective(scopes []*scope, dir string) (*perDir, *conf.Direc
 	if why != "" {
 		return nil, nil, false
 	}
-	var dirs []*conf.Directive
-	var dirCanon []string
-	for _, sc := range scopes {
-		dirs = append(dirs, sc.dirs...)
-		dirCanon = append(dirCanon, sc.dirCanon...)
-	}
 	var src *conf.Directive
 	cur := "/"
 	comps := strings.Split(strings.Trim(path.Clean(dir), "/"), "/")
@@ -78,11 +75,13 @@ func (s *Simulator) effective(scopes []*scope, dir string) (*perDir, *conf.Direc
 			if comps[i] == "" {
 				continue
 			}
-			cur = path.Join(cur, comps[i])
+			cur = joinComp(cur, comps[i])
 		}
-		cc := canonDir(cur)
-		for i, d := range dirs {
-			if dirCanon[i] == cc {
+		for _, sc := range scopes {
+			for i, d := range sc.dirs {
+				if !isCanonOf(sc.dirCanon[i], cur) {
+					continue
+				}
 				before := p.authz
 				if p.apply(d.Block) != "" {
 					return nil, nil, false
@@ -145,14 +144,36 @@ func sectionsMay(scopes []*scope, url string) bool {
 // Alias target that no <Directory> grants, so that Debian's default
 // <Directory /> Require all denied refuses it (once per directive), and
 // every virtual host whose every tree a Require refuses to every client.
+//
+// The virtual hosts are judged on every core (each one's findings
+// alone), then gathered in their order, a finding of a directive met
+// before left out.
 func (s *Simulator) Lint() []simulate.ConfigFinding {
 	var out []simulate.ConfigFinding
 	seen := map[parser.Range]bool{}
+	// lintOut is a finding of one site; once is set for those reported
+	// once per directive (Range).
+	type lintOut struct {
+		f    simulate.ConfigFinding
+		once bool
+	}
+	gather := func(fs []lintOut) {
+		for _, o := range fs {
+			if o.once {
+				if seen[o.f.Range] {
+					continue
+				}
+				seen[o.f.Range] = true
+			}
+			out = append(out, o.f)
+		}
+	}
 	type target struct {
 		dir, url, directive string
 		rng                 parser.Range
 	}
-	lintSite := func(scopes []*scope, site parser.Range, name string, host string, port int, ip string) {
+	lintSite := func(scopes []*scope, site parser.Range, name string, host string, port int, ip string) []lintOut {
+		var out []lintOut
 		var targets []target
 		docRoot, docRange := "", parser.Range{}
 		for _, sc := range scopes {
@@ -186,14 +207,10 @@ func (s *Simulator) Lint() []simulate.ConfigFinding {
 			}
 			if src != nil && canonDir(src.Args[0]) == "/" {
 				refusedAll = false
-				if seen[t.rng] {
-					continue
-				}
-				seen[t.rng] = true
-				out = append(out, simulate.ConfigFinding{Rule: RuleNotGranted, Kind: simulate.KindDenyOvermatch, Range: t.rng,
+				out = append(out, lintOut{simulate.ConfigFinding{Rule: RuleNotGranted, Kind: simulate.KindDenyOvermatch, Range: t.rng,
 					Site: site, SiteName: name, URL: base + t.url,
 					Message: fmt.Sprintf("%s %s: no <Directory> grants it, so <Directory /> refuses every request for %s to every client (AH01630: client denied by server configuration)", t.directive, t.dir, t.url),
-					Related: []simulate.Related{{Range: p.reqRange, Message: "the default deny of <Directory />"}}})
+					Related: []simulate.Related{{Range: p.reqRange, Message: "the default deny of <Directory />"}}}, true})
 				continue
 			}
 			if grantsBelow(scopes, t.dir) {
@@ -205,25 +222,59 @@ func (s *Simulator) Lint() []simulate.ConfigFinding {
 			}
 		}
 		if refusedAll && !deny.IsZero() && !site.IsZero() {
-			out = append(out, simulate.ConfigFinding{Rule: RuleSiteRefusesAll, Kind: simulate.KindSiteRefusesAll, Range: deny,
+			out = append(out, lintOut{simulate.ConfigFinding{Rule: RuleSiteRefusesAll, Kind: simulate.KindSiteRefusesAll, Range: deny,
 				Site: site, SiteName: name, URL: base + "/",
 				Message: fmt.Sprintf("%s answers 403 to every request: its Require admits no client", name),
-				Related: []simulate.Related{{Range: site, Message: name}}})
+				Related: []simulate.Related{{Range: site, Message: name}}}, false})
 		}
+		return out
 	}
 	if host, port, ip, ok := s.address(nil); ok {
-		lintSite([]*scope{s.main}, parser.Range{}, "main server", host, port, ip)
+		gather(lintSite([]*scope{s.main}, parser.Range{}, "main server", host, port, ip))
 	}
-	for _, v := range s.vhosts {
+	lintVhost := func(v *vhost) []lintOut {
 		host, port, ip, ok := s.address(v)
 		if !ok {
-			continue
+			return nil
 		}
 		name := "<VirtualHost " + strings.Join(v.sec.Args, " ") + ">"
 		if v.name != "" {
 			name += " " + v.name
 		}
-		lintSite([]*scope{s.main, v.scope}, v.sec.Range, name, host, port, ip)
+		return lintSite([]*scope{s.main, v.scope}, v.sec.Range, name, host, port, ip)
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(s.vhosts)/lintChunk)
+	if workers < 2 {
+		for _, v := range s.vhosts {
+			gather(lintVhost(v))
+		}
+		return out
+	}
+	res := make([][]lintOut, len(s.vhosts))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(int64(lintChunk))) - lintChunk
+				if i >= len(s.vhosts) {
+					return
+				}
+				for j := i; j < min(i+lintChunk, len(s.vhosts)); j++ {
+					res[j] = lintVhost(s.vhosts[j])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, r := range res {
+		gather(r)
 	}
 	return out
 }
+
+// lintChunk is how many virtual hosts a worker of Lint takes at a time;
+// a configuration with fewer than two chunks is judged in one goroutine.
+var lintChunk = 128

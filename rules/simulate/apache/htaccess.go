@@ -375,9 +375,8 @@ func hasIfModule(ds []*conf.Directive) bool {
 // dirInfo is dir's metadata as the walk met it (nil when not at hand).
 func (s *Simulator) ignoredAccess(st *state, p *perDir, dir string, dirInfo *fsmeta.Info, scopes []*scope) {
 	for _, name := range s.accessFiles(scopes) {
-		f := path.Join(dir, name)
-		if s.present.lstat(s.FS, dir, dirInfo, name, f) {
-			st.step("htaccess", p.overRange, "AllowOverride None: %s is never read", f)
+		if s.present.lstat(s.FS, dir, dirInfo, name) {
+			st.step("htaccess", p.overRange, "AllowOverride None: %s is never read", path.Join(dir, name))
 		}
 	}
 }
@@ -405,17 +404,18 @@ type presenceEntry struct {
 
 const maxPresence = 100_000
 
-// lstat reports whether f, the entry name of the directory dir (whose
-// metadata is dirInfo, looked up when nil), exists: FS.Lstat(f)
-// succeeds.
-func (c *presence) lstat(fsys *fsmeta.FS, dir string, dirInfo *fsmeta.Info, name, f string) bool {
+// lstat reports whether the entry name of the directory dir (whose
+// metadata is dirInfo, looked up when nil) exists: FS.Lstat of their
+// path.Join succeeds.
+func (c *presence) lstat(fsys *fsmeta.FS, dir string, dirInfo *fsmeta.Info, name string) bool {
+	f := func() string { return path.Join(dir, name) }
 	if dirInfo == nil {
 		if i, err := fsys.Lstat(dir); err == nil {
 			dirInfo = i
 		}
 	}
 	if dirInfo == nil || dirInfo.Type != fsmeta.TypeDir {
-		info, err := fsys.Lstat(f)
+		info, err := fsys.Lstat(f())
 		return err == nil && info != nil
 	}
 	k := presenceKey{dir, name}
@@ -425,7 +425,7 @@ func (c *presence) lstat(fsys *fsmeta.FS, dir string, dirInfo *fsmeta.Info, name
 	if ok && e.fs == fsys && e.dir == dirInfo {
 		return e.exists
 	}
-	info, err := fsys.Lstat(f)
+	info, err := fsys.Lstat(f())
 	exists := err == nil && info != nil
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= maxPresence {

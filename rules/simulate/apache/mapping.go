@@ -96,7 +96,9 @@ func (s *Simulator) mapURI(st *state, scopes []*scope, uri, docRoot string, docR
 		return m, done
 	}
 	file := strings.TrimSuffix(docRoot, "/") + uri
-	st.step("root", docRange, "DocumentRoot %s maps %s to %s", docRoot, uri, file)
+	if !st.quiet("root", docRange) {
+		st.step("root", docRange, "DocumentRoot %s maps %s to %s", docRoot, uri, file)
+	}
 	return mapping{file: file}, nil
 }
 
@@ -387,7 +389,7 @@ func (s *Simulator) handle(st *state, p *perDir, m mapping, uri, file string, fi
 		rng = by.Range
 	}
 	st.step("handler", rng, "the handler of %s is cgi-script (mod_%s)", file, mod)
-	if !m.cgi && !p.opts["ExecCGI"] {
+	if !m.cgi && !p.opts.has(optExecCGI) {
 		st.d.Status = 403
 		st.d.Cause = &simulate.Cause{Rule: RuleExecCGIOff, Kind: simulate.KindExecCGIOff, Path: file, Range: rng,
 			Directive: "Options ExecCGI",

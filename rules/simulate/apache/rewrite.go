@@ -593,7 +593,7 @@ func (s *Simulator) rewriteDir(st *state, p *perDir, scopes []*scope, uri, filen
 		st.step("rewrite", c.rules[0].d.Range, "%s is asked without its slash: its own per-directory rules are skipped", filename)
 		return nil
 	}
-	if !p.opts["FollowSymLinks"] && !p.opts["SymLinksIfOwnerMatch"] {
+	if !p.opts.has(optFollowSymLinks) && !p.opts.has(optSymLinksIfOwnerMatch) {
 		st.d.Status = 403
 		st.d.Cause = &simulate.Cause{Rule: RuleSymlinkDenied, Kind: simulate.KindSymlinkDenied, Range: p.optsRange,
 			Directive: symlinkDirective, Path: filename,

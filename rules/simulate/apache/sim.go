@@ -141,10 +141,21 @@ type vaddr struct {
 // New returns a simulator of cfg reading files through fsys, its workers
 // with the identity of User and Group (Debian's www-data when the
 // directives are missing, as apache2 is started with its envvars).
+//
+// validate's checks run beside the rest (both read cfg alone); what they
+// refuse is the error returned, before any of the rest.
 func New(cfg *conf.Config, fsys *fsmeta.FS) (*Simulator, error) {
-	if err := validate(cfg, fsys); err != nil {
+	verr := make(chan error, 1)
+	go func() { verr <- validate(cfg, fsys) }()
+	s, err := newSimulator(cfg, fsys)
+	if err := <-verr; err != nil {
 		return nil, err
 	}
+	return s, err
+}
+
+// newSimulator is New without validate.
+func newSimulator(cfg *conf.Config, fsys *fsmeta.FS) (*Simulator, error) {
 	s := &Simulator{Config: cfg, FS: fsys, User: "www-data", Group: "www-data"}
 	s.main = &scope{}
 	for _, d := range cfg.Directives {
@@ -369,9 +380,9 @@ func hasWild(p string) bool { return strings.ContainsAny(p, "*?[") }
 type state struct {
 	req simulate.Request
 	d   *simulate.Decision
-	// others are the unmodelled sections of the request's scopes, dirs
-	// their <Directory> sections.
-	others, dirs []*conf.Directive
+	// others are the unmodelled sections of the request's scopes (their
+	// <Directory> sections are dirs' answer).
+	others []*conf.Directive
 	// rdirs and locs are the regex directory and the location sections
 	// of the request's scopes (sections.go).
 	rdirs, locs []*conf.Directive
@@ -387,6 +398,15 @@ type state struct {
 	// p is the per-directory configuration of the request, once the
 	// walk starts.
 	p *perDir
+	// scopeRoom holds Simulate's scopes (the main server's, its virtual
+	// host's) without an allocation of their own.
+	scopeRoom [2]*scope
+}
+
+// dirs returns the non-regex <Directory> sections of the request's
+// scopes, in config order.
+func (st *state) dirs() []*conf.Directive {
+	return joined(nil, st.scopes, func(sc *scope) []*conf.Directive { return sc.dirs })
 }
 
 // step records a step of the decision's trace.
@@ -400,7 +420,24 @@ func (st *state) step(kind string, r parser.Range, format string, args ...any) {
 	if !st.req.NoTrace || kind == "htaccess" {
 		detail = fmt.Sprintf(format, args...)
 	}
+	if st.d.Trace == nil {
+		// room for the steps of most requests (listen, server, the
+		// mapping, two or three sections, the handler): one allocation
+		st.d.Trace = make([]simulate.Step, 0, 8)
+	}
 	st.d.Trace = append(st.d.Trace, simulate.Step{Step: kind, Range: r, Detail: detail})
+}
+
+// quiet records a step of the trace without its text when the request
+// keeps none (NoTrace; the access files' steps keep theirs), and
+// reports whether it did: the caller then leaves out step, whose
+// arguments would be boxed for nothing.
+func (st *state) quiet(kind string, r parser.Range) bool {
+	if !st.req.NoTrace || kind == "htaccess" {
+		return false
+	}
+	st.step(kind, r, "")
+	return true
 }
 
 func (st *state) notSure(format string, args ...any) *simulate.Decision {
@@ -446,18 +483,23 @@ func (s *Simulator) Simulate(req simulate.Request) *simulate.Decision {
 	if lst.proto != "" && lst.proto != "http" || req.Scheme == "https" {
 		return st.notSure("TLS and protocols other than http are not modelled yet")
 	}
-	st.step("listen", lst.rng, "Listen %s:%d accepts the connection", ip, req.Port)
+	if !st.quiet("listen", lst.rng) {
+		st.step("listen", lst.rng, "Listen %s:%d accepts the connection", ip, req.Port)
+	}
 	st.serverIP = ip
 
 	v, why := s.selectVhost(ip, req.Port, strings.TrimSuffix(strings.ToLower(req.Host), "."))
 	if why != "" {
 		return st.notSure("%s", why)
 	}
-	scopes := []*scope{s.main}
+	st.scopeRoom[0] = s.main
+	scopes := st.scopeRoom[:1:2]
 	if v != nil {
 		scopes = append(scopes, v.scope)
 		st.d.Site = v.sec.Range
-		st.step("server", v.sec.Range, "<VirtualHost %s> %s takes the request", strings.Join(v.sec.Args, " "), v.name)
+		if !st.quiet("server", v.sec.Range) {
+			st.step("server", v.sec.Range, "<VirtualHost %s> %s takes the request", strings.Join(v.sec.Args, " "), v.name)
+		}
 	} else {
 		st.step("server", parser.Range{}, "no <VirtualHost> matches: the main server takes the request")
 	}
@@ -467,7 +509,7 @@ func (s *Simulator) Simulate(req simulate.Request) *simulate.Decision {
 // perDir is the merged per-directory configuration at some point of the
 // walk.
 type perDir struct {
-	opts       map[string]bool
+	opts       optSet
 	optsRange  parser.Range
 	index      []string
 	indexRange parser.Range
@@ -499,6 +541,28 @@ type perDir struct {
 var optionNames = map[string]string{"indexes": "Indexes", "followsymlinks": "FollowSymLinks",
 	"symlinksifownermatch": "SymLinksIfOwnerMatch", "execcgi": "ExecCGI", "includes": "Includes",
 	"includesnoexec": "IncludesNOEXEC", "multiviews": "MultiViews"}
+
+// optSet is a set of the flags of Options.
+type optSet uint8
+
+// The flags of Options.
+const (
+	optIndexes optSet = 1 << iota
+	optFollowSymLinks
+	optSymLinksIfOwnerMatch
+	optExecCGI
+	optIncludes
+	optIncludesNOEXEC
+	optMultiViews
+)
+
+// optionBits are the flags of Options, by name as optionNames writes it.
+var optionBits = map[string]optSet{"Indexes": optIndexes, "FollowSymLinks": optFollowSymLinks,
+	"SymLinksIfOwnerMatch": optSymLinksIfOwnerMatch, "ExecCGI": optExecCGI, "Includes": optIncludes,
+	"IncludesNOEXEC": optIncludesNOEXEC, "MultiViews": optMultiViews}
+
+// has reports whether the flag o is set.
+func (s optSet) has(o optSet) bool { return s&o != 0 }
 
 // apply merges the directives ds (of one section or scope) into p; a
 // reason is returned for what is not modelled.
@@ -621,19 +685,20 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 	return ""
 }
 
-// baseCache keeps, per server scope and method, the per-directory
-// configuration before the directory walk: the defaults merged with the
-// lines of the scopes outside sections, the same for every request of a
-// virtual host. It is safe for concurrent use; it holds at most one
-// entry per scope and method a request reached (Simulate models GET and
-// HEAD only).
+// baseCache keeps, per method, the per-directory configuration of the
+// main server before the directory walk: the defaults merged with its
+// lines outside sections. A virtual host's lines outside sections (few:
+// most are in its sections) are merged on a copy for each request, not
+// kept: 10,000 virtual hosts holding a <FilesMatch> of their own would
+// keep 10,000 entries. It is safe for concurrent use; it holds at most
+// one entry per method a request reached (Simulate models GET and HEAD
+// only).
 type baseCache struct {
 	m sync.Map // baseKey -> baseEntry
 }
 
 type baseKey struct {
-	last   *scope // the request's last scope (its virtual host's)
-	n      int    // how many scopes
+	first  *scope // the request's first scope (the main server's)
 	method string
 }
 
@@ -646,27 +711,30 @@ type baseEntry struct {
 // before the walk, for the method, that the request may change; why
 // says what is not modelled.
 func (c *baseCache) base(scopes []*scope, method string) (*perDir, string) {
-	// a scope whose lines change nothing shares the entry of those
-	// above it (every virtual host of a generated config, that of the
-	// main server)
-	for len(scopes) > 1 && !scopes[len(scopes)-1].perDirLines {
-		scopes = scopes[:len(scopes)-1]
-	}
-	k := baseKey{scopes[len(scopes)-1], len(scopes), method}
+	k := baseKey{scopes[0], method}
 	e, ok := c.m.Load(k)
 	if !ok {
-		p := &perDir{opts: map[string]bool{"FollowSymLinks": true}, index: []string{"index.html"}}
+		p := &perDir{opts: optFollowSymLinks, index: []string{"index.html"}}
 		p.acc.method = method
-		why := ""
-		for _, sc := range scopes {
-			if why = p.apply(sc.plain); why != "" {
-				break
-			}
-		}
+		why := p.apply(scopes[0].plain)
 		e, _ = c.m.LoadOrStore(k, baseEntry{p, why})
 	}
 	be := e.(baseEntry)
-	return be.p.clone(), be.why
+	p := be.p.clone()
+	if be.why != "" {
+		return p, be.why
+	}
+	for _, sc := range scopes[1:] {
+		// a scope whose lines change nothing is skipped (every virtual
+		// host of a generated config but for its <FilesMatch>)
+		if !sc.perDirLines {
+			continue
+		}
+		if why := p.apply(sc.plain); why != "" {
+			return p, why
+		}
+	}
+	return p, ""
 }
 
 // clone returns a copy of p that merges more sections without changing
@@ -682,11 +750,9 @@ func (p *perDir) clone() *perDir {
 // options merges one Options directive.
 func (p *perDir) options(d *conf.Directive) string {
 	rel := len(d.Args) > 0 && (d.Args[0] != "" && (d.Args[0][0] == '+' || d.Args[0][0] == '-'))
-	next := map[string]bool{}
+	var next optSet
 	if rel {
-		for k, v := range p.opts {
-			next[k] = v
-		}
+		next = p.opts
 	}
 	for _, a := range d.Args {
 		sign := byte(0)
@@ -696,20 +762,22 @@ func (p *perDir) options(d *conf.Directive) string {
 		if (sign != 0) != rel {
 			return fmt.Sprintf("%s: Options mixing +/- with plain options is refused by httpd", d.Range)
 		}
-		var names []string
+		var bits optSet
 		switch strings.ToLower(a) {
 		case "none":
 		case "all":
-			names = []string{"Indexes", "FollowSymLinks", "ExecCGI", "Includes"}
+			bits = optIndexes | optFollowSymLinks | optExecCGI | optIncludes
 		default:
 			n, ok := optionNames[strings.ToLower(a)]
 			if !ok {
 				return fmt.Sprintf("%s: Options %s is not modelled yet", d.Range, a)
 			}
-			names = []string{n}
+			bits = optionBits[n]
 		}
-		for _, n := range names {
-			next[n] = sign != '-'
+		if sign == '-' {
+			next &^= bits
+		} else {
+			next |= bits
 		}
 	}
 	p.opts, p.optsRange = next, d.Range
@@ -720,7 +788,7 @@ func (p *perDir) options(d *conf.Directive) string {
 // f: Options MultiViews in force with the module loaded (its
 // type_checker then looks for variants f.*); "" when it cannot.
 func (s *Simulator) multiViews(p *perDir, f string) string {
-	if !p.opts["MultiViews"] || !s.Config.Modules["negotiation_module"] {
+	if !p.opts.has(optMultiViews) || !s.Config.Modules["negotiation_module"] {
 		return ""
 	}
 	return fmt.Sprintf("%s: Options MultiViews: mod_negotiation's search for variants of %s is not modelled yet", p.optsRange, f)
@@ -775,18 +843,9 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		return st.notSure("%s", why)
 	}
 	st.p = p
-	var dirs []*conf.Directive
-	var dirCanon []string
-	for _, sc := range scopes {
-		dirs = append(dirs, sc.dirs...)
-		dirCanon = append(dirCanon, sc.dirCanon...)
-	}
-	st.dirs = dirs
 	st.scopes = scopes
-	for _, sc := range scopes {
-		st.rdirs = append(st.rdirs, sc.rdirs...)
-		st.locs = append(st.locs, sc.locs...)
-	}
+	st.rdirs = joined(st.rdirs, scopes, func(sc *scope) []*conf.Directive { return sc.rdirs })
+	st.locs = joined(st.locs, scopes, func(sc *scope) []*conf.Directive { return sc.locs })
 
 	// ap_directory_walk: every component from "/", its sections merged
 	// as the walk reaches it, each component stat()ed by the worker.
@@ -794,15 +853,28 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 	cur := "/"
 	var finfo *fsmeta.Info
 	applyAt := func(dir string, dirInfo *fsmeta.Info) string {
-		dd := canonDir(dir)
-		for i, d := range dirs {
-			if dirMatchesCanon(d.Args[0], dirCanon[i], dd) {
+		dd := "" // canonDir(dir), written when a wildcard needs it
+		for _, sc := range scopes {
+			for i, d := range sc.dirs {
+				pd := sc.dirCanon[i]
+				if hasWild(d.Args[0]) {
+					if dd == "" {
+						dd = canonDir(dir)
+					}
+					if !dirMatchesCanon(d.Args[0], pd, dd) {
+						continue
+					}
+				} else if !isCanonOf(pd, dir) {
+					continue
+				}
 				if why := p.apply(d.Block); why != "" {
 					return why
 				}
 				p.rewriteSection(d, d.Block, d.Args[0])
 				p.block = d
-				st.step("directory", d.Range, "<Directory %s> applies", d.Args[0])
+				if !st.quiet("directory", d.Range) {
+					st.step("directory", d.Range, "<Directory %s> applies", d.Args[0])
+				}
 			}
 		}
 		if strings.EqualFold(p.override, "None") && (p.overList == "" || strings.EqualFold(p.overList, "None")) {
@@ -851,7 +923,7 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		if c == "" {
 			continue
 		}
-		next := path.Join(cur, c)
+		next := joinComp(cur, c)
 		res := s.FS.Access(s.Cred, next, 0, false)
 		if res.Blind {
 			return st.notSure("cannot read the metadata of %s", res.At)
@@ -904,7 +976,8 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 	// <FilesMatch> on the file name (the first missing component of a
 	// missing path), then the <Location> sections on the URI, each in
 	// config order. Then access and authorization.
-	rd, why := regexDirsMatching(st.rdirs, walkSubject(cur, finfo, pathInfo, uri))
+	subject := walkSubject(cur, finfo, pathInfo, uri)
+	rd, why := regexDirsMatching(st.rdirs, subject)
 	if why == "" {
 		why = st.applySections(p, rd, "directory")
 	}
@@ -928,15 +1001,19 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 	s.where(st, p)
 	if finfo == nil {
 		// mod_negotiation's type_checker comes before the fixups
-		if why := s.multiViews(p, walkSubject(cur, finfo, pathInfo, uri)); why != "" {
+		if why := s.multiViews(p, subject); why != "" {
 			return st.notSure("%s", why)
 		}
 	}
 	noSlash := finfo != nil && finfo.Type == fsmeta.TypeDir && !strings.HasSuffix(uri, "/")
-	if d := s.rewriteDir(st, p, scopes, uri, walkSubject(cur, finfo, pathInfo, uri), fullPath(cur, finfo, pathInfo, uri), docRoot, noSlash); d != nil {
+	full := "" // what rewriteDir reads only when there are rules
+	if c := p.rw; c != nil && c.on && len(c.rules) > 0 {
+		full = fullPath(cur, finfo, pathInfo, uri)
+	}
+	if d := s.rewriteDir(st, p, scopes, uri, subject, full, docRoot, noSlash); d != nil {
 		return d
 	}
-	if d := s.handle(st, p, m, uri, walkSubject(cur, finfo, pathInfo, uri), finfo, pathInfo); d != nil {
+	if d := s.handle(st, p, m, uri, subject, finfo, pathInfo); d != nil {
 		return d
 	}
 	if finfo == nil {
@@ -944,7 +1021,9 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 			return d
 		}
 		st.d.Status = 404
-		st.step("static", parser.Range{}, "%s does not exist", file)
+		if !st.quiet("static", parser.Range{}) {
+			st.step("static", parser.Range{}, "%s does not exist", file)
+		}
 		return st.d
 	}
 	if pathInfo != "" && pathInfo != "/" || (pathInfo == "/" && finfo.Type != fsmeta.TypeDir) {
@@ -966,10 +1045,13 @@ func overrideText(o string) string {
 	return "AllowOverride " + o
 }
 
+// defaultAccess is httpd's AccessFileName (shared: never changed).
+var defaultAccess = []string{".htaccess"}
+
 // accessFiles are the names of AccessFileName in the scopes, the last
 // one set winning; .htaccess by default.
 func (s *Simulator) accessFiles(scopes []*scope) []string {
-	names := []string{".htaccess"}
+	names := defaultAccess
 	for _, sc := range scopes {
 		for _, d := range sc.access {
 			names = d.Args
@@ -1004,7 +1086,9 @@ func (s *Simulator) open(st *state, file string) *simulate.Decision {
 	}
 	st.d.Path = file
 	st.d.Status = 200
-	st.step("static", parser.Range{}, "serves %s", file)
+	if !st.quiet("static", parser.Range{}) {
+		st.step("static", parser.Range{}, "serves %s", file)
+	}
 	return st.d
 }
 
@@ -1062,13 +1146,15 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 			res.Info = target
 		}
 		if res.OK() && res.Info.Type == fsmeta.TypeRegular {
-			st.step("index", p.indexRange, "DirectoryIndex finds %s", f)
+			if !st.quiet("index", p.indexRange) {
+				st.step("index", p.indexRange, "DirectoryIndex finds %s", f)
+			}
 			return s.open(st, f)
 		}
 		if res.OK() && res.Info.Type == fsmeta.TypeDir {
 			// The index's subrequest meets a directory without its
 			// slash: mod_dir propagates its redirect at once.
-			for _, d := range st.dirs {
+			for _, d := range st.dirs() {
 				if dirMatches(d.Args[0], f) {
 					return st.notSure("%s: <Directory> of an index directory is not modelled yet", d.Range)
 				}
@@ -1124,7 +1210,7 @@ func (s *Simulator) directory(st *state, p *perDir, uri, dir string) *simulate.D
 		st.step("index", p.indexRange, "no DirectoryIndex file in %s and no mod_autoindex", dir)
 		return st.d
 	}
-	if !p.opts["Indexes"] {
+	if !p.opts.has(optIndexes) {
 		st.d.Status = 403
 		st.d.Cause = &simulate.Cause{Rule: RuleIndexMissing, Kind: simulate.KindIndexMissing, Path: dir,
 			Range: p.optsRange, Directive: "DirectoryIndex", Listing: "Options Indexes",
@@ -1178,6 +1264,52 @@ func aliasMatches(uri, fake string) int {
 		return 0
 	}
 	return u
+}
+
+// isCanonOf reports whether pd, a path as canonDir writes it, is
+// canonDir(dir) for the clean path dir, without writing the latter.
+func isCanonOf(pd, dir string) bool {
+	if dir == "/" {
+		return pd == "/"
+	}
+	return len(pd) == len(dir)+1 && pd[len(dir)] == '/' && pd[:len(dir)] == dir
+}
+
+// joinComp is path.Join(dir, c) for the clean path dir and a component
+// c (no slash): without path.Join's cleaning when c is neither "." nor
+// "..".
+func joinComp(dir, c string) string {
+	switch {
+	case c == "" || c == "." || c == "..":
+		return path.Join(dir, c)
+	case dir == "/":
+		return "/" + c
+	}
+	return dir + "/" + c
+}
+
+// joined returns to (for a request: the sections of its scopes, nil
+// at first) with the slices field gives of every scope appended. When
+// to is empty and one scope alone has any, that scope's own slice is
+// returned, clipped, not a copy.
+func joined(to []*conf.Directive, scopes []*scope, field func(*scope) []*conf.Directive) []*conf.Directive {
+	if len(to) == 0 {
+		var only []*conf.Directive
+		n := 0
+		for _, sc := range scopes {
+			if f := field(sc); len(f) > 0 {
+				only = f
+				n++
+			}
+		}
+		if n <= 1 {
+			return slices.Clip(only)
+		}
+	}
+	for _, sc := range scopes {
+		to = append(to, field(sc)...)
+	}
+	return to
 }
 
 // canonDir is a directory path with one trailing slash.

@@ -1,6 +1,7 @@
 package apache
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"path"
@@ -321,7 +322,9 @@ func (s *Simulator) Suppressions() []simulate.SuppressionComment {
 	var out []simulate.SuppressionComment
 	for _, name := range s.Config.Order {
 		f := s.Config.Files[name]
-		if f == nil {
+		if f == nil || !bytes.Contains(f.Src, []byte(simulate.SuppressionMarker)) {
+			// a file without the marker holds no suppression (most
+			// files: no need to split them into lines)
 			continue
 		}
 		// the lines directives start on, gathered at the file's first

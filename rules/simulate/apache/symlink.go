@@ -26,7 +26,7 @@ const symlinkDirective = "Options FollowSymLinks"
 // detail; unsure says what cannot be judged.
 func (s *Simulator) followLink(p *perDir, link string, linfo *fsmeta.Info) (target *fsmeta.Info, cause *simulate.Cause, detail, unsure string) {
 	reason := "AH00037: Symbolic link not allowed or link target not accessible: " + link
-	follow, owner := p.opts["FollowSymLinks"], p.opts["SymLinksIfOwnerMatch"]
+	follow, owner := p.opts.has(optFollowSymLinks), p.opts.has(optSymLinksIfOwnerMatch)
 	if !follow && !owner {
 		return nil, &simulate.Cause{Rule: RuleSymlinkDenied, Kind: simulate.KindSymlinkDenied, Path: link,
 				Range: p.optsRange, Directive: symlinkDirective, Reason: reason},
@@ -80,7 +80,7 @@ func (s *Simulator) walkLink(st *state, p *perDir, next string, linfo *fsmeta.In
 
 // linkPolicy names the Options that let a link be followed.
 func linkPolicy(p *perDir) string {
-	if p.opts["SymLinksIfOwnerMatch"] {
+	if p.opts.has(optSymLinksIfOwnerMatch) {
 		return "Options SymLinksIfOwnerMatch: same owner"
 	}
 	return "Options FollowSymLinks"
