@@ -10,93 +10,67 @@ import (
 
 // A Prober tells whether a process with given credentials may read the
 // entries of a directory. On the disk, run as root, it asks the kernel
-// itself: faccessat2 with AT_EACCESS, from threads whose filesystem user
-// and groups are those credentials. That is one system call per entry
-// where Lstat makes two (the metadata and the ACL), and the kernel's own
-// answer, ACLs included. Elsewhere (a view in memory, an overlay of
-// changes, a scan run by an ordinary user) Access answers, from the
-// metadata as always.
-//
-// The kernel's threads hold the credentials for their whole life and are
-// never handed back to the Go scheduler: they end with Close.
+// itself: faccessat2 with AT_EACCESS, from a thread that holds those
+// credentials as its filesystem user and groups for the span of the
+// question. That is one system call per entry where Lstat makes two (the
+// metadata and the ACL), and the kernel's own answer, ACLs included.
+// Elsewhere (a view in memory, an overlay of changes, a scan run by an
+// ordinary user) Access answers, from the metadata as always.
 type Prober struct {
-	f    *FS
-	c    Cred
-	jobs chan probeJob // nil when Access answers
-	n    int           // threads
-	wg   sync.WaitGroup
+	f      *FS
+	c      Cred
+	kernel bool
+	// own are the groups of this process, which a thread gets back
+	// after a probe.
+	own []uint32
 }
 
-// probeJob asks for names[i] of the directory fd; ok[i] gets the answer,
-// and each(lo+i) is called when it is yes.
-type probeJob struct {
-	fd    int
-	names []string
-	ok    []bool
-	lo    int
-	each  func(int)
-	done  *sync.WaitGroup
-}
+// minProbeChunk is the fewest names one goroutine of Readable probes,
+// unless the call has fewer: a smaller share costs more in taking and
+// giving back the credentials than it saves.
+const minProbeChunk = 64
 
-// minProbeChunk is the fewest names a job of Readable holds, unless the
-// call has fewer: a smaller one costs more in waking a thread than it
-// saves.
-const minProbeChunk = 16
-
-// NewProber returns a Prober for the credentials c on f. On the disk, it
-// starts n threads that hold c, when this process may take them (root)
-// and the kernel has faccessat2 (Linux 5.8).
-func (f *FS) NewProber(c Cred, n int) *Prober {
+// NewProber returns a Prober for the credentials c on f. On the disk the
+// kernel answers when this process may take the credentials and give
+// them back (root), and the kernel has faccessat2 (Linux 5.8).
+func (f *FS) NewProber(c Cred) *Prober {
 	p := &Prober{f: f, c: c}
-	if _, ok := f.b.(disk); !ok || n < 1 {
+	if _, ok := f.b.(disk); !ok {
 		return p
 	}
-	p.jobs, p.n = make(chan probeJob, n), n
-	started := make(chan bool)
-	for range n {
-		p.wg.Add(1)
-		go p.serve(c, started)
+	own, err := unix.Getgroups()
+	if err != nil {
+		return p
 	}
-	ok := true
-	for range n {
-		ok = <-started && ok
+	for _, g := range own {
+		p.own = append(p.own, uint32(g))
 	}
-	if !ok {
-		p.Close()
-		p.jobs = nil
-	}
+	// a trial on a thread of its own, which ends with its goroutine if
+	// it cannot give the credentials back
+	done := make(chan bool)
+	go func() {
+		runtime.LockOSThread()
+		if !takeCred(p.c) {
+			if giveBack(p.own) {
+				runtime.UnlockOSThread()
+			}
+			done <- false
+			return
+		}
+		ok := hasFaccessat2()
+		if !giveBack(p.own) {
+			done <- false
+			return // the thread ends with the goroutine: nothing else runs with c
+		}
+		runtime.UnlockOSThread()
+		done <- ok
+	}()
+	p.kernel = <-done
 	return p
 }
 
 // Kernel reports whether the kernel answers (else Access does).
-func (p *Prober) Kernel() bool { return p.jobs != nil }
-
-// serve takes c as the filesystem credentials of its own thread, says on
-// started whether it could, and answers jobs until Close. It never
-// unlocks the thread: when it returns, the runtime ends the thread, so
-// no other goroutine ever runs with c.
-func (p *Prober) serve(c Cred, started chan<- bool) {
-	defer p.wg.Done()
-	runtime.LockOSThread()
-	if !takeCred(c) || !hasFaccessat2() {
-		started <- false
-		for range p.jobs {
-		}
-		return
-	}
-	started <- true
-	path := make([]byte, 0, 256)
-	for j := range p.jobs {
-		for i, name := range j.names {
-			path = append(append(path[:0], name...), 0)
-			j.ok[i] = readableAt(j.fd, path)
-			if j.ok[i] && j.each != nil {
-				j.each(j.lo + i)
-			}
-		}
-		j.done.Done()
-	}
-}
+func (p *Prober) Kernel() bool { return p.kernel }
 
 // takeCred makes c the filesystem identity of the calling thread only
 // (raw system calls: the Go and C libraries would change every thread):
@@ -104,26 +78,43 @@ func (p *Prober) serve(c Cred, started chan<- bool) {
 // drops the capabilities that override permissions, as for the server's
 // worker. It reports whether the thread now holds exactly c.
 func takeCred(c Cred) bool {
-	groups := append([]uint32{}, c.Groups...)
+	if !setGroups(c.Groups) {
+		return false
+	}
+	return setFSIDs(c.UID, c.GID)
+}
+
+// giveBack gives the calling thread back root's filesystem identity and
+// the process's groups own, which taking the worker's left it able to do
+// (moving the filesystem user back to 0 raises the capabilities again).
+// It reports whether the thread holds them.
+func giveBack(own []uint32) bool {
+	return setFSIDs(0, 0) && setGroups(own)
+}
+
+// setGroups sets the calling thread's supplementary groups.
+func setGroups(groups []uint32) bool {
+	groups = append([]uint32{}, groups...)
 	var gp uintptr
 	if len(groups) > 0 {
 		gp = uintptr(unsafe.Pointer(&groups[0]))
 	}
-	if _, _, e := unix.RawSyscall(unix.SYS_SETGROUPS, uintptr(len(groups)), gp, 0); e != 0 {
-		return false
-	}
+	_, _, e := unix.RawSyscall(unix.SYS_SETGROUPS, uintptr(len(groups)), gp, 0)
 	runtime.KeepAlive(groups)
-	// setfsuid and setfsgid return the previous id whether or not they
-	// succeeded: a second call tells what the thread holds.
-	unix.RawSyscall(unix.SYS_SETFSGID, uintptr(c.GID), 0, 0)
-	if g, _, _ := unix.RawSyscall(unix.SYS_SETFSGID, uintptr(c.GID), 0, 0); uint32(g) != c.GID {
+	return e == 0
+}
+
+// setFSIDs sets the calling thread's filesystem group and user. They
+// return the previous id whether or not they succeeded: a second call
+// tells what the thread holds.
+func setFSIDs(uid, gid uint32) bool {
+	unix.RawSyscall(unix.SYS_SETFSGID, uintptr(gid), 0, 0)
+	if g, _, _ := unix.RawSyscall(unix.SYS_SETFSGID, uintptr(gid), 0, 0); uint32(g) != gid {
 		return false
 	}
-	unix.RawSyscall(unix.SYS_SETFSUID, uintptr(c.UID), 0, 0)
-	if u, _, _ := unix.RawSyscall(unix.SYS_SETFSUID, uintptr(c.UID), 0, 0); uint32(u) != c.UID {
-		return false
-	}
-	return true
+	unix.RawSyscall(unix.SYS_SETFSUID, uintptr(uid), 0, 0)
+	u, _, _ := unix.RawSyscall(unix.SYS_SETFSUID, uintptr(uid), 0, 0)
+	return uint32(u) == uid
 }
 
 // hasFaccessat2 reports whether the kernel has faccessat2 (Linux 5.8).
@@ -152,14 +143,18 @@ func readableAt(fd int, path []byte) bool {
 // credentials through is not part of the answer (Access looks at them,
 // the kernel does not): ask Access about d for that. Every other answer
 // (no such entry, a refusal) leaves ok[i] false. Then each, when not
-// nil, is called with i for every name readable, possibly on a thread
-// that holds the credentials: it must make no system call (no file, no
-// network), only compute. The names are shared out to at most par of the
-// prober's threads (a caller that runs several calls at once gains
-// nothing from splitting them). Readable may be called from several
-// goroutines.
+// nil, is called with i for every name readable, possibly while the
+// thread holds the credentials: it must make no system call (no file, no
+// network), only compute.
+//
+// With par above 1 the names are shared out to that many goroutines;
+// otherwise the calling goroutine asks, on its own thread, taking the
+// credentials for the span of the call and giving them back before it
+// returns (should the kernel refuse to give them back, which it does not
+// do to root, Readable panics rather than run on with them). Readable
+// may be called from several goroutines.
 func (p *Prober) Readable(d *Dir, names []string, ok []bool, par int, each func(i int)) {
-	if p.jobs == nil || d.fd < 0 {
+	if !p.kernel || d.fd < 0 {
 		for i, name := range names {
 			res := p.f.Access(p.c, join(d.p, name), Read, false)
 			ok[i] = res.Err == 0
@@ -169,22 +164,44 @@ func (p *Prober) Readable(d *Dir, names []string, ok []bool, par int, each func(
 		}
 		return
 	}
-	// as many jobs as threads, or fewer when each would be small
-	par = max(min(par, p.n), 1)
-	chunk := max(minProbeChunk, (len(names)+par-1)/par)
-	var done sync.WaitGroup
+	chunk := max(minProbeChunk, (len(names)+par-1)/max(par, 1))
+	if par <= 1 || chunk >= len(names) {
+		p.probe(d.fd, names, ok, 0, each)
+		return
+	}
+	var wg sync.WaitGroup
 	for lo := 0; lo < len(names); lo += chunk {
 		hi := min(lo+chunk, len(names))
-		done.Add(1)
-		p.jobs <- probeJob{fd: d.fd, names: names[lo:hi], ok: ok[lo:hi], lo: lo, each: each, done: &done}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.probe(d.fd, names[lo:hi], ok[lo:hi], lo, each)
+		}()
 	}
-	done.Wait()
+	wg.Wait()
 }
 
-// Close ends the prober's threads; it must not be used after.
-func (p *Prober) Close() {
-	if p.jobs != nil {
-		close(p.jobs)
-		p.wg.Wait()
+// probe asks the kernel about names of the directory fd on the calling
+// goroutine's thread, holding the prober's credentials meanwhile; each
+// gets lo+i.
+func (p *Prober) probe(fd int, names []string, ok []bool, lo int, each func(int)) {
+	runtime.LockOSThread()
+	// given back however probe ends, a panic of each included
+	defer func() {
+		if !giveBack(p.own) {
+			panic("fsmeta: a thread cannot get its credentials back")
+		}
+		runtime.UnlockOSThread()
+	}()
+	if !takeCred(p.c) {
+		return // nothing readable: the walk looks each entry up
+	}
+	path := make([]byte, 0, 256)
+	for i, name := range names {
+		path = append(append(path[:0], name...), 0)
+		ok[i] = readableAt(fd, path)
+		if ok[i] && each != nil {
+			each(lo + i)
+		}
 	}
 }

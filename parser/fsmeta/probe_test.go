@@ -4,8 +4,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // probeNodes are accessNodes with files whose ACL decides for the worker:
@@ -60,8 +63,7 @@ func TestProberMatchesAccess(t *testing.T) {
 	for view, fsys := range views {
 		for name, c := range creds {
 			t.Run(view+"/"+name, func(t *testing.T) {
-				p := fsys.NewProber(c, 2)
-				defer p.Close()
+				p := fsys.NewProber(c)
 				if p.Kernel() != (view == "disk") {
 					t.Fatalf("Kernel() = %v on the %s view", p.Kernel(), view)
 				}
@@ -146,5 +148,45 @@ func TestReadDirBatchesTyped(t *testing.T) {
 	}
 	if err := views["disk"].ReadDirBatchesTyped("/srv/link", 5, func([]string, []bool) error { return nil }); err == nil {
 		t.Error("listing a link to a file: no error")
+	}
+}
+
+// TestProberGivesCredentialsBack checks that the thread a probe ran on
+// holds root's identity again after: it reads a file no one but root may
+// read, and its groups are the process's.
+func TestProberGivesCredentialsBack(t *testing.T) {
+	root := buildTree(t, d("srv", 0o700), own(f("srv/secret", 0o000), 1234, 1234))
+	fsys := New(root)
+	p := fsys.NewProber(www)
+	if !p.Kernel() {
+		t.Skip("the kernel does not answer here")
+	}
+	d, err := fsys.OpenDir("/srv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	before, err := unix.Getgroups()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pin this goroutine to its thread, so that the probe runs on it and
+	// the checks after look at the same thread
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	ok := make([]bool, 1)
+	p.Readable(d, []string{"secret"}, ok, 1, nil)
+	if ok[0] {
+		t.Error("www-data may read a file of mode 000")
+	}
+	if _, err := os.ReadFile(filepath.Join(root, "srv/secret")); err != nil {
+		t.Errorf("after the probe, root cannot read: %v", err)
+	}
+	after, err := unix.Getgroups()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(before, after) {
+		t.Errorf("groups after the probe %v, before %v", after, before)
 	}
 }

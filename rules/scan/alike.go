@@ -35,15 +35,10 @@ func (sc *scanner) startAlike() {
 	if !ok || noAlike {
 		return
 	}
-	sc.alike = &alikeScan{grouper: g, prober: sc.fsys.NewProber(sc.cred, workers)}
+	sc.alike = &alikeScan{grouper: g, prober: sc.fsys.NewProber(sc.cred)}
 }
 
-func (sc *scanner) stopAlike() {
-	if sc.alike != nil {
-		sc.alike.prober.Close()
-		sc.alike = nil
-	}
-}
+func (sc *scanner) stopAlike() { sc.alike = nil }
 
 // noAlike turns serving files alike off (tests compare with it off).
 var noAlike = false
