@@ -2,7 +2,6 @@ package fsmeta
 
 import (
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"runtime"
@@ -241,25 +240,20 @@ func (d disk) readFile(phys, p string, limit int64) ([]byte, error) {
 	}
 }
 
-// readDir reads the names of the host directory phys.
+// readDir reads the names of the host directory phys (getdents64 on a
+// raw descriptor, as readDirTyped).
 func (d disk) readDir(phys, p string, batch int, fn func([]string) error) error {
-	dir, err := os.OpenFile(d.hostPath(phys), os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_DIRECTORY, 0)
-	if err != nil {
-		return &fs.PathError{Op: "open", Path: p, Err: errnoOf(err)}
-	}
-	defer dir.Close()
-	for {
-		names, err := dir.Readdirnames(batch)
-		if len(names) > 0 {
-			if ferr := fn(names); ferr != nil {
-				return ferr
-			}
-		}
-		if (batch <= 0 && err == nil) || err == io.EOF {
+	if batch <= 0 {
+		// all at once: one batch as large as the directory
+		var all []string
+		err := d.readDirTyped(phys, p, 1<<30, func(names []string, _ []bool) error {
+			all = append(all, names...)
 			return nil
+		})
+		if err != nil || len(all) == 0 {
+			return err
 		}
-		if err != nil {
-			return &fs.PathError{Op: "readdirent", Path: p, Err: errnoOf(err)}
-		}
+		return fn(all)
 	}
+	return d.readDirTyped(phys, p, batch, func(names []string, _ []bool) error { return fn(names) })
 }
