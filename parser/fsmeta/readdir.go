@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"slices"
 	"sort"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -62,7 +63,9 @@ func (d disk) readDirTyped(phys, p string, batch int, fn func([]string, []bool) 
 		return &fs.PathError{Op: "open", Path: p, Err: errnoOf(err)}
 	}
 	defer unix.Close(fd)
-	buf := make([]byte, 32<<10)
+	bp := direntBufs.Get().(*[]byte)
+	defer direntBufs.Put(bp)
+	buf := *bp
 	names := make([]string, 0, min(batch, 256))
 	regular := make([]bool, 0, cap(names))
 	flush := func() error {
@@ -111,6 +114,9 @@ func (d disk) readDirTyped(phys, p string, batch int, fn func([]string, []bool) 
 		}
 	}
 }
+
+// direntBufs holds buffers for getdents64, one per directory being read.
+var direntBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // direntName is where the name starts in a linux_dirent64 (after d_ino,
 // d_off, d_reclen and d_type).
