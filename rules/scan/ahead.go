@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -399,6 +400,9 @@ func (sc *scanner) lookAheadSites(sites []simulate.Site) []ahead {
 			if !ok {
 				continue
 			}
+			// room for every name's answer at once, not grown one by one
+			a.infos = slices.Grow(a.infos, len(names))
+			a.decs = slices.Grow(a.decs, len(names)+1)
 			a.lists.put(r.Dir, "", names)
 			budget := int64(pageBudget)
 			for _, name := range names {
