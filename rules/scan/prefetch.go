@@ -160,6 +160,10 @@ func (p *prefetch) reset() {
 		return
 	}
 	p.mu.Lock()
+	if len(p.pending) == 0 && len(p.tasks) == 0 {
+		p.mu.Unlock()
+		return // nothing was wanted (a small root, listed with its site)
+	}
 	p.pending = nil
 	tasks := p.tasks
 	p.tasks = map[string]*dirAhead{}
