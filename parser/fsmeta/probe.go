@@ -104,18 +104,21 @@ func setGroups(groups []uint32) bool {
 	return e == 0
 }
 
-// setFSIDs sets the calling thread's filesystem group and user. They
-// return the previous id whether or not they succeeded: a second call
-// tells what the thread holds.
+// setFSIDs sets the calling thread's filesystem group and user. The calls
+// return the previous id whether or not they succeeded; one with an
+// invalid id (-1) changes nothing and tells what the thread holds.
 func setFSIDs(uid, gid uint32) bool {
 	unix.RawSyscall(unix.SYS_SETFSGID, uintptr(gid), 0, 0)
-	if g, _, _ := unix.RawSyscall(unix.SYS_SETFSGID, uintptr(gid), 0, 0); uint32(g) != gid {
+	if g, _, _ := unix.RawSyscall(unix.SYS_SETFSGID, invalidID, 0, 0); uint32(g) != gid {
 		return false
 	}
 	unix.RawSyscall(unix.SYS_SETFSUID, uintptr(uid), 0, 0)
-	u, _, _ := unix.RawSyscall(unix.SYS_SETFSUID, uintptr(uid), 0, 0)
+	u, _, _ := unix.RawSyscall(unix.SYS_SETFSUID, invalidID, 0, 0)
 	return uint32(u) == uid
 }
+
+// invalidID is (uid_t)-1 as a system call argument.
+const invalidID = uintptr(^uint32(0))
 
 // hasFaccessat2 reports whether the kernel has faccessat2 (Linux 5.8).
 func hasFaccessat2() bool {
