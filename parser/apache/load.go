@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -599,7 +600,7 @@ func (l *loader) nodes(ds []*Directive) []*Directive {
 			}
 		case c.Section:
 			kids := l.nodes(d.Block)
-			if c == d && !sameNodes(kids, d.Block) {
+			if c == d && !slices.Equal(kids, d.Block) {
 				cc := *d
 				c = &cc
 			}
@@ -646,19 +647,6 @@ func (s *splice) result() []*Directive {
 		return nil
 	}
 	return s.src[:s.n:s.n]
-}
-
-// sameNodes reports whether a and b hold the same nodes.
-func sameNodes(a, b []*Directive) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // joinContinued returns b with its backslash-newlines removed, as the

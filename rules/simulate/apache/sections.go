@@ -3,6 +3,7 @@ package apache
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	conf "github.com/unforbid/unforbid/parser/apache"
@@ -165,21 +166,8 @@ func (st *state) sameSections(dirSubject, uri, f, fileURI string) string {
 	if why != "" {
 		return why
 	}
-	if !sameList(a, b) || !sameList(c, d) {
+	if !slices.Equal(a, b) || !slices.Equal(c, d) {
 		return fmt.Sprintf("the DirectoryIndex subrequest %s meets other <DirectoryMatch> or <Location> sections than %s: not modelled yet", fileURI, uri)
 	}
 	return ""
-}
-
-// sameList reports whether two section lists hold the same sections.
-func sameList(a, b []*conf.Directive) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

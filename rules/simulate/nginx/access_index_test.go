@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand"
 	"net/netip"
+	"slices"
 	"testing"
 
 	conf "github.com/unforbid/unforbid/parser/nginx"
@@ -121,7 +122,7 @@ func TestAccessIndex(t *testing.T) {
 		for j := range list {
 			got := x.shadowers(&list[j])
 			want := pairwiseShadowers(list[:j], &list[j])
-			if !samePointers(got, want) {
+			if !slices.Equal(got, want) {
 				t.Fatalf("list %s, rule %d: index gives %s, pairwise %s", ruleText(list), j, ptrText(got), ptrText(want))
 			}
 			if want != nil {
@@ -140,18 +141,6 @@ func TestAccessIndex(t *testing.T) {
 	if shadowedSeen == 0 || unionSeen == 0 {
 		t.Fatalf("the random lists never shadow (%d) or never by a union (%d): the test tests nothing", shadowedSeen, unionSeen)
 	}
-}
-
-func samePointers(a, b []*AccessRule) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func ruleText(list []AccessRule) string {
