@@ -6,13 +6,6 @@ import (
 	"github.com/unforbid/unforbid/rules/simulate"
 )
 
-// fileGroup is the key of FileGroup: the server block and the location
-// (nil for the server level) that take the request.
-type fileGroup struct {
-	srv *Server
-	loc *Location
-}
-
 // FileGroup implements simulate.FileGrouper. The files of one directory
 // that the same location takes are served alike when nothing on the way
 // reads the file's name but to append it to the path: no rewrite module
@@ -52,7 +45,13 @@ func (s *Simulator) FileGroup(req simulate.Request) (any, bool) {
 	if len(c.TryFiles) > 0 && c.TryFiles[0] != "$uri" {
 		return nil, false
 	}
-	return fileGroup{srv, loc}, true
+	// the key: the location (it belongs to one server block), or the
+	// server block when no location takes the request; a pointer, which
+	// an interface holds without allocating
+	if loc != nil {
+		return loc, true
+	}
+	return srv, true
 }
 
 // selectedFor is a server selection and the request fields it depends on.
