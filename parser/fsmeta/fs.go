@@ -26,7 +26,8 @@ const maxRecentFiles = 256
 // under an optional root dir (--root). An FS is safe for concurrent use.
 //
 // Lstat results for directories are cached for the life of the FS (a run of
-// unforbid); regular files are never cached.
+// unforbid); those of other files, and the names of directories listed
+// whole, among the recent ones. The FS is a snapshot until Reset.
 type FS struct {
 	root string // cleaned absolute host directory; "/" for the real root
 	b    backend
@@ -40,6 +41,9 @@ type FS struct {
 	// request stats the same file several times (try_files, then the
 	// static open). Cleared when full, so memory stays bounded.
 	files map[string]*Info
+	// listed holds the sorted names of the most recent directories listed
+	// whole (keepListing), bounded as files is.
+	listed map[string][]string
 	// contents keeps what views changed by With read through this FS
 	// (config files loaded again to check a fix), up to maxContents
 	// bytes in all: every check then reads an unchanged file once.
@@ -187,7 +191,7 @@ func (f *FS) HostPath(p string) string {
 func (f *FS) Reset() {
 	f.mu.Lock()
 	clear(f.cache)
-	f.files = nil
+	f.files, f.listed = nil, nil
 	f.contents, f.contentBytes = nil, 0
 	f.walks = [len(f.walks)]dirWalked{}
 	f.mu.Unlock()
@@ -234,6 +238,9 @@ func (f *FS) Lstat(p string) (*Info, error) {
 func (f *FS) lstatPhys(p string) (*Info, error) {
 	if info, ok := f.cached(p); ok {
 		return info, nil
+	}
+	if f.notListed(p) {
+		return nil, &fs.PathError{Op: "lstat", Path: p, Err: syscall.ENOENT}
 	}
 	info, err := f.b.lstat(p)
 	if err != nil {
@@ -395,6 +402,7 @@ func (f *FS) ReadDirNames(p string) ([]string, error) {
 		return nil, err
 	}
 	slices.Sort(names)
+	f.keepListing(info.Path, names)
 	return names, nil
 }
 
@@ -411,10 +419,55 @@ func (f *FS) ReadDirBatches(p string, batch int, fn func(names []string) error) 
 	if batch <= 0 {
 		batch = 1024
 	}
-	return f.b.readDir(info.Path, p, batch, func(names []string) error {
+	var first []string
+	batches := 0
+	err = f.b.readDir(info.Path, p, batch, func(names []string) error {
 		slices.Sort(names)
+		if batches++; batches == 1 {
+			first = names
+		}
 		return fn(names)
 	})
+	if err == nil && batches <= 1 {
+		f.keepListing(info.Path, first)
+	}
+	return err
+}
+
+// keepListing remembers the sorted names of the physical directory dir,
+// listed whole, among the recent listings: an entry not among them does
+// not exist, and lstatPhys answers so without asking (a site's requests
+// look for .htaccess and .well-known in the roots the scan lists).
+func (f *FS) keepListing(dir string, names []string) {
+	if len(names) > maxListed {
+		return
+	}
+	f.mu.Lock()
+	if f.listed == nil || len(f.listed) >= maxRecentFiles {
+		f.listed = make(map[string][]string, maxRecentFiles)
+	}
+	f.listed[dir] = slices.Clone(names) // the caller may keep or change its own
+	f.mu.Unlock()
+}
+
+// maxListed is the most names of a directory keepListing keeps.
+const maxListed = 64
+
+// notListed reports whether the physical path p is missing from the
+// listing kept of its directory; false when none is kept.
+func (f *FS) notListed(p string) bool {
+	dir, name := path.Split(p)
+	if len(dir) > 1 {
+		dir = dir[:len(dir)-1]
+	}
+	f.mu.Lock()
+	names, ok := f.listed[dir]
+	f.mu.Unlock()
+	if !ok || name == "" {
+		return false
+	}
+	_, found := slices.BinarySearch(names, name)
+	return !found
 }
 
 // resolveDir follows p inside the root to a directory.

@@ -532,3 +532,51 @@ func TestReadDirBatches(t *testing.T) {
 		t.Errorf("file: got %v, want ENOTDIR", err)
 	}
 }
+
+// TestListedDirectoryAnswersMissing checks that a directory listed whole
+// answers for its missing entries as the disk does (ENOENT, the same
+// error), that its present entries are still looked up, and that Reset
+// forgets the listing.
+func TestListedDirectoryAnswersMissing(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "srv/www"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "srv/www/index.html"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fsys := New(root)
+	_, before := fsys.Lstat("/srv/www/.htaccess")
+	if names, err := fsys.ReadDirNames("/srv/www"); err != nil || len(names) != 1 {
+		t.Fatalf("ReadDirNames = %v, %v", names, err)
+	}
+	_, after := fsys.Lstat("/srv/www/.htaccess")
+	if before == nil || after == nil || before.Error() != after.Error() || !errors.Is(after, fs.ErrNotExist) {
+		t.Errorf("missing entry: %v before the listing, %v after", before, after)
+	}
+	if info, err := fsys.Lstat("/srv/www/index.html"); err != nil || info.Type != TypeRegular {
+		t.Errorf("listed entry: %v, %v", info, err)
+	}
+	// created after the listing: the FS is a snapshot until Reset
+	if err := os.WriteFile(filepath.Join(root, "srv/www/.htaccess"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fsys.Lstat("/srv/www/.htaccess"); err == nil {
+		t.Error("an entry created after the listing is seen before Reset")
+	}
+	fsys.Reset()
+	if _, err := fsys.Lstat("/srv/www/.htaccess"); err != nil {
+		t.Errorf("after Reset: %v", err)
+	}
+	// a listing in batches of one entry is not whole: nothing kept
+	other := New(root)
+	if err := other.ReadDirBatches("/srv/www", 1, func([]string) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "srv/www/new.html"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Lstat("/srv/www/new.html"); err != nil {
+		t.Errorf("after a listing in batches, a new entry: %v", err)
+	}
+}
