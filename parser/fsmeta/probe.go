@@ -186,7 +186,10 @@ func (p *Prober) Readable(d *Dir, names []string, ok []bool, par int, each func(
 
 // probe asks the kernel about names of the directory fd on the calling
 // goroutine's thread, holding the prober's credentials meanwhile; each
-// gets lo+i.
+// gets lo+i. While the thread is locked no other goroutine runs on it,
+// and the runtime does not clone it either: a thread it needs meanwhile
+// is made by its template thread (runtime.newm, for threads locked with
+// LockOSThread), so the credentials never spread.
 func (p *Prober) probe(fd int, names []string, ok []bool, lo int, each func(int)) {
 	runtime.LockOSThread()
 	// given back however probe ends, a panic of each included
