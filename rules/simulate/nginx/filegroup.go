@@ -10,9 +10,10 @@ import (
 // that the same location takes are served alike when nothing on the way
 // reads the file's name but to append it to the path: no rewrite module
 // directive at the server or location level (rewrite, return, if, set),
-// a root or alias without variables, no try_files or one whose first
-// candidate is $uri itself (which a readable regular file satisfies), and
-// no limit_except block that GET falls into. Then the request is the
+// a root or alias, an auth_basic_user_file and a disable_symlinks from=
+// without variables, no try_files or one whose first candidate is $uri
+// itself (which a readable regular file satisfies), and no limit_except
+// block that GET falls into. Then the request is the
 // location's access checks (the client's address, auth_basic's user
 // file: the same for every name), and the static module opening
 // root + uri, which differs only in the file itself.
@@ -40,6 +41,11 @@ func (s *Simulator) FileGroup(req simulate.Request) (any, bool) {
 		return nil, false
 	}
 	if strings.Contains(c.Root, "$") || c.Alias && (c.AliasPrefix < 0 || caps != nil) {
+		return nil, false
+	}
+	// the other paths expanded on the way to a served file: the user file
+	// of auth_basic and disable_symlinks' from=
+	if strings.Contains(c.AuthUserFile, "$") || strings.Contains(c.DisableFrom, "$") {
 		return nil, false
 	}
 	if len(c.TryFiles) > 0 && c.TryFiles[0] != "$uri" {

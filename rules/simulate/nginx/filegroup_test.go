@@ -34,6 +34,7 @@ func TestFileGroupServesAlike(t *testing.T) {
 		{"try_files other first", `location / { try_files /d/a.txt $uri =404; }`, "b.txt", ""},
 		{"try_files $uri", `location / { try_files $uri $uri/ =404; }`, "", ""},
 		{"root with a variable", `location / { root $r; }`, "a.txt", `map $uri $r { /d/old.txt /srv/gone; default /srv/www; }`},
+		{"user file with a variable", `location / { auth_basic x; auth_basic_user_file $pw; }`, "a.txt", `map $uri $pw { /d/old.txt /etc/nginx/missing; default /etc/nginx/htpasswd; }`},
 		{"alias", `location /d/ { alias /srv/www/d/; }`, "", ""},
 		{"regex alias", `location ~ ^/d/(.*)$ { alias /srv/www/d/$1; }`, "a.txt", ""},
 		{"backup regex", `location / { } location ~ \.(bak|key)$ { deny all; }`, "logo.png.bak", ""},
@@ -48,6 +49,7 @@ func TestFileGroupServesAlike(t *testing.T) {
 				{Path: "/srv", Type: fsmeta.TypeDir, Perm: 0o755},
 				{Path: "/srv/www", Type: fsmeta.TypeDir, Perm: 0o755},
 				{Path: "/srv/www/d", Type: fsmeta.TypeDir, Perm: 0o755},
+				{Path: "/etc/nginx/htpasswd", Type: fsmeta.TypeRegular, Perm: 0o644, Data: []byte("u:{PLAIN}p\n")},
 			}
 			for _, n := range fileGroupNames {
 				entries = append(entries, fsmeta.Entry{Path: "/srv/www/d/" + n, Type: fsmeta.TypeRegular, Perm: 0o644})
@@ -60,7 +62,7 @@ func TestFileGroupServesAlike(t *testing.T) {
 			keys := map[string]any{}
 			decs := map[string]*simulate.Decision{}
 			for _, n := range fileGroupNames {
-				req := simulate.Request{Method: "GET", Scheme: "http", Host: "t.test", Port: 80, Path: "/d/" + n, ClientIP: "127.0.0.1", ServerIP: "127.0.0.1", NoTrace: true}
+				req := simulate.Request{Method: "GET", Scheme: "http", Host: "t.test", Port: 80, Path: "/d/" + n, ClientIP: "127.0.0.1", ServerIP: "127.0.0.1", NoTrace: true, AssumeAuth: true}
 				if k, ok := sim.FileGroup(req); ok {
 					keys[n] = k
 				}
