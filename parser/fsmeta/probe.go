@@ -1,6 +1,7 @@
 package fsmeta
 
 import (
+	"os"
 	"runtime"
 	"sync"
 	"unsafe"
@@ -20,9 +21,10 @@ type Prober struct {
 	f      *FS
 	c      Cred
 	kernel bool
-	// own are the groups of this process, which a thread gets back
-	// after a probe.
-	own []uint32
+	// own are the groups, and ownUID and ownGID the filesystem ids, of
+	// this process, which a thread gets back after a probe.
+	own            []uint32
+	ownUID, ownGID uint32
 }
 
 // minProbeChunk is the fewest names one goroutine of Readable probes,
@@ -31,11 +33,14 @@ type Prober struct {
 const minProbeChunk = 64
 
 // NewProber returns a Prober for the credentials c on f. On the disk the
-// kernel answers when this process may take the credentials and give
-// them back (root), and the kernel has faccessat2 (Linux 5.8).
+// kernel answers when this process runs as root (effective user 0), may
+// take the credentials and give them back, and the kernel has
+// faccessat2 (Linux 5.8) and lets it call it.
 func (f *FS) NewProber(c Cred) *Prober {
 	p := &Prober{f: f, c: c}
-	if _, ok := f.b.(disk); !ok {
+	if _, ok := f.b.(disk); !ok || unix.Geteuid() != 0 {
+		// not root: taking another identity and giving it back could
+		// leave a thread with capabilities it did not have before
 		return p
 	}
 	own, err := unix.Getgroups()
@@ -50,15 +55,16 @@ func (f *FS) NewProber(c Cred) *Prober {
 	done := make(chan bool)
 	go func() {
 		runtime.LockOSThread()
+		p.ownUID, p.ownGID = currentFSIDs()
 		if !takeCred(p.c) {
-			if giveBack(p.own) {
+			if p.giveBack() {
 				runtime.UnlockOSThread()
 			}
 			done <- false
 			return
 		}
 		ok := hasFaccessat2()
-		if !giveBack(p.own) {
+		if !p.giveBack() {
 			done <- false
 			return // the thread ends with the goroutine: nothing else runs with c
 		}
@@ -84,12 +90,20 @@ func takeCred(c Cred) bool {
 	return setFSIDs(c.UID, c.GID)
 }
 
-// giveBack gives the calling thread back root's filesystem identity and
-// the process's groups own, which taking the worker's left it able to do
-// (moving the filesystem user back to 0 raises the capabilities again).
-// It reports whether the thread holds them.
-func giveBack(own []uint32) bool {
-	return setFSIDs(0, 0) && setGroups(own)
+// giveBack gives the calling thread back the process's own filesystem
+// ids and groups, which taking the worker's left it able to do (moving
+// the filesystem user back to 0 raises the capabilities again). It
+// reports whether the thread holds them.
+func (p *Prober) giveBack() bool {
+	return setFSIDs(p.ownUID, p.ownGID) && setGroups(p.own)
+}
+
+// currentFSIDs returns the calling thread's filesystem user and group,
+// asked with ids that change nothing.
+func currentFSIDs() (uid, gid uint32) {
+	u, _, _ := unix.RawSyscall(unix.SYS_SETFSUID, invalidID, 0, 0)
+	g, _, _ := unix.RawSyscall(unix.SYS_SETFSGID, invalidID, 0, 0)
+	return uint32(u), uint32(g)
 }
 
 // setGroups sets the calling thread's supplementary groups.
@@ -120,11 +134,13 @@ func setFSIDs(uid, gid uint32) bool {
 // invalidID is (uid_t)-1 as a system call argument.
 const invalidID = uintptr(^uint32(0))
 
-// hasFaccessat2 reports whether the kernel has faccessat2 (Linux 5.8).
+// hasFaccessat2 reports whether the kernel has faccessat2 (Linux 5.8) and
+// lets this process call it: "/" exists for everyone (a sandbox may
+// answer EPERM instead of ENOSYS).
 func hasFaccessat2() bool {
 	root := []byte("/\x00") // absolute: the directory argument is not read
 	_, _, e := unix.Syscall6(unix.SYS_FACCESSAT2, 0, uintptr(unsafe.Pointer(&root[0])), 0, unix.AT_EACCESS, 0, 0)
-	return e != unix.ENOSYS
+	return e == 0
 }
 
 // readableAt is faccessat2(fd, path, R_OK, AT_EACCESS|AT_SYMLINK_NOFOLLOW)
@@ -154,8 +170,8 @@ func readableAt(fd int, path []byte) bool {
 // otherwise the calling goroutine asks, on its own thread, taking the
 // credentials for the span of the call and giving them back before it
 // returns (should the kernel refuse to give them back, which it does not
-// do to root, Readable panics rather than run on with them). Readable
-// may be called from several goroutines.
+// do to root, the process ends with exit status 2 rather than run on
+// with them). Readable may be called from several goroutines.
 func (p *Prober) Readable(d *Dir, names []string, ok []bool, par int, each func(i int)) {
 	if !p.kernel || d.fd < 0 {
 		for i, name := range names {
@@ -194,8 +210,11 @@ func (p *Prober) probe(fd int, names []string, ok []bool, lo int, each func(int)
 	runtime.LockOSThread()
 	// given back however probe ends, a panic of each included
 	defer func() {
-		if !giveBack(p.own) {
-			panic("fsmeta: a thread cannot get its credentials back")
+		if !p.giveBack() {
+			// not a panic, which a caller could recover and run on
+			// with the worker's credentials: the process ends
+			os.Stderr.WriteString("unforbid: a thread cannot get its credentials back; stopping\n")
+			unix.Exit(2)
 		}
 		runtime.UnlockOSThread()
 	}()
