@@ -454,7 +454,9 @@ func (f *FS) keepListing(dir string, names []string) {
 const maxListed = 64
 
 // notListed reports whether the physical path p is missing from the
-// listing kept of its directory; false when none is kept.
+// listing kept of its directory; false when none is kept. A directory
+// may fold case (ext4's casefold, CIFS): a name the listing holds in
+// another case, or a name beyond ASCII, is asked of the disk.
 func (f *FS) notListed(p string) bool {
 	dir, name := path.Split(p)
 	if len(dir) > 1 {
@@ -466,8 +468,17 @@ func (f *FS) notListed(p string) bool {
 	if !ok || name == "" {
 		return false
 	}
-	_, found := slices.BinarySearch(names, name)
-	return !found
+	for i := 0; i < len(name); i++ {
+		if name[i] >= 0x80 {
+			return false
+		}
+	}
+	for _, n := range names {
+		if strings.EqualFold(n, name) {
+			return false
+		}
+	}
+	return true
 }
 
 // resolveDir follows p inside the root to a directory.

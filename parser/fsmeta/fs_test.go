@@ -557,6 +557,11 @@ func TestListedDirectoryAnswersMissing(t *testing.T) {
 	if info, err := fsys.Lstat("/srv/www/index.html"); err != nil || info.Type != TypeRegular {
 		t.Errorf("listed entry: %v, %v", info, err)
 	}
+	// another case of a listed name is asked of the disk (a directory
+	// may fold case): here it does not exist
+	if _, err := fsys.Lstat("/srv/www/INDEX.html"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("listed name in another case: %v", err)
+	}
 	// created after the listing: the FS is a snapshot until Reset
 	if err := os.WriteFile(filepath.Join(root, "srv/www/.htaccess"), nil, 0o644); err != nil {
 		t.Fatal(err)
