@@ -381,6 +381,7 @@ func (sc *scanner) walk(dir, url string, pre *decided) *rules.DirContents {
 		key = res.At
 	}
 	if sc.visited[key] {
+		sc.pre.take(dirJob{dir, url, sc.target()}) // not walked: its slot is free again
 		return nil
 	}
 	sc.visited[key] = true
