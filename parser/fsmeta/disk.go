@@ -71,12 +71,10 @@ func (d disk) lstat(p string) (*Info, error) {
 	return describe(p, host, &st, func() (string, error) { return os.Readlink(host) }, func() bool { return hasAnyXattrz(hostz) })
 }
 
-// atCWD is AT_FDCWD, as a system call argument.
-var atCWD = func() uintptr { fd := unix.AT_FDCWD; return uintptr(fd) }()
-
-// lstatz is lstat(2) of the NUL-terminated path hostz.
+// lstatz is lstat(2) of the NUL-terminated absolute path hostz (the
+// directory argument of fstatat is then not read).
 func lstatz(hostz []byte, st *unix.Stat_t) error {
-	_, _, e := unix.Syscall6(unix.SYS_NEWFSTATAT, atCWD, uintptr(unsafe.Pointer(&hostz[0])), uintptr(unsafe.Pointer(st)), unix.AT_SYMLINK_NOFOLLOW, 0, 0)
+	_, _, e := unix.Syscall6(unix.SYS_NEWFSTATAT, 0, uintptr(unsafe.Pointer(&hostz[0])), uintptr(unsafe.Pointer(st)), unix.AT_SYMLINK_NOFOLLOW, 0, 0)
 	runtime.KeepAlive(hostz)
 	if e != 0 {
 		return e
@@ -143,13 +141,7 @@ func describe(p, host string, st *unix.Stat_t, readlink func() (string, error), 
 // hasAnyXattr reports whether host may carry extended attributes: one
 // llistxattr call spares the two lookups for the common file without any.
 func hasAnyXattr(host string) bool {
-	for {
-		n, err := unix.Llistxattr(host, nil)
-		if err == unix.EINTR {
-			continue
-		}
-		return err != nil || n > 0
-	}
+	return hasAnyXattrz(append([]byte(host), 0))
 }
 
 // getxattr returns the value of the extended attribute name of host (not
