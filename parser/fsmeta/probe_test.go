@@ -151,6 +151,64 @@ func TestReadDirBatchesTyped(t *testing.T) {
 	}
 }
 
+// TestListDir checks that ListDir lists a directory whole as
+// ReadDirBatchesTyped's one batch, looks its entries up through the
+// descriptor that listed them, declines a directory of more entries than
+// asked, and fails as listing does.
+func TestListDir(t *testing.T) {
+	nodes := []node{d("srv", 0o755), d("srv/sub", 0o755), l("srv/link", "a"), l("srv/dirlink", "sub"), d("srv/empty", 0o755)}
+	for _, n := range []string{"a", "b.html", "c d", "é", "z9", "y", "x", "w", "v"} {
+		nodes = append(nodes, f("srv/"+n, 0o644))
+	}
+	views := map[string]*FS{"memory": memoryTree(t, nodes...)}
+	if os.Geteuid() == 0 {
+		views["disk"] = New(buildTree(t, nodes...))
+	} else {
+		views["disk"] = New(layNodes(t, false, nodes...))
+	}
+	for view, fsys := range views {
+		for _, dir := range []string{"/srv", "/srv/dirlink", "/srv/empty"} {
+			var wantNames []string
+			var wantRegular []bool
+			if err := fsys.ReadDirBatchesTyped(dir, 1024, func(names []string, regular []bool) error {
+				wantNames, wantRegular = names, regular
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			d, names, regular, ok, err := fsys.ListDir(dir, len(wantNames))
+			if err != nil || !ok {
+				t.Fatalf("%s: ListDir(%s, %d): ok %v, %v", view, dir, len(wantNames), ok, err)
+			}
+			if len(names) != len(wantNames) || len(wantNames) > 0 && (!slices.Equal(names, wantNames) || !slices.Equal(regular, wantRegular)) {
+				t.Errorf("%s: ListDir(%s) = %q %v, want %q %v", view, dir, names, regular, wantNames, wantRegular)
+			}
+			for _, n := range names {
+				got, err := d.Lstat(n)
+				want, werr := fsys.Lstat(dir + "/" + n)
+				if err != nil || werr != nil || got.Type != want.Type || got.Path != want.Path || got.Perm != want.Perm || got.Target != want.Target {
+					t.Errorf("%s: %s: Lstat through the listing's Dir = %+v, %v; FS.Lstat = %+v, %v", view, n, got, err, want, werr)
+				}
+			}
+			if err := d.Close(); err != nil {
+				t.Error(err)
+			}
+			if len(wantNames) > 0 {
+				if d, _, _, ok, err := fsys.ListDir(dir, len(wantNames)-1); ok || err != nil || d != nil {
+					t.Errorf("%s: ListDir(%s, %d) of %d entries: ok %v, Dir %v, %v; want it declined", view, dir, len(wantNames)-1, len(wantNames), ok, d, err)
+				}
+			}
+		}
+		for _, bad := range []string{"/srv/link", "/srv/nothing"} {
+			_, _, _, _, err := fsys.ListDir(bad, 100)
+			werr := fsys.ReadDirBatchesTyped(bad, 100, func([]string, []bool) error { return nil })
+			if err == nil || werr == nil || err.Error() != werr.Error() {
+				t.Errorf("%s: ListDir(%s): %v; listing says %v", view, bad, err, werr)
+			}
+		}
+	}
+}
+
 // TestProberGivesCredentialsBack checks that the thread a probe ran on
 // holds root's identity again after: it reads a file no one but root may
 // read, and its groups are the process's.

@@ -1,10 +1,11 @@
 package fsmeta
 
 import (
+	"bytes"
 	"encoding/binary"
+	"errors"
 	"io/fs"
 	"slices"
-	"sort"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -18,15 +19,7 @@ import (
 func (f *FS) ReadDirBatchesTyped(p string, batch int, fn func(names []string, regular []bool) error) error {
 	d, ok := f.b.(disk)
 	if !ok {
-		// a view in memory knows its types cheaply
-		return f.ReadDirBatches(p, batch, func(names []string) error {
-			regular := make([]bool, len(names))
-			for i, name := range names {
-				info, err := f.Lstat(join(p, name))
-				regular[i] = err == nil && info.Type == TypeRegular
-			}
-			return fn(names, regular)
-		})
+		return f.readDirBatchesTypedView(p, batch, fn)
 	}
 	info, err := f.resolveDir(p)
 	if err != nil {
@@ -35,50 +28,113 @@ func (f *FS) ReadDirBatchesTyped(p string, batch int, fn func(names []string, re
 	if batch <= 0 {
 		batch = 1024
 	}
-	return d.readDirTyped(info.Path, p, batch, func(names []string, regular []bool) error {
-		sort.Sort(byName{names, regular})
-		return fn(names, regular)
-	})
+	return d.readDirTyped(info.Path, p, batch, fn)
 }
 
-// byName sorts names, and regular along with them.
-type byName struct {
-	names   []string
-	regular []bool
-}
-
-func (b byName) Len() int           { return len(b.names) }
-func (b byName) Less(i, j int) bool { return b.names[i] < b.names[j] }
-func (b byName) Swap(i, j int) {
-	b.names[i], b.names[j] = b.names[j], b.names[i]
-	b.regular[i], b.regular[j] = b.regular[j], b.regular[i]
-}
-
-// readDirTyped is readDir with each entry's d_type: getdents64 read
-// directly, batch names at a time in the order the kernel gives them
-// (that of Readdirnames).
+// readDirTyped lists the host directory phys (server path p) in sorted
+// batches with each entry's d_type (listFD).
 func (d disk) readDirTyped(phys, p string, batch int, fn func([]string, []bool) error) error {
 	fd, err := unix.Open(d.hostPath(phys), unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return &fs.PathError{Op: "open", Path: p, Err: errnoOf(err)}
 	}
 	defer unix.Close(fd)
-	bp := direntBufs.Get().(*[]byte)
-	defer direntBufs.Put(bp)
-	buf := *bp
-	names := make([]string, 0, min(batch, 256))
-	regular := make([]bool, 0, cap(names))
-	flush := func() error {
-		if len(names) == 0 {
-			return nil
+	return listFD(fd, p, batch, fn)
+}
+
+// readDirBatchesTypedView is ReadDirBatchesTyped on a view in memory,
+// which knows its types cheaply.
+func (f *FS) readDirBatchesTypedView(p string, batch int, fn func(names []string, regular []bool) error) error {
+	return f.ReadDirBatches(p, batch, func(names []string) error {
+		regular := make([]bool, len(names))
+		for i, name := range names {
+			info, err := f.Lstat(join(p, name))
+			regular[i] = err == nil && info.Type == TypeRegular
 		}
-		err := fn(names, regular)
-		// fn may keep the batch: the next one is new
-		names, regular = make([]string, 0, cap(names)), make([]bool, 0, cap(names))
-		return err
+		return fn(names, regular)
+	})
+}
+
+// ListDir opens the directory at server path p (following links inside
+// the root) and lists it whole when it holds at most max entries: d
+// looks up its entries through the descriptor that listed them (Lstat,
+// Prober.Readable; Close it), and names and regular are what
+// ReadDirBatchesTyped passes for its one batch. A directory of more
+// entries gives ok false and no Dir: list it in batches.
+func (f *FS) ListDir(p string, max int) (d *Dir, names []string, regular []bool, ok bool, err error) {
+	b, isDisk := f.b.(disk)
+	if !isDisk {
+		err := f.readDirBatchesTypedView(p, max, func(n []string, r []bool) error {
+			if names != nil {
+				return errMoreThanOne
+			}
+			names, regular = n, r
+			return nil
+		})
+		switch {
+		case errors.Is(err, errMoreThanOne):
+			return nil, nil, nil, false, nil
+		case err != nil:
+			return nil, nil, nil, false, err
+		}
+		if d, err = f.OpenDir(p); err != nil {
+			return nil, nil, nil, false, err
+		}
+		return d, orEmpty(names), orEmptyBools(regular), true, nil
 	}
+	p = clean(p)
+	info, err := f.resolveDir(p)
+	if err != nil {
+		return nil, nil, nil, false, err
+	}
+	fd, err := unix.Open(b.hostPath(info.Path), unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, nil, false, &fs.PathError{Op: "open", Path: p, Err: errnoOf(err)}
+	}
+	err = listFD(fd, p, max, func(n []string, r []bool) error {
+		if names != nil {
+			return errMoreThanOne
+		}
+		names, regular = n, r
+		return nil
+	})
+	if err != nil {
+		unix.Close(fd)
+		if errors.Is(err, errMoreThanOne) {
+			return nil, nil, nil, false, nil
+		}
+		return nil, nil, nil, false, err
+	}
+	return &Dir{f: f, p: p, phys: info.Path, fd: fd}, orEmpty(names), orEmptyBools(regular), true, nil
+}
+
+// errMoreThanOne stops ListDir's listing at a second batch.
+var errMoreThanOne = errors.New("more than one batch")
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func orEmptyBools(s []bool) []bool {
+	if s == nil {
+		return []bool{}
+	}
+	return s
+}
+
+// listFD lists the directory open at fd (server path p, for errors):
+// getdents64 read directly, in batches of batch names in the order the
+// kernel gives them (that of Readdirnames), each sorted by name. Each
+// batch is new (fn may keep it), its names cut from one string.
+func listFD(fd int, p string, batch int, fn func([]string, []bool) error) error {
+	l := listers.Get().(*lister)
+	defer l.release()
+	l.reset()
 	for {
-		n, err := unix.Getdents(fd, buf)
+		n, err := unix.Getdents(fd, l.buf)
 		if err == unix.EINTR {
 			continue
 		}
@@ -86,9 +142,9 @@ func (d disk) readDirTyped(phys, p string, batch int, fn func([]string, []bool) 
 			return &fs.PathError{Op: "readdirent", Path: p, Err: errnoOf(err)}
 		}
 		if n <= 0 {
-			return flush()
+			return l.flush(fn)
 		}
-		for b := buf[:n]; len(b) >= direntName; {
+		for b := l.buf[:n]; len(b) >= direntName; {
 			reclen := int(binary.NativeEndian.Uint16(b[16:18]))
 			if reclen < direntName || reclen > len(b) {
 				return &fs.PathError{Op: "readdirent", Path: p, Err: unix.EIO}
@@ -104,10 +160,9 @@ func (d disk) readDirTyped(phys, p string, batch int, fn func([]string, []bool) 
 			if len(name) == 0 || string(name) == "." || string(name) == ".." {
 				continue
 			}
-			names = append(names, string(name))
-			regular = append(regular, typ == unix.DT_REG)
-			if len(names) == batch {
-				if err := flush(); err != nil {
+			l.add(name, typ == unix.DT_REG)
+			if len(l.ents) == batch {
+				if err := l.flush(fn); err != nil {
 					return err
 				}
 			}
@@ -115,8 +170,61 @@ func (d disk) readDirTyped(phys, p string, batch int, fn func([]string, []bool) 
 	}
 }
 
-// direntBufs holds buffers for getdents64, one per directory being read.
-var direntBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+// A lister gathers a batch of a directory's entries before they are
+// sorted and made strings: the names' bytes one after the other, and
+// where each is.
+type lister struct {
+	buf   []byte // for getdents64
+	bytes []byte
+	ents  []listed
+}
+
+// listed is an entry gathered: its name is bytes[off:off+n].
+type listed struct {
+	off, n  uint32
+	regular bool
+}
+
+func (l *lister) reset() { l.bytes, l.ents = l.bytes[:0], l.ents[:0] }
+
+// release gives l back to listers, without the room a huge batch made
+// (a directory read all at once).
+func (l *lister) release() {
+	if cap(l.bytes) > maxKeptListing {
+		l.bytes, l.ents = nil, nil
+	}
+	listers.Put(l)
+}
+
+// maxKeptListing is the most bytes of names a lister keeps room for.
+const maxKeptListing = 64 << 10
+
+func (l *lister) add(name []byte, regular bool) {
+	l.ents = append(l.ents, listed{uint32(len(l.bytes)), uint32(len(name)), regular})
+	l.bytes = append(l.bytes, name...)
+}
+
+func (l *lister) name(e listed) []byte { return l.bytes[e.off : e.off+e.n] }
+
+// flush passes the batch gathered to fn, sorted by name, and starts the
+// next: two slices and one string, whatever the number of names.
+func (l *lister) flush(fn func([]string, []bool) error) error {
+	if len(l.ents) == 0 {
+		return nil
+	}
+	slices.SortFunc(l.ents, func(a, b listed) int { return bytes.Compare(l.name(a), l.name(b)) })
+	all := string(l.bytes) // names of the batch, in the order gathered
+	names, regular := make([]string, len(l.ents)), make([]bool, len(l.ents))
+	for i, e := range l.ents {
+		names[i], regular[i] = all[e.off:e.off+e.n], e.regular
+	}
+	l.reset()
+	return fn(names, regular)
+}
+
+// listers holds listers, one per directory being read: their buffers
+// are reused.
+var listers = sync.Pool{New: func() any { return &lister{buf: make([]byte, 32<<10)} }}
 
 // direntName is where the name starts in a linux_dirent64 (after d_ino,
 // d_off, d_reclen and d_type).

@@ -224,6 +224,9 @@ type batch struct {
 	// left to the judging.
 	bySite []bool
 	par    int // goroutines to look up on
+	// d, when set, is dir open (the caller closes it): the one that
+	// listed it, which the batch looks entries up through.
+	d *fsmeta.Dir
 }
 
 // lookAheadBatch looks up the entries of b; entry i of the result is
@@ -239,9 +242,10 @@ func (sc *scanner) lookAheadBatch(b batch) []entryAhead {
 	// by threads makes every fstatat take and drop a reference on the
 	// same open file, and the two cores then fight over its cache line.
 	dirs := make([]*fsmeta.Dir, max(b.par, 1))
+	dirs[0] = b.d
 	defer func() {
 		for _, d := range dirs {
-			if d != nil {
+			if d != nil && d != b.d {
 				d.Close()
 			}
 		}

@@ -65,7 +65,8 @@ func plainName(name string) bool {
 // groupFiles sets the key of every entry of b that the directory lists
 // as a regular file of a plain name, that the worker may read and that
 // the server groups; the prober's threads ask both questions. It reports
-// whether any entry got a key. dirs[0] gets the directory it opened.
+// whether any entry got a key. It asks through dirs[0], which it opens
+// when not set.
 func (sc *scanner) groupFiles(b batch, out []entryAhead, dirs []*fsmeta.Dir) bool {
 	var cand []int
 	for i, name := range b.names {
@@ -76,11 +77,14 @@ func (sc *scanner) groupFiles(b batch, out []entryAhead, dirs []*fsmeta.Dir) boo
 	if len(cand) == 0 {
 		return false
 	}
-	d, err := sc.fsys.OpenDir(b.dir)
-	if err != nil {
-		return false
+	if dirs[0] == nil {
+		d, err := sc.fsys.OpenDir(b.dir)
+		if err != nil {
+			return false
+		}
+		dirs[0] = d // closed with the batch's
 	}
-	dirs[0] = d // closed with the batch's
+	d := dirs[0]
 	probe := make([]string, len(cand))
 	for k, i := range cand {
 		probe[k] = b.names[i]

@@ -1,7 +1,6 @@
 package scan
 
 import (
-	"errors"
 	"path"
 	"sync"
 
@@ -174,34 +173,26 @@ func (p *prefetch) reset() {
 	}
 }
 
-// errLargeDir stops the prefetch's listing of a directory of more than
-// one batch.
-var errLargeDir = errors.New("more than one batch")
-
 // prefetchDir lists j's directory and looks its entries up, as readDir
 // would.
 func (sc *scanner) prefetchDir(j dirJob, da *dirAhead) {
-	err := sc.fsys.ReadDirBatchesTyped(j.dir, dirBatch, func(names []string, regular []bool) error {
-		if da.names != nil {
-			return errLargeDir
-		}
-		da.names, da.regular = names, regular
-		return nil
-	})
+	d, names, regular, ok, err := sc.fsys.ListDir(j.dir, dirBatch)
 	switch {
-	case errors.Is(err, errLargeDir):
-		da.large, da.names, da.regular = true, nil, nil
-		return
 	case err != nil:
 		da.err = err
 		return
+	case !ok:
+		da.large = true
+		return
 	}
+	defer d.Close()
+	da.names, da.regular = names, regular
 	var alike map[any]*decided
 	if sc.alike != nil {
 		alike = map[any]*decided{}
 	}
 	// the prefetch's own workers are the parallelism: one goroutine each
-	da.looked = sc.lookAheadBatch(batch{t: j.t, dir: j.dir, url: j.url, names: da.names, regular: da.regular, alike: alike, par: 1})
+	da.looked = sc.lookAheadBatch(batch{t: j.t, dir: j.dir, url: j.url, names: names, regular: regular, alike: alike, par: 1, d: d})
 }
 
 // prefetchSubdirs hands the directories among a batch of dir's entries
