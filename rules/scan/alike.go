@@ -68,13 +68,14 @@ func plainName(name string) bool {
 // whether any entry got a key. It asks through dirs[0], which it opens
 // when not set.
 func (sc *scanner) groupFiles(b batch, out []entryAhead, dirs []*fsmeta.Dir) bool {
-	var cand []int
+	n, size := 0, 0
 	for i, name := range b.names {
-		if b.regular[i] && (b.bySite == nil || !b.bySite[i]) && plainName(name) {
-			cand = append(cand, i)
+		if b.candidate(i) {
+			n++
+			size += len(b.url) + len(name)
 		}
 	}
-	if len(cand) == 0 {
+	if n == 0 {
 		return false
 	}
 	if dirs[0] == nil {
@@ -84,18 +85,30 @@ func (sc *scanner) groupFiles(b batch, out []entryAhead, dirs []*fsmeta.Dir) boo
 		}
 		dirs[0] = d // closed with the batch's
 	}
-	d := dirs[0]
-	probe := make([]string, len(cand))
-	for k, i := range cand {
-		probe[k] = b.names[i]
+	// the candidates' names, and their URLs cut from one string
+	cand, probe, urls := make([]int, 0, n), make([]string, 0, n), make([]string, 0, n)
+	buf := make([]byte, 0, size)
+	for i, name := range b.names {
+		if b.candidate(i) {
+			cand, probe = append(cand, i), append(probe, name)
+			buf = append(append(buf, b.url...), name...)
+		}
 	}
-	readable := make([]bool, len(cand))
-	keys := make([]any, len(cand))
+	all := string(buf)
+	for _, name := range probe {
+		urls = append(urls, all[:len(b.url)+len(name)])
+		all = all[len(b.url)+len(name):]
+	}
+	readable := make([]bool, n)
+	keys := make([]any, n)
 	g := sc.alike.grouper
-	sc.alike.prober.Readable(d, probe, readable, b.par, func(k int) {
+	req := sc.newRequest(b.t, "")
+	sc.alike.prober.Readable(dirs[0], probe, readable, b.par, func(k int) {
 		// on a thread that holds the worker's credentials: FileGroup
 		// makes no system call (simulate.FileGrouper)
-		if key, ok := g.FileGroup(sc.newRequest(b.t, b.url+probe[k])); ok {
+		r := req
+		r.Path = urls[k]
+		if key, ok := g.FileGroup(r); ok {
 			keys[k] = key
 		}
 	})
@@ -107,6 +120,13 @@ func (sc *scanner) groupFiles(b batch, out []entryAhead, dirs []*fsmeta.Dir) boo
 		}
 	}
 	return found
+}
+
+// candidate reports whether the entry i of b may be served alike: a
+// regular file, as the directory lists it, of a plain name, not looked
+// up with the site.
+func (b *batch) candidate(i int) bool {
+	return b.regular[i] && (b.bySite == nil || !b.bySite[i]) && plainName(b.names[i])
 }
 
 // leadGroups takes the answer of each keyed entry's group when alike

@@ -102,6 +102,11 @@ func (r *Regex) FindStringSubmatch(s string) []string {
 // out of time (the answer is then unknown).
 func (r *Regex) Match(s string) ([]string, error) {
 	if r.re != nil {
+		// most subjects do not match, and telling so is cheaper than
+		// looking for the groups
+		if !r.re.MatchString(s) {
+			return nil, nil
+		}
 		return r.re.FindStringSubmatch(s), nil
 	}
 	m, err := r.re2.FindStringMatch(s)
