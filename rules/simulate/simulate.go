@@ -159,7 +159,13 @@ func requestTarget(rawURL string) string {
 // climb above "/" (nginx answers such a request line with 400).
 func ClimbsAboveRoot(p string) bool {
 	depth := 0
-	for _, seg := range strings.Split(p, "/") {
+	for len(p) > 0 {
+		seg := p
+		if i := strings.IndexByte(p, '/'); i >= 0 {
+			seg, p = p[:i], p[i+1:]
+		} else {
+			p = ""
+		}
 		switch seg {
 		case "", ".":
 		case "..":

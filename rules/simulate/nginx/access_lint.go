@@ -841,7 +841,9 @@ func (r *run) aliasSlash() {
 		return
 	}
 	reason := fmt.Sprintf("location %s maps %q to %q: the alias lacks the trailing slash", r.loc, r.uri, r.mapped())
-	r.step("content", c.RootDir, "%s", reason)
+	if r.tracing() {
+		r.step("content", c.RootDir, "%s", reason)
+	}
 	r.d.Cause = &simulate.Cause{Rule: RuleAliasSlash, Kind: simulate.KindAliasSlash, Range: Pos(c.RootDir), Reason: reason}
 }
 

@@ -37,7 +37,9 @@ func (r *run) precontent() (st int, again bool) {
 					r.unsure("try_files %s", cand)
 					return 500, false
 				}
-				r.step("try_files", d, "no candidate exists: answer %d", code)
+				if r.tracing() {
+					r.step("try_files", d, "no candidate exists: answer %d", code)
+				}
 				if code >= 400 && r.d.Cause == nil {
 					r.d.Cause = &simulate.Cause{Rule: "", Range: Pos(d), Reason: "try_files " + cand}
 				}
@@ -45,10 +47,14 @@ func (r *run) precontent() (st int, again bool) {
 			case strings.HasPrefix(cand, "@"):
 				named := r.srv.Named[cand]
 				if named == nil {
-					r.step("try_files", d, "named location %s does not exist", cand)
+					if r.tracing() {
+						r.step("try_files", d, "named location %s does not exist", cand)
+					}
 					return 500, false
 				}
-				r.step("try_files", d, "no candidate exists: internal redirect to %s", cand)
+				if r.tracing() {
+					r.step("try_files", d, "no candidate exists: internal redirect to %s", cand)
+				}
 				return r.named(named)
 			default:
 				uri, err := r.expand(cand)
@@ -61,7 +67,9 @@ func (r *run) precontent() (st int, again bool) {
 					// candidate built from variables
 					uri = uri[len(pre):]
 				}
-				r.step("try_files", d, "no candidate exists: internal redirect to %q", uri)
+				if r.tracing() {
+					r.step("try_files", d, "no candidate exists: internal redirect to %q", uri)
+				}
 				r.splitRedirect(uri)
 				return 0, true
 			}
@@ -111,7 +119,9 @@ func (r *run) precontent() (st int, again bool) {
 			continue
 		default:
 			reason := fmt.Sprintf("%s %q failed (%s)", r.probeOp(), p, errnoText(res.Err))
-			r.step("try_files", d, "%s: %s (skipped, logged at crit)", cand, reason)
+			if r.tracing() {
+				r.step("try_files", d, "%s: %s (skipped, logged at crit)", cand, reason)
+			}
 			if r.d.Masked == nil {
 				r.d.Masked = r.causeOf(res, p, reason)
 			}
@@ -119,7 +129,9 @@ func (r *run) precontent() (st int, again bool) {
 		}
 		isDir := res.Info.Type == fsmeta.TypeDir
 		if isDir != testDir {
-			r.step("try_files", d, "%s: %s is not a %s", cand, p, map[bool]string{true: "directory", false: "file"}[testDir])
+			if r.tracing() {
+				r.step("try_files", d, "%s: %s is not a %s", cand, p, map[bool]string{true: "directory", false: "file"}[testDir])
+			}
 			continue
 		}
 		if regexAlias {
@@ -191,14 +203,18 @@ func (r *run) aliasRewritten() int {
 		name = r.loc.Name
 	}
 	reason := fmt.Sprintf("\"alias\" cannot be used in location %q where URI was rewritten", name)
-	r.step("content", r.conf.RootDir, "%s", reason)
+	if r.tracing() {
+		r.step("content", r.conf.RootDir, "%s", reason)
+	}
 	return r.fail(500, "", "", r.conf.RootDir, reason)
 }
 
 // named runs the content of a named location (no new location search).
 func (r *run) named(l *Location) (int, bool) {
 	r.loc, r.conf, r.internal = l, l.Conf, true
-	r.step("location", l.Dir, "named location %s", l.Name)
+	if r.tracing() {
+		r.step("location", l.Dir, "named location %s", l.Name)
+	}
 	if !r.limitExcept() {
 		if st, done := r.rewrites(l.Rewrites, false); done {
 			return st, false
@@ -225,7 +241,9 @@ func (r *run) content() (int, bool) {
 			arg = " " + c.HandlerDir.Args[0]
 		}
 		r.d.Backend = c.Handler + arg
-		r.step("content", c.HandlerDir, "%s%s: the request leaves for the backend (502 when it cannot be reached); nginx reads no file", c.Handler, arg)
+		if r.tracing() {
+			r.step("content", c.HandlerDir, "%s%s: the request leaves for the backend (502 when it cannot be reached); nginx reads no file", c.Handler, arg)
+		}
 		return 502, false
 	}
 	// Each module maps the uri to a path (ngx_http_map_uri_to_path, 500
@@ -267,28 +285,40 @@ func (r *run) content() (int, bool) {
 			switch {
 			case res.Err == 0 && res.Info.Type != fsmeta.TypeDir:
 				reason := fmt.Sprintf("opendir() %q failed (20: Not a directory)", open)
-				r.step("content", c.AutoindexDir, "%s", reason)
+				if r.tracing() {
+					r.step("content", c.AutoindexDir, "%s", reason)
+				}
 				return r.fail(404, "", "", c.AutoindexDir, reason), false
 			case res.Err == 0:
-				r.step("content", c.AutoindexDir, "autoindex lists %s", open)
+				if r.tracing() {
+					r.step("content", c.AutoindexDir, "autoindex lists %s", open)
+				}
 				return 200, false
 			case res.Err == syscall.ENOENT || res.Err == syscall.ENOTDIR || res.Err == syscall.ENAMETOOLONG:
 				reason := fmt.Sprintf("opendir() %q failed (%s)", open, errnoText(res.Err))
-				r.step("content", c.AutoindexDir, "%s", reason)
+				if r.tracing() {
+					r.step("content", c.AutoindexDir, "%s", reason)
+				}
 				return r.fail(404, "", "", c.AutoindexDir, reason), false
 			case res.Err == syscall.EACCES:
 				reason := fmt.Sprintf("opendir() %q failed (13: Permission denied)", open)
-				r.step("content", c.AutoindexDir, "%s", reason)
+				if r.tracing() {
+					r.step("content", c.AutoindexDir, "%s", reason)
+				}
 				cause := r.causeOf(res, open, reason)
 				r.d.Cause = cause
 				return 403, false
 			default:
-				r.step("content", c.AutoindexDir, "opendir() %q failed (%s)", open, errnoText(res.Err))
+				if r.tracing() {
+					r.step("content", c.AutoindexDir, "opendir() %q failed (%s)", open, errnoText(res.Err))
+				}
 				return 500, false
 			}
 		}
 		if !getHeadPost {
-			r.step("content", nil, "static: method %s is not allowed", m)
+			if r.tracing() {
+				r.step("content", nil, "static: method %s is not allowed", m)
+			}
 			return 405, false
 		}
 		reason := fmt.Sprintf("directory index of %q is forbidden", dir)
@@ -296,11 +326,15 @@ func (r *run) content() (int, bool) {
 		if d == nil {
 			d = r.levelDir()
 		}
-		r.step("content", d, "%s: no index file (%s) and autoindex is off", reason, strings.Join(c.Index, " "))
+		if r.tracing() {
+			r.step("content", d, "%s: no index file (%s) and autoindex is off", reason, strings.Join(c.Index, " "))
+		}
 		return r.fail(403, RuleIndexMissing, dir, d, reason), false
 	}
 	if !getHeadPost {
-		r.step("content", nil, "static: method %s is not allowed", m)
+		if r.tracing() {
+			r.step("content", nil, "static: method %s is not allowed", m)
+		}
 		return 405, false
 	}
 	if st := r.aliasRewritten(); st != 0 {
@@ -321,7 +355,9 @@ func (r *run) content() (int, bool) {
 	case 0:
 	case syscall.ENOENT, syscall.ENOTDIR, syscall.ENAMETOOLONG:
 		reason := fmt.Sprintf("%s %q failed (%s)", op, p, errnoText(res.Err))
-		r.step("static", c.RootDir, "%s", reason)
+		if r.tracing() {
+			r.step("static", c.RootDir, "%s", reason)
+		}
 		if cause := r.symlinkCause(res, reason); cause != nil {
 			r.d.Cause = cause
 			return 404, false
@@ -329,7 +365,9 @@ func (r *run) content() (int, bool) {
 		return r.fail(404, "", "", c.RootDir, reason), false
 	default:
 		reason := fmt.Sprintf("%s %q failed (%s)", op, p, errnoText(res.Err))
-		r.step("static", c.RootDir, "%s", reason)
+		if r.tracing() {
+			r.step("static", c.RootDir, "%s", reason)
+		}
 		if res.Err == syscall.EACCES || res.Err == syscall.ELOOP || res.Err == syscall.EMLINK {
 			r.d.Cause = r.causeOf(res, p, reason)
 			if res.Err == syscall.EACCES && c.OpenFileCache && r.d.Cause.Kind == simulate.KindUnreadableDir {
@@ -345,15 +383,21 @@ func (r *run) content() (int, bool) {
 	}
 	switch res.Info.Type {
 	case fsmeta.TypeDir:
-		r.step("static", c.RootDir, "%s is a directory: redirect to %q", p, r.uri+"/")
+		if r.tracing() {
+			r.step("static", c.RootDir, "%s is a directory: redirect to %q", p, r.uri+"/")
+		}
 		return 301, false
 	case fsmeta.TypeRegular:
 	default:
-		r.step("static", c.RootDir, "%q is not a regular file", p)
+		if r.tracing() {
+			r.step("static", c.RootDir, "%q is not a regular file", p)
+		}
 		return r.fail(404, "", "", c.RootDir, "not a regular file"), false
 	}
 	if m == "POST" {
-		r.step("static", nil, "static: POST to a file is not allowed")
+		if r.tracing() {
+			r.step("static", nil, "static: POST to a file is not allowed")
+		}
 		return 405, false
 	}
 	if r.tracing() {
@@ -374,7 +418,9 @@ func (r *run) index() (st int, again, done bool) {
 			return 500, false, true
 		}
 		if strings.HasPrefix(name, "/") {
-			r.step("index", c.IndexDir, "index %s: internal redirect", name)
+			if r.tracing() {
+				r.step("index", c.IndexDir, "index %s: internal redirect", name)
+			}
 			r.internalRedirect(name)
 			return 0, true, true
 		}
@@ -391,7 +437,9 @@ func (r *run) index() (st int, again, done bool) {
 				// nginx treats a directory named like the index as an
 				// index (it redirects and static answers 301)
 			}
-			r.step("index", c.IndexDir, "%s exists: internal redirect to %q", p, r.uri+name)
+			if r.tracing() {
+				r.step("index", c.IndexDir, "%s exists: internal redirect to %q", p, r.uri+name)
+			}
 			if r.loc != nil && c.IndexDir != nil && inBlock(c.IndexDir, r.loc.Dir) {
 				r.viaIndex = c.IndexDir
 			}
@@ -399,7 +447,9 @@ func (r *run) index() (st int, again, done bool) {
 			return 0, true, true
 		case syscall.ENOTDIR, syscall.ENAMETOOLONG:
 			reason := fmt.Sprintf("%q is not found (%s)", p, errnoText(res.Err))
-			r.step("index", c.IndexDir, "%s", reason)
+			if r.tracing() {
+				r.step("index", c.IndexDir, "%s", reason)
+			}
 			if cause := r.symlinkCause(res, reason); cause != nil {
 				r.d.Cause = cause
 				return 404, false, true
@@ -413,10 +463,14 @@ func (r *run) index() (st int, again, done bool) {
 				switch {
 				case dr.Err == syscall.ENOENT:
 					reason := fmt.Sprintf("%q is not found (%s)", dir, errnoText(dr.Err))
-					r.step("index", c.IndexDir, "%s", reason)
+					if r.tracing() {
+						r.step("index", c.IndexDir, "%s", reason)
+					}
 					return r.fail(404, "", "", c.IndexDir, reason), false, true
 				case dr.Err == syscall.ELOOP || dr.Err == syscall.EMLINK:
-					r.step("index", c.IndexDir, "%s: symbolic link refused (logged at debug level only)", dir)
+					if r.tracing() {
+						r.step("index", c.IndexDir, "%s: symbolic link refused (logged at debug level only)", dir)
+					}
 					r.d.Cause = r.causeOf(dr, dir, "symbolic link refused by disable_symlinks")
 					return 403, false, true
 				case dr.Err == syscall.EACCES:
@@ -424,30 +478,42 @@ func (r *run) index() (st int, again, done bool) {
 					// directory can be searched
 				case dr.Err != 0:
 					reason := fmt.Sprintf("%q failed (%s)", dir, errnoText(dr.Err))
-					r.step("index", c.IndexDir, "%s", reason)
+					if r.tracing() {
+						r.step("index", c.IndexDir, "%s", reason)
+					}
 					return r.fail(500, "", "", c.IndexDir, reason), false, true
 				case dr.Info.Type != fsmeta.TypeDir:
 					reason := fmt.Sprintf("%q is not a directory", dir)
-					r.step("index", c.IndexDir, "%s", reason)
+					if r.tracing() {
+						r.step("index", c.IndexDir, "%s", reason)
+					}
 					return r.fail(500, "", "", c.IndexDir, reason), false, true
 				}
 			}
-			r.step("index", c.IndexDir, "%s does not exist", p)
+			if r.tracing() {
+				r.step("index", c.IndexDir, "%s does not exist", p)
+			}
 			continue
 		case syscall.EACCES:
 			reason := fmt.Sprintf("%q is forbidden (13: Permission denied)", p)
-			r.step("index", c.IndexDir, "%s", reason)
+			if r.tracing() {
+				r.step("index", c.IndexDir, "%s", reason)
+			}
 			r.d.Path = p
 			r.d.Cause = r.causeOf(res, p, reason)
 			return 403, false, true
 		case syscall.ELOOP, syscall.EMLINK:
 			reason := fmt.Sprintf("%q: symbolic link refused by disable_symlinks (logged at debug level only)", p)
-			r.step("index", c.IndexDir, "%s", reason)
+			if r.tracing() {
+				r.step("index", c.IndexDir, "%s", reason)
+			}
 			r.d.Path = p
 			r.d.Cause = r.causeOf(res, p, reason)
 			return 403, false, true
 		default:
-			r.step("index", c.IndexDir, "%q failed (%s)", p, errnoText(res.Err))
+			if r.tracing() {
+				r.step("index", c.IndexDir, "%q failed (%s)", p, errnoText(res.Err))
+			}
 			return 500, false, true
 		}
 	}
@@ -463,7 +529,9 @@ func (r *run) symlinkCause(res fsmeta.Result, reason string) *simulate.Cause {
 	if r.conf.DisableSymlinks == "" || r.conf.DisableSymlinks == "off" {
 		return nil
 	}
-	r.step("symlink", r.conf.DisableDir, "%s is a symbolic link to a directory: disable_symlinks %s refuses it", res.At, r.conf.DisableSymlinks)
+	if r.tracing() {
+		r.step("symlink", r.conf.DisableDir, "%s is a symbolic link to a directory: disable_symlinks %s refuses it", res.At, r.conf.DisableSymlinks)
+	}
 	return &simulate.Cause{Rule: RuleSymlinkDenied, Path: res.At, Range: Pos(r.conf.DisableDir), Reason: reason}
 }
 
@@ -505,9 +573,13 @@ func (r *run) causeOf(res fsmeta.Result, p, reason string) *simulate.Cause {
 	}
 	switch c.Rule {
 	case RuleNoSearch:
-		r.step("permission", nil, "%s lacks search (x) permission on %s (%s)", r.s.Cred.User, c.Path, r.s.Describe(c.Path))
+		if r.tracing() {
+			r.step("permission", nil, "%s lacks search (x) permission on %s (%s)", r.s.Cred.User, c.Path, r.s.Describe(c.Path))
+		}
 	case RuleUnreadableFile, RuleUnreadableDir:
-		r.step("permission", nil, "%s lacks read (r) permission on %s (%s)", r.s.Cred.User, c.Path, r.s.Describe(c.Path))
+		if r.tracing() {
+			r.step("permission", nil, "%s lacks read (r) permission on %s (%s)", r.s.Cred.User, c.Path, r.s.Describe(c.Path))
+		}
 	}
 	return c
 }

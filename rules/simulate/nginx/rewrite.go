@@ -38,7 +38,9 @@ func (r *run) script(dirs []*conf.Directive, server bool) (st int, done, ended b
 				r.setVar(d.Args[0][1:], setVar{v, err})
 			}
 		case "break":
-			r.step("break", d, "break: the rewrite directives stop here")
+			if r.tracing() {
+				r.step("break", d, "break: the rewrite directives stop here")
+			}
 			if r.uriChanged {
 				// ngx_http_script_break_code: no new location search, and
 				// alias can no longer map the changed uri
@@ -67,14 +69,20 @@ func (r *run) script(dirs []*conf.Directive, server bool) (st int, done, ended b
 			ok, err := r.evalIf(d.Args)
 			if err != nil {
 				r.unsure("if (%s): %v", strings.Join(d.Args, " "), err)
-				r.step("if", d, "condition not simulated: %v", err)
+				if r.tracing() {
+					r.step("if", d, "condition not simulated: %v", err)
+				}
 				continue
 			}
 			if !ok {
-				r.step("if", d, "condition is false")
+				if r.tracing() {
+					r.step("if", d, "condition is false")
+				}
 				continue
 			}
-			r.step("if", d, "condition is true: the if block's settings apply")
+			if r.tracing() {
+				r.step("if", d, "condition is true: the if block's settings apply")
+			}
 			if server {
 				for _, c := range d.Block {
 					switch c.Name {
@@ -107,10 +115,14 @@ func (r *run) doReturn(d *conf.Directive) int {
 	}
 	code, err := strconv.Atoi(d.Args[0])
 	if err != nil {
-		r.step("return", d, "return %s: redirect", d.Args[0])
+		if r.tracing() {
+			r.step("return", d, "return %s: redirect", d.Args[0])
+		}
 		return 302
 	}
-	r.step("return", d, "return %d", code)
+	if r.tracing() {
+		r.step("return", d, "return %d", code)
+	}
 	if len(d.Args) > 1 && code >= 400 {
 		// a return with a body sends it at once: error_page does not apply
 		r.noErrorPage = true
@@ -168,10 +180,14 @@ func (r *run) doRewrite(d *conf.Directive) (int, rewriteStop, bool) {
 		if flag == "permanent" {
 			code = 301
 		}
-		r.step("rewrite", d, "rewrite %s redirects to %s (%d)", d.Args[0], repl, code)
+		if r.tracing() {
+			r.step("rewrite", d, "rewrite %s redirects to %s (%d)", d.Args[0], repl, code)
+		}
 		return code, stopDone, false
 	}
-	r.step("rewrite", d, "rewrite %s: uri becomes %s", d.Args[0], repl)
+	if r.tracing() {
+		r.step("rewrite", d, "rewrite %s: uri becomes %s", d.Args[0], repl)
+	}
 	// a rewritten request counts as internal: internal locations take it
 	r.internal = true
 	if i := strings.IndexByte(repl, '?'); i >= 0 {

@@ -18,7 +18,7 @@ import (
 func (m *Model) selectServer(host string, port int, clientIP, serverIP string) selection {
 	var local, addr string
 	if ip := net.ParseIP(serverIP); ip != nil {
-		local = ip.String()
+		local = canonicalText(serverIP, ip)
 		addr = local // canonical already
 	} else {
 		local, _ = m.localAddr(host, port, clientIP, "")
@@ -39,6 +39,16 @@ func (m *Model) selectServer(host string, port int, clientIP, serverIP string) s
 		sel.def = *g.def
 	}
 	return sel
+}
+
+// canonicalText is ip.String() for ip parsed from text, without making a
+// new string when the text is already canonical: dotted decimal that
+// ParseIP takes (it refuses leading zeros) is, as a scan's addresses are.
+func canonicalText(text string, ip net.IP) string {
+	if !strings.Contains(text, ":") {
+		return text
+	}
+	return ip.String()
 }
 
 // selection is the outcome of server selection: the server and listen

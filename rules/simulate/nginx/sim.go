@@ -265,18 +265,24 @@ func (r *run) fail(status int, rule string, path string, d *conf.Directive, reas
 // serve runs the request through the phases and returns the status.
 func (r *run) serve() int {
 	if why := requestLineError(r.req); why != "" {
-		r.step("request", nil, "%s", why)
+		if r.tracing() {
+			r.step("request", nil, "%s", why)
+		}
 		return 400
 	}
 	if r.req.Method == "TRACE" {
 		// refused while reading the headers, before any phase
-		r.step("request", nil, "client sent TRACE method")
+		if r.tracing() {
+			r.step("request", nil, "client sent TRACE method")
+		}
 		return 405
 	}
 	sel := r.s.Model.selectServer(r.req.Host, r.req.Port, r.req.ClientIP, r.req.ServerIP)
 	srv, l := sel.s, sel.l
 	if srv == nil {
-		r.step("server", nil, "no server listens on port %d for %s", r.req.Port, r.req.ClientIP)
+		if r.tracing() {
+			r.step("server", nil, "no server listens on port %d for %s", r.req.Port, r.req.ClientIP)
+		}
 		r.d.Cause = &simulate.Cause{Rule: "", Reason: "connection refused"}
 		return 0
 	}
@@ -287,7 +293,9 @@ func (r *run) serve() int {
 	if sel.def.s != nil && !sel.def.s.MergeSlashes && r.req.RawPath != "" {
 		// the uri is parsed with the socket's default server settings
 		r.uri = simulate.NormalizePathKeepSlashes(r.req.RawPath)
-		r.step("request", sel.def.s.Dir, "merge_slashes off: the uri stays %q", r.uri)
+		if r.tracing() {
+			r.step("request", sel.def.s.Dir, "merge_slashes off: the uri stays %q", r.uri)
+		}
 	}
 	if sel.caps != nil {
 		// captures of a regex server_name: $1.. and named variables
@@ -312,7 +320,9 @@ func (r *run) locationPhase() int {
 	for {
 		r.redirects++
 		if r.redirects > maxRedirects+1 {
-			r.step("redirect", nil, "rewrite or internal redirection cycle while processing %q", r.uri)
+			if r.tracing() {
+				r.step("redirect", nil, "rewrite or internal redirection cycle while processing %q", r.uri)
+			}
 			return r.fail(500, "", "", nil, fmt.Sprintf("rewrite or internal redirection cycle while processing %q", r.uri))
 		}
 		if r.serverRewrite {
@@ -331,7 +341,9 @@ func (r *run) locationPhase() int {
 		r.loc, r.caps, r.capNames = loc, nil, nil
 		if loc == nil {
 			r.conf = r.srv.Conf
-			r.step("location", r.srv.Dir, "no location matches %q: server level settings apply", r.uri)
+			if r.tracing() {
+				r.step("location", r.srv.Dir, "no location matches %q: server level settings apply", r.uri)
+			}
 		} else {
 			r.conf = loc.Conf
 			if caps != nil {
@@ -347,11 +359,15 @@ func (r *run) locationPhase() int {
 			r.d.Location, r.d.LocationRange = loc.String(), loc.Dir.Range
 		}
 		if loc != nil && loc.Conf.Internal && !r.internal {
-			r.step("location", loc.Dir, "location is internal: external requests get 404")
+			if r.tracing() {
+				r.step("location", loc.Dir, "location is internal: external requests get 404")
+			}
 			return r.fail(404, "", "", loc.Dir, "internal location")
 		}
 		if rc == findRedirect {
-			r.step("redirect", loc.Dir, "auto redirect to %q", r.uri+"/")
+			if r.tracing() {
+				r.step("redirect", loc.Dir, "auto redirect to %q", r.uri+"/")
+			}
 			return 301
 		}
 		limited := r.limitExcept()
@@ -389,7 +405,9 @@ func (r *run) limitExcept() bool {
 	if le == nil || le.Methods[r.req.Method] {
 		return false
 	}
-	r.step("limit_except", le.Dir, "method %s is not listed: the limit_except block applies", r.req.Method)
+	if r.tracing() {
+		r.step("limit_except", le.Dir, "method %s is not listed: the limit_except block applies", r.req.Method)
+	}
 	r.conf = le.Conf
 	return true
 }
@@ -425,7 +443,9 @@ func (r *run) access() (int, bool) {
 	// Only an allowlist is looked behind: the clients it admits meet the
 	// files. Behind a deny that admits no client, nothing is ever served.
 	if accessRC == 403 && r.req.AssumeAccess && !r.overmatch() && r.viaIndex == nil && admitsSomeone(c.Access) {
-		r.step("access", rule.Dir, "%s %s would refuse client %s (an intended deny: assumed passed to see what lies behind)", rule.Dir.Name, rule.Dir.Args[0], r.req.ClientIP)
+		if r.tracing() {
+			r.step("access", rule.Dir, "%s %s would refuse client %s (an intended deny: assumed passed to see what lies behind)", rule.Dir.Name, rule.Dir.Args[0], r.req.ClientIP)
+		}
 		accessRC = 200
 	}
 	// The access module's handler runs before auth_basic's (nginx calls
@@ -438,14 +458,18 @@ func (r *run) access() (int, bool) {
 	}
 	if c.AuthRequest != "" {
 		r.unsure("auth_request %s: the subrequest's answer is not simulated", c.AuthRequest)
-		r.step("access", c.AuthRequestDir, "auth_request %s: assumed to allow", c.AuthRequest)
+		if r.tracing() {
+			r.step("access", c.AuthRequestDir, "auth_request %s: assumed to allow", c.AuthRequest)
+		}
 	}
 	if !c.SatisfyAny {
 		if accessRC == 403 {
 			return r.denied(rule), false
 		}
 		if accessRC == 200 {
-			r.step("access", rule.Dir, "allow %s matches client %s", rule.Dir.Args[0], r.req.ClientIP)
+			if r.tracing() {
+				r.step("access", rule.Dir, "allow %s matches client %s", rule.Dir.Args[0], r.req.ClientIP)
+			}
 		}
 		if authRC != 0 && authRC != 200 {
 			return authRC, false
@@ -458,7 +482,9 @@ func (r *run) access() (int, bool) {
 		return authRC, false
 	}
 	if accessRC == 200 || authRC == 200 {
-		r.step("access", nil, "satisfy any: admitted")
+		if r.tracing() {
+			r.step("access", nil, "satisfy any: admitted")
+		}
 		r.d.Cause = nil
 		return 0, true
 	}
@@ -478,21 +504,29 @@ func (r *run) access() (int, bool) {
 // refuses everyone and public content (an image, a font, robots.txt, see
 // rules.PublicKind) is an overmatch; other denies are intended.
 func (r *run) denied(rule *AccessRule) int {
-	r.step("access", rule.Dir, "%s %s matches client %s: access forbidden by rule", rule.Dir.Name, rule.Dir.Args[0], r.req.ClientIP)
+	if r.tracing() {
+		r.step("access", rule.Dir, "%s %s matches client %s: access forbidden by rule", rule.Dir.Name, rule.Dir.Args[0], r.req.ClientIP)
+	}
 	id := RuleDenyRule
 	switch {
 	case r.overmatch():
 		id = RuleDenyOvermatch
 		if admitsSomeone(r.conf.Access) {
-			r.step("access", rule.Dir, "the location's access rules admit private addresses only, and %q is a well-known file the internet asks for", r.uri)
+			if r.tracing() {
+				r.step("access", rule.Dir, "the location's access rules admit private addresses only, and %q is a well-known file the internet asks for", r.uri)
+			}
 			r.fail(403, id, "", rule.Dir, "access forbidden by rule")
 			r.d.Cause.Refused = "outside private networks"
 			return 403
 		}
-		r.step("access", rule.Dir, "the access rules admit no client, and %q is public content (%s)", r.uri, rules.PublicKind(r.uri))
+		if r.tracing() {
+			r.step("access", rule.Dir, "the access rules admit no client, and %q is public content (%s)", r.uri, rules.PublicKind(r.uri))
+		}
 	case r.viaIndex != nil:
 		id = RuleIndexDenied
-		r.step("access", r.viaIndex, "the index redirect to %q left the location that serves the directory; this deny refuses it", r.uri)
+		if r.tracing() {
+			r.step("access", r.viaIndex, "the index redirect to %q left the location that serves the directory; this deny refuses it", r.uri)
+		}
 	}
 	return r.fail(403, id, "", rule.Dir, "access forbidden by rule")
 }
@@ -588,12 +622,16 @@ func (r *run) checkAuth(c *LocConf) int {
 		return 0
 	}
 	if _, ok := r.req.Headers["Authorization"]; !ok {
-		r.step("access", c.AuthBasicDir, "auth_basic %q: no user/password was provided for basic authentication", c.AuthBasic)
+		if r.tracing() {
+			r.step("access", c.AuthBasicDir, "auth_basic %q: no user/password was provided for basic authentication", c.AuthBasic)
+		}
 		r.d.Cause = &simulate.Cause{Rule: "", Range: Pos(c.AuthBasicDir), Reason: "no user/password was provided for basic authentication"}
 		return 401
 	}
 	if c.AuthUserFile == "" {
-		r.step("access", c.AuthBasicDir, "auth_basic without auth_basic_user_file")
+		if r.tracing() {
+			r.step("access", c.AuthBasicDir, "auth_basic without auth_basic_user_file")
+		}
 		return 200
 	}
 	file, err := r.expand(c.AuthUserFile)
@@ -608,17 +646,23 @@ func (r *run) checkAuth(c *LocConf) int {
 	switch res.Err {
 	case 0:
 		if r.req.AssumeAuth {
-			r.step("access", c.AuthUserFileDir, "%s is readable; the credentials are assumed valid", file)
+			if r.tracing() {
+				r.step("access", c.AuthUserFileDir, "%s is readable; the credentials are assumed valid", file)
+			}
 			return 200
 		}
 		return r.checkPassword(c, file)
 	case syscall.ENOENT:
 		reason := fmt.Sprintf("open() %q failed (2: No such file or directory)", file)
-		r.step("access", c.AuthUserFileDir, "%s", reason)
+		if r.tracing() {
+			r.step("access", c.AuthUserFileDir, "%s", reason)
+		}
 		return r.fail(403, RuleAuthFileMissing, file, c.AuthUserFileDir, reason)
 	default:
 		reason := fmt.Sprintf("open() %q failed (%s)", file, errnoText(res.Err))
-		r.step("access", c.AuthUserFileDir, "%s", reason)
+		if r.tracing() {
+			r.step("access", c.AuthUserFileDir, "%s", reason)
+		}
 		return r.fail(500, RuleAuthFileUnreadbl, res.At, c.AuthUserFileDir, reason)
 	}
 }
@@ -630,7 +674,9 @@ func (r *run) checkAuth(c *LocConf) int {
 func (r *run) checkPassword(c *LocConf, file string) int {
 	user, pass, ok := basicCredentials(r.req.Headers["Authorization"])
 	if !ok {
-		r.step("access", c.AuthBasicDir, "no user/password was provided for basic authentication")
+		if r.tracing() {
+			r.step("access", c.AuthBasicDir, "no user/password was provided for basic authentication")
+		}
 		return 401
 	}
 	data, err := r.s.FS.ReadFile(file)
@@ -653,16 +699,24 @@ func (r *run) checkPassword(c *LocConf, file string) int {
 		match, known := passwordMatches(hash, pass)
 		switch {
 		case !known:
-			r.step("access", c.AuthUserFileDir, "user %q found in %s (password scheme not verified: assumed right)", user, file)
+			if r.tracing() {
+				r.step("access", c.AuthUserFileDir, "user %q found in %s (password scheme not verified: assumed right)", user, file)
+			}
 			return 200
 		case !match:
-			r.step("access", c.AuthUserFileDir, "user %q: password mismatch", user)
+			if r.tracing() {
+				r.step("access", c.AuthUserFileDir, "user %q: password mismatch", user)
+			}
 			return 401
 		}
-		r.step("access", c.AuthUserFileDir, "user %q authenticated by %s", user, file)
+		if r.tracing() {
+			r.step("access", c.AuthUserFileDir, "user %q authenticated by %s", user, file)
+		}
 		return 200
 	}
-	r.step("access", c.AuthUserFileDir, "user %q was not found in %q", user, file)
+	if r.tracing() {
+		r.step("access", c.AuthUserFileDir, "user %q was not found in %q", user, file)
+	}
 	return 401
 }
 
@@ -698,11 +752,15 @@ func (r *run) errorPage() {
 			case 301, 302, 303, 307, 308:
 				st = p.Status
 			}
-			r.step("error_page", p.Directive, "error_page %d redirects to %s (%d)", code, target, st)
+			if r.tracing() {
+				r.step("error_page", p.Directive, "error_page %d redirects to %s (%d)", code, target, st)
+			}
 			r.d.Status, r.d.Cause = st, nil
 			return
 		}
-		r.step("error_page", p.Directive, "error_page %d: internal redirect to %s", code, target)
+		if r.tracing() {
+			r.step("error_page", p.Directive, "error_page %d: internal redirect to %s", code, target)
+		}
 		if r.req.Method != "HEAD" && !strings.HasPrefix(target, "@") {
 			// only a uri makes the request a GET: a named location
 			// keeps the method (ngx_http_send_error_page)
@@ -714,7 +772,9 @@ func (r *run) errorPage() {
 		if strings.HasPrefix(target, "@") {
 			named := r.srv.Named[target]
 			if named == nil {
-				r.step("error_page", p.Directive, "named location %s does not exist", target)
+				if r.tracing() {
+					r.step("error_page", p.Directive, "named location %s does not exist", target)
+				}
 				r.d.Status, r.d.Cause = 500, saved
 				return
 			}
@@ -730,7 +790,9 @@ func (r *run) errorPage() {
 			// the error page itself failed or redirects: that status is
 			// sent; when it is the same status, the first failure stays
 			// the cause
-			r.step("error_page", p.Directive, "the error page answers %d, which is sent instead", st)
+			if r.tracing() {
+				r.step("error_page", p.Directive, "the error page answers %d, which is sent instead", st)
+			}
 			if st == code && saved != nil {
 				r.d.Cause = saved
 			}

@@ -30,6 +30,10 @@ func expandVars(s string, depth *int, variable func(name string) (string, error)
 	if *depth > maxExpandDepth {
 		return "", fmt.Errorf("variables in %q refer to themselves", s)
 	}
+	if name, ok := wholeVariable(s); ok {
+		// "$uri" and the like: the value itself, no new string
+		return variable(name)
+	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -63,6 +67,20 @@ func expandVars(s string, depth *int, variable func(name string) (string, error)
 		b.WriteString(v)
 	}
 	return b.String(), nil
+}
+
+// wholeVariable reports whether s is one variable and nothing else
+// ("$uri", not "${uri}", "$1" or "$uri/"), and returns its name.
+func wholeVariable(s string) (string, bool) {
+	if len(s) < 2 || s[0] != '$' || !(s[1] == '_' || s[1] >= 'a' && s[1] <= 'z' || s[1] >= 'A' && s[1] <= 'Z') {
+		return "", false
+	}
+	for i := 2; i < len(s); i++ {
+		if c := s[i]; !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return "", false
+		}
+	}
+	return s[1:], true
 }
 
 // maxExpandDepth bounds nested variable expansion.
@@ -181,7 +199,9 @@ func (r *run) variable(name string) (string, error) {
 		// location or server runs after the variable was first read:
 		// its script engine measures and copies in two passes that
 		// disagree ("no buffer space in script copy", 500)
-		r.step("variable", nil, "using uninitialized \"%s\" variable: no set for it ran on this request, it is empty", name)
+		if r.tracing() {
+			r.step("variable", nil, "using uninitialized \"%s\" variable: no set for it ran on this request, it is empty", name)
+		}
 		if r.loc != nil && setsVar(r.loc.Rewrites, name) || r.srv != nil && setsVar(r.srv.Rewrites, name) {
 			r.unsure("$%s is read before the set that gives it a value", name)
 		}
