@@ -10,7 +10,9 @@ package pcre
 import (
 	"errors"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dlclark/regexp2"
@@ -18,6 +20,8 @@ import (
 
 // Regex is a compiled PCRE-style regular expression.
 type Regex struct {
+	// lit, when set, answers for re without running it (literalOf)
+	lit   *literal
 	re    *regexp.Regexp
 	re2   *regexp2.Regexp
 	names []string
@@ -38,7 +42,7 @@ func Compile(expr string, fold bool) (*Regex, error) {
 		goExpr = "(?i)" + expr
 	}
 	if re, err := regexp.Compile(goExpr); err == nil {
-		return &Regex{re: re, names: re.SubexpNames(), expr: expr}, nil
+		return &Regex{lit: literalOf(goExpr), re: re, names: re.SubexpNames(), expr: expr}, nil
 	}
 	opts := regexp2.None
 	if fold {
@@ -101,6 +105,9 @@ func (r *Regex) FindStringSubmatch(s string) []string {
 // when s does not match, or ErrTimeout when a backtracking match ran
 // out of time (the answer is then unknown).
 func (r *Regex) Match(s string) ([]string, error) {
+	if r.lit != nil {
+		return r.lit.match(s), nil
+	}
 	if r.re != nil {
 		// most subjects do not match, and telling so is cheaper than
 		// looking for the groups
@@ -124,4 +131,59 @@ func (r *Regex) Match(s string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// A literal is a regex without groups that is a string of plain
+// characters (case-sensitive), anywhere in the subject, at its start
+// (^) or at its end ($, the end of the text as Go's regexp reads it):
+// "/\.", "\.php$". Matching one is a string search, without the engine's
+// fixed cost on every subject.
+type literal struct {
+	text          string
+	start, suffix bool // anchored at the start, or at the end
+}
+
+// literalOf returns expr as a literal, or nil when it is not one.
+func literalOf(expr string) *literal {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	re = re.Simplify()
+	lit := func(r *syntax.Regexp) (string, bool) {
+		if r.Op != syntax.OpLiteral || r.Flags&syntax.FoldCase != 0 {
+			return "", false
+		}
+		return string(r.Rune), true
+	}
+	if t, ok := lit(re); ok {
+		return &literal{text: t}
+	}
+	if re.Op != syntax.OpConcat || len(re.Sub) != 2 {
+		return nil
+	}
+	if t, ok := lit(re.Sub[1]); ok && re.Sub[0].Op == syntax.OpBeginText {
+		return &literal{text: t, start: true}
+	}
+	if t, ok := lit(re.Sub[0]); ok && re.Sub[1].Op == syntax.OpEndText {
+		return &literal{text: t, suffix: true}
+	}
+	return nil
+}
+
+// match is Match of the literal: the match alone (no groups), or nil.
+func (l *literal) match(s string) []string {
+	var ok bool
+	switch {
+	case l.start:
+		ok = strings.HasPrefix(s, l.text)
+	case l.suffix:
+		ok = strings.HasSuffix(s, l.text)
+	default:
+		ok = strings.Contains(s, l.text)
+	}
+	if !ok {
+		return nil
+	}
+	return []string{l.text}
 }

@@ -1,6 +1,10 @@
 package pcre
 
-import "testing"
+import (
+	"regexp"
+	"slices"
+	"testing"
+)
 
 // TestMatch checks both engines on the expressions real configs use.
 func TestMatch(t *testing.T) {
@@ -46,5 +50,35 @@ func TestMatch(t *testing.T) {
 	}
 	if _, err := Compile(`(?<`, false); err == nil {
 		t.Error("(?< compiled")
+	}
+}
+
+// TestLiteral checks that the expressions answered as plain strings are
+// the ones meant, and that they answer as Go's regexp does.
+func TestLiteral(t *testing.T) {
+	exprs := map[string]bool{ // expression: answered as a literal
+		`/\.`: true, `\.php$`: true, `^/static/`: true, `\Q/a.b\E`: true, `/é`: true,
+		`(?s)/\.`:  true,
+		`\.PHP$`:   true, // case-sensitive: a literal all the same
+		`(?i)\.p$`: false, `\.(php|phar)$`: false, `(\.php)$`: false, `^/a$`: false,
+		`(?m)\.php$`: false, `.php`: false, ``: false, `\.php$|x`: false, `^`: false,
+	}
+	subjects := []string{"", "/", "/.", "/.env", "/a/.git/config", "/index.php", "/index.php/", "/index.PHP",
+		"/static/a.css", "/x/static/", "/a.b", "/a.b\n", "/index.php\n", "x", "/é"}
+	for expr, want := range exprs {
+		r, err := Compile(expr, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.lit != nil; got != want {
+			t.Errorf("%q: answered as a literal %v, want %v", expr, got, want)
+		}
+		re := regexp.MustCompile(expr)
+		for _, s := range subjects {
+			got, err := r.Match(s)
+			if want := re.FindStringSubmatch(s); err != nil || !slices.Equal(got, want) || (got == nil) != (want == nil) {
+				t.Errorf("%q on %q: %q, %v; regexp says %q", expr, s, got, err, want)
+			}
+		}
 	}
 }
