@@ -200,7 +200,6 @@ const aheadChunk = 32
 // walk (its URL with the slash); or, for a file served like others of its
 // directory, their answer (alike.go).
 type entryAhead struct {
-	ok   bool // looked up
 	stat statResult
 	dec  *decided
 	// key is the file's group (simulate.FileGrouper), set when the file
@@ -208,6 +207,7 @@ type entryAhead struct {
 	// this file's, and follower says another file leads its group.
 	key      any
 	alike    *decided
+	ok       bool // looked up
 	follower bool
 }
 

@@ -3,6 +3,7 @@ package scan
 import (
 	"path"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/unforbid/unforbid/parser/fsmeta"
 	"github.com/unforbid/unforbid/rules"
@@ -86,21 +87,20 @@ func (sc *scanner) groupFiles(b batch, out []entryAhead, dirs []*fsmeta.Dir) boo
 		dirs[0] = d // closed with the batch's
 	}
 	// the candidates' names, and their URLs cut from one string
-	cand, probe, urls := make([]int, 0, n), make([]string, 0, n), make([]string, 0, n)
+	cand, probe, urls := make([]int32, 0, n), make([]string, 0, n), make([]string, 0, n)
 	buf := make([]byte, 0, size)
 	for i, name := range b.names {
 		if b.candidate(i) {
-			cand, probe = append(cand, i), append(probe, name)
+			cand, probe = append(cand, int32(i)), append(probe, name)
 			buf = append(append(buf, b.url...), name...)
 		}
 	}
-	all := string(buf)
+	all := unsafe.String(unsafe.SliceData(buf), len(buf)) // buf is not written again
 	for _, name := range probe {
 		urls = append(urls, all[:len(b.url)+len(name)])
 		all = all[len(b.url)+len(name):]
 	}
 	readable := make([]bool, n)
-	keys := make([]any, n)
 	g := sc.alike.grouper
 	req := sc.newRequest(b.t, "")
 	sc.alike.prober.Readable(dirs[0], probe, readable, b.par, func(k int) {
@@ -109,17 +109,15 @@ func (sc *scanner) groupFiles(b batch, out []entryAhead, dirs []*fsmeta.Dir) boo
 		r := req
 		r.Path = urls[k]
 		if key, ok := g.FileGroup(r); ok {
-			keys[k] = key
+			out[cand[k]].key = key // each k once, from one goroutine
 		}
 	})
-	found := false
-	for k, i := range cand {
-		if keys[k] != nil {
-			out[i].key = keys[k]
-			found = true
+	for _, i := range cand {
+		if out[i].key != nil {
+			return true
 		}
 	}
-	return found
+	return false
 }
 
 // candidate reports whether the entry i of b may be served alike: a
