@@ -41,18 +41,26 @@ func TestFileGroupServesAlike(t *testing.T) {
 		{"limit_except", `location / { limit_except POST { deny all; } }`, "a.txt", ""},
 		{"index name", `location / { index index.txt; }`, "", ""},
 		{"error_page", `location / { error_page 403 /a.txt; } location ~ \.key$ { deny all; }`, "secret.key", ""},
+		// the link /srv/www is checked for every file but old.txt
+		{"disable_symlinks from a variable", `location / { disable_symlinks on from=$from; }`, "a.txt", `map $uri $from { /d/old.txt /srv/www/d; default /srv; }`},
 	}
+	// cases where /srv/www is a link to /srv/real
+	linked := map[string]bool{"disable_symlinks from a variable": true}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			conf := fmt.Sprintf("user www-data;\nevents {}\nhttp {\n %s\n server {\n  listen 80;\n  server_name t.test;\n  root /srv/www;\n  %s\n }\n}\n", tc.http, tc.server)
+			www := "/srv/www"
 			entries := []fsmeta.Entry{
 				{Path: "/srv", Type: fsmeta.TypeDir, Perm: 0o755},
-				{Path: "/srv/www", Type: fsmeta.TypeDir, Perm: 0o755},
-				{Path: "/srv/www/d", Type: fsmeta.TypeDir, Perm: 0o755},
 				{Path: "/etc/nginx/htpasswd", Type: fsmeta.TypeRegular, Perm: 0o644, Data: []byte("u:{PLAIN}p\n")},
 			}
+			if linked[tc.name] {
+				www = "/srv/real"
+				entries = append(entries, fsmeta.Entry{Path: "/srv/www", Type: fsmeta.TypeSymlink, Perm: 0o777, Target: "real"})
+			}
+			entries = append(entries, fsmeta.Entry{Path: www, Type: fsmeta.TypeDir, Perm: 0o755}, fsmeta.Entry{Path: www + "/d", Type: fsmeta.TypeDir, Perm: 0o755})
 			for _, n := range fileGroupNames {
-				entries = append(entries, fsmeta.Entry{Path: "/srv/www/d/" + n, Type: fsmeta.TypeRegular, Perm: 0o644})
+				entries = append(entries, fsmeta.Entry{Path: www + "/d/" + n, Type: fsmeta.TypeRegular, Perm: 0o644})
 			}
 			fsys := treetest.Memory(t, conf, entries...)
 			sim, err := nginxsim.Load(treetest.MainConfig, fsys, nginxsim.Options{})
