@@ -84,6 +84,40 @@ func TestServedAlikeChangesNothingOnDisk(t *testing.T) {
 			t.Errorf("%d files of 3,000 served alike, want most", n)
 		}
 	})
+	t.Run("closed parent", func(t *testing.T) {
+		// open/x* and shut/y* hold files of one location, but the worker
+		// cannot search shut (walked after open): the files of y* are
+		// refused, though the kernel, asked from y* itself, lets the
+		// worker read them (sibling directories share answers,
+		// directories of other parents never)
+		root := t.TempDir()
+		if _, err := (benchgen.Docroot{Files: 4, Dirs: 1, Seed: 5}).Write(root); err != nil {
+			t.Fatal(err)
+		}
+		www := filepath.Join(root, "srv/www")
+		var dirs []string
+		for i := range 6 {
+			dirs = append(dirs, fmt.Sprintf("open/x%d", i), fmt.Sprintf("shut/y%d", i))
+		}
+		for _, d := range dirs {
+			if err := os.MkdirAll(filepath.Join(www, d), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []string{"a.txt", "b.txt", "c.txt"} {
+				if err := os.WriteFile(filepath.Join(www, d, f), []byte("x"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := os.Chmod(filepath.Join(www, "shut"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		n := checkAlike(t, func() simulate.Server { return benchSim(t, root) })
+		alike += n
+		if n == 0 {
+			t.Error("no file served alike")
+		}
+	})
 	t.Logf("%d files served alike", alike)
 	if alike == 0 {
 		t.Error("no file was served alike: the test tests nothing")

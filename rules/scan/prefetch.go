@@ -27,10 +27,55 @@ import (
 const maxPrefetched = 16
 
 // dirJob is a directory for the prefetch: its path, its URL (with the
-// slash) and where its requests go.
+// slash) and where its requests go; sib, when set, holds the answers of
+// the groups of files of its sibling directories (siblings).
 type dirJob struct {
 	dir, url string
 	t        target
+	sib      *siblings
+}
+
+// siblings holds the answers of groups of files served alike, shared by
+// the directories of one parent (directories, not links to them). The
+// requests of files of two such directories walk the same path to the
+// parent, then through their own directory to the file; a file gets a key
+// only when the worker may read it, which includes searching its
+// directory (fsmeta.Prober). So when the server groups two such files
+// under one key (simulate.FileGrouper's key names what serves them, the
+// name being appended only), and one is served plainly, the other is
+// served alike, as two files of one directory are.
+type siblings struct {
+	mu    sync.Mutex
+	alike map[any]*decided
+}
+
+// get copies the answers known into alike.
+func (s *siblings) get(alike map[any]*decided) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	for k, g := range s.alike {
+		alike[k] = g
+	}
+	s.mu.Unlock()
+}
+
+// put adds the answers of alike that s does not hold yet.
+func (s *siblings) put(alike map[any]*decided) {
+	if s == nil || len(alike) == 0 {
+		return
+	}
+	s.mu.Lock()
+	if s.alike == nil {
+		s.alike = map[any]*decided{}
+	}
+	for k, g := range alike {
+		if s.alike[k] == nil {
+			s.alike[k] = g
+		}
+	}
+	s.mu.Unlock()
 }
 
 func (j dirJob) key() string { return j.t.host + "\x00" + j.dir + "\x00" + j.url }
@@ -190,9 +235,11 @@ func (sc *scanner) prefetchDir(j dirJob, da *dirAhead) {
 	var alike map[any]*decided
 	if sc.alike != nil {
 		alike = map[any]*decided{}
+		j.sib.get(alike)
 	}
 	// the prefetch's own workers are the parallelism: one goroutine each
 	da.looked = sc.lookAheadBatch(batch{t: j.t, dir: j.dir, url: j.url, names: names, regular: regular, alike: alike, par: 1, d: d})
+	j.sib.put(alike)
 }
 
 // prefetchSubdirs hands the directories among a batch of dir's entries
@@ -204,6 +251,10 @@ func (sc *scanner) prefetchSubdirs(dir, url string, names []string, looked []ent
 	}
 	var jobs []dirJob
 	t := sc.target()
+	var sib *siblings
+	if sc.alike != nil {
+		sib = &siblings{}
+	}
 	for i, name := range names {
 		e := &looked[i]
 		if !e.ok || e.stat.err != nil || e.stat.info == nil || e.stat.info.Type != fsmeta.TypeDir {
@@ -213,7 +264,7 @@ func (sc *scanner) prefetchSubdirs(dir, url string, names []string, looked []ent
 		if rules.IsSecret(u) {
 			continue // not walked
 		}
-		jobs = append(jobs, dirJob{dir: path.Join(dir, name), url: u + "/", t: t})
+		jobs = append(jobs, dirJob{dir: path.Join(dir, name), url: u + "/", t: t, sib: sib})
 	}
 	sc.pre.want(jobs)
 }

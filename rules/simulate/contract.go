@@ -348,12 +348,13 @@ type FileGrouper interface {
 	// the tree it serves, ok false when the server cannot vouch for one
 	// (then each request is simulated). The promise: take two requests
 	// equal but for the last segment of their paths (names of plain
-	// letters, digits, '.', '-' and '_', not starting with '.'), of
-	// regular files, not links, in one directory, that the worker may
-	// read, with equal keys. When one is served (200, no Cause, nothing
-	// Masked, no Backend, Unsure and Varies empty), the other is too, its
-	// decision equal in everything but Path, whose last element is then
-	// its own file's name. Keys must be comparable.
+	// letters, digits, '.', '-' and '_', not starting with '.'), or but
+	// for the last two when the files are in two directories (not links)
+	// of one parent, of regular files, not links, that the worker may
+	// read (its directory searched), with equal keys. When one is served
+	// (200, no Cause, nothing Masked, no Backend, Unsure and Varies
+	// empty), the other is too, its decision equal in everything but
+	// Path, which is then its own file's. Keys must be comparable.
 	//
 	// FileGroup tells from the request and the configuration alone: it
 	// makes no system call (no file, no network), since it may run on a

@@ -14,10 +14,11 @@ import (
 var fileGroupNames = []string{"a.txt", "b.txt", "c.jpg", "d.php", "logo.png", "logo.png.bak", "x.html", "old.txt", "secret.key", "index.txt"}
 
 // TestFileGroupServesAlike checks FileGrouper's promise on configurations
-// where the name does matter: whenever two files of one directory get one
-// key and one of them is served, the other is served alike, with its own
-// path. Each case also names a file that must not share the key of
-// a.txt (or must have none), so that the grouping is not vacuous.
+// where the name does matter: whenever two files of one directory, or of
+// two sibling directories (/d and /e), get one key and one of them is
+// served, the other is served alike, with its own path. Each case also
+// names a file of /d that must not share the key of a.txt (or must have
+// none), so that the grouping is not vacuous.
 func TestFileGroupServesAlike(t *testing.T) {
 	tests := []struct {
 		name, server string
@@ -28,6 +29,9 @@ func TestFileGroupServesAlike(t *testing.T) {
 		{"regex location", `location / { } location ~ \.php$ { deny all; }`, "d.php", ""},
 		{"exact location", `location / { } location = /d/b.txt { return 404; }`, "b.txt", ""},
 		{"prefix into a name", `location / { } location /d/logo { deny all; }`, "logo.png", ""},
+		{"prefix into a directory", `location / { } location /e { deny all; }`, "", ""},
+		{"regex on a directory", `location / { } location ~ ^/e/ { deny all; }`, "", ""},
+		{"rewrite of a directory", `location / { rewrite ^/e/(.*)$ /gone/$1 last; }`, "a.txt", ""},
 		{"rewrite in location", `location / { rewrite ^/d/old\.txt$ /d/a.txt last; }`, "old.txt", ""},
 		{"rewrite at server level", `rewrite ^/d/old\.txt$ /gone last; location / { }`, "old.txt", ""},
 		{"if on the uri", `location / { if ($uri ~ old) { return 403; } }`, "old.txt", ""},
@@ -58,9 +62,14 @@ func TestFileGroupServesAlike(t *testing.T) {
 				www = "/srv/real"
 				entries = append(entries, fsmeta.Entry{Path: "/srv/www", Type: fsmeta.TypeSymlink, Perm: 0o777, Target: "real"})
 			}
-			entries = append(entries, fsmeta.Entry{Path: www, Type: fsmeta.TypeDir, Perm: 0o755}, fsmeta.Entry{Path: www + "/d", Type: fsmeta.TypeDir, Perm: 0o755})
-			for _, n := range fileGroupNames {
-				entries = append(entries, fsmeta.Entry{Path: www + "/d/" + n, Type: fsmeta.TypeRegular, Perm: 0o644})
+			entries = append(entries, fsmeta.Entry{Path: www, Type: fsmeta.TypeDir, Perm: 0o755})
+			var files []string // under the root: d/a.txt...
+			for _, dir := range []string{"d", "e"} {
+				entries = append(entries, fsmeta.Entry{Path: www + "/" + dir, Type: fsmeta.TypeDir, Perm: 0o755})
+				for _, n := range fileGroupNames {
+					entries = append(entries, fsmeta.Entry{Path: www + "/" + dir + "/" + n, Type: fsmeta.TypeRegular, Perm: 0o644})
+					files = append(files, dir+"/"+n)
+				}
 			}
 			fsys := treetest.Memory(t, conf, entries...)
 			sim, err := nginxsim.Load(treetest.MainConfig, fsys, nginxsim.Options{})
@@ -69,25 +78,25 @@ func TestFileGroupServesAlike(t *testing.T) {
 			}
 			keys := map[string]any{}
 			decs := map[string]*simulate.Decision{}
-			for _, n := range fileGroupNames {
-				req := simulate.Request{Method: "GET", Scheme: "http", Host: "t.test", Port: 80, Path: "/d/" + n, ClientIP: "127.0.0.1", ServerIP: "127.0.0.1", NoTrace: true, AssumeAuth: true}
+			for _, f := range files {
+				req := simulate.Request{Method: "GET", Scheme: "http", Host: "t.test", Port: 80, Path: "/" + f, ClientIP: "127.0.0.1", ServerIP: "127.0.0.1", NoTrace: true, AssumeAuth: true}
 				if k, ok := sim.FileGroup(req); ok {
-					keys[n] = k
+					keys[f] = k
 				}
-				decs[n] = sim.Simulate(req)
+				decs[f] = sim.Simulate(req)
 			}
 			served := func(d *simulate.Decision) bool {
 				return d.Status == 200 && d.Cause == nil && d.Masked == nil && d.Unsure == "" && d.Varies == "" && d.Backend == ""
 			}
-			for _, a := range fileGroupNames {
-				for _, b := range fileGroupNames {
+			for _, a := range files {
+				for _, b := range files {
 					ka, oka := keys[a]
 					kb, okb := keys[b]
 					if a == b || !oka || !okb || ka != kb || !served(decs[a]) {
 						continue
 					}
 					da, db := *decs[a], *decs[b]
-					if db.Path != "/srv/www/d/"+b {
+					if db.Path != "/srv/www/"+b {
 						t.Errorf("%s and %s share a key; %s is served from %q", a, b, b, db.Path)
 					}
 					da.Path, db.Path = "", ""
@@ -96,14 +105,14 @@ func TestFileGroupServesAlike(t *testing.T) {
 					}
 				}
 			}
-			switch k, ok := keys[tc.apart]; {
+			switch k, ok := keys["d/"+tc.apart]; {
 			case tc.apart == "a.txt" && ok:
 				t.Errorf("a.txt has a key")
-			case tc.apart != "" && ok && k == keys["a.txt"]:
+			case tc.apart != "" && ok && k == keys["d/a.txt"]:
 				t.Errorf("%s shares a.txt's key", tc.apart)
 			}
-			if tc.apart == "" && len(keys) < len(fileGroupNames) {
-				t.Errorf("only %d of %d files have a key: %v", len(keys), len(fileGroupNames), keys)
+			if tc.apart == "" && len(keys) < len(files) {
+				t.Errorf("only %d of %d files have a key: %v", len(keys), len(files), keys)
 			}
 		})
 	}
