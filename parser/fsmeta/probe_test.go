@@ -102,10 +102,11 @@ func TestProberMatchesAccess(t *testing.T) {
 	}
 }
 
-// TestReadDirBatchesTyped checks that the typed listing gives the batches
-// of ReadDirBatches, and says "regular" exactly of the regular files.
-func TestReadDirBatchesTyped(t *testing.T) {
-	nodes := []node{d("srv", 0o755), d("srv/sub", 0o755), l("srv/link", "a"), l("srv/dirlink", "sub")}
+// listingViews lays out one tree to list, in memory and on the disk (with
+// owners when run as root): files of names that sort apart, a directory,
+// an empty one, and links to a file and to a directory.
+func listingViews(t *testing.T) map[string]*FS {
+	nodes := []node{d("srv", 0o755), d("srv/sub", 0o755), l("srv/link", "a"), l("srv/dirlink", "sub"), d("srv/empty", 0o755)}
 	for _, n := range []string{"a", "b.html", "c d", "é", "z9", "y", "x", "w", "v"} {
 		nodes = append(nodes, f("srv/"+n, 0o644))
 	}
@@ -115,6 +116,13 @@ func TestReadDirBatchesTyped(t *testing.T) {
 	} else {
 		views["disk"] = New(layNodes(t, false, nodes...))
 	}
+	return views
+}
+
+// TestReadDirBatchesTyped checks that the typed listing gives the batches
+// of ReadDirBatches, and says "regular" exactly of the regular files.
+func TestReadDirBatchesTyped(t *testing.T) {
+	views := listingViews(t)
 	for view, fsys := range views {
 		for _, batch := range []int{1, 2, 5, 1024} {
 			var want [][]string
@@ -156,16 +164,7 @@ func TestReadDirBatchesTyped(t *testing.T) {
 // descriptor that listed them, declines a directory of more entries than
 // asked, and fails as listing does.
 func TestListDir(t *testing.T) {
-	nodes := []node{d("srv", 0o755), d("srv/sub", 0o755), l("srv/link", "a"), l("srv/dirlink", "sub"), d("srv/empty", 0o755)}
-	for _, n := range []string{"a", "b.html", "c d", "é", "z9", "y", "x", "w", "v"} {
-		nodes = append(nodes, f("srv/"+n, 0o644))
-	}
-	views := map[string]*FS{"memory": memoryTree(t, nodes...)}
-	if os.Geteuid() == 0 {
-		views["disk"] = New(buildTree(t, nodes...))
-	} else {
-		views["disk"] = New(layNodes(t, false, nodes...))
-	}
+	views := listingViews(t)
 	for view, fsys := range views {
 		for _, dir := range []string{"/srv", "/srv/dirlink", "/srv/empty"} {
 			var wantNames []string
