@@ -200,15 +200,57 @@ func (p *Prober) Readable(d *Dir, names []string, ok []bool, par int, each func(
 	wg.Wait()
 }
 
+// ProbeSet is one directory's names for ReadableSets: Readable's d,
+// names, ok and each.
+type ProbeSet struct {
+	D     *Dir
+	Names []string
+	OK    []bool
+	Each  func(i int)
+}
+
+// ReadableSets is Readable of each set in turn, on the calling goroutine:
+// where the kernel answers, the thread takes the credentials once for all
+// the sets (taking and giving them back costs as much as probing a few
+// dozen names).
+func (p *Prober) ReadableSets(sets []ProbeSet) {
+	if !p.kernel {
+		for _, s := range sets {
+			p.Readable(s.D, s.Names, s.OK, 1, s.Each)
+		}
+		return
+	}
+	p.holding(func() {
+		for _, s := range sets {
+			if s.D.fd >= 0 {
+				probeNames(s.D.fd, s.Names, s.OK, 0, s.Each)
+			}
+		}
+	})
+	for _, s := range sets {
+		if s.D.fd < 0 {
+			p.Readable(s.D, s.Names, s.OK, 1, s.Each)
+		}
+	}
+}
+
 // probe asks the kernel about names of the directory fd on the calling
 // goroutine's thread, holding the prober's credentials meanwhile; each
-// gets lo+i. While the thread is locked no other goroutine runs on it,
-// and the runtime does not clone it either: a thread it needs meanwhile
-// is made by its template thread (runtime.newm, for threads locked with
-// LockOSThread), so the credentials never spread.
+// gets lo+i.
 func (p *Prober) probe(fd int, names []string, ok []bool, lo int, each func(int)) {
+	p.holding(func() { probeNames(fd, names, ok, lo, each) })
+}
+
+// holding calls fn on the calling goroutine's thread while it holds the
+// prober's credentials; fn must make no system call but faccessat2. While
+// the thread is locked no other goroutine runs on it, and the runtime does
+// not clone it either: a thread it needs meanwhile is made by its template
+// thread (runtime.newm, for threads locked with LockOSThread), so the
+// credentials never spread. When the thread cannot take them, fn is not
+// called (nothing reads as readable).
+func (p *Prober) holding(fn func()) {
 	runtime.LockOSThread()
-	// given back however probe ends, a panic of each included
+	// given back however fn ends, a panic included
 	defer func() {
 		if !p.giveBack() {
 			// not a panic, which a caller could recover and run on
@@ -221,6 +263,12 @@ func (p *Prober) probe(fd int, names []string, ok []bool, lo int, each func(int)
 	if !takeCred(p.c) {
 		return // nothing readable: the walk looks each entry up
 	}
+	fn()
+}
+
+// probeNames asks faccessat2 about each name of the directory fd, on a
+// thread that holds the credentials; each gets lo+i of a readable one.
+func probeNames(fd int, names []string, ok []bool, lo int, each func(int)) {
 	path := make([]byte, 0, 256)
 	for i, name := range names {
 		path = append(append(path[:0], name...), 0)

@@ -68,6 +68,16 @@ func TestProberMatchesAccess(t *testing.T) {
 					t.Fatalf("Kernel() = %v on the %s view", p.Kernel(), view)
 				}
 				checked := 0
+				// the same, all directories at once (ReadableSets), each
+				// called for the readable names
+				var sets []ProbeSet
+				var setDirs []string
+				var eachCalled [][]bool
+				defer func() {
+					for _, s := range sets {
+						s.D.Close()
+					}
+				}()
 				for _, dir := range []string{"/srv", "/srv/d700", "/srv/d711", "/srv/d644", "/srv/d750g", "/srv/acls"} {
 					names, err := fsys.ReadDirNames(dir)
 					if err != nil {
@@ -85,7 +95,9 @@ func TestProberMatchesAccess(t *testing.T) {
 					}
 					ok := make([]bool, len(files))
 					p.Readable(d, files, ok, 2, nil)
-					d.Close()
+					called := make([]bool, len(files))
+					sets = append(sets, ProbeSet{D: d, Names: files, OK: make([]bool, len(files)), Each: func(i int) { called[i] = true }})
+					setDirs, eachCalled = append(setDirs, dir), append(eachCalled, called)
 					for i, n := range files {
 						res := fsys.Access(c, join(dir, n), Read, false)
 						if ok[i] != (res.Err == 0) {
@@ -96,6 +108,15 @@ func TestProberMatchesAccess(t *testing.T) {
 				}
 				if checked < 10 {
 					t.Errorf("only %d files checked", checked)
+				}
+				p.ReadableSets(sets)
+				for k, set := range sets {
+					for i, n := range set.Names {
+						res := fsys.Access(c, join(setDirs[k], n), Read, false)
+						if set.OK[i] != (res.Err == 0) || eachCalled[k][i] != set.OK[i] {
+							t.Errorf("%s/%s: ReadableSets %v (each called: %v), Access %v", setDirs[k], n, set.OK[i], eachCalled[k][i], res.Err)
+						}
+					}
 				}
 			})
 		}

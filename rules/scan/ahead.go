@@ -234,9 +234,20 @@ type batch struct {
 // reads nothing of the judging's state: the walk's prefetch calls it too
 // (prefetch.go).
 func (sc *scanner) lookAheadBatch(b batch) []entryAhead {
-	if b.par <= 1 && b.alike == nil && sc.pre == nil || len(b.names) < 2 {
+	if !sc.looksAhead(b) {
 		return nil
 	}
+	return sc.lookAhead(b, make([]entryAhead, len(b.names)), nil)
+}
+
+// looksAhead reports whether lookAheadBatch looks b up.
+func (sc *scanner) looksAhead(b batch) bool {
+	return !(b.par <= 1 && b.alike == nil && sc.pre == nil || len(b.names) < 2)
+}
+
+// lookAhead is lookAheadBatch into out; fp, when set, is the probe of b's
+// files, asked already (out holds its keys).
+func (sc *scanner) lookAhead(b batch, out []entryAhead, fp *filesProbe) []entryAhead {
 	names := b.names
 	// Each goroutine stats through its own descriptor of dir: one shared
 	// by threads makes every fstatat take and drop a reference on the
@@ -250,7 +261,6 @@ func (sc *scanner) lookAheadBatch(b batch) []entryAhead {
 			}
 		}
 	}()
-	out := make([]entryAhead, len(names))
 	lookup := func(w, i int) {
 		e := &out[i]
 		e.ok = true
@@ -280,7 +290,14 @@ func (sc *scanner) lookAheadBatch(b batch) []entryAhead {
 		}
 	}
 	bySite := b.bySite
-	if b.alike == nil || !sc.groupFiles(b, out, dirs) {
+	var grouped bool
+	switch {
+	case fp != nil:
+		grouped = fp.grouped(out)
+	case b.alike != nil:
+		grouped = sc.groupFiles(b, out, dirs)
+	}
+	if !grouped {
 		parallelOn(b.par, len(names), aheadChunk, func(w, i int) {
 			if bySite == nil || !bySite[i] {
 				lookup(w, i)

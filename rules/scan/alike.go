@@ -69,14 +69,7 @@ func plainName(name string) bool {
 // whether any entry got a key. It asks through dirs[0], which it opens
 // when not set.
 func (sc *scanner) groupFiles(b batch, out []entryAhead, dirs []*fsmeta.Dir) bool {
-	n, size := 0, 0
-	for i, name := range b.names {
-		if b.candidate(i) {
-			n++
-			size += len(b.url) + len(name)
-		}
-	}
-	if n == 0 {
+	if !b.hasCandidate() {
 		return false
 	}
 	if dirs[0] == nil {
@@ -85,6 +78,39 @@ func (sc *scanner) groupFiles(b batch, out []entryAhead, dirs []*fsmeta.Dir) boo
 			return false
 		}
 		dirs[0] = d // closed with the batch's
+	}
+	fp := sc.fileProbe(b, out, dirs[0])
+	sc.alike.prober.Readable(fp.set.D, fp.set.Names, fp.set.OK, b.par, fp.set.Each)
+	return fp.grouped(out)
+}
+
+// A filesProbe is what groupFiles asks the prober about a batch: its
+// candidates (cand[k] is the entry of the set's name k), and, for each
+// one readable, the server's key, which it writes into the entry.
+type filesProbe struct {
+	cand []int32
+	set  fsmeta.ProbeSet
+}
+
+// hasCandidate reports whether b has an entry that may be served alike.
+func (b *batch) hasCandidate() bool {
+	for i := range b.names {
+		if b.candidate(i) {
+			return true
+		}
+	}
+	return false
+}
+
+// fileProbe returns the probe of b's candidates through d, keyed into
+// out.
+func (sc *scanner) fileProbe(b batch, out []entryAhead, d *fsmeta.Dir) *filesProbe {
+	n, size := 0, 0
+	for i, name := range b.names {
+		if b.candidate(i) {
+			n++
+			size += len(b.url) + len(name)
+		}
 	}
 	// the candidates' names, and their URLs cut from one string
 	cand, probe, urls := make([]int32, 0, n), make([]string, 0, n), make([]string, 0, n)
@@ -100,10 +126,9 @@ func (sc *scanner) groupFiles(b batch, out []entryAhead, dirs []*fsmeta.Dir) boo
 		urls = append(urls, all[:len(b.url)+len(name)])
 		all = all[len(b.url)+len(name):]
 	}
-	readable := make([]bool, n)
 	g := sc.alike.grouper
 	req := sc.newRequest(b.t, "")
-	sc.alike.prober.Readable(dirs[0], probe, readable, b.par, func(k int) {
+	return &filesProbe{cand: cand, set: fsmeta.ProbeSet{D: d, Names: probe, OK: make([]bool, n), Each: func(k int) {
 		// on a thread that holds the worker's credentials: FileGroup
 		// makes no system call (simulate.FileGrouper)
 		r := req
@@ -111,8 +136,12 @@ func (sc *scanner) groupFiles(b batch, out []entryAhead, dirs []*fsmeta.Dir) boo
 		if key, ok := g.FileGroup(r); ok {
 			out[cand[k]].key = key // each k once, from one goroutine
 		}
-	})
-	for _, i := range cand {
+	}}}
+}
+
+// grouped reports whether an entry of out got a key from fp.
+func (fp *filesProbe) grouped(out []entryAhead) bool {
+	for _, i := range fp.cand {
 		if out[i].key != nil {
 			return true
 		}

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"path"
+	"slices"
 	"sync"
 
 	"github.com/unforbid/unforbid/parser/fsmeta"
@@ -15,8 +16,10 @@ import (
 // judged, and the judging idle while the next one is listed and looked
 // up. So once a directory's entries are looked up, its subdirectories are
 // handed to the prefetch, next to be walked first: workers list each and
-// look it up (lookAheadBatch, the same answers the walk would get), and
-// the walk takes the result when it comes to the directory. A directory
+// look it up (lookAheadBatch, the same answers the walk would get), a few
+// directories at a time so that the worker's credentials are taken once
+// for the files of all of them, and the walk takes the result when it
+// comes to the directory. A directory
 // of more than one batch is left to the walk, as is one the prefetch has
 // not started. At most maxPrefetched directories are in the prefetch's
 // hands at a time, so memory stays bounded; what the walk never takes is
@@ -99,7 +102,7 @@ type prefetch struct {
 	tasks   map[string]*dirAhead // started (done or not), not taken
 	stop    bool
 	wg      sync.WaitGroup
-	do      func(dirJob, *dirAhead)
+	do      func([]dirJob, []*dirAhead) // does each job, closing its done
 }
 
 // startPrefetch starts workers that prefetch with sc; nothing is
@@ -108,7 +111,7 @@ func (sc *scanner) startPrefetch() {
 	if workers <= 1 {
 		return
 	}
-	p := &prefetch{tasks: map[string]*dirAhead{}, do: sc.prefetchDir}
+	p := &prefetch{tasks: map[string]*dirAhead{}, do: sc.prefetchDirs}
 	p.cond = sync.NewCond(&p.mu)
 	for range workers {
 		p.wg.Add(1)
@@ -132,7 +135,8 @@ func (sc *scanner) stopPrefetch() {
 	sc.pre = nil
 }
 
-// work runs jobs until the prefetch stops.
+// work runs jobs until the prefetch stops, up to prefetchTogether at a
+// time.
 func (p *prefetch) work() {
 	defer p.wg.Done()
 	p.mu.Lock()
@@ -144,16 +148,24 @@ func (p *prefetch) work() {
 		if p.stop {
 			return
 		}
-		j := p.pending[0]
-		p.pending = p.pending[1:]
-		da := &dirAhead{done: make(chan struct{})}
-		p.tasks[j.key()] = da
+		n := min(len(p.pending), maxPrefetched-len(p.tasks), prefetchTogether)
+		jobs := slices.Clone(p.pending[:n])
+		p.pending = p.pending[n:]
+		das := make([]*dirAhead, n)
+		for i, j := range jobs {
+			das[i] = &dirAhead{done: make(chan struct{})}
+			p.tasks[j.key()] = das[i]
+		}
 		p.mu.Unlock()
-		p.do(j, da)
-		close(da.done)
+		p.do(jobs, das)
 		p.mu.Lock()
 	}
 }
+
+// prefetchTogether is how many directories a worker takes at a time: the
+// worker's credentials are taken once to ask about the files of all of
+// them (fsmeta.Prober.ReadableSets).
+const prefetchTogether = 4
 
 // want puts jobs (in walk order) before every job pending: the walk
 // wants them first.
@@ -218,28 +230,62 @@ func (p *prefetch) reset() {
 	}
 }
 
-// prefetchDir lists j's directory and looks its entries up, as readDir
-// would.
-func (sc *scanner) prefetchDir(j dirJob, da *dirAhead) {
-	d, names, regular, ok, err := sc.fsys.ListDir(j.dir, dirBatch)
-	switch {
-	case err != nil:
-		da.err = err
-		return
-	case !ok:
-		da.large = true
-		return
+// prefetchDirs lists the directories of jobs and looks their entries up,
+// as readDir would, closing each one's done once it is; the files of all
+// of them are probed at once.
+func (sc *scanner) prefetchDirs(jobs []dirJob, das []*dirAhead) {
+	type listedDir struct {
+		j   dirJob
+		da  *dirAhead
+		d   *fsmeta.Dir
+		b   batch
+		out []entryAhead
+		fp  *filesProbe
 	}
-	defer d.Close()
-	da.names, da.regular = names, regular
-	var alike map[any]*decided
-	if sc.alike != nil {
-		alike = map[any]*decided{}
-		j.sib.get(alike)
+	var dirs []listedDir
+	var sets []fsmeta.ProbeSet
+	for k, j := range jobs {
+		da := das[k]
+		d, names, regular, ok, err := sc.fsys.ListDir(j.dir, dirBatch)
+		switch {
+		case err != nil:
+			da.err = err
+			close(da.done)
+			continue
+		case !ok:
+			da.large = true
+			close(da.done)
+			continue
+		}
+		da.names, da.regular = names, regular
+		// the prefetch's own workers are the parallelism: one goroutine each
+		b := batch{t: j.t, dir: j.dir, url: j.url, names: names, regular: regular, par: 1, d: d}
+		if sc.alike != nil {
+			b.alike = map[any]*decided{}
+		}
+		l := listedDir{j: j, da: da, d: d, b: b}
+		if sc.looksAhead(b) {
+			l.out = make([]entryAhead, len(names))
+			if sc.alike != nil && b.hasCandidate() {
+				l.fp = sc.fileProbe(b, l.out, d)
+				sets = append(sets, l.fp.set)
+			}
+		}
+		dirs = append(dirs, l)
 	}
-	// the prefetch's own workers are the parallelism: one goroutine each
-	da.looked = sc.lookAheadBatch(batch{t: j.t, dir: j.dir, url: j.url, names: names, regular: regular, alike: alike, par: 1, d: d})
-	j.sib.put(alike)
+	if len(sets) > 0 {
+		sc.alike.prober.ReadableSets(sets)
+	}
+	for _, l := range dirs {
+		if l.out != nil {
+			// the groups its siblings answered, then its own for them
+			l.j.sib.get(l.b.alike)
+			l.da.looked = sc.lookAhead(l.b, l.out, l.fp)
+			l.j.sib.put(l.b.alike)
+		}
+		l.d.Close()
+		close(l.da.done)
+	}
 }
 
 // prefetchSubdirs hands the directories among a batch of dir's entries
