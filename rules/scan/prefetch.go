@@ -181,14 +181,15 @@ func (p *prefetch) want(jobs []dirJob) {
 
 // take returns what the prefetch did for dir (served at url on the
 // current target), once it is done; nil when it did not start it (then
-// it never will).
-func (p *prefetch) take(j dirJob) *dirAhead {
+// it never will). A job wanted but not started yet is returned as
+// pending, for the walk to do now.
+func (p *prefetch) take(j dirJob) (da *dirAhead, pending *dirJob) {
 	if p == nil {
-		return nil
+		return nil, nil
 	}
 	k := j.key()
 	p.mu.Lock()
-	da := p.tasks[k]
+	da = p.tasks[k]
 	if da != nil {
 		delete(p.tasks, k)
 		p.cond.Broadcast() // room for one more
@@ -196,8 +197,9 @@ func (p *prefetch) take(j dirJob) *dirAhead {
 		// the walk comes to directories in the order it wanted them:
 		// one not started yet is first, or nearly
 		for i := range p.pending {
-			if q := &p.pending[i]; q.dir == j.dir && q.url == j.url && q.t == j.t {
+			if q := p.pending[i]; q.dir == j.dir && q.url == j.url && q.t == j.t {
 				p.pending = append(p.pending[:i], p.pending[i+1:]...)
+				pending = &q
 				break
 			}
 		}
@@ -206,7 +208,7 @@ func (p *prefetch) take(j dirJob) *dirAhead {
 	if da != nil {
 		<-da.done
 	}
-	return da
+	return da, pending
 }
 
 // reset drops every job pending and every result not taken, once the

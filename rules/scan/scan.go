@@ -381,7 +381,7 @@ func (sc *scanner) walk(dir, url string, pre *decided) *rules.DirContents {
 		key = res.At
 	}
 	if sc.visited[key] {
-		sc.pre.take(dirJob{dir: dir, url: url, t: sc.target()}) // not walked: its slot is free again
+		sc.pre.take(dirJob{dir: dir, url: url, t: sc.target()}) // not walked: its slot is free again, or it is no longer pending
 		return nil
 	}
 	sc.visited[key] = true
@@ -419,7 +419,14 @@ func (sc *scanner) walk(dir, url string, pre *decided) *rules.DirContents {
 // batch looked up ahead on the workers, or all of them at once when the
 // prefetch (prefetch.go) listed and looked them up already.
 func (sc *scanner) readDir(dir, url string, in *rules.DirContents) error {
-	if da := sc.pre.take(dirJob{dir: dir, url: url, t: sc.target()}); da != nil {
+	da, pending := sc.pre.take(dirJob{dir: dir, url: url, t: sc.target()})
+	if pending != nil {
+		// wanted, but the workers have not come to it: done here as
+		// they would do it, while they go on with the next ones
+		da = &dirAhead{done: make(chan struct{})}
+		sc.prefetchDirs([]dirJob{*pending}, []*dirAhead{da})
+	}
+	if da != nil {
 		if da.err != nil {
 			return da.err
 		}
