@@ -18,6 +18,7 @@ package apache
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"path"
 	"slices"
 	"strconv"
@@ -79,6 +80,28 @@ type Simulator struct {
 	bases baseCache
 }
 
+// parsedRequire is parseRequire's answer for one Require line.
+type parsedRequire struct {
+	a   *authz
+	why string
+}
+
+// parseRequires parses every Require line of the configuration files
+// once (the trees parseRequire makes are never changed): every request
+// merges those of its sections. Lines of .htaccess files, read again
+// for each request, are not among them: they are parsed when merged.
+func parseRequires(ds []*conf.Directive) map[*conf.Directive]parsedRequire {
+	m := map[*conf.Directive]parsedRequire{}
+	conf.Walk(ds, func(d *conf.Directive) bool {
+		if !d.Section && d.Is("Require") {
+			a, why := parseRequire(d)
+			m[d] = parsedRequire{a, why}
+		}
+		return true
+	})
+	return m
+}
+
 // listen is one Listen directive.
 type listen struct {
 	addr  string // "" for every address
@@ -106,6 +129,8 @@ type scope struct {
 	// dirCanon are the paths of dirs as canonDir writes them, in the
 	// same order (compared on every step of every request's walk).
 	dirCanon []string
+	// dirWild says which paths of dirs hold fnmatch wildcards (hasWild).
+	dirWild []bool
 	// others are the sections the simulator does not model, judged per
 	// request (may they apply?).
 	others []*conf.Directive
@@ -195,6 +220,7 @@ func newSimulator(cfg *conf.Config, fsys *fsmeta.FS) (*Simulator, error) {
 		return nil, fmt.Errorf("worker identity %s:%s: %v", s.User, s.Group, err)
 	}
 	s.Cred = cred
+	s.bases.requires = parseRequires(cfg.Directives)
 	// a relative DocumentRoot is under the server root
 	// (ap_server_root_relative)
 	for _, sc := range append([]*scope{s.main}, vhostScopes(s.vhosts)...) {
@@ -329,6 +355,7 @@ func (sc *scope) add(d *conf.Directive) {
 	case d.Section && d.Is("Directory") && len(d.Args) == 1 && d.Args[0] != "~":
 		sc.dirs = append(sc.dirs, d)
 		sc.dirCanon = append(sc.dirCanon, canonDir(d.Args[0]))
+		sc.dirWild = append(sc.dirWild, hasWild(d.Args[0]))
 	case d.Section && (d.Is("Files") || d.Is("FilesMatch")):
 		// Merged by perDir.apply, judged after the directory walk.
 		sc.addPlain(d)
@@ -465,9 +492,7 @@ func (s *Simulator) Simulate(req simulate.Request) *simulate.Decision {
 			ip = req.Host
 		}
 	}
-	if p := net.ParseIP(ip); p != nil {
-		ip = p.String()
-	}
+	ip = canonIP(ip)
 	var lst *listen
 	for i := range s.listens {
 		l := &s.listens[i]
@@ -506,6 +531,20 @@ func (s *Simulator) Simulate(req simulate.Request) *simulate.Decision {
 	return s.finish(st, s.serve(st, scopes))
 }
 
+// canonIP is ip as net.ParseIP(ip).String() writes it, ip itself when
+// it is no address. A dotted quad netip.ParseAddr takes (four decimal
+// fields without leading zeros) is already so written, and is returned
+// without the two copies (every request writes its server address).
+func canonIP(ip string) string {
+	if a, err := netip.ParseAddr(ip); err == nil && a.Is4() {
+		return ip
+	}
+	if p := net.ParseIP(ip); p != nil {
+		return p.String()
+	}
+	return ip
+}
+
 // perDir is the merged per-directory configuration at some point of the
 // walk.
 type perDir struct {
@@ -535,6 +574,9 @@ type perDir struct {
 	// rw is the merged per-directory mod_rewrite config (rewrite.go's
 	// rewriteSection), nil when no section had any.
 	rw *rwConf
+	// requires are the Require lines of the configuration files parsed
+	// once (parseRequires); nil when none were.
+	requires map[*conf.Directive]parsedRequire
 }
 
 // optionNames are the flags of Options, by lower-case name.
@@ -560,6 +602,61 @@ const (
 var optionBits = map[string]optSet{"Indexes": optIndexes, "FollowSymLinks": optFollowSymLinks,
 	"SymLinksIfOwnerMatch": optSymLinksIfOwnerMatch, "ExecCGI": optExecCGI, "Includes": optIncludes,
 	"IncludesNOEXEC": optIncludesNOEXEC, "MultiViews": optMultiViews}
+
+// optionList are the flags of Options by lower-case name, for optionBit.
+var optionList = []struct {
+	lower string
+	bit   optSet
+}{{"indexes", optIndexes}, {"followsymlinks", optFollowSymLinks}, {"symlinksifownermatch", optSymLinksIfOwnerMatch},
+	{"execcgi", optExecCGI}, {"includes", optIncludes}, {"includesnoexec", optIncludesNOEXEC}, {"multiviews", optMultiViews}}
+
+// optionBit returns the flag of Options named a, in any case: what
+// optionBits says of optionNames' name of strings.ToLower(a), without
+// the lower-cased copy of an ASCII a (every request merges the Options
+// lines of its sections).
+func optionBit(a string) (optSet, bool) {
+	if !isASCII(a) {
+		n, ok := optionNames[strings.ToLower(a)]
+		return optionBits[n], ok
+	}
+	for _, o := range optionList {
+		if asciiLowerIs(a, o.lower) {
+			return o.bit, true
+		}
+	}
+	return 0, false
+}
+
+// asciiLowerIs reports whether strings.ToLower(a) == lower, lower being
+// ASCII and lower-case, without the copy when a is ASCII.
+func asciiLowerIs(a, lower string) bool {
+	if !isASCII(a) {
+		return strings.ToLower(a) == lower
+	}
+	if len(a) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		c := a[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// isASCII reports whether s holds ASCII bytes only.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
 
 // has reports whether the flag o is set.
 func (s optSet) has(o optSet) bool { return s&o != 0 }
@@ -621,7 +718,7 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 				index = []string{}
 			}
 		case d.Is("Require"):
-			a, why := parseRequire(d)
+			a, why := p.parseRequire(d)
 			if why != "" {
 				return why
 			}
@@ -695,6 +792,9 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 // only).
 type baseCache struct {
 	m sync.Map // baseKey -> baseEntry
+	// requires are the Require lines of the configuration parsed
+	// (parseRequires), which every perDir made here consults.
+	requires map[*conf.Directive]parsedRequire
 }
 
 type baseKey struct {
@@ -714,7 +814,7 @@ func (c *baseCache) base(scopes []*scope, method string) (*perDir, string) {
 	k := baseKey{scopes[0], method}
 	e, ok := c.m.Load(k)
 	if !ok {
-		p := &perDir{opts: optFollowSymLinks, index: []string{"index.html"}}
+		p := &perDir{opts: optFollowSymLinks, index: []string{"index.html"}, requires: c.requires}
 		p.acc.method = method
 		why := p.apply(scopes[0].plain)
 		e, _ = c.m.LoadOrStore(k, baseEntry{p, why})
@@ -735,6 +835,15 @@ func (c *baseCache) base(scopes []*scope, method string) (*perDir, string) {
 		}
 	}
 	return p, ""
+}
+
+// parseRequire is parseRequire of d, parsed once when d is a line of
+// the configuration files.
+func (p *perDir) parseRequire(d *conf.Directive) (*authz, string) {
+	if r, ok := p.requires[d]; ok {
+		return r.a, r.why
+	}
+	return parseRequire(d)
 }
 
 // clone returns a copy of p that merges more sections without changing
@@ -763,16 +872,16 @@ func (p *perDir) options(d *conf.Directive) string {
 			return fmt.Sprintf("%s: Options mixing +/- with plain options is refused by httpd", d.Range)
 		}
 		var bits optSet
-		switch strings.ToLower(a) {
-		case "none":
-		case "all":
+		switch {
+		case asciiLowerIs(a, "none"):
+		case asciiLowerIs(a, "all"):
 			bits = optIndexes | optFollowSymLinks | optExecCGI | optIncludes
 		default:
-			n, ok := optionNames[strings.ToLower(a)]
+			b, ok := optionBit(a)
 			if !ok {
 				return fmt.Sprintf("%s: Options %s is not modelled yet", d.Range, a)
 			}
-			bits = optionBits[n]
+			bits = b
 		}
 		if sign == '-' {
 			next &^= bits
@@ -857,7 +966,7 @@ func (s *Simulator) serve(st *state, scopes []*scope) *simulate.Decision {
 		for _, sc := range scopes {
 			for i, d := range sc.dirs {
 				pd := sc.dirCanon[i]
-				if hasWild(d.Args[0]) {
+				if sc.dirWild[i] {
 					if dd == "" {
 						dd = canonDir(dir)
 					}
