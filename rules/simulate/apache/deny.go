@@ -56,7 +56,8 @@ func (a *authz) admitsSomeone() bool {
 // effective returns the merged per-directory configuration of dir, as the
 // directory walk builds it, and the <Directory> whose Require lines apply
 // (nil when none); ok is false when something on the way is not
-// modelled, or .htaccess files may change it.
+// modelled, or .htaccess files may change it. The caller gives p back
+// (release) once it reads it no more.
 func (s *Simulator) effective(scopes []*scope, dir string) (*perDir, *conf.Directive, bool) {
 	for _, sc := range scopes {
 		if sc.unsure != "" {
@@ -201,7 +202,13 @@ func (s *Simulator) Lint() []simulate.ConfigFinding {
 		var deny parser.Range
 		for _, t := range targets {
 			p, src, ok := s.effective(scopes, t.dir)
-			if !ok || sectionsMay(scopes, t.url) || p.authz == nil || p.authz.admitsSomeone() {
+			var pa *authz
+			var reqRange parser.Range
+			if ok {
+				pa, reqRange = p.authz, p.reqRange
+				release(p)
+			}
+			if !ok || sectionsMay(scopes, t.url) || pa == nil || pa.admitsSomeone() {
 				refusedAll = false
 				continue
 			}
@@ -210,7 +217,7 @@ func (s *Simulator) Lint() []simulate.ConfigFinding {
 				out = append(out, lintOut{simulate.ConfigFinding{Rule: RuleNotGranted, Kind: simulate.KindDenyOvermatch, Range: t.rng,
 					Site: site, SiteName: name, URL: base + t.url,
 					Message: fmt.Sprintf("%s %s: no <Directory> grants it, so <Directory /> refuses every request for %s to every client (AH01630: client denied by server configuration)", t.directive, t.dir, t.url),
-					Related: []simulate.Related{{Range: p.reqRange, Message: "the default deny of <Directory />"}}}, true})
+					Related: []simulate.Related{{Range: reqRange, Message: "the default deny of <Directory />"}}}, true})
 				continue
 			}
 			if grantsBelow(scopes, t.dir) {
@@ -218,7 +225,7 @@ func (s *Simulator) Lint() []simulate.ConfigFinding {
 				continue
 			}
 			if deny.IsZero() {
-				deny = p.reqRange
+				deny = reqRange
 			}
 		}
 		if refusedAll && !deny.IsZero() && !site.IsZero() {

@@ -1,12 +1,14 @@
 package apache
 
 import (
+	"encoding/json"
 	"net"
 	"reflect"
 	"testing"
 
 	"github.com/unforbid/unforbid/parser"
 	conf "github.com/unforbid/unforbid/parser/apache"
+	"github.com/unforbid/unforbid/rules/simulate"
 )
 
 // TestRequiresParsedOnce checks the Require lines parsed once
@@ -75,5 +77,45 @@ func TestCanonIP(t *testing.T) {
 		if got := canonIP(ip); got != want {
 			t.Errorf("canonIP(%q) = %q, want %q", ip, got, want)
 		}
+	}
+}
+
+// TestPerDirReleased checks that nothing a decision holds is the
+// per-directory configuration its request gave back to perDirs: every
+// request of every tree is answered in turn on one simulator, each
+// answer written out (JSON, pointers followed) only once all are made,
+// and held to what it wrote right after it was made; and Lint, which
+// gives its configurations back too, says the same before and after.
+func TestPerDirReleased(t *testing.T) {
+	for _, tt := range trees {
+		t.Run(tt.name, func(t *testing.T) {
+			_, s := load(t, tt)
+			lint, err := json.Marshal(s.Lint())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := make([]*simulate.Decision, len(tt.reqs))
+			want := make([][]byte, len(tt.reqs))
+			for round := range 2 {
+				for i, r := range tt.reqs {
+					d := r.simulate(t, s)
+					b, err := json.Marshal(d)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if round == 0 {
+						got[i], want[i] = d, b
+					}
+				}
+			}
+			for i, r := range tt.reqs {
+				if b, _ := json.Marshal(got[i]); string(b) != string(want[i]) {
+					t.Errorf("%s%s: once others were answered\n%s\nwant %s", r.host, r.path, b, want[i])
+				}
+			}
+			if b, _ := json.Marshal(s.Lint()); string(b) != string(lint) {
+				t.Errorf("Lint once requests were answered:\n%s\nwant %s", b, lint)
+			}
+		})
 	}
 }
