@@ -3,64 +3,10 @@ package apache
 import (
 	"encoding/json"
 	"net"
-	"reflect"
 	"testing"
 
-	"github.com/unforbid/unforbid/parser"
-	conf "github.com/unforbid/unforbid/parser/apache"
 	"github.com/unforbid/unforbid/rules/simulate"
 )
-
-// TestRequiresParsedOnce checks the Require lines parsed once
-// (parseRequires): every Require line of the configuration files, and
-// no other, is answered from them, each with parseRequire's own answer;
-// a line of the same place and another text (a .htaccess changed
-// between two requests, which every request parses again) is parsed
-// afresh, never taken for the line it stands where.
-func TestRequiresParsedOnce(t *testing.T) {
-	_, s := load(t, trees[0])
-	var lines []*conf.Directive
-	conf.Walk(s.Config.Directives, func(d *conf.Directive) bool {
-		if !d.Section && d.Is("Require") {
-			lines = append(lines, d)
-		}
-		return true
-	})
-	if len(lines) < 2 {
-		t.Fatalf("%d Require lines in the tree, want several", len(lines))
-	}
-	if got := len(s.bases.requires); got != len(lines) {
-		t.Errorf("%d Require lines parsed once, want the tree's %d", got, len(lines))
-	}
-	p, why := s.bases.base([]*scope{s.main}, "GET")
-	if why != "" {
-		t.Fatal(why)
-	}
-	for _, d := range lines {
-		a, why := parseRequire(d)
-		ca, cwhy := p.parseRequire(d)
-		if !reflect.DeepEqual(a, ca) || why != cwhy {
-			t.Errorf("%s: Require %v parsed once as %+v %q, want %+v %q", d.Range, d.Args, ca, cwhy, a, why)
-		}
-		if _, ok := s.bases.requires[d]; !ok {
-			t.Errorf("%s: Require %v not parsed once", d.Range, d.Args)
-		}
-		// the same place, another text: a .htaccess edited since
-		for _, args := range [][]string{{"all", "granted"}, {"all", "denied"}, {"ip", "192.0.2.1"}, {"bogus"}} {
-			other := &conf.Directive{Name: d.Name, Args: args, Range: d.Range}
-			a, why := parseRequire(other)
-			ca, cwhy := p.parseRequire(other)
-			if !reflect.DeepEqual(a, ca) || why != cwhy {
-				t.Errorf("%s: Require %v in place of %v parsed as %+v %q, want %+v %q", d.Range, args, d.Args, ca, cwhy, a, why)
-			}
-		}
-	}
-	// a line of no configuration file is parsed when merged
-	stray := &conf.Directive{Name: "Require", Args: []string{"all", "granted"}, Range: parser.Range{File: "/srv/www/.htaccess", Start: parser.Pos{Line: 1}}}
-	if _, ok := s.bases.requires[stray]; ok {
-		t.Error("a line of no configuration file is parsed once")
-	}
-}
 
 // TestCanonIP checks canonIP against what it stands for,
 // net.ParseIP(ip).String() (ip itself when it is no address), on

@@ -80,29 +80,6 @@ type Simulator struct {
 	bases baseCache
 }
 
-// parsedRequire is parseRequire's answer for one Require line.
-type parsedRequire struct {
-	a   *authz
-	why string
-}
-
-// parseRequires parses every Require line of the configuration files
-// once (the trees parseRequire makes are never changed): every request
-// merges those of its sections. Lines of .htaccess files, read again
-// for each request, are not among them: they are parsed when merged.
-func parseRequires(ds []*conf.Directive) map[*conf.Directive]parsedRequire {
-	m := map[*conf.Directive]parsedRequire{}
-	conf.Walk(ds, func(d *conf.Directive) bool {
-		// (the length first: most of 100,000 lines are no Require)
-		if len(d.Name) == len("Require") && !d.Section && d.Is("Require") {
-			a, why := parseRequire(d)
-			m[d] = parsedRequire{a, why}
-		}
-		return true
-	})
-	return m
-}
-
 // listen is one Listen directive.
 type listen struct {
 	addr  string // "" for every address
@@ -221,7 +198,6 @@ func newSimulator(cfg *conf.Config, fsys *fsmeta.FS) (*Simulator, error) {
 		return nil, fmt.Errorf("worker identity %s:%s: %v", s.User, s.Group, err)
 	}
 	s.Cred = cred
-	s.bases.requires = parseRequires(cfg.Directives)
 	// a relative DocumentRoot is under the server root
 	// (ap_server_root_relative)
 	for _, sc := range append([]*scope{s.main}, vhostScopes(s.vhosts)...) {
@@ -580,9 +556,6 @@ type perDir struct {
 	// rw is the merged per-directory mod_rewrite config (rewrite.go's
 	// rewriteSection), nil when no section had any.
 	rw *rwConf
-	// requires are the Require lines of the configuration files parsed
-	// once (parseRequires); nil when none were.
-	requires map[*conf.Directive]parsedRequire
 }
 
 // optionNames are the flags of Options, by lower-case name.
@@ -724,7 +697,7 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 				index = []string{}
 			}
 		case d.Is("Require"):
-			a, why := p.parseRequire(d)
+			a, why := parseRequire(d)
 			if why != "" {
 				return why
 			}
@@ -798,9 +771,6 @@ func (p *perDir) apply(ds []*conf.Directive) string {
 // only).
 type baseCache struct {
 	m sync.Map // baseKey -> baseEntry
-	// requires are the Require lines of the configuration parsed
-	// (parseRequires), which every perDir made here consults.
-	requires map[*conf.Directive]parsedRequire
 }
 
 type baseKey struct {
@@ -820,7 +790,7 @@ func (c *baseCache) base(scopes []*scope, method string) (*perDir, string) {
 	k := baseKey{scopes[0], method}
 	e, ok := c.m.Load(k)
 	if !ok {
-		p := &perDir{opts: optFollowSymLinks, index: []string{"index.html"}, requires: c.requires}
+		p := &perDir{opts: optFollowSymLinks, index: []string{"index.html"}}
 		p.acc.method = method
 		why := p.apply(scopes[0].plain)
 		e, _ = c.m.LoadOrStore(k, baseEntry{p, why})
@@ -842,15 +812,6 @@ func (c *baseCache) base(scopes []*scope, method string) (*perDir, string) {
 		}
 	}
 	return p, ""
-}
-
-// parseRequire is parseRequire of d, parsed once when d is a line of
-// the configuration files.
-func (p *perDir) parseRequire(d *conf.Directive) (*authz, string) {
-	if r, ok := p.requires[d]; ok {
-		return r.a, r.why
-	}
-	return parseRequire(d)
 }
 
 // cloneTo makes q a copy of p that merges more sections without
