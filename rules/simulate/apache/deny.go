@@ -99,6 +99,117 @@ func (s *Simulator) effective(scopes []*scope, dir string) (*perDir, *conf.Direc
 	return p, src, true
 }
 
+// shareMainEffects turns on Lint's sharing of the main server's answers
+// (mainEffects); tests turn it off to compare.
+var shareMainEffects = true
+
+// effect is what Lint reads of effective's answer for a directory: the
+// Require lines in force and their range, the <Directory> they come
+// from, and whether the answer holds.
+type effect struct {
+	authz    *authz
+	reqRange parser.Range
+	src      *conf.Directive
+	ok       bool
+}
+
+// effectOf is effective's answer for dir in scopes, as Lint reads it.
+func (s *Simulator) effectOf(scopes []*scope, dir string) effect {
+	p, src, ok := s.effective(scopes, dir)
+	if !ok {
+		return effect{}
+	}
+	e := effect{p.authz, p.reqRange, src, true}
+	release(p)
+	return e
+}
+
+// effects keeps effective's answers for directories in the main
+// server's scope alone, by directory: Lint asks for the same targets
+// (the main server's aliases) in every virtual host. It is safe for
+// concurrent use.
+type effects struct {
+	mu sync.Mutex
+	m  map[string]effect
+}
+
+// of is effectOf([]*scope{main}, dir), kept.
+func (c *effects) of(s *Simulator, main *scope, dir string) effect {
+	c.mu.Lock()
+	e, ok := c.m[dir]
+	c.mu.Unlock()
+	if ok {
+		return e
+	}
+	e = s.effectOf([]*scope{main}, dir)
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]effect{}
+	}
+	c.m[dir] = e
+	c.mu.Unlock()
+	return e
+}
+
+// mainAlone reports whether effective answers for dir in the scopes of
+// the main server and the virtual host whose scope is v what it answers
+// in the main server's alone, as Lint reads it (effect): v is sure, its
+// lines outside sections change nothing of it (filesOnly), and none of
+// its <Directory> sections applies on the way to dir (effective merges
+// those of v after the main server's at each step).
+func mainAlone(v *scope, dir string) bool {
+	if v.unsure != "" || !filesOnly(v) {
+		return false
+	}
+	if len(v.dirs) == 0 {
+		return true
+	}
+	applies := func(cur string) bool {
+		for j := range v.dirs {
+			if isCanonOf(v.dirCanon[j], cur) {
+				return true
+			}
+		}
+		return false
+	}
+	// the steps of effective's walk: "/", then each component
+	cur := "/"
+	if applies(cur) {
+		return false
+	}
+	for _, c := range strings.Split(strings.Trim(path.Clean(dir), "/"), "/") {
+		if c == "" {
+			continue
+		}
+		if cur = joinComp(cur, c); applies(cur) {
+			return false
+		}
+	}
+	return true
+}
+
+// filesOnly reports whether the lines of v outside sections change
+// nothing of an effect when base merges them: there are none that may
+// change the per-directory configuration (base skips them), or they
+// are <Files> and <FilesMatch> sections (which perDir.apply only
+// appends to acc.files, read after the walk) and lines that change
+// nothing (harmless).
+func filesOnly(v *scope) bool {
+	if !v.perDirLines {
+		return true
+	}
+	for _, d := range v.plain {
+		switch {
+		case d.Comment:
+		case d.Section && (d.Is("Files") || d.Is("FilesMatch")):
+		case !d.Section && harmless[strings.ToLower(d.Name)]:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // grantsBelow reports whether a <Directory> strictly below dir holds a
 // Require line: part of the tree may then be served.
 func grantsBelow(scopes []*scope, dir string) bool {
@@ -152,6 +263,9 @@ func sectionsMay(scopes []*scope, url string) bool {
 func (s *Simulator) Lint() []simulate.ConfigFinding {
 	var out []simulate.ConfigFinding
 	seen := map[parser.Range]bool{}
+	// the targets of the main server's aliases, the same in every
+	// virtual host that changes nothing on their way (mainAlone)
+	var mainEffects effects
 	// lintOut is a finding of one site; once is set for those reported
 	// once per directive (Range).
 	type lintOut struct {
@@ -201,13 +315,13 @@ func (s *Simulator) Lint() []simulate.ConfigFinding {
 		refusedAll := len(targets) > 0
 		var deny parser.Range
 		for _, t := range targets {
-			p, src, ok := s.effective(scopes, t.dir)
-			var pa *authz
-			var reqRange parser.Range
-			if ok {
-				pa, reqRange = p.authz, p.reqRange
-				release(p)
+			var e effect
+			if shareMainEffects && len(scopes) == 2 && mainAlone(scopes[1], t.dir) {
+				e = mainEffects.of(s, scopes[0], t.dir)
+			} else {
+				e = s.effectOf(scopes, t.dir)
 			}
+			pa, reqRange, src, ok := e.authz, e.reqRange, e.src, e.ok
 			if !ok || sectionsMay(scopes, t.url) || pa == nil || pa.admitsSomeone() {
 				refusedAll = false
 				continue

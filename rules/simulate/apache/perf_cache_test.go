@@ -2,7 +2,9 @@ package apache
 
 import (
 	"encoding/json"
+	"fmt"
 	"net"
+	"reflect"
 	"testing"
 
 	"github.com/unforbid/unforbid/rules/simulate"
@@ -63,5 +65,71 @@ func TestPerDirReleased(t *testing.T) {
 				t.Errorf("Lint once requests were answered:\n%s\nwant %s", b, lint)
 			}
 		})
+	}
+}
+
+// TestMainAlone checks the shortcut of Lint's shared answers
+// (mainAlone, effects): for every virtual host of the table and every
+// directory asked, effective's answer in the host's scopes is the main
+// server's alone wherever mainAlone says so; the hosts whose sections
+// or lines change the answer (a grant at the target, at a directory on
+// its way, at "/", lines outside sections, something unmodelled) are
+// not taken for the main server, and their answers differ from its own,
+// so a shortcut keyed too loosely fails here. Lint then says the same
+// with the shortcut and without.
+func TestMainAlone(t *testing.T) {
+	hosts := []struct {
+		name, body string
+		alone      bool // mainAlone for /usr/share/icons
+		differs    bool // its answer for /usr/share/icons is not the main server's
+	}{
+		{"grant-target", "<Directory /usr/share/icons>\n    Require all granted\n</Directory>", false, true},
+		{"grant-parent", "<Directory /usr/share>\n    Require all granted\n</Directory>", false, true},
+		{"grant-root", "<Directory />\n    Require all granted\n</Directory>", false, true},
+		{"deny-target-slash", "<Directory /usr/share/icons/>\n    Require local\n</Directory>", false, true},
+		{"override", "<Directory /usr>\n    AllowOverride All\n</Directory>", false, true},
+		{"plain", "Options -FollowSymLinks", false, false},
+		{"plain-require", "Require all granted", false, true},
+		{"limit", "<Limit GET>\n    Require all granted\n</Limit>", true, false}, // among others: effective reads none
+		{"filesmatch", "<FilesMatch \"^\\.ht\">\n    Require all denied\n</FilesMatch>\nServerAdmin x@example.com", true, false},
+		{"files-grant", "<Files a.png>\n    Require all granted\n</Files>", true, false},
+		{"unsure", "AcceptPathInfo On", false, true},
+		{"wild", "<Directory /usr/share/ico*>\n    Require all granted\n</Directory>", true, false},
+		{"elsewhere", "<Directory /srv/other>\n    Require all granted\n</Directory>", true, false},
+		{"below", "<Directory /usr/share/icons/small>\n    Require all granted\n</Directory>", true, false},
+		{"sibling", "<Directory /usr/share/iconsx>\n    Require all granted\n</Directory>", true, false},
+		{"nothing", "", true, false},
+	}
+	conf := "Listen 127.0.0.1:18499\nServerName localhost\nDocumentRoot /srv/www\nAlias /icons/ /usr/share/icons/\n" +
+		"<Directory />\n    AllowOverride None\n    Require all denied\n</Directory>\n<Directory /srv/www>\n    Require all granted\n</Directory>\n"
+	for _, h := range hosts {
+		conf += fmt.Sprintf("<VirtualHost *:18499>\n    ServerName %s.example\n    DocumentRoot /srv/www\n%s\n</VirtualHost>\n", h.name, h.body)
+	}
+	tt := testTree{name: "mainalone", tree: head + conf + "-- srv/www/index.html --\nhi\n-- usr/share/icons/a.png --\npng\n"}
+	_, s := load(t, tt)
+	if len(s.vhosts) != len(hosts) {
+		t.Fatalf("%d virtual hosts, want %d", len(s.vhosts), len(hosts))
+	}
+	main := s.effectOf([]*scope{s.main}, "/usr/share/icons")
+	for i, h := range hosts {
+		v := s.vhosts[i].scope
+		for _, dir := range []string{"/usr/share/icons", "/usr/share", "/", "/srv/www", "/usr/share/icons/small"} {
+			both := s.effectOf([]*scope{s.main, v}, dir)
+			if mainAlone(v, dir) && !reflect.DeepEqual(both, s.effectOf([]*scope{s.main}, dir)) {
+				t.Errorf("%s: %s taken for the main server's alone, but answers %+v, not %+v", h.name, dir, both, s.effectOf([]*scope{s.main}, dir))
+			}
+		}
+		if got := mainAlone(v, "/usr/share/icons"); got != h.alone {
+			t.Errorf("%s: mainAlone = %v, want %v", h.name, got, h.alone)
+		}
+		if got := !reflect.DeepEqual(s.effectOf([]*scope{s.main, v}, "/usr/share/icons"), main); got != h.differs {
+			t.Errorf("%s: answer differs from the main server's: %v, want %v", h.name, got, h.differs)
+		}
+	}
+	shared := s.Lint()
+	defer func(on bool) { shareMainEffects = on }(shareMainEffects)
+	shareMainEffects = false
+	if alone := s.Lint(); !reflect.DeepEqual(shared, alone) {
+		t.Errorf("Lint with the main server's answers shared:\n%+v\nwithout:\n%+v", shared, alone)
 	}
 }
