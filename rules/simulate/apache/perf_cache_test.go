@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/unforbid/unforbid/parser/fsmeta"
 	"github.com/unforbid/unforbid/rules/simulate"
 )
 
@@ -131,5 +132,46 @@ func TestMainAlone(t *testing.T) {
 	shareMainEffects = false
 	if alone := s.Lint(); !reflect.DeepEqual(shared, alone) {
 		t.Errorf("Lint with the main server's answers shared:\n%+v\nwithout:\n%+v", shared, alone)
+	}
+}
+
+// TestPresenceKeyed checks the answers presence keeps (by the
+// directory's metadata and the name): an answer holds for the FS and the
+// directory path it was asked of only, never for another directory
+// given the same metadata, another FS, or another name.
+func TestPresenceKeyed(t *testing.T) {
+	files := "-- srv/a/.htaccess --\nRequire all denied\n-- srv/b/x --\nx\n"
+	_, s := load(t, testTree{name: "presence", tree: head + "Listen 127.0.0.1:18498\n" + files})
+	_, other := load(t, testTree{name: "presence2", tree: head + "Listen 127.0.0.1:18498\n-- srv/a/x --\nx\n-- srv/b/.htaccess --\nRequire all denied\n"})
+	fa, err := s.FS.Lstat("/srv/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, err := s.FS.Lstat("/srv/b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c presence
+	for _, q := range []struct {
+		fs   *fsmeta.FS
+		dir  string
+		info *fsmeta.Info
+		name string
+		want bool
+	}{
+		{s.FS, "/srv/a", fa, ".htaccess", true},
+		{s.FS, "/srv/b", fb, ".htaccess", false},
+		{s.FS, "/srv/b", fa, ".htaccess", false}, // /srv/a's metadata, another directory
+		{s.FS, "/srv/a", fa, ".htaccess", true},
+		{other.FS, "/srv/a", fa, ".htaccess", false}, // the same metadata, another FS
+		{other.FS, "/srv/b", fa, ".htaccess", true},
+		{s.FS, "/srv/a", fa, ".htpasswd", false}, // another name
+		{s.FS, "/srv/a", fa, ".htaccess", true},
+		{s.FS, "/srv/a", nil, ".htaccess", true},
+		{s.FS, "/srv/b", nil, ".htaccess", false},
+	} {
+		if got := c.lstat(q.fs, q.dir, q.info, q.name); got != q.want {
+			t.Errorf("%s/%s (metadata of %v): %v, want %v", q.dir, q.name, q.info != nil && q.info == fa, got, q.want)
+		}
 	}
 }
