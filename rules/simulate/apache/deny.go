@@ -164,6 +164,26 @@ func mainAlone(v *scope, dir string) bool {
 	if len(v.dirs) == 0 {
 		return true
 	}
+	c := path.Clean(dir)
+	if c == "" || c[0] != '/' {
+		return noDirOnWay(v, dir)
+	}
+	// the steps of effective's walk of an absolute clean path are "/"
+	// and c up to each slash and whole: <Directory> pd (canonDir's,
+	// with one trailing slash) applies at one of them when it is "/" or
+	// c up to a slash or whole, plus the slash
+	for _, pd := range v.dirCanon {
+		if pd == "/" || strings.HasPrefix(c, pd[:len(pd)-1]) && (len(c) == len(pd)-1 || c[len(pd)-1] == '/') {
+			return false
+		}
+	}
+	return true
+}
+
+// noDirOnWay reports whether none of the <Directory> sections of v
+// applies at a step of effective's walk of dir (mainAlone's for any
+// dir).
+func noDirOnWay(v *scope, dir string) bool {
 	applies := func(cur string) bool {
 		for j := range v.dirs {
 			if isCanonOf(v.dirCanon[j], cur) {

@@ -114,7 +114,11 @@ func TestMainAlone(t *testing.T) {
 	main := s.effectOf([]*scope{s.main}, "/usr/share/icons")
 	for i, h := range hosts {
 		v := s.vhosts[i].scope
-		for _, dir := range []string{"/usr/share/icons", "/usr/share", "/", "/srv/www", "/usr/share/icons/small"} {
+		for _, dir := range []string{"/usr/share/icons", "/usr/share", "/", "/srv/www", "/usr/share/icons/small", "/usr/share/icons/",
+			"/usr/share/../share/icons", "usr/share/icons", "../usr/share/icons", "/usr/./share//icons", "", "/usr/share/iconsx", "/usr/shar"} {
+			if got, want := mainAlone(v, dir), v.unsure == "" && filesOnly(v) && noDirOnWay(v, dir); got != want {
+				t.Errorf("%s: mainAlone(%q) = %v, its walk says %v", h.name, dir, got, want)
+			}
 			both := s.effectOf([]*scope{s.main, v}, dir)
 			if mainAlone(v, dir) && !reflect.DeepEqual(both, s.effectOf([]*scope{s.main}, dir)) {
 				t.Errorf("%s: %s taken for the main server's alone, but answers %+v, not %+v", h.name, dir, both, s.effectOf([]*scope{s.main}, dir))
