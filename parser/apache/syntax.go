@@ -148,15 +148,11 @@ func (ll *logicalLine) find(i int) int {
 	return k
 }
 
-// readLines splits src into logical lines as ap_cfg_getline does: a line
+// readLinesTo splits src into logical lines as ap_cfg_getline does: a line
 // ends at LF (a CR before it is dropped); a backslash right before the
 // line end joins the next line in its place, leading blanks included.
 // Leading and trailing whitespace is trimmed.
-func readLines(src []byte) []logicalLine {
-	return readLinesTo(nil, src)
-}
-
-// readLinesTo is readLines appending to out.
+// The lines are appended to out[:0] (a slice of linesPool's).
 func readLinesTo(out []logicalLine, src []byte) []logicalLine {
 	// one logical line at most per physical line
 	out = slices.Grow(out[:0], bytes.Count(src, []byte("\n"))+1)

@@ -109,7 +109,7 @@ func (p *perDir) rewriteSection(d *conf.Directive, ds []*conf.Directive, dir str
 		return // nothing to merge (most sections): no canonDir to write
 	}
 	c.dir = canonDir(dir)
-	if c != nil && d != nil && !d.Is("Directory") || c != nil && d != nil && hasWild(d.Args[0]) {
+	if d != nil && (!d.Is("Directory") || hasWild(d.Args[0])) {
 		c.unsure = fmt.Sprintf("%s: mod_rewrite in <%s %s> is not modelled yet", d.Range, d.Name, strings.Join(d.Args, " "))
 	}
 	p.rw = mergeRewrite(p.rw, c)
