@@ -179,3 +179,18 @@ func TestPresenceKeyed(t *testing.T) {
 		}
 	}
 }
+
+// TestSitesRoom checks Sites with the room it makes for every host at
+// once: nil when nothing is reachable (as it answered when its slice
+// grew), and the main server then every host, in order, otherwise.
+func TestSitesRoom(t *testing.T) {
+	_, none := load(t, testTree{name: "nosite", tree: head})
+	if got := none.Sites(); got != nil {
+		t.Errorf("no Listen: Sites() = %#v, want nil", got)
+	}
+	_, s := load(t, trees[0])
+	sites := s.Sites()
+	if len(sites) == 0 || cap(sites) != len(s.vhosts)+1 {
+		t.Errorf("%d sites, room for %d, want room for %d", len(sites), cap(sites), len(s.vhosts)+1)
+	}
+}
