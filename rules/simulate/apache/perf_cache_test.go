@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"net"
 	"reflect"
+	"strings"
 	"testing"
 
+	"github.com/unforbid/unforbid/internal/layout"
+	conf "github.com/unforbid/unforbid/parser/apache"
 	"github.com/unforbid/unforbid/parser/fsmeta"
 	"github.com/unforbid/unforbid/rules/simulate"
 )
@@ -192,5 +195,28 @@ func TestSitesRoom(t *testing.T) {
 	sites := s.Sites()
 	if len(sites) == 0 || cap(sites) != len(s.vhosts)+1 {
 		t.Errorf("%d sites, room for %d, want room for %d", len(sites), cap(sites), len(s.vhosts)+1)
+	}
+}
+
+// TestValidateNames checks validate's names lower-cased once per name as
+// written: one configuration writing a section name in several cases
+// is refused at each of them alike.
+func TestValidateNames(t *testing.T) {
+	for _, name := range []string{"Directory", "directory", "DIRECTORY", "DiReCtOrY"} {
+		tree, err := layout.Parse("names.txtar", []byte(head+"Listen 127.0.0.1:18497\n<Directory /srv>\n</Directory>\n<"+name+">\n</"+name+">\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys, err := tree.Memory("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := conf.Load("/etc/apache2/apache2.conf", conf.Options{FS: fsys, Env: debianEnv})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := validate(cfg, fsys); err == nil || !strings.Contains(err.Error(), "<"+name+"> directive requires additional arguments") {
+			t.Errorf("<%s> without arguments: %v", name, err)
+		}
 	}
 }
