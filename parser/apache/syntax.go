@@ -18,7 +18,9 @@ package apache
 
 import (
 	"bytes"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/unforbid/unforbid/parser"
 )
@@ -146,13 +148,14 @@ func (ll *logicalLine) find(i int) int {
 	return k
 }
 
-// readLines splits src into logical lines as ap_cfg_getline does: a line
+// readLinesTo splits src into logical lines as ap_cfg_getline does: a line
 // ends at LF (a CR before it is dropped); a backslash right before the
 // line end joins the next line in its place, leading blanks included.
 // Leading and trailing whitespace is trimmed.
-func readLines(src []byte) []logicalLine {
+// The lines are appended to out[:0] (a slice of linesPool's).
+func readLinesTo(out []logicalLine, src []byte) []logicalLine {
 	// one logical line at most per physical line
-	out := make([]logicalLine, 0, bytes.Count(src, []byte("\n"))+1)
+	out = slices.Grow(out[:0], bytes.Count(src, []byte("\n"))+1)
 	line := 1
 	i := 0
 	for i < len(src) {
@@ -332,7 +335,18 @@ func Parse(file string, src []byte) (*File, error) {
 	}
 	var stack []open
 	cur := &f.Directives
-	lines := readLines(src)
+	// The lines are read into a slice of lines of files parsed before:
+	// nothing Parse returns refers to it (a continued line's text is a
+	// copy of its own).
+	lb := linesPool.Get().(*[]logicalLine)
+	lines := readLinesTo(*lb, src)
+	defer func() {
+		if cap(lines) <= maxPooledLines {
+			clear(lines) // nothing of src is kept
+			*lb = lines[:0]
+			linesPool.Put(lb)
+		}
+	}()
 	// The file's directives are allocated together, and their
 	// arguments and spans in a few arrays (each directive's clipped):
 	// a large configuration is thousands of small files.
@@ -447,6 +461,15 @@ func Parse(file string, src []byte) (*File, error) {
 	}
 	return f, nil
 }
+
+// linesPool holds the slices Parse reads the logical lines of a file
+// into: a large configuration is thousands of small files, each read
+// once (13 MB of lines for 10,000 virtual hosts).
+var linesPool = sync.Pool{New: func() any { return new([]logicalLine) }}
+
+// maxPooledLines is the most lines a slice given back to linesPool holds
+// room for.
+const maxPooledLines = 4096
 
 // countDirectives counts the lines of a file that may be directives or
 // comments (not closing tags), and the blank-separated fields after the

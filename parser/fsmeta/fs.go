@@ -336,6 +336,9 @@ func (f *FS) ReadFile(p string) ([]byte, error) {
 // directory (EISDIR), a special file ("not a regular file"), a file over
 // the limit (*TooLargeError) or a failed read (a syscall.Errno).
 func (f *FS) ReadFileLimit(p string, limit int64) ([]byte, error) {
+	if b, err, ok := f.readUncached(p, limit); ok {
+		return b, err
+	}
 	info, err := f.resolve("open", p)
 	if err != nil {
 		return nil, err
@@ -344,6 +347,48 @@ func (f *FS) ReadFileLimit(p string, limit int64) ([]byte, error) {
 		return nil, &fs.PathError{Op: "read", Path: p, Err: err}
 	}
 	return f.b.readFile(info.Path, p, limit)
+}
+
+// readUncachedOn turns readUncached on; tests turn it off to compare.
+var readUncachedOn = true
+
+// readUncached is ReadFileLimit of a regular file on the disk whose
+// metadata the FS holds not (a config file, read once): its directory
+// is resolved as resolve resolves it, from the walks and directories
+// kept, and the file is told regular by one lstat without its extended
+// attributes, which a read needs not; nothing is kept of it. ok is false
+// for anything else (a link, a directory, a missing or special file, a
+// path not clean, another backend), which ReadFileLimit then reads as
+// before.
+func (f *FS) readUncached(p string, limit int64) (b []byte, err error, ok bool) {
+	d, isDisk := f.b.(disk)
+	if !readUncachedOn || !isDisk || len(p) >= pathMax || clean(p) != p {
+		return nil, nil, false
+	}
+	i := strings.LastIndexByte(p, '/')
+	name := p[i+1:]
+	if i <= 0 || name == "" || name == "." || name == ".." || len(name) > nameMax {
+		return nil, nil, false
+	}
+	r := f.Access(rootCred, p[:i], 0, true)
+	if r.Err != 0 || r.Info.Type != TypeDir {
+		return nil, nil, false
+	}
+	phys := join(r.Info.Path, name)
+	if _, ok := f.cached(phys); ok || f.notListed(phys) {
+		return nil, nil, false
+	}
+	hostz := make([]byte, 0, len(d.root)+len(phys)+1)
+	if d.root != "/" {
+		hostz = append(hostz, d.root...)
+	}
+	hostz = append(append(hostz, phys...), 0)
+	var st unix.Stat_t
+	if err := ignoringEINTR(func() error { return lstatz(hostz, &st) }); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return nil, nil, false
+	}
+	b, err = d.readFile(phys, p, limit)
+	return b, err, true
 }
 
 // checkReadable returns why an object of type t is not read as a file.

@@ -56,7 +56,8 @@ func (a *authz) admitsSomeone() bool {
 // effective returns the merged per-directory configuration of dir, as the
 // directory walk builds it, and the <Directory> whose Require lines apply
 // (nil when none); ok is false when something on the way is not
-// modelled, or .htaccess files may change it.
+// modelled, or .htaccess files may change it. The caller gives p back
+// (release) once it reads it no more.
 func (s *Simulator) effective(scopes []*scope, dir string) (*perDir, *conf.Directive, bool) {
 	for _, sc := range scopes {
 		if sc.unsure != "" {
@@ -96,6 +97,137 @@ func (s *Simulator) effective(scopes []*scope, dir string) (*perDir, *conf.Direc
 		}
 	}
 	return p, src, true
+}
+
+// shareMainEffects turns on Lint's sharing of the main server's answers
+// (mainEffects); tests turn it off to compare.
+var shareMainEffects = true
+
+// effect is what Lint reads of effective's answer for a directory: the
+// Require lines in force and their range, the <Directory> they come
+// from, and whether the answer holds.
+type effect struct {
+	authz    *authz
+	reqRange parser.Range
+	src      *conf.Directive
+	ok       bool
+}
+
+// effectOf is effective's answer for dir in scopes, as Lint reads it.
+func (s *Simulator) effectOf(scopes []*scope, dir string) effect {
+	p, src, ok := s.effective(scopes, dir)
+	if !ok {
+		return effect{}
+	}
+	e := effect{p.authz, p.reqRange, src, true}
+	release(p)
+	return e
+}
+
+// effects keeps effective's answers for directories in the main
+// server's scope alone, by directory: Lint asks for the same targets
+// (the main server's aliases) in every virtual host. It is safe for
+// concurrent use.
+type effects struct {
+	mu sync.Mutex
+	m  map[string]effect
+}
+
+// of is effectOf([]*scope{main}, dir), kept.
+func (c *effects) of(s *Simulator, main *scope, dir string) effect {
+	c.mu.Lock()
+	e, ok := c.m[dir]
+	c.mu.Unlock()
+	if ok {
+		return e
+	}
+	e = s.effectOf([]*scope{main}, dir)
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]effect{}
+	}
+	c.m[dir] = e
+	c.mu.Unlock()
+	return e
+}
+
+// mainAlone reports whether effective answers for dir in the scopes of
+// the main server and the virtual host whose scope is v what it answers
+// in the main server's alone, as Lint reads it (effect): v is sure, its
+// lines outside sections change nothing of it (filesOnly), and none of
+// its <Directory> sections applies on the way to dir (effective merges
+// those of v after the main server's at each step).
+func mainAlone(v *scope, dir string) bool {
+	if v.unsure != "" || !filesOnly(v) {
+		return false
+	}
+	if len(v.dirs) == 0 {
+		return true
+	}
+	c := path.Clean(dir)
+	if c == "" || c[0] != '/' {
+		return noDirOnWay(v, dir)
+	}
+	// the steps of effective's walk of an absolute clean path are "/"
+	// and c up to each slash and whole: <Directory> pd (canonDir's,
+	// with one trailing slash) applies at one of them when it is "/" or
+	// c up to a slash or whole, plus the slash
+	for _, pd := range v.dirCanon {
+		if pd == "/" || strings.HasPrefix(c, pd[:len(pd)-1]) && (len(c) == len(pd)-1 || c[len(pd)-1] == '/') {
+			return false
+		}
+	}
+	return true
+}
+
+// noDirOnWay reports whether none of the <Directory> sections of v
+// applies at a step of effective's walk of dir (mainAlone's for any
+// dir).
+func noDirOnWay(v *scope, dir string) bool {
+	applies := func(cur string) bool {
+		for j := range v.dirs {
+			if isCanonOf(v.dirCanon[j], cur) {
+				return true
+			}
+		}
+		return false
+	}
+	// the steps of effective's walk: "/", then each component
+	cur := "/"
+	if applies(cur) {
+		return false
+	}
+	for _, c := range strings.Split(strings.Trim(path.Clean(dir), "/"), "/") {
+		if c == "" {
+			continue
+		}
+		if cur = joinComp(cur, c); applies(cur) {
+			return false
+		}
+	}
+	return true
+}
+
+// filesOnly reports whether the lines of v outside sections change
+// nothing of an effect when base merges them: there are none that may
+// change the per-directory configuration (base skips them), or they
+// are <Files> and <FilesMatch> sections (which perDir.apply only
+// appends to acc.files, read after the walk) and lines that change
+// nothing (harmless).
+func filesOnly(v *scope) bool {
+	if !v.perDirLines {
+		return true
+	}
+	for _, d := range v.plain {
+		switch {
+		case d.Comment:
+		case d.Section && (d.Is("Files") || d.Is("FilesMatch")):
+		case !d.Section && harmless[strings.ToLower(d.Name)]:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // grantsBelow reports whether a <Directory> strictly below dir holds a
@@ -151,6 +283,9 @@ func sectionsMay(scopes []*scope, url string) bool {
 func (s *Simulator) Lint() []simulate.ConfigFinding {
 	var out []simulate.ConfigFinding
 	seen := map[parser.Range]bool{}
+	// the targets of the main server's aliases, the same in every
+	// virtual host that changes nothing on their way (mainAlone)
+	var mainEffects effects
 	// lintOut is a finding of one site; once is set for those reported
 	// once per directive (Range).
 	type lintOut struct {
@@ -200,8 +335,14 @@ func (s *Simulator) Lint() []simulate.ConfigFinding {
 		refusedAll := len(targets) > 0
 		var deny parser.Range
 		for _, t := range targets {
-			p, src, ok := s.effective(scopes, t.dir)
-			if !ok || sectionsMay(scopes, t.url) || p.authz == nil || p.authz.admitsSomeone() {
+			var e effect
+			if shareMainEffects && len(scopes) == 2 && mainAlone(scopes[1], t.dir) {
+				e = mainEffects.of(s, scopes[0], t.dir)
+			} else {
+				e = s.effectOf(scopes, t.dir)
+			}
+			pa, reqRange, src, ok := e.authz, e.reqRange, e.src, e.ok
+			if !ok || sectionsMay(scopes, t.url) || pa == nil || pa.admitsSomeone() {
 				refusedAll = false
 				continue
 			}
@@ -210,7 +351,7 @@ func (s *Simulator) Lint() []simulate.ConfigFinding {
 				out = append(out, lintOut{simulate.ConfigFinding{Rule: RuleNotGranted, Kind: simulate.KindDenyOvermatch, Range: t.rng,
 					Site: site, SiteName: name, URL: base + t.url,
 					Message: fmt.Sprintf("%s %s: no <Directory> grants it, so <Directory /> refuses every request for %s to every client (AH01630: client denied by server configuration)", t.directive, t.dir, t.url),
-					Related: []simulate.Related{{Range: p.reqRange, Message: "the default deny of <Directory />"}}}, true})
+					Related: []simulate.Related{{Range: reqRange, Message: "the default deny of <Directory />"}}}, true})
 				continue
 			}
 			if grantsBelow(scopes, t.dir) {
@@ -218,7 +359,7 @@ func (s *Simulator) Lint() []simulate.ConfigFinding {
 				continue
 			}
 			if deny.IsZero() {
-				deny = p.reqRange
+				deny = reqRange
 			}
 		}
 		if refusedAll && !deny.IsZero() && !site.IsZero() {

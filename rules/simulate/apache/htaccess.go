@@ -394,11 +394,18 @@ type presence struct {
 	m  map[presenceKey]presenceEntry
 }
 
-type presenceKey struct{ dir, name string }
+// presenceKey is a directory by the metadata the FS keeps for it (a
+// pointer, cheaper to hash than its path) and the name asked for.
+type presenceKey struct {
+	dir  *fsmeta.Info
+	name string
+}
 
+// presenceEntry is an answer, with the FS and the directory's path it
+// was asked of (an answer holds for those only).
 type presenceEntry struct {
 	fs     *fsmeta.FS
-	dir    *fsmeta.Info
+	dir    string
 	exists bool
 }
 
@@ -408,30 +415,29 @@ const maxPresence = 100_000
 // metadata is dirInfo, looked up when nil) exists: FS.Lstat of their
 // path.Join succeeds.
 func (c *presence) lstat(fsys *fsmeta.FS, dir string, dirInfo *fsmeta.Info, name string) bool {
-	f := func() string { return path.Join(dir, name) }
 	if dirInfo == nil {
 		if i, err := fsys.Lstat(dir); err == nil {
 			dirInfo = i
 		}
 	}
 	if dirInfo == nil || dirInfo.Type != fsmeta.TypeDir {
-		info, err := fsys.Lstat(f())
+		info, err := fsys.Lstat(path.Join(dir, name))
 		return err == nil && info != nil
 	}
-	k := presenceKey{dir, name}
+	k := presenceKey{dirInfo, name}
 	c.mu.Lock()
 	e, ok := c.m[k]
 	c.mu.Unlock()
-	if ok && e.fs == fsys && e.dir == dirInfo {
+	if ok && e.fs == fsys && e.dir == dir {
 		return e.exists
 	}
-	info, err := fsys.Lstat(f())
+	info, err := fsys.Lstat(path.Join(dir, name))
 	exists := err == nil && info != nil
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= maxPresence {
 		c.m = make(map[presenceKey]presenceEntry)
 	}
-	c.m[k] = presenceEntry{fsys, dirInfo, exists}
+	c.m[k] = presenceEntry{fsys, dir, exists}
 	c.mu.Unlock()
 	return exists
 }

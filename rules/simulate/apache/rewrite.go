@@ -104,8 +104,12 @@ func mergeRewrite(base, over *rwConf) *rwConf {
 // rewriteSection merges the mod_rewrite directives of section d (or of a
 // .htaccess read in the directory dir, d nil) into p.
 func (p *perDir) rewriteSection(d *conf.Directive, ds []*conf.Directive, dir string) {
-	c := parseRewrite(ds, canonDir(dir))
-	if c != nil && d != nil && !d.Is("Directory") || c != nil && d != nil && hasWild(d.Args[0]) {
+	c := parseRewrite(ds, "")
+	if c == nil {
+		return // nothing to merge (most sections): no canonDir to write
+	}
+	c.dir = canonDir(dir)
+	if d != nil && (!d.Is("Directory") || hasWild(d.Args[0])) {
 		c.unsure = fmt.Sprintf("%s: mod_rewrite in <%s %s> is not modelled yet", d.Range, d.Name, strings.Join(d.Args, " "))
 	}
 	p.rw = mergeRewrite(p.rw, c)

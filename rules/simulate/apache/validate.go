@@ -86,13 +86,25 @@ func validate(cfg *conf.Config, fsys *fsmeta.FS) error {
 			allKnown = false
 		}
 	}
+	// the lower-cased names, by name as written: a large configuration
+	// is the same few names many times over (one copy each, not one a
+	// line)
+	lowers := map[string]string{}
+	lower := func(n string) string {
+		l, ok := lowers[n]
+		if !ok {
+			l = strings.ToLower(n)
+			lowers[n] = l
+		}
+		return l
+	}
 	var walk func(ds []*conf.Directive, ctx string, inVhost bool)
 	walk = func(ds []*conf.Directive, ctx string, inVhost bool) {
 		for _, d := range ds {
 			if d.Comment {
 				continue
 			}
-			name := strings.ToLower(d.Name)
+			name := lower(d.Name)
 			if d.Section {
 				if argSections[name] && len(d.Args) == 0 {
 					at(d, "<%s> directive requires additional arguments", d.Name)

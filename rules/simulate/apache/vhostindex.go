@@ -2,11 +2,13 @@ package apache
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"path"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/unforbid/unforbid/rules/simulate"
 )
@@ -19,8 +21,12 @@ import (
 
 // vhostIndex holds the chains already built, by address and port.
 type vhostIndex struct {
-	mu       sync.Mutex
-	chains   map[vhostKey]*vchain
+	mu     sync.Mutex
+	chains map[vhostKey]*vchain
+	// built is a copy of chains that every request reads without the
+	// lock (two cores fought over it): replaced, never changed, when a
+	// chain is added.
+	built    atomic.Pointer[map[vhostKey]*vchain]
 	mainOnce sync.Once
 	mainName string
 	// pages are the main server's ErrorDocuments, once read.
@@ -73,9 +79,14 @@ func (s *Simulator) serverMainName() string {
 // chain returns the indexed chain of address ip and port.
 func (s *Simulator) chain(ip string, port int) *vchain {
 	x := &s.vindex
+	k := vhostKey{ip, port}
+	if m := x.built.Load(); m != nil {
+		if c := (*m)[k]; c != nil {
+			return c
+		}
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	k := vhostKey{ip, port}
 	if c := x.chains[k]; c != nil {
 		return c
 	}
@@ -84,6 +95,8 @@ func (s *Simulator) chain(ip string, port int) *vchain {
 		x.chains = map[vhostKey]*vchain{}
 	}
 	x.chains[k] = c
+	built := maps.Clone(x.chains)
+	x.built.Store(&built)
 	return c
 }
 
