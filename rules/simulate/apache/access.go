@@ -269,9 +269,13 @@ func (a *allowDeny) matches(client net.IP, env func(string) (bool, string)) (boo
 // request (SetEnv, SetEnvIf, BrowserMatch and kin), by name; "*" when
 // something sets variables the simulator cannot name (mod_rewrite's E=).
 func (s *Simulator) envSetters() map[string]bool {
-	if s.envNames != nil {
-		return s.envNames
-	}
+	// requests are simulated concurrently: the first one lists them
+	s.envNamesOnce.Do(func() { s.envNames = s.listEnvSetters() })
+	return s.envNames
+}
+
+// listEnvSetters is envSetters' list, made once.
+func (s *Simulator) listEnvSetters() map[string]bool {
 	names := map[string]bool{}
 	conf.Walk(s.Config.Directives, func(d *conf.Directive) bool {
 		var vars []string
@@ -298,7 +302,6 @@ func (s *Simulator) envSetters() map[string]bool {
 		}
 		return true
 	})
-	s.envNames = names
 	return names
 }
 

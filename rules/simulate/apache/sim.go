@@ -68,7 +68,8 @@ type Simulator struct {
 	unsure string
 	// envNames are the environment variables the configuration may set
 	// (see envSetters).
-	envNames map[string]bool
+	envNames     map[string]bool
+	envNamesOnce sync.Once
 	// htaccessRoot is the docroot of LoadHtaccess ("" otherwise): repairs
 	// change its .htaccess files, never the stock configuration.
 	htaccessRoot string
