@@ -3,6 +3,7 @@ package scan
 import (
 	"path"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/unforbid/unforbid/parser/fsmeta"
@@ -21,13 +22,21 @@ import (
 // for the files of all of them, and the walk takes the result when it
 // comes to the directory. A directory
 // of more than one batch is left to the walk, as is one the prefetch has
-// not started. At most maxPrefetched directories are in the prefetch's
-// hands at a time, so memory stays bounded; what the walk never takes is
-// dropped when the root's walk ends.
+// not started. The walk goes depth first, so of the directories wanted
+// the deeper ones come first: a worker starts the next one wanted while
+// fewer than maxPrefetched directories as deep or deeper are in the
+// prefetch's hands, started or done. Directories higher up that were
+// prefetched early (the siblings of the walk's parents) do not hold back
+// the ones the walk needs next; at most maxHeld are held in all, so
+// memory stays bounded. What the walk never takes is dropped when the
+// root's walk ends.
 
-// maxPrefetched is how many directories the prefetch holds, started or
-// done, before the walk takes them.
+// maxPrefetched is how many directories, as deep as the next one wanted
+// or deeper, the prefetch holds before the walk takes them.
 const maxPrefetched = 16
+
+// maxHeld is how many directories the prefetch holds in all.
+const maxHeld = 64
 
 // dirJob is a directory for the prefetch: its path, its URL (with the
 // slash) and where its requests go; sib, when set, holds the answers of
@@ -91,6 +100,7 @@ type dirAhead struct {
 	looked  []entryAhead
 	err     error
 	large   bool // more than one batch: the walk lists it itself
+	depth   int  // the job's
 }
 
 // prefetch hands directories to the workers, in the order the walk
@@ -142,18 +152,18 @@ func (p *prefetch) work() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for {
-		for !p.stop && (len(p.pending) == 0 || len(p.tasks) >= maxPrefetched) {
+		for !p.stop && p.room() == 0 {
 			p.cond.Wait()
 		}
 		if p.stop {
 			return
 		}
-		n := min(len(p.pending), maxPrefetched-len(p.tasks), prefetchTogether)
+		n := min(p.room(), prefetchTogether)
 		jobs := slices.Clone(p.pending[:n])
 		p.pending = p.pending[n:]
 		das := make([]*dirAhead, n)
 		for i, j := range jobs {
-			das[i] = &dirAhead{done: make(chan struct{})}
+			das[i] = &dirAhead{done: make(chan struct{}), depth: j.depth()}
 			p.tasks[j.key()] = das[i]
 		}
 		p.mu.Unlock()
@@ -161,6 +171,24 @@ func (p *prefetch) work() {
 		p.mu.Lock()
 	}
 }
+
+// room is how many of the jobs pending a worker may start now (see
+// maxPrefetched); p.mu is held.
+func (p *prefetch) room() int {
+	if len(p.pending) == 0 || len(p.tasks) >= maxHeld {
+		return 0
+	}
+	depth, deep := p.pending[0].depth(), 0
+	for _, da := range p.tasks {
+		if da.depth >= depth {
+			deep++
+		}
+	}
+	return max(0, min(len(p.pending), maxPrefetched-deep, maxHeld-len(p.tasks)))
+}
+
+// depth is how deep j's directory is (its slashes).
+func (j dirJob) depth() int { return strings.Count(j.dir, "/") }
 
 // prefetchTogether is how many directories a worker takes at a time: the
 // worker's credentials are taken once to ask about the files of all of
