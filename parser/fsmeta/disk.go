@@ -226,6 +226,11 @@ func (d disk) readFile(phys, p string, limit int64) ([]byte, error) {
 		if int64(len(b)) > limit {
 			return nil, &fs.PathError{Op: "read", Path: p, Err: &TooLargeError{Size: int64(len(b)), Limit: limit}}
 		}
+		if int64(len(b)) == size && len(b) < cap(b) {
+			// the size fstat gave, and the byte more asked for did not
+			// come: the end of a regular file (spares the read of 0)
+			return b, nil
+		}
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
 		}

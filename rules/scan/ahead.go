@@ -416,8 +416,10 @@ func (sc *scanner) lookAheadSites(sites []simulate.Site) []ahead {
 			if err != nil || info.Type != fsmeta.TypeDir {
 				continue // a link or nothing: asked for when walked
 			}
-			a.decs.put(t.host, r.URL, sc.simulate(t, r.URL))
+			// listed first: a small root's listing, kept, answers the
+			// requests' lookups of what it lacks (.htaccess, .well-known)
 			names, ok := sc.smallListing(r.Dir)
+			a.decs.put(t.host, r.URL, sc.simulate(t, r.URL))
 			if !ok {
 				continue
 			}
