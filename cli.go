@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -251,6 +252,14 @@ var newFS = fsmeta.New
 
 // load detects, parses and models the configuration; errors are printed
 // as file:line: message.
+// loadGCPercent is the collector's target while the configuration loads
+// (unless GOGC is set): a load allocates little that dies young, and at
+// the default of 100 the collector marked the growing model again and
+// again. At 10,000 hosts 300 took a tenth off nginx's check (peak memory
+// unchanged, set by the scan) and a twentieth off Apache's (peak 144 ->
+// 159 MiB); the scan sets its own target (scan.Run).
+const loadGCPercent = 300
+
 func load(o options, config string, stderr io.Writer) (*loaded, bool) {
 	fsys := o.view
 	if fsys == nil {
@@ -276,6 +285,9 @@ func load(o options, config string, stderr io.Writer) (*loaded, bool) {
 	if err != nil {
 		fmt.Fprintf(stderr, "unforbid: %v\n", err)
 		return nil, false
+	}
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(loadGCPercent))
 	}
 	srv, err := servers.Load(kind, main, fsys, servers.Options{NginxPrefix: o.prefix})
 	if err != nil {
