@@ -88,7 +88,32 @@ type Directive struct {
 // Is reports whether the directive is named name, ignoring case as httpd
 // does.
 func (d *Directive) Is(name string) bool {
-	return !d.Comment && strings.EqualFold(d.Name, name)
+	return !d.Comment && len(d.Name) == len(name) && asciiEqualFold(d.Name, name)
+}
+
+// asciiEqualFold is strings.EqualFold for ASCII letters only, as httpd
+// compares directive names (ap_cstr_casecmp): a name must have the
+// length asked for, and no Unicode folding (the Kelvin sign is no k).
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		ca, cb := a[i], b[i]
+		if ca == cb {
+			continue
+		}
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return false
+		}
+	}
+	return true
 }
 
 // File is one parsed config file.

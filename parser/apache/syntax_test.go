@@ -199,3 +199,29 @@ func TestParseErrors(t *testing.T) {
 		t.Errorf("big file: %v", err)
 	}
 }
+
+// TestDirectiveIs checks that names compare as httpd compares them:
+// ASCII letters in either case, nothing else folded.
+func TestDirectiveIs(t *testing.T) {
+	for _, tt := range []struct {
+		name, asked string
+		want        bool
+	}{
+		{"KeepAlive", "keepalive", true},
+		{"KEEPALIVE", "KeepAlive", true},
+		{"KeepAlive", "KeepAliveTimeout", false},
+		{"KeepAliveTimeout", "KeepAlive", false},
+		{"\u212AeepAlive", "KeepAlive", false}, // the Kelvin sign folds to k in Unicode only
+		{"Keep-Alive", "Keep_Alive", false},
+		{"Option[", "Option{", false}, // '[' and '{' are not a case pair
+		{"", "", true},
+	} {
+		d := &Directive{Name: tt.name}
+		if got := d.Is(tt.asked); got != tt.want {
+			t.Errorf("%q.Is(%q) = %v, want %v", tt.name, tt.asked, got, tt.want)
+		}
+	}
+	if (&Directive{Name: "Options", Comment: true}).Is("Options") {
+		t.Error("a comment is a directive")
+	}
+}
