@@ -8,7 +8,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/unforbid/unforbid/parser"
 	"github.com/unforbid/unforbid/parser/fsmeta"
+	"github.com/unforbid/unforbid/rules/simulate/servers"
 
 	"github.com/unforbid/unforbid/internal/benchgen"
 	"github.com/unforbid/unforbid/internal/treetest"
@@ -50,6 +52,43 @@ func TestLookAheadChangesNothingOnDisk(t *testing.T) {
 	}
 	if one, four := scanWith(t, 1, run), scanWith(t, 4, run); one != four {
 		t.Errorf("with workers looking ahead the scan differs:\none goroutine: %s\nfour workers:  %s", one, four)
+	}
+}
+
+// TestLookAheadChangesNothingManySites does the same on generated virtual
+// hosts of both servers, more than a few chunks of sites: each chunk is
+// looked up ahead while the one before is judged.
+func TestLookAheadChangesNothingManySites(t *testing.T) {
+	for _, kind := range []struct {
+		kind  parser.Kind
+		main  string
+		write func(string, int) error
+	}{
+		{parser.KindNginx, "/etc/nginx/nginx.conf", benchgen.NginxVhosts},
+		{parser.KindApache, "/etc/apache2/apache2.conf", benchgen.ApacheVhosts},
+	} {
+		t.Run(string(kind.kind), func(t *testing.T) {
+			root := t.TempDir()
+			if err := kind.write(root, 300); err != nil {
+				t.Fatal(err)
+			}
+			var sites int
+			run := func() ([]byte, []byte) {
+				srv, err := servers.Load(kind.kind, kind.main, fsmeta.New(root), servers.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				sites = len(srv.Sites())
+				f, s := scan.Run(srv, scan.Options{})
+				return mustJSON(t, f), mustJSON(t, s)
+			}
+			if one, four := scanWith(t, 1, run), scanWith(t, 4, run); one != four {
+				t.Errorf("with workers looking ahead the scan differs:\none goroutine: %s\nfour workers:  %s", one, four)
+			}
+			if sites < 4*64 {
+				t.Errorf("%d sites: fewer than four chunks", sites)
+			}
+		})
 	}
 }
 

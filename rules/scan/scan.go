@@ -164,15 +164,7 @@ func Run(srv simulate.Server, opts Options) ([]rules.Finding, Stats) {
 	sc.lint()
 	sc.startAlike()
 	sc.startPrefetch()
-	sites := srv.Sites()
-	for len(sites) > 0 {
-		chunk := sites[:min(siteChunk, len(sites))]
-		sites = sites[len(chunk):]
-		for i, a := range sc.lookAheadSites(chunk) {
-			sc.ahead = a
-			sc.scanSite(chunk[i])
-		}
-	}
+	sc.scanSites(srv.Sites())
 	sc.ahead = ahead{}
 	sc.stopPrefetch()
 	sc.stopAlike()
@@ -181,6 +173,37 @@ func Run(srv simulate.Server, opts Options) ([]rules.Finding, Stats) {
 	}
 	// suppression comments apply to the findings as made
 	return suppress(srv, sc.findings()), sc.stats
+}
+
+// scanSites scans sites in chunks, each looked up ahead on the workers
+// while the chunk before is judged.
+func (sc *scanner) scanSites(sites []simulate.Site) {
+	type chunkAhead struct {
+		sites []simulate.Site
+		ahead []ahead
+		done  chan struct{}
+	}
+	lookAhead := func() *chunkAhead {
+		if len(sites) == 0 {
+			return nil
+		}
+		c := &chunkAhead{sites: sites[:min(siteChunk, len(sites))], done: make(chan struct{})}
+		sites = sites[len(c.sites):]
+		go func() {
+			defer close(c.done)
+			c.ahead = sc.lookAheadSites(c.sites)
+		}()
+		return c
+	}
+	for next := lookAhead(); next != nil; {
+		c := next
+		<-c.done
+		next = lookAhead()
+		for i, a := range c.ahead {
+			sc.ahead = a
+			sc.scanSite(c.sites[i])
+		}
+	}
 }
 
 type scanner struct {
