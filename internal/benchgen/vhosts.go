@@ -6,7 +6,24 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/unforbid/unforbid/parser"
 )
+
+// VhostServer is a server whose virtual hosts this package writes: its
+// kind, its main configuration file and the writer of n hosts under a
+// root.
+type VhostServer struct {
+	Kind  parser.Kind
+	Main  string
+	Write func(root string, n int) error
+}
+
+// VhostServers are the servers NginxVhosts and ApacheVhosts write for.
+var VhostServers = []VhostServer{
+	{parser.KindNginx, "/etc/nginx/nginx.conf", NginxVhosts},
+	{parser.KindApache, "/etc/apache2/apache2.conf", ApacheVhosts},
+}
 
 // NginxLocations is the number of location blocks of each generated nginx
 // server block.

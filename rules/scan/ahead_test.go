@@ -8,7 +8,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/unforbid/unforbid/parser"
 	"github.com/unforbid/unforbid/parser/fsmeta"
 	"github.com/unforbid/unforbid/rules/simulate/servers"
 
@@ -59,22 +58,15 @@ func TestLookAheadChangesNothingOnDisk(t *testing.T) {
 // hosts of both servers, more than a few chunks of sites: each chunk is
 // looked up ahead while the one before is judged.
 func TestLookAheadChangesNothingManySites(t *testing.T) {
-	for _, kind := range []struct {
-		kind  parser.Kind
-		main  string
-		write func(string, int) error
-	}{
-		{parser.KindNginx, "/etc/nginx/nginx.conf", benchgen.NginxVhosts},
-		{parser.KindApache, "/etc/apache2/apache2.conf", benchgen.ApacheVhosts},
-	} {
-		t.Run(string(kind.kind), func(t *testing.T) {
+	for _, kind := range benchgen.VhostServers {
+		t.Run(string(kind.Kind), func(t *testing.T) {
 			root := t.TempDir()
-			if err := kind.write(root, 300); err != nil {
+			if err := kind.Write(root, 300); err != nil {
 				t.Fatal(err)
 			}
 			var sites int
 			run := func() ([]byte, []byte) {
-				srv, err := servers.Load(kind.kind, kind.main, fsmeta.New(root), servers.Options{})
+				srv, err := servers.Load(kind.Kind, kind.Main, fsmeta.New(root), servers.Options{})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/unforbid/unforbid/internal/benchgen"
-	"github.com/unforbid/unforbid/parser"
 	"github.com/unforbid/unforbid/parser/fsmeta"
 	"github.com/unforbid/unforbid/rules/simulate"
 	"github.com/unforbid/unforbid/rules/simulate/servers"
@@ -16,20 +15,13 @@ import (
 // page, its index file and the ACME probe of every site in turn, from
 // every core at once as the scan's workers do. ns/op is per request.
 func BenchmarkSimulate(b *testing.B) {
-	for _, kind := range []struct {
-		kind  parser.Kind
-		main  string
-		write func(string, int) error
-	}{
-		{parser.KindNginx, "/etc/nginx/nginx.conf", benchgen.NginxVhosts},
-		{parser.KindApache, "/etc/apache2/apache2.conf", benchgen.ApacheVhosts},
-	} {
-		b.Run(string(kind.kind), func(b *testing.B) {
+	for _, kind := range benchgen.VhostServers {
+		b.Run(string(kind.Kind), func(b *testing.B) {
 			root := b.TempDir()
-			if err := kind.write(root, 200); err != nil {
+			if err := kind.Write(root, 200); err != nil {
 				b.Fatal(err)
 			}
-			srv, err := servers.Load(kind.kind, kind.main, fsmeta.New(root), servers.Options{})
+			srv, err := servers.Load(kind.Kind, kind.Main, fsmeta.New(root), servers.Options{})
 			if err != nil {
 				b.Fatal(err)
 			}
