@@ -1,6 +1,7 @@
 package fsmeta
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -88,5 +89,17 @@ func TestReadUncached(t *testing.T) {
 		if _, _, ok := f.readUncached(p, 100); ok {
 			t.Errorf("%s: read uncached", p)
 		}
+	}
+}
+
+// TestReadPastStatSize checks that a read goes on past the size fstat
+// gives when there is more: a file of /proc says 0 bytes and holds more.
+func TestReadPastStatSize(t *testing.T) {
+	b, err := New("/").ReadFileLimit("/proc/self/status", 1<<20)
+	if err != nil {
+		t.Skip("no /proc here:", err)
+	}
+	if len(b) == 0 || !bytes.Contains(b, []byte("Name:")) {
+		t.Errorf("/proc/self/status read as %d bytes: %q", len(b), b)
 	}
 }
