@@ -62,50 +62,44 @@ func (f *FS) readDirBatchesTypedView(p string, batch int, fn func(names []string
 // ReadDirBatchesTyped passes for its one batch. A directory of more
 // entries gives ok false and no Dir: list it in batches.
 func (f *FS) ListDir(p string, max int) (d *Dir, names []string, regular []bool, ok bool, err error) {
-	b, isDisk := f.b.(disk)
-	if !isDisk {
-		err := f.readDirBatchesTypedView(p, max, func(n []string, r []bool) error {
-			if names != nil {
-				return errMoreThanOne
-			}
-			names, regular = n, r
-			return nil
-		})
-		switch {
-		case errors.Is(err, errMoreThanOne):
-			return nil, nil, nil, false, nil
-		case err != nil:
-			return nil, nil, nil, false, err
-		}
-		if d, err = f.OpenDir(p); err != nil {
-			return nil, nil, nil, false, err
-		}
-		return d, orEmpty(names), orEmptyBools(regular), true, nil
-	}
-	p = clean(p)
-	info, err := f.resolveDir(p)
-	if err != nil {
-		return nil, nil, nil, false, err
-	}
-	fd, err := unix.Open(b.hostPath(info.Path), unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, nil, nil, false, &fs.PathError{Op: "open", Path: p, Err: errnoOf(err)}
-	}
-	err = listFD(fd, p, max, func(n []string, r []bool) error {
+	// the one batch; a second one stops the listing
+	one := func(n []string, r []bool) error {
 		if names != nil {
 			return errMoreThanOne
 		}
 		names, regular = n, r
 		return nil
-	})
-	if err != nil {
-		unix.Close(fd)
-		if errors.Is(err, errMoreThanOne) {
-			return nil, nil, nil, false, nil
-		}
+	}
+	if b, isDisk := f.b.(disk); isDisk {
+		d, err = b.listDir(f, clean(p), max, one)
+	} else if err = f.readDirBatchesTypedView(p, max, one); err == nil {
+		d, err = f.OpenDir(p)
+	}
+	switch {
+	case errors.Is(err, errMoreThanOne):
+		return nil, nil, nil, false, nil
+	case err != nil:
 		return nil, nil, nil, false, err
 	}
-	return &Dir{f: f, p: p, phys: info.Path, fd: fd}, orEmpty(names), orEmptyBools(regular), true, nil
+	return d, orEmpty(names), orEmptyBools(regular), true, nil
+}
+
+// listDir opens the directory p (clean) and lists it in batches of batch
+// names to fn, and returns it open when the listing succeeded.
+func (b disk) listDir(f *FS, p string, batch int, fn func([]string, []bool) error) (*Dir, error) {
+	info, err := f.resolveDir(p)
+	if err != nil {
+		return nil, err
+	}
+	fd, err := unix.Open(b.hostPath(info.Path), unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: p, Err: errnoOf(err)}
+	}
+	if err := listFD(fd, p, batch, fn); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	return &Dir{f: f, p: p, phys: info.Path, fd: fd}, nil
 }
 
 // errMoreThanOne stops ListDir's listing at a second batch.
